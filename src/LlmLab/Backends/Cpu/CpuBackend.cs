@@ -1,0 +1,191 @@
+using System.Numerics.Tensors;
+using LlmLab.Measurement;
+using LlmLab.Models;
+using LlmLab.Tensors;
+
+namespace LlmLab.Backends.Cpu;
+
+/// <summary>
+/// The reference backend: fp32 math on all cores with SIMD, weights read in their stored format
+/// straight from the memory-mapped checkpoint. Its results are what other backends are held to.
+/// </summary>
+public sealed unsafe class CpuBackend : IBackend
+{
+    /// <inheritdoc />
+    public string Device => "cpu";
+
+    /// <inheritdoc />
+    public DType ActivationType => DType.F32;
+
+    /// <inheritdoc />
+    public MemoryLedger Memory { get; } = new("cpu");
+
+    /// <inheritdoc />
+    public bool Supports(BackendOp op, DType weightType) => weightType.IsFloatWeight();
+
+    /// <inheritdoc />
+    public DeviceWeight LoadWeight(TensorView tensor)
+    {
+        if (!tensor.DType.IsFloatWeight())
+            throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.DType}; the CPU backend computes with F32, F16 or BF16 weights");
+        var (rows, cols) = tensor.Shape.Length switch
+        {
+            1 => (1, checked((int)tensor.Shape[0])),
+            2 => (checked((int)tensor.Shape[0]), checked((int)tensor.Shape[1])),
+            _ => throw new InvalidCheckpointException($"tensor '{tensor.Name}' has shape {tensor.ShapeText}; weights are vectors or matrices"),
+        };
+        return new CpuWeight(tensor, rows, cols, Memory);
+    }
+
+    /// <inheritdoc />
+    public DeviceTensor Allocate(DType dtype, int rows, int cols, MemoryCategory category = MemoryCategory.Activations) =>
+        new CpuTensor(dtype, rows, cols, Memory, category);
+
+    /// <inheritdoc />
+    public DeviceTensor View(DeviceTensor tensor, int rows) => new CpuTensor(Cpu(tensor), rows);
+
+    /// <inheritdoc />
+    public KvCache AllocateKvCache(KvCacheShape shape) => new CpuKvCache(shape, Memory);
+
+    /// <inheritdoc />
+    public RopeTable CreateRopeTable(RopeConfig rope, int headDim, int maxPositions) =>
+        new CpuRopeTable(rope.InverseFrequencies(headDim), headDim, maxPositions);
+
+    /// <inheritdoc />
+    public void Write(DeviceTensor destination, ReadOnlySpan<int> values) => values.CopyTo(Cpu(destination).IntSpan);
+
+    /// <inheritdoc />
+    public void Read(DeviceTensor source, Span<float> destination) => Cpu(source).FloatSpan[..destination.Length].CopyTo(destination);
+
+    /// <inheritdoc />
+    public void Read(DeviceTensor source, Span<int> destination) => Cpu(source).IntSpan[..destination.Length].CopyTo(destination);
+
+    /// <inheritdoc />
+    public void Embedding(DeviceTensor ids, DeviceWeight table, DeviceTensor output)
+    {
+        var (idx, w, y) = (Cpu(ids), Cpu(table), Cpu(output));
+        for (int r = 0; r < idx.Rows; r++)
+        {
+            int id = idx.Ints[r];
+            if ((uint)id >= (uint)w.Rows) throw new InvalidOptionException($"token id {id} is outside the vocabulary of {w.Rows}");
+            w.RowToSingle(id, y.Row(r));
+        }
+    }
+
+    /// <inheritdoc />
+    public void RmsNorm(DeviceTensor x, DeviceWeight weight, float eps, DeviceTensor output)
+    {
+        var (xs, w, y) = (Cpu(x), Cpu(weight), Cpu(output));
+        int group = w.Cols, groups = xs.Cols / group;
+        if (groups * group != xs.Cols) throw new ArgumentException($"RMSNorm: row width {xs.Cols} is not a multiple of {w.Name} length {group}");
+        Parallel.For(0, xs.Rows, r =>
+        {
+            for (int g = 0; g < groups; g++)
+                NormalizeGroup(xs.Row(r).Slice(g * group, group), w.Vector, eps, y.Row(r).Slice(g * group, group));
+        });
+    }
+
+    /// <inheritdoc />
+    public void AddRmsNorm(DeviceTensor residual, DeviceTensor delta, DeviceWeight weight, float eps, DeviceTensor output)
+    {
+        Add(residual, delta);
+        RmsNorm(residual, weight, eps, output);
+    }
+
+    // transformers' LlamaRMSNorm in fp32: x * rsqrt(mean(x²) + eps) * w.
+    private static void NormalizeGroup(Span<float> x, ReadOnlySpan<float> w, float eps, Span<float> y)
+    {
+        float meanSquare = TensorPrimitives.SumOfSquares(x) / x.Length;
+        float inv = 1f / MathF.Sqrt(meanSquare + eps);
+        TensorPrimitives.Multiply(x, inv, y);
+        TensorPrimitives.Multiply(y, w, y);
+    }
+
+    /// <inheritdoc />
+    public void MatMul(DeviceTensor x, DeviceWeight weight, DeviceWeight? bias, DeviceTensor output) =>
+        CpuMatMul.Run(Cpu(x), Cpu(weight), bias is null ? null : Cpu(bias), Cpu(output));
+
+    /// <inheritdoc />
+    public void Add(DeviceTensor residual, DeviceTensor delta)
+    {
+        var (a, b) = (Cpu(residual), Cpu(delta));
+        TensorPrimitives.Add(a.FloatSpan, b.FloatSpan, a.FloatSpan);
+    }
+
+    /// <inheritdoc />
+    public void RopeAndCache(DeviceTensor q, DeviceTensor k, DeviceTensor v, RopeTable rope, StepLayout step, KvCache cache, int layer)
+    {
+        var (qs, ks, vs, table, kv) = (Cpu(q), Cpu(k), Cpu(v), (CpuRopeTable)rope, (CpuKvCache)cache);
+        int headDim = rope.HeadDim, half = headDim / 2;
+        int[] positions = CpuAttention.ReadPositions(step);
+        for (int row = 0; row < step.Rows; row++)
+        {
+            int pos = positions[row], seq = row / step.TokensPerSequence;
+            if ((uint)pos >= (uint)Math.Min(rope.MaxPositions, kv.Shape.MaxSequence))
+                throw new InvalidOptionException($"position {pos} is beyond the allocated context of {kv.Shape.MaxSequence} tokens");
+            var cos = table.Cos.AsSpan(pos * half, half);
+            var sin = table.Sin.AsSpan(pos * half, half);
+            Rotate(qs.Row(row), headDim, cos, sin);
+            Rotate(ks.Row(row), headDim, cos, sin);
+            ks.Row(row).CopyTo(new Span<float>(kv.Key(layer, seq, pos), ks.Cols));
+            vs.Row(row).CopyTo(new Span<float>(kv.Value(layer, seq, pos), vs.Cols));
+        }
+    }
+
+    // rotate_half convention: (x1, x2) → (x1·cos − x2·sin, x2·cos + x1·sin) with x1, x2 the two halves of a head.
+    private static void Rotate(Span<float> row, int headDim, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)
+    {
+        int half = headDim / 2;
+        for (int h = 0; h < row.Length; h += headDim)
+            for (int i = 0; i < half; i++)
+            {
+                float x1 = row[h + i], x2 = row[h + half + i];
+                row[h + i] = x1 * cos[i] - x2 * sin[i];
+                row[h + half + i] = x2 * cos[i] + x1 * sin[i];
+            }
+    }
+
+    /// <inheritdoc />
+    public void Attention(DeviceTensor q, KvCache cache, int layer, StepLayout step, DeviceTensor output)
+    {
+        int heads = q.Cols / cache.Shape.HeadDim;
+        CpuAttention.Run(Cpu(q), (CpuKvCache)cache, layer, step, heads, Cpu(output));
+    }
+
+    /// <inheritdoc />
+    public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output)
+    {
+        var (g, u, y) = (Cpu(gate), Cpu(up), Cpu(output));
+        // silu(g) = g · sigmoid(g), then · up; output may alias gate, so sigmoid goes to a scratch row.
+        Parallel.For(0, g.Rows, () => new float[g.Cols], (r, _, sig) =>
+        {
+            TensorPrimitives.Sigmoid(g.Row(r), sig);
+            TensorPrimitives.Multiply(sig, g.Row(r), sig);
+            TensorPrimitives.Multiply(sig, u.Row(r), y.Row(r));
+            return sig;
+        }, _ => { });
+    }
+
+    /// <inheritdoc />
+    public void LastRows(DeviceTensor x, StepLayout step, DeviceTensor output)
+    {
+        var (xs, y) = (Cpu(x), Cpu(output));
+        for (int b = 0; b < step.Batch; b++) xs.Row(b * step.TokensPerSequence + step.TokensPerSequence - 1).CopyTo(y.Row(b));
+    }
+
+    /// <inheritdoc />
+    public void Argmax(DeviceTensor logits, DeviceTensor ids)
+    {
+        var (l, o) = (Cpu(logits), Cpu(ids));
+        for (int r = 0; r < l.Rows; r++) o.Ints[r] = TensorPrimitives.IndexOfMax(l.Row(r));
+    }
+
+    /// <inheritdoc />
+    public void Synchronize() { }
+
+    /// <inheritdoc />
+    public void Dispose() { }
+
+    private static CpuTensor Cpu(DeviceTensor t) => t as CpuTensor ?? throw new ArgumentException("tensor belongs to another backend");
+    private static CpuWeight Cpu(DeviceWeight w) => w as CpuWeight ?? throw new ArgumentException($"weight {w.Name} belongs to another backend");
+}

@@ -1,0 +1,142 @@
+using System.Runtime.InteropServices;
+using LlmLab.Measurement;
+using LlmLab.Tensors;
+
+namespace LlmLab.Backends.Cpu;
+
+/// <summary>A host tensor in 64-byte-aligned native memory (kept off the managed heap so multi-GB buffers work).</summary>
+internal sealed unsafe class CpuTensor : DeviceTensor
+{
+    /// <summary>Cache-line alignment so SIMD loads never split lines.</summary>
+    private const int Alignment = 64;
+    private readonly MemoryLedger _ledger;
+    private readonly MemoryCategory _category;
+    private readonly bool _owner;
+    private void* _data;
+
+    public CpuTensor(DType dtype, int rows, int cols, MemoryLedger ledger, MemoryCategory category) : base(dtype, rows, cols)
+    {
+        if (dtype is not (DType.F32 or DType.I32)) throw new ArgumentException($"the CPU backend keeps activations in F32 or I32, not {dtype}");
+        _ledger = ledger;
+        _category = category;
+        nuint bytes = (nuint)Math.Max(Bytes, 1);
+        _data = NativeMemory.AlignedAlloc(bytes, Alignment);
+        NativeMemory.Clear(_data, bytes);
+        ledger.Add(category, Bytes);
+        _owner = true;
+    }
+
+    /// <summary>A view of the first <paramref name="rows"/> rows of <paramref name="parent"/>.</summary>
+    public CpuTensor(CpuTensor parent, int rows) : base(parent.DType, rows, parent.Cols)
+    {
+        if (rows < 0 || rows > parent.Rows) throw new ArgumentOutOfRangeException(nameof(rows), $"view of {rows} rows of a {parent.Rows}-row tensor");
+        _ledger = parent._ledger;
+        _category = parent._category;
+        _data = parent._data;
+    }
+
+    public float* Floats => (float*)_data;
+    public int* Ints => (int*)_data;
+    public Span<float> FloatSpan => new(_data, checked((int)Length));
+    public Span<int> IntSpan => new(_data, checked((int)Length));
+    public Span<float> Row(int r) => new(Floats + (long)r * Cols, Cols);
+
+    public override void Dispose()
+    {
+        if (_data is null || !_owner) return;
+        NativeMemory.AlignedFree(_data);
+        _data = null;
+        _ledger.Remove(_category, Bytes);
+    }
+}
+
+/// <summary>
+/// A weight for the CPU: matrices stay where they are (a view into the memory-mapped file, in the
+/// stored F32/F16/BF16 format, converted inside the kernels); vectors (norms, biases) are widened to fp32.
+/// </summary>
+internal sealed unsafe class CpuWeight : DeviceWeight
+{
+    private readonly MemoryLedger _ledger;
+    private float* _vector;
+
+    public CpuWeight(TensorView view, int rows, int cols, MemoryLedger ledger) : base(view.Name, view.DType, rows, cols)
+    {
+        _ledger = ledger;
+        Data = view.Data;
+        if (rows == 1)
+        {
+            _vector = (float*)NativeMemory.AlignedAlloc((nuint)cols * sizeof(float), 64);
+            FloatConversion.ToSingle(view.DType, view.Data, new Span<float>(_vector, cols));
+        }
+        ledger.Add(MemoryCategory.Weights, Bytes);
+    }
+
+    /// <summary>The stored bytes (row-major [Rows, Cols]).</summary>
+    public byte* Data { get; }
+
+    /// <summary>fp32 copy for 1-row weights.</summary>
+    public ReadOnlySpan<float> Vector => _vector is not null ? new(_vector, Cols) : throw new InvalidOperationException($"{Name} is a matrix, not a vector");
+
+    /// <summary>Row <paramref name="r"/> converted to fp32 into <paramref name="destination"/>.</summary>
+    public void RowToSingle(int r, Span<float> destination) =>
+        FloatConversion.ToSingle(DType, Data + (long)r * Cols * DType.SizeOf(), destination[..Cols]);
+
+    public override void Dispose()
+    {
+        if (_vector is not null) { NativeMemory.AlignedFree(_vector); _vector = null; }
+        _ledger.Remove(MemoryCategory.Weights, Bytes);
+    }
+}
+
+/// <summary>fp32 K and V per layer, [batch, maxSequence, kvDim] each, in native memory.</summary>
+internal sealed unsafe class CpuKvCache : KvCache
+{
+    private readonly CpuTensor[] _keys, _values;
+
+    public CpuKvCache(KvCacheShape shape, MemoryLedger ledger) : base(shape, DType.F32)
+    {
+        int rows = checked(shape.Batch * shape.MaxSequence), cols = shape.KvHeads * shape.HeadDim;
+        _keys = new CpuTensor[shape.Layers];
+        _values = new CpuTensor[shape.Layers];
+        for (int l = 0; l < shape.Layers; l++)
+        {
+            _keys[l] = new CpuTensor(DType.F32, rows, cols, ledger, MemoryCategory.KvCache);
+            _values[l] = new CpuTensor(DType.F32, rows, cols, ledger, MemoryCategory.KvCache);
+        }
+    }
+
+    /// <summary>K row of (layer, sequence, position).</summary>
+    public float* Key(int layer, int sequence, int position) => _keys[layer].Floats + ((long)sequence * Shape.MaxSequence + position) * _keys[layer].Cols;
+
+    /// <summary>V row of (layer, sequence, position).</summary>
+    public float* Value(int layer, int sequence, int position) => _values[layer].Floats + ((long)sequence * Shape.MaxSequence + position) * _values[layer].Cols;
+
+    public override void Dispose()
+    {
+        foreach (var t in _keys) t.Dispose();
+        foreach (var t in _values) t.Dispose();
+    }
+}
+
+/// <summary>cos/sin [maxPositions, headDim/2] in fp32, computed as transformers does (angle = inv_freq·pos in fp32).</summary>
+internal sealed class CpuRopeTable : RopeTable
+{
+    public CpuRopeTable(float[] inverseFrequencies, int headDim, int maxPositions) : base(headDim, maxPositions)
+    {
+        int half = headDim / 2;
+        Cos = new float[(long)maxPositions * half];
+        Sin = new float[Cos.Length];
+        for (int p = 0; p < maxPositions; p++)
+            for (int i = 0; i < half; i++)
+            {
+                float angle = inverseFrequencies[i] * p;
+                Cos[p * half + i] = MathF.Cos(angle);
+                Sin[p * half + i] = MathF.Sin(angle);
+            }
+    }
+
+    public float[] Cos { get; }
+    public float[] Sin { get; }
+
+    public override void Dispose() { }
+}

@@ -1,0 +1,96 @@
+using LlmLab.Tensors;
+
+namespace LlmLab.Backends;
+
+/// <summary>A 2-D row-major tensor [Rows, Cols] owned by a backend.</summary>
+public abstract class DeviceTensor : IDisposable
+{
+    /// <summary>Creates the descriptor.</summary>
+    protected DeviceTensor(DType dtype, int rows, int cols)
+    {
+        DType = dtype;
+        Rows = rows;
+        Cols = cols;
+    }
+
+    /// <summary>Element type.</summary>
+    public DType DType { get; }
+    /// <summary>Rows (tokens).</summary>
+    public int Rows { get; }
+    /// <summary>Columns (features).</summary>
+    public int Cols { get; }
+    /// <summary>Elements.</summary>
+    public long Length => (long)Rows * Cols;
+    /// <summary>Bytes.</summary>
+    public long Bytes => Length * DType.SizeOf();
+
+    /// <summary>Releases the memory.</summary>
+    public abstract void Dispose();
+}
+
+/// <summary>A weight on a backend: [Rows, Cols] = [out features, in features] (1-D weights have one row).</summary>
+public abstract class DeviceWeight : IDisposable
+{
+    /// <summary>Creates the descriptor.</summary>
+    protected DeviceWeight(string name, DType dtype, int rows, int cols)
+    {
+        Name = name;
+        DType = dtype;
+        Rows = rows;
+        Cols = cols;
+    }
+
+    /// <summary>Checkpoint tensor name.</summary>
+    public string Name { get; }
+    /// <summary>Format the backend computes with.</summary>
+    public DType DType { get; }
+    /// <summary>Output features (1 for vectors).</summary>
+    public int Rows { get; }
+    /// <summary>Input features (the length for vectors).</summary>
+    public int Cols { get; }
+    /// <summary>Bytes read when the weight is used once.</summary>
+    public long Bytes => (long)Rows * Cols * DType.SizeOf();
+
+    /// <summary>Releases what the backend holds.</summary>
+    public abstract void Dispose();
+}
+
+/// <summary>Per-layer key/value storage of a backend.</summary>
+public abstract class KvCache : IDisposable
+{
+    /// <summary>Creates the descriptor.</summary>
+    protected KvCache(KvCacheShape shape, DType dtype)
+    {
+        Shape = shape;
+        DType = dtype;
+    }
+
+    /// <summary>Dimensions.</summary>
+    public KvCacheShape Shape { get; }
+    /// <summary>Element type of the stored keys and values.</summary>
+    public DType DType { get; }
+    /// <summary>Bytes of all layers' K and V.</summary>
+    public long Bytes => 2 * Shape.Layers * Shape.ElementsPerLayer * DType.SizeOf();
+
+    /// <summary>Releases the memory.</summary>
+    public abstract void Dispose();
+}
+
+/// <summary>Rotary cos/sin tables on a backend.</summary>
+public abstract class RopeTable : IDisposable
+{
+    /// <summary>Creates the descriptor.</summary>
+    protected RopeTable(int headDim, int maxPositions)
+    {
+        HeadDim = headDim;
+        MaxPositions = maxPositions;
+    }
+
+    /// <summary>Head width the table rotates.</summary>
+    public int HeadDim { get; }
+    /// <summary>Positions covered.</summary>
+    public int MaxPositions { get; }
+
+    /// <summary>Releases the memory.</summary>
+    public abstract void Dispose();
+}

@@ -1,0 +1,148 @@
+using LlmLab.Measurement;
+using LlmLab.Models;
+using LlmLab.Tensors;
+
+namespace LlmLab.Backends;
+
+/// <summary>
+/// The ops a Llama-family decoder needs, on one device. <see cref="Models.Transformer"/> is written once
+/// over this interface; each backend (Cpu, Cuda:N) implements it in its own folder.
+/// Activations are 2-D row-major tensors [rows, cols] where a row is one token of one sequence
+/// (row = sequence × tokensPerSequence + t). All ops are asynchronous with respect to the host
+/// except the Read methods and <see cref="Synchronize"/>.
+/// </summary>
+public interface IBackend : IDisposable
+{
+    /// <summary>Device name, e.g. "cpu", "cuda:0".</summary>
+    string Device { get; }
+
+    /// <summary>Element type this backend computes activations in (F32 on the CPU; BF16 or F32 on CUDA).</summary>
+    DType ActivationType { get; }
+
+    /// <summary>Bytes held on this device by category, and the peak.</summary>
+    MemoryLedger Memory { get; }
+
+    /// <summary>Capability query: can <paramref name="op"/> run with weights stored as <paramref name="weightType"/>?</summary>
+    bool Supports(BackendOp op, DType weightType);
+
+    /// <summary>Places a weight on the device in a format this backend computes with (a view, a copy, or a conversion).</summary>
+    DeviceWeight LoadWeight(TensorView tensor);
+
+    /// <summary>An activation/workspace tensor [rows, cols] of <paramref name="dtype"/>.</summary>
+    DeviceTensor Allocate(DType dtype, int rows, int cols, MemoryCategory category = MemoryCategory.Activations);
+
+    /// <summary>The first <paramref name="rows"/> rows of <paramref name="tensor"/>, sharing its memory (disposing the view frees nothing).</summary>
+    DeviceTensor View(DeviceTensor tensor, int rows);
+
+    /// <summary>A KV cache for <paramref name="shape"/>.</summary>
+    KvCache AllocateKvCache(KvCacheShape shape);
+
+    /// <summary>Rotary tables (cos/sin per position and frequency) for positions [0, maxPositions).</summary>
+    RopeTable CreateRopeTable(RopeConfig rope, int headDim, int maxPositions);
+
+    /// <summary>Copies host integers (token ids, positions) into an I32 tensor.</summary>
+    void Write(DeviceTensor destination, ReadOnlySpan<int> values);
+
+    /// <summary>Copies a tensor to the host as fp32 (blocking).</summary>
+    void Read(DeviceTensor source, Span<float> destination);
+
+    /// <summary>Copies an I32 tensor to the host (blocking).</summary>
+    void Read(DeviceTensor source, Span<int> destination);
+
+    /// <summary>output[r] = table[ids[r]] for each row r of the I32 tensor <paramref name="ids"/> ([rows, 1]).</summary>
+    void Embedding(DeviceTensor ids, DeviceWeight table, DeviceTensor output);
+
+    /// <summary>
+    /// RMSNorm over groups of <c>weight</c>-length elements of each row:
+    /// y = x / sqrt(mean(x²) + eps) · w. A group is the whole row (hidden norm) or one head (q/k norm).
+    /// <paramref name="output"/> may be <paramref name="x"/>.
+    /// </summary>
+    void RmsNorm(DeviceTensor x, DeviceWeight weight, float eps, DeviceTensor output);
+
+    /// <summary>residual += delta; output = RMSNorm(residual) · w (the pre-norm block boundary, fused).</summary>
+    void AddRmsNorm(DeviceTensor residual, DeviceTensor delta, DeviceWeight weight, float eps, DeviceTensor output);
+
+    /// <summary>output[n, m] = x[n, k] · W[m, k]ᵀ (+ bias[m]); W in its stored format.</summary>
+    void MatMul(DeviceTensor x, DeviceWeight weight, DeviceWeight? bias, DeviceTensor output);
+
+    /// <summary>residual += delta.</summary>
+    void Add(DeviceTensor residual, DeviceTensor delta);
+
+    /// <summary>
+    /// Rotates q and k in place (rotate-half convention) at each row's position, then writes k and v
+    /// into <paramref name="cache"/> for <paramref name="layer"/> at those positions.
+    /// q: [rows, heads·headDim]; k, v: [rows, kvHeads·headDim].
+    /// </summary>
+    void RopeAndCache(DeviceTensor q, DeviceTensor k, DeviceTensor v, RopeTable rope, StepLayout step, KvCache cache, int layer);
+
+    /// <summary>
+    /// Causal attention of each query row over the cache up to its own position (GQA: query head h
+    /// reads kv head h / (heads / kvHeads)), scaled by 1/sqrt(headDim); output [rows, heads·headDim].
+    /// </summary>
+    void Attention(DeviceTensor q, KvCache cache, int layer, StepLayout step, DeviceTensor output);
+
+    /// <summary>output = silu(gate) · up.</summary>
+    void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output);
+
+    /// <summary>output[b] = x[b·tokensPerSequence + tokensPerSequence − 1]: the last row of each sequence.</summary>
+    void LastRows(DeviceTensor x, StepLayout step, DeviceTensor output);
+
+    /// <summary>ids[r] = argmax of row r (first index on ties), into an I32 tensor [rows, 1].</summary>
+    void Argmax(DeviceTensor logits, DeviceTensor ids);
+
+    /// <summary>Waits for queued work.</summary>
+    void Synchronize();
+}
+
+/// <summary>The op families of <see cref="IBackend"/>, for <see cref="IBackend.Supports"/>.</summary>
+public enum BackendOp
+{
+    /// <summary>Embedding gather.</summary>
+    Embedding,
+    /// <summary>RMSNorm (and fused add).</summary>
+    RmsNorm,
+    /// <summary>Matrix multiply with a stored weight.</summary>
+    MatMul,
+    /// <summary>Rotary embedding and KV-cache write.</summary>
+    Rope,
+    /// <summary>Attention over the KV cache.</summary>
+    Attention,
+    /// <summary>SwiGLU activation.</summary>
+    SwiGlu,
+    /// <summary>Argmax over logits.</summary>
+    Argmax,
+}
+
+/// <summary>
+/// Layout of one forward step: <paramref name="Batch"/> sequences of <paramref name="TokensPerSequence"/>
+/// new tokens each, the first at <paramref name="StartPosition"/>. <paramref name="Positions"/> holds the
+/// same positions on the device (I32 [rows, 1]) so replayed CUDA graphs read them there.
+/// </summary>
+public sealed record StepLayout(int Batch, int TokensPerSequence, int StartPosition, DeviceTensor Positions)
+{
+    /// <summary>Rows of the step's activations.</summary>
+    public int Rows => Batch * TokensPerSequence;
+
+    /// <summary>Cache length after this step.</summary>
+    public int EndPosition => StartPosition + TokensPerSequence;
+}
+
+/// <summary>KV cache dimensions: per layer, K and V of [batch, maxSequence, kvHeads·headDim].</summary>
+public sealed record KvCacheShape(int Layers, int Batch, int MaxSequence, int KvHeads, int HeadDim, int? SlidingWindow = null)
+{
+    /// <summary>Elements of one layer's K (or V).</summary>
+    public long ElementsPerLayer => (long)Batch * MaxSequence * KvHeads * HeadDim;
+}
+
+/// <summary>What a device allocation is for, so memory reports can split it.</summary>
+public enum MemoryCategory
+{
+    /// <summary>Model weights.</summary>
+    Weights,
+    /// <summary>Attention key/value cache.</summary>
+    KvCache,
+    /// <summary>Activations and scratch buffers.</summary>
+    Activations,
+    /// <summary>Anything else (rope tables, library workspaces).</summary>
+    Other,
+}

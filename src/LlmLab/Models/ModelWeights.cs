@@ -1,0 +1,142 @@
+using LlmLab.Backends;
+using LlmLab.Formats;
+using LlmLab.Tensors;
+
+namespace LlmLab.Models;
+
+/// <summary>One decoder layer's weights on a backend. Optional tensors are null when the architecture has none.</summary>
+public sealed record LayerWeights(
+    DeviceWeight AttentionNorm,  // [hidden]
+    DeviceWeight Query,          // [heads·headDim, hidden]
+    DeviceWeight Key,            // [kvHeads·headDim, hidden]
+    DeviceWeight Value,          // [kvHeads·headDim, hidden]
+    DeviceWeight Output,         // [hidden, heads·headDim]
+    DeviceWeight? QueryBias,     // [heads·headDim]
+    DeviceWeight? KeyBias,       // [kvHeads·headDim]
+    DeviceWeight? ValueBias,     // [kvHeads·headDim]
+    DeviceWeight? OutputBias,    // [hidden]
+    DeviceWeight? QueryNorm,     // [headDim] (Qwen3)
+    DeviceWeight? KeyNorm,       // [headDim] (Qwen3)
+    DeviceWeight MlpNorm,        // [hidden]
+    DeviceWeight Gate,           // [intermediate, hidden]
+    DeviceWeight Up,             // [intermediate, hidden]
+    DeviceWeight Down);          // [hidden, intermediate]
+
+/// <summary>
+/// All weights of a model on a backend, loaded by name from a checkpoint with every shape checked
+/// against the config first (so a mismatched file fails before anything is placed on a device).
+/// </summary>
+public sealed class ModelWeights : IDisposable
+{
+    private readonly List<DeviceWeight> _all;
+
+    private ModelWeights(DeviceWeight embedding, LayerWeights[] layers, DeviceWeight finalNorm, DeviceWeight outputHead, List<DeviceWeight> all)
+    {
+        Embedding = embedding;
+        Layers = layers;
+        FinalNorm = finalNorm;
+        OutputHead = outputHead;
+        _all = all;
+    }
+
+    /// <summary>Token embeddings [vocab, hidden].</summary>
+    public DeviceWeight Embedding { get; }
+    /// <summary>Decoder layers.</summary>
+    public IReadOnlyList<LayerWeights> Layers { get; }
+    /// <summary>Final RMSNorm [hidden].</summary>
+    public DeviceWeight FinalNorm { get; }
+    /// <summary>Output head [vocab, hidden] (the embedding table when tied).</summary>
+    public DeviceWeight OutputHead { get; }
+    /// <summary>Bytes of distinct weights as the backend holds them.</summary>
+    public long Bytes => _all.Sum(w => w.Bytes);
+
+    /// <summary>Expected shape of every tensor the model reads, by checkpoint name.</summary>
+    public static IReadOnlyList<(string Name, long[] Shape)> ExpectedTensors(ModelConfig c, TensorNames n)
+    {
+        var list = new List<(string, long[])> { (n.Embedding, [c.VocabSize, c.HiddenSize]), (n.FinalNorm, [c.HiddenSize]) };
+        if (!c.TieWordEmbeddings) list.Add((n.OutputHead, [c.VocabSize, c.HiddenSize]));
+        for (int l = 0; l < c.NumLayers; l++)
+        {
+            string L(string pattern) => TensorNames.Layer(pattern, l);
+            list.Add((L(n.AttentionNorm), [c.HiddenSize]));
+            list.Add((L(n.Query), [c.QueryDim, c.HiddenSize]));
+            list.Add((L(n.Key), [c.KvDim, c.HiddenSize]));
+            list.Add((L(n.Value), [c.KvDim, c.HiddenSize]));
+            list.Add((L(n.Output), [c.HiddenSize, c.QueryDim]));
+            if (c.QkvBias)
+            {
+                list.Add((L(n.QueryBias), [c.QueryDim]));
+                list.Add((L(n.KeyBias), [c.KvDim]));
+                list.Add((L(n.ValueBias), [c.KvDim]));
+            }
+            if (c.OutputBias) list.Add((L(n.OutputBias), [c.HiddenSize]));
+            if (c.QkNorm)
+            {
+                list.Add((L(n.QueryNorm), [c.HeadDim]));
+                list.Add((L(n.KeyNorm), [c.HeadDim]));
+            }
+            list.Add((L(n.MlpNorm), [c.HiddenSize]));
+            list.Add((L(n.Gate), [c.IntermediateSize, c.HiddenSize]));
+            list.Add((L(n.Up), [c.IntermediateSize, c.HiddenSize]));
+            list.Add((L(n.Down), [c.HiddenSize, c.IntermediateSize]));
+        }
+        return list;
+    }
+
+    /// <summary>Checks presence, dtype and shape of every tensor the config implies; throws naming the first mismatch.</summary>
+    public static void Validate(ModelConfig config, TensorNames names, SafetensorsCheckpoint checkpoint)
+    {
+        foreach (var (name, shape) in ExpectedTensors(config, names))
+        {
+            if (!checkpoint.Contains(name))
+            {
+                string hint = name == names.OutputHead ? " (set tie_word_embeddings if the head shares the embedding table)" : "";
+                throw new InvalidCheckpointException($"{checkpoint.Directory}: tensor '{name}' is missing{hint}; the checkpoint does not match config.json");
+            }
+            var entry = checkpoint.Entry(name);
+            if (!entry.DType.IsFloatWeight())
+                throw new InvalidCheckpointException($"{checkpoint.Directory}: tensor '{name}' is {entry.DType}; LlmLab reads F32, F16 and BF16 weights");
+            if (!entry.Shape.SequenceEqual(shape))
+                throw new InvalidCheckpointException($"{checkpoint.Directory}: tensor '{name}' has shape [{string.Join(", ", entry.Shape)}] but config.json implies [{string.Join(", ", shape)}]; config and weights do not match");
+        }
+    }
+
+    /// <summary>Validates, then places every weight on <paramref name="backend"/>.</summary>
+    public static ModelWeights Load(ModelConfig config, TensorNames names, SafetensorsCheckpoint checkpoint, IBackend backend)
+    {
+        Validate(config, names, checkpoint);
+        var all = new List<DeviceWeight>();
+        try
+        {
+            DeviceWeight Get(string name) { var w = backend.LoadWeight(checkpoint.Tensor(name)); all.Add(w); return w; }
+            DeviceWeight? Optional(bool present, string name) => present ? Get(name) : null;
+            var embedding = Get(names.Embedding);
+            var layers = new LayerWeights[config.NumLayers];
+            for (int l = 0; l < config.NumLayers; l++)
+            {
+                string L(string pattern) => TensorNames.Layer(pattern, l);
+                layers[l] = new LayerWeights(
+                    Get(L(names.AttentionNorm)), Get(L(names.Query)), Get(L(names.Key)), Get(L(names.Value)), Get(L(names.Output)),
+                    Optional(config.QkvBias, L(names.QueryBias)), Optional(config.QkvBias, L(names.KeyBias)), Optional(config.QkvBias, L(names.ValueBias)),
+                    Optional(config.OutputBias, L(names.OutputBias)),
+                    Optional(config.QkNorm, L(names.QueryNorm)), Optional(config.QkNorm, L(names.KeyNorm)),
+                    Get(L(names.MlpNorm)), Get(L(names.Gate)), Get(L(names.Up)), Get(L(names.Down)));
+            }
+            var finalNorm = Get(names.FinalNorm);
+            var head = config.TieWordEmbeddings ? embedding : Get(names.OutputHead);
+            return new ModelWeights(embedding, layers, finalNorm, head, all);
+        }
+        catch
+        {
+            foreach (var w in all) w.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var w in _all) w.Dispose();
+        _all.Clear();
+    }
+}

@@ -1,0 +1,52 @@
+namespace LlmLab.Models;
+
+/// <summary>
+/// Rotary position embedding settings. <c>default</c> is the original RoPE; <c>llama3</c> rescales
+/// low frequencies for long context (Llama 3.1 paper, and transformers' _compute_llama3_parameters);
+/// <c>linear</c> divides positions by <see cref="Factor"/>.
+/// </summary>
+public sealed record RopeConfig(
+    string Type,
+    double Theta,
+    double Factor = 1,
+    double LowFreqFactor = 1,
+    double HighFreqFactor = 4,
+    int OriginalMaxPositions = 8192)
+{
+    /// <summary>The RoPE types this build implements.</summary>
+    public static readonly string[] SupportedTypes = ["default", "llama3", "linear"];
+
+    /// <summary>
+    /// Inverse frequencies for each rotated pair, length <paramref name="headDim"/>/2, computed in
+    /// double and rounded to fp32 as PyTorch's fp32 arange/pow path produces them.
+    /// </summary>
+    public float[] InverseFrequencies(int headDim)
+    {
+        int half = headDim / 2;
+        var inv = new float[half];
+        for (int i = 0; i < half; i++)
+        {
+            // transformers: 1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.int64).float() / dim)), in fp32.
+            float exponent = (float)(2 * i) / headDim;
+            float freq = 1.0f / MathF.Pow((float)Theta, exponent);
+            inv[i] = Type switch
+            {
+                "llama3" => Llama3Scale(freq),
+                "linear" => freq / (float)Factor,
+                _ => freq,
+            };
+        }
+        return inv;
+    }
+
+    private float Llama3Scale(float freq)
+    {
+        float lowFreqWavelen = (float)(OriginalMaxPositions / LowFreqFactor);
+        float highFreqWavelen = (float)(OriginalMaxPositions / HighFreqFactor);
+        float wavelen = 2 * MathF.PI / freq;
+        if (wavelen > lowFreqWavelen) return freq / (float)Factor;
+        if (wavelen < highFreqWavelen) return freq;
+        float smooth = ((float)OriginalMaxPositions / wavelen - (float)LowFreqFactor) / (float)(HighFreqFactor - LowFreqFactor);
+        return (1 - smooth) * freq / (float)Factor + smooth * freq;
+    }
+}

@@ -1,0 +1,128 @@
+using LlmLab.Backends;
+using LlmLab.Formats;
+
+namespace LlmLab.Models;
+
+/// <summary>
+/// A Llama-family decoder (Llama, Mistral, Qwen2, Qwen3) on one backend. The forward pass is written
+/// once, here, over <see cref="IBackend"/>; architectures differ only in config quirks (biases,
+/// q/k norm, tied head, RoPE scaling) read by their <see cref="IArchitecture"/> file.
+/// </summary>
+public sealed class Transformer : IDisposable
+{
+    private readonly SafetensorsCheckpoint _checkpoint;
+
+    private Transformer(string directory, ModelConfig config, SafetensorsCheckpoint checkpoint, ModelWeights weights, IBackend backend)
+    {
+        Directory = directory;
+        Config = config;
+        _checkpoint = checkpoint;
+        Weights = weights;
+        Backend = backend;
+        Generation = GenerationConfig.Read(Path.Combine(directory, "generation_config.json"));
+    }
+
+    /// <summary>Model folder.</summary>
+    public string Directory { get; }
+    /// <summary>Hyperparameters.</summary>
+    public ModelConfig Config { get; }
+    /// <summary>generation_config.json defaults.</summary>
+    public GenerationConfig Generation { get; }
+    /// <summary>Weights on <see cref="Backend"/>.</summary>
+    public ModelWeights Weights { get; }
+    /// <summary>Where the model runs.</summary>
+    public IBackend Backend { get; }
+
+    /// <summary>End-of-sequence ids from config.json and generation_config.json.</summary>
+    public IReadOnlyList<int> EosTokenIds => Config.EosTokenIds.Concat(Generation.EosTokenIds).Distinct().ToArray();
+
+    /// <summary>Loads a Hugging Face model folder onto <paramref name="backend"/> (validating config, files and shapes first).</summary>
+    public static Transformer Load(string directory, IBackend backend)
+    {
+        directory = Path.GetFullPath(directory);
+        var config = ModelConfigReader.Read(directory);
+        var checkpoint = SafetensorsCheckpoint.Open(directory);
+        try
+        {
+            var weights = ModelWeights.Load(config, ModelConfigReader.Architecture(config.ModelType).Names, checkpoint, backend);
+            return new Transformer(directory, config, checkpoint, weights, backend);
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Run state for <paramref name="batch"/> sequences of up to <paramref name="maxSequence"/> tokens.</summary>
+    public InferenceSession CreateSession(int batch, int maxSequence, int maxTokensPerStep = InferenceSession.DefaultChunk) =>
+        new(this, batch, maxSequence, maxTokensPerStep);
+
+    /// <summary>
+    /// One step of the decoder for the tokens already written to <paramref name="s"/>'s id and
+    /// position buffers. Leaves the final hidden states (normed) in s.Normed and, per
+    /// <paramref name="logitsFor"/>, logits in s.Logits.
+    /// </summary>
+    internal void Forward(InferenceSession s, StepLayout step, LogitsFor logitsFor)
+    {
+        var c = Config;
+        var be = Backend;
+        var t = s.BuffersFor(step.Rows);             // views of the session's buffers with step.Rows rows
+        var (x, h) = (t.Residual, t.Normed);         // (rows, hidden): residual stream, normed block input
+        be.Embedding(t.Ids, Weights.Embedding, x);
+        be.RmsNorm(x, Weights.Layers[0].AttentionNorm, c.RmsNormEps, h);
+        for (int l = 0; l < c.NumLayers; l++)
+        {
+            var w = Weights.Layers[l];
+            // Attention: q,k,v = h·Wqᵀ, h·Wkᵀ, h·Wvᵀ (+ bias); per-head q/k norm (Qwen3); RoPE; cache k,v.
+            be.MatMul(h, w.Query, w.QueryBias, t.Q);
+            be.MatMul(h, w.Key, w.KeyBias, t.K);
+            be.MatMul(h, w.Value, w.ValueBias, t.V);
+            if (w.QueryNorm is not null && w.KeyNorm is not null)
+            {
+                be.RmsNorm(t.Q, w.QueryNorm, c.RmsNormEps, t.Q);
+                be.RmsNorm(t.K, w.KeyNorm, c.RmsNormEps, t.K);
+            }
+            be.RopeAndCache(t.Q, t.K, t.V, s.Rope, step, s.Cache, l);
+            // softmax(q·kᵀ/√d + causal mask)·v over the cache, then the output projection.
+            be.Attention(t.Q, s.Cache, l, step, t.AttentionOut);
+            be.MatMul(t.AttentionOut, w.Output, w.OutputBias, t.Projected);
+            // x += attention; h = RMSNorm(x) for the MLP.
+            be.AddRmsNorm(x, t.Projected, w.MlpNorm, c.RmsNormEps, h);
+            // MLP: down(silu(gate(h)) · up(h)).
+            be.MatMul(h, w.Gate, null, t.Gate);
+            be.MatMul(h, w.Up, null, t.Up);
+            be.SwiGlu(t.Gate, t.Up, t.Gate);
+            be.MatMul(t.Gate, w.Down, null, t.Projected);
+            // x += mlp; h = RMSNorm(x) with the next layer's norm, or the final norm after the last layer.
+            var nextNorm = l + 1 < c.NumLayers ? Weights.Layers[l + 1].AttentionNorm : Weights.FinalNorm;
+            be.AddRmsNorm(x, t.Projected, nextNorm, c.RmsNormEps, h);
+        }
+        // Logits = h·W_headᵀ for every position, or only for the last position of each sequence.
+        if (logitsFor == LogitsFor.AllPositions)
+            be.MatMul(h, Weights.OutputHead, null, t.Logits);
+        else if (logitsFor == LogitsFor.LastPosition)
+        {
+            be.LastRows(h, step, s.LastHidden);
+            be.MatMul(s.LastHidden, Weights.OutputHead, null, s.LastLogits);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Weights.Dispose();
+        _checkpoint.Dispose();
+    }
+}
+
+/// <summary>Which logits a forward step computes.</summary>
+public enum LogitsFor
+{
+    /// <summary>None (prefill chunks whose logits are not needed).</summary>
+    None,
+    /// <summary>Only the last position of each sequence (generation).</summary>
+    LastPosition,
+    /// <summary>Every position (perplexity, logit comparison).</summary>
+    AllPositions,
+}

@@ -1,0 +1,66 @@
+using System.Runtime.InteropServices;
+
+namespace LlmLab.Tensors;
+
+/// <summary>
+/// A read-only view of one tensor's bytes inside a memory-mapped file (or other native memory
+/// owned elsewhere). No copy is made; the view is valid while its owner (for example a
+/// <see cref="Formats.SafetensorsFile"/>) is open.
+/// </summary>
+public sealed unsafe class TensorView
+{
+    /// <summary>Creates a view over <paramref name="byteLength"/> bytes at <paramref name="data"/>.</summary>
+    public TensorView(string name, DType dtype, long[] shape, byte* data, long byteLength)
+    {
+        Name = name;
+        DType = dtype;
+        Shape = shape;
+        Data = data;
+        ByteLength = byteLength;
+    }
+
+    /// <summary>Tensor name as stored in the file.</summary>
+    public string Name { get; }
+
+    /// <summary>Element type as stored in the file.</summary>
+    public DType DType { get; }
+
+    /// <summary>Shape, outermost dimension first.</summary>
+    public long[] Shape { get; }
+
+    /// <summary>Pointer to the first byte.</summary>
+    public byte* Data { get; }
+
+    /// <summary>Size in bytes (elements × dtype size).</summary>
+    public long ByteLength { get; }
+
+    /// <summary>Number of elements.</summary>
+    public long ElementCount => ByteLength / DType.SizeOf();
+
+    /// <summary>The bytes as a span (tensors above 2 GiB must be read through <see cref="Data"/>).</summary>
+    public ReadOnlySpan<byte> Bytes => ByteLength <= int.MaxValue
+        ? new ReadOnlySpan<byte>(Data, (int)ByteLength)
+        : throw new InvalidOperationException($"tensor '{Name}' is {ByteLength} bytes, more than a span can hold; read it through Data");
+
+    /// <summary>The elements reinterpreted as <typeparamref name="T"/>.</summary>
+    public ReadOnlySpan<T> As<T>() where T : unmanaged => MemoryMarshal.Cast<byte, T>(Bytes);
+
+    /// <summary>Shape as text, e.g. <c>[4096, 128256]</c>.</summary>
+    public string ShapeText => "[" + string.Join(", ", Shape) + "]";
+
+    /// <summary>The whole tensor converted to fp32 (for small tensors and tests).</summary>
+    public float[] ToFloatArray()
+    {
+        var result = new float[checked((int)ElementCount)];
+        FloatConversion.ToSingle(DType, Data, result);
+        return result;
+    }
+
+    /// <summary>An I64 or I32 tensor's elements as longs.</summary>
+    public long[] ToInt64Array() => DType switch
+    {
+        DType.I64 => As<long>().ToArray(),
+        DType.I32 => Array.ConvertAll(As<int>().ToArray(), v => (long)v),
+        _ => throw new InvalidCheckpointException($"tensor '{Name}' is {DType}, expected I64 or I32 token ids"),
+    };
+}
