@@ -16,6 +16,7 @@ public sealed class InferenceSession : IDisposable
     private readonly Transformer _model;
     private readonly DeviceTensor _ids, _positions, _residual, _normed, _q, _k, _v, _attention, _projected, _gate, _up;
     private readonly Dictionary<int, StepBuffers> _views = [];
+    private readonly Dictionary<(int Rows, LogitsFor Mode), CapturedGraph> _graphs = [];   // decode steps, on IGraphCapture backends
     private DeviceTensor? _allLogits;
 
     internal InferenceSession(Transformer model, int batch, int maxSequence, int maxTokensPerStep)
@@ -102,7 +103,8 @@ public sealed class InferenceSession : IDisposable
             _model.Backend.Write(buffers.Positions, positions);
             var step = new StepLayout(Batch, chunk, Position, buffers.Positions);
             var mode = last ? logitsFor : LogitsFor.None;
-            _model.Forward(this, step, mode);
+            if (chunk == 1 && _model.Backend is IGraphCapture capture) ForwardCaptured(capture, step, mode);
+            else _model.Forward(this, step, mode);
             Position += chunk;
             logits = mode switch { LogitsFor.AllPositions => buffers.Logits, LogitsFor.LastPosition => LastLogits, _ => null };
         }
@@ -116,6 +118,31 @@ public sealed class InferenceSession : IDisposable
         var host = new float[logits.Length];
         _model.Backend.Read(logits, host);
         return host;
+    }
+
+    /// <summary>
+    /// A decode step (one token per sequence) recorded as a graph on first use and replayed afterwards: its shapes
+    /// repeat and the backend reads ids and positions on the device, so only the Writes before it change.
+    /// </summary>
+    private void ForwardCaptured(IGraphCapture capture, StepLayout step, LogitsFor mode)
+    {
+        if (!_graphs.TryGetValue((step.Rows, mode), out var graph))
+        {
+            capture.BeginCapture();
+            try
+            {
+                _model.Forward(this, step, mode);
+            }
+            catch
+            {
+                try { capture.EndCapture().Dispose(); }
+                catch (Exception) { /* the capture is already broken; the error being thrown is the one to report */ }
+                throw;
+            }
+            graph = capture.EndCapture();
+            _graphs[(step.Rows, mode)] = graph;
+        }
+        graph.Replay();
     }
 
     internal StepBuffers BuffersFor(int rows)
@@ -144,6 +171,7 @@ public sealed class InferenceSession : IDisposable
         foreach (var t in new[] { _ids, _positions, _residual, _normed, _q, _k, _v, _attention, _projected, _gate, _up, LastHidden, LastLogits, NextTokens })
             t.Dispose();
         _allLogits?.Dispose();
+        foreach (var g in _graphs.Values) g.Dispose();
         Cache.Dispose();
         Rope.Dispose();
     }

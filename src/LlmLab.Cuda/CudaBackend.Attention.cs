@@ -1,0 +1,172 @@
+using LlmLab.Backends;
+using LlmLab.Tensors;
+
+namespace LlmLab.Cuda;
+
+// Attention over the KV cache: flash-decoding for one new token per sequence, cuBLASLt products for prefill.
+public sealed partial class CudaBackend
+{
+    /// <summary>Threads of the decode-attention block (ATTN_THREADS in attention.cu).</summary>
+    private const int AttentionThreads = 128;
+
+    /// <summary>Most splits of one query's keys: bounds the partial-result scratch and the merge work.</summary>
+    private const int MaxSplits = 64;
+
+    /// <summary>Fewest keys a split should get at full context, so a split's fixed costs stay small.</summary>
+    private const int MinKeysPerSplit = 32;
+
+    /// <summary>Blocks per multiprocessor the decode grid aims for (several, to hide memory latency).</summary>
+    private const int DecodeBlocksPerMultiprocessor = 2;
+
+    /// <summary>Prefill score rows are padded to this many elements (16-byte aligned rows for cuBLASLt's tensor-core kernels).</summary>
+    private const int ScoreRowAlignment = 8;
+
+    private readonly PrefillScratch _prefill = new();
+
+    /// <inheritdoc />
+    public void Attention(DeviceTensor q, KvCache cache, int layer, StepLayout step, DeviceTensor output)
+    {
+        var (qs, o) = (Cuda(q), Cuda(output));
+        var kv = cache as CudaKvCache ?? throw new ArgumentException("KV cache belongs to another backend");
+        var shape = kv.Shape;
+        int headDim = shape.HeadDim, heads = qs.Cols / headDim;
+        if (heads * headDim != qs.Cols || heads % shape.KvHeads != 0 || o.Rows != qs.Rows || o.Cols != qs.Cols || qs.Rows != step.Rows ||
+            (uint)layer >= (uint)shape.Layers || step.Batch > shape.Batch)
+            throw new ArgumentException($"attention: q [{qs.Rows}, {qs.Cols}] with head {headDim} and {shape.KvHeads} KV heads, output [{o.Rows}, {o.Cols}], {step.Rows} rows, layer {layer}");
+        MakeCurrent();
+        if (step.TokensPerSequence == 1) DecodeAttention(qs, kv, layer, step, heads, o);
+        else PrefillAttention(qs, kv, layer, step, heads, o);
+    }
+
+    /// <summary>Query heads one decode block handles: the kernel instantiations g1, g2, g4, g8.</summary>
+    private static int GroupTile(int group) => group <= 1 ? 1 : group <= 2 ? 2 : group <= 4 ? 4 : 8;
+
+    /// <summary>
+    /// Splits per query for <paramref name="rows"/> queries: enough blocks for every multiprocessor, at most
+    /// <see cref="MaxSplits"/>, and no more than the cache's length allows. Depends only on shapes, never on the
+    /// position, so a captured step stays valid as the context grows.
+    /// </summary>
+    private int Splits(int rows, int blocksPerSplit, int maxSequence)
+    {
+        int wanted = (DecodeBlocksPerMultiprocessor * Info.Multiprocessors + rows * blocksPerSplit - 1) / (rows * blocksPerSplit);
+        int byLength = Math.Max(1, maxSequence / MinKeysPerSplit);
+        return Math.Clamp(Math.Min(wanted, byLength), 1, MaxSplits);
+    }
+
+    private void DecodeAttention(CudaTensor q, CudaKvCache kv, int layer, StepLayout step, int heads, CudaTensor output)
+    {
+        var shape = kv.Shape;
+        int group = heads / shape.KvHeads, tile = GroupTile(group), chunks = (group + tile - 1) / tile;
+        int blocksPerSplit = shape.KvHeads * chunks;
+        int splits = Splits(step.Rows, blocksPerSplit, shape.MaxSequence);
+        ulong partial = 0;
+        if (splits > 1)
+        {
+            // Sized once for the largest need over every row count the cache allows, so it is never reallocated under a graph.
+            long most = 0;
+            for (int rows = 1; rows <= shape.Batch; rows++)
+            {
+                int s = Splits(rows, blocksPerSplit, shape.MaxSequence);
+                if (s > 1) most = Math.Max(most, (long)rows * s);
+            }
+            partial = kv.Partials(most * heads * (shape.HeadDim + 2) * sizeof(float));
+        }
+        string hd = $"HEAD_DIM={shape.HeadDim}";
+        float scaleLog2 = (float)(1.0 / Math.Sqrt(shape.HeadDim) * 1.4426950408889634);
+        Launch(Kernel("attention.cu", $"decode_attention_g{tile}", hd), (splits, blocksPerSplit, step.Rows), AttentionThreads, 0,
+            q.Pointer, kv.Keys(layer), kv.Values(layer), Cuda(step.Positions).Pointer, partial, output.Pointer,
+            heads, shape.KvHeads, step.TokensPerSequence, shape.MaxSequence, shape.SlidingWindow ?? 0, scaleLog2, splits);
+        if (splits > 1)
+            Launch(Kernel("attention.cu", "decode_attention_combine", hd), (heads, step.Rows, 1), AttentionThreads, 0,
+                partial, output.Pointer, heads, splits);
+    }
+
+    /// <summary>
+    /// Prefill: q goes head-major ([batch, heads, T, headDim]); per sequence, S = Q·Kᵀ (fp32) for all query heads
+    /// of each KV head in one batched cuBLASLt product, then the causal softmax, then O = P·V; O goes back to
+    /// token-major. The key count is the host's step.EndPosition, so prefill is never captured in a graph.
+    /// </summary>
+    private void PrefillAttention(CudaTensor q, CudaKvCache kv, int layer, StepLayout step, int heads, CudaTensor output)
+    {
+        var shape = kv.Shape;
+        int headDim = shape.HeadDim, kvHeads = shape.KvHeads, group = heads / kvHeads, tokens = step.TokensPerSequence;
+        int keys = step.EndPosition, ld = (keys + ScoreRowAlignment - 1) / ScoreRowAlignment * ScoreRowAlignment;
+        int act = ActivationType.SizeOf();
+        long qElements = q.Length, scoreElements = (long)heads * tokens * ld;
+        _prefill.Ensure(this, qElements * act, scoreElements * sizeof(float), scoreElements * act);
+        string hd = $"HEAD_DIM={headDim}";
+        var transpose = Kernel("attention.cu", "transpose_heads", hd);
+        Launch(transpose, (GridStride(qElements), 1, 1), ElementwiseThreads, 0, q.Pointer, _prefill.Queries, tokens, heads, 1, qElements);
+
+        int kvDim = kvHeads * headDim, blas = BlasType(ActivationType), rowsPerKv = group * tokens;
+        float scale = (float)(1.0 / Math.Sqrt(headDim));
+        var softmax = Kernel("attention.cu", "causal_softmax", hd);
+        ulong positions = Cuda(step.Positions).Pointer;
+        for (int b = 0; b < step.Batch; b++)
+        {
+            ulong queries = _prefill.Queries + (ulong)((long)b * heads * tokens * headDim * act);
+            ulong outputs = _prefill.Outputs + (ulong)((long)b * heads * tokens * headDim * act);
+            ulong keysBase = kv.Keys(layer) + (ulong)((long)b * shape.MaxSequence * kvDim * act);
+            ulong valuesBase = kv.Values(layer) + (ulong)((long)b * shape.MaxSequence * kvDim * act);
+            // S[g] = Q[g] · K[g]ᵀ: [group·T, keys] per KV head g, fp32.
+            var scores = new GemmShape(TransposeB: true, M: rowsPerKv, N: keys, K: headDim, InputType: blas, OutputType: CudaBlasF32,
+                Lda: headDim, StrideA: (long)rowsPerKv * headDim, Ldb: kvDim, StrideB: headDim, Ldc: ld, StrideC: (long)rowsPerKv * ld, Batch: kvHeads,
+                AlignA: CublasLtGemm.Alignment(queries, act, headDim, (long)rowsPerKv * headDim),
+                AlignB: CublasLtGemm.Alignment(keysBase, act, kvDim, headDim),
+                AlignC: CublasLtGemm.Alignment(_prefill.Scores, sizeof(float), ld, (long)rowsPerKv * ld));
+            _gemm.Run(scores, queries, keysBase, _prefill.Scores, _stream);
+            Launch(softmax, (heads * tokens, 1, 1), ElementwiseThreads, 0, _prefill.Scores, _prefill.Probabilities,
+                positions + (ulong)((long)b * tokens * sizeof(int)), tokens, keys, ld, shape.SlidingWindow ?? 0, scale);
+            // O[g] = P[g] · V[g]: [group·T, headDim] per KV head g.
+            var values = new GemmShape(TransposeB: false, M: rowsPerKv, N: headDim, K: keys, InputType: blas, OutputType: blas,
+                Lda: ld, StrideA: (long)rowsPerKv * ld, Ldb: kvDim, StrideB: headDim, Ldc: headDim, StrideC: (long)rowsPerKv * headDim, Batch: kvHeads,
+                AlignA: CublasLtGemm.Alignment(_prefill.Probabilities, act, ld, (long)rowsPerKv * ld),
+                AlignB: CublasLtGemm.Alignment(valuesBase, act, kvDim, headDim),
+                AlignC: CublasLtGemm.Alignment(outputs, act, headDim, (long)rowsPerKv * headDim));
+            _gemm.Run(values, _prefill.Probabilities, valuesBase, outputs, _stream);
+        }
+        Launch(transpose, (GridStride(qElements), 1, 1), ElementwiseThreads, 0, _prefill.Outputs, output.Pointer, tokens, heads, 0, qElements);
+    }
+
+    private const int CudaBlasF32 = Interop.CublasLt.R32F;
+
+    /// <summary>Prefill attention scratch, grown to the largest step seen (prefill is never captured, so growing is safe).</summary>
+    private sealed class PrefillScratch : IDisposable
+    {
+        private DeviceBuffer? _queries, _outputs, _scores, _probabilities;
+
+        public ulong Queries => _queries!.Pointer;            // (batch, heads, T, headDim)
+        public ulong Outputs => _outputs!.Pointer;            // (batch, heads, T, headDim)
+        public ulong Scores => _scores!.Pointer;              // (heads, T, ld) fp32, one sequence
+        public ulong Probabilities => _probabilities!.Pointer; // (heads, T, ld), one sequence
+
+        public void Ensure(CudaBackend backend, long headMajorBytes, long scoreBytes, long probabilityBytes)
+        {
+            Grow(ref _queries, headMajorBytes, backend);
+            Grow(ref _outputs, headMajorBytes, backend);
+            Grow(ref _scores, scoreBytes, backend);
+            Grow(ref _probabilities, probabilityBytes, backend);
+        }
+
+        private static void Grow(ref DeviceBuffer? buffer, long bytes, CudaBackend backend)
+        {
+            if (buffer is not null && buffer.Bytes >= bytes) return;
+            if (buffer is not null)
+            {
+                // Queued kernels may still read the old buffer: let them finish before it is freed.
+                Interop.CudaDriver.Check(Interop.CudaDriver.cuStreamSynchronize(backend._stream.Value));
+                buffer.Dispose();
+                buffer = null;
+            }
+            buffer = backend._allocator.Allocate(bytes, MemoryCategory.Activations);
+        }
+
+        public void Dispose()
+        {
+            _queries?.Dispose();
+            _outputs?.Dispose();
+            _scores?.Dispose();
+            _probabilities?.Dispose();
+        }
+    }
+}

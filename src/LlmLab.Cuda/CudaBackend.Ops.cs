@@ -1,0 +1,151 @@
+using LlmLab.Backends;
+using LlmLab.Cuda.Interop;
+using LlmLab.Tensors;
+
+namespace LlmLab.Cuda;
+
+// The row-wise ops of a decoder step and the matrix products. Every op checks shapes on the host and queues kernels.
+public sealed partial class CudaBackend
+{
+    /// <summary>Threads of the elementwise kernels' blocks.</summary>
+    private const int ElementwiseThreads = 256;
+
+    /// <summary>Upper bound on grid-stride blocks (enough to fill any GPU several times over).</summary>
+    private const int MaxGridStrideBlocks = 65536;
+
+    /// <summary>Rows of the GEMV's block (GEMV_WARPS in gemv.cu).</summary>
+    private const int GemvRowsPerBlock = 4;
+
+    /// <inheritdoc />
+    public void Embedding(DeviceTensor ids, DeviceWeight table, DeviceTensor output)
+    {
+        var (i, w, y) = (Cuda(ids), Cuda(table), Cuda(output));
+        if (i.DType != DType.I32 || y.Rows != i.Rows || y.Cols != w.Cols || y.DType != w.DType)
+            throw new ArgumentException($"embedding: ids [{i.Rows}, {i.Cols}] {i.DType}, {w.Name} [{w.Rows}, {w.Cols}] {w.DType} → [{y.Rows}, {y.Cols}] {y.DType}");
+        MakeCurrent();
+        Launch(Kernel("embedding.cu", "embedding"), (y.Rows, 1, 1), 128, 0, i.Pointer, w.Pointer, y.Pointer, w.Rows, w.Cols, _status.Pointer);
+    }
+
+    /// <inheritdoc />
+    public void RmsNorm(DeviceTensor x, DeviceWeight weight, float eps, DeviceTensor output)
+    {
+        var (xs, w, y) = (Cuda(x), Cuda(weight), Cuda(output));
+        int group = w.Cols;
+        if (group == 0 || xs.Cols % group != 0 || y.Rows != xs.Rows || y.Cols != xs.Cols || w.DType != DType.F32)
+            throw new ArgumentException($"RMSNorm: row width {xs.Cols} is not a multiple of {w.Name} length {group} (or output [{y.Rows}, {y.Cols}] differs)");
+        MakeCurrent();
+        Launch(Kernel("rmsnorm.cu", "rms_norm"), (xs.Cols / group, xs.Rows, 1), NormThreads(group), 0,
+            xs.Pointer, w.Pointer, eps, y.Pointer, xs.Cols, group);
+    }
+
+    /// <inheritdoc />
+    public void AddRmsNorm(DeviceTensor residual, DeviceTensor delta, DeviceWeight weight, float eps, DeviceTensor output)
+    {
+        var (r, d, w, y) = (Cuda(residual), Cuda(delta), Cuda(weight), Cuda(output));
+        if (r.Cols != w.Cols || d.Rows != r.Rows || d.Cols != r.Cols || y.Rows != r.Rows || y.Cols != r.Cols)
+            throw new ArgumentException($"AddRmsNorm: residual [{r.Rows}, {r.Cols}], delta [{d.Rows}, {d.Cols}], {w.Name} [{w.Cols}], output [{y.Rows}, {y.Cols}]");
+        MakeCurrent();
+        Launch(Kernel("rmsnorm.cu", "add_rms_norm"), (r.Rows, 1, 1), NormThreads(r.Cols), 0, r.Pointer, d.Pointer, w.Pointer, eps, y.Pointer, r.Cols);
+    }
+
+    /// <summary>A block per norm group: about 8 elements per thread, whole warps, 32..1024 threads.</summary>
+    private static int NormThreads(int group) => Math.Clamp((group / 8 + 31) / 32 * 32, 32, 1024);
+
+    /// <inheritdoc />
+    public void MatMul(DeviceTensor x, DeviceWeight weight, DeviceWeight? bias, DeviceTensor output)
+    {
+        var (xs, w, y) = (Cuda(x), Cuda(weight), Cuda(output));
+        int n = xs.Rows, k = xs.Cols, m = w.Rows;
+        if (w.Cols != k || y.Cols != m || y.Rows != n || xs.DType != ActivationType || w.DType != ActivationType || y.DType is not (DType.F32 or DType.BF16 or DType.F16) ||
+            (y.DType != DType.F32 && y.DType != ActivationType))
+            throw new ArgumentException($"matmul shapes: x [{n}, {k}] {xs.DType} · {w.Name} [{m}, {w.Cols}]ᵀ {w.DType} → y [{y.Rows}, {y.Cols}] {y.DType}");
+        CudaWeight? b = bias is null ? null : Cuda(bias);
+        if (b is not null && (b.Cols != m || b.DType != DType.F32)) throw new ArgumentException($"bias {b.Name} has {b.Cols} values for {m} outputs");
+        if (n == 0) return;
+        MakeCurrent();
+        bool f32Out = y.DType == DType.F32;
+        int vector = 16 / ActivationType.SizeOf();
+        if (n <= GemvMaxRows && k % vector == 0)
+        {
+            Launch(Kernel("gemv.cu", $"gemv{n}_{(f32Out ? "f32" : "act")}"), ((m + GemvRowsPerBlock - 1) / GemvRowsPerBlock, 1, 1), GemvRowsPerBlock * 32, 0,
+                w.Pointer, xs.Pointer, b?.Pointer ?? 0UL, y.Pointer, m, k);
+            return;
+        }
+        int elementBytes = ActivationType.SizeOf(), outBytes = y.DType.SizeOf();
+        var shape = new GemmShape(TransposeB: true, M: n, N: m, K: k, InputType: BlasType(ActivationType), OutputType: BlasType(y.DType),
+            Lda: k, StrideA: 0, Ldb: k, StrideB: 0, Ldc: m, StrideC: 0, Batch: 1,
+            AlignA: CublasLtGemm.Alignment(xs.Pointer, elementBytes, k), AlignB: CublasLtGemm.Alignment(w.Pointer, elementBytes, k),
+            AlignC: CublasLtGemm.Alignment(y.Pointer, outBytes, m));
+        _gemm.Run(shape, xs.Pointer, w.Pointer, y.Pointer, _stream);
+        if (b is not null)
+        {
+            long count = (long)n * m;
+            Launch(Kernel("elementwise.cu", f32Out ? "add_bias_f32" : "add_bias"), (GridStride(count), 1, 1), ElementwiseThreads, 0, y.Pointer, b.Pointer, m, count);
+        }
+    }
+
+    private static int BlasType(DType t) => t switch
+    {
+        DType.BF16 => CublasLt.R16BF,
+        DType.F16 => CublasLt.R16F,
+        DType.F32 => CublasLt.R32F,
+        _ => throw new ArgumentException($"cuBLASLt products take BF16, F16 or F32, not {t}"),
+    };
+
+    private static int GridStride(long elements) => (int)Math.Clamp((elements + ElementwiseThreads - 1) / ElementwiseThreads, 1, MaxGridStrideBlocks);
+
+    /// <inheritdoc />
+    public void Add(DeviceTensor residual, DeviceTensor delta)
+    {
+        var (r, d) = (Cuda(residual), Cuda(delta));
+        if (r.Length != d.Length || r.DType != d.DType) throw new ArgumentException($"add: [{r.Rows}, {r.Cols}] += [{d.Rows}, {d.Cols}]");
+        MakeCurrent();
+        Launch(Kernel("elementwise.cu", "add_inplace"), (GridStride(r.Length), 1, 1), ElementwiseThreads, 0, r.Pointer, d.Pointer, r.Length);
+    }
+
+    /// <inheritdoc />
+    public void RopeAndCache(DeviceTensor q, DeviceTensor k, DeviceTensor v, RopeTable rope, StepLayout step, KvCache cache, int layer)
+    {
+        var (qs, ks, vs) = (Cuda(q), Cuda(k), Cuda(v));
+        var table = rope as CudaRopeTable ?? throw new ArgumentException("rope table belongs to another backend");
+        var kv = cache as CudaKvCache ?? throw new ArgumentException("KV cache belongs to another backend");
+        var shape = kv.Shape;
+        int headDim = shape.HeadDim, heads = qs.Cols / headDim;
+        if (rope.HeadDim != headDim || qs.Rows != step.Rows || ks.Rows != step.Rows || vs.Rows != step.Rows ||
+            ks.Cols != shape.KvHeads * headDim || vs.Cols != ks.Cols || heads * headDim != qs.Cols || (uint)layer >= (uint)shape.Layers)
+            throw new ArgumentException($"rope: q [{qs.Rows}, {qs.Cols}], k [{ks.Rows}, {ks.Cols}], v [{vs.Rows}, {vs.Cols}] for {step.Rows} rows, head {headDim}, layer {layer}");
+        if (step.Batch > shape.Batch) throw new ArgumentException($"a step of {step.Batch} sequences does not fit a cache for {shape.Batch}");
+        MakeCurrent();
+        Launch(Kernel("rope.cu", "rope_and_cache"), (step.Rows, 1, 1), 128, 0,
+            qs.Pointer, ks.Pointer, vs.Pointer, table.Cos, table.Sin, Cuda(step.Positions).Pointer, kv.Keys(layer), kv.Values(layer),
+            heads, shape.KvHeads, headDim, step.TokensPerSequence, shape.MaxSequence, rope.MaxPositions, _status.Pointer);
+    }
+
+    /// <inheritdoc />
+    public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output)
+    {
+        var (g, u, y) = (Cuda(gate), Cuda(up), Cuda(output));
+        if (g.Length != u.Length || y.Length != g.Length) throw new ArgumentException($"swiglu: gate [{g.Rows}, {g.Cols}], up [{u.Rows}, {u.Cols}], output [{y.Rows}, {y.Cols}]");
+        MakeCurrent();
+        Launch(Kernel("elementwise.cu", "swiglu"), (GridStride(g.Length), 1, 1), ElementwiseThreads, 0, g.Pointer, u.Pointer, y.Pointer, g.Length);
+    }
+
+    /// <inheritdoc />
+    public void LastRows(DeviceTensor x, StepLayout step, DeviceTensor output)
+    {
+        var (xs, y) = (Cuda(x), Cuda(output));
+        if (xs.Rows != step.Rows || y.Rows < step.Batch || y.Cols != xs.Cols || y.DType != xs.DType)
+            throw new ArgumentException($"last rows: x [{xs.Rows}, {xs.Cols}] for {step.Rows} rows → [{y.Rows}, {y.Cols}]");
+        MakeCurrent();
+        Launch(Kernel("elementwise.cu", "last_rows"), (step.Batch, 1, 1), ElementwiseThreads, 0, xs.Pointer, y.Pointer, step.TokensPerSequence, xs.Cols);
+    }
+
+    /// <inheritdoc />
+    public void Argmax(DeviceTensor logits, DeviceTensor ids)
+    {
+        var (l, o) = (Cuda(logits), Cuda(ids));
+        if (o.DType != DType.I32 || o.Length < l.Rows) throw new ArgumentException($"argmax of {l.Rows} rows into an {o.DType} tensor of {o.Length}");
+        MakeCurrent();
+        Launch(Kernel("argmax.cu", l.DType == DType.F32 ? "argmax_f32" : "argmax_act"), (l.Rows, 1, 1), 512, 0, l.Pointer, o.Pointer, l.Cols);
+    }
+}

@@ -1,0 +1,185 @@
+using LlmLab.Backends;
+using LlmLab.Cuda.Interop;
+using LlmLab.Cuda.SafeHandles;
+using LlmLab.Models;
+using LlmLab.Tensors;
+
+namespace LlmLab.Cuda;
+
+// Graph capture, the bandwidth probe, telemetry and memory reports/checks.
+public sealed partial class CudaBackend
+{
+    /// <summary>Allowance for the backend's own small buffers (status word, sampled ids).</summary>
+    private const long SmallBuffersBytes = 4096;
+
+    private NvmlTelemetry? _telemetry;
+
+    /// <inheritdoc />
+    public void BeginCapture()
+    {
+        if (_capturing) throw new InvalidOperationException($"a CUDA graph is already being captured on {Device}");
+        MakeCurrent();
+        // Relaxed mode: scratch sized on first use may be allocated while the first decode step is captured.
+        CudaDriver.Check(CudaDriver.cuStreamBeginCapture_v2(_stream.Value, CudaDriver.CaptureModeRelaxed));
+        _capturing = true;
+    }
+
+    /// <inheritdoc />
+    public CapturedGraph EndCapture()
+    {
+        if (!_capturing) throw new InvalidOperationException($"no CUDA graph is being captured on {Device}");
+        MakeCurrent();
+        _capturing = false;
+        CudaDriver.Check(CudaDriver.cuStreamEndCapture(_stream.Value, out var graph));
+        var recorded = new CudaGraphHandle(_context, graph);
+        try
+        {
+            return new CudaCapturedGraph(this, recorded, CudaGraphExecHandle.Instantiate(recorded));
+        }
+        catch
+        {
+            recorded.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public double MeasureCopyBandwidth(long bytes, int repetitions)
+    {
+        if (bytes <= 0 || repetitions <= 0) throw new ArgumentOutOfRangeException(nameof(bytes), $"copy test of {bytes} bytes × {repetitions}");
+        NotCapturing("MeasureCopyBandwidth");
+        MakeCurrent();
+        using var source = _allocator.Allocate(bytes, MemoryCategory.Other);
+        using var destination = _allocator.Allocate(bytes, MemoryCategory.Other);
+        using var start = CudaEvent.Create(_context);
+        using var end = CudaEvent.Create(_context);
+        CudaDriver.Check(CudaDriver.cuMemsetD8Async(source.Pointer, 0x5a, (nuint)bytes, _stream.Value));
+        CudaDriver.Check(CudaDriver.cuMemcpyDtoDAsync_v2(destination.Pointer, source.Pointer, (nuint)bytes, _stream.Value)); // warm-up
+        start.Record(_stream);
+        for (int i = 0; i < repetitions; i++)
+            CudaDriver.Check(CudaDriver.cuMemcpyDtoDAsync_v2(destination.Pointer, source.Pointer, (nuint)bytes, _stream.Value));
+        end.Record(_stream);
+        end.Synchronize();
+        double seconds = end.MillisecondsSince(start) / 1000.0;
+        return 2.0 * bytes * repetitions / seconds;
+    }
+
+    /// <inheritdoc />
+    public string DeviceName => Info.Name;
+
+    /// <inheritdoc />
+    public TelemetrySample Sample()
+    {
+        _telemetry ??= NvmlTelemetry.Open(Info);
+        return _telemetry.Sample();
+    }
+
+    /// <summary>What this backend holds on the device, by category, its peak, and what the driver reports now and at creation.</summary>
+    public MemoryReport MemoryReport()
+    {
+        MakeCurrent();
+        var (free, total) = DeviceAllocator.DriverMemory();
+        var held = Memory.Snapshot();
+        return new MemoryReport(Device, held[MemoryCategory.Weights], held[MemoryCategory.KvCache], held[MemoryCategory.Activations],
+            held[MemoryCategory.Other], Memory.Total, Memory.Peak, free, total, _driverFreeAtStart);
+    }
+
+    /// <summary>
+    /// Throws <see cref="OutOfDeviceMemoryException"/> when <paramref name="plan"/> does not fit the device memory free now,
+    /// saying what is needed, what is free and what would fit. Allocates nothing: call it before loading a model.
+    /// </summary>
+    public void CheckFits(MemoryPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        MakeCurrent();
+        var (free, total) = DeviceAllocator.DriverMemory();
+        if (plan.TotalBytes <= free) return;
+        string advice;
+        long room = free - plan.WeightBytes - plan.WorkspaceBytes;
+        if (room > 0 && plan.KvBytesPerToken > 0)
+            advice = $"the weights fit with a KV cache of about {room / plan.KvBytesPerToken} tokens (batch × context): use a shorter context or a smaller batch";
+        else if (plan.WeightBytes > free)
+            advice = $"the weights alone need {Bytes.Format(plan.WeightBytes)}: use a smaller model, or a GPU with more memory";
+        else
+            advice = "use a shorter context or a smaller batch";
+        throw new OutOfDeviceMemoryException(
+            $"needs {Bytes.Format(plan.TotalBytes)} on {Device} (weights {Bytes.Format(plan.WeightBytes)} + KV cache {Bytes.Format(plan.KvCacheBytes)} + workspace {Bytes.Format(plan.WorkspaceBytes)}), " +
+            $"{Bytes.Format(free)} free of {Bytes.Format(total)}: {advice}");
+    }
+
+    /// <summary>Same as <see cref="CheckFits(MemoryPlan)"/> for the three amounts in bytes.</summary>
+    public void CheckFits(long weightBytes, long kvBytes, long workspaceBytes) => CheckFits(new MemoryPlan(weightBytes, kvBytes, workspaceBytes));
+
+    /// <summary>
+    /// Device memory a model needs on this backend: weights in the compute type (vectors in fp32), a KV cache for
+    /// <paramref name="batch"/> × <paramref name="maxSequence"/> tokens, and the session's activations and scratch
+    /// for steps of up to <paramref name="maxTokensPerStep"/> tokens per sequence (prefill attention scores included).
+    /// </summary>
+    public MemoryPlan Plan(ModelConfig config, int batch, int maxSequence, int maxTokensPerStep = InferenceSession.DefaultChunk)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        int act = ActivationType.SizeOf();
+        long vectors = (long)config.NumLayers * 2 * config.HiddenSize + config.HiddenSize
+            + (config.QkvBias ? (long)config.NumLayers * (config.QueryDim + 2 * config.KvDim) : 0)
+            + (config.OutputBias ? (long)config.NumLayers * config.HiddenSize : 0)
+            + (config.QkNorm ? (long)config.NumLayers * 2 * config.HeadDim : 0);
+        long weights = (config.ParameterCount - vectors) * act + vectors * sizeof(float);
+        long perToken = config.KvCacheBytesPerToken(act);
+        long kv = perToken * batch * maxSequence;
+        long chunk = Math.Min(maxTokensPerStep, maxSequence), rows = batch * chunk;
+        long activations = rows * (3L * config.HiddenSize + 2L * config.QueryDim + 2L * config.KvDim + 2L * config.IntermediateSize) * act
+            + (long)batch * (config.HiddenSize * act + config.VocabSize * sizeof(float)) + 2L * rows * sizeof(int);
+        long ld = (maxSequence + ScoreRowAlignment - 1) / ScoreRowAlignment * ScoreRowAlignment;
+        long prefill = chunk > 1 ? 2 * rows * config.QueryDim * act + config.NumHeads * chunk * ld * (sizeof(float) + act) : 0;
+        long ropeTables = 2L * maxSequence * (config.HeadDim / 2) * sizeof(float);
+        long decodePartials = (long)batch * MaxSplits * config.NumHeads * (config.HeadDim + 2) * sizeof(float);
+        long small = batch * sizeof(int) + SmallBuffersBytes;
+        long workspace = activations + prefill + ropeTables + decodePartials + small + Options.GemmWorkspaceBytes;
+        return new MemoryPlan(weights, kv, workspace, perToken);
+    }
+}
+
+/// <summary>Device memory a run needs, by category, for <see cref="CudaBackend.CheckFits(MemoryPlan)"/>.</summary>
+/// <param name="WeightBytes">Weights as the backend holds them.</param>
+/// <param name="KvCacheBytes">K and V of every layer for the whole batch and context.</param>
+/// <param name="WorkspaceBytes">Activations, scratch, tables and library workspace.</param>
+/// <param name="KvBytesPerToken">KV-cache bytes per token (all layers), to say how many tokens would fit; 0 when unknown.</param>
+public sealed record MemoryPlan(long WeightBytes, long KvCacheBytes, long WorkspaceBytes, long KvBytesPerToken = 0)
+{
+    /// <summary>All of it.</summary>
+    public long TotalBytes => WeightBytes + KvCacheBytes + WorkspaceBytes;
+}
+
+/// <summary>Device memory held by one backend (by category, and its peak) beside what the driver reports.</summary>
+/// <param name="Device">cuda:N.</param>
+/// <param name="WeightBytes">Model weights.</param>
+/// <param name="KvCacheBytes">KV caches.</param>
+/// <param name="ActivationBytes">Activations, scratch and library workspace.</param>
+/// <param name="OtherBytes">Rotary tables and small buffers.</param>
+/// <param name="TotalBytes">All categories.</param>
+/// <param name="PeakBytes">Highest total held so far.</param>
+/// <param name="DriverFreeBytes">Free device memory now (all processes).</param>
+/// <param name="DriverTotalBytes">Device memory size.</param>
+/// <param name="DriverFreeAtStartBytes">Free device memory when the backend was created (before its allocations).</param>
+public sealed record MemoryReport(string Device, long WeightBytes, long KvCacheBytes, long ActivationBytes, long OtherBytes, long TotalBytes,
+    long PeakBytes, long DriverFreeBytes, long DriverTotalBytes, long DriverFreeAtStartBytes)
+{
+    /// <summary>Device memory the process took since the backend was created, as the driver sees it (our allocations, library pools, context growth).</summary>
+    public long DriverUsedSinceStartBytes => DriverFreeAtStartBytes - DriverFreeBytes;
+}
+
+/// <summary>A decode step recorded on a <see cref="CudaBackend"/>'s stream; replays as one graph launch.</summary>
+internal sealed class CudaCapturedGraph(CudaBackend backend, CudaGraphHandle graph, CudaGraphExecHandle exec) : CapturedGraph
+{
+    public override void Replay()
+    {
+        backend.MakeCurrent();
+        exec.Launch(backend.Stream);
+    }
+
+    public override void Dispose()
+    {
+        exec.Dispose();
+        graph.Dispose();
+    }
+}

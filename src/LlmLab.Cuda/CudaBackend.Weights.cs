@@ -1,0 +1,100 @@
+using LlmLab.Backends;
+using LlmLab.Models;
+using LlmLab.Tensors;
+
+namespace LlmLab.Cuda;
+
+// Placing weights, KV caches and rotary tables on the device.
+public sealed unsafe partial class CudaBackend
+{
+    /// <summary>Widest head the attention kernels take (their shared-memory merge buffer is sized for it).</summary>
+    internal const int MaxHeadDim = 256;
+
+    private HostToDeviceCopier? _upload;
+
+    /// <inheritdoc />
+    public DeviceWeight LoadWeight(TensorView tensor)
+    {
+        if (!tensor.DType.IsFloatWeight())
+            throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.DType}; the CUDA backend computes with F32, F16 or BF16 weights");
+        var (rows, cols) = tensor.Shape.Length switch
+        {
+            1 => (1, checked((int)tensor.Shape[0])),
+            2 => (checked((int)tensor.Shape[0]), checked((int)tensor.Shape[1])),
+            _ => throw new InvalidCheckpointException($"tensor '{tensor.Name}' has shape {tensor.ShapeText}; weights are vectors or matrices"),
+        };
+        // Vectors (norm weights, biases) are used in fp32 by every kernel; matrices in the compute type.
+        var target = tensor.Shape.Length == 1 ? DType.F32 : ActivationType;
+        long elements = (long)rows * cols;
+        MakeCurrent();
+        var buffer = _allocator.Allocate(elements * target.SizeOf(), MemoryCategory.Weights);
+        try
+        {
+            _upload ??= new HostToDeviceCopier(this);
+            _upload.Copy(tensor.Data, tensor.DType, target, elements, buffer.Pointer);
+            return new CudaWeight(tensor.Name, target, rows, cols, buffer);
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public KvCache AllocateKvCache(KvCacheShape shape)
+    {
+        int vector = 16 / ActivationType.SizeOf();
+        if (shape.HeadDim % vector != 0 || shape.HeadDim > MaxHeadDim)
+            throw new InvalidConfigException($"head_dim {shape.HeadDim} is not supported by the CUDA attention kernels: it must be a multiple of {vector} up to {MaxHeadDim}");
+        MakeCurrent();
+        LoadModules(["attention.cu"], [$"HEAD_DIM={shape.HeadDim}"]);
+        long bytes = 2L * shape.Layers * shape.ElementsPerLayer * ActivationType.SizeOf();
+        var (free, _) = DeviceAllocator.DriverMemory();
+        if (bytes > free)
+        {
+            long perToken = 2L * shape.Layers * shape.KvHeads * shape.HeadDim * ActivationType.SizeOf() * shape.Batch;
+            throw new OutOfDeviceMemoryException(
+                $"{Device}: a KV cache for {shape.Batch} × {shape.MaxSequence} tokens needs {Bytes.Format(bytes)}, {Bytes.Format(free)} free; " +
+                $"about {Math.Max(0, free / perToken)} tokens per sequence would fit: use a shorter context or a smaller batch");
+        }
+        return new CudaKvCache(shape, ActivationType, _allocator);
+    }
+
+    /// <inheritdoc />
+    public RopeTable CreateRopeTable(RopeConfig rope, int headDim, int maxPositions)
+    {
+        // Same arithmetic as the CPU table (angle = inv_freq · pos in fp32), so both backends rotate identically.
+        var inverse = rope.InverseFrequencies(headDim);
+        int half = headDim / 2;
+        var cos = new float[(long)maxPositions * half];
+        var sin = new float[cos.Length];
+        for (int p = 0; p < maxPositions; p++)
+            for (int i = 0; i < half; i++)
+            {
+                float angle = inverse[i] * p;
+                cos[p * half + i] = MathF.Cos(angle);
+                sin[p * half + i] = MathF.Sin(angle);
+            }
+        MakeCurrent();
+        var cosBuffer = UploadFloats(cos, MemoryCategory.Other);
+        try
+        {
+            return new CudaRopeTable(headDim, maxPositions, cosBuffer, UploadFloats(sin, MemoryCategory.Other));
+        }
+        catch
+        {
+            cosBuffer.Dispose();
+            throw;
+        }
+    }
+
+    private DeviceBuffer UploadFloats(float[] values, MemoryCategory category)
+    {
+        var buffer = _allocator.Allocate((long)values.Length * sizeof(float), category);
+        _upload ??= new HostToDeviceCopier(this);
+        fixed (float* p = values) _upload.Copy((byte*)p, DType.F32, DType.F32, values.Length, buffer.Pointer);
+        _upload.Finish(); // the managed array may move once fixed ends
+        return buffer;
+    }
+}

@@ -1,0 +1,103 @@
+using LlmLab.Backends;
+using LlmLab.Tensors;
+
+namespace LlmLab.Cuda;
+
+/// <summary>A row-major [Rows, Cols] tensor in device memory: owner of its buffer, or a view of a parent's first rows.</summary>
+internal sealed class CudaTensor : DeviceTensor
+{
+    private readonly DeviceBuffer? _owned;
+
+    public CudaTensor(DType dtype, int rows, int cols, DeviceBuffer buffer) : base(dtype, rows, cols)
+    {
+        _owned = buffer;
+        Pointer = buffer.Pointer;
+    }
+
+    /// <summary>A view of the first <paramref name="rows"/> rows of <paramref name="parent"/> (frees nothing).</summary>
+    public CudaTensor(CudaTensor parent, int rows) : base(parent.DType, rows, parent.Cols)
+    {
+        if (rows < 0 || rows > parent.Rows) throw new ArgumentOutOfRangeException(nameof(rows), $"view of {rows} rows of a {parent.Rows}-row tensor");
+        Pointer = parent.Pointer;
+    }
+
+    /// <summary>Device address of element [0, 0].</summary>
+    public ulong Pointer { get; }
+
+    public override void Dispose() => _owned?.Dispose();
+}
+
+/// <summary>A weight on the device: matrices in the backend's compute type, vectors (norms, biases) in fp32.</summary>
+internal sealed class CudaWeight(string name, DType dtype, int rows, int cols, DeviceBuffer buffer) : DeviceWeight(name, dtype, rows, cols)
+{
+    /// <summary>Device address of element [0, 0].</summary>
+    public ulong Pointer { get; } = buffer.Pointer;
+
+    public override void Dispose() => buffer.Dispose();
+}
+
+/// <summary>
+/// K and V per layer, each [batch, maxSequence, kvHeads·headDim] in the compute type, plus the flash-decoding
+/// scratch (partial results of each split), sized on first use and then kept, so captured graphs stay valid.
+/// </summary>
+internal sealed class CudaKvCache : KvCache
+{
+    private readonly DeviceBuffer[] _keys, _values;
+    private readonly DeviceAllocator _allocator;
+    private DeviceBuffer? _partials;
+
+    public CudaKvCache(KvCacheShape shape, DType dtype, DeviceAllocator allocator) : base(shape, dtype)
+    {
+        _allocator = allocator;
+        long bytes = shape.ElementsPerLayer * dtype.SizeOf();
+        _keys = new DeviceBuffer[shape.Layers];
+        _values = new DeviceBuffer[shape.Layers];
+        try
+        {
+            for (int l = 0; l < shape.Layers; l++)
+            {
+                _keys[l] = allocator.Allocate(bytes, MemoryCategory.KvCache);
+                _values[l] = allocator.Allocate(bytes, MemoryCategory.KvCache);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public ulong Keys(int layer) => _keys[layer].Pointer;
+    public ulong Values(int layer) => _values[layer].Pointer;
+
+    /// <summary>Flash-decoding scratch of at least <paramref name="bytes"/> (allocated once, at the largest size asked).</summary>
+    public ulong Partials(long bytes)
+    {
+        if (_partials is null || _partials.Bytes < bytes)
+        {
+            _partials?.Dispose();
+            _partials = _allocator.Allocate(bytes, MemoryCategory.Activations);
+        }
+        return _partials.Pointer;
+    }
+
+    public override void Dispose()
+    {
+        foreach (var b in _keys) b?.Dispose();
+        foreach (var b in _values) b?.Dispose();
+        _partials?.Dispose();
+    }
+}
+
+/// <summary>Rotary cos/sin tables [maxPositions, headDim/2] in fp32 on the device.</summary>
+internal sealed class CudaRopeTable(int headDim, int maxPositions, DeviceBuffer cos, DeviceBuffer sin) : RopeTable(headDim, maxPositions)
+{
+    public ulong Cos { get; } = cos.Pointer;
+    public ulong Sin { get; } = sin.Pointer;
+
+    public override void Dispose()
+    {
+        cos.Dispose();
+        sin.Dispose();
+    }
+}

@@ -1,0 +1,311 @@
+// attention.cu: causal grouped-query attention over the KV cache, for one head width (-DHEAD_DIM=...).
+//
+// Decode (one new token per sequence) is flash-decoding: the keys a query sees are split across `splits`
+// blocks; each block keeps a running max, sum and weighted V sum (online softmax) for the query heads that
+// share one KV head, so every K/V row is read once for the whole group; a second kernel merges the splits.
+// The split boundaries are computed on the device from the query's position, so a captured graph replays
+// correctly at every position. Prefill uses cuBLASLt for Q·Kᵀ and P·V, with the helpers below for the
+// head-major layout and the causal softmax.
+//
+// Layouts: q, out [rows, heads·HEAD_DIM]; kCache, vCache (one layer) [batch, maxSeq, kvHeads·HEAD_DIM];
+// query head h reads KV head h / (heads / kvHeads). Scores use exp2 with the scale pre-multiplied by log2(e).
+#include "common.cuh"
+
+#ifndef HEAD_DIM
+#error "compile with -DHEAD_DIM=<head width>"
+#endif
+
+#define ATTN_THREADS 128
+#define ATTN_WARPS (ATTN_THREADS / 32)
+
+// How a head is spread over lanes: each lane holds EPT consecutive elements (whole 16-byte loads) and a team of
+// TEAM lanes (a power of two, ≤ 32) holds one K or V row, so a warp works on 32 / TEAM keys at once.
+struct HeadLayout
+{
+    static const int VEC = Vec16<act_t>::N;
+    static const int EPT_MIN = (HEAD_DIM + 31) / 32;
+    static const int EPT = ((EPT_MIN + VEC - 1) / VEC) * VEC;
+    static const int LANES = (HEAD_DIM + EPT - 1) / EPT;
+    static const int TEAM = LANES <= 1 ? 1 : LANES <= 2 ? 2 : LANES <= 4 ? 4 : LANES <= 8 ? 8 : LANES <= 16 ? 16 : 32;
+    static const int TEAMS_PER_WARP = 32 / TEAM;
+};
+
+// Merge factor exp2(m − mNew), zero when both are −inf (an empty part).
+__device__ __forceinline__ float merge_factor(float m, float mNew) { return mNew == neg_inf() ? 0.0f : exp2f(m - mNew); }
+
+// grid (splits, kvHeads · ceil(group / G), rows); block ATTN_THREADS. Handles query heads h0 .. h0 + G − 1 of one
+// KV head for one row and one split of its keys. With splits == 1 it writes `out` directly, otherwise the
+// unnormalised (acc[HEAD_DIM], max, sum) of the split to `partial` [rows, heads, splits, HEAD_DIM + 2].
+template <int G>
+__device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, const act_t* __restrict__ kCache,
+                                                 const act_t* __restrict__ vCache, const int* __restrict__ positions,
+                                                 float* __restrict__ partial, act_t* __restrict__ out, int heads, int kvHeads,
+                                                 int tokensPerSeq, int maxSeq, int window, float scaleLog2, int splits)
+{
+    const int EPT = HeadLayout::EPT, VEC = HeadLayout::VEC, TEAM = HeadLayout::TEAM, TPW = HeadLayout::TEAMS_PER_WARP;
+    __shared__ float merged[ATTN_WARPS][G][HEAD_DIM + 2];
+    GRID_DEPENDENCY_WAIT();
+    GRID_DEPENDENTS_LAUNCH();
+
+    const int split = blockIdx.x;
+    const int group = heads / kvHeads;
+    const int chunksPerKv = (group + G - 1) / G;
+    const int kvHead = blockIdx.y / chunksPerKv;
+    const int h0 = kvHead * group + (blockIdx.y % chunksPerKv) * G;
+    const int nh = min(G, kvHead * group + group - h0);
+    const int row = blockIdx.z;
+    const int pos = positions[row];
+    const bool valid = pos >= 0 && pos < maxSeq;
+    const int seq = row / tokensPerSeq;
+    const int first = window > 0 ? max(0, pos - window + 1) : 0;
+    const int count = valid ? pos + 1 - first : 0;
+    const int per = (count + splits - 1) / splits;
+    const int kBegin = first + split * per;
+    const int kEnd = min(first + count, kBegin + per);
+
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int tl = lane % TEAM, teamInWarp = lane / TEAM;
+    const int e0 = tl * EPT;
+    const int kvDim = kvHeads * HEAD_DIM;
+
+    float qv[G][EPT];
+    const act_t* qRow = q + (size_t)row * heads * HEAD_DIM;
+#pragma unroll
+    for (int g = 0; g < G; g++)
+#pragma unroll
+        for (int sub = 0; sub < EPT / VEC; sub++)
+        {
+            const int e = e0 + sub * VEC;
+            if (g < nh && e < HEAD_DIM)
+            {
+                load16(qRow + (h0 + g) * HEAD_DIM + e, &qv[g][sub * VEC]);
+#pragma unroll
+                for (int i = 0; i < VEC; i++) qv[g][sub * VEC + i] *= scaleLog2;
+            }
+            else
+            {
+#pragma unroll
+                for (int i = 0; i < VEC; i++) qv[g][sub * VEC + i] = 0.0f;
+            }
+        }
+
+    float m[G], l[G], acc[G][EPT];
+#pragma unroll
+    for (int g = 0; g < G; g++)
+    {
+        m[g] = neg_inf();
+        l[g] = 0.0f;
+#pragma unroll
+        for (int e = 0; e < EPT; e++) acc[g][e] = 0.0f;
+    }
+
+    const size_t seqBase = (size_t)seq * maxSeq * kvDim + (size_t)kvHead * HEAD_DIM + e0;
+    // The loop bound is uniform per warp, so every lane takes part in the team shuffles.
+    for (int base = kBegin + warp * TPW; base < kEnd; base += ATTN_WARPS * TPW)
+    {
+        const int j = base + teamInWarp;
+        const bool live = j < kEnd;
+        float kf[EPT], vf[EPT];
+#pragma unroll
+        for (int sub = 0; sub < EPT / VEC; sub++)
+        {
+            if (live && e0 + sub * VEC < HEAD_DIM)
+            {
+                const size_t at = seqBase + (size_t)j * kvDim + sub * VEC;
+                load16(kCache + at, &kf[sub * VEC]);
+                load16(vCache + at, &vf[sub * VEC]);
+            }
+            else
+            {
+#pragma unroll
+                for (int i = 0; i < VEC; i++) { kf[sub * VEC + i] = 0.0f; vf[sub * VEC + i] = 0.0f; }
+            }
+        }
+#pragma unroll
+        for (int g = 0; g < G; g++)
+        {
+            float s = 0.0f;
+#pragma unroll
+            for (int e = 0; e < EPT; e++) s = fmaf(qv[g][e], kf[e], s);
+#pragma unroll
+            for (int offset = TEAM / 2; offset > 0; offset >>= 1) s += __shfl_xor_sync(FULL_MASK, s, offset);
+            if (live && g < nh)
+            {
+                const float mNew = fmaxf(m[g], s);
+                const float correction = exp2f(m[g] - mNew);
+                const float p = exp2f(s - mNew);
+                l[g] = l[g] * correction + p;
+#pragma unroll
+                for (int e = 0; e < EPT; e++) acc[g][e] = fmaf(acc[g][e], correction, p * vf[e]);
+                m[g] = mNew;
+            }
+        }
+    }
+
+    // Merge the teams of a warp (lanes with the same tl hold the same slice of the head).
+#pragma unroll
+    for (int offset = TEAM; offset < 32; offset <<= 1)
+#pragma unroll
+        for (int g = 0; g < G; g++)
+        {
+            const float m2 = __shfl_xor_sync(FULL_MASK, m[g], offset);
+            const float l2 = __shfl_xor_sync(FULL_MASK, l[g], offset);
+            const float mNew = fmaxf(m[g], m2);
+            const float a = merge_factor(m[g], mNew), b = merge_factor(m2, mNew);
+            l[g] = l[g] * a + l2 * b;
+#pragma unroll
+            for (int e = 0; e < EPT; e++)
+            {
+                const float other = __shfl_xor_sync(FULL_MASK, acc[g][e], offset);
+                acc[g][e] = acc[g][e] * a + other * b;
+            }
+            m[g] = mNew;
+        }
+
+    // Merge the warps through shared memory.
+    if (teamInWarp == 0)
+    {
+#pragma unroll
+        for (int g = 0; g < G; g++)
+        {
+#pragma unroll
+            for (int e = 0; e < EPT; e++)
+                if (e0 + e < HEAD_DIM) merged[warp][g][e0 + e] = acc[g][e];
+            if (tl == 0)
+            {
+                merged[warp][g][HEAD_DIM] = m[g];
+                merged[warp][g][HEAD_DIM + 1] = l[g];
+            }
+        }
+    }
+    __syncthreads();
+    for (int idx = threadIdx.x; idx < nh * HEAD_DIM; idx += ATTN_THREADS)
+    {
+        const int g = idx / HEAD_DIM, d = idx - g * HEAD_DIM;
+        float mMax = neg_inf();
+#pragma unroll
+        for (int w = 0; w < ATTN_WARPS; w++) mMax = fmaxf(mMax, merged[w][g][HEAD_DIM]);
+        float sum = 0.0f, value = 0.0f;
+#pragma unroll
+        for (int w = 0; w < ATTN_WARPS; w++)
+        {
+            const float f = merge_factor(merged[w][g][HEAD_DIM], mMax);
+            sum += merged[w][g][HEAD_DIM + 1] * f;
+            value += merged[w][g][d] * f;
+        }
+        if (splits == 1)
+        {
+            out[(size_t)row * heads * HEAD_DIM + (size_t)(h0 + g) * HEAD_DIM + d] = from_float<act_t>(sum > 0.0f ? value / sum : 0.0f);
+        }
+        else
+        {
+            float* p = partial + (((size_t)row * heads + h0 + g) * splits + split) * (HEAD_DIM + 2);
+            p[d] = value;
+            if (d == 0)
+            {
+                p[HEAD_DIM] = mMax;
+                p[HEAD_DIM + 1] = sum;
+            }
+        }
+    }
+}
+
+#define DECODE_ATTENTION_KERNEL(G)                                                                                        \
+    extern "C" __global__ void __launch_bounds__(ATTN_THREADS) decode_attention_g##G(                                     \
+        const act_t* __restrict__ q, const act_t* __restrict__ kCache, const act_t* __restrict__ vCache,                  \
+        const int* __restrict__ positions, float* __restrict__ partial, act_t* __restrict__ out, int heads, int kvHeads,  \
+        int tokensPerSeq, int maxSeq, int window, float scaleLog2, int splits)                                            \
+    { decode_attention<G>(q, kCache, vCache, positions, partial, out, heads, kvHeads, tokensPerSeq, maxSeq, window, scaleLog2, splits); }
+
+DECODE_ATTENTION_KERNEL(1)
+DECODE_ATTENTION_KERNEL(2)
+DECODE_ATTENTION_KERNEL(4)
+DECODE_ATTENTION_KERNEL(8)
+
+// grid (heads, rows); merges the splits of decode_attention: out = Σ acc_s·2^(m_s − M) / Σ l_s·2^(m_s − M).
+extern "C" __global__ void decode_attention_combine(const float* __restrict__ partial, act_t* __restrict__ out, int heads, int splits)
+{
+    GRID_DEPENDENCY_WAIT();
+    GRID_DEPENDENTS_LAUNCH();
+    const int h = blockIdx.x, row = blockIdx.y;
+    const float* p = partial + ((size_t)row * heads + h) * splits * (HEAD_DIM + 2);
+    float mMax = neg_inf();
+    for (int s = 0; s < splits; s++) mMax = fmaxf(mMax, p[s * (HEAD_DIM + 2) + HEAD_DIM]);
+    for (int d = threadIdx.x; d < HEAD_DIM; d += blockDim.x)
+    {
+        float sum = 0.0f, value = 0.0f;
+        for (int s = 0; s < splits; s++)
+        {
+            const float* part = p + s * (HEAD_DIM + 2);
+            const float f = merge_factor(part[HEAD_DIM], mMax);
+            sum += part[HEAD_DIM + 1] * f;
+            value += part[d] * f;
+        }
+        out[(size_t)row * heads * HEAD_DIM + (size_t)h * HEAD_DIM + d] = from_float<act_t>(sum > 0.0f ? value / sum : 0.0f);
+    }
+}
+
+// Prefill layout change: [batch, T, heads, HEAD_DIM] ⇄ [batch, heads, T, HEAD_DIM] (toHeadMajor selects the direction),
+// so each query head's T rows are one contiguous matrix for cuBLASLt.
+extern "C" __global__ void transpose_heads(const act_t* __restrict__ in, act_t* __restrict__ out, int tokens, int heads, int toHeadMajor, long long n)
+{
+    GRID_DEPENDENCY_WAIT();
+    GRID_DEPENDENTS_LAUNCH();
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+    {
+        // i indexes the token-major side: ((b·T + t)·heads + h)·HEAD_DIM + d.
+        const long long d = i % HEAD_DIM;
+        long long rest = i / HEAD_DIM;
+        const long long h = rest % heads;
+        rest /= heads;
+        const long long t = rest % tokens;
+        const long long b = rest / tokens;
+        const long long headMajor = ((b * heads + h) * tokens + t) * HEAD_DIM + d;
+        if (toHeadMajor) out[headMajor] = in[i];
+        else out[i] = in[headMajor];
+    }
+}
+
+__device__ __forceinline__ float block_max(float v)
+{
+    __shared__ float partialMax[32];
+    __shared__ float result;
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+#pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1) v = fmaxf(v, __shfl_xor_sync(FULL_MASK, v, offset));
+    if (lane == 0) partialMax[warp] = v;
+    __syncthreads();
+    if (warp == 0)
+    {
+        float x = lane < (int)(blockDim.x >> 5) ? partialMax[lane] : neg_inf();
+#pragma unroll
+        for (int offset = 16; offset > 0; offset >>= 1) x = fmaxf(x, __shfl_xor_sync(FULL_MASK, x, offset));
+        if (lane == 0) result = x;
+    }
+    __syncthreads();
+    return result;
+}
+
+// grid (heads · T) for one sequence: row r = h·T + t of the fp32 scores S [heads·T, ld] (keys 0 .. keys − 1)
+// becomes P = softmax(scale · S) over the keys query t may see (first .. position), zero elsewhere up to ld.
+extern "C" __global__ void causal_softmax(const float* __restrict__ scores, act_t* __restrict__ probs, const int* __restrict__ positions,
+                                          int tokens, int keys, int ld, int window, float scale)
+{
+    GRID_DEPENDENCY_WAIT();
+    GRID_DEPENDENTS_LAUNCH();
+    const int r = blockIdx.x;
+    const int pos = positions[r % tokens];
+    const int first = window > 0 ? max(0, pos - window + 1) : 0;
+    const int last = min(pos, keys - 1);
+    const float* s = scores + (size_t)r * ld;
+    act_t* p = probs + (size_t)r * ld;
+    float mx = neg_inf();
+    for (int j = first + threadIdx.x; j <= last; j += blockDim.x) mx = fmaxf(mx, s[j]);
+    mx = block_max(mx);
+    float sum = 0.0f;
+    for (int j = first + threadIdx.x; j <= last; j += blockDim.x) sum += expf((s[j] - mx) * scale);
+    sum = block_sum(sum);
+    const float inv = sum > 0.0f ? 1.0f / sum : 0.0f;
+    for (int j = threadIdx.x; j < ld; j += blockDim.x)
+        p[j] = from_float<act_t>(j >= first && j <= last ? expf((s[j] - mx) * scale) * inv : 0.0f);
+}

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Text.Json;
+using LlmLab.Backends;
+using LlmLab.Models;
+using LlmLab.Tensors;
+
+namespace LlmLab.Cuda.Tests.Bench;
+
+/// <summary>
+/// Decode benchmark on cuda:0 over random-weight checkpoints (BF16). It states its arithmetic: bytes read per
+/// token (weights + the KV cache read at the mean context), the copy bandwidth measured in the same run, and the
+/// fraction of the roofline (bandwidth ÷ bytes per token) achieved. Also: time to first token for a 512-token
+/// prompt, aggregate decode throughput over batch sizes, and peak device memory with a 4k context.
+/// usage: bench [--preset llama-3.2-1b|llama-3.1-8b]... [--dir FOLDER] [--json FILE] [--steps N]
+/// </summary>
+internal static class DecodeBench
+{
+    public static int Run(string[] args)
+    {
+        var presets = new List<string>();
+        string root = Directory.Exists("/dev/shm") ? "/dev/shm/llmlab-bench" : Path.Combine(Path.GetTempPath(), "llmlab-bench");
+        string? json = null;
+        int steps = 256;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--preset": presets.Add(args[++i]); break;
+                case "--dir": root = args[++i]; break;
+                case "--json": json = args[++i]; break;
+                case "--steps": steps = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+                default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
+            }
+        }
+        if (presets.Count == 0) presets.AddRange(RandomCheckpoint.Presets.Keys);
+        if (CudaBackend.Availability(out _) is { } reason)
+        {
+            Console.Error.WriteLine($"no CUDA GPU: {reason}");
+            return 1;
+        }
+        var results = new List<Dictionary<string, object>>();
+        foreach (var preset in presets)
+        {
+            var sw = Stopwatch.StartNew();
+            var dir = RandomCheckpoint.Ensure(preset, Path.Combine(root, preset));
+            Console.WriteLine($"== {preset}: checkpoint ready in {sw.Elapsed.TotalSeconds:0.0} s ({dir})");
+            results.Add(RunPreset(preset, dir, steps));
+        }
+        if (json is not null) File.WriteAllText(json, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+        return 0;
+    }
+
+    private static Dictionary<string, object> RunPreset(string preset, string dir, int steps)
+    {
+        var r = new Dictionary<string, object> { ["preset"] = preset };
+        using var gpu = CudaBackend.Create(0, CudaBackendOptions.Default);
+        r["device"] = $"{gpu.Info.Name} (cc {gpu.Info.ComputeCapability}, {gpu.Info.Multiprocessors} SMs)";
+        double bandwidth = gpu.MeasureCopyBandwidth(2L << 30, 20);
+        r["copy_bandwidth_GBps"] = bandwidth / 1e9;
+        Console.WriteLine($"{r["device"]}: copy bandwidth {bandwidth / 1e9:0} GB/s (2 GiB device-to-device, read + write, 20 copies)");
+
+        var config = ModelConfigReader.Read(dir);
+        gpu.CheckFits(gpu.Plan(config, 1, 4096));
+        var sw = Stopwatch.StartNew();
+        using var model = Transformer.Load(dir, gpu);
+        gpu.Synchronize();
+        long weights = model.Weights.Bytes;
+        r["load_s"] = sw.Elapsed.TotalSeconds;
+        r["weight_bytes"] = weights;
+        Console.WriteLine($"loaded {weights / 1e9:0.00} GB of weights in {sw.Elapsed.TotalSeconds:0.0} s");
+        var random = new Random(7);
+        int[] Tokens(int n) => Enumerable.Range(0, n).Select(_ => random.Next(1000, 100000)).ToArray();
+
+        // Peak memory with a 4k context: prefill 4096 tokens in 512-token chunks, then decode.
+        {
+            using var session = model.CreateSession(1, 4096, InferenceSession.DefaultChunk);
+            session.Step(Tokens(4096 - 16));
+            for (int i = 0; i < 16; i++) session.Step(Tokens(1));
+            gpu.Synchronize();
+            var report = gpu.MemoryReport();
+            long kv = report.KvCacheBytes;
+            r["peak_bytes_4k"] = report.PeakBytes;
+            r["peak_over_weights_plus_kv_4k"] = (double)report.PeakBytes / (weights + kv);
+            r["driver_used_since_start_4k"] = report.DriverUsedSinceStartBytes;
+            Console.WriteLine($"4k context: peak held {report.PeakBytes / 1e9:0.000} GB = weights {weights / 1e9:0.000} + KV {kv / 1e9:0.000} + {(report.PeakBytes - weights - kv) / 1e6:0.0} MB " +
+                              $"({100.0 * report.PeakBytes / (weights + kv) - 100:0.00}% over weights + KV); driver: {report.DriverUsedSinceStartBytes / 1e9:0.000} GB used since start");
+        }
+
+        // Decode, batch 1: graph replays; "serial" reads each token back (the generation loop), "queued" syncs once.
+        long kvPerToken = config.KvCacheBytesPerToken(gpu.ActivationType.SizeOf());
+        foreach (bool overlap in new[] { false, true })
+        {
+            gpu.OverlapKernels = overlap;
+            using var session = model.CreateSession(1, 1024, InferenceSession.DefaultChunk);
+            using var ids = gpu.Allocate(DType.I32, 1, 1);
+            session.Step(Tokens(128));
+            var id = new int[1] { 1234 };
+            for (int i = 0; i < 16; i++) session.Step(id);
+            gpu.Synchronize();
+            int start = session.Position;
+            var before = gpu.Sample();
+            sw.Restart();
+            for (int i = 0; i < steps; i++)
+            {
+                var logits = session.Step(id)!;
+                gpu.Argmax(logits, ids);
+                gpu.Read(ids, id);
+            }
+            double serial = steps / sw.Elapsed.TotalSeconds;
+            var after = gpu.Sample();
+            sw.Restart();
+            for (int i = 0; i < steps; i++) session.Step(id);
+            gpu.Synchronize();
+            double queued = steps / sw.Elapsed.TotalSeconds;
+            double meanContext = start + steps; // over both loops
+            double bytesPerToken = weights + meanContext * kvPerToken;
+            double roofline = bandwidth / bytesPerToken;
+            string key = overlap ? "pdl" : "plain";
+            r[$"decode_serial_tok_s_{key}"] = serial;
+            r[$"decode_queued_tok_s_{key}"] = queued;
+            r["roofline_tok_s"] = roofline;
+            r["bytes_per_token"] = bytesPerToken;
+            double? joules = after.EnergyMillijoules - before.EnergyMillijoules is { } mj ? mj / 1000.0 : null;
+            Console.WriteLine($"decode b=1 ({(overlap ? "programmatic dependent launch" : "plain launches")}): {serial:0.0} tok/s serial ({100 * serial / roofline:0.0}% of roofline), " +
+                              $"{queued:0.0} tok/s queued ({100 * queued / roofline:0.0}%); roofline {roofline:0.0} tok/s = {bandwidth / 1e9:0} GB/s ÷ {bytesPerToken / 1e9:0.000} GB/token " +
+                              $"(weights + KV at ~{meanContext:0} tokens); {after.PowerWatts:0} W, SM {after.SmClockMHz} MHz{(joules is { } j ? $", {j / steps:0.00} J/token" : "")}");
+        }
+
+        // Time to first token: a 512-token prompt, prefill + greedy pick of the first new token, read back.
+        {
+            using var session = model.CreateSession(1, 1024, InferenceSession.DefaultChunk);
+            using var ids = gpu.Allocate(DType.I32, 1, 1);
+            var prompt = Tokens(512);
+            var id = new int[1];
+            var times = new List<double>();
+            for (int trial = 0; trial < 7; trial++)
+            {
+                session.Reset();
+                gpu.Synchronize();
+                sw.Restart();
+                var logits = session.Step(prompt)!;
+                gpu.Argmax(logits, ids);
+                gpu.Read(ids, id);
+                times.Add(sw.Elapsed.TotalMilliseconds);
+            }
+            var sorted = times.Skip(2).Order().ToArray();
+            double median = sorted[sorted.Length / 2];
+            double flops = 2.0 * (config.ParameterCount - (long)config.VocabSize * config.HiddenSize) * 512;
+            r["ttft_512_ms"] = median;
+            Console.WriteLine($"TTFT, 512-token prompt: median {median:0.00} ms (trials {string.Join(", ", times.Select(t => t.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} ms); " +
+                              $"{flops / (median / 1e3) / 1e12:0} TFLOP/s on the layers' products");
+        }
+
+        // Aggregate decode throughput over batch sizes (queued steps, 64-token prompts).
+        var sweep = new Dictionary<string, double>();
+        double batchOne = 0;
+        foreach (int batch in new[] { 1, 2, 4, 8, 16, 32, 64 })
+        {
+            using var session = model.CreateSession(batch, 256, 64);
+            session.Step(Tokens(batch * 64));
+            var next = Tokens(batch);
+            for (int i = 0; i < 4; i++) session.Step(next);
+            gpu.Synchronize();
+            const int sweepSteps = 64;
+            sw.Restart();
+            for (int i = 0; i < sweepSteps; i++) session.Step(next);
+            gpu.Synchronize();
+            double aggregate = batch * sweepSteps / sw.Elapsed.TotalSeconds;
+            if (batch == 1) batchOne = aggregate;
+            sweep[batch.ToString(System.Globalization.CultureInfo.InvariantCulture)] = aggregate;
+            Console.WriteLine($"batch {batch,3}: {aggregate,8:0} tok/s aggregate ({aggregate / batchOne:0.0}× batch 1)");
+        }
+        r["batch_sweep_tok_s"] = sweep;
+        var final = gpu.MemoryReport();
+        Console.WriteLine($"held at the end: {final.TotalBytes / 1e9:0.000} GB, peak {final.PeakBytes / 1e9:0.000} GB");
+        return r;
+    }
+}

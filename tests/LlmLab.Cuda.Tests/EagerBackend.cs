@@ -1,0 +1,35 @@
+using LlmLab.Backends;
+using LlmLab.Measurement;
+using LlmLab.Models;
+using LlmLab.Tensors;
+
+namespace LlmLab.Cuda.Tests;
+
+/// <summary>A backend that forwards every op to another and hides its graph capture, so sessions run decode steps eagerly.</summary>
+internal sealed class EagerBackend(IBackend inner) : IBackend
+{
+    public string Device => inner.Device;
+    public DType ActivationType => inner.ActivationType;
+    public MemoryLedger Memory => inner.Memory;
+    public bool Supports(BackendOp op, DType weightType) => inner.Supports(op, weightType);
+    public DeviceWeight LoadWeight(TensorView tensor) => inner.LoadWeight(tensor);
+    public DeviceTensor Allocate(DType dtype, int rows, int cols, MemoryCategory category = MemoryCategory.Activations) => inner.Allocate(dtype, rows, cols, category);
+    public DeviceTensor View(DeviceTensor tensor, int rows) => inner.View(tensor, rows);
+    public KvCache AllocateKvCache(KvCacheShape shape) => inner.AllocateKvCache(shape);
+    public RopeTable CreateRopeTable(RopeConfig rope, int headDim, int maxPositions) => inner.CreateRopeTable(rope, headDim, maxPositions);
+    public void Write(DeviceTensor destination, ReadOnlySpan<int> values) => inner.Write(destination, values);
+    public void Read(DeviceTensor source, Span<float> destination) => inner.Read(source, destination);
+    public void Read(DeviceTensor source, Span<int> destination) => inner.Read(source, destination);
+    public void Embedding(DeviceTensor ids, DeviceWeight table, DeviceTensor output) => inner.Embedding(ids, table, output);
+    public void RmsNorm(DeviceTensor x, DeviceWeight weight, float eps, DeviceTensor output) => inner.RmsNorm(x, weight, eps, output);
+    public void AddRmsNorm(DeviceTensor residual, DeviceTensor delta, DeviceWeight weight, float eps, DeviceTensor output) => inner.AddRmsNorm(residual, delta, weight, eps, output);
+    public void MatMul(DeviceTensor x, DeviceWeight weight, DeviceWeight? bias, DeviceTensor output) => inner.MatMul(x, weight, bias, output);
+    public void Add(DeviceTensor residual, DeviceTensor delta) => inner.Add(residual, delta);
+    public void RopeAndCache(DeviceTensor q, DeviceTensor k, DeviceTensor v, RopeTable rope, StepLayout step, KvCache cache, int layer) => inner.RopeAndCache(q, k, v, rope, step, cache, layer);
+    public void Attention(DeviceTensor q, KvCache cache, int layer, StepLayout step, DeviceTensor output) => inner.Attention(q, cache, layer, step, output);
+    public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output) => inner.SwiGlu(gate, up, output);
+    public void LastRows(DeviceTensor x, StepLayout step, DeviceTensor output) => inner.LastRows(x, step, output);
+    public void Argmax(DeviceTensor logits, DeviceTensor ids) => inner.Argmax(logits, ids);
+    public void Synchronize() => inner.Synchronize();
+    public void Dispose() { } // the wrapped backend is owned by the test
+}

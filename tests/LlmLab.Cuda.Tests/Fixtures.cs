@@ -1,0 +1,26 @@
+namespace LlmLab.Cuda.Tests;
+
+/// <summary>
+/// Fixture paths in the repository (provenance: tests/fixtures/PROVENANCE.md). The test assembly finds the
+/// repository by walking up from its own folder to Notebooks.sln, so a build copied inside a checkout works too.
+/// </summary>
+internal static class Fixtures
+{
+    public static string RepoRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Notebooks.sln"))) dir = dir.Parent;
+            return dir?.FullName ?? throw new InvalidOperationException("Notebooks.sln not found above " + AppContext.BaseDirectory);
+        }
+    }
+
+    public static string Root => Path.Combine(RepoRoot, "tests", "fixtures");
+
+    public static string Model(string name) => Path.Combine(Root, "models", name);
+
+    public static string BrownModel => Path.Combine(RepoRoot, "data", "models", "brown-llama-7m");
+
+    public static string BrownExpected => Path.Combine(Root, "brown-llama-7m", "expected.safetensors");
+}

@@ -1,0 +1,37 @@
+using LlmLab.Cuda.Interop;
+
+namespace LlmLab.Cuda.Tests;
+
+/// <summary>
+/// Every kernel file compiles with NVRTC for Ampere and Hopper, in every compute type and several head widths.
+/// NVRTC needs no GPU, so this runs wherever the library is found (skipped, with the reason, elsewhere).
+/// </summary>
+public sealed class KernelCompileTests
+{
+    public static TheoryData<string, string, int> Files
+    {
+        get
+        {
+            var data = new TheoryData<string, string, int>();
+            foreach (var file in new[] { "embedding.cu", "rmsnorm.cu", "rope.cu", "elementwise.cu", "gemv.cu", "argmax.cu", "attention.cu" })
+                foreach (var type in new[] { "bf16", "f16", "float" })
+                    foreach (int arch in new[] { 80, 90 })
+                        data.Add(file, type, arch);
+            return data;
+        }
+    }
+
+    [Theory, MemberData(nameof(Files))]
+    public void Kernel_file_compiles(string file, string type, int arch)
+    {
+        if (!NativeLibraries.IsAvailable(NvidiaLibrary.Nvrtc)) Assert.Skip("NVRTC not found (it ships with the CUDA toolkit)");
+        var headDims = file == "attention.cu" ? new[] { 16, 64, 96, 128, 256 } : [0];
+        foreach (int headDim in headDims)
+        {
+            var defines = new List<string> { $"ACT_TYPE={type}" };
+            if (headDim > 0) defines.Add($"HEAD_DIM={headDim}");
+            var image = KernelCompiler.Compile(file, arch / 10, arch % 10, defines);
+            Assert.NotEmpty(image);
+        }
+    }
+}
