@@ -55,16 +55,22 @@ internal static unsafe class KernelCompiler
         var headers = Headers.Select(Source).ToArray();
         Nvrtc.Check(Nvrtc.nvrtcVersion(out int nvMajor, out int nvMinor));
         var key = CacheKey(fileName, source, headers, options, $"{nvMajor}.{nvMinor}");
-        var cached = CachePath(fileName, target, key, cubin);
-        if (cached is not null && File.Exists(cached))
+        // One compile per variant per process (backends created in parallel share it), then the disk cache.
+        return Compiled.GetOrAdd(key, _ => new Lazy<byte[]>(() =>
         {
-            try { return File.ReadAllBytes(cached); }
-            catch (IOException) { /* fall through and compile */ }
-        }
-        var image = Run(fileName, source, headers, options, cubin);
-        if (cached is not null) Store(cached, image);
-        return image;
+            var cached = CachePath(fileName, target, key, cubin);
+            if (cached is not null && File.Exists(cached))
+            {
+                try { return File.ReadAllBytes(cached); }
+                catch (IOException) { /* fall through and compile */ }
+            }
+            var image = Run(fileName, source, headers, options, cubin);
+            if (cached is not null) Store(cached, image);
+            return image;
+        })).Value;
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<byte[]>> Compiled = new();
 
     private static byte[] Run(string fileName, string source, string[] headers, List<string> options, bool cubin)
     {
@@ -175,7 +181,7 @@ internal static unsafe class KernelCompiler
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var temp = path + "." + Environment.ProcessId + ".tmp";
+            var temp = $"{path}.{Guid.NewGuid():N}.tmp";
             File.WriteAllBytes(temp, image);
             File.Move(temp, path, overwrite: true);
         }

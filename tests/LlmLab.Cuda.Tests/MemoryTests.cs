@@ -13,7 +13,7 @@ public sealed class MemoryTests
         using var gpu = Gpu.Open(device);
         long held = gpu.Memory.Total;
         long total = gpu.Info.TotalMemoryBytes;
-        var e = Assert.Throws<OutOfDeviceMemoryException>(() => gpu.CheckFits(weightBytes: total / 2, kvBytes: total, workspaceBytes: 1 << 30));
+        var e = Assert.Throws<OutOfDeviceMemoryException>(() => gpu.CheckFits(new MemoryPlan(total / 2, total, 1 << 30, KvBytesPerToken: 131072)));
         Report.Line($"memory cuda:{device}: {e.Message}");
         Assert.Contains("needs", e.Message);
         Assert.Contains("free", e.Message);
