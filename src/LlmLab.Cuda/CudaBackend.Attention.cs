@@ -33,7 +33,7 @@ public sealed partial class CudaBackend
         if (heads * headDim != qs.Cols || heads % shape.KvHeads != 0 || o.Rows != qs.Rows || o.Cols != qs.Cols || qs.Rows != step.Rows ||
             (uint)layer >= (uint)shape.Layers || step.Batch > shape.Batch)
             throw new ArgumentException($"attention: q [{qs.Rows}, {qs.Cols}] with head {headDim} and {shape.KvHeads} KV heads, output [{o.Rows}, {o.Cols}], {step.Rows} rows, layer {layer}");
-        MakeCurrent();
+        Prepare();
         if (step.TokensPerSequence == 1) DecodeAttention(qs, kv, layer, step, heads, o);
         else PrefillAttention(qs, kv, layer, step, heads, o);
     }
@@ -59,9 +59,10 @@ public sealed partial class CudaBackend
         int group = heads / shape.KvHeads, tile = GroupTile(group), chunks = (group + tile - 1) / tile;
         int blocksPerSplit = shape.KvHeads * chunks;
         int splits = Splits(step.Rows, blocksPerSplit, shape.MaxSequence);
-        ulong partial = 0;
+        ulong partial = 0, counters = 0;
         if (splits > 1)
         {
+            counters = kv.Counters(shape.Batch * blocksPerSplit, _stream);
             // Sized once for the largest need over every row count the cache allows, so it is never reallocated under a graph.
             long most = 0;
             for (int rows = 1; rows <= shape.Batch; rows++)
@@ -74,11 +75,8 @@ public sealed partial class CudaBackend
         string hd = $"HEAD_DIM={shape.HeadDim}";
         float scaleLog2 = (float)(1.0 / Math.Sqrt(shape.HeadDim) * 1.4426950408889634);
         Launch(Kernel("attention.cu", $"decode_attention_g{tile}", hd), (splits, blocksPerSplit, step.Rows), AttentionThreads, 0,
-            q.Pointer, kv.Keys(layer), kv.Values(layer), Cuda(step.Positions).Pointer, partial, output.Pointer,
+            q.Pointer, kv.Keys(layer), kv.Values(layer), Cuda(step.Positions).Pointer, partial, counters, output.Pointer,
             heads, shape.KvHeads, step.TokensPerSequence, shape.MaxSequence, shape.SlidingWindow ?? 0, scaleLog2, splits);
-        if (splits > 1)
-            Launch(Kernel("attention.cu", "decode_attention_combine", hd), (heads, step.Rows, 1), AttentionThreads, 0,
-                partial, output.Pointer, heads, splits);
     }
 
     /// <summary>

@@ -13,8 +13,6 @@ public sealed partial class CudaBackend
     /// <summary>Upper bound on grid-stride blocks (enough to fill any GPU several times over).</summary>
     private const int MaxGridStrideBlocks = 65536;
 
-    /// <summary>Rows of the GEMV's block (GEMV_WARPS in gemv.cu).</summary>
-    private const int GemvRowsPerBlock = 4;
 
     /// <inheritdoc />
     public void Embedding(DeviceTensor ids, DeviceWeight table, DeviceTensor output)
@@ -22,7 +20,7 @@ public sealed partial class CudaBackend
         var (i, w, y) = (Cuda(ids), Cuda(table), Cuda(output));
         if (i.DType != DType.I32 || y.Rows != i.Rows || y.Cols != w.Cols || y.DType != w.DType)
             throw new ArgumentException($"embedding: ids [{i.Rows}, {i.Cols}] {i.DType}, {w.Name} [{w.Rows}, {w.Cols}] {w.DType} → [{y.Rows}, {y.Cols}] {y.DType}");
-        MakeCurrent();
+        Prepare();
         Launch(Kernel("embedding.cu", "embedding"), (y.Rows, 1, 1), 128, 0, i.Pointer, w.Pointer, y.Pointer, w.Rows, w.Cols, _status.Pointer);
     }
 
@@ -33,7 +31,7 @@ public sealed partial class CudaBackend
         int group = w.Cols;
         if (group == 0 || xs.Cols % group != 0 || y.Rows != xs.Rows || y.Cols != xs.Cols || w.DType != DType.F32)
             throw new ArgumentException($"RMSNorm: row width {xs.Cols} is not a multiple of {w.Name} length {group} (or output [{y.Rows}, {y.Cols}] differs)");
-        MakeCurrent();
+        Prepare();
         Launch(Kernel("rmsnorm.cu", "rms_norm"), (xs.Cols / group, xs.Rows, 1), NormThreads(group), 0,
             xs.Pointer, w.Pointer, eps, y.Pointer, xs.Cols, group);
     }
@@ -44,7 +42,7 @@ public sealed partial class CudaBackend
         var (r, d, w, y) = (Cuda(residual), Cuda(delta), Cuda(weight), Cuda(output));
         if (r.Cols != w.Cols || d.Rows != r.Rows || d.Cols != r.Cols || y.Rows != r.Rows || y.Cols != r.Cols)
             throw new ArgumentException($"AddRmsNorm: residual [{r.Rows}, {r.Cols}], delta [{d.Rows}, {d.Cols}], {w.Name} [{w.Cols}], output [{y.Rows}, {y.Cols}]");
-        MakeCurrent();
+        Prepare();
         Launch(Kernel("rmsnorm.cu", "add_rms_norm"), (r.Rows, 1, 1), NormThreads(r.Cols), 0, r.Pointer, d.Pointer, w.Pointer, eps, y.Pointer, r.Cols);
     }
 
@@ -64,13 +62,18 @@ public sealed partial class CudaBackend
         if (n == 0) return;
         MakeCurrent();
         bool f32Out = y.DType == DType.F32;
-        int vector = 16 / ActivationType.SizeOf();
-        if (n <= GemvMaxRows && k % vector == 0)
+        if (n <= GemvRowLimit && k % (16 / ActivationType.SizeOf()) == 0)
         {
-            Launch(Kernel("gemv.cu", $"gemv{n}_{(f32Out ? "f32" : "act")}"), ((m + GemvRowsPerBlock - 1) / GemvRowsPerBlock, 1, 1), GemvRowsPerBlock * 32, 0,
-                w.Pointer, xs.Pointer, b?.Pointer ?? 0UL, y.Pointer, m, k);
+            var product = new PendingProduct(xs, w, b, y);
+            if (!f32Out && FuseProducts) Defer(product);
+            else
+            {
+                FlushProducts();
+                LaunchGemv([product]);
+            }
             return;
         }
+        FlushProducts();
         int elementBytes = ActivationType.SizeOf(), outBytes = y.DType.SizeOf();
         var shape = new GemmShape(TransposeB: true, M: n, N: m, K: k, InputType: BlasType(ActivationType), OutputType: BlasType(y.DType),
             Lda: k, StrideA: 0, Ldb: k, StrideB: 0, Ldc: m, StrideC: 0, Batch: 1,
@@ -99,7 +102,7 @@ public sealed partial class CudaBackend
     {
         var (r, d) = (Cuda(residual), Cuda(delta));
         if (r.Length != d.Length || r.DType != d.DType) throw new ArgumentException($"add: [{r.Rows}, {r.Cols}] += [{d.Rows}, {d.Cols}]");
-        MakeCurrent();
+        Prepare();
         Launch(Kernel("elementwise.cu", "add_inplace"), (GridStride(r.Length), 1, 1), ElementwiseThreads, 0, r.Pointer, d.Pointer, r.Length);
     }
 
@@ -115,7 +118,7 @@ public sealed partial class CudaBackend
             ks.Cols != shape.KvHeads * headDim || vs.Cols != ks.Cols || heads * headDim != qs.Cols || (uint)layer >= (uint)shape.Layers)
             throw new ArgumentException($"rope: q [{qs.Rows}, {qs.Cols}], k [{ks.Rows}, {ks.Cols}], v [{vs.Rows}, {vs.Cols}] for {step.Rows} rows, head {headDim}, layer {layer}");
         if (step.Batch > shape.Batch) throw new ArgumentException($"a step of {step.Batch} sequences does not fit a cache for {shape.Batch}");
-        MakeCurrent();
+        Prepare();
         Launch(Kernel("rope.cu", "rope_and_cache"), (step.Rows, 1, 1), 128, 0,
             qs.Pointer, ks.Pointer, vs.Pointer, table.Cos, table.Sin, Cuda(step.Positions).Pointer, kv.Keys(layer), kv.Values(layer),
             heads, shape.KvHeads, headDim, step.TokensPerSequence, shape.MaxSequence, rope.MaxPositions, _status.Pointer);
@@ -127,6 +130,17 @@ public sealed partial class CudaBackend
         var (g, u, y) = (Cuda(gate), Cuda(up), Cuda(output));
         if (g.Length != u.Length || y.Length != g.Length) throw new ArgumentException($"swiglu: gate [{g.Rows}, {g.Cols}], up [{u.Rows}, {u.Cols}], output [{y.Rows}, {y.Cols}]");
         MakeCurrent();
+        // MatMul(gate), MatMul(up), SwiGlu(gate, up, gate) held back together: one kernel computes both rows and the activation.
+        if (_pending.Count == 2 && _pending[0].Y.Pointer == g.Pointer && _pending[1].Y.Pointer == u.Pointer && y.Pointer == g.Pointer &&
+            _pending[0].W.Rows == _pending[1].W.Rows && g.Length == _pending[0].Y.Length)
+        {
+            var (gp, upProduct) = (_pending[0], _pending[1]);
+            _pending.Clear();
+            Launch(Kernel("gemv.cu", $"gemv_gate_up{gp.X.Rows}", _gemvDefines), ((gp.W.Rows + _gemvRows - 1) / _gemvRows, 1, 1), _gemvThreads, 0,
+                gp.X.Pointer, gp.X.Cols, gp.W.Pointer, gp.Bias?.Pointer ?? 0UL, gp.Y.Pointer, upProduct.W.Pointer, upProduct.Bias?.Pointer ?? 0UL, upProduct.Y.Pointer, gp.W.Rows);
+            return;
+        }
+        FlushProducts();
         Launch(Kernel("elementwise.cu", "swiglu"), (GridStride(g.Length), 1, 1), ElementwiseThreads, 0, g.Pointer, u.Pointer, y.Pointer, g.Length);
     }
 
@@ -136,7 +150,7 @@ public sealed partial class CudaBackend
         var (xs, y) = (Cuda(x), Cuda(output));
         if (xs.Rows != step.Rows || y.Rows < step.Batch || y.Cols != xs.Cols || y.DType != xs.DType)
             throw new ArgumentException($"last rows: x [{xs.Rows}, {xs.Cols}] for {step.Rows} rows → [{y.Rows}, {y.Cols}]");
-        MakeCurrent();
+        Prepare();
         Launch(Kernel("elementwise.cu", "last_rows"), (step.Batch, 1, 1), ElementwiseThreads, 0, xs.Pointer, y.Pointer, step.TokensPerSequence, xs.Cols);
     }
 
@@ -145,7 +159,79 @@ public sealed partial class CudaBackend
     {
         var (l, o) = (Cuda(logits), Cuda(ids));
         if (o.DType != DType.I32 || o.Length < l.Rows) throw new ArgumentException($"argmax of {l.Rows} rows into an {o.DType} tensor of {o.Length}");
-        MakeCurrent();
+        Prepare();
         Launch(Kernel("argmax.cu", l.DType == DType.F32 ? "argmax_f32" : "argmax_act"), (l.Rows, 1, 1), 512, 0, l.Pointer, o.Pointer, l.Cols);
+    }
+
+    /// <summary>A decode-sized product held back so products sharing x (q/k/v; gate/up + SwiGLU) run as one kernel.</summary>
+    private sealed record PendingProduct(CudaTensor X, CudaWeight W, CudaWeight? Bias, CudaTensor Y);
+
+    /// <summary>Most products one GEMV launch serves (the kernel takes three weight/bias/output sets).</summary>
+    private const int MaxFusedProducts = 3;
+
+    private readonly List<PendingProduct> _pending = [];
+    private string[] _gemvDefines = [];
+    private int _gemvRows = 4, _gemvThreads = 128;   // GEMV_WARPS / GEMV_SPLIT and GEMV_WARPS · 32 of the loaded variant
+
+    /// <summary>Rows up to which products run as the GEMV (≤ the 4 instantiated); more go to cuBLASLt.</summary>
+    internal int GemvRowLimit
+    {
+        get => _gemvRowLimit;
+        set => _gemvRowLimit = Math.Clamp(value, 0, 4);
+    }
+
+    private int _gemvRowLimit = GemvMaxRows;
+
+    /// <summary>Hold back decode products to fuse them (benchmarks compare with and without).</summary>
+    internal bool FuseProducts { get; set; } = true;
+
+    /// <summary>Switches the GEMV kernels to another shape (the kernel lab sweeps these); products queued afterwards use it.</summary>
+    internal void UseGemvVariant(int warps, int split, int unroll)
+    {
+        Prepare();
+        _gemvDefines = [$"GEMV_WARPS={warps}", $"GEMV_SPLIT={split}", $"GEMV_UNROLL={unroll}"];
+        LoadModules(["gemv.cu"], _gemvDefines);
+        _gemvRows = warps / split;
+        _gemvThreads = warps * 32;
+    }
+
+    private void Defer(PendingProduct product)
+    {
+        if (_pending.Count > 0)
+        {
+            var first = _pending[0].X;
+            bool joins = _pending.Count < MaxFusedProducts && first.Pointer == product.X.Pointer && first.Rows == product.X.Rows &&
+                         first.Cols == product.X.Cols && product.Y.Pointer != product.X.Pointer && _pending.All(p => p.Y.Pointer != product.Y.Pointer);
+            if (!joins) FlushProducts();
+        }
+        _pending.Add(product);
+    }
+
+    /// <summary>Queues the held-back products (one launch for all of them).</summary>
+    private void FlushProducts()
+    {
+        if (_pending.Count == 0) return;
+        var products = _pending.ToArray();
+        _pending.Clear();
+        LaunchGemv(products);
+    }
+
+    private void LaunchGemv(PendingProduct[] products)
+    {
+        var x = products[0].X;
+        bool f32Out = products[0].Y.DType == DType.F32;
+        int rows = products.Sum(p => p.W.Rows);
+        KernelArg[] args = new KernelArg[2 + 4 * MaxFusedProducts];
+        args[0] = x.Pointer;
+        args[1] = x.Cols;
+        for (int i = 0; i < MaxFusedProducts; i++)
+        {
+            var p = i < products.Length ? products[i] : null;
+            args[2 + 4 * i] = p?.W.Pointer ?? 0UL;
+            args[3 + 4 * i] = p?.Bias?.Pointer ?? 0UL;
+            args[4 + 4 * i] = p?.Y.Pointer ?? 0UL;
+            args[5 + 4 * i] = p?.W.Rows ?? 0;
+        }
+        Launch(Kernel("gemv.cu", $"gemv{x.Rows}_{(f32Out ? "f32" : "act")}", _gemvDefines), ((rows + _gemvRows - 1) / _gemvRows, 1, 1), _gemvThreads, 0, args);
     }
 }

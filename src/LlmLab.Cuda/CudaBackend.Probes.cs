@@ -18,7 +18,7 @@ public sealed partial class CudaBackend
     public void BeginCapture()
     {
         if (_capturing) throw new InvalidOperationException($"a CUDA graph is already being captured on {Device}");
-        MakeCurrent();
+        Prepare();
         // Relaxed mode: scratch sized on first use may be allocated while the first decode step is captured.
         CudaDriver.Check(CudaDriver.cuStreamBeginCapture_v2(_stream.Value, CudaDriver.CaptureModeRelaxed));
         _capturing = true;
@@ -28,7 +28,7 @@ public sealed partial class CudaBackend
     public CapturedGraph EndCapture()
     {
         if (!_capturing) throw new InvalidOperationException($"no CUDA graph is being captured on {Device}");
-        MakeCurrent();
+        Prepare();
         _capturing = false;
         CudaDriver.Check(CudaDriver.cuStreamEndCapture(_stream.Value, out var graph));
         var recorded = new CudaGraphHandle(_context, graph);
@@ -48,7 +48,7 @@ public sealed partial class CudaBackend
     {
         if (bytes <= 0 || repetitions <= 0) throw new ArgumentOutOfRangeException(nameof(bytes), $"copy test of {bytes} bytes × {repetitions}");
         NotCapturing("MeasureCopyBandwidth");
-        MakeCurrent();
+        Prepare();
         using var source = _allocator.Allocate(bytes, MemoryCategory.Other);
         using var destination = _allocator.Allocate(bytes, MemoryCategory.Other);
         using var start = CudaEvent.Create(_context);
@@ -173,7 +173,7 @@ internal sealed class CudaCapturedGraph(CudaBackend backend, CudaGraphHandle gra
 {
     public override void Replay()
     {
-        backend.MakeCurrent();
+        backend.Prepare();
         exec.Launch(backend.Stream);
     }
 

@@ -17,8 +17,8 @@ namespace LlmLab.Cuda;
 /// </summary>
 public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITelemetrySource, IGraphCapture
 {
-    /// <summary>Rows up to which a product runs as the bandwidth-bound GEMV (gemv.cu instantiates 1..8).</summary>
-    internal const int GemvMaxRows = 8;
+    /// <summary>Rows up to which a product runs as the bandwidth-bound GEMV by default (gemv.cu instantiates 1..4).</summary>
+    internal const int GemvMaxRows = 2;
 
     private static readonly object InitGate = new();
     private static int _initResult = -1;
@@ -191,7 +191,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         if (t.DType != DType.I32) throw new ArgumentException($"Write needs an I32 tensor, not {t.DType}");
         if (values.Length > t.Length) throw new ArgumentException($"{values.Length} values do not fit a tensor of {t.Length}");
         if (values.IsEmpty) return;
-        MakeCurrent();
+        Prepare();
         // From pageable memory the driver stages the values before returning, so the span may be reused at once.
         fixed (int* p = values)
             CudaDriver.Check(CudaDriver.cuMemcpyHtoDAsync_v2(t.Pointer, p, (nuint)(values.Length * sizeof(int)), _stream.Value));
@@ -226,7 +226,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
     private void CopyToHost(void* destination, ulong source, long bytes)
     {
         NotCapturing("Read");
-        MakeCurrent();
+        Prepare();
         if (bytes > 0) CudaDriver.Check(CudaDriver.cuMemcpyDtoHAsync_v2(destination, source, (nuint)bytes, _stream.Value));
         WaitAndCheckStatus();
     }
@@ -235,7 +235,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
     public void Synchronize()
     {
         NotCapturing("Synchronize");
-        MakeCurrent();
+        Prepare();
         WaitAndCheckStatus();
     }
 
@@ -272,6 +272,13 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
 
     /// <summary>Makes this backend's context current on the calling thread.</summary>
     internal void MakeCurrent() => _context.MakeCurrent();
+
+    /// <summary>Makes the context current and queues the products held back for fusion, so the next op sees their results.</summary>
+    internal void Prepare()
+    {
+        _context.MakeCurrent();
+        FlushProducts();
+    }
 
     internal CudaStream Stream => _stream;
     internal CudaContext Context => _context;
@@ -335,7 +342,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         _disposed = true;
         try
         {
-            MakeCurrent();
+            Prepare();
             CudaDriver.cuStreamSynchronize(_stream.Value);
         }
         catch (CudaException)

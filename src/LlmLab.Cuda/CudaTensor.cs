@@ -1,4 +1,5 @@
 using LlmLab.Backends;
+using LlmLab.Cuda.SafeHandles;
 using LlmLab.Tensors;
 
 namespace LlmLab.Cuda;
@@ -44,7 +45,7 @@ internal sealed class CudaKvCache : KvCache
 {
     private readonly DeviceBuffer[] _keys, _values;
     private readonly DeviceAllocator _allocator;
-    private DeviceBuffer? _partials;
+    private DeviceBuffer? _partials, _counters;
 
     public CudaKvCache(KvCacheShape shape, DType dtype, DeviceAllocator allocator) : base(shape, dtype)
     {
@@ -81,8 +82,21 @@ internal sealed class CudaKvCache : KvCache
         return _partials.Pointer;
     }
 
+    /// <summary>Split-completion counters (<paramref name="count"/> ints, zeroed once; the kernels reset them as they finish).</summary>
+    public ulong Counters(int count, CudaStream stream)
+    {
+        if (_counters is null || _counters.Bytes < count * sizeof(int))
+        {
+            _counters?.Dispose();
+            _counters = _allocator.Allocate((long)count * sizeof(int), MemoryCategory.Activations);
+            Interop.CudaDriver.Check(Interop.CudaDriver.cuMemsetD8Async(_counters.Pointer, 0, (nuint)(count * sizeof(int)), stream.Value));
+        }
+        return _counters.Pointer;
+    }
+
     public override void Dispose()
     {
+        _counters?.Dispose();
         foreach (var b in _keys) b?.Dispose();
         foreach (var b in _values) b?.Dispose();
         _partials?.Dispose();

@@ -115,6 +115,45 @@ public sealed class OpTests
     }
 
     [Theory, MemberData(nameof(Targets))]
+    public void Fused_decode_products_match_qkv_and_gate_up_swiglu(int device, DType type)
+    {
+        using var gpu = Gpu.Open(device, type);
+        using var h = new OpHarness(gpu);
+        int k = 256, qDim = 128, kvDim = 32, inter = 344;
+        foreach (int rows in new[] { 1, 2 })
+        {
+            var x = h.Activation(h.Random(rows * k), rows, k);
+            var (wq, wk, wv) = (h.Weight("q", h.Random(qDim * k, 0.2f), qDim, k), h.Weight("k", h.Random(kvDim * k, 0.2f), kvDim, k), h.Weight("v", h.Random(kvDim * k, 0.2f), kvDim, k));
+            var bk = h.Weight("bk", h.Random(kvDim), 1, kvDim, vector: true);
+            var (q, kk, v) = (h.Empty(rows, qDim), h.Empty(rows, kvDim), h.Empty(rows, kvDim));
+            foreach (var be in new IBackend[] { h.Cpu, h.Gpu })
+            {
+                bool cpu = be == h.Cpu;
+                be.MatMul(cpu ? x.Cpu : x.Gpu, cpu ? wq.Cpu : wq.Gpu, null, cpu ? q.Cpu : q.Gpu);
+                be.MatMul(cpu ? x.Cpu : x.Gpu, cpu ? wk.Cpu : wk.Gpu, cpu ? bk.Cpu : bk.Gpu, cpu ? kk.Cpu : kk.Gpu);
+                be.MatMul(cpu ? x.Cpu : x.Gpu, cpu ? wv.Cpu : wv.Gpu, null, cpu ? v.Cpu : v.Gpu);
+            }
+            foreach (var (name, t) in new[] { ("q", q), ("k +bias", kk), ("v", v) })
+            {
+                var (c, g) = h.Read(t);
+                Check($"fused q/k/v product {name} n={rows}", device, type, c, g);
+            }
+            var (wg, wu) = (h.Weight("gate", h.Random(inter * k, 0.2f), inter, k), h.Weight("up", h.Random(inter * k, 0.2f), inter, k));
+            var (gate, up) = (h.Empty(rows, inter), h.Empty(rows, inter));
+            h.Cpu.MatMul(x.Cpu, wg.Cpu, null, gate.Cpu);
+            h.Cpu.MatMul(x.Cpu, wu.Cpu, null, up.Cpu);
+            h.Cpu.SwiGlu(gate.Cpu, up.Cpu, gate.Cpu);
+            h.Gpu.MatMul(x.Gpu, wg.Gpu, null, gate.Gpu);
+            h.Gpu.MatMul(x.Gpu, wu.Gpu, null, up.Gpu);
+            h.Gpu.SwiGlu(gate.Gpu, up.Gpu, gate.Gpu);
+            var (cg, gg) = h.Read(gate);
+            var (cu, gu) = h.Read(up);
+            Check($"fused gate/up/SwiGLU: activation n={rows}", device, type, cg, gg);
+            Check($"fused gate/up/SwiGLU: up n={rows}", device, type, cu, gu);
+        }
+    }
+
+    [Theory, MemberData(nameof(Targets))]
     public void Add_SwiGlu_and_LastRows_match(int device, DType type)
     {
         using var gpu = Gpu.Open(device, type);

@@ -2,7 +2,7 @@
 //
 // Decode (one new token per sequence) is flash-decoding: the keys a query sees are split across `splits`
 // blocks; each block keeps a running max, sum and weighted V sum (online softmax) for the query heads that
-// share one KV head, so every K/V row is read once for the whole group; a second kernel merges the splits.
+// share one KV head, so every K/V row is read once for the whole group; the last block to finish merges the splits.
 // The split boundaries are computed on the device from the query's position, so a captured graph replays
 // correctly at every position. Prefill uses cuBLASLt for Q·Kᵀ and P·V, with the helpers below for the
 // head-major layout and the causal softmax.
@@ -34,13 +34,15 @@ struct HeadLayout
 __device__ __forceinline__ float merge_factor(float m, float mNew) { return mNew == neg_inf() ? 0.0f : exp2f(m - mNew); }
 
 // grid (splits, kvHeads · ceil(group / G), rows); block ATTN_THREADS. Handles query heads h0 .. h0 + G − 1 of one
-// KV head for one row and one split of its keys. With splits == 1 it writes `out` directly, otherwise the
-// unnormalised (acc[HEAD_DIM], max, sum) of the split to `partial` [rows, heads, splits, HEAD_DIM + 2].
+// KV head for one row and one split of its keys. With splits == 1 it writes `out` directly. Otherwise it writes the
+// unnormalised (acc[HEAD_DIM], max, sum) of the split to `partial` [rows, heads, splits, HEAD_DIM + 2], and the last
+// block of the row and head group to finish (counted in `counters` [rows, gridDim.y], which it resets) merges them:
+// out = Σ acc_s·2^(m_s − M) / Σ l_s·2^(m_s − M).
 template <int G>
 __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, const act_t* __restrict__ kCache,
                                                  const act_t* __restrict__ vCache, const int* __restrict__ positions,
-                                                 float* __restrict__ partial, act_t* __restrict__ out, int heads, int kvHeads,
-                                                 int tokensPerSeq, int maxSeq, int window, float scaleLog2, int splits)
+                                                 float* __restrict__ partial, int* __restrict__ counters, act_t* __restrict__ out,
+                                                 int heads, int kvHeads, int tokensPerSeq, int maxSeq, int window, float scaleLog2, int splits)
 {
     const int EPT = HeadLayout::EPT, VEC = HeadLayout::VEC, TEAM = HeadLayout::TEAM, TPW = HeadLayout::TEAMS_PER_WARP;
     __shared__ float merged[ATTN_WARPS][G][HEAD_DIM + 2];
@@ -208,42 +210,47 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
             }
         }
     }
+    if (splits == 1) return;
+
+    // The last split block to finish merges all splits (partials are read through L2: other blocks wrote them).
+    __shared__ int isLast;
+    __threadfence();
+    __syncthreads();
+    int* counter = counters + (size_t)row * gridDim.y + blockIdx.y;
+    if (threadIdx.x == 0) isLast = atomicAdd(counter, 1) == splits - 1;
+    __syncthreads();
+    if (!isLast) return;
+    __threadfence();
+    for (int idx = threadIdx.x; idx < nh * HEAD_DIM; idx += ATTN_THREADS)
+    {
+        const int g = idx / HEAD_DIM, d = idx - g * HEAD_DIM;
+        const float* p = partial + ((size_t)row * heads + h0 + g) * splits * (HEAD_DIM + 2);
+        float mMax = neg_inf();
+        for (int s = 0; s < splits; s++) mMax = fmaxf(mMax, __ldcg(p + s * (HEAD_DIM + 2) + HEAD_DIM));
+        float sum = 0.0f, value = 0.0f;
+        for (int s = 0; s < splits; s++)
+        {
+            const float* part = p + s * (HEAD_DIM + 2);
+            const float f = merge_factor(__ldcg(part + HEAD_DIM), mMax);
+            sum += __ldcg(part + HEAD_DIM + 1) * f;
+            value += __ldcg(part + d) * f;
+        }
+        out[(size_t)row * heads * HEAD_DIM + (size_t)(h0 + g) * HEAD_DIM + d] = from_float<act_t>(sum > 0.0f ? value / sum : 0.0f);
+    }
+    if (threadIdx.x == 0) *counter = 0;
 }
 
 #define DECODE_ATTENTION_KERNEL(G)                                                                                        \
     extern "C" __global__ void __launch_bounds__(ATTN_THREADS) decode_attention_g##G(                                     \
         const act_t* __restrict__ q, const act_t* __restrict__ kCache, const act_t* __restrict__ vCache,                  \
-        const int* __restrict__ positions, float* __restrict__ partial, act_t* __restrict__ out, int heads, int kvHeads,  \
-        int tokensPerSeq, int maxSeq, int window, float scaleLog2, int splits)                                            \
-    { decode_attention<G>(q, kCache, vCache, positions, partial, out, heads, kvHeads, tokensPerSeq, maxSeq, window, scaleLog2, splits); }
+        const int* __restrict__ positions, float* __restrict__ partial, int* __restrict__ counters, act_t* __restrict__ out,  \
+        int heads, int kvHeads, int tokensPerSeq, int maxSeq, int window, float scaleLog2, int splits)                        \
+    { decode_attention<G>(q, kCache, vCache, positions, partial, counters, out, heads, kvHeads, tokensPerSeq, maxSeq, window, scaleLog2, splits); }
 
 DECODE_ATTENTION_KERNEL(1)
 DECODE_ATTENTION_KERNEL(2)
 DECODE_ATTENTION_KERNEL(4)
 DECODE_ATTENTION_KERNEL(8)
-
-// grid (heads, rows); merges the splits of decode_attention: out = Σ acc_s·2^(m_s − M) / Σ l_s·2^(m_s − M).
-extern "C" __global__ void decode_attention_combine(const float* __restrict__ partial, act_t* __restrict__ out, int heads, int splits)
-{
-    GRID_DEPENDENCY_WAIT();
-    GRID_DEPENDENTS_LAUNCH();
-    const int h = blockIdx.x, row = blockIdx.y;
-    const float* p = partial + ((size_t)row * heads + h) * splits * (HEAD_DIM + 2);
-    float mMax = neg_inf();
-    for (int s = 0; s < splits; s++) mMax = fmaxf(mMax, p[s * (HEAD_DIM + 2) + HEAD_DIM]);
-    for (int d = threadIdx.x; d < HEAD_DIM; d += blockDim.x)
-    {
-        float sum = 0.0f, value = 0.0f;
-        for (int s = 0; s < splits; s++)
-        {
-            const float* part = p + s * (HEAD_DIM + 2);
-            const float f = merge_factor(part[HEAD_DIM], mMax);
-            sum += part[HEAD_DIM + 1] * f;
-            value += part[d] * f;
-        }
-        out[(size_t)row * heads * HEAD_DIM + (size_t)h * HEAD_DIM + d] = from_float<act_t>(sum > 0.0f ? value / sum : 0.0f);
-    }
-}
 
 // Prefill layout change: [batch, T, heads, HEAD_DIM] ⇄ [batch, heads, T, HEAD_DIM] (toHeadMajor selects the direction),
 // so each query head's T rows are one contiguous matrix for cuBLASLt.

@@ -21,6 +21,7 @@ internal static class DecodeBench
         string root = Directory.Exists("/dev/shm") ? "/dev/shm/llmlab-bench" : Path.Combine(Path.GetTempPath(), "llmlab-bench");
         string? json = null;
         int steps = 256;
+        bool lab = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -29,6 +30,7 @@ internal static class DecodeBench
                 case "--dir": root = args[++i]; break;
                 case "--json": json = args[++i]; break;
                 case "--steps": steps = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--lab": lab = true; break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
@@ -44,13 +46,13 @@ internal static class DecodeBench
             var sw = Stopwatch.StartNew();
             var dir = RandomCheckpoint.Ensure(preset, Path.Combine(root, preset));
             Console.WriteLine($"== {preset}: checkpoint ready in {sw.Elapsed.TotalSeconds:0.0} s ({dir})");
-            results.Add(RunPreset(preset, dir, steps));
+            results.Add(RunPreset(preset, dir, steps, lab));
         }
         if (json is not null) File.WriteAllText(json, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
         return 0;
     }
 
-    private static Dictionary<string, object> RunPreset(string preset, string dir, int steps)
+    private static Dictionary<string, object> RunPreset(string preset, string dir, int steps, bool lab)
     {
         var r = new Dictionary<string, object> { ["preset"] = preset };
         using var gpu = CudaBackend.Create(0, CudaBackendOptions.Default);
@@ -68,6 +70,7 @@ internal static class DecodeBench
         r["load_s"] = sw.Elapsed.TotalSeconds;
         r["weight_bytes"] = weights;
         Console.WriteLine($"loaded {weights / 1e9:0.00} GB of weights in {sw.Elapsed.TotalSeconds:0.0} s");
+        if (lab) KernelLab.Run(gpu, model, context: 512);
         var random = new Random(7);
         int[] Tokens(int n) => Enumerable.Range(0, n).Select(_ => random.Next(1000, 100000)).ToArray();
 
@@ -88,9 +91,10 @@ internal static class DecodeBench
 
         // Decode, batch 1: graph replays; "serial" reads each token back (the generation loop), "queued" syncs once.
         long kvPerToken = config.KvCacheBytesPerToken(gpu.ActivationType.SizeOf());
-        foreach (bool overlap in new[] { false, true })
+        foreach (var (overlap, fuse) in new[] { (false, false), (true, false), (true, true) })
         {
             gpu.OverlapKernels = overlap;
+            gpu.FuseProducts = fuse;
             using var session = model.CreateSession(1, 1024, InferenceSession.DefaultChunk);
             using var ids = gpu.Allocate(DType.I32, 1, 1);
             session.Step(Tokens(128));
@@ -115,13 +119,13 @@ internal static class DecodeBench
             double meanContext = start + steps; // over both loops
             double bytesPerToken = weights + meanContext * kvPerToken;
             double roofline = bandwidth / bytesPerToken;
-            string key = overlap ? "pdl" : "plain";
+            string key = (overlap ? "pdl" : "plain") + (fuse ? "_fused" : "");
             r[$"decode_serial_tok_s_{key}"] = serial;
             r[$"decode_queued_tok_s_{key}"] = queued;
             r["roofline_tok_s"] = roofline;
             r["bytes_per_token"] = bytesPerToken;
             double? joules = after.EnergyMillijoules - before.EnergyMillijoules is { } mj ? mj / 1000.0 : null;
-            Console.WriteLine($"decode b=1 ({(overlap ? "programmatic dependent launch" : "plain launches")}): {serial:0.0} tok/s serial ({100 * serial / roofline:0.0}% of roofline), " +
+            Console.WriteLine($"decode b=1 ({(overlap ? "programmatic dependent launch" : "plain launches")}{(fuse ? ", fused products" : "")}): {serial:0.0} tok/s serial ({100 * serial / roofline:0.0}% of roofline), " +
                               $"{queued:0.0} tok/s queued ({100 * queued / roofline:0.0}%); roofline {roofline:0.0} tok/s = {bandwidth / 1e9:0} GB/s ÷ {bytesPerToken / 1e9:0.000} GB/token " +
                               $"(weights + KV at ~{meanContext:0} tokens); {after.PowerWatts:0} W, SM {after.SmClockMHz} MHz{(joules is { } j ? $", {j / steps:0.00} J/token" : "")}");
         }
