@@ -12,8 +12,8 @@ public sealed partial class CudaBackend
     /// <summary>Most splits of one query's keys: bounds the partial-result scratch and the merge work.</summary>
     private const int MaxSplits = 64;
 
-    /// <summary>Fewest keys a split should get at full context, so a split's fixed costs stay small.</summary>
-    private const int MinKeysPerSplit = 32;
+    /// <summary>Fewest keys a split should get at full context, so a split's fixed costs (and the merge) stay small.</summary>
+    private const int MinKeysPerSplit = 64;
 
     /// <summary>Blocks per multiprocessor the decode grid aims for (several, to hide memory latency).</summary>
     private const int DecodeBlocksPerMultiprocessor = 2;

@@ -32,7 +32,8 @@ public sealed partial class CudaBackend
         if (group == 0 || xs.Cols % group != 0 || y.Rows != xs.Rows || y.Cols != xs.Cols || w.DType != DType.F32)
             throw new ArgumentException($"RMSNorm: row width {xs.Cols} is not a multiple of {w.Name} length {group} (or output [{y.Rows}, {y.Cols}] differs)");
         Prepare();
-        Launch(Kernel("rmsnorm.cu", "rms_norm"), (xs.Cols / group, xs.Rows, 1), NormThreads(group), 0,
+        bool vector = NormVectorized(group);
+        Launch(Kernel("rmsnorm.cu", vector ? "rms_norm" : "rms_norm_scalar"), (xs.Cols / group, xs.Rows, 1), vector ? NormVectorThreads(group) : NormThreads(group), 0,
             xs.Pointer, w.Pointer, eps, y.Pointer, xs.Cols, group);
     }
 
@@ -43,10 +44,25 @@ public sealed partial class CudaBackend
         if (r.Cols != w.Cols || d.Rows != r.Rows || d.Cols != r.Cols || y.Rows != r.Rows || y.Cols != r.Cols)
             throw new ArgumentException($"AddRmsNorm: residual [{r.Rows}, {r.Cols}], delta [{d.Rows}, {d.Cols}], {w.Name} [{w.Cols}], output [{y.Rows}, {y.Cols}]");
         Prepare();
-        Launch(Kernel("rmsnorm.cu", "add_rms_norm"), (r.Rows, 1, 1), NormThreads(r.Cols), 0, r.Pointer, d.Pointer, w.Pointer, eps, y.Pointer, r.Cols);
+        bool vector = NormVectorized(r.Cols);
+        Launch(Kernel("rmsnorm.cu", vector ? "add_rms_norm" : "add_rms_norm_scalar"), (r.Rows, 1, 1), vector ? NormVectorThreads(r.Cols) : NormThreads(r.Cols), 0,
+            r.Pointer, d.Pointer, w.Pointer, eps, y.Pointer, r.Cols);
     }
 
-    /// <summary>A block per norm group: about 8 elements per thread, whole warps, 32..1024 threads.</summary>
+    /// <summary>16-byte chunks a norm thread keeps in registers (NORM_CHUNKS in rmsnorm.cu).</summary>
+    private const int NormChunksPerThread = 4;
+
+    /// <summary>Whether a norm group is whole 16-byte chunks that one block can hold in registers.</summary>
+    private bool NormVectorized(int group)
+    {
+        int vector = 16 / ActivationType.SizeOf();
+        return group % vector == 0 && group / vector <= NormChunksPerThread * 1024;
+    }
+
+    /// <summary>One 16-byte chunk per thread where the group allows (whole warps, 32..1024 threads).</summary>
+    private int NormVectorThreads(int group) => Math.Clamp((group / (16 / ActivationType.SizeOf()) + 31) / 32 * 32, 32, 1024);
+
+    /// <summary>A block per norm group for the scalar kernels: about 8 elements per thread, whole warps, 32..1024 threads.</summary>
     private static int NormThreads(int group) => Math.Clamp((group / 8 + 31) / 32 * 32, 32, 1024);
 
     /// <inheritdoc />
@@ -119,7 +135,9 @@ public sealed partial class CudaBackend
             throw new ArgumentException($"rope: q [{qs.Rows}, {qs.Cols}], k [{ks.Rows}, {ks.Cols}], v [{vs.Rows}, {vs.Cols}] for {step.Rows} rows, head {headDim}, layer {layer}");
         if (step.Batch > shape.Batch) throw new ArgumentException($"a step of {step.Batch} sequences does not fit a cache for {shape.Batch}");
         Prepare();
-        Launch(Kernel("rope.cu", "rope_and_cache"), (step.Rows, 1, 1), 128, 0,
+        // One thread per rotated pair (or copied value) where possible: latency, not bandwidth, bounds a decode row.
+        int ropeThreads = Math.Clamp((Math.Max(heads * headDim / 2, ks.Cols) + 31) / 32 * 32, 32, 1024);
+        Launch(Kernel("rope.cu", "rope_and_cache"), (step.Rows, 1, 1), ropeThreads, 0,
             qs.Pointer, ks.Pointer, vs.Pointer, table.Cos, table.Sin, Cuda(step.Positions).Pointer, kv.Keys(layer), kv.Values(layer),
             heads, shape.KvHeads, headDim, step.TokensPerSequence, shape.MaxSequence, rope.MaxPositions, _status.Pointer);
     }
@@ -136,7 +154,8 @@ public sealed partial class CudaBackend
         {
             var (gp, upProduct) = (_pending[0], _pending[1]);
             _pending.Clear();
-            Launch(Kernel("gemv.cu", $"gemv_gate_up{gp.X.Rows}", _gemvDefines), ((gp.W.Rows + _gemvRows - 1) / _gemvRows, 1, 1), _gemvThreads, 0,
+            var (defines, rowsPerBlock, threads) = _gemvOverride is null ? ([], Wide.RowsPerBlock, Wide.Threads) : Gemv(gp.W.Rows, gp.X.Cols);
+            Launch(Kernel("gemv.cu", $"gemv_gate_up{gp.X.Rows}", defines), ((gp.W.Rows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), threads, 0,
                 gp.X.Pointer, gp.X.Cols, gp.W.Pointer, gp.Bias?.Pointer ?? 0UL, gp.Y.Pointer, upProduct.W.Pointer, upProduct.Bias?.Pointer ?? 0UL, upProduct.Y.Pointer, gp.W.Rows);
             return;
         }
@@ -160,8 +179,30 @@ public sealed partial class CudaBackend
         var (l, o) = (Cuda(logits), Cuda(ids));
         if (o.DType != DType.I32 || o.Length < l.Rows) throw new ArgumentException($"argmax of {l.Rows} rows into an {o.DType} tensor of {o.Length}");
         Prepare();
-        Launch(Kernel("argmax.cu", l.DType == DType.F32 ? "argmax_f32" : "argmax_act"), (l.Rows, 1, 1), 512, 0, l.Pointer, o.Pointer, l.Cols);
+        int slices = (int)Math.Clamp((l.Cols + ArgmaxSliceElements - 1) / ArgmaxSliceElements, 1, ArgmaxMaxSlices);
+        if (_argmaxScratch is null || _argmaxRows < l.Rows)
+        {
+            NotCapturing("growing the argmax scratch");
+            _argmaxScratch?.Dispose();
+            _argmaxRows = Math.Max(l.Rows, 64);
+            // (rows · slices) values and indices, then rows counters (zeroed once; the kernel resets them).
+            _argmaxScratch = _allocator.Allocate((long)_argmaxRows * (2 * ArgmaxMaxSlices + 1) * sizeof(int), MemoryCategory.Activations);
+            CudaDriver.Check(CudaDriver.cuMemsetD8Async(_argmaxScratch.Pointer, 0, (nuint)_argmaxScratch.Bytes, _stream.Value));
+        }
+        ulong values = _argmaxScratch.Pointer, indices = values + (ulong)(_argmaxRows * ArgmaxMaxSlices * sizeof(int));
+        ulong counters = indices + (ulong)(_argmaxRows * ArgmaxMaxSlices * sizeof(int));
+        Launch(Kernel("argmax.cu", l.DType == DType.F32 ? "argmax_f32" : "argmax_act"), (slices, l.Rows, 1), 512, 0,
+            l.Pointer, o.Pointer, l.Cols, values, indices, counters);
     }
+
+    /// <summary>Logits one argmax block scans (a 128k vocabulary spreads over 16 SMs).</summary>
+    private const long ArgmaxSliceElements = 8192;
+
+    /// <summary>Most blocks per argmax row (bounds the scratch).</summary>
+    private const int ArgmaxMaxSlices = 64;
+
+    private DeviceBuffer? _argmaxScratch;
+    private int _argmaxRows;
 
     /// <summary>A decode-sized product held back so products sharing x (q/k/v; gate/up + SwiGLU) run as one kernel.</summary>
     private sealed record PendingProduct(CudaTensor X, CudaWeight W, CudaWeight? Bias, CudaTensor Y);
@@ -170,8 +211,37 @@ public sealed partial class CudaBackend
     private const int MaxFusedProducts = 3;
 
     private readonly List<PendingProduct> _pending = [];
-    private string[] _gemvDefines = [];
-    private int _gemvRows = 4, _gemvThreads = 128;   // GEMV_WARPS / GEMV_SPLIT and GEMV_WARPS · 32 of the loaded variant
+    private string[]? _gemvOverride;   // a variant forced by the kernel lab; null: chosen per shape
+
+    /// <summary>The GEMV shape for rows that are many and short (gemv.cu's defaults): 4 warps, one row each.</summary>
+    private static readonly GemvVariant Wide = new(4, 1, 4);
+
+    /// <summary>The GEMV shape for few or long rows: 8 warps, 4 per row (split over k), so more warps stream each matrix.</summary>
+    private static readonly GemvVariant Split = new(8, 4, 4);
+
+    /// <summary>
+    /// The kernel lab's choice on an H200 (notes/cuda): split rows pay off when k ≥ 8192 (down projections) or when a
+    /// matrix has few rows for its length (m ≤ 6144 with k ≥ 4096: q/k/v and o of an 8B model).
+    /// </summary>
+    private static GemvVariant ChooseGemv(int rows, int k) => k >= 8192 || (rows <= 6144 && k >= 4096) ? Split : Wide;
+
+    private sealed record GemvVariant(int Warps, int SplitWarps, int Unroll)
+    {
+        public string[] Defines { get; } = [$"GEMV_WARPS={Warps}", $"GEMV_SPLIT={SplitWarps}", $"GEMV_UNROLL={Unroll}"];
+        public int RowsPerBlock => Warps / SplitWarps;
+        public int Threads => Warps * 32;
+    }
+
+    private (string[] Defines, int RowsPerBlock, int Threads) Gemv(int rows, int k)
+    {
+        if (_gemvOverride is { } forced)
+        {
+            var (warps, split) = (int.Parse(forced[0].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(forced[1].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture));
+            return (forced, warps / split, warps * 32);
+        }
+        var v = ChooseGemv(rows, k);
+        return (v == Wide ? [] : v.Defines, v.RowsPerBlock, v.Threads);
+    }
 
     /// <summary>Rows up to which products run as the GEMV (≤ the 4 instantiated); more go to cuBLASLt.</summary>
     internal int GemvRowLimit
@@ -189,10 +259,15 @@ public sealed partial class CudaBackend
     internal void UseGemvVariant(int warps, int split, int unroll)
     {
         Prepare();
-        _gemvDefines = [$"GEMV_WARPS={warps}", $"GEMV_SPLIT={split}", $"GEMV_UNROLL={unroll}"];
-        LoadModules(["gemv.cu"], _gemvDefines);
-        _gemvRows = warps / split;
-        _gemvThreads = warps * 32;
+        _gemvOverride = [$"GEMV_WARPS={warps}", $"GEMV_SPLIT={split}", $"GEMV_UNROLL={unroll}"];
+        LoadModules(["gemv.cu"], _gemvOverride);
+    }
+
+    /// <summary>Back to the per-shape choice.</summary>
+    internal void UseAutomaticGemv()
+    {
+        Prepare();
+        _gemvOverride = null;
     }
 
     private void Defer(PendingProduct product)
@@ -232,6 +307,7 @@ public sealed partial class CudaBackend
             args[4 + 4 * i] = p?.Y.Pointer ?? 0UL;
             args[5 + 4 * i] = p?.W.Rows ?? 0;
         }
-        Launch(Kernel("gemv.cu", $"gemv{x.Rows}_{(f32Out ? "f32" : "act")}", _gemvDefines), ((rows + _gemvRows - 1) / _gemvRows, 1, 1), _gemvThreads, 0, args);
+        var (defines, rowsPerBlock, threads) = Gemv(rows, x.Cols);
+        Launch(Kernel("gemv.cu", $"gemv{x.Rows}_{(f32Out ? "f32" : "act")}", defines), ((rows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), threads, 0, args);
     }
 }

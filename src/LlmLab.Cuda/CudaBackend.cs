@@ -54,6 +54,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         _statusHost = PinnedHostMemory.Allocate(context, sizeof(int));
         CudaDriver.Check(CudaDriver.cuMemsetD8Async(_status.Pointer, 0, sizeof(int), _stream.Value));
         LoadModules(ActivationFamilies, defines: []);
+        LoadModules(["gemv.cu"], Split.Defines);
     }
 
     /// <summary>The GPU this backend runs on.</summary>
@@ -352,6 +353,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         _telemetry?.Dispose();
         _upload?.Dispose();
         _prefill.Dispose();
+        _argmaxScratch?.Dispose();
         _gemm.Dispose();
         foreach (var m in _modules.Values) m.Dispose();
         _modules.Clear();

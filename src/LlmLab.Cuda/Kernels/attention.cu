@@ -17,6 +17,7 @@
 
 #define ATTN_THREADS 128
 #define ATTN_WARPS (ATTN_THREADS / 32)
+#define MAX_SPLITS 64   // most key splits per query (MaxSplits on the host), a multiple of 32
 
 // How a head is spread over lanes: each lane holds EPT consecutive elements (whole 16-byte loads) and a team of
 // TEAM lanes (a power of two, ≤ 32) holds one K or V row, so a warp works on 32 / TEAM keys at once.
@@ -102,44 +103,63 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
     }
 
     const size_t seqBase = (size_t)seq * maxSeq * kvDim + (size_t)kvHead * HEAD_DIM + e0;
+    // ROUNDS key rounds are loaded before any is used (memory-level parallelism: a round is one key per team).
     // The loop bound is uniform per warp, so every lane takes part in the team shuffles.
-    for (int base = kBegin + warp * TPW; base < kEnd; base += ATTN_WARPS * TPW)
+    const int ROUNDS = G <= 4 ? 4 : 2;
+    const int SUBS = EPT / VEC;
+    const int blockRound = ATTN_WARPS * TPW;
+    for (int base = kBegin + warp * TPW; base < kEnd; base += blockRound * ROUNDS)
     {
-        const int j = base + teamInWarp;
-        const bool live = j < kEnd;
-        float kf[EPT], vf[EPT];
+        uint4 kr[ROUNDS][SUBS], vr[ROUNDS][SUBS];
 #pragma unroll
-        for (int sub = 0; sub < EPT / VEC; sub++)
+        for (int u = 0; u < ROUNDS; u++)
         {
-            if (live && e0 + sub * VEC < HEAD_DIM)
-            {
-                const size_t at = seqBase + (size_t)j * kvDim + sub * VEC;
-                load16(kCache + at, &kf[sub * VEC]);
-                load16(vCache + at, &vf[sub * VEC]);
-            }
-            else
-            {
+            const int j = base + u * blockRound + teamInWarp;
 #pragma unroll
-                for (int i = 0; i < VEC; i++) { kf[sub * VEC + i] = 0.0f; vf[sub * VEC + i] = 0.0f; }
+            for (int sub = 0; sub < SUBS; sub++)
+            {
+                if (j < kEnd && e0 + sub * VEC < HEAD_DIM)
+                {
+                    const size_t at = seqBase + (size_t)j * kvDim + sub * VEC;
+                    kr[u][sub] = *reinterpret_cast<const uint4*>(kCache + at);
+                    vr[u][sub] = *reinterpret_cast<const uint4*>(vCache + at);
+                }
+                else
+                {
+                    kr[u][sub].x = kr[u][sub].y = kr[u][sub].z = kr[u][sub].w = 0;
+                    vr[u][sub] = kr[u][sub];
+                }
             }
         }
 #pragma unroll
-        for (int g = 0; g < G; g++)
+        for (int u = 0; u < ROUNDS; u++)
         {
-            float s = 0.0f;
+            const bool live = base + u * blockRound + teamInWarp < kEnd;
+            float kf[EPT], vf[EPT];
 #pragma unroll
-            for (int e = 0; e < EPT; e++) s = fmaf(qv[g][e], kf[e], s);
-#pragma unroll
-            for (int offset = TEAM / 2; offset > 0; offset >>= 1) s += __shfl_xor_sync(FULL_MASK, s, offset);
-            if (live && g < nh)
+            for (int sub = 0; sub < SUBS; sub++)
             {
-                const float mNew = fmaxf(m[g], s);
-                const float correction = exp2f(m[g] - mNew);
-                const float p = exp2f(s - mNew);
-                l[g] = l[g] * correction + p;
+                unpack(kr[u][sub], &kf[sub * VEC], act_t());
+                unpack(vr[u][sub], &vf[sub * VEC], act_t());
+            }
 #pragma unroll
-                for (int e = 0; e < EPT; e++) acc[g][e] = fmaf(acc[g][e], correction, p * vf[e]);
-                m[g] = mNew;
+            for (int g = 0; g < G; g++)
+            {
+                float s = 0.0f;
+#pragma unroll
+                for (int e = 0; e < EPT; e++) s = fmaf(qv[g][e], kf[e], s);
+#pragma unroll
+                for (int offset = TEAM / 2; offset > 0; offset >>= 1) s += __shfl_xor_sync(FULL_MASK, s, offset);
+                if (live && g < nh)
+                {
+                    const float mNew = fmaxf(m[g], s);
+                    const float correction = exp2f(m[g] - mNew);
+                    const float p = exp2f(s - mNew);
+                    l[g] = l[g] * correction + p;
+#pragma unroll
+                    for (int e = 0; e < EPT; e++) acc[g][e] = fmaf(acc[g][e], correction, p * vf[e]);
+                    m[g] = mNew;
+                }
             }
         }
     }
@@ -221,21 +241,41 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
     __syncthreads();
     if (!isLast) return;
     __threadfence();
+    // Per head: M = max_s m_s, then each split's weight 2^(m_s − M) / Σ l_s·2^(m_s − M), one warp per head.
+    __shared__ float weight[G][MAX_SPLITS];
+    for (int g = warp; g < nh; g += ATTN_WARPS)
+    {
+        const float* p = partial + ((size_t)row * heads + h0 + g) * splits * (HEAD_DIM + 2);
+        float ms[MAX_SPLITS / 32], ls[MAX_SPLITS / 32];
+        float mMax = neg_inf();
+#pragma unroll
+        for (int i = 0; i < MAX_SPLITS / 32; i++)
+        {
+            const int s = lane + 32 * i;
+            ms[i] = s < splits ? __ldcg(p + s * (HEAD_DIM + 2) + HEAD_DIM) : neg_inf();
+            ls[i] = s < splits ? __ldcg(p + s * (HEAD_DIM + 2) + HEAD_DIM + 1) : 0.0f;
+            mMax = fmaxf(mMax, ms[i]);
+        }
+#pragma unroll
+        for (int offset = 16; offset > 0; offset >>= 1) mMax = fmaxf(mMax, __shfl_xor_sync(FULL_MASK, mMax, offset));
+        float total = 0.0f;
+#pragma unroll
+        for (int i = 0; i < MAX_SPLITS / 32; i++) { ms[i] = merge_factor(ms[i], mMax); total += ls[i] * ms[i]; }
+        total = warp_sum(total);
+        const float inv = total > 0.0f ? 1.0f / total : 0.0f;
+#pragma unroll
+        for (int i = 0; i < MAX_SPLITS / 32; i++)
+            if (lane + 32 * i < splits) weight[g][lane + 32 * i] = ms[i] * inv;
+    }
+    __syncthreads();
     for (int idx = threadIdx.x; idx < nh * HEAD_DIM; idx += ATTN_THREADS)
     {
         const int g = idx / HEAD_DIM, d = idx - g * HEAD_DIM;
-        const float* p = partial + ((size_t)row * heads + h0 + g) * splits * (HEAD_DIM + 2);
-        float mMax = neg_inf();
-        for (int s = 0; s < splits; s++) mMax = fmaxf(mMax, __ldcg(p + s * (HEAD_DIM + 2) + HEAD_DIM));
-        float sum = 0.0f, value = 0.0f;
-        for (int s = 0; s < splits; s++)
-        {
-            const float* part = p + s * (HEAD_DIM + 2);
-            const float f = merge_factor(__ldcg(part + HEAD_DIM), mMax);
-            sum += __ldcg(part + HEAD_DIM + 1) * f;
-            value += __ldcg(part + d) * f;
-        }
-        out[(size_t)row * heads * HEAD_DIM + (size_t)(h0 + g) * HEAD_DIM + d] = from_float<act_t>(sum > 0.0f ? value / sum : 0.0f);
+        const float* p = partial + ((size_t)row * heads + h0 + g) * splits * (HEAD_DIM + 2) + d;
+        float value = 0.0f;
+#pragma unroll 4
+        for (int s = 0; s < splits; s++) value += __ldcg(p + s * (HEAD_DIM + 2)) * weight[g][s];
+        out[(size_t)row * heads * HEAD_DIM + (size_t)(h0 + g) * HEAD_DIM + d] = from_float<act_t>(value);
     }
     if (threadIdx.x == 0) *counter = 0;
 }

@@ -129,3 +129,20 @@ __device__ __forceinline__ float block_sum(float v)
 #define GRID_DEPENDENCY_WAIT() do { } while (0)
 #define GRID_DEPENDENTS_LAUNCH() do { } while (0)
 #endif
+
+// Stores Vec16<T>::N fp32 values at p (16-byte aligned) as T, rounding as from_float does.
+__device__ __forceinline__ unsigned pack2(float a, float b, bf16) { return (unsigned)from_float<bf16>(a).bits | ((unsigned)from_float<bf16>(b).bits << 16); }
+__device__ __forceinline__ unsigned pack2(float a, float b, f16) { return (unsigned)from_float<f16>(a).bits | ((unsigned)from_float<f16>(b).bits << 16); }
+template <typename T> __device__ __forceinline__ void store16(T* p, const float* in)
+{
+    uint4 raw;
+    raw.x = pack2(in[0], in[1], T()); raw.y = pack2(in[2], in[3], T());
+    raw.z = pack2(in[4], in[5], T()); raw.w = pack2(in[6], in[7], T());
+    *reinterpret_cast<uint4*>(p) = raw;
+}
+template <> __device__ __forceinline__ void store16<float>(float* p, const float* in)
+{
+    uint4 raw;
+    raw.x = __float_as_uint(in[0]); raw.y = __float_as_uint(in[1]); raw.z = __float_as_uint(in[2]); raw.w = __float_as_uint(in[3]);
+    *reinterpret_cast<uint4*>(p) = raw;
+}

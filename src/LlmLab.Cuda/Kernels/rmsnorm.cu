@@ -1,10 +1,94 @@
 // rmsnorm.cu: RMSNorm over groups of a row (whole row, or one head for q/k norm), and the fused
 // residual-add + RMSNorm of a pre-norm block boundary. fp32 math: y = x / sqrt(mean(x²) + eps) · w.
+//
+// Decode normalises one row per block, so latency is what counts: each thread loads its 16-byte chunks once
+// (NORM_CHUNKS at most, kept in registers across the block-wide sum), so the row is read and written in one pass.
 #include "common.cuh"
 
-// grid (groups, rows); one block per group of `group` elements. y may be x (each thread reads its elements
-// before the block-wide sum and writes them after).
+#define NORM_CHUNKS 4   // 16-byte chunks per thread: 1024 threads cover rows of 32768 bf16 / 16384 fp32 values
+
+// grid (groups, rows); one block per group of `group` elements (group a multiple of 16 / sizeof(act_t), at most
+// NORM_CHUNKS · blockDim.x chunks). y may be x: every value is in registers before the first write.
 extern "C" __global__ void rms_norm(const act_t* x, const float* __restrict__ w, float eps, act_t* y, int cols, int group)
+{
+    GRID_DEPENDENCY_WAIT();
+    GRID_DEPENDENTS_LAUNCH();
+    const int V = Vec16<act_t>::N;
+    const size_t offset = (size_t)blockIdx.y * cols + (size_t)blockIdx.x * group;
+    const int chunks = group / V;
+    float v[NORM_CHUNKS][V];
+    float ss = 0.0f;
+#pragma unroll
+    for (int c = 0; c < NORM_CHUNKS; c++)
+    {
+        const int i = threadIdx.x + c * blockDim.x;
+        if (i < chunks)
+        {
+            load16(x + offset + (size_t)i * V, v[c]);
+#pragma unroll
+            for (int e = 0; e < V; e++) ss += v[c][e] * v[c][e];
+        }
+    }
+    ss = block_sum(ss);
+    const float inv = 1.0f / sqrtf(ss / group + eps);
+#pragma unroll
+    for (int c = 0; c < NORM_CHUNKS; c++)
+    {
+        const int i = threadIdx.x + c * blockDim.x;
+        if (i < chunks)
+        {
+#pragma unroll
+            for (int e = 0; e < V; e++) v[c][e] = v[c][e] * inv * w[i * V + e];
+            store16(y + offset + (size_t)i * V, v[c]);
+        }
+    }
+}
+
+// grid (rows); residual += delta (rounded to act_t, as stored), then y = RMSNorm(residual) · w. Same layout rules.
+extern "C" __global__ void add_rms_norm(act_t* residual, const act_t* delta, const float* __restrict__ w, float eps, act_t* y, int cols)
+{
+    GRID_DEPENDENCY_WAIT();
+    GRID_DEPENDENTS_LAUNCH();
+    const int V = Vec16<act_t>::N;
+    const size_t offset = (size_t)blockIdx.x * cols;
+    const int chunks = cols / V;
+    float v[NORM_CHUNKS][V];
+    float ss = 0.0f;
+#pragma unroll
+    for (int c = 0; c < NORM_CHUNKS; c++)
+    {
+        const int i = threadIdx.x + c * blockDim.x;
+        if (i < chunks)
+        {
+            float d[V];
+            load16(residual + offset + (size_t)i * V, v[c]);
+            load16(delta + offset + (size_t)i * V, d);
+#pragma unroll
+            for (int e = 0; e < V; e++)
+            {
+                v[c][e] = to_float(from_float<act_t>(v[c][e] + d[e]));
+                ss += v[c][e] * v[c][e];
+            }
+            store16(residual + offset + (size_t)i * V, v[c]);
+        }
+    }
+    ss = block_sum(ss);
+    const float inv = 1.0f / sqrtf(ss / cols + eps);
+#pragma unroll
+    for (int c = 0; c < NORM_CHUNKS; c++)
+    {
+        const int i = threadIdx.x + c * blockDim.x;
+        if (i < chunks)
+        {
+#pragma unroll
+            for (int e = 0; e < V; e++) v[c][e] = v[c][e] * inv * w[i * V + e];
+            store16(y + offset + (size_t)i * V, v[c]);
+        }
+    }
+}
+
+// The same two ops for widths that are not whole 16-byte chunks (element by element, two passes over memory).
+extern "C" __global__ void rms_norm_scalar(const act_t* x, const float* __restrict__ w, float eps, act_t* y, int cols, int group)
 {
     GRID_DEPENDENCY_WAIT();
     GRID_DEPENDENTS_LAUNCH();
@@ -22,8 +106,7 @@ extern "C" __global__ void rms_norm(const act_t* x, const float* __restrict__ w,
     for (int i = threadIdx.x; i < group; i += blockDim.x) out[i] = from_float<act_t>(to_float(in[i]) * inv * w[i]);
 }
 
-// grid (rows); residual += delta (rounded to act_t, as stored), then y = RMSNorm(residual) · w.
-extern "C" __global__ void add_rms_norm(act_t* residual, const act_t* delta, const float* __restrict__ w, float eps, act_t* y, int cols)
+extern "C" __global__ void add_rms_norm_scalar(act_t* residual, const act_t* delta, const float* __restrict__ w, float eps, act_t* y, int cols)
 {
     GRID_DEPENDENCY_WAIT();
     GRID_DEPENDENTS_LAUNCH();

@@ -78,7 +78,7 @@ internal static class KernelLab
             Console.WriteLine($"  gemv warps {warps} split {split} unroll {unroll}: q {qs:0.0} µs ({w.Query.Bytes / qs / 1e3:0} GB/s), k {ks:0.0} ({w.Key.Bytes / ks / 1e3:0}), " +
                               $"gate {gs:0.0} ({w.Gate.Bytes / gs / 1e3:0}), down {ds:0.0} ({w.Down.Bytes / ds / 1e3:0}), gate+up+swiglu {gu:0.0} ({2 * w.Gate.Bytes / gu / 1e3:0})");
         }
-        gpu.UseGemvVariant(4, 1, 4);
+        gpu.UseAutomaticGemv();
 
         // GEMV against cuBLASLt for a few rows (the threshold between them).
         foreach (int rows in new[] { 1, 2, 3, 4 })
