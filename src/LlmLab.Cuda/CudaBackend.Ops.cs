@@ -182,7 +182,8 @@ public sealed partial class CudaBackend
         int slices = (int)Math.Clamp((l.Cols + ArgmaxSliceElements - 1) / ArgmaxSliceElements, 1, ArgmaxMaxSlices);
         if (_argmaxScratch is null || _argmaxRows < l.Rows)
         {
-            NotCapturing("growing the argmax scratch");
+            // Sized generously on first use (possibly while a graph is captured); growing it later would strand graphs that use it.
+            if (_argmaxScratch is not null) NotCapturing("growing the argmax scratch");
             _argmaxScratch?.Dispose();
             _argmaxRows = Math.Max(l.Rows, 64);
             // (rows · slices) values and indices, then rows counters (zeroed once; the kernel resets them).

@@ -273,7 +273,8 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
         const int g = idx / HEAD_DIM, d = idx - g * HEAD_DIM;
         const float* p = partial + ((size_t)row * heads + h0 + g) * splits * (HEAD_DIM + 2) + d;
         float value = 0.0f;
-#pragma unroll 4
+        // Independent loads, many in flight: the merge is bound by L2 latency, not bandwidth.
+#pragma unroll 16
         for (int s = 0; s < splits; s++) value += __ldcg(p + s * (HEAD_DIM + 2)) * weight[g][s];
         out[(size_t)row * heads * HEAD_DIM + (size_t)(h0 + g) * HEAD_DIM + d] = from_float<act_t>(value);
     }
