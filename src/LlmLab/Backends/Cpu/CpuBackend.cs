@@ -9,8 +9,11 @@ namespace LlmLab.Backends.Cpu;
 /// The reference backend: fp32 math on all cores with SIMD, weights read in their stored format
 /// straight from the memory-mapped checkpoint. Its results are what other backends are held to.
 /// </summary>
-public sealed unsafe class CpuBackend : IBackend
+public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe
 {
+    /// <inheritdoc />
+    public double MeasureCopyBandwidth(long bytes, int repetitions) => CpuBandwidth.Measure(bytes, repetitions);
+
     /// <inheritdoc />
     public string Device => "cpu";
 
