@@ -1,5 +1,6 @@
 using LlmLab.Formats;
 using LlmLab.Models;
+using LlmLab.Tensors;
 
 namespace LlmLab.Measurement;
 
