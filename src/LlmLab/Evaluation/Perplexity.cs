@@ -20,6 +20,25 @@ public sealed record PerplexityResult(int Windows, int WindowLength, long Tokens
 /// </summary>
 public static class Perplexity
 {
+    /// <summary>
+    /// The reference protocol's token stream: each line of <paramref name="text"/> encoded on its own
+    /// (no special tokens added) and followed by the end-of-text token.
+    /// </summary>
+    public static int[] TokenizeLines(Tokenization.Tokenizer tokenizer, string text, IReadOnlyList<int> eosTokenIds)
+    {
+        int separator = tokenizer.TokenToId("<|endoftext|>") ?? (eosTokenIds.Count > 0 ? eosTokenIds[0]
+            : throw new InvalidOptionException("the model names no end-of-sequence token to separate lines"));
+        var tokens = new List<int>();
+        foreach (var line in text.Split('\n'))
+        {
+            string l = line.TrimEnd('\r');
+            if (l.Length == 0) continue;
+            tokens.AddRange(tokenizer.Encode(l, addSpecialTokens: false));
+            tokens.Add(separator);
+        }
+        return tokens.ToArray();
+    }
+
     /// <summary>Evaluates <paramref name="tokens"/> with windows processed <paramref name="batch"/> at a time.</summary>
     public static PerplexityResult Evaluate(Transformer model, IReadOnlyList<int> tokens, int window, int windows, int batch = 4)
     {
