@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using LlmLab.Formats;
 
 namespace LlmLab.Tests.Formats;
 
@@ -33,6 +34,16 @@ internal static class RawSafetensors
 
     /// <summary>Writes a file with header <paramref name="header"/> and <paramref name="dataBytes"/> filler bytes of data.</summary>
     public static string Write(string header, int dataBytes = 0) => Write(Bytes(header, dataBytes));
+
+    /// <summary>
+    /// Writes a file with header <paramref name="header"/> and <paramref name="dataBytes"/> bytes of data, and asserts that
+    /// opening it throws <see cref="InvalidCheckpointException"/> naming the file and each of <paramref name="parts"/>.
+    /// </summary>
+    public static void AssertRejected(string header, int dataBytes, params string[] parts)
+    {
+        string path = Write(header, dataBytes);
+        Rejection.Expect<InvalidCheckpointException>(() => SafetensorsFile.Open(path), [path, .. parts]);
+    }
 
     /// <summary>Bytes 1, 2, 3, ... (mod 251), so a view at the wrong offset shows.</summary>
     public static byte[] Filler(int n)

@@ -11,17 +11,15 @@ public sealed class SafetensorsHeaderJsonTests
     [Fact]
     public void Header_that_does_not_start_with_a_brace_is_rejected()
     {
-        string path = RawSafetensors.Write(" " + OneTensor, 8);
-        Rejection.Expect<InvalidCheckpointException>(() => SafetensorsFile.Open(path),
-            path, "header", "does not start with '{'");
+        RawSafetensors.AssertRejected(" " + OneTensor, 8,
+            "header", "does not start with '{'");
     }
 
     [Fact]
     public void Header_that_is_JSON_but_not_an_object_is_rejected()
     {
-        string path = RawSafetensors.Write("""[{"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}]""", 8);
-        Rejection.Expect<InvalidCheckpointException>(() => SafetensorsFile.Open(path),
-            path, "header", "not a JSON object");
+        RawSafetensors.AssertRejected("""[{"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}]""", 8,
+            "header", "not a JSON object");
     }
 
     [Fact]
@@ -38,41 +36,36 @@ public sealed class SafetensorsHeaderJsonTests
     [Fact]
     public void Header_with_invalid_JSON_is_rejected()
     {
-        string path = RawSafetensors.Write("""{"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]""" + "        ", 8);
-        Rejection.Expect<InvalidCheckpointException>(() => SafetensorsFile.Open(path),
-            path, "header", "not valid JSON");
+        RawSafetensors.AssertRejected("""{"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]""" + "        ", 8,
+            "header", "not valid JSON");
     }
 
     [Fact]
     public void Header_with_a_trailing_comma_is_rejected_as_the_reference_reader_does()
     {
-        string path = RawSafetensors.Write("""{"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},}""", 8);
-        Rejection.Expect<InvalidCheckpointException>(() => SafetensorsFile.Open(path),
-            path, "header", "not valid JSON");
+        RawSafetensors.AssertRejected("""{"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},}""", 8,
+            "header", "not valid JSON");
     }
 
     [Fact]
     public void Header_with_a_lone_surrogate_escape_in_a_tensor_name_is_rejected()
     {
-        string path = RawSafetensors.Write("""{"w\ud800": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}""", 8);
-        Rejection.Expect<InvalidCheckpointException>(() => SafetensorsFile.Open(path),
-            path, "header", "invalid \\u escape");
+        RawSafetensors.AssertRejected("""{"w\ud800": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}""", 8,
+            "header", "invalid \\u escape");
     }
 
     [Fact]
     public void Metadata_with_a_non_string_value_names_the_metadata_field()
     {
-        string path = RawSafetensors.Write("""{"__metadata__": {"format": "pt", "step": 1200}, "w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}""", 8);
-        Rejection.Expect<InvalidCheckpointException>(() => SafetensorsFile.Open(path),
-            path, "__metadata__ field 'step'", "must be strings");
+        RawSafetensors.AssertRejected("""{"__metadata__": {"format": "pt", "step": 1200}, "w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}""", 8,
+            "__metadata__ field 'step'", "must be strings");
     }
 
     [Fact]
     public void Metadata_that_is_not_an_object_is_rejected()
     {
-        string path = RawSafetensors.Write("""{"__metadata__": ["pt"], "w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}""", 8);
-        Rejection.Expect<InvalidCheckpointException>(() => SafetensorsFile.Open(path),
-            path, "__metadata__", "must be an object of strings");
+        RawSafetensors.AssertRejected("""{"__metadata__": ["pt"], "w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}""", 8,
+            "__metadata__", "must be an object of strings");
     }
 
     [Fact]
@@ -87,18 +80,15 @@ public sealed class SafetensorsHeaderJsonTests
     [Fact]
     public void Duplicate_tensor_names_in_the_header_are_rejected()
     {
-        string path = RawSafetensors.Write(
-            """{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "w": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}""", 8);
-        Rejection.Expect<InvalidCheckpointException>(() => SafetensorsFile.Open(path),
-            path, "tensor 'w'", "appears twice");
+        RawSafetensors.AssertRejected("""{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "w": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}""", 8,
+            "tensor 'w'", "appears twice");
     }
 
     [Fact]
     public void Tensor_entry_that_is_not_an_object_names_the_tensor()
     {
-        string path = RawSafetensors.Write("""{"w": [0, 8]}""", 8);
-        Rejection.Expect<InvalidCheckpointException>(() => SafetensorsFile.Open(path),
-            path, "tensor 'w'", "must be an object");
+        RawSafetensors.AssertRejected("""{"w": [0, 8]}""", 8,
+            "tensor 'w'", "must be an object");
     }
 
     [Theory]
@@ -108,7 +98,7 @@ public sealed class SafetensorsHeaderJsonTests
     [InlineData("""{"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8, 16]}}""", "'data_offsets'")]
     public void Tensor_entry_missing_a_field_names_the_tensor_and_the_field(string header, string field)
     {
-        string path = RawSafetensors.Write(header, 8);
-        Rejection.Expect<InvalidCheckpointException>(() => SafetensorsFile.Open(path), path, "tensor 'w'", field);
+        RawSafetensors.AssertRejected(header, 8,
+            "tensor 'w'", field);
     }
 }
