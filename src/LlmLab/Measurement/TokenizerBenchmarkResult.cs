@@ -10,7 +10,7 @@ namespace LlmLab.Measurement;
 /// <param name="Bytes">UTF-8 bytes encoded in the timed passes (BytesPerPass × Repetitions).</param>
 /// <param name="Tokens">Ids produced by the timed passes.</param>
 /// <param name="Seconds">Wall time of the timed passes, in seconds.</param>
-/// <param name="WarmUpSeconds">Wall time of the untimed first pass (cold BPE cache, JIT), in seconds.</param>
+/// <param name="WarmUpSeconds">Wall time of the first, untimed pass (cold BPE cache, unoptimized JIT code), in seconds.</param>
 public sealed record TokenizerBenchmarkResult(
     string Tokenizer,
     int Repetitions,
@@ -36,6 +36,6 @@ public sealed record TokenizerBenchmarkResult(
         tokenizer {Tokenizer}, one thread
           text: {BytesPerPass:N0} bytes UTF-8 -> {TokensPerPass:N0} tokens ({(TokensPerPass > 0 ? (double)BytesPerPass / TokensPerPass : 0):F2} bytes/token)
           timed: {Repetitions} passes x {BytesPerPass:N0} B = {Bytes:N0} B in {Seconds:F4} s -> {Bytes:N0} / {Seconds:F4} / 1e6 = {MegabytesPerSecond:F2} MB/s, {Tokens:N0} / {Seconds:F4} = {TokensPerSecond:N0} tokens/s
-          warm-up pass (cold word cache, JIT): {WarmUpSeconds:F4} s -> {WarmUpMegabytesPerSecond:F2} MB/s
+          first warm-up pass (cold word cache, unoptimized JIT): {WarmUpSeconds:F4} s -> {WarmUpMegabytesPerSecond:F2} MB/s
         """);
 }

@@ -19,6 +19,7 @@ internal sealed partial class BpeModel
         _ignoreMerges = ignoreMerges;
         _prefix = prefix;
         _suffix = suffix;
+        _wordStart = DetectWordStart(vocab, ignoreMerges, prefix, suffix);
 
         _byteLevelIds = new int[256];
         _byteFallbackIds = new int[256];
@@ -27,6 +28,29 @@ internal sealed partial class BpeModel
             _byteLevelIds[b] = vocab.TryGetValue(ByteLevelAlphabet.ByteToChar[b].ToString(), out int id) ? id : -1;
             _byteFallbackIds[b] = vocab.TryGetValue($"<0x{b:X2}>", out id) ? id : -1;
         }
+    }
+
+    /// <summary>
+    /// Whether a piece may be cut before every <c>▁</c> that follows another character without
+    /// changing its ids. It may when <c>▁</c> is itself a token (so never unknown, never fused
+    /// into an unk run) and no vocabulary token holds a non-<c>▁</c> character followed by
+    /// <c>▁</c>: every merge result is a vocabulary token, so no merge can join symbols across
+    /// such a cut, and BPE of the whole piece is BPE of its parts put end to end. With
+    /// <c>ignore_merges</c> the whole piece's own vocabulary entry would win, so no cut then.
+    /// </summary>
+    private static char DetectWordStart(Dictionary<string, int> vocab, bool ignoreMerges, string prefix, string suffix)
+    {
+        const string mark = "\u2581";
+        if (ignoreMerges || prefix.Length > 0 || suffix.Length > 0 || !vocab.ContainsKey(mark)) return NoWordStart;
+        foreach (string token in vocab.Keys)
+        {
+            if (token.Length < 2) continue;
+            for (int i = token.IndexOf(SentencePieceSpace, 1); i > 0; i = i + 1 < token.Length ? token.IndexOf(SentencePieceSpace, i + 1) : -1)
+            {
+                if (token[i - 1] != SentencePieceSpace) return NoWordStart;
+            }
+        }
+        return SentencePieceSpace;
     }
 
     /// <summary>Reads tokenizer.json's <c>model</c> object (type BPE).</summary>

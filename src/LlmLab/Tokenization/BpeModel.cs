@@ -25,6 +25,11 @@ internal sealed partial class BpeModel
     /// <summary>Cache entries per cache before it is cleared; about 10 MB with typical words.</summary>
     private const int MaxCacheEntries = 1 << 16;
 
+    private const char NoWordStart = '\0';
+
+    /// <summary>SentencePiece's word-start mark, the space stand-in.</summary>
+    private const char SentencePieceSpace = '\u2581';
+
     /// <summary>Pieces up to this many UTF-8 bytes are processed with stack buffers.</summary>
     private const int StackBytes = 512;
 
@@ -40,6 +45,7 @@ internal sealed partial class BpeModel
     private readonly bool _ignoreMerges;
     private readonly string _prefix;         // continuing_subword_prefix, "" for none
     private readonly string _suffix;         // end_of_word_suffix, "" for none
+    private readonly char _wordStart;        // a mark no merge can cross from the left (▁), or NoWordStart
     private readonly PieceCache _plainCache = new();
     private readonly PieceCache _byteLevelCache = new();
 
@@ -55,13 +61,46 @@ internal sealed partial class BpeModel
     {
         var span = piece.Span;
         if (span.IsEmpty) return;
-        var cache = piece.ByteLevel ? _byteLevelCache : _plainCache;
+        if (piece.ByteLevel)
+        {
+            EncodeCached(span, byteLevel: true, output);
+            return;
+        }
+        if (_wordStart == NoWordStart)
+        {
+            EncodeCached(span, byteLevel: false, output);
+            return;
+        }
+        // SentencePiece-style files have no pre-tokenizer: the whole text is one piece. Cut it
+        // before each word-start mark that no vocabulary token can span (see DetectWordStart), so
+        // that the merges run word by word and repeated words come from the cache.
+        int start = 0;
+        for (int i = span.IndexOf(_wordStart); i >= 0 && i < span.Length; i = NextIndex(span, _wordStart, i + 1))
+        {
+            if (i > start && span[i - 1] != _wordStart)
+            {
+                EncodeCached(span[start..i], byteLevel: false, output);
+                start = i;
+            }
+        }
+        EncodeCached(span[start..], byteLevel: false, output);
+    }
+
+    private static int NextIndex(ReadOnlySpan<char> span, char c, int from)
+    {
+        int i = span[from..].IndexOf(c);
+        return i < 0 ? -1 : from + i;
+    }
+
+    private void EncodeCached(ReadOnlySpan<char> span, bool byteLevel, List<int> output)
+    {
+        var cache = byteLevel ? _byteLevelCache : _plainCache;
         if (cache.TryGet(span, out var cached))
         {
             output.AddRange(cached);
             return;
         }
-        int[] ids = piece.ByteLevel ? EncodeByteLevel(span) : EncodeChars(span);
+        int[] ids = byteLevel ? EncodeByteLevel(span) : EncodeChars(span);
         if (span.Length <= MaxCachedPieceLength) cache.Add(span, ids);
         output.AddRange(ids);
     }

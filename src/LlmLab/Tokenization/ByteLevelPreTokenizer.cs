@@ -23,7 +23,7 @@ internal sealed class ByteLevelPreTokenizer : PreTokenizer
         if (useRegex) _regex = TokenizerRegex.Compile(Gpt2Pattern, where, regexTimeout);
     }
 
-    public override void Split(in TextPiece piece, List<TextPiece> output)
+    public override void Split(in TextPiece piece, IPieceSink output)
     {
         var p = piece.Materialized();
         if (_addPrefixSpace && !p.Span.StartsWith(' '))
@@ -36,8 +36,6 @@ internal sealed class ByteLevelPreTokenizer : PreTokenizer
             output.Add(p);
             return;
         }
-        var matches = new List<MatchSpan>();
-        _regex.FindMatches(p.Span, matches);
-        PieceSplitter.Split(p, matches, SplitDelimiterBehavior.Isolated, invert: false, output);
+        PieceSplitter.Split(p, _regex, SplitDelimiterBehavior.Isolated, invert: false, output);
     }
 }

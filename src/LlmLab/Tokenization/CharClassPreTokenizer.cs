@@ -27,28 +27,29 @@ internal sealed class CharClassPreTokenizer(Func<Rune, bool> predicate, SplitDel
             or UnicodeCategory.FinalQuotePunctuation or UnicodeCategory.OtherPunctuation;
     }
 
-    public override void Split(in TextPiece piece, List<TextPiece> output)
+    public override void Split(in TextPiece piece, IPieceSink output)
     {
         var p = piece.Materialized();
         var span = p.Span;
-        var matches = new List<MatchSpan>();
+        var splitter = new PieceSplitter(p, behavior, invert: false, output);
+        int runStart = -1; // start of the current run of delimiters, when runs are one match
         int i = 0;
         while (i < span.Length)
         {
             Rune.DecodeFromUtf16(span[i..], out var rune, out int width);
             if (predicate(rune))
             {
-                if (!eachCharAlone && matches.Count > 0 && matches[^1].End == i)
-                {
-                    matches[^1] = matches[^1] with { Length = matches[^1].Length + width };
-                }
-                else
-                {
-                    matches.Add(new MatchSpan(i, width));
-                }
+                if (eachCharAlone) splitter.OnMatch(i, width);
+                else if (runStart < 0) runStart = i;
+            }
+            else if (runStart >= 0)
+            {
+                splitter.OnMatch(runStart, i - runStart);
+                runStart = -1;
             }
             i += width;
         }
-        PieceSplitter.Split(p, matches, behavior, invert: false, output);
+        if (runStart >= 0) splitter.OnMatch(runStart, span.Length - runStart);
+        splitter.Finish();
     }
 }

@@ -5,14 +5,14 @@ internal sealed class LiteralPattern(string literal) : TextPattern
 {
     public string Literal { get; } = literal;
 
-    public override void FindMatches(ReadOnlySpan<char> text, List<MatchSpan> matches)
+    public override void ForEachMatch(ReadOnlySpan<char> text, IMatchSink sink)
     {
         int offset = 0;
         while (offset <= text.Length - Literal.Length)
         {
             int i = text[offset..].IndexOf(Literal, StringComparison.Ordinal);
             if (i < 0) break;
-            matches.Add(new MatchSpan(offset + i, Literal.Length));
+            sink.OnMatch(offset + i, Literal.Length);
             offset += i + Literal.Length;
         }
     }

@@ -6,9 +6,11 @@ namespace LlmLab.Tokenization;
 /// </summary>
 internal sealed class MetaspacePreTokenizer(MetaspaceMode mode) : PreTokenizer
 {
+    private readonly LiteralPattern _replacement = new(mode.Replacement);
+
     public static MetaspacePreTokenizer FromJson(JsonField field) => new(MetaspaceMode.FromJson(field));
 
-    public override void Split(in TextPiece piece, List<TextPiece> output)
+    public override void Split(in TextPiece piece, IPieceSink output)
     {
         var p = piece.Materialized();
         string text = p.Span.ToString().Replace(" ", mode.Replacement, StringComparison.Ordinal);
@@ -25,8 +27,6 @@ internal sealed class MetaspacePreTokenizer(MetaspaceMode mode) : PreTokenizer
             output.Add(p);
             return;
         }
-        var matches = new List<MatchSpan>();
-        new LiteralPattern(mode.Replacement).FindMatches(text, matches);
-        PieceSplitter.Split(p, matches, SplitDelimiterBehavior.MergedWithNext, invert: false, output);
+        PieceSplitter.Split(p, _replacement, SplitDelimiterBehavior.MergedWithNext, invert: false, output);
     }
 }

@@ -1,12 +1,34 @@
 namespace LlmLab.Tokenization;
 
 /// <summary>
-/// Cuts a <see cref="TextPiece"/> at the matches of a pattern according to a
-/// <see cref="SplitDelimiterBehavior"/>, as tokenizers' <c>NormalizedString::split</c> does;
-/// empty pieces are dropped, as <c>PreTokenizedString::split</c> does.
+/// Cuts one <see cref="TextPiece"/> at the matches of a pattern according to a
+/// <see cref="SplitDelimiterBehavior"/>, as tokenizers' <c>NormalizedString::split</c> does, and
+/// passes the non-empty pieces on as soon as they are known (tokenizers drops empty pieces too).
+/// Feed it the matches with <see cref="OnMatch"/>, then call <see cref="Finish"/>.
 /// </summary>
-internal static class PieceSplitter
+internal sealed class PieceSplitter : IMatchSink
 {
+    private readonly TextPiece _piece;
+    private readonly SplitDelimiterBehavior _behavior;
+    private readonly bool _invert;
+    private readonly IPieceSink _output;
+    private int _previousEnd;          // end of the last match: the next gap starts here
+    private int _pendingStart = -1;    // a piece held back because the next segment may join it
+    private int _pendingEnd;
+    private bool _previousIsMatch;     // flag of the last segment seen (tokenizers' previous_match)
+
+    /// <param name="piece">The piece being cut; match offsets are relative to its start.</param>
+    /// <param name="behavior">What to do with the matched text.</param>
+    /// <param name="invert">Treat the gaps as the matches and the matches as the gaps.</param>
+    /// <param name="output">Receives the pieces, in order.</param>
+    public PieceSplitter(in TextPiece piece, SplitDelimiterBehavior behavior, bool invert, IPieceSink output)
+    {
+        _piece = piece;
+        _behavior = behavior;
+        _invert = invert;
+        _output = output;
+    }
+
     public static SplitDelimiterBehavior ParseBehavior(JsonField field)
     {
         string name = field.GetString();
@@ -22,79 +44,79 @@ internal static class PieceSplitter
         };
     }
 
-    /// <param name="piece">The piece that was searched.</param>
-    /// <param name="matches">Matches inside <paramref name="piece"/>, offsets relative to its start, sorted, non-overlapping.</param>
-    /// <param name="behavior">What to do with the matched text.</param>
-    /// <param name="invert">Treat the gaps as the matches and the matches as the gaps.</param>
-    /// <param name="output">Receives the non-empty pieces, in order.</param>
-    public static void Split(in TextPiece piece, List<MatchSpan> matches, SplitDelimiterBehavior behavior, bool invert, List<TextPiece> output)
+    /// <summary>Cuts <paramref name="piece"/> at the matches of <paramref name="pattern"/>.</summary>
+    public static void Split(in TextPiece piece, TextPattern pattern, SplitDelimiterBehavior behavior, bool invert, IPieceSink output)
     {
-        if (behavior == SplitDelimiterBehavior.Isolated)
-        {
-            // Fast path for the common case: every gap and every match is a piece (invert changes nothing).
-            int previous = 0;
-            foreach (var m in matches)
-            {
-                Emit(piece, previous, m.Start, output);
-                Emit(piece, m.Start, m.End, output);
-                previous = m.End;
-            }
-            Emit(piece, previous, piece.Length, output);
-            return;
-        }
-
-        var segments = new List<(int Start, int End, bool IsMatch)>(2 * matches.Count + 1);
-        int prev = 0;
-        foreach (var m in matches)
-        {
-            if (prev != m.Start) segments.Add((prev, m.Start, invert));
-            segments.Add((m.Start, m.End, !invert));
-            prev = m.End;
-        }
-        if (prev != piece.Length) segments.Add((prev, piece.Length, invert));
-
-        var kept = new List<(int Start, int End)>(segments.Count);
-        bool previousMatch = false;
-        switch (behavior)
-        {
-            case SplitDelimiterBehavior.Removed:
-                foreach (var s in segments)
-                {
-                    if (!s.IsMatch) kept.Add((s.Start, s.End));
-                }
-                break;
-            case SplitDelimiterBehavior.MergedWithPrevious:
-                foreach (var s in segments)
-                {
-                    if (s.IsMatch && !previousMatch && kept.Count > 0) kept[^1] = (kept[^1].Start, s.End);
-                    else kept.Add((s.Start, s.End));
-                    previousMatch = s.IsMatch;
-                }
-                break;
-            case SplitDelimiterBehavior.MergedWithNext:
-                for (int i = segments.Count - 1; i >= 0; i--)
-                {
-                    var s = segments[i];
-                    if (s.IsMatch && !previousMatch && kept.Count > 0) kept[^1] = (s.Start, kept[^1].End);
-                    else kept.Add((s.Start, s.End));
-                    previousMatch = s.IsMatch;
-                }
-                kept.Reverse();
-                break;
-            case SplitDelimiterBehavior.Contiguous:
-                foreach (var s in segments)
-                {
-                    if (s.IsMatch == previousMatch && kept.Count > 0) kept[^1] = (kept[^1].Start, s.End);
-                    else kept.Add((s.Start, s.End));
-                    previousMatch = s.IsMatch;
-                }
-                break;
-        }
-        foreach (var (start, end) in kept) Emit(piece, start, end, output);
+        var splitter = new PieceSplitter(piece, behavior, invert, output);
+        pattern.ForEachMatch(piece.Span, splitter);
+        splitter.Finish();
     }
 
-    private static void Emit(in TextPiece piece, int start, int end, List<TextPiece> output)
+    public void OnMatch(int start, int length)
     {
-        if (end > start) output.Add(piece.Slice(start, end - start));
+        if (start != _previousEnd) Segment(_previousEnd, start, _invert);
+        Segment(start, start + length, !_invert);
+        _previousEnd = start + length;
+    }
+
+    /// <summary>Ends the piece: the text after the last match, and any held-back piece.</summary>
+    public void Finish()
+    {
+        if (_previousEnd != _piece.Length) Segment(_previousEnd, _piece.Length, _invert);
+        if (_pendingStart >= 0) Emit(_pendingStart, _pendingEnd);
+        _pendingStart = -1;
+    }
+
+    /// <summary>One segment of the piece, matched or not, in order (the fold of tokenizers' split).</summary>
+    private void Segment(int start, int end, bool isMatch)
+    {
+        switch (_behavior)
+        {
+            case SplitDelimiterBehavior.Isolated:
+                Emit(start, end);
+                break;
+            case SplitDelimiterBehavior.Removed:
+                if (!isMatch) Emit(start, end);
+                break;
+            case SplitDelimiterBehavior.MergedWithPrevious:
+                // A match after a non-match joins the piece before it.
+                if (isMatch && !_previousIsMatch && _pendingStart >= 0) _pendingEnd = end;
+                else Hold(start, end);
+                break;
+            case SplitDelimiterBehavior.MergedWithNext:
+                // A match joins the piece after it when that one is not a match.
+                if (_pendingStart >= 0 && !isMatch)
+                {
+                    Emit(_pendingStart, end);
+                    _pendingStart = -1;
+                }
+                else if (isMatch)
+                {
+                    Hold(start, end);
+                }
+                else
+                {
+                    Emit(start, end);
+                }
+                break;
+            case SplitDelimiterBehavior.Contiguous:
+                if (isMatch == _previousIsMatch && _pendingStart >= 0) _pendingEnd = end;
+                else Hold(start, end);
+                break;
+        }
+        _previousIsMatch = isMatch;
+    }
+
+    /// <summary>Emits the held piece, if any, and holds this one instead.</summary>
+    private void Hold(int start, int end)
+    {
+        if (_pendingStart >= 0) Emit(_pendingStart, _pendingEnd);
+        _pendingStart = start;
+        _pendingEnd = end;
+    }
+
+    private void Emit(int start, int end)
+    {
+        if (end > start) _output.Add(_piece.Slice(start, end - start));
     }
 }

@@ -8,16 +8,8 @@ internal abstract class PreTokenizer
 {
     internal const string Supported = "Sequence, Split, ByteLevel, Metaspace, Whitespace, WhitespaceSplit, Digits, Punctuation, BertPreTokenizer";
 
-    /// <summary>Appends the non-empty pieces <paramref name="piece"/> splits into to <paramref name="output"/>.</summary>
-    public abstract void Split(in TextPiece piece, List<TextPiece> output);
-
-    /// <summary>Runs this step over every piece of <paramref name="pieces"/>, in place.</summary>
-    public void SplitAll(ref List<TextPiece> pieces, ref List<TextPiece> scratch)
-    {
-        scratch.Clear();
-        foreach (var piece in pieces) Split(piece, scratch);
-        (pieces, scratch) = (scratch, pieces);
-    }
+    /// <summary>Passes the non-empty pieces <paramref name="piece"/> splits into to <paramref name="output"/>, in order.</summary>
+    public abstract void Split(in TextPiece piece, IPieceSink output);
 
     public static PreTokenizer FromJson(JsonField field, TimeSpan regexTimeout)
     {

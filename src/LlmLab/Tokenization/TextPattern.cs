@@ -13,8 +13,11 @@ internal readonly record struct MatchSpan(int Start, int Length)
 /// </summary>
 internal abstract class TextPattern
 {
+    /// <summary>Reports the non-overlapping matches in <paramref name="text"/>, left to right.</summary>
+    public abstract void ForEachMatch(ReadOnlySpan<char> text, IMatchSink sink);
+
     /// <summary>Appends the non-overlapping matches in <paramref name="text"/>, left to right.</summary>
-    public abstract void FindMatches(ReadOnlySpan<char> text, List<MatchSpan> matches);
+    public void FindMatches(ReadOnlySpan<char> text, List<MatchSpan> matches) => ForEachMatch(text, new MatchList(matches));
 
     /// <summary>Reads <c>{"String": s}</c> or <c>{"Regex": r}</c>.</summary>
     public static TextPattern FromJson(JsonField field, TimeSpan regexTimeout)
@@ -46,5 +49,10 @@ internal abstract class TextPattern
             position = m.End;
         }
         return sb.Append(text, position, text.Length - position).ToString();
+    }
+
+    private sealed class MatchList(List<MatchSpan> matches) : IMatchSink
+    {
+        public void OnMatch(int start, int length) => matches.Add(new MatchSpan(start, length));
     }
 }

@@ -35,7 +35,7 @@ public sealed partial class Tokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         var ids = new List<int>();
-        var work = new EncodeScratch();
+        var work = new EncodeScratch(_model, ids);
         var matches = new List<AddedTokenMatch>();
         _rawAddedTokens.FindMatches(text, matches);
         int position = 0;
@@ -147,15 +147,20 @@ public sealed partial class Tokenizer
             _model.Encode(segment, ids);
             return;
         }
-        work.Pieces.Clear();
-        _preTokenizer.Split(segment, work.Pieces);
-        foreach (var piece in work.Pieces) _model.Encode(piece, ids);
+        _preTokenizer.Split(segment, work.Model);
     }
 
-    /// <summary>Lists reused across the segments of one <see cref="Encode"/> call.</summary>
-    private sealed class EncodeScratch
+    /// <summary>State reused across the segments of one <see cref="Encode"/> call.</summary>
+    private sealed class EncodeScratch(BpeModel model, List<int> ids)
     {
-        public readonly List<TextPiece> Pieces = [];
         public readonly List<AddedTokenMatch> Matches = [];
+
+        /// <summary>The end of the pre-tokenizer pipeline: each piece is encoded as it comes.</summary>
+        public readonly IPieceSink Model = new ModelSink(model, ids);
+    }
+
+    private sealed class ModelSink(BpeModel model, List<int> ids) : IPieceSink
+    {
+        public void Add(in TextPiece piece) => model.Encode(piece, ids);
     }
 }

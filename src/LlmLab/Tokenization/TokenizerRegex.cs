@@ -69,18 +69,18 @@ internal sealed class TokenizerRegex : TextPattern
         return new TokenizerRegex(regex, field.Path, field.Source, namesAstral ? null : PickStandIns(pattern));
     }
 
-    public override void FindMatches(ReadOnlySpan<char> text, List<MatchSpan> matches)
+    public override void ForEachMatch(ReadOnlySpan<char> text, IMatchSink sink)
     {
         try
         {
             if (_standIns is not null && text.IndexOfAnyInRange('\uD800', '\uDFFF') >= 0)
             {
-                FindMatchesOverStandIns(text, matches);
+                ForEachMatchOverStandIns(text, sink);
                 return;
             }
             foreach (var m in _regex.EnumerateMatches(text))
             {
-                matches.Add(new MatchSpan(m.Index, m.Length));
+                sink.OnMatch(m.Index, m.Length);
             }
         }
         catch (RegexMatchTimeoutException e)
@@ -91,7 +91,7 @@ internal sealed class TokenizerRegex : TextPattern
         }
     }
 
-    private void FindMatchesOverStandIns(ReadOnlySpan<char> text, List<MatchSpan> matches)
+    private void ForEachMatchOverStandIns(ReadOnlySpan<char> text, IMatchSink sink)
     {
         // shadow[k] stands for the code point that starts at text[offsets[k]]; offsets[^1] = text.Length.
         var shadow = new char[text.Length];
@@ -116,7 +116,7 @@ internal sealed class TokenizerRegex : TextPattern
         foreach (var m in _regex.EnumerateMatches(shadow.AsSpan(0, n)))
         {
             int start = offsets[m.Index];
-            matches.Add(new MatchSpan(start, offsets[m.Index + m.Length] - start));
+            sink.OnMatch(start, offsets[m.Index + m.Length] - start);
         }
     }
 

@@ -132,7 +132,7 @@ public sealed class PreTokenizerTests
     {
         using var doc = JsonDocument.Parse(preTokenizerJson);
         var preTokenizer = PreTokenizer.FromJson(new JsonField(doc.RootElement, "pre_tokenizer", "test.json"), TimeSpan.FromSeconds(2));
-        var output = new List<TextPiece>();
+        var output = new PieceList();
         preTokenizer.Split(new TextPiece(text, 0, text.Length, atTextStart, ByteLevel: false), output);
         return output.Select(p => p.Materialized().ToString()).ToArray();
     }

@@ -49,6 +49,18 @@ public sealed class SentencePieceVariantTests
         Assert.Equal(1, t.BosTokenId);
     }
 
+    [Fact]
+    public void Cutting_the_text_at_word_starts_gives_the_ids_of_one_whole_text_merge()
+    {
+        // sp32k has no pre-tokenizer, so BPE runs over the whole text; LlmLab cuts it before each
+        // "▁" because no token spans one. An extra token "a▁b" (never produced by a merge, so the
+        // ids cannot change) switches the cut off: both must agree on the held-out Brown text.
+        var cut = TokenizerFixtures.Load("sp32k");
+        var whole = Variant(j => j["model"]!["vocab"]!["a▁b"] = 32000);
+        string text = File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "data", "text", "brown-heldout.txt"))[..40_000] + " 😀 ünï  \t x";
+        Assert.Equal(whole.Encode(text), cut.Encode(text));
+    }
+
     private static Tokenizer Variant(Action<JsonObject> change)
     {
         var root = JsonNode.Parse(File.ReadAllText(TokenizerFixtures.JsonPath("sp32k")))!.AsObject();
