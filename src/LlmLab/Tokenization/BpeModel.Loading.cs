@@ -75,7 +75,8 @@ internal sealed partial class BpeModel
 
         string prefix = model.OptionalString("continuing_subword_prefix") ?? "";
         string suffix = model.OptionalString("end_of_word_suffix") ?? "";
-        var merges = ReadMerges(model.Get("merges"), vocab, prefix);
+        // A character-level BPE may leave out its (empty) merges.
+        var merges = model.Find("merges") is { } mergesField ? ReadMerges(mergesField, vocab, prefix) : [];
 
         int unkId = -1;
         if (model.Find("unk_token") is { } unkField)
