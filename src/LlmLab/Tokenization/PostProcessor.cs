@@ -33,7 +33,7 @@ internal abstract class PostProcessor
     {
         var items = pair.Items().ToArray();
         if (items.Length != 2) throw pair.Fail("is not a [token, id] pair", "write it as [\"[CLS]\", 101]");
-        items[0].GetString();
+        items[0].GetString(); // only checked: the id is what goes into the sequence
         return items[1].GetInt32(0, BpeModel.MaxTokenId);
     }
 }

@@ -1,11 +1,5 @@
 namespace LlmLab.Tokenization;
 
-/// <summary>Start and length (UTF-16 units) of one match inside the text handed to a <see cref="TextPattern"/>.</summary>
-internal readonly record struct MatchSpan(int Start, int Length)
-{
-    public int End => Start + Length;
-}
-
 /// <summary>
 /// The <c>pattern</c> of a Split pre-tokenizer or a Replace normalizer/decoder: either
 /// <c>{"String": "..."}</c> (a literal) or <c>{"Regex": "..."}</c> (an Oniguruma regex that we
