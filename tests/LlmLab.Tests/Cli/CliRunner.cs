@@ -7,6 +7,20 @@ internal static class CliRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
+    /// <summary>
+    /// The CLI build of the same configuration as the tests (bin/Debug or bin/Release): a referenced
+    /// executable's own dll is not copied beside the test assembly.
+    /// </summary>
+    private static string CliDll
+    {
+        get
+        {
+            string configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+            string path = Path.Combine(Fixtures.RepoRoot, "src", "LlmLab.Cli", "bin", configuration, "net10.0", "LlmLab.Cli.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException("build src/LlmLab.Cli first", path);
+        }
+    }
+
     public static Result Run(string? stdin, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
@@ -17,7 +31,7 @@ internal static class CliRunner
             UseShellExecute = false,
             WorkingDirectory = Fixtures.RepoRoot,
         };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "LlmLab.Cli.dll"));
+        psi.ArgumentList.Add(CliDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
