@@ -25,18 +25,18 @@ public static class Benchmark
     {
         options.Validate(model.Config.MaxPositionEmbeddings);
         var backend = model.Backend;
-        progress?.Report(new BenchProgress("bandwidth", 0, 0, options.Repetitions, 0, 0));
-        double bandwidth = backend is IBandwidthProbe probe ? probe.MeasureCopyBandwidth(CopyTestBytes, CopyTestRepetitions) : double.NaN;
-
         var points = new List<(BatchPoint Point, double PrefillTps, double DecodeTps, double? Watts, double? TokensPerJoule)>();
         foreach (int batch in options.Batches)
             points.Add(MeasureBatch(model, options, batch, progress));
+        // Peak memory is read before the copy test, whose buffers are not the model's.
+        long peak = backend.Device == "cpu" ? Process.GetCurrentProcess().PeakWorkingSet64 : backend.Memory.Peak;
+        progress?.Report(new BenchProgress("bandwidth", 0, 0, options.Repetitions, 0, 0));
+        double bandwidth = backend is IBandwidthProbe probe ? probe.MeasureCopyBandwidth(CopyTestBytes, CopyTestRepetitions) : double.NaN;
 
         var head = points[0];
         long bytesPerToken = BytesPerToken(model, options.PromptTokens + options.NewTokens / 2);
         double roofline = bandwidth / bytesPerToken;
         var memory = backend.Memory.Snapshot().ToDictionary(kv => char.ToLowerInvariant(kv.Key.ToString()[0]) + kv.Key.ToString()[1..], kv => kv.Value);
-        long peak = backend.Device == "cpu" ? Process.GetCurrentProcess().PeakWorkingSet64 : backend.Memory.Peak;
         return new BenchResult
         {
             Device = backend.Device,
