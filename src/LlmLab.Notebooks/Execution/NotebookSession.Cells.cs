@@ -46,11 +46,11 @@ public sealed partial class NotebookSession
                 : (CellErrors.Timeout, $"{name} ran past its time limit of {DurationText.Of(Options.CellTimeout)}");
             context.StopReason = why.Item2;
             await stop.CancelAsync();
-            abandoned = !await Finishes(body, StopGracePeriod);
+            abandoned = !await Finishes(body, Options.StopGracePeriod);
             if (abandoned)
             {
                 outputs.Add(CellErrors.Stopped(why.Item1,
-                    $"{why.Item2} and did not stop within {DurationText.Of(StopGracePeriod)} of being asked to (it may be blocked in a call such as " +
+                    $"{why.Item2} and did not stop within {DurationText.Of(Options.StopGracePeriod)} of being asked to (it may be blocked in a call such as " +
                     "Thread.Sleep, a lock or a library loop). It was abandoned and may keep running in the background; later cells see the " +
                     "notebook's state from before this cell.", name, null));
             }

@@ -17,17 +17,11 @@ namespace LlmLab.Notebooks.Execution;
 /// <remarks>
 /// A cell that exceeds its time limit is asked to stop: loop bodies carry a checkpoint
 /// (<see cref="CellCheckpoint"/>), so a runaway loop ends within one iteration. Code blocked elsewhere (a sleep, a
-/// library call) cannot be stopped; after <see cref="StopGracePeriod"/> it is abandoned on its thread, the cell
+/// library call) cannot be stopped; after <see cref="NotebookSessionOptions.StopGracePeriod"/> it is abandoned on its thread, the cell
 /// reports it, and later cells continue from the state before it.
 /// </remarks>
 public sealed partial class NotebookSession : IMagicSession
 {
-    /// <summary>
-    /// How long a cell asked to stop may take to reach its next checkpoint before it is abandoned: many loop
-    /// iterations, yet short enough that a stuck run ends promptly.
-    /// </summary>
-    public static readonly TimeSpan StopGracePeriod = TimeSpan.FromSeconds(2);
-
     private readonly ScriptOptions _scriptOptions;
     private readonly NotebookGlobals _globals;
     private readonly SemaphoreSlim _gate = new(1, 1);

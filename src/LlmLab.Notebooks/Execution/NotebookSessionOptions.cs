@@ -16,6 +16,12 @@ public sealed record NotebookSessionOptions
     /// <summary>Maximum time one cell may run before it is stopped; <see cref="Timeout.InfiniteTimeSpan"/> for none.</summary>
     public TimeSpan CellTimeout { get; init; } = DefaultCellTimeout;
 
+    /// <summary>
+    /// How long a cell asked to stop may take to reach its next loop checkpoint before it is abandoned: many
+    /// iterations of any loop, yet short enough that a stuck run ends promptly.
+    /// </summary>
+    public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Folder that relative <c>#r</c> and <c>#load</c> paths in cells resolve against (the notebook's folder).</summary>
     public string BaseDirectory { get; init; } = Environment.CurrentDirectory;
 
