@@ -27,14 +27,22 @@ public sealed class HtmlChartFormatter : IDisplayFormatter
     public void Format(object value, TextWriter writer)
     {
         var chart = (Chart)value;
-        var figure = chart.ToPlotlyJson();
+        WriteFigure(chart.ToPlotlyJson(), chart.Height, writer);
+    }
+
+    /// <summary>Writes the <c>div</c> and drawing script for a Plotly figure given as JSON.</summary>
+    /// <param name="figureJson">The figure (<c>{"data": [...], "layout": {...}}</c>), safe to embed in a script.</param>
+    /// <param name="height">Height of the chart in CSS pixels.</param>
+    /// <param name="writer">Where the HTML goes.</param>
+    internal static void WriteFigure(string figureJson, int height, TextWriter writer)
+    {
         // The id is a hash of the figure, so output is deterministic; the script prefers its own position
         // (document.currentScript) so that two identical charts on one page each get drawn.
-        var id = "llmlab-chart-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(figure)).AsSpan(0, 6));
-        writer.Write($"<div class=\"{ChartClass}\" id=\"{id}\" style=\"width:100%;height:{chart.Height}px\"></div>\n");
+        var id = "llmlab-chart-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(figureJson)).AsSpan(0, 6));
+        writer.Write($"<div class=\"{ChartClass}\" id=\"{id}\" style=\"width:100%;height:{height}px\"></div>\n");
         writer.Write("<script type=\"text/javascript\">\n(function () {\n");
-        writer.Write($"  var figure = {figure};\n");
-        writer.Write($"  var script = document.currentScript;\n");
+        writer.Write($"  var figure = {figureJson};\n");
+        writer.Write("  var script = document.currentScript;\n");
         writer.Write($"  var target = (script && script.previousElementSibling && script.previousElementSibling.classList.contains('{ChartClass}')) ? script.previousElementSibling : document.getElementById('{id}');\n");
         writer.Write("  var draw = function () { window.Plotly.newPlot(target, figure.data, figure.layout, { responsive: true, displaylogo: false }); };\n");
         writer.Write("  if (window.Plotly) { draw(); return; }\n");
