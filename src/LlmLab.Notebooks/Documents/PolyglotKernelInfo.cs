@@ -33,10 +33,21 @@ internal static class PolyglotKernelInfo
         return (defaultKernel, items.Count > 0 ? items : [KernelInfoItem.CSharp]);
     }
 
+    /// <summary>
+    /// The document's kernels plus any language its cells use that they omit: a <c>.dib</c> reader only opens a
+    /// cell at <c>#!name</c> when it knows the kernel <c>name</c>, so every cell language must be listed.
+    /// </summary>
     public static JsonObject Write(NotebookDocument document)
     {
+        var kernels = document.Kernels.ToList();
+        foreach (var language in document.Cells.Select(c => c.Language).Distinct())
+        {
+            var listed = kernels.Any(k => k.Name == language || k.Aliases.Contains(language));
+            if (!listed && !CellLanguages.KnownKernels.ContainsKey(language)) kernels.Add(new KernelInfoItem(language, []));
+        }
+
         var items = new JsonArray();
-        foreach (var kernel in document.Kernels)
+        foreach (var kernel in kernels)
         {
             var item = new JsonObject { ["aliases"] = new JsonArray(kernel.Aliases.Select(a => (JsonNode)JsonValue.Create(a)).ToArray()) };
             if (kernel.LanguageName is not null) item["languageName"] = kernel.LanguageName;
