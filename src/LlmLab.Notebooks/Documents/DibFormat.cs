@@ -115,7 +115,8 @@ public static class DibFormat
 
     private static HashSet<string> KernelNames(IReadOnlyList<KernelInfoItem> kernels)
     {
-        var names = new HashSet<string>(CellLanguages.KnownKernels.Keys, StringComparer.Ordinal);
+        // nbformat raw cells have no Polyglot kernel; LlmLab writes them as #!raw so they survive a .dib.
+        var names = new HashSet<string>(CellLanguages.KnownKernels.Keys, StringComparer.Ordinal) { CellLanguages.Raw };
         foreach (var kernel in kernels)
         {
             names.Add(kernel.Name);

@@ -43,7 +43,7 @@ internal static class PolyglotKernelInfo
         foreach (var language in document.Cells.Select(c => c.Language).Distinct())
         {
             var listed = kernels.Any(k => k.Name == language || k.Aliases.Contains(language));
-            if (!listed && !CellLanguages.KnownKernels.ContainsKey(language)) kernels.Add(new KernelInfoItem(language, []));
+            if (!listed && !CellLanguages.KnownKernels.ContainsKey(language) && language != CellLanguages.Raw) kernels.Add(new KernelInfoItem(language, []));
         }
 
         var items = new JsonArray();
