@@ -12,7 +12,8 @@ public static class PolyglotFormatters
 {
     /// <summary>
     /// Registers every formatter of the registry except the plain-text fallback (Polyglot has its own), and makes
-    /// HTML the preferred MIME type of <see cref="Chart"/>.
+    /// HTML the preferred MIME type of <see cref="Chart"/>. Formatters a notebook registers later for more specific
+    /// types still win, as Polyglot picks the most specific type.
     /// </summary>
     public static void Register(FormatterRegistry registry)
     {
