@@ -74,7 +74,7 @@ public sealed class NotebookRunnerTests
         var dir = TestPaths.TempDir();
         var input = WriteDib(dir, NotebookCell.CSharpCell("while (true) { }"));
 
-        var result = await NotebookRunner.RunAsync(new NotebookRunOptions(input) { CellTimeout = TimeSpan.FromMilliseconds(300) }, TextWriter.Null, Cancel);
+        var result = await NotebookRunner.RunAsync(new NotebookRunOptions(input) { CellTimeout = TimeSpan.FromSeconds(1) }, TextWriter.Null, Cancel);
 
         Assert.Equal(NotebookRunner.ExitCellFailed, result.ExitCode);
         Assert.Equal("Timeout", result.Cells[0].Error?.Name);
