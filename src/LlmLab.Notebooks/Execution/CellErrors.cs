@@ -38,7 +38,12 @@ internal static class CellErrors
             lines.Insert(0, $"{cellName}, line {line}: magic commands (#!name) must come first in a cell, before any C# code.");
         }
 
-        var message = errors.Length == 1 ? "The cell does not compile: 1 error." : $"The cell does not compile: {errors.Length} errors.";
+        var message = lines.Count == 0 ? "The cell does not compile." : lines[0] + (lines.Count > 1 ? $" (and {lines.Count - 1} more)" : "");
+        if (errors.Any(d => d.Id == "CS0006" && d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("nuget:", StringComparison.OrdinalIgnoreCase)))
+        {
+            message += "\nThe LlmLab runner does not restore NuGet packages: reference an assembly by path (#r \"path/to/Library.dll\").";
+        }
+
         return new ErrorOutput(CompilationError, message, lines);
     }
 

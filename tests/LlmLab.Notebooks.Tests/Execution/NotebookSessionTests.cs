@@ -88,6 +88,17 @@ public sealed class NotebookSessionTests
     }
 
     [Fact]
+    public async Task A_nuget_reference_fails_with_a_hint_to_reference_an_assembly_by_path()
+    {
+        var session = await Sessions.StartAsync();
+        var result = await session.RunAsync("#r \"nuget: Plotly.NET, 4.2.0\"");
+
+        var error = Assert.IsType<ErrorOutput>(Assert.Single(result.Outputs));
+        Assert.Equal("CompilationError", error.Name);
+        Assert.EndsWith("The LlmLab runner does not restore NuGet packages: reference an assembly by path (#r \"path/to/Library.dll\").", error.Message);
+    }
+
+    [Fact]
     public async Task A_loop_that_never_ends_is_stopped_at_the_time_limit_with_a_timeout_error()
     {
         // The limit covers compilation too, so it leaves room for a slow compile on a busy machine.
