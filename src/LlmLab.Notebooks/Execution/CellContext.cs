@@ -23,7 +23,10 @@ internal sealed class CellContext(NotebookSession session, CellOutputCollector o
     public CancellationToken Stop => stop;
 
     /// <summary>Why the cell is being stopped, for the exception <see cref="CellCheckpoint.Poll"/> throws.</summary>
-    public string StopReason { get; set; } = "The cell was stopped.";
+    public string StopReason { get; set; } = "The cell was stopped";
+
+    /// <summary>Error name of the stop: <see cref="CellErrors.Timeout"/> or <see cref="CellErrors.Cancelled"/>.</summary>
+    public string StopKind { get; set; } = CellErrors.Timeout;
 
     /// <summary>Script state after the cell's latest submission (magic-defined variables, then the code).</summary>
     public ScriptState<object> State { get; set; } = state;

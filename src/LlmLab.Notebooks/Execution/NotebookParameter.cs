@@ -37,7 +37,7 @@ public sealed record NotebookParameter(string Name, object Value)
         if (text.Length >= 2 && text[0] == '"' && text[^1] == '"') return text[1..^1];
         if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i)) return i;
         if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)) return l;
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return d;
+        if (double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var d)) return d;
         if (bool.TryParse(text, out var b)) return b;
         return text;
     }

@@ -44,7 +44,7 @@ public sealed partial class NotebookSession
             var why = cancellationToken.IsCancellationRequested
                 ? (CellErrors.Cancelled, $"{name} was cancelled")
                 : (CellErrors.Timeout, $"{name} ran past its time limit of {DurationText.Of(Options.CellTimeout)}");
-            context.StopReason = why.Item2;
+            (context.StopKind, context.StopReason) = why;
             await stop.CancelAsync();
             abandoned = !await Finishes(body, Options.StopGracePeriod);
             if (abandoned)
@@ -138,9 +138,8 @@ public sealed partial class NotebookSession
 
     private static ErrorOutput Interrupted(CellContext context, string name, int? line)
     {
-        var kind = context.StopReason.EndsWith("cancelled", StringComparison.Ordinal) ? CellErrors.Cancelled : CellErrors.Timeout;
         var where = line is { } l ? $" at line {l}" : "";
-        return CellErrors.Stopped(kind, $"{context.StopReason} and was stopped{where}.", name, line);
+        return CellErrors.Stopped(context.StopKind, $"{context.StopReason} and was stopped{where}.", name, line);
     }
 
     private static bool IsError(Diagnostic diagnostic) => diagnostic.Severity == DiagnosticSeverity.Error;

@@ -129,6 +129,18 @@ public sealed class NotebookSessionTests
     }
 
     [Fact]
+    public async Task A_cell_that_prints_without_end_keeps_a_bounded_output_and_says_it_dropped_the_rest()
+    {
+        var session = await Sessions.StartAsync(new NotebookSessionOptions { CellTimeout = TimeSpan.FromSeconds(2) });
+        var result = await session.RunAsync("var line = new string('x', 1000);\nwhile (true) Console.WriteLine(line);");
+
+        var streams = result.Outputs.OfType<StreamOutput>().ToArray();
+        Assert.InRange(streams.Sum(s => s.Text.Length), 1, CellOutputCollector.MaxStreamCharacters + 1000);
+        Assert.StartsWith("\n[LlmLab: further output of this cell was dropped", streams[^1].Text);
+        Assert.Equal("Timeout", Assert.IsType<ErrorOutput>(result.Outputs[^1]).Name);
+    }
+
+    [Fact]
     public async Task Cancelling_a_cell_stops_it_with_a_cancelled_error()
     {
         var session = await Sessions.StartAsync();
