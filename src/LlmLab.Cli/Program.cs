@@ -15,9 +15,14 @@ var commands = new Dictionary<string, (string Usage, Func<Arguments, int> Run, s
     ["bench-tokenizer"] = (TokenizerBenchCommand.Usage, TokenizerBenchCommand.Run, TokenizerBenchCommand.Flags),
 };
 
+// `run` executes a notebook; its runner has its own option parser and exit codes (0 ok, 2 a cell failed).
+if (args.Length > 0 && args[0] == "run")
+    return await LlmLab.Notebooks.RunCommand.InvokeAsync(args[1..], Console.Out, Console.Error);
+
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine("usage: llmlab COMMAND [options]   (llmlab COMMAND --help for details)");
+    Console.WriteLine("  run NOTEBOOK [--output OUT.ipynb] [--html OUT.html] [-p name=value ...] [--continue-on-error]");
     foreach (var (_, c) in commands) Console.WriteLine("  " + c.Usage.Split('\n')[0]);
     return args.Length == 0 ? 2 : 0;
 }
