@@ -96,9 +96,15 @@ public sealed class SafetensorsCheckpoint : IDisposable
         long length = new FileInfo(indexPath).Length;
         if (length > MaxIndexBytes)
             throw new InvalidCheckpointException($"{indexPath}: {length} bytes is far larger than any index; the file is not a safetensors index");
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(indexPath); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidCheckpointException($"{indexPath}: cannot be read ({e.Message})", e);
+        }
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(indexPath));
+            using var doc = JsonDocument.Parse(bytes);
             if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
                 throw new InvalidCheckpointException($"{indexPath}: field 'weight_map' (an object of tensor name → shard file) is missing");
             var result = new List<KeyValuePair<string, string>>();
@@ -111,11 +117,18 @@ public sealed class SafetensorsCheckpoint : IDisposable
                     throw new InvalidCheckpointException($"{indexPath}: weight_map lists '{p.Name}' twice");
                 result.Add(new(p.Name, p.Value.GetString()!));
             }
+            if (result.Count == 0)
+                throw new InvalidCheckpointException($"{indexPath}: field 'weight_map' is empty; the index lists no tensors, download it again");
             return result;
         }
         catch (JsonException e)
         {
             throw new InvalidCheckpointException($"{indexPath}: not valid JSON ({e.Message}); download the index again", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // An escaped lone surrogate parses but cannot be read as a string.
+            throw new InvalidCheckpointException($"{indexPath}: holds a string with an invalid \\u escape ({e.Message}); download the index again", e);
         }
     }
 
@@ -123,10 +136,10 @@ public sealed class SafetensorsCheckpoint : IDisposable
     {
         bool plainName = shard.Length > 0 && shard == Path.GetFileName(shard) && shard is not "." and not ".."
             && shard.IndexOfAny(['/', '\\', '\0']) < 0;
-        string full = Path.GetFullPath(Path.Combine(directory, shard));
-        if (!plainName || Path.GetDirectoryName(full) != directory)
-            throw new InvalidCheckpointException($"{indexPath}: weight_map puts '{tensor}' in '{shard}', which is outside the model folder; shard names must be plain file names");
-        return full;
+        // Checked before GetFullPath, which throws ArgumentException on a NUL in the name.
+        if (!plainName || Path.GetDirectoryName(Path.GetFullPath(Path.Combine(directory, shard))) != directory)
+            throw new InvalidCheckpointException($"{indexPath}: weight_map puts '{tensor}' in '{shard.Replace("\0", "\\0", StringComparison.Ordinal)}', which is outside the model folder; shard names must be plain file names");
+        return Path.Combine(directory, shard);
     }
 
     private static SafetensorsCheckpoint FromFiles(string directory, List<SafetensorsFile> files)
@@ -137,6 +150,9 @@ public sealed class SafetensorsCheckpoint : IDisposable
                 owner[n] = f;
         return new SafetensorsCheckpoint(directory, files, owner);
     }
+
+    /// <summary>Full path of the file that holds <paramref name="name"/>.</summary>
+    public string FileOf(string name) => Owner(name).Path;
 
     /// <summary>True when a tensor called <paramref name="name"/> exists in some file.</summary>
     public bool Contains(string name) => _owner.ContainsKey(name);

@@ -44,6 +44,19 @@ public sealed unsafe class SafetensorsFile : IDisposable
         path = System.IO.Path.GetFullPath(path);
         if (!File.Exists(path))
             throw new InvalidCheckpointException($"{path}: file not found");
+        try
+        {
+            return OpenValidated(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Permissions, a file shrinking under us (EndOfStreamException), a failed mapping.
+            throw new InvalidCheckpointException($"{path}: cannot be read ({e.Message})", e);
+        }
+    }
+
+    private static SafetensorsFile OpenValidated(string path)
+    {
         long length = new FileInfo(path).Length;
         SafetensorsHeader header;
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
@@ -63,11 +76,21 @@ public sealed unsafe class SafetensorsFile : IDisposable
         if (dataBytes == 0)
             return new SafetensorsFile(path, header, null, null, null);
         var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, mapName: null, capacity: 0, MemoryMappedFileAccess.Read);
-        var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-        byte* pointer = null;
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        pointer += view.PointerOffset;
-        return new SafetensorsFile(path, header, map, view, pointer);
+        MemoryMappedViewAccessor? view = null;
+        try
+        {
+            view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+            byte* pointer = null;
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+            pointer += view.PointerOffset;
+            return new SafetensorsFile(path, header, map, view, pointer);
+        }
+        catch
+        {
+            view?.Dispose();
+            map.Dispose();
+            throw;
+        }
     }
 
     /// <summary>True when the file holds a tensor called <paramref name="name"/>.</summary>

@@ -38,8 +38,10 @@ public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Entries, 
     /// </summary>
     public static long ReadHeaderLength(ReadOnlySpan<byte> first8, long fileLength, string file)
     {
+        if (fileLength == 0)
+            throw new InvalidCheckpointException($"{file}: the file is empty (0 bytes); the download failed or was interrupted, download it again");
         if (fileLength < LengthPrefixBytes)
-            throw new InvalidCheckpointException($"{file}: {fileLength} bytes, too short to be a safetensors file (needs at least an 8-byte header length); the download is probably truncated, fetch it again");
+            throw new InvalidCheckpointException($"{file}: {fileLength} bytes, too short to be a safetensors file (needs at least an 8-byte header length); the download is probably truncated, download it again");
         ulong n = BitConverter.ToUInt64(first8);
         string? impostor = DescribeImpostor(first8);
         if (impostor is not null && (n > MaxHeaderBytes || (long)n > fileLength - LengthPrefixBytes))
@@ -53,14 +55,26 @@ public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Entries, 
         return (long)n;
     }
 
-    /// <summary>Recognises files that are commonly saved in place of a checkpoint: Git LFS pointers and HTML pages.</summary>
+    /// <summary>
+    /// Recognises files that are commonly saved in place of a checkpoint: Git LFS pointers, HTML pages,
+    /// JSON error responses and other text. Only consulted once the length prefix is already implausible,
+    /// and only when the bytes read are printable text, so a real header length is never misread.
+    /// </summary>
     internal static string? DescribeImpostor(ReadOnlySpan<byte> start)
     {
-        string text = Encoding.ASCII.GetString(start).TrimStart().ToLowerInvariant();
+        if (start.IsEmpty) return null;
+        foreach (byte b in start)
+            if (b is not ((>= 0x20 and < 0x7F) or (byte)'\t' or (byte)'\n' or (byte)'\r')) return null;
+        string raw = Encoding.ASCII.GetString(start);
+        string text = raw.TrimStart().ToLowerInvariant();
         if (text.StartsWith("version ", StringComparison.Ordinal))
             return "this is a Git LFS pointer file, not the weights; download the real file (git lfs pull, or huggingface-cli download)";
-        if (text.StartsWith("<!doctyp", StringComparison.Ordinal) || text.StartsWith("<html", StringComparison.Ordinal) || text.StartsWith("<", StringComparison.Ordinal))
+        if (text.StartsWith('<'))
             return "this is an HTML page (probably a login or error page saved by a browser or wget), not the weights; download the real file with huggingface-cli or the 'resolve' URL";
+        if (text.StartsWith('{') || text.StartsWith('['))
+            return "this is a JSON document (perhaps an error response from the server), not the weights; download the real file";
+        if (start.Length == LengthPrefixBytes)
+            return $"this is a text file (it starts with '{raw.ReplaceLineEndings(" ")}'), not safetensors weights; download the real file";
         return null;
     }
 
@@ -68,8 +82,10 @@ public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Entries, 
     public static SafetensorsHeader Parse(ReadOnlySpan<byte> json, long fileLength, string file)
     {
         long headerLength = json.Length;
+        if (fileLength - LengthPrefixBytes < headerLength)
+            throw new InvalidCheckpointException($"{file}: header length {headerLength} bytes runs past the end of the {fileLength}-byte file; the file is truncated, download it again");
         if (json.Length == 0 || json[0] != (byte)'{')
-            throw new InvalidCheckpointException($"{file}: the header does not start with '{{'; this is not a safetensors file");
+            throw new InvalidCheckpointException($"{file}: the header is not a JSON object (it does not start with '{{'); this is not a safetensors file");
         string text;
         try { text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(json); }
         catch (DecoderFallbackException) { throw new InvalidCheckpointException($"{file}: the header is not valid UTF-8; the file is corrupt"); }
@@ -84,12 +100,21 @@ public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Entries, 
             var entries = new List<SafetensorsEntry>();
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var property in doc.RootElement.EnumerateObject())
+            try
             {
-                if (!seen.Add(property.Name))
-                    throw new InvalidCheckpointException($"{file}: tensor '{property.Name}' appears twice in the header; the file is corrupt");
-                if (property.Name == "__metadata__") ReadMetadata(property.Value, metadata, file);
-                else entries.Add(ReadEntry(property.Name, property.Value, file));
+                foreach (var property in doc.RootElement.EnumerateObject())
+                {
+                    if (!seen.Add(property.Name))
+                        throw new InvalidCheckpointException($"{file}: tensor '{property.Name}' appears twice in the header; the file is corrupt");
+                    if (property.Name == "__metadata__") ReadMetadata(property.Value, metadata, file);
+                    else entries.Add(ReadEntry(property.Name, property.Value, file));
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                // System.Text.Json accepts an escaped lone surrogate ("\ud800") while parsing but throws when the
+                // string is read; the reference (serde_json) rejects it as invalid JSON.
+                throw new InvalidCheckpointException($"{file}: the header holds a string with an invalid \\u escape ({e.Message}); the file is corrupt", e);
             }
             long bufferLength = fileLength - LengthPrefixBytes - headerLength;
             ValidateLayout(entries, bufferLength, file);
@@ -99,6 +124,7 @@ public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Entries, 
 
     private static void ReadMetadata(JsonElement value, Dictionary<string, string> metadata, string file)
     {
+        if (value.ValueKind == JsonValueKind.Null) return; // the reference reads __metadata__ as an optional map
         if (value.ValueKind != JsonValueKind.Object)
             throw new InvalidCheckpointException($"{file}: __metadata__ must be an object of strings, found {value.ValueKind}");
         foreach (var p in value.EnumerateObject())

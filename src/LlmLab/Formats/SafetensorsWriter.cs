@@ -37,26 +37,43 @@ public static class SafetensorsWriter
         long offset = 0;
         foreach (var t in tensors)
         {
-            long end = checked(offset + t.ByteLength);
+            // A file the reader rejects must not be written: duplicate names would leave orphaned data
+            // (trailing bytes), and "__metadata__" is reserved by the format.
+            if (t.Name == "__metadata__" || header.ContainsKey(t.Name))
+                throw new ArgumentException($"tensor name '{t.Name}' is {(t.Name == "__metadata__" ? "reserved by the safetensors format" : "given twice")}", nameof(tensors));
+            if (t.Shape.Any(d => d < 0))
+                throw new ArgumentException($"tensor '{t.Name}' has a negative dimension in shape [{string.Join(", ", t.Shape)}]", nameof(tensors));
+            long end;
+            try { end = checked(offset + t.ByteLength); }
+            catch (OverflowException e) { throw new ArgumentException($"tensor '{t.Name}' shape [{string.Join(", ", t.Shape)}] overflows a 64-bit byte count", nameof(tensors), e); }
             header[t.Name] = new { dtype = t.DType.SafetensorsName(), shape = t.Shape, data_offsets = new[] { offset, end } };
             offset = end;
         }
         var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
         int padded = (json.Length + HeaderAlignment - 1) / HeaderAlignment * HeaderAlignment;
         string tmp = path + ".partial";
-        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        try
         {
-            stream.Write(BitConverter.GetBytes((ulong)padded));
-            stream.Write(json);
-            for (int i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
-            foreach (var t in tensors)
+            using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
             {
-                long before = stream.Position;
-                t.WriteData(stream);
-                if (stream.Position - before != t.ByteLength)
-                    throw new InvalidOperationException($"tensor '{t.Name}': wrote {stream.Position - before} bytes, expected {t.ByteLength}");
+                stream.Write(BitConverter.GetBytes((ulong)padded));
+                stream.Write(json);
+                for (int i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
+                foreach (var t in tensors)
+                {
+                    long before = stream.Position;
+                    t.WriteData(stream);
+                    if (stream.Position - before != t.ByteLength)
+                        throw new InvalidOperationException($"tensor '{t.Name}': wrote {stream.Position - before} bytes, expected {t.ByteLength}");
+                }
             }
+            File.Move(tmp, path, overwrite: true);
         }
-        File.Move(tmp, path, overwrite: true);
+        catch
+        {
+            // Leave no half-written file behind for a later reader to trip over.
+            File.Delete(tmp);
+            throw;
+        }
     }
 }

@@ -26,8 +26,8 @@ public sealed record GenerationConfig
     public static GenerationConfig Read(string path)
     {
         if (!File.Exists(path)) return new GenerationConfig();
-        var json = new JsonFields(path, ConfigLimits.MaxJsonBytes);
-        var result = new GenerationConfig
+        using var json = new JsonFields(path, ConfigLimits.MaxJsonBytes);
+        return new GenerationConfig
         {
             EosTokenIds = json.IntOrIntList("eos_token_id"),
             BosTokenId = json.OptionalInt("bos_token_id", 0, int.MaxValue),
@@ -38,7 +38,5 @@ public sealed record GenerationConfig
             RepetitionPenalty = json.OptionalFloat("repetition_penalty", 0.01f, 100),
             MaxNewTokens = json.OptionalInt("max_new_tokens", 0, int.MaxValue),
         };
-        json.Dispose();
-        return result;
     }
 }

@@ -16,9 +16,20 @@ internal sealed class JsonFields : IDisposable
         if (!File.Exists(path)) throw new InvalidConfigException($"{path}: file not found; a Hugging Face model folder needs config.json");
         long length = new FileInfo(path).Length;
         if (length > maxBytes) throw new InvalidConfigException($"{path}: {length} bytes is far larger than a config; this is not a config file");
-        try { _doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip }); }
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidConfigException($"{path}: cannot be read ({e.Message})", e);
+        }
+        try { _doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip }); }
         catch (JsonException e) { throw new InvalidConfigException($"{path}: not valid JSON ({e.Message}); download it again", e); }
-        if (_doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidConfigException($"{path}: expected a JSON object");
+        if (_doc.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            var kind = _doc.RootElement.ValueKind;
+            _doc.Dispose();
+            throw new InvalidConfigException($"{path}: expected a JSON object, found {kind}");
+        }
         Root = _doc.RootElement;
     }
 
@@ -32,9 +43,13 @@ internal sealed class JsonFields : IDisposable
     public string Path { get; }
     public JsonElement Root { get; }
 
-    /// <summary>A nested object as its own field set (shares the document; do not dispose).</summary>
-    public JsonFields? Object(string name) =>
-        Root.TryGetProperty(name, out var e) && e.ValueKind == JsonValueKind.Object ? new JsonFields($"{Path} ({name})", e, _doc) : null;
+    /// <summary>A nested object as its own field set (shares the document; do not dispose); null when absent or null, an error when not an object.</summary>
+    public JsonFields? Object(string name)
+    {
+        if (Get(name) is not { } e) return null;
+        if (e.ValueKind != JsonValueKind.Object) throw Error(name, $"must be an object, found {e.GetRawText()}");
+        return new JsonFields($"{Path} ({name})", e, _doc);
+    }
 
     private JsonElement? Get(string name) =>
         Root.TryGetProperty(name, out var e) && e.ValueKind != JsonValueKind.Null ? e : null;
@@ -79,7 +94,9 @@ internal sealed class JsonFields : IDisposable
     public string? OptionalString(string name)
     {
         if (Get(name) is not { } e) return null;
-        return e.ValueKind == JsonValueKind.String ? e.GetString() : throw Error(name, $"must be a string, found {e.GetRawText()}");
+        if (e.ValueKind != JsonValueKind.String) throw Error(name, $"must be a string, found {e.GetRawText()}");
+        try { return e.GetString(); }
+        catch (InvalidOperationException) { throw Error(name, $"holds an invalid \\u escape (a lone UTF-16 surrogate): {e.GetRawText()}"); }
     }
 
     /// <summary>An id or list of ids (eos_token_id is either form in the wild).</summary>

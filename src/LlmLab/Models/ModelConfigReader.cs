@@ -31,8 +31,12 @@ public static class ModelConfigReader
         int kvHeads = json.OptionalInt("num_key_value_heads", 1, ConfigLimits.MaxHeads) ?? heads;
         if (heads % kvHeads != 0)
             throw json.Error("num_key_value_heads", $"is {kvHeads}, which does not divide num_attention_heads {heads} (grouped-query attention needs whole groups)");
-        int headDim = json.OptionalInt("head_dim", 2, ConfigLimits.MaxHeadDim) ?? DefaultHeadDim(json, hidden, heads);
-        if (headDim % 2 != 0) throw json.Error("head_dim", $"is {headDim}; rotary embeddings need an even head_dim");
+        int? explicitHeadDim = json.OptionalInt("head_dim", 2, ConfigLimits.MaxHeadDim);
+        int headDim = explicitHeadDim ?? DefaultHeadDim(json, hidden, heads);
+        if (headDim % 2 != 0)
+            throw explicitHeadDim is null
+                ? json.Error("hidden_size", $"{hidden} / num_attention_heads {heads} gives head_dim {headDim}, which is odd; rotary embeddings need an even head_dim")
+                : json.Error("head_dim", $"is {headDim}; rotary embeddings need an even head_dim");
 
         var common = new ModelConfig
         {
@@ -57,8 +61,10 @@ public static class ModelConfigReader
         if (act is not null and not "silu" and not "swish")
             throw json.Error("hidden_act", $"is '{act}'; LlmLab's SwiGLU MLP implements silu only");
         var config = architecture.Configure(common, new JsonConfigView(json));
-        foreach (int id in config.EosTokenIds.Append(config.BosTokenId ?? 0))
-            if (id >= config.VocabSize) throw json.Error("eos_token_id", $"names token {id}, outside the vocabulary of {config.VocabSize}");
+        foreach (int id in config.EosTokenIds)
+            if (id >= config.VocabSize) throw json.Error("eos_token_id", $"names token {id}, outside the vocabulary of {config.VocabSize} (vocab_size)");
+        if (config.BosTokenId >= config.VocabSize)
+            throw json.Error("bos_token_id", $"names token {config.BosTokenId}, outside the vocabulary of {config.VocabSize} (vocab_size)");
         return config;
     }
 

@@ -91,13 +91,15 @@ public sealed class ModelWeights : IDisposable
             if (!checkpoint.Contains(name))
             {
                 string hint = name == names.OutputHead ? " (set tie_word_embeddings if the head shares the embedding table)" : "";
-                throw new InvalidCheckpointException($"{checkpoint.Directory}: tensor '{name}' is missing{hint}; the checkpoint does not match config.json");
+                string where = checkpoint.Files.Count == 1 ? checkpoint.Files[0].Path : checkpoint.Directory;
+                throw new InvalidCheckpointException($"{where}: tensor '{name}' is missing{hint}; the checkpoint does not match config.json");
             }
             var entry = checkpoint.Entry(name);
+            string file = checkpoint.FileOf(name);
             if (!entry.DType.IsFloatWeight())
-                throw new InvalidCheckpointException($"{checkpoint.Directory}: tensor '{name}' is {entry.DType}; LlmLab reads F32, F16 and BF16 weights");
+                throw new InvalidCheckpointException($"{file}: tensor '{name}' is {entry.DType}; LlmLab reads F32, F16 and BF16 weights");
             if (!entry.Shape.SequenceEqual(shape))
-                throw new InvalidCheckpointException($"{checkpoint.Directory}: tensor '{name}' has shape [{string.Join(", ", entry.Shape)}] but config.json implies [{string.Join(", ", shape)}]; config and weights do not match");
+                throw new InvalidCheckpointException($"{file}: tensor '{name}' has shape [{string.Join(", ", entry.Shape)}] but config.json implies [{string.Join(", ", shape)}]; config and weights do not match");
         }
     }
 

@@ -12,14 +12,14 @@ public sealed class Transformer : IDisposable
 {
     private readonly SafetensorsCheckpoint _checkpoint;
 
-    private Transformer(string directory, ModelConfig config, SafetensorsCheckpoint checkpoint, ModelWeights weights, IBackend backend)
+    private Transformer(string directory, ModelConfig config, GenerationConfig generation, SafetensorsCheckpoint checkpoint, ModelWeights weights, IBackend backend)
     {
         Directory = directory;
         Config = config;
         _checkpoint = checkpoint;
         Weights = weights;
         Backend = backend;
-        Generation = GenerationConfig.Read(Path.Combine(directory, "generation_config.json"));
+        Generation = generation;
     }
 
     /// <summary>Model folder.</summary>
@@ -41,11 +41,16 @@ public sealed class Transformer : IDisposable
     {
         directory = Path.GetFullPath(directory);
         var config = ModelConfigReader.Read(directory);
+        string generationPath = Path.Combine(directory, "generation_config.json");
+        var generation = GenerationConfig.Read(generationPath);
+        foreach (int id in generation.EosTokenIds)
+            if (id >= config.VocabSize)
+                throw new InvalidConfigException($"{generationPath}: field 'eos_token_id' names token {id}, outside the vocabulary of {config.VocabSize}");
         var checkpoint = SafetensorsCheckpoint.Open(directory);
         try
         {
             var weights = ModelWeights.Load(config, ModelConfigReader.Architecture(config.ModelType).Names, checkpoint, backend);
-            return new Transformer(directory, config, checkpoint, weights, backend);
+            return new Transformer(directory, config, generation, checkpoint, weights, backend);
         }
         catch
         {

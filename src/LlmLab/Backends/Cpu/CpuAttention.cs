@@ -14,7 +14,7 @@ internal static unsafe class CpuAttention
         int headDim = shape.HeadDim, group = heads / shape.KvHeads, t = step.TokensPerSequence;
         float scale = 1f / MathF.Sqrt(headDim);
         int[] positions = ReadPositions(step);
-        Parallel.For(0, step.Batch * heads, task =>
+        CpuParallel.For(step.Batch * heads, (long)step.Batch * heads * t * step.EndPosition * headDim, task =>
         {
             int b = task / heads, h = task % heads, kvHead = h / group;
             var scores = new float[step.EndPosition];

@@ -9,8 +9,11 @@ namespace LlmLab.Backends.Cpu;
 /// The reference backend: fp32 math on all cores with SIMD, weights read in their stored format
 /// straight from the memory-mapped checkpoint. Its results are what other backends are held to.
 /// </summary>
-public sealed unsafe class CpuBackend : IBackend
+public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe
 {
+    /// <inheritdoc />
+    public double MeasureCopyBandwidth(long bytes, int repetitions) => CpuBandwidth.Measure(bytes, repetitions);
+
     /// <inheritdoc />
     public string Device => "cpu";
 
@@ -78,7 +81,7 @@ public sealed unsafe class CpuBackend : IBackend
         var (xs, w, y) = (Cpu(x), Cpu(weight), Cpu(output));
         int group = w.Cols, groups = xs.Cols / group;
         if (groups * group != xs.Cols) throw new ArgumentException($"RMSNorm: row width {xs.Cols} is not a multiple of {w.Name} length {group}");
-        Parallel.For(0, xs.Rows, r =>
+        CpuParallel.For(xs.Rows, xs.Length, r =>
         {
             for (int g = 0; g < groups; g++)
                 NormalizeGroup(xs.Row(r).Slice(g * group, group), w.Vector, eps, y.Row(r).Slice(g * group, group));
@@ -157,13 +160,13 @@ public sealed unsafe class CpuBackend : IBackend
     {
         var (g, u, y) = (Cpu(gate), Cpu(up), Cpu(output));
         // silu(g) = g · sigmoid(g), then · up; output may alias gate, so sigmoid goes to a scratch row.
-        Parallel.For(0, g.Rows, () => new float[g.Cols], (r, _, sig) =>
+        CpuParallel.For(g.Rows, g.Length * 8, r =>
         {
+            var sig = new float[g.Cols];
             TensorPrimitives.Sigmoid(g.Row(r), sig);
             TensorPrimitives.Multiply(sig, g.Row(r), sig);
             TensorPrimitives.Multiply(sig, u.Row(r), y.Row(r));
-            return sig;
-        }, _ => { });
+        });
     }
 
     /// <inheritdoc />

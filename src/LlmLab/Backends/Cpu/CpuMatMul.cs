@@ -28,7 +28,7 @@ internal static unsafe class CpuMatMul
             throw new ArgumentException($"matmul shapes: x [{n}, {k}] · {w.Name} [{m}, {w.Cols}]ᵀ → y [{y.Rows}, {y.Cols}]");
         int tasks = (m + RowsPerTask - 1) / RowsPerTask;
         float* xp = x.Floats, yp = y.Floats;
-        Parallel.For(0, tasks, task =>
+        CpuParallel.For(tasks, (long)n * m * k, task =>
         {
             int j0 = task * RowsPerTask, j1 = Math.Min(m, j0 + RowsPerTask);
             if (n <= StreamingMaxRows && w.DType != DType.F16) Streaming(xp, n, k, w, yp, m, j0, j1);

@@ -1,0 +1,50 @@
+using LlmLab.Generation;
+using LlmLab.Tokenization;
+
+namespace LlmLab.Cli.Commands;
+
+/// <summary><c>llmlab generate</c>: stream a continuation of a prompt.</summary>
+internal static class GenerateCommand
+{
+    public static readonly string[] Flags = ["no-special-tokens", "stats"];
+
+    public const string Usage = """
+        generate [--model DIR] --prompt TEXT [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--repetition-penalty R] [--seed S] [--device cpu|cuda:N] [--dtype f32|bf16] [--stats]
+          Greedy when no temperature is given; streams text as it is produced. --stats prints TTFT and tok/s to stderr.
+        """;
+
+    public static int Run(Arguments a)
+    {
+        string? model = a.String("model"), device = a.String("device");
+        string prompt = a.Required("prompt");
+        var dtype = ModelLocator.ParseDType(a.String("dtype"));
+        int maxNew = a.Int("max-new-tokens", 0, 1 << 20) ?? 64;
+        var sampling = new SamplingOptions(a.Float("temperature"), a.Int("top-k"), a.Float("top-p"), a.Float("repetition-penalty") ?? 1f, a.Int("seed"));
+        bool addSpecial = !a.Flag("no-special-tokens"), stats = a.Flag("stats");
+        a.EnsureAllUsed();
+        sampling.Validate();
+        using var transformer = ModelLocator.Load(model, device, dtype);
+        var tokenizer = Tokenizer.FromFile(TokenizerPath(transformer.Directory));
+        var ids = tokenizer.Encode(prompt, addSpecial);
+        var decoder = tokenizer.CreateStreamDecoder();
+        var eos = transformer.EosTokenIds;
+        Console.Write(prompt);
+        var result = new Generator(transformer).Generate(ids, maxNew, sampling, token =>
+        {
+            if (!eos.Contains(token.Id)) Console.Write(decoder.Append(token.Id));
+            Console.Out.Flush();
+        });
+        Console.WriteLine(decoder.Flush());
+        if (stats)
+            Console.Error.WriteLine($"{result.PromptTokens} prompt tokens, {result.GeneratedIds.Count} new ({result.Stop}); TTFT {result.TimeToFirstTokenMs:F1} ms; decode {result.DecodeTokensPerSecond:F1} tok/s on {transformer.Backend.Device}");
+        return 0;
+    }
+
+    /// <summary>tokenizer.json beside the weights, or a clear error.</summary>
+    public static string TokenizerPath(string modelDirectory)
+    {
+        string path = Path.Combine(modelDirectory, "tokenizer.json");
+        return File.Exists(path) ? path
+            : throw new UsageException($"{modelDirectory} has no tokenizer.json; copy the model's tokenizer.json there (random checkpoints from make-random have none: use 'bench' for those)");
+    }
+}

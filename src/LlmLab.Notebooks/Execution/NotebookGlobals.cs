@@ -1,0 +1,70 @@
+using System.ComponentModel;
+using System.Globalization;
+using LlmLab.Notebooks.Documents;
+using LlmLab.Notebooks.Formatting;
+
+namespace LlmLab.Notebooks.Execution;
+
+/// <summary>
+/// Members every cell can call without qualification: <c>display(value)</c> as in Polyglot Notebooks, and
+/// <c>Parameter(name, default)</c> to read a notebook parameter.
+/// </summary>
+public sealed class NotebookGlobals
+{
+    private readonly NotebookSession _session;
+    private readonly Dictionary<string, object?> _pending = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+
+    internal NotebookGlobals(NotebookSession session) => _session = session;
+
+    /// <summary>Shows a value as an output of the running cell, in every MIME type a formatter handles.</summary>
+#pragma warning disable IDE1006 // Lower-case like Polyglot's display(), so notebooks run in both.
+    public void display(object? value) => Show(value, null);
+
+    /// <summary>Shows a value in the given MIME types only, e.g. <c>display(table, "text/plain")</c>.</summary>
+    public void display(object? value, params string[] mimeTypes) => Show(value, mimeTypes.Length == 0 ? null : mimeTypes);
+#pragma warning restore IDE1006
+
+    /// <summary>
+    /// The value of parameter <paramref name="name"/> (given with <c>-p name=value</c>) converted to
+    /// <typeparamref name="T"/>, or <paramref name="defaultValue"/> when the run has no such parameter. Lets a
+    /// notebook state its defaults in code: <c>var tokens = Parameter("tokens", 64);</c>.
+    /// </summary>
+    public T Parameter<T>(string name, T defaultValue)
+    {
+        var parameter = _session.Options.Parameters.LastOrDefault(p => p.Name == name);
+        if (parameter is null) return defaultValue;
+        if (parameter.Value is T typed) return typed;
+        try
+        {
+            return (T)Convert.ChangeType(parameter.Value, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T), CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is InvalidCastException or FormatException or OverflowException)
+        {
+            throw new InvalidOptionException($"Parameter '{name}' is {parameter.Value} ({parameter.Type.Name}), which is not a {typeof(T).Name}.", e);
+        }
+    }
+
+    /// <summary>Engine plumbing: hands a value to the declaration the engine generates for a magic's variable.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public object? TakeDefinedValue(string name)
+    {
+        lock (_lock)
+        {
+            _pending.Remove(name, out var value);
+            return value;
+        }
+    }
+
+    internal void Stage(string name, object? value)
+    {
+        lock (_lock) _pending[name] = value;
+    }
+
+    private void Show(object? value, IReadOnlyCollection<string>? mimeTypes)
+    {
+        var data = _session.Formatters.Format(value, mimeTypes);
+        if (CellContext.Current is { } cell) cell.Outputs.Add(new DisplayDataOutput(data));
+        else if (data.TryGetValue(MimeTypes.PlainText, out var text)) Console.WriteLine(text);
+    }
+}

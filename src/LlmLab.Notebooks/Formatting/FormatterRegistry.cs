@@ -1,0 +1,84 @@
+namespace LlmLab.Notebooks.Formatting;
+
+/// <summary>
+/// The formatters a notebook session displays values with. For each MIME type, the most recently added formatter
+/// that can format a value wins; <see cref="PlainTextObjectFormatter"/> guarantees every value has text.
+/// </summary>
+public sealed class FormatterRegistry
+{
+    private readonly List<IDisplayFormatter> _formatters = [];
+
+    /// <summary>Formatters in precedence order (first wins).</summary>
+    public IReadOnlyList<IDisplayFormatter> Formatters => _formatters;
+
+    /// <summary>
+    /// A registry with LlmLab's formatters: charts (Plotly JSON, HTML, text), sequences of records (HTML and text
+    /// tables), exceptions (HTML and text), <see cref="HtmlContent"/>, and plain text for everything else.
+    /// </summary>
+    public static FormatterRegistry CreateDefault()
+    {
+        var registry = new FormatterRegistry();
+        registry.Add(new PlainTextObjectFormatter());
+        registry.Add(new PlainTextTableFormatter());
+        registry.Add(new HtmlTableFormatter());
+        registry.Add(new PlainTextExceptionFormatter());
+        registry.Add(new HtmlExceptionFormatter());
+        registry.Add(new HtmlContentFormatter());
+        registry.Add(new PlainTextChartFormatter());
+        registry.Add(new HtmlChartFormatter());
+        registry.Add(new PlotlyJsonChartFormatter());
+        return registry;
+    }
+
+    /// <summary>Adds a formatter; it takes precedence over those added before for the values it can format.</summary>
+    public void Add(IDisplayFormatter formatter)
+    {
+        ArgumentNullException.ThrowIfNull(formatter);
+        _formatters.Insert(0, formatter);
+    }
+
+    /// <summary>The formatter used for a value in a MIME type, or null when none can format it.</summary>
+    public IDisplayFormatter? Find(object value, string mimeType) =>
+        _formatters.FirstOrDefault(f => f.MimeType == mimeType && f.ValueType.IsInstanceOfType(value) && f.CanFormat(value));
+
+    /// <summary>
+    /// The value in every MIME type some formatter handles (or only in <paramref name="mimeTypes"/> when given),
+    /// always including <see cref="MimeTypes.PlainText"/> unless the caller restricted the types.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Format(object? value, IReadOnlyCollection<string>? mimeTypes = null)
+    {
+        var data = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (value is null)
+        {
+            if (mimeTypes is null || mimeTypes.Contains(MimeTypes.PlainText)) data[MimeTypes.PlainText] = InvariantText.Null;
+            return data;
+        }
+
+        foreach (var mime in _formatters.Select(f => f.MimeType).Distinct())
+        {
+            if (mimeTypes is not null && !mimeTypes.Contains(mime)) continue;
+            if (Find(value, mime) is { } formatter) data[mime] = FormatWith(formatter, value);
+        }
+
+        if (data.Count == 0 && mimeTypes is not null)
+        {
+            throw new ArgumentException(
+                $"No formatter writes a {value.GetType().Name} as {string.Join(" or ", mimeTypes)}; " +
+                $"available: {string.Join(", ", _formatters.Where(f => f.ValueType.IsInstanceOfType(value) && f.CanFormat(value)).Select(f => f.MimeType).Distinct())}.",
+                nameof(mimeTypes));
+        }
+
+        return data;
+    }
+
+    /// <summary>The value in one MIME type, or null when no formatter handles it.</summary>
+    public string? Format(object value, string mimeType) =>
+        Find(value, mimeType) is { } formatter ? FormatWith(formatter, value) : null;
+
+    private static string FormatWith(IDisplayFormatter formatter, object value)
+    {
+        using var writer = new StringWriter(System.Globalization.CultureInfo.InvariantCulture) { NewLine = "\n" };
+        formatter.Format(value, writer);
+        return writer.ToString();
+    }
+}

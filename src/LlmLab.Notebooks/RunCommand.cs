@@ -1,0 +1,71 @@
+using LlmLab.Notebooks.Execution;
+using LlmLab.Notebooks.Magics;
+
+namespace LlmLab.Notebooks;
+
+/// <summary>
+/// The <c>llmlab run</c> command: <c>run NOTEBOOK [--output OUT.ipynb] [--html OUT.html] [-p name=value ...]
+/// [--continue-on-error]</c>. The CLI passes the words after <c>run</c>.
+/// </summary>
+public static class RunCommand
+{
+    /// <summary>How the command is shown in help and messages.</summary>
+    public const string Invocation = "llmlab run";
+
+    /// <summary>Options and arguments of <c>llmlab run</c>.</summary>
+    public static CommandSyntax Syntax { get; } = new("run", "Runs a .dib or .ipynb notebook and writes it back with its outputs, optionally as an HTML report.")
+    {
+        Options =
+        [
+            new MagicOption("output", "Executed notebook to write (default: NAME.executed.ipynb beside the notebook)") { ShortName = 'o', ValueName = "OUT.ipynb" },
+            new MagicOption("html", "Self-contained HTML report to write") { ValueName = "OUT.html" },
+            new MagicOption("parameter", "Variable defined before the first cell, typed by its value (int, double, bool, string)") { ShortName = 'p', ValueName = "name=value", IsRepeatable = true },
+            new MagicOption("continue-on-error", "Run the remaining cells after one fails (the exit code is still 2)") { IsFlag = true },
+        ],
+        Arguments = [new MagicArgument("notebook", "The notebook to run (.dib or .ipynb)")],
+    };
+
+    /// <summary>Parses the arguments, runs the notebook, and returns the exit code.</summary>
+    /// <param name="args">The words after <c>run</c>.</param>
+    /// <param name="stdout">Receives progress and help.</param>
+    /// <param name="stderr">Receives usage errors.</param>
+    /// <returns>0 when every cell succeeded, 2 when a cell failed, 1 for bad arguments or an unreadable notebook.</returns>
+    public static async Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        NotebookRunOptions options;
+        try
+        {
+            var values = MagicOptionParser.Parse(Syntax, args, Invocation);
+            if (values.HelpRequested)
+            {
+                await stdout.WriteLineAsync(Syntax.Usage(Invocation));
+                return NotebookRunner.ExitSucceeded;
+            }
+
+            options = new NotebookRunOptions(values.GetString("notebook")!)
+            {
+                OutputPath = values.GetString("output"),
+                HtmlPath = values.GetString("html"),
+                Parameters = values.GetAll("parameter").Select(NotebookParameter.Parse).ToArray(),
+                ContinueOnError = values.GetFlag("continue-on-error"),
+            };
+        }
+        catch (InvalidOptionException e)
+        {
+            await stderr.WriteLineAsync($"error: {e.Message}");
+            return NotebookRunner.ExitInvalidInput;
+        }
+
+        try
+        {
+            var result = await NotebookRunner.RunAsync(options, stdout);
+            if (result.ErrorMessage is { } message) await stderr.WriteLineAsync($"error: {message}");
+            return result.ExitCode;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await stderr.WriteLineAsync($"error: cannot write the results: {e.Message}");
+            return NotebookRunner.ExitInvalidInput;
+        }
+    }
+}

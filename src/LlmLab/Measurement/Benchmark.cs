@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using LlmLab.Backends;
+using LlmLab.Models;
+using LlmLab.Tensors;
+
+namespace LlmLab.Measurement;
+
+/// <summary>
+/// Prefill and decode timing of a loaded model with warm-up and repetitions, reported against the
+/// memory-bandwidth roofline measured in the same run (see <see cref="BenchResult"/>).
+/// </summary>
+public static class Benchmark
+{
+    /// <summary>Bytes copied by the bandwidth test: far above any cache.</summary>
+    private const long CopyTestBytes = 512L * 1024 * 1024;
+
+    /// <summary>Copy-test repetitions (the best is kept).</summary>
+    private const int CopyTestRepetitions = 5;
+
+    /// <summary>Telemetry sampling period during decode.</summary>
+    private static readonly TimeSpan TelemetryPeriod = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Runs the benchmark on <paramref name="model"/>.</summary>
+    public static BenchResult Run(Transformer model, BenchOptions options, IProgress<BenchProgress>? progress = null)
+    {
+        options.Validate(model.Config.MaxPositionEmbeddings);
+        var backend = model.Backend;
+        var points = new List<(BatchPoint Point, double PrefillTps, double DecodeTps, double? Watts, double? TokensPerJoule)>();
+        foreach (int batch in options.Batches)
+            points.Add(MeasureBatch(model, options, batch, progress));
+        // Peak memory is read before the copy test, whose buffers are not the model's.
+        long peak = backend.Device == "cpu" ? Process.GetCurrentProcess().PeakWorkingSet64 : backend.Memory.Peak;
+        progress?.Report(new BenchProgress("bandwidth", 0, 0, options.Repetitions, 0, 0));
+        double bandwidth = backend is IBandwidthProbe probe ? probe.MeasureCopyBandwidth(CopyTestBytes, CopyTestRepetitions) : double.NaN;
+
+        var head = points[0];
+        long bytesPerToken = BytesPerToken(model, options.PromptTokens + options.NewTokens / 2);
+        double roofline = bandwidth / bytesPerToken;
+        var memory = backend.Memory.Snapshot().ToDictionary(kv => char.ToLowerInvariant(kv.Key.ToString()[0]) + kv.Key.ToString()[1..], kv => kv.Value);
+        return new BenchResult
+        {
+            Device = backend.Device,
+            DeviceName = (backend as ITelemetrySource)?.DeviceName ?? (backend.Device == "cpu" ? $"{Environment.ProcessorCount} logical cores" : null),
+            Model = Path.GetFileName(model.Directory),
+            PromptTokens = options.PromptTokens,
+            NewTokens = options.NewTokens,
+            Batch = head.Point.Batch,
+            Repetitions = options.Repetitions,
+            TtftMs = head.Point.TtftMs,
+            PrefillTokensPerSecond = head.PrefillTps,
+            DecodeTokensPerSecond = head.DecodeTps,
+            InterTokenMs = head.Point.InterTokenMs,
+            WeightBytes = model.Weights.Bytes,
+            BytesPerToken = bytesPerToken,
+            BandwidthGBps = bandwidth / 1e9,
+            RooflineTokensPerSecond = roofline,
+            RooflineFraction = head.DecodeTps / roofline,
+            PeakMemoryBytes = peak,
+            MemoryByCategory = memory,
+            AverageWatts = head.Watts,
+            TokensPerJoule = head.TokensPerJoule,
+            BatchSweep = points.Count > 1 ? points.Select(p => p.Point).ToArray() : null,
+        };
+    }
+
+    /// <summary>
+    /// Bytes one batch-1 decode step reads: every weight matrix once (the embedding table only
+    /// when it doubles as the output head; a lookup reads one row) plus K and V of
+    /// <paramref name="contextTokens"/> positions in every layer.
+    /// </summary>
+    public static long BytesPerToken(Transformer model, int contextTokens)
+    {
+        var w = model.Weights;
+        long bytes = w.Bytes - (model.Config.TieWordEmbeddings ? 0 : w.Embedding.Bytes) + w.Embedding.Bytes / w.Embedding.Rows;
+        int kvElement = model.Backend.ActivationType.SizeOf();
+        return bytes + model.Config.KvCacheBytesPerToken(kvElement) * contextTokens;
+    }
+
+    private static (BatchPoint, double, double, double?, double?) MeasureBatch(Transformer model, BenchOptions o, int batch, IProgress<BenchProgress>? progress)
+    {
+        var backend = model.Backend;
+        var random = new Random(o.Seed);
+        var prompt = new int[batch * o.PromptTokens];
+        for (int i = 0; i < prompt.Length; i++) prompt[i] = random.Next(model.Config.VocabSize);
+        var ttft = new List<double>();
+        var prefillSeconds = new List<double>();
+        var decodeSeconds = new List<double>();
+        var itl = new List<double>();
+        using var session = model.CreateSession(batch, o.PromptTokens + o.NewTokens);
+        var next = new int[batch];
+        var telemetry = new List<TelemetrySample>();
+        for (int rep = -o.Warmup; rep < o.Repetitions; rep++)
+        {
+            bool timed = rep >= 0;
+            session.Reset();
+            progress?.Report(new BenchProgress(timed ? "prefill" : "warm-up", batch, rep + 1, o.Repetitions, 0, o.NewTokens));
+            var clock = Stopwatch.StartNew();
+            session.Step(prompt);
+            backend.Argmax(session.LastLogits, session.NextTokens);
+            backend.Read(session.NextTokens, next);
+            double first = clock.Elapsed.TotalMilliseconds;
+            using var sampler = timed ? TelemetrySampler.Start(backend as ITelemetrySource, TelemetryPeriod) : null;
+            var decodeClock = Stopwatch.StartNew();
+            double previous = 0;
+            for (int t = 1; t < o.NewTokens; t++)
+            {
+                session.Step(next);
+                backend.Argmax(session.LastLogits, session.NextTokens);
+                backend.Read(session.NextTokens, next);
+                double now = decodeClock.Elapsed.TotalMilliseconds;
+                if (timed) itl.Add(now - previous);
+                previous = now;
+                if (t % 8 == 0) progress?.Report(new BenchProgress(timed ? "decode" : "warm-up", batch, rep + 1, o.Repetitions, t, o.NewTokens));
+            }
+            if (!timed) continue;
+            ttft.Add(first);
+            prefillSeconds.Add(first / 1000);
+            decodeSeconds.Add(decodeClock.Elapsed.TotalSeconds);
+            if (sampler is not null) telemetry.AddRange(sampler.Stop());
+        }
+        double medianTtft = Median(ttft);
+        double prefillTps = batch * o.PromptTokens / Median(prefillSeconds);
+        double perSequenceTps = (o.NewTokens - 1) / Median(decodeSeconds);
+        double? watts = telemetry.Count > 0 ? telemetry.Average(s => s.PowerWatts) : null;
+        double? perJoule = watts is > 0 ? batch * perSequenceTps / watts : null;
+        var point = new BatchPoint(batch, batch * perSequenceTps, LatencyPercentiles.Of(itl), medianTtft);
+        return (point, prefillTps, perSequenceTps, watts, perJoule);
+    }
+
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+}

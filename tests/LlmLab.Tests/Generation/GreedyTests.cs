@@ -1,0 +1,54 @@
+using System.Text.Json;
+using LlmLab.Backends.Cpu;
+using LlmLab.Formats;
+using LlmLab.Generation;
+using LlmLab.Models;
+
+namespace LlmLab.Tests.Generation;
+
+public sealed class GreedyTests
+{
+    [Theory]
+    [InlineData("llama-tiny")]
+    [InlineData("qwen2-tiny")]
+    public void Greedy_continuation_equals_pytorch_greedy_ids(string model)
+    {
+        using var expected = SafetensorsFile.Open(Path.Combine(Fixtures.Model(model), "expected.safetensors"));
+        var input = expected.Tensor("input_ids");
+        int length = (int)input.Shape[1];
+        var prompt = input.ToInt64Array().Take(length).Select(v => (int)v).ToArray();
+        var greedy = expected.Tensor("greedy_ids").ToInt64Array().Select(v => (int)v).ToArray();
+
+        using var transformer = Transformer.Load(Fixtures.Model(model), new CpuBackend());
+        var result = new Generator(transformer).Generate(prompt, greedy.Length, SamplingOptions.Greedy, stopIds: []);
+
+        Assert.Equal(greedy, result.GeneratedIds);
+    }
+
+    [Fact]
+    public void Brown_model_greedy_continuation_of_the_jury_said_equals_reference()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures.Root, "brown-llama-7m", "reference.json")));
+        var prompt = doc.RootElement.GetProperty("greedy_prompt_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        var greedy = doc.RootElement.GetProperty("greedy_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+
+        using var transformer = Transformer.Load(Fixtures.BrownModel, new CpuBackend());
+        var result = new Generator(transformer).Generate(prompt, greedy.Length, SamplingOptions.Greedy, stopIds: []);
+
+        Assert.Equal(greedy, result.GeneratedIds);
+    }
+
+    [Fact]
+    public void Generation_stops_at_the_first_eos_token()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures.Root, "brown-llama-7m", "reference.json")));
+        var prompt = doc.RootElement.GetProperty("greedy_prompt_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        using var transformer = Transformer.Load(Fixtures.BrownModel, new CpuBackend());
+
+        // The reference continuation's second token is <|endoftext|> (id 0, the model's eos).
+        var result = new Generator(transformer).Generate(prompt, 32, SamplingOptions.Greedy);
+
+        Assert.Equal(StopReason.EndOfSequence, result.Stop);
+        Assert.Equal([14, 0], result.GeneratedIds);
+    }
+}
