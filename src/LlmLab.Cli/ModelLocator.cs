@@ -53,12 +53,24 @@ internal static class ModelLocator
         throw new UsageException($"--device '{device}' is not known; use cpu, cuda or cuda:N");
     }
 
-    /// <summary>Loads the model folder on the device.</summary>
-    public static Transformer Load(string? model, string? device, DType? dtype)
+    /// <summary>
+    /// Loads the model folder on the device. On a GPU the memory plan for <paramref name="batch"/> ×
+    /// <paramref name="context"/> tokens is checked against free memory first, so a model that cannot
+    /// fit fails before anything is allocated, saying what would fit.
+    /// </summary>
+    public static Transformer Load(string? model, string? device, DType? dtype, int batch = 1, int? context = null)
     {
         string path = Resolve(model);
         var backend = CreateBackend(device, dtype);
-        try { return Transformer.Load(path, backend); }
+        try
+        {
+            if (backend is Cuda.CudaBackend gpu)
+            {
+                var config = ModelConfigReader.Read(path);
+                gpu.CheckFits(gpu.Plan(config, batch, Math.Min(context ?? config.MaxPositionEmbeddings, config.MaxPositionEmbeddings)));
+            }
+            return Transformer.Load(path, backend);
+        }
         catch { backend.Dispose(); throw; }
     }
 }

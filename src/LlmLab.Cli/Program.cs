@@ -53,6 +53,12 @@ catch (LlmLabException e)
     Console.Error.WriteLine($"llmlab {args[0]}: {e.Message}");
     return 1;
 }
+catch (LlmLab.Cuda.Interop.CudaException e)
+{
+    // A failing CUDA call (driver, NVRTC, cuBLASLt) names the call and the CUDA error string.
+    Console.Error.WriteLine($"llmlab {args[0]}: {e.Message}");
+    return 3;
+}
 catch (IOException e)
 {
     Console.Error.WriteLine($"llmlab {args[0]}: {e.Message}");

@@ -1,6 +1,7 @@
 using LlmLab.Backends;
 using LlmLab.Cuda.Interop;
 using LlmLab.Cuda.SafeHandles;
+using LlmLab.Measurement;
 using LlmLab.Models;
 using LlmLab.Tensors;
 
@@ -137,35 +138,6 @@ public sealed partial class CudaBackend
         long workspace = activations + prefill + ropeTables + decodePartials + small + Options.GemmWorkspaceBytes;
         return new MemoryPlan(weights, kv, workspace, perToken);
     }
-}
-
-/// <summary>Device memory a run needs, by category, for <see cref="CudaBackend.CheckFits(MemoryPlan)"/>.</summary>
-/// <param name="WeightBytes">Weights as the backend holds them.</param>
-/// <param name="KvCacheBytes">K and V of every layer for the whole batch and context.</param>
-/// <param name="WorkspaceBytes">Activations, scratch, tables and library workspace.</param>
-/// <param name="KvBytesPerToken">KV-cache bytes per token (all layers), to say how many tokens would fit; 0 when unknown.</param>
-public sealed record MemoryPlan(long WeightBytes, long KvCacheBytes, long WorkspaceBytes, long KvBytesPerToken = 0)
-{
-    /// <summary>All of it.</summary>
-    public long TotalBytes => WeightBytes + KvCacheBytes + WorkspaceBytes;
-}
-
-/// <summary>Device memory held by one backend (by category, and its peak) beside what the driver reports.</summary>
-/// <param name="Device">cuda:N.</param>
-/// <param name="WeightBytes">Model weights.</param>
-/// <param name="KvCacheBytes">KV caches.</param>
-/// <param name="ActivationBytes">Activations, scratch and library workspace.</param>
-/// <param name="OtherBytes">Rotary tables and small buffers.</param>
-/// <param name="TotalBytes">All categories.</param>
-/// <param name="PeakBytes">Highest total held so far.</param>
-/// <param name="DriverFreeBytes">Free device memory now (all processes).</param>
-/// <param name="DriverTotalBytes">Device memory size.</param>
-/// <param name="DriverFreeAtStartBytes">Free device memory when the backend was created (before its allocations).</param>
-public sealed record MemoryReport(string Device, long WeightBytes, long KvCacheBytes, long ActivationBytes, long OtherBytes, long TotalBytes,
-    long PeakBytes, long DriverFreeBytes, long DriverTotalBytes, long DriverFreeAtStartBytes)
-{
-    /// <summary>Device memory the process took since the backend was created, as the driver sees it (our allocations, library pools, context growth).</summary>
-    public long DriverUsedSinceStartBytes => DriverFreeAtStartBytes - DriverFreeBytes;
 }
 
 /// <summary>A decode step recorded on a <see cref="CudaBackend"/>'s stream; replays as one graph launch.</summary>

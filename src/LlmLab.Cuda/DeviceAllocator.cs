@@ -65,11 +65,7 @@ internal sealed class DeviceBuffer(DeviceMemory memory, long bytes, MemoryCatego
 /// <summary>Byte counts as text for messages and reports.</summary>
 internal static class Bytes
 {
-    private const double GiB = 1024.0 * 1024 * 1024;
-    private const double MiB = 1024.0 * 1024;
-
-    public static string Format(long bytes) =>
-        bytes >= GiB ? $"{bytes / GiB:0.00} GiB" : bytes >= MiB ? $"{bytes / MiB:0.0} MiB" : $"{bytes / 1024.0:0.0} KiB";
+    public static string Format(long bytes) => ByteCount.Format(bytes);
 
     public static string Describe(MemoryCategory category) => category switch
     {

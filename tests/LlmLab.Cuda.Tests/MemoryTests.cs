@@ -1,3 +1,4 @@
+using LlmLab.Measurement;
 using LlmLab.Backends;
 using LlmLab.Models;
 using LlmLab.Tensors;

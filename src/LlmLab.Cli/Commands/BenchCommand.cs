@@ -25,7 +25,7 @@ internal static class BenchCommand
             BatchSizes: a.IntList("batch"));
         bool json = a.Flag("json");
         a.EnsureAllUsed();
-        using var transformer = ModelLocator.Load(model, device, dtype);
+        using var transformer = ModelLocator.Load(model, device, dtype, options.Batches.Max(), options.PromptTokens + options.NewTokens);
         var progress = new ConsoleProgress();
         var result = Benchmark.Run(transformer, options, progress);
         progress.Done();

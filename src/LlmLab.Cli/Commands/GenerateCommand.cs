@@ -23,7 +23,7 @@ internal static class GenerateCommand
         bool addSpecial = !a.Flag("no-special-tokens"), stats = a.Flag("stats");
         a.EnsureAllUsed();
         sampling.Validate();
-        using var transformer = ModelLocator.Load(model, device, dtype);
+        using var transformer = ModelLocator.Load(model, device, dtype, 1, 4096 + maxNew);
         var tokenizer = Tokenizer.FromFile(TokenizerPath(transformer.Directory));
         var ids = tokenizer.Encode(prompt, addSpecial);
         var decoder = tokenizer.CreateStreamDecoder();

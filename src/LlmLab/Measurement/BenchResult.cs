@@ -90,6 +90,8 @@ public sealed record BenchResult
     public required long PeakMemoryBytes { get; init; }
     /// <summary>Bytes by category at the end of the run (weights, kvCache, activations, other).</summary>
     public IReadOnlyDictionary<string, long>? MemoryByCategory { get; init; }
+    /// <summary>Device memory at the end of the run: held by category, peak, and the driver's free/total.</summary>
+    public MemoryReport? Memory { get; init; }
     /// <summary>Mean board power during decode (GPU telemetry), if available.</summary>
     public double? AverageWatts { get; init; }
     /// <summary>Decoded tokens per joule, if power was measured.</summary>
@@ -119,6 +121,7 @@ public sealed record BenchResult
             $"roofline = {BandwidthGBps:F1} GB/s ÷ {BytesPerToken / 1e6:F2} MB = {RooflineTokensPerSecond:F1} tok/s; achieved {DecodeTokensPerSecond:F2} tok/s = {RooflineFraction:P1} of roofline",
             $"peak memory {PeakMemoryBytes / 1048576.0:F1} MiB",
         };
+        if (Memory is not null) lines.Add(Memory.Describe());
         if (AverageWatts is { } w) lines.Add($"power {w:F1} W average during decode; {TokensPerJoule:F2} tokens/J");
         if (BatchSweep is { Count: > 1 })
             foreach (var p in BatchSweep)

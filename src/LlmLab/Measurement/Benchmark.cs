@@ -57,6 +57,7 @@ public static class Benchmark
             RooflineFraction = head.DecodeTps / roofline,
             PeakMemoryBytes = peak,
             MemoryByCategory = memory,
+            Memory = (backend as IMemoryReporter)?.MemoryReport(),
             AverageWatts = head.Watts,
             TokensPerJoule = head.TokensPerJoule,
             BatchSweep = points.Count > 1 ? points.Select(p => p.Point).ToArray() : null,

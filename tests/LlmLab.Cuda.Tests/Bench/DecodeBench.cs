@@ -1,3 +1,4 @@
+using LlmLab.Measurement;
 using System.Diagnostics;
 using System.Text.Json;
 using LlmLab.Backends;

@@ -9,8 +9,19 @@ namespace LlmLab.Backends.Cpu;
 /// The reference backend: fp32 math on all cores with SIMD, weights read in their stored format
 /// straight from the memory-mapped checkpoint. Its results are what other backends are held to.
 /// </summary>
-public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe
+public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReporter
 {
+    private readonly long _availableAtStart = HostMemory.Read().Available;
+
+    /// <inheritdoc />
+    public MemoryReport MemoryReport()
+    {
+        var held = Memory.Snapshot();
+        var (available, total) = HostMemory.Read();
+        return new MemoryReport(Device, held[MemoryCategory.Weights], held[MemoryCategory.KvCache], held[MemoryCategory.Activations],
+            held[MemoryCategory.Other], Memory.Total, Memory.Peak, available, total, _availableAtStart);
+    }
+
     /// <inheritdoc />
     public double MeasureCopyBandwidth(long bytes, int repetitions) => CpuBandwidth.Measure(bytes, repetitions);
 
