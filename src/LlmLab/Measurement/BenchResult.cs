@@ -88,9 +88,7 @@ public sealed record BenchResult
     public required double RooflineFraction { get; init; }
     /// <summary>Peak memory: resident set on the CPU, peak ledger bytes on a GPU.</summary>
     public required long PeakMemoryBytes { get; init; }
-    /// <summary>Bytes by category at the end of the run (weights, kvCache, activations, other).</summary>
-    public IReadOnlyDictionary<string, long>? MemoryByCategory { get; init; }
-    /// <summary>Device memory at the end of the run: held by category, peak, and the driver's free/total.</summary>
+    /// <summary>Device memory at the end of the headline batch's decode (session still allocated): held by category, peak, and the driver's free/total.</summary>
     public MemoryReport? Memory { get; init; }
     /// <summary>Mean board power during decode (GPU telemetry), if available.</summary>
     public double? AverageWatts { get; init; }

@@ -26,8 +26,12 @@ public static class Benchmark
         options.Validate(model.Config.MaxPositionEmbeddings);
         var backend = model.Backend;
         var points = new List<(BatchPoint Point, double PrefillTps, double DecodeTps, double? Watts, double? TokensPerJoule)>();
+        MemoryReport? memoryReport = null;
         foreach (int batch in options.Batches)
-            points.Add(MeasureBatch(model, options, batch, progress));
+        {
+            points.Add(MeasureBatch(model, options, batch, progress, out var report));
+            memoryReport ??= report;
+        }
         // Peak memory is read before the copy test, whose buffers are not the model's.
         long peak = backend.Device == "cpu" ? Process.GetCurrentProcess().PeakWorkingSet64 : backend.Memory.Peak;
         progress?.Report(new BenchProgress("bandwidth", 0, 0, options.Repetitions, 0, 0));
@@ -36,7 +40,6 @@ public static class Benchmark
         var head = points[0];
         long bytesPerToken = BytesPerToken(model, options.PromptTokens + options.NewTokens / 2);
         double roofline = bandwidth / bytesPerToken;
-        var memory = backend.Memory.Snapshot().ToDictionary(kv => char.ToLowerInvariant(kv.Key.ToString()[0]) + kv.Key.ToString()[1..], kv => kv.Value);
         return new BenchResult
         {
             Device = backend.Device,
@@ -56,8 +59,7 @@ public static class Benchmark
             RooflineTokensPerSecond = roofline,
             RooflineFraction = head.DecodeTps / roofline,
             PeakMemoryBytes = peak,
-            MemoryByCategory = memory,
-            Memory = (backend as IMemoryReporter)?.MemoryReport(),
+            Memory = memoryReport,
             AverageWatts = head.Watts,
             TokensPerJoule = head.TokensPerJoule,
             BatchSweep = points.Count > 1 ? points.Select(p => p.Point).ToArray() : null,
@@ -77,7 +79,7 @@ public static class Benchmark
         return bytes + model.Config.KvCacheBytesPerToken(kvElement) * contextTokens;
     }
 
-    private static (BatchPoint, double, double, double?, double?) MeasureBatch(Transformer model, BenchOptions o, int batch, IProgress<BenchProgress>? progress)
+    private static (BatchPoint, double, double, double?, double?) MeasureBatch(Transformer model, BenchOptions o, int batch, IProgress<BenchProgress>? progress, out MemoryReport? memory)
     {
         var backend = model.Backend;
         var random = new Random(o.Seed);
@@ -119,6 +121,8 @@ public static class Benchmark
             decodeSeconds.Add(decodeClock.Elapsed.TotalSeconds);
             if (sampler is not null) telemetry.AddRange(sampler.Stop());
         }
+        // Read while the session (KV cache, activations) is still allocated, and before the copy test.
+        memory = (backend as IMemoryReporter)?.MemoryReport();
         double medianTtft = Median(ttft);
         double prefillTps = batch * o.PromptTokens / Median(prefillSeconds);
         double perSequenceTps = (o.NewTokens - 1) / Median(decodeSeconds);
