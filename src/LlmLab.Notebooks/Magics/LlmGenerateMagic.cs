@@ -25,7 +25,7 @@ public sealed class LlmGenerateMagic : MagicCommand
             new MagicOption("repetition-penalty", "Penalty on tokens already seen (1: none)") { Kind = MagicValueKind.Number, DefaultValue = "1", ValueName = "R" },
             new MagicOption("seed", "Seed of the sampling draws, for a reproducible continuation") { ShortName = 's', Kind = MagicValueKind.Integer, ValueName = "S" },
         ],
-        Arguments = [new MagicArgument("prompt", "Text to continue (quote it)")],
+        Arguments = [new MagicArgument("prompt", "Text to continue, in quotes when it holds spaces")],
     };
 
     /// <inheritdoc/>

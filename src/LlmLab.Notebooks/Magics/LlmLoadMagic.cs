@@ -19,7 +19,7 @@ public sealed class LlmLoadMagic(DeviceCatalog? devices = null) : MagicCommand
         Options =
         [
             new MagicOption("device", "Where the weights go and the model runs: cpu, cuda or cuda:N") { ShortName = 'd', DefaultValue = "cpu", ValueName = "DEVICE" },
-            new MagicOption("dtype", "Compute type (the CPU computes in f32; default: the backend's)") { Choices = ["f32", "bf16", "f16"], ValueName = "TYPE" },
+            new MagicOption("dtype", "Compute type; the CPU computes in f32, a GPU backend picks its own when absent") { Choices = ["f32", "bf16", "f16"], ValueName = "TYPE" },
             new MagicOption("name", "Variable that receives the model (a Transformer); a model it held before is released") { ShortName = 'n', DefaultValue = ModelVariable.DefaultName, ValueName = "NAME" },
         ],
         Arguments = [new MagicArgument("path", $"Model folder (config.json, *.safetensors, tokenizer.json); default: the embedded model {EmbeddedModel.RelativeDirectory}") { IsRequired = false }],

@@ -43,7 +43,7 @@ internal static class ModelSummaryView
             .YAxis("Weights", "MiB")
             .Height(ChartHeight)
             .Bar(rows.Select(r => r.Group), rows.Select(r => r.MiB), "weights",
-                hoverText: summary.Groups.Select(g => Invariant($"{g.Group}: {Bytes(g.Bytes)}, {g.Tensors} tensors, {Count(g.Parameters)} parameters")))
+                hoverText: summary.Groups.Select(g => Invariant($"{g.Group}: {Bytes(g.Bytes)}, {g.Tensors} tensor{(g.Tensors == 1 ? "" : "s")}, {Count(g.Parameters)} parameters")))
             .Build();
         var title = $"{Path.GetFileName(summary.Directory.TrimEnd('/', '\\'))} · {summary.ModelType} · {Parameters(summary.ParameterCount)} parameters · {Bytes(summary.WeightBytes)} of weights";
         return new RecordView(title, [new FactsBlock(facts), new TableBlock("Weights by tensor group", rows), new ChartBlock(chart)]);
