@@ -16,10 +16,7 @@ internal static class ModelLocator
     /// <summary>Parses --dtype for compute (f32, bf16, f16).</summary>
     public static DType? ParseDType(string? text) => AsUsage(() => DeviceCatalog.ParseComputeType(text));
 
-    /// <summary>The backend for <paramref name="device"/> ("cpu", "cuda", "cuda:N").</summary>
-    public static IBackend CreateBackend(string? device, DType? dtype) => AsUsage(() => DeviceCatalog.Default.CreateBackend(device, dtype));
-
-    /// <summary>Loads the model folder on the device.</summary>
+    /// <summary>Loads the model folder on the backend <see cref="DeviceCatalog.Default"/> builds for <paramref name="device"/> ("cpu", "cuda", "cuda:N").</summary>
     public static Transformer Load(string? model, string? device, DType? dtype)
     {
         string path = Resolve(model);
