@@ -108,6 +108,9 @@ public sealed partial class CudaBackend
             $"{Bytes.Format(free)} free of {Bytes.Format(total)}: {advice}");
     }
 
+    /// <inheritdoc />
+    public void CheckFits(ModelConfig config, int batch, int context) => CheckFits(Plan(config, batch, context));
+
     /// <summary>Same as <see cref="CheckFits(MemoryPlan)"/> for the three amounts in bytes.</summary>
     public void CheckFits(long weightBytes, long kvBytes, long workspaceBytes) => CheckFits(new MemoryPlan(weightBytes, kvBytes, workspaceBytes));
 

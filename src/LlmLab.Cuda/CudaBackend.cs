@@ -15,7 +15,7 @@ namespace LlmLab.Cuda;
 /// All ops are queued on the stream; Read and Synchronize wait, and report device-side input errors
 /// (a token id outside the vocabulary, a position past the cache) raised by the kernels since the last wait.
 /// </summary>
-public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITelemetrySource, IGraphCapture, IMemoryReporter
+public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITelemetrySource, IGraphCapture, IMemoryReporter, IMemoryPlanner
 {
     /// <summary>Rows up to which a product runs as the bandwidth-bound GEMV by default (gemv.cu instantiates 1..4).</summary>
     internal const int GemvMaxRows = 2;

@@ -1,5 +1,4 @@
 using LlmLab.Generation;
-using LlmLab.Tokenization;
 
 namespace LlmLab.Cli.Commands;
 
@@ -24,27 +23,15 @@ internal static class GenerateCommand
         a.EnsureAllUsed();
         sampling.Validate();
         using var transformer = ModelLocator.Load(model, device, dtype, 1, 4096 + maxNew);
-        var tokenizer = Tokenizer.FromFile(TokenizerPath(transformer.Directory));
-        var ids = tokenizer.Encode(prompt, addSpecial);
-        var decoder = tokenizer.CreateStreamDecoder();
-        var eos = transformer.EosTokenIds;
         Console.Write(prompt);
-        var result = new Generator(transformer).Generate(ids, maxNew, sampling, token =>
+        var result = TextGenerator.ForModel(transformer).Generate(prompt, maxNew, sampling, text =>
         {
-            if (!eos.Contains(token.Id)) Console.Write(decoder.Append(token.Id));
+            Console.Write(text);
             Console.Out.Flush();
-        });
-        Console.WriteLine(decoder.Flush());
+        }, addSpecial);
+        Console.WriteLine();
         if (stats)
-            Console.Error.WriteLine($"{result.PromptTokens} prompt tokens, {result.GeneratedIds.Count} new ({result.Stop}); TTFT {result.TimeToFirstTokenMs:F1} ms; decode {result.DecodeTokensPerSecond:F1} tok/s on {transformer.Backend.Device}");
+            Console.Error.WriteLine($"{result.PromptTokens} prompt tokens, {result.NewTokens} new ({result.Stop}); TTFT {result.TimeToFirstTokenMs:F1} ms; decode {result.DecodeTokensPerSecond:F1} tok/s on {result.Device}");
         return 0;
-    }
-
-    /// <summary>tokenizer.json beside the weights, or a clear error.</summary>
-    public static string TokenizerPath(string modelDirectory)
-    {
-        string path = Path.Combine(modelDirectory, "tokenizer.json");
-        return File.Exists(path) ? path
-            : throw new UsageException($"{modelDirectory} has no tokenizer.json; copy the model's tokenizer.json there (random checkpoints from make-random have none: use 'bench' for those)");
     }
 }

@@ -28,7 +28,7 @@ internal static class PerplexityCommand
         a.EnsureAllUsed();
         if (!File.Exists(text)) throw new UsageException($"perplexity: --text {text} not found");
         using var transformer = ModelLocator.Load(model, device, dtype, batch, window);
-        var tokenizer = Tokenizer.FromFile(GenerateCommand.TokenizerPath(transformer.Directory));
+        var tokenizer = ModelTokenizer.Load(transformer.Directory);
         var tokens = Perplexity.TokenizeLines(tokenizer, File.ReadAllText(text), transformer.EosTokenIds);
         var result = Perplexity.Evaluate(transformer, tokens, window, windows, batch);
         Console.WriteLine(json ? JsonSerializer.Serialize(result, BenchResult.JsonOptions)

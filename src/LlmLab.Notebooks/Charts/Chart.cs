@@ -19,6 +19,9 @@ public sealed record Chart(IReadOnlyList<ChartTrace> Traces)
     /// <summary>How bar traces share an x value.</summary>
     public ChartBarMode BarMode { get; init; } = ChartBarMode.Grouped;
 
+    /// <summary>Dashed vertical lines drawn over the traces (Plotly layout shapes), e.g. percentiles.</summary>
+    public IReadOnlyList<ChartMarkerLine> MarkerLines { get; init; } = [];
+
     /// <summary>Height in CSS pixels.</summary>
     public int Height { get; init; } = ChartBuilder.DefaultHeight;
 

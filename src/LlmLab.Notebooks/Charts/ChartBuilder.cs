@@ -24,6 +24,7 @@ public sealed class ChartBuilder
     public const int DefaultHeight = 420;
 
     private readonly List<ChartTrace> _traces = [];
+    private readonly List<ChartMarkerLine> _markerLines = [];
     private string? _title;
     private ChartAxis _xAxis = new();
     private ChartAxis _yAxis = new();
@@ -116,10 +117,21 @@ public sealed class ChartBuilder
         return this;
     }
 
+    /// <summary>Adds a dashed vertical line at <paramref name="x"/>, labelled at the top, e.g. a percentile over a histogram.</summary>
+    /// <param name="x">Where the line crosses the x axis.</param>
+    /// <param name="label">Text at the top of the line; null for none.</param>
+    public ChartBuilder MarkerLine(double x, string? label = null)
+    {
+        if (!double.IsFinite(x)) throw new ArgumentOutOfRangeException(nameof(x), x, "A marker line needs a finite x value.");
+        _markerLines.Add(new ChartMarkerLine(x, label));
+        return this;
+    }
+
     /// <summary>The chart built so far.</summary>
     public Chart Build() => new(_traces.ToArray())
     {
         Title = _title,
+        MarkerLines = _markerLines.ToArray(),
         XAxis = _xAxis,
         YAxis = _yAxis,
         BarMode = _barMode,

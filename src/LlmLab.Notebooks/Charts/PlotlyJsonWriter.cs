@@ -92,8 +92,57 @@ internal static class PlotlyJsonWriter
             });
         }
 
+        if (chart.MarkerLines.Count > 0) WriteMarkerLines(json, chart.MarkerLines);
         json.WriteNumber("height", chart.Height);
         json.WriteEndObject();
+    }
+
+    /// <summary>Vertical gap between the labels of successive lines, in paper units, so labels of nearby lines do not overlap.</summary>
+    private const double MarkerLabelStep = 0.08;
+
+    /// <summary>
+    /// Each line is a shape from the bottom to the top of the plot area (y in paper units); its label is an
+    /// annotation just right of the line's top, each label a step lower than the one before.
+    /// </summary>
+    private static void WriteMarkerLines(Utf8JsonWriter json, IReadOnlyList<ChartMarkerLine> lines)
+    {
+        json.WriteStartArray("shapes");
+        foreach (var line in lines)
+        {
+            json.WriteStartObject();
+            json.WriteString("type", "line");
+            json.WriteString("xref", "x");
+            json.WriteString("yref", "paper");
+            json.WriteNumber("x0", line.X);
+            json.WriteNumber("x1", line.X);
+            json.WriteNumber("y0", 0);
+            json.WriteNumber("y1", 1);
+            json.WriteStartObject("line");
+            json.WriteString("dash", "dash");
+            json.WriteNumber("width", 1.5);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("annotations");
+        var labelled = lines.Where(l => l.Label is not null).ToArray();
+        for (var i = 0; i < labelled.Length; i++)
+        {
+            json.WriteStartObject();
+            json.WriteString("xref", "x");
+            json.WriteString("yref", "paper");
+            json.WriteNumber("x", labelled[i].X);
+            json.WriteNumber("y", 1 - i * MarkerLabelStep);
+            json.WriteString("xanchor", "left");
+            json.WriteString("yanchor", "top");
+            json.WriteString("text", labelled[i].Label);
+            json.WriteBoolean("showarrow", false);
+            json.WriteString("bgcolor", "rgba(255,255,255,0.8)");
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
     }
 
     private static void WriteAxis(Utf8JsonWriter json, string name, ChartAxis axis)

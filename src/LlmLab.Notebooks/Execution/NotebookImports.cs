@@ -10,7 +10,13 @@ public static class NotebookImports
     public static readonly IReadOnlyList<string> EngineNamespaces =
     [
         "LlmLab",
+        "LlmLab.Backends",
+        "LlmLab.Evaluation",
+        "LlmLab.Generation",
+        "LlmLab.Measurement",
+        "LlmLab.Models",
         "LlmLab.Tensors",
+        "LlmLab.Tokenization",
     ];
 
     /// <summary>The notebook layer's namespaces: charts, formatters, magics.</summary>

@@ -1,3 +1,9 @@
+using LlmLab.Backends;
+using LlmLab.Evaluation;
+using LlmLab.Generation;
+using LlmLab.Measurement;
+using LlmLab.Notebooks.Formatting.Records;
+
 namespace LlmLab.Notebooks.Formatting;
 
 /// <summary>
@@ -13,7 +19,10 @@ public sealed class FormatterRegistry
 
     /// <summary>
     /// A registry with LlmLab's formatters: charts (Plotly JSON, HTML, text), sequences of records (HTML and text
-    /// tables), exceptions (HTML and text), <see cref="HtmlContent"/>, and plain text for everything else.
+    /// tables), exceptions (HTML and text), <see cref="HtmlContent"/>, the engine's result records (HTML with tables
+    /// and charts, and text: <see cref="ModelSummary"/>, <see cref="MemoryLedger"/>, <see cref="BenchResult"/>,
+    /// <see cref="PerplexityResult"/>, <see cref="GeneratedText"/>, <see cref="GpuInventory"/>), and plain text for
+    /// everything else.
     /// </summary>
     public static FormatterRegistry CreateDefault()
     {
@@ -27,6 +36,12 @@ public sealed class FormatterRegistry
         registry.Add(new PlainTextChartFormatter());
         registry.Add(new HtmlChartFormatter());
         registry.Add(new PlotlyJsonChartFormatter());
+        AddRecord<ModelSummary>(registry, ModelSummaryView.Of);
+        AddRecord<MemoryLedger>(registry, MemoryLedgerView.Of);
+        AddRecord<BenchResult>(registry, BenchResultView.Of);
+        AddRecord<PerplexityResult>(registry, PerplexityResultView.Of);
+        AddRecord<GeneratedText>(registry, GeneratedTextView.Of);
+        AddRecord<GpuInventory>(registry, GpuInventoryView.Of);
         return registry;
     }
 
@@ -74,6 +89,14 @@ public sealed class FormatterRegistry
     /// <summary>The value in one MIME type, or null when no formatter handles it.</summary>
     public string? Format(object value, string mimeType) =>
         Find(value, mimeType) is { } formatter ? FormatWith(formatter, value) : null;
+
+    /// <summary>Adds the HTML and text formatters of one engine record type, both writing the same layout.</summary>
+    private static void AddRecord<T>(FormatterRegistry registry, Func<T, RecordView> layout)
+        where T : notnull
+    {
+        registry.Add(new PlainTextRecordFormatter<T>(layout));
+        registry.Add(new HtmlRecordFormatter<T>(layout));
+    }
 
     private static string FormatWith(IDisplayFormatter formatter, object value)
     {

@@ -33,5 +33,7 @@ public sealed class PlainTextChartFormatter : IDisplayFormatter
         writer.Write(chart.Traces.Count == 0 ? "no traces" : string.Join(", ", traces));
         if (chart.XAxis.Label is { } x) writer.Write($"; x: {x}");
         if (chart.YAxis.Label is { } y) writer.Write($"; y: {y}");
+        if (chart.MarkerLines.Count > 0)
+            writer.Write("; lines at " + string.Join(", ", chart.MarkerLines.Select(l => l.Label ?? InvariantText.Number(l.X))));
     }
 }

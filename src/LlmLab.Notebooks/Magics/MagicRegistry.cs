@@ -8,11 +8,20 @@ public sealed class MagicRegistry
     /// <summary>Registered magics, ordered by name.</summary>
     public IReadOnlyCollection<MagicCommand> Commands => _commands.Values;
 
-    /// <summary>A registry holding LlmLab's magics: <c>#!llm-help</c>.</summary>
+    /// <summary>
+    /// A registry holding LlmLab's magics: <c>#!llm-help</c>, <c>#!llm-load</c>, <c>#!llm-inspect</c>,
+    /// <c>#!llm-generate</c>, <c>#!llm-bench</c>, <c>#!llm-perplexity</c> and <c>#!llm-gpu</c>.
+    /// </summary>
     public static MagicRegistry CreateDefault()
     {
         var registry = new MagicRegistry();
         registry.Register(new LlmHelpMagic(registry));
+        registry.Register(new LlmLoadMagic());
+        registry.Register(new LlmInspectMagic());
+        registry.Register(new LlmGenerateMagic());
+        registry.Register(new LlmBenchMagic());
+        registry.Register(new LlmPerplexityMagic());
+        registry.Register(new LlmGpuMagic());
         return registry;
     }
 

@@ -11,7 +11,7 @@ namespace LlmLab.Notebooks.Reports;
 
 /// <summary>
 /// Renders an executed notebook as one self-contained HTML page: markdown (Markdig), code, outputs and charts.
-/// plotly.js is embedded once when any output is a chart, so the page renders with no network.
+/// plotly.js is embedded once when any output draws a chart, so the page renders with no network.
 /// </summary>
 public static partial class HtmlReport
 {
@@ -42,7 +42,7 @@ public static partial class HtmlReport
         writer.Write("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
         writer.Write($"<meta name=\"generator\" content=\"LlmLab.Notebooks\">\n<title>{Encode(header.Title)}</title>\n");
         writer.Write($"<style>\n{ReportStyle.Css}\n</style>\n");
-        var hasCharts = document.Cells.Any(c => c.Outputs.OfType<DisplayDataOutput>().Any(d => d.Data.ContainsKey(MimeTypes.PlotlyJson)));
+        var hasCharts = document.Cells.Any(c => c.Outputs.OfType<DisplayDataOutput>().Any(DrawsChart));
         if (hasCharts)
         {
             // One copy of plotly.js for every chart on the page. "</script" cannot occur inside a script element.
@@ -167,6 +167,14 @@ public static partial class HtmlReport
 
         writer.Write("</div>\n");
     }
+
+    /// <summary>
+    /// Whether the output draws a chart with plotly.js: a Plotly figure, or HTML holding one (a record such as a
+    /// benchmark result lays out its charts inside its HTML).
+    /// </summary>
+    private static bool DrawsChart(DisplayDataOutput display) =>
+        display.Data.ContainsKey(MimeTypes.PlotlyJson)
+        || (display.Data.TryGetValue(MimeTypes.Html, out var html) && html.Contains($"class=\"{HtmlChartFormatter.ChartClass}\"", StringComparison.Ordinal));
 
     private static string Seconds(TimeSpan duration) =>
         duration.TotalSeconds < 10

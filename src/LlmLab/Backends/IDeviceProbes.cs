@@ -57,3 +57,13 @@ public abstract class CapturedGraph : IDisposable
     /// <summary>Releases the graph.</summary>
     public abstract void Dispose();
 }
+
+/// <summary>
+/// A backend that can tell, before anything is loaded, whether a model with a given batch and
+/// context fits its device memory (weights + KV cache + workspace), and refuse with what would fit.
+/// </summary>
+public interface IMemoryPlanner
+{
+    /// <summary>Throws <see cref="OutOfDeviceMemoryException"/> when the plan does not fit the free memory; allocates nothing.</summary>
+    void CheckFits(Models.ModelConfig config, int batch, int context);
+}

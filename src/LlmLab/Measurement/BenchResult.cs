@@ -76,6 +76,11 @@ public sealed record BenchResult
     public required double DecodeTokensPerSecond { get; init; }
     /// <summary>Inter-token latency percentiles over all decode steps.</summary>
     public required LatencyPercentiles InterTokenMs { get; init; }
+    /// <summary>
+    /// Every inter-token latency the percentiles come from, in ms, in the order measured (repetition by repetition,
+    /// <see cref="NewTokens"/> − 1 per repetition), for a histogram of the distribution.
+    /// </summary>
+    public IReadOnlyList<double>? InterTokenSamplesMs { get; init; }
     /// <summary>Bytes of weights as the backend holds them.</summary>
     public required long WeightBytes { get; init; }
     /// <summary>Bytes read per decode step at batch 1: weights used (embedding row aside) + mean KV cache.</summary>

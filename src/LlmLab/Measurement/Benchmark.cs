@@ -25,7 +25,7 @@ public static class Benchmark
     {
         options.Validate(model.Config.MaxPositionEmbeddings);
         var backend = model.Backend;
-        var points = new List<(BatchPoint Point, double PrefillTps, double DecodeTps, double? Watts, double? TokensPerJoule)>();
+        var points = new List<(BatchPoint Point, double PrefillTps, double DecodeTps, double? Watts, double? TokensPerJoule, double[] InterTokenSamples)>();
         MemoryReport? memoryReport = null;
         foreach (int batch in options.Batches)
         {
@@ -53,6 +53,7 @@ public static class Benchmark
             PrefillTokensPerSecond = head.PrefillTps,
             DecodeTokensPerSecond = head.DecodeTps,
             InterTokenMs = head.Point.InterTokenMs,
+            InterTokenSamplesMs = head.InterTokenSamples,
             WeightBytes = model.Weights.Bytes,
             BytesPerToken = bytesPerToken,
             BandwidthGBps = bandwidth / 1e9,
@@ -79,7 +80,7 @@ public static class Benchmark
         return bytes + model.Config.KvCacheBytesPerToken(kvElement) * contextTokens;
     }
 
-    private static (BatchPoint, double, double, double?, double?) MeasureBatch(Transformer model, BenchOptions o, int batch, IProgress<BenchProgress>? progress, out MemoryReport? memory)
+    private static (BatchPoint, double, double, double?, double?, double[]) MeasureBatch(Transformer model, BenchOptions o, int batch, IProgress<BenchProgress>? progress, out MemoryReport? memory)
     {
         var backend = model.Backend;
         var random = new Random(o.Seed);
@@ -129,7 +130,7 @@ public static class Benchmark
         double? watts = telemetry.Count > 0 ? telemetry.Average(s => s.PowerWatts) : null;
         double? perJoule = watts is > 0 ? batch * perSequenceTps / watts : null;
         var point = new BatchPoint(batch, batch * perSequenceTps, LatencyPercentiles.Of(itl), medianTtft);
-        return (point, prefillTps, perSequenceTps, watts, perJoule);
+        return (point, prefillTps, perSequenceTps, watts, perJoule, itl.ToArray());
     }
 
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);

@@ -52,6 +52,25 @@ public sealed class ChartBuilderTests
     }
 
     [Fact]
+    public void Marker_lines_are_dashed_shapes_across_the_plot_with_their_labels_staggered_downwards()
+    {
+        var layout = Json(new ChartBuilder().Histogram(new[] { 1.0, 2.0 }).MarkerLine(1.2, "p50").MarkerLine(1.9, "p99").Build())["layout"]!;
+
+        var shapes = layout["shapes"]!.AsArray();
+        Assert.Equal([1.2, 1.9], shapes.Select(s => s!["x0"]!.GetValue<double>()));
+        Assert.All(shapes, s => Assert.Equal(("paper", 0.0, 1.0, "dash"), (s!["yref"]!.GetValue<string>(), s["y0"]!.GetValue<double>(), s["y1"]!.GetValue<double>(), s["line"]!["dash"]!.GetValue<string>())));
+        var labels = layout["annotations"]!.AsArray();
+        Assert.Equal(["p50", "p99"], labels.Select(a => a!["text"]!.GetValue<string>()));
+        Assert.True(labels[1]!["y"]!.GetValue<double>() < labels[0]!["y"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void A_chart_without_marker_lines_has_no_shapes()
+    {
+        Assert.Null(Json(new ChartBuilder().Bar(new[] { "a" }, new[] { 1 }).Build())["layout"]!["shapes"]);
+    }
+
+    [Fact]
     public void Hover_texts_go_with_their_points()
     {
         var trace = Json(new ChartBuilder().Bar(new[] { "a", "b" }, new[] { 1, 2 }, hoverText: ["first", "second"]).Build())["data"]![0]!;

@@ -36,6 +36,13 @@ public sealed class PolyglotFormattersTests
     }
 
     [Fact]
+    public void An_engine_record_formats_as_our_html_and_text()
+    {
+        Assert.Equal(Ours.Format(EngineRecords.Bench, MimeTypes.Html), EngineRecords.Bench.ToDisplayString(MimeTypes.Html));
+        Assert.Equal(Ours.Format(EngineRecords.Perplexity, MimeTypes.PlainText), EngineRecords.Perplexity.ToDisplayString(MimeTypes.PlainText));
+    }
+
+    [Fact]
     public void An_exception_formats_as_our_html()
     {
         var exception = SampleValues.Exception();

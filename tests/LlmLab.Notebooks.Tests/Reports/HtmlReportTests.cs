@@ -54,6 +54,17 @@ public sealed class HtmlReportTests
     }
 
     [Fact]
+    public void A_record_whose_html_holds_charts_makes_the_report_embed_plotly()
+    {
+        var benchOutput = new DisplayDataOutput(Formatters.Format(Formatting.EngineRecords.Bench));
+
+        var html = HtmlReport.Render(Executed(benchOutput), new ReportHeader("bench"));
+
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(html, $"plotly.js v{PlotlyJs.Version}"));
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(html, "class=\"llmlab-chart\"").Count);
+    }
+
+    [Fact]
     public void A_report_without_charts_does_not_carry_plotly()
     {
         Assert.DoesNotContain("plotly.js v", HtmlReport.Render(Executed(), new ReportHeader("plain")));

@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using LlmLab.Backends;
+using LlmLab.Measurement;
+using LlmLab.Models;
+
+namespace LlmLab.Notebooks.Magics;
+
+/// <summary>
+/// <c>#!llm-load [PATH] [--device D] [--dtype T] [--name NAME]</c>: validates a model folder, loads it onto a device
+/// through <see cref="DeviceCatalog"/> (as <c>llmlab</c> commands do), defines a <see cref="Transformer"/> variable
+/// for later cells and magics, and shows the model's <see cref="ModelSummary"/>.
+/// </summary>
+/// <param name="devices">Where backends come from; null for <see cref="DeviceCatalog.Default"/>.</param>
+public sealed class LlmLoadMagic(DeviceCatalog? devices = null) : MagicCommand
+{
+    /// <inheritdoc/>
+    public override CommandSyntax Syntax { get; } = new("llm-load", "Loads a model onto a device, defines a variable holding it, and shows its summary.")
+    {
+        Options =
+        [
+            new MagicOption("device", "Where the weights go and the model runs: cpu, cuda or cuda:N") { ShortName = 'd', DefaultValue = "cpu", ValueName = "DEVICE" },
+            new MagicOption("dtype", "Compute type; the CPU computes in f32, a GPU backend picks its own when absent") { Choices = ["f32", "bf16", "f16"], ValueName = "TYPE" },
+            new MagicOption("name", "Variable that receives the model (a Transformer); a model it held before is released") { ShortName = 'n', DefaultValue = ModelVariable.DefaultName, ValueName = "NAME" },
+        ],
+        Arguments = [new MagicArgument("path", $"Model folder (config.json, *.safetensors, tokenizer.json); default: the embedded model {EmbeddedModel.RelativeDirectory}") { IsRequired = false }],
+    };
+
+    /// <inheritdoc/>
+    public override async Task ExecuteAsync(MagicOptionValues options, IMagicSession session, CancellationToken cancellationToken)
+    {
+        var name = options.GetString("name")!;
+        VariableNames.Validate(name);
+        var path = EmbeddedModel.Resolve(options.GetString("path"));
+        var summary = ModelSummary.Inspect(path);
+        var clock = Stopwatch.StartNew();
+        var model = (devices ?? DeviceCatalog.Default).Load(path, options.GetString("device"), DeviceCatalog.ParseComputeType(options.GetString("dtype")));
+        var seconds = clock.Elapsed.TotalSeconds;
+        session.TryGetVariable(name, out var previous);
+        await session.DefineVariableAsync(name, model, cancellationToken);
+        if (previous is Transformer old && !ReferenceEquals(old, model)) old.Dispose();
+        await session.Out.WriteLineAsync(FormattableString.Invariant($"{name}: {Path.GetFileName(path)} loaded on {model.Backend.Device} in {seconds:F2} s"));
+        session.Display(summary);
+    }
+}

@@ -1,0 +1,100 @@
+using LlmLab.Measurement;
+using LlmLab.Notebooks.Formatting;
+using LlmLab.Notebooks.Tests.Execution;
+
+namespace LlmLab.Notebooks.Tests.Magics;
+
+public sealed class LlmLoadMagicTests
+{
+    [Fact]
+    public async Task Loading_defines_a_typed_model_variable_that_later_cells_use()
+    {
+        var session = await EngineSessions.StartAsync();
+        (await session.RunAsync("#!llm-load")).Succeeded();
+
+        var result = (await session.RunAsync("model.Config.NumLayers + model.Config.HiddenSize")).Succeeded();
+
+        Assert.Equal("262", result.DisplayedText());
+    }
+
+    [Fact]
+    public async Task Loading_says_where_the_model_went_and_shows_its_summary()
+    {
+        var session = await EngineSessions.StartAsync();
+
+        var result = (await session.RunAsync("#!llm-load --name brown")).Succeeded();
+
+        Assert.StartsWith("brown: brown-llama-7m loaded on cpu in ", result.Stdout());
+        var summary = Assert.Single(result.Displays()).Data;
+        Assert.StartsWith("brown-llama-7m · llama · 6.45 M parameters", summary[MimeTypes.PlainText]);
+        Assert.Contains("class=\"llmlab-chart\"", summary[MimeTypes.Html]);
+        Assert.Equal("true", (await session.RunAsync("brown is LlmLab.Models.Transformer")).DisplayedText());
+    }
+
+    [Fact]
+    public async Task Loading_a_folder_that_is_not_a_model_fails_the_cell_naming_the_folder()
+    {
+        var session = await EngineSessions.StartAsync();
+        var empty = TestPaths.TempDir();
+
+        var result = await session.RunAsync($"#!llm-load {empty}");
+
+        Assert.Contains(empty, result.Error?.Message);
+    }
+
+    [Fact]
+    public async Task A_cuda_device_in_a_build_without_a_cuda_backend_fails_the_cell_saying_so()
+    {
+        var session = await EngineSessions.StartAsync();
+
+        var result = await session.RunAsync("#!llm-load --device cuda:0");
+
+        Assert.Equal("InvalidOptionException", result.Error?.Name);
+        Assert.Contains("no CUDA backend", result.Error?.Message);
+    }
+
+    [Fact]
+    public async Task A_variable_name_that_is_not_a_csharp_identifier_is_refused_before_loading()
+    {
+        var session = await EngineSessions.StartAsync();
+
+        var result = await session.RunAsync("#!llm-load --name class");
+
+        Assert.Equal("'class' cannot be a variable name: it is a C# keyword.", result.Error?.Message);
+    }
+
+    [Fact]
+    public async Task Inspect_shows_the_summary_of_a_loaded_model_or_of_a_folder()
+    {
+        var session = await EngineSessions.WithModelAsync();
+
+        var ofVariable = (await session.RunAsync("#!llm-inspect model")).Succeeded().DisplayedText();
+        var ofDefault = (await session.RunAsync("#!llm-inspect")).Succeeded().DisplayedText();
+
+        Assert.Equal(ofDefault, ofVariable);
+        Assert.Contains("mlp               18     3170304", ofVariable);
+    }
+
+    [Fact]
+    public async Task Inspect_of_a_name_that_is_neither_a_folder_nor_a_model_variable_says_so()
+    {
+        var session = await EngineSessions.StartAsync();
+
+        var result = await session.RunAsync("#!llm-inspect missing");
+
+        Assert.Equal("#!llm-inspect: 'missing' is neither a model folder nor a variable holding a model loaded by #!llm-load.", result.Error?.Message);
+    }
+
+    [Fact]
+    public async Task The_memory_ledger_of_a_loaded_model_shows_its_weights_by_category()
+    {
+        var session = await EngineSessions.WithModelAsync();
+
+        var text = (await session.RunAsync("model.Backend.Memory")).Succeeded().DisplayedText();
+
+        Assert.StartsWith("Memory held on cpu", text);
+        var weightBytes = ModelSummary.Inspect(LlmLab.Models.EmbeddedModel.Resolve(null)).WeightBytes;
+        Assert.Matches($@"\nweights +{weightBytes} ", text);
+        Assert.Matches(@"\nKV cache +0 ", text);
+    }
+}
