@@ -73,7 +73,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
     public MemoryLedger Memory { get; }
 
     /// <summary>Kernel files compiled for the activation type at creation (attention is compiled per head width when a cache is made).</summary>
-    private static readonly string[] ActivationFamilies = ["embedding.cu", "rmsnorm.cu", "rope.cu", "elementwise.cu", "gemv.cu", "argmax.cu"];
+    private static readonly string[] ActivationFamilies = ["embedding.cu", "rmsnorm.cu", "rope.cu", "elementwise.cu", "gemv.cu", "argmax.cu", "sampling.cu"];
 
     /// <summary>Opens cuda:<paramref name="ordinal"/>; throws <see cref="CudaUnavailableException"/> when there is no such GPU or no driver.</summary>
     public static CudaBackend Create(int ordinal, CudaBackendOptions options)
@@ -354,6 +354,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         _upload?.Dispose();
         _prefill.Dispose();
         _argmaxScratch?.Dispose();
+        _uniforms?.Dispose();
         _gemm.Dispose();
         foreach (var m in _modules.Values) m.Dispose();
         _modules.Clear();

@@ -30,6 +30,7 @@ internal sealed class EagerBackend(IBackend inner) : IBackend
     public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output) => inner.SwiGlu(gate, up, output);
     public void LastRows(DeviceTensor x, StepLayout step, DeviceTensor output) => inner.LastRows(x, step, output);
     public void Argmax(DeviceTensor logits, DeviceTensor ids) => inner.Argmax(logits, ids);
+    public void Sample(DeviceTensor logits, float temperature, int topK, float topP, ReadOnlySpan<float> uniforms, DeviceTensor ids) => inner.Sample(logits, temperature, topK, topP, uniforms, ids);
     public void Synchronize() => inner.Synchronize();
     public void Dispose() { } // the wrapped backend is owned by the test
 }

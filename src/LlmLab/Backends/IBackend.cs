@@ -90,6 +90,15 @@ public interface IBackend : IDisposable
     /// <summary>ids[r] = argmax of row r (first index on ties), into an I32 tensor [rows, 1].</summary>
     void Argmax(DeviceTensor logits, DeviceTensor ids);
 
+    /// <summary>
+    /// Draws ids[r] from softmax(logits[r] / temperature) restricted to the logits at or above the
+    /// <paramref name="topK"/>-th largest (0: all) and then to the most likely of those whose probability
+    /// reaches <paramref name="topP"/> (1: all); ties at either cut stay in. <paramref name="uniforms"/>[r] ∈ [0, 1)
+    /// is row r's draw: the token is the first, in vocabulary order, whose cumulative kept mass exceeds
+    /// uniform × kept mass, so every backend picks the same token for the same draw.
+    /// </summary>
+    void Sample(DeviceTensor logits, float temperature, int topK, float topP, ReadOnlySpan<float> uniforms, DeviceTensor ids);
+
     /// <summary>Waits for queued work.</summary>
     void Synchronize();
 }
@@ -111,6 +120,8 @@ public enum BackendOp
     SwiGlu,
     /// <summary>Argmax over logits.</summary>
     Argmax,
+    /// <summary>Temperature / top-k / top-p sampling over logits.</summary>
+    Sample,
 }
 
 /// <summary>

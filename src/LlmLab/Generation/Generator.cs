@@ -51,16 +51,34 @@ public sealed class Generator(Transformer model)
 
     private IEnumerable<GeneratedToken> StreamCore(IReadOnlyList<int> prompt, int maxNewTokens, SamplingOptions sampling, IReadOnlyCollection<int> stopIds, int context)
     {
+        var backend = Model.Backend;
         var sampler = new Sampler(sampling);
+        var draws = sampling.Seed is { } seed ? new Random(seed) : new Random();
+        // Without a repetition penalty the choice runs on the backend (argmax or a draw), so a GPU never copies
+        // the logits back; the penalty needs the history, so that case samples on the host.
+        bool onDevice = sampling.RepetitionPenalty == 1f;
         var history = new List<int>(prompt);
         using var session = Model.CreateSession(1, context);
-        var logits = new float[Model.Config.VocabSize];
+        var logits = onDevice ? [] : new float[Model.Config.VocabSize];
+        var chosen = new int[1];
         var clock = Stopwatch.StartNew();
         int[] next = prompt.ToArray();
         for (int i = 0; i < maxNewTokens; i++)
         {
-            Model.Backend.Read(session.Step(next)!, logits);
-            int id = sampler.Next(logits, history);
+            var output = session.Step(next)!;
+            int id;
+            if (!onDevice)
+            {
+                backend.Read(output, logits);
+                id = sampler.Next(logits, history);
+            }
+            else
+            {
+                if (sampling.IsGreedy) backend.Argmax(output, session.NextTokens);
+                else backend.Sample(output, sampling.Temperature!.Value, sampling.TopK ?? 0, sampling.TopP ?? 1f, [(float)draws.NextDouble()], session.NextTokens);
+                backend.Read(session.NextTokens, chosen);
+                id = chosen[0];
+            }
             history.Add(id);
             yield return new GeneratedToken(id, i, clock.Elapsed.TotalMilliseconds);
             if (stopIds.Contains(id) || session.Position + 1 > context) yield break;

@@ -51,4 +51,20 @@ public sealed class GreedyTests
         Assert.Equal(StopReason.EndOfSequence, result.Stop);
         Assert.Equal([14, 0], result.GeneratedIds);
     }
+
+    [Fact]
+    public void Sampled_generation_is_reproducible_with_a_seed_and_top_k_one_is_greedy()
+    {
+        using var transformer = Transformer.Load(Fixtures.BrownModel, new CpuBackend());
+        int[] prompt = [474, 502, 1145, 553];
+        var generator = new Generator(transformer);
+
+        var a = generator.Generate(prompt, 12, new SamplingOptions(0.9f, 50, 0.95f, Seed: 11), stopIds: []);
+        var b = generator.Generate(prompt, 12, new SamplingOptions(0.9f, 50, 0.95f, Seed: 11), stopIds: []);
+        var topOne = generator.Generate(prompt, 12, new SamplingOptions(1.5f, 1, Seed: 5), stopIds: []);
+        var greedy = generator.Generate(prompt, 12, SamplingOptions.Greedy, stopIds: []);
+
+        Assert.Equal(a.GeneratedIds, b.GeneratedIds);
+        Assert.Equal(greedy.GeneratedIds, topOne.GeneratedIds);
+    }
 }

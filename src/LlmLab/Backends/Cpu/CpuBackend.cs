@@ -195,6 +195,14 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
     }
 
     /// <inheritdoc />
+    public void Sample(DeviceTensor logits, float temperature, int topK, float topP, ReadOnlySpan<float> uniforms, DeviceTensor ids)
+    {
+        var (l, o) = (Cpu(logits), Cpu(ids));
+        if (uniforms.Length < l.Rows) throw new ArgumentException($"{l.Rows} rows need {l.Rows} uniforms, got {uniforms.Length}");
+        for (int r = 0; r < l.Rows; r++) o.Ints[r] = CpuSampling.SampleRow(l.Row(r), temperature, topK, topP, uniforms[r]);
+    }
+
+    /// <inheritdoc />
     public void Synchronize() { }
 
     /// <inheritdoc />
