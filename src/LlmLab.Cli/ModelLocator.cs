@@ -16,6 +16,9 @@ internal static class ModelLocator
     /// <summary>Parses --dtype for compute (f32, bf16, f16).</summary>
     public static DType? ParseDType(string? text) => AsUsage(() => DeviceCatalog.ParseComputeType(text));
 
+    /// <summary>The backend <see cref="DeviceCatalog.Default"/> builds for <paramref name="device"/>.</summary>
+    public static IBackend CreateBackend(string? device, DType? dtype) => AsUsage(() => DeviceCatalog.Default.CreateBackend(device, dtype));
+
     /// <summary>
     /// Loads the model folder on the backend <see cref="DeviceCatalog.Default"/> builds for <paramref name="device"/>
     /// ("cpu", "cuda", "cuda:N"). On a GPU the memory plan for <paramref name="batch"/> × <paramref name="context"/>

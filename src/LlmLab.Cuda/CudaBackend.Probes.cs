@@ -111,6 +111,16 @@ public sealed partial class CudaBackend
     /// <inheritdoc />
     public void CheckFits(ModelConfig config, int batch, int context) => CheckFits(Plan(config, batch, context));
 
+    /// <inheritdoc />
+    MemoryPlan IMemoryPlanner.Plan(ModelConfig config, int batch, int context) => Plan(config, batch, context);
+
+    /// <inheritdoc />
+    public (long Free, long Total) DriverMemory()
+    {
+        MakeCurrent();
+        return DeviceAllocator.DriverMemory();
+    }
+
     /// <summary>Same as <see cref="CheckFits(MemoryPlan)"/> for the three amounts in bytes.</summary>
     public void CheckFits(long weightBytes, long kvBytes, long workspaceBytes) => CheckFits(new MemoryPlan(weightBytes, kvBytes, workspaceBytes));
 

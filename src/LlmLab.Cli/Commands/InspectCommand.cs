@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LlmLab.Backends;
 using LlmLab.Measurement;
 
 namespace LlmLab.Cli.Commands;
@@ -9,18 +10,33 @@ internal static class InspectCommand
     public static readonly string[] Flags = ["json"];
 
     public const string Usage = """
-        inspect PATH [--json]
+        inspect PATH [--json] [--device cuda:N [--dtype bf16|f32] [--batch B] [--context T]]
           Architecture, parameter count, dtypes, bytes by tensor group and KV-cache bytes per token.
-          Validates everything loading validates; exit 0 only for a good model.
+          Validates everything loading validates; exit 0 only for a good model. With a GPU device, also the
+          memory plan (weights + KV cache + workspace for B × T tokens) against the GPU's free memory.
         """;
 
     public static int Run(Arguments a)
     {
         bool json = a.Flag("json");
+        string? device = a.String("device");
+        var dtype = ModelLocator.ParseDType(a.String("dtype"));
+        int batch = a.Int("batch", 1, 4096) ?? 1;
+        int? context = a.Int("context", 1);
         a.EnsureAllUsed(maxPositionals: 1);
         string path = a.Positionals.Count == 1 ? a.Positionals[0] : ModelLocator.Resolve(null);
         var summary = ModelSummary.Inspect(path);
         Console.WriteLine(json ? JsonSerializer.Serialize(summary, BenchResult.JsonOptions) : summary.Describe());
+        if (device is not null && device != "cpu")
+        {
+            using var backend = ModelLocator.CreateBackend(device, dtype);
+            if (backend is not IMemoryPlanner planner) throw new UsageException($"inspect: {device} cannot plan memory");
+            int tokens = Math.Min(context ?? summary.Config.MaxPositionEmbeddings, summary.Config.MaxPositionEmbeddings);
+            var plan = planner.Plan(summary.Config, batch, tokens);
+            var (free, total) = planner.DriverMemory();
+            Console.WriteLine($"memory plan on {backend.Device} ({backend.ActivationType}) for {batch} × {tokens} tokens: weights {ByteCount.Format(plan.WeightBytes)} + KV cache {ByteCount.Format(plan.KvCacheBytes)} + workspace {ByteCount.Format(plan.WorkspaceBytes)} = {ByteCount.Format(plan.TotalBytes)}; " +
+                $"{ByteCount.Format(free)} free of {ByteCount.Format(total)}: {(plan.TotalBytes <= free ? "fits" : "does NOT fit")}");
+        }
         return 0;
     }
 }

@@ -66,4 +66,10 @@ public interface IMemoryPlanner
 {
     /// <summary>Throws <see cref="OutOfDeviceMemoryException"/> when the plan does not fit the free memory; allocates nothing.</summary>
     void CheckFits(Models.ModelConfig config, int batch, int context);
+
+    /// <summary>Predicted device bytes (weights, KV cache, workspace) for <paramref name="batch"/> × <paramref name="context"/> tokens.</summary>
+    Measurement.MemoryPlan Plan(Models.ModelConfig config, int batch, int context);
+
+    /// <summary>Free and total device memory now, as the driver reports them.</summary>
+    (long Free, long Total) DriverMemory();
 }
