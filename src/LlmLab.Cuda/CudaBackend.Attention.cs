@@ -9,14 +9,11 @@ public sealed partial class CudaBackend
     /// <summary>Threads of the decode-attention block (ATTN_THREADS in attention.cu).</summary>
     private const int AttentionThreads = 128;
 
-    /// <summary>Most splits of one query's keys: bounds the partial-result scratch and the merge work.</summary>
+    /// <summary>Most splits of one query's keys: bounds the partial-result scratch and the merge work (MAX_SPLITS in attention.cu).</summary>
     private const int MaxSplits = 64;
 
-    /// <summary>Fewest keys a split should get at full context, so a split's fixed costs (and the merge) stay small.</summary>
-    private const int MinKeysPerSplit = 64;
-
-    /// <summary>Blocks per multiprocessor the decode grid aims for (several, to hide memory latency).</summary>
-    private const int DecodeBlocksPerMultiprocessor = 2;
+    /// <summary>Floats per split's partial result (PARTIAL_STRIDE in attention.cu): acc[headDim], max, sum, padded to 16 bytes.</summary>
+    private static int PartialStride(int headDim) => headDim + 4;
 
     /// <summary>Prefill score rows are padded to this many elements (16-byte aligned rows for cuBLASLt's tensor-core kernels).</summary>
     private const int ScoreRowAlignment = 8;
@@ -42,15 +39,29 @@ public sealed partial class CudaBackend
     private static int GroupTile(int group) => group <= 1 ? 1 : group <= 2 ? 2 : group <= 4 ? 4 : 8;
 
     /// <summary>
-    /// Splits per query for <paramref name="rows"/> queries: enough blocks for every multiprocessor, at most
-    /// <see cref="MaxSplits"/>, and no more than the cache's length allows. Depends only on shapes, never on the
-    /// position, so a captured step stays valid as the context grows.
+    /// Keys one decode block loads at once, as attention.cu derives it (HeadLayout, ROUNDS): warps × keys per warp
+    /// (32 lanes over the lanes one head row needs) × key rounds in flight (4, or 2 for 8-head tiles).
     /// </summary>
-    private int Splits(int rows, int blocksPerSplit, int maxSequence)
+    private int DecodeChunk(int headDim, int tile)
     {
-        int wanted = (DecodeBlocksPerMultiprocessor * Info.Multiprocessors + rows * blocksPerSplit - 1) / (rows * blocksPerSplit);
-        int byLength = Math.Max(1, maxSequence / MinKeysPerSplit);
-        return Math.Clamp(Math.Min(wanted, byLength), 1, MaxSplits);
+        int vector = 16 / ActivationType.SizeOf();
+        int perLane = ((headDim + 31) / 32 + vector - 1) / vector * vector;
+        int lanes = (headDim + perLane - 1) / perLane;
+        int team = 1;
+        while (team < lanes) team *= 2;
+        return AttentionThreads / 32 * (32 / team) * (tile <= 4 ? 4 : 2);
+    }
+
+    /// <summary>
+    /// Splits in the decode grid: enough for the longest context the cache (or the sliding window) allows at one
+    /// chunk of keys per split, at most <see cref="MaxSplits"/>. The kernel uses only as many as the row's position
+    /// needs, so the grid depends only on shapes and a captured step stays valid as the context grows.
+    /// </summary>
+    private int DecodeSplits(KvCacheShape shape, int tile)
+    {
+        int keys = shape.SlidingWindow is int w && w > 0 ? Math.Min(w, shape.MaxSequence) : shape.MaxSequence;
+        int chunk = DecodeChunk(shape.HeadDim, tile);
+        return Math.Clamp((keys + chunk - 1) / chunk, 1, MaxSplits);
     }
 
     private void DecodeAttention(CudaTensor q, CudaKvCache kv, int layer, StepLayout step, int heads, CudaTensor output)
@@ -58,25 +69,19 @@ public sealed partial class CudaBackend
         var shape = kv.Shape;
         int group = heads / shape.KvHeads, tile = GroupTile(group), chunks = (group + tile - 1) / tile;
         int blocksPerSplit = shape.KvHeads * chunks;
-        int splits = Splits(step.Rows, blocksPerSplit, shape.MaxSequence);
+        int splits = DecodeSplits(shape, tile);
         ulong partial = 0, counters = 0;
         if (splits > 1)
         {
             counters = kv.Counters(shape.Batch * blocksPerSplit, _stream);
-            // Sized once for the largest need over every row count the cache allows, so it is never reallocated under a graph.
-            long most = 0;
-            for (int rows = 1; rows <= shape.Batch; rows++)
-            {
-                int s = Splits(rows, blocksPerSplit, shape.MaxSequence);
-                if (s > 1) most = Math.Max(most, (long)rows * s);
-            }
-            partial = kv.Partials(most * heads * (shape.HeadDim + 2) * sizeof(float));
+            // Sized once for the largest batch the cache allows, so it is never reallocated under a graph.
+            partial = kv.Partials((long)shape.Batch * splits * heads * PartialStride(shape.HeadDim) * sizeof(float));
         }
         string hd = $"HEAD_DIM={shape.HeadDim}";
         float scaleLog2 = (float)(1.0 / Math.Sqrt(shape.HeadDim) * 1.4426950408889634);
         Launch(Kernel("attention.cu", $"decode_attention_g{tile}", hd), (splits, blocksPerSplit, step.Rows), AttentionThreads, 0,
             q.Pointer, kv.Keys(layer), kv.Values(layer), Cuda(step.Positions).Pointer, partial, counters, output.Pointer,
-            heads, shape.KvHeads, step.TokensPerSequence, shape.MaxSequence, shape.SlidingWindow ?? 0, scaleLog2, splits);
+            heads, shape.KvHeads, step.TokensPerSequence, shape.MaxSequence, shape.SlidingWindow ?? 0, scaleLog2);
     }
 
     /// <summary>
@@ -131,7 +136,7 @@ public sealed partial class CudaBackend
     /// <summary>Prefill attention scratch, grown to the largest step seen (prefill is never captured, so growing is safe).</summary>
     private sealed class PrefillScratch : IDisposable
     {
-        private DeviceBuffer? _queries, _outputs, _scores, _probabilities;
+        private DeviceBuffer? _queries, _outputs, _scores, _probabilities, _products;
 
         public ulong Queries => _queries!.Pointer;            // (batch, heads, T, headDim)
         public ulong Outputs => _outputs!.Pointer;            // (batch, heads, T, headDim)
@@ -144,6 +149,13 @@ public sealed partial class CudaBackend
             Grow(ref _outputs, headMajorBytes, backend);
             Grow(ref _scores, scoreBytes, backend);
             Grow(ref _probabilities, probabilityBytes, backend);
+        }
+
+        /// <summary>(rows, qDim + 2·kvDim): the fused q/k/v product of a prefill step, which RoPE splits.</summary>
+        public ulong Products(CudaBackend backend, long bytes)
+        {
+            Grow(ref _products, bytes, backend);
+            return _products!.Pointer;
         }
 
         private static void Grow(ref DeviceBuffer? buffer, long bytes, CudaBackend backend)
@@ -165,6 +177,7 @@ public sealed partial class CudaBackend
             _outputs?.Dispose();
             _scores?.Dispose();
             _probabilities?.Dispose();
+            _products?.Dispose();
         }
     }
 }

@@ -15,7 +15,7 @@ namespace LlmLab.Cuda;
 /// All ops are queued on the stream; Read and Synchronize wait, and report device-side input errors
 /// (a token id outside the vocabulary, a position past the cache) raised by the kernels since the last wait.
 /// </summary>
-public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITelemetrySource, IGraphCapture, IMemoryReporter
+public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITelemetrySource, IGraphCapture, IMemoryReporter, IWeightGroups
 {
     /// <summary>Rows up to which a product runs as the bandwidth-bound GEMV by default (gemv.cu instantiates 1..4).</summary>
     internal const int GemvMaxRows = 2;
@@ -49,7 +49,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         _allocator = new DeviceAllocator(context, Memory, info.Device);
         _stream = CudaStream.Create(context);
         _blas = CublasLtHandle.Create(context);
-        _gemm = new CublasLtGemm(_blas, _allocator.Allocate(options.GemmWorkspaceBytes, MemoryCategory.Activations));
+        _gemm = new CublasLtGemm(_blas, context, _allocator.Allocate(options.GemmWorkspaceBytes, MemoryCategory.Activations));
         _status = _allocator.Allocate(sizeof(int), MemoryCategory.Other);
         _statusHost = PinnedHostMemory.Allocate(context, sizeof(int));
         CudaDriver.Check(CudaDriver.cuMemsetD8Async(_status.Pointer, 0, sizeof(int), _stream.Value));
@@ -264,6 +264,16 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         if (_capturing) throw new InvalidOperationException($"{what} cannot run while a CUDA graph is being captured on {Device}");
     }
 
+    /// <summary>Let cuBLASLt weight products pick the fastest of several algorithms on first use (benchmarks compare with and without).</summary>
+    internal bool AutotuneGemm { get; set; } = true;
+
+    /// <summary>Forgets cuBLASLt plans (and their tuning), so the next products plan again (benchmarks compare tuning on and off).</summary>
+    internal void ResetGemmPlans()
+    {
+        Synchronize();
+        _gemm.ClearPlans();
+    }
+
     /// <summary>Programmatic dependent launch for kernels queued from now on (benchmarks compare both; graphs keep the mode they were captured in).</summary>
     internal bool OverlapKernels
     {
@@ -274,11 +284,11 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
     /// <summary>Makes this backend's context current on the calling thread.</summary>
     internal void MakeCurrent() => _context.MakeCurrent();
 
-    /// <summary>Makes the context current and queues the products held back for fusion, so the next op sees their results.</summary>
+    /// <summary>Makes the context current and queues the ops held back for fusion, so the next op sees their results.</summary>
     internal void Prepare()
     {
         _context.MakeCurrent();
-        FlushProducts();
+        FlushPending();
     }
 
     internal CudaStream Stream => _stream;
