@@ -15,77 +15,37 @@ internal readonly record struct GemmShape(
 
 /// <summary>
 /// Products through cuBLASLt (tensor cores for BF16/F16, exact fp32 FMA for F32 compute). A plan (descriptors
-/// and the heuristic's algorithm) is made once per <see cref="GemmShape"/> and reused; the workspace is one
-/// fixed buffer, so products can be captured into CUDA graphs. Asked to tune (outside graphs), a plan times the
-/// heuristic's first <see cref="TuneCandidates"/> algorithms on the product's own operands once and keeps the fastest.
+/// and the heuristic's first algorithm) is made once per <see cref="GemmShape"/> and reused; the workspace is one
+/// fixed buffer, so products can be captured into CUDA graphs.
 /// </summary>
 internal sealed unsafe class CublasLtGemm : IDisposable
 {
     /// <summary>Largest alignment cuBLASLt distinguishes (its default assumption for unset preferences).</summary>
     private const int MaxAlignment = 256;
 
-    /// <summary>Algorithms a tuned plan tries (the heuristic's order: its first choice is usually close).</summary>
-    private const int TuneCandidates = 8;
-
-    /// <summary>Timed runs per candidate (after one untimed run); the best candidate is kept.</summary>
-    private const int TuneRuns = 3;
-
     private readonly CublasLtHandle _handle;
-    private readonly CudaContext _context;
     private readonly DeviceBuffer _workspace;
     private readonly Dictionary<GemmShape, Plan> _plans = [];
 
-    public CublasLtGemm(CublasLtHandle handle, CudaContext context, DeviceBuffer workspace)
+    public CublasLtGemm(CublasLtHandle handle, DeviceBuffer workspace)
     {
         _handle = handle;
-        _context = context;
         _workspace = workspace;
     }
 
-    /// <summary>Queues C = A·op(B) on <paramref name="stream"/>; with <paramref name="tune"/> (never while capturing), a new plan is tuned first.</summary>
-    public void Run(in GemmShape shape, ulong a, ulong b, ulong c, CudaStream stream, bool tune = false)
+    /// <summary>Queues C = A·op(B) on <paramref name="stream"/>.</summary>
+    public void Run(in GemmShape shape, ulong a, ulong b, ulong c, CudaStream stream)
     {
         if (!_plans.TryGetValue(shape, out var plan))
         {
-            plan = Plan.Create(_handle.Value, shape, _workspace.Bytes, tune ? TuneCandidates : 1);
+            plan = Plan.Create(_handle.Value, shape, _workspace.Bytes);
             _plans[shape] = plan;
-            if (plan.Candidates.Length > 1) Tune(plan, a, b, c, stream);
         }
-        var algo = plan.Algo;
-        Check(Execute(plan, &algo, a, b, c, stream));
-    }
-
-    private int Execute(Plan plan, CublasLt.Algo* algo, ulong a, ulong b, ulong c, CudaStream stream)
-    {
         float alpha = 1f, beta = 0f;
+        var algo = plan.Algo;
         // Column-major view: Cᵀ[N×M] = op(B)ᵀ · Aᵀ, so cuBLASLt's A is our B and its B is our A.
-        return CublasLt.cublasLtMatmul(_handle.Value, plan.Desc, &alpha, b, plan.LayoutB, a, plan.LayoutA, &beta,
-            c, plan.LayoutC, c, plan.LayoutC, algo, _workspace.Pointer, (nuint)_workspace.Bytes, stream.Value);
-    }
-
-    private static void Check(int status) => CublasLt.Check(status, "cublasLtMatmul");
-
-    /// <summary>Times each candidate on the real operands (C is overwritten with the same product) and keeps the fastest.</summary>
-    private void Tune(Plan plan, ulong a, ulong b, ulong c, CudaStream stream)
-    {
-        using var start = CudaEvent.Create(_context);
-        using var end = CudaEvent.Create(_context);
-        float best = float.MaxValue;
-        foreach (var candidate in plan.Candidates)
-        {
-            var algo = candidate;
-            if (Execute(plan, &algo, a, b, c, stream) != CublasLt.Success) continue;
-            start.Record(stream);
-            for (int i = 0; i < TuneRuns; i++) Check(Execute(plan, &algo, a, b, c, stream));
-            end.Record(stream);
-            end.Synchronize();
-            float ms = end.MillisecondsSince(start);
-            if (ms < best)
-            {
-                best = ms;
-                plan.Algo = candidate;
-            }
-        }
+        CublasLt.Check(CublasLt.cublasLtMatmul(_handle.Value, plan.Desc, &alpha, b, plan.LayoutB, a, plan.LayoutA, &beta,
+            c, plan.LayoutC, c, plan.LayoutC, &algo, _workspace.Pointer, (nuint)_workspace.Bytes, stream.Value));
     }
 
     /// <summary>The largest power of two (≤ 256) dividing the address and every byte offset the product steps by.</summary>
@@ -96,16 +56,10 @@ internal sealed unsafe class CublasLtGemm : IDisposable
         return (int)(bits & (~bits + 1));
     }
 
-    /// <summary>Drops every plan (the caller makes sure no queued product still uses one).</summary>
-    public void ClearPlans()
+    public void Dispose()
     {
         foreach (var plan in _plans.Values) plan.Dispose();
         _plans.Clear();
-    }
-
-    public void Dispose()
-    {
-        ClearPlans();
         _workspace.Dispose();
     }
 
@@ -113,9 +67,8 @@ internal sealed unsafe class CublasLtGemm : IDisposable
     {
         public nint Desc, LayoutA, LayoutB, LayoutC;
         public CublasLt.Algo Algo;
-        public CublasLt.Algo[] Candidates = [];
 
-        public static Plan Create(nint handle, in GemmShape s, long workspaceBytes, int candidates)
+        public static Plan Create(nint handle, in GemmShape s, long workspaceBytes)
         {
             var plan = new Plan();
             nint preference = 0;
@@ -140,17 +93,13 @@ internal sealed unsafe class CublasLtGemm : IDisposable
                 CublasLt.Check(CublasLt.cublasLtMatmulPreferenceSetAttribute(preference, CublasLt.PrefMinAlignmentC, &alignC, sizeof(uint)));
                 CublasLt.Check(CublasLt.cublasLtMatmulPreferenceSetAttribute(preference, CublasLt.PrefMinAlignmentD, &alignC, sizeof(uint)));
 
-                var results = stackalloc CublasLt.HeuristicResult[candidates];
+                CublasLt.HeuristicResult result;
                 CublasLt.Check(CublasLt.cublasLtMatmulAlgoGetHeuristic(handle, plan.Desc, plan.LayoutB, plan.LayoutA, plan.LayoutC, plan.LayoutC,
-                    preference, candidates, results, out int returned));
-                var usable = new List<CublasLt.Algo>();
-                for (int i = 0; i < returned; i++)
-                    if (results[i].State == CublasLt.Success) usable.Add(results[i].Algo);
-                if (usable.Count == 0)
-                    throw new CudaException("cublasLtMatmulAlgoGetHeuristic", returned == 0 ? 0 : results[0].State, "no algorithm",
+                    preference, 1, &result, out int returned));
+                if (returned == 0 || result.State != CublasLt.Success)
+                    throw new CudaException("cublasLtMatmulAlgoGetHeuristic", result.State, "no algorithm",
                         $"cuBLASLt offers no kernel for {s}");
-                plan.Algo = usable[0];
-                plan.Candidates = [.. usable];
+                plan.Algo = result.Algo;
                 return plan;
             }
             catch

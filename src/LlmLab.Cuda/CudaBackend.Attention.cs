@@ -32,7 +32,36 @@ public sealed partial class CudaBackend
             throw new ArgumentException($"attention: q [{qs.Rows}, {qs.Cols}] with head {headDim} and {shape.KvHeads} KV heads, output [{o.Rows}, {o.Cols}], {step.Rows} rows, layer {layer}");
         Prepare();
         if (step.TokensPerSequence == 1) DecodeAttention(qs, kv, layer, step, heads, o);
+        else if (CanFlashPrefill(shape.HeadDim)) FlashPrefillAttention(qs, kv, layer, step, heads, o);
         else PrefillAttention(qs, kv, layer, step, heads, o);
+    }
+
+    /// <summary>Query rows one flash-prefill block handles (FA_ROWS in attention.cu).</summary>
+    private const int FlashRows = 64;
+
+    /// <summary>Widest head the flash prefill kernel keeps in registers (its head must be whole 16-wide mma steps).</summary>
+    private const int FlashMaxHeadDim = 128;
+
+    /// <summary>Run prefill attention with the flash kernel where it applies (benchmarks compare it with the cuBLASLt path).</summary>
+    internal bool FlashPrefill { get; set; } = true;
+
+    /// <summary>The flash kernel needs 16-bit tensor-core inputs and whole 16-wide steps of the head.</summary>
+    private bool CanFlashPrefill(int headDim) =>
+        FlashPrefill && (ActivationType is DType.BF16 or DType.F16) && headDim % 16 == 0 && headDim <= FlashMaxHeadDim;
+
+    /// <summary>
+    /// Prefill as one kernel per step: the tensor cores compute Q·Kᵀ and P·V tile by tile with the softmax in
+    /// registers (attention.cu flash_prefill), reading q and writing the output token-major: no score matrix, no
+    /// layout changes. The key range comes from the positions on the device.
+    /// </summary>
+    private void FlashPrefillAttention(CudaTensor q, CudaKvCache kv, int layer, StepLayout step, int heads, CudaTensor output)
+    {
+        var shape = kv.Shape;
+        float scaleLog2 = (float)(1.0 / Math.Sqrt(shape.HeadDim) * 1.4426950408889634);
+        Launch(Kernel("attention.cu", "flash_prefill_attention", $"HEAD_DIM={shape.HeadDim}"),
+            ((step.TokensPerSequence + FlashRows - 1) / FlashRows, heads, step.Batch), AttentionThreads, 0,
+            q.Pointer, kv.Keys(layer), kv.Values(layer), Cuda(step.Positions).Pointer, output.Pointer,
+            heads, shape.KvHeads, step.TokensPerSequence, shape.MaxSequence, shape.SlidingWindow ?? 0, scaleLog2);
     }
 
     /// <summary>Query heads one decode block handles: the kernel instantiations g1, g2, g4, g8.</summary>
@@ -53,29 +82,38 @@ public sealed partial class CudaBackend
     }
 
     /// <summary>
-    /// Splits in the decode grid: enough for the longest context the cache (or the sliding window) allows at one
-    /// chunk of keys per split, at most <see cref="MaxSplits"/>. The kernel uses only as many as the row's position
-    /// needs, so the grid depends only on shapes and a captured step stays valid as the context grows.
+    /// Splits in the decode grid for <paramref name="rows"/> queries: one chunk of keys per split for the longest
+    /// context the cache (or the sliding window) allows, but no more than it takes to give every multiprocessor
+    /// <see cref="DecodeBlocksPerMultiprocessor"/> blocks (a large batch fills the GPU without splitting, and merging
+    /// splits costs a write and a read of every partial result), and at most <see cref="MaxSplits"/>. The kernel uses
+    /// only as many as the row's position needs, so the grid depends only on shapes: a captured step stays valid.
     /// </summary>
-    private int DecodeSplits(KvCacheShape shape, int tile)
+    private int DecodeSplits(KvCacheShape shape, int tile, int rows, int blocksPerSplit)
     {
         int keys = shape.SlidingWindow is int w && w > 0 ? Math.Min(w, shape.MaxSequence) : shape.MaxSequence;
         int chunk = DecodeChunk(shape.HeadDim, tile);
-        return Math.Clamp((keys + chunk - 1) / chunk, 1, MaxSplits);
+        int fill = (DecodeBlocksPerMultiprocessor * Info.Multiprocessors + rows * blocksPerSplit - 1) / (rows * blocksPerSplit);
+        return Math.Clamp(Math.Min((keys + chunk - 1) / chunk, fill), 1, MaxSplits);
     }
+
+    /// <summary>Decode blocks per multiprocessor the splits aim for at most (several, so memory latency is hidden).</summary>
+    private const int DecodeBlocksPerMultiprocessor = 4;
 
     private void DecodeAttention(CudaTensor q, CudaKvCache kv, int layer, StepLayout step, int heads, CudaTensor output)
     {
         var shape = kv.Shape;
         int group = heads / shape.KvHeads, tile = GroupTile(group), chunks = (group + tile - 1) / tile;
         int blocksPerSplit = shape.KvHeads * chunks;
-        int splits = DecodeSplits(shape, tile);
+        int splits = DecodeSplits(shape, tile, step.Rows, blocksPerSplit);
         ulong partial = 0, counters = 0;
         if (splits > 1)
         {
             counters = kv.Counters(shape.Batch * blocksPerSplit, _stream);
-            // Sized once for the largest batch the cache allows, so it is never reallocated under a graph.
-            partial = kv.Partials((long)shape.Batch * splits * heads * PartialStride(shape.HeadDim) * sizeof(float));
+            // Sized once for the largest need over every row count the cache allows, so it is never reallocated under a graph.
+            long most = 0;
+            for (int rows = 1; rows <= shape.Batch; rows++)
+                most = Math.Max(most, (long)rows * DecodeSplits(shape, tile, rows, blocksPerSplit));
+            partial = kv.Partials(most * heads * PartialStride(shape.HeadDim) * sizeof(float));
         }
         string hd = $"HEAD_DIM={shape.HeadDim}";
         float scaleLog2 = (float)(1.0 / Math.Sqrt(shape.HeadDim) * 1.4426950408889634);

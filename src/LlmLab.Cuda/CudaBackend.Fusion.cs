@@ -4,11 +4,11 @@ using LlmLab.Tensors;
 namespace LlmLab.Cuda;
 
 // Ops held back so that several run as one kernel. A decode step (a few rows) is bound by per-kernel latency as much
-// as by bandwidth, so: products that share x run as one GEMV launch; an RMSNorm is computed by the products that read
-// its output (gemv.cu *_norm); the residual add rides on the product that makes the delta (o and down projections);
+// as by bandwidth, so: products that share x run as one GEMV launch; an RMSNorm is computed by the blocks of the products
+// that read its output (gemv.cu *_norm); the residual add rides on the product that makes the delta (o and down);
 // RoPE and the KV-cache write ride on the q/k/v products. A layer is then 5 kernels instead of 8. Prefill's q, k and v
 // run as one cuBLASLt product when their weights lie back to back (IWeightGroups), with RoPE reading its column blocks.
-// Every fused path leaves memory as the separate ops would, up to rounding (a fused norm's products use h unrounded).
+// Every fused path leaves memory as the separate ops would (a fused norm's h is rounded as RmsNorm rounds it).
 public sealed partial class CudaBackend
 {
     /// <summary>A product held back so products sharing x run as one launch; <paramref name="Gemv"/>: decode-sized (else cuBLASLt).</summary>
@@ -25,6 +25,12 @@ public sealed partial class CudaBackend
     /// L2 (6 bytes per input feature in bf16), which a 128k-row LM head (32k blocks, 0.8 GB) could not afford.
     /// </summary>
     private const int MaxNormFusedBlocks = 8192;
+
+    /// <summary>Shared memory a block may stage h in (the default limit without opting in to more).</summary>
+    private const int MaxNormStagingBytes = 48 * 1024;
+
+    /// <summary>Dynamic shared memory of a GEMV launch: h = RMSNorm(x)·w staged per block when a norm is fused.</summary>
+    private int NormStaging(PendingNorm? norm) => norm is null ? 0 : norm.X.Rows * norm.X.Cols * ActivationType.SizeOf();
 
     private readonly List<PendingProduct> _pending = [];
     private PendingNorm? _pendingNorm;
@@ -140,7 +146,7 @@ public sealed partial class CudaBackend
         var x = products[0].X;
         bool reads = n.Y.Pointer == x.Pointer && n.Y.Rows == x.Rows && n.Y.Cols == x.Cols && products.All(p => p.Gemv);
         bool safe = products.All(p => !Overlaps(p.Y, n.X) && !Overlaps(p.Y, n.Y));
-        if (reads && safe && blocks <= MaxNormFusedBlocks)
+        if (reads && safe && blocks <= MaxNormFusedBlocks && x.Rows * x.Cols * ActivationType.SizeOf() <= MaxNormStagingBytes)
         {
             _pendingNorm = null;
             return n;
@@ -207,7 +213,7 @@ public sealed partial class CudaBackend
         args[at + 2] = norm?.Eps ?? 0f;
         args[at + 3] = norm?.Y.Pointer ?? 0UL;
         string name = $"gemv{x.Rows}_{(f32Out ? "f32" : "act")}{(norm is null ? "" : "_norm")}";
-        Launch(Kernel("gemv.cu", name, defines), (blocks, 1, 1), threads, 0, args);
+        Launch(Kernel("gemv.cu", name, defines), (blocks, 1, 1), threads, NormStaging(norm), args);
     }
 
     /// <summary>AddRmsNorm after a held-back product that makes the delta: the product adds it to the residual, the norm is held back.</summary>
@@ -237,7 +243,7 @@ public sealed partial class CudaBackend
         var (defines, rowsPerBlock, threads) = _gemvOverride is null ? (WithGemvBase([]), Wide.RowsPerBlock, Wide.Threads) : Gemv(gp.W.Rows, gp.X.Cols);
         int blocks = (gp.W.Rows + rowsPerBlock - 1) / rowsPerBlock;
         var norm = TakeNorm([gp, up], blocks);
-        Launch(Kernel("gemv.cu", $"gemv_gate_up{gp.X.Rows}{(norm is null ? "" : "_norm")}", defines), (blocks, 1, 1), threads, 0,
+        Launch(Kernel("gemv.cu", $"gemv_gate_up{gp.X.Rows}{(norm is null ? "" : "_norm")}", defines), (blocks, 1, 1), threads, NormStaging(norm),
             (norm?.X ?? gp.X).Pointer, gp.X.Cols, gp.W.Pointer, gp.Bias?.Pointer ?? 0UL, gp.Y.Pointer, up.W.Pointer, up.Bias?.Pointer ?? 0UL, up.Y.Pointer, gp.W.Rows,
             norm?.W.Pointer ?? 0UL, norm?.Eps ?? 0f, norm?.Y.Pointer ?? 0UL);
         return true;
@@ -263,7 +269,7 @@ public sealed partial class CudaBackend
             var (defines, rowsPerBlock, threads) = Gemv(rows, pq.X.Cols);
             int blocks = (pairs + rowsPerBlock - 1) / rowsPerBlock;
             var norm = TakeNorm([pq, pk, pv], blocks);
-            Launch(Kernel("gemv.cu", $"gemv_qkv_rope{q.Rows}{(norm is null ? "" : "_norm")}", defines), (blocks, 1, 1), threads, 0,
+            Launch(Kernel("gemv.cu", $"gemv_qkv_rope{q.Rows}{(norm is null ? "" : "_norm")}", defines), (blocks, 1, 1), threads, NormStaging(norm),
                 (norm?.X ?? pq.X).Pointer, pq.X.Cols,
                 pq.W.Pointer, pq.Bias?.Pointer ?? 0UL, q.Pointer, q.Cols,
                 pk.W.Pointer, pk.Bias?.Pointer ?? 0UL, k.Pointer, k.Cols,

@@ -128,8 +128,7 @@ public sealed partial class CudaBackend
             Lda: k, StrideA: 0, Ldb: k, StrideB: 0, Ldc: m, StrideC: 0, Batch: 1,
             AlignA: CublasLtGemm.Alignment(x.Pointer, elementBytes, k), AlignB: CublasLtGemm.Alignment(weights, elementBytes, k),
             AlignC: CublasLtGemm.Alignment(y, outBytes, m));
-        // Weight products outside graphs pick the fastest of cuBLASLt's candidates on first use (graphs cannot time).
-        _gemm.Run(shape, x.Pointer, weights, y, _stream, tune: !_capturing && AutotuneGemm);
+        _gemm.Run(shape, x.Pointer, weights, y, _stream);
     }
 
     private static int BlasType(DType t) => t switch

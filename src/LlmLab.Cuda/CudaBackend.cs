@@ -49,7 +49,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         _allocator = new DeviceAllocator(context, Memory, info.Device);
         _stream = CudaStream.Create(context);
         _blas = CublasLtHandle.Create(context);
-        _gemm = new CublasLtGemm(_blas, context, _allocator.Allocate(options.GemmWorkspaceBytes, MemoryCategory.Activations));
+        _gemm = new CublasLtGemm(_blas, _allocator.Allocate(options.GemmWorkspaceBytes, MemoryCategory.Activations));
         _status = _allocator.Allocate(sizeof(int), MemoryCategory.Other);
         _statusHost = PinnedHostMemory.Allocate(context, sizeof(int));
         CudaDriver.Check(CudaDriver.cuMemsetD8Async(_status.Pointer, 0, sizeof(int), _stream.Value));
@@ -262,16 +262,6 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
     private void NotCapturing(string what)
     {
         if (_capturing) throw new InvalidOperationException($"{what} cannot run while a CUDA graph is being captured on {Device}");
-    }
-
-    /// <summary>Let cuBLASLt weight products pick the fastest of several algorithms on first use (benchmarks compare with and without).</summary>
-    internal bool AutotuneGemm { get; set; } = true;
-
-    /// <summary>Forgets cuBLASLt plans (and their tuning), so the next products plan again (benchmarks compare tuning on and off).</summary>
-    internal void ResetGemmPlans()
-    {
-        Synchronize();
-        _gemm.ClearPlans();
     }
 
     /// <summary>Programmatic dependent launch for kernels queued from now on (benchmarks compare both; graphs keep the mode they were captured in).</summary>

@@ -11,8 +11,8 @@
 // one after another. The gate/up variant computes a row of both MLP products and writes up and
 // silu(gate)·up, exactly what MatMul(gate), MatMul(up) and SwiGlu(gate, up, gate) leave in memory.
 // Fused decode ops (one kernel instead of three per layer):
-//  - *_norm: x is the residual stream and the product is taken with h = RMSNorm(x)·w: every warp reads all of x
-//    anyway, so it sums x² on the way and scales its dot products by 1/rms at the end; block 0 also writes h.
+//  - *_norm: x is the residual stream and the product is taken with h = RMSNorm(x)·w: each block computes h into
+//    shared memory after the dependency wait, while its first weights are already in flight; block 0 also writes h.
 //  - residual epilogue (gemv<N>_act with `residual`): residual += y, each rounded as AddRmsNorm rounds it.
 //  - gemv_qkv_rope: q/k/v with RoPE and the KV-cache write (a warp computes the two rows of a rotated pair).
 // Requires k % (16 / sizeof(act_t)) == 0.
@@ -56,13 +56,48 @@ __device__ __forceinline__ uint4 load_weight(const void* p)
     return r;
 }
 
+// With NORM: h = RMSNorm(x)·w for the N rows of x into shared memory (dynamic, N·k act_t), rounded as rms_norm
+// rounds it, so the products match the unfused ops exactly; block 0 also writes h to global memory. Every thread
+// of the block calls it (after the dependency wait); returns where the products read x from.
+template <int N>
+__device__ __forceinline__ const act_t* stage_norm(const act_t* __restrict__ x, const float* __restrict__ nw, float eps, act_t* h, int k)
+{
+    extern __shared__ uint4 stagedRaw[];
+    act_t* staged = reinterpret_cast<act_t*>(stagedRaw);
+    const int V = Vec16<act_t>::N, chunks = k / V;
+#pragma unroll
+    for (int n = 0; n < N; n++)
+    {
+        float ss = 0.0f;
+        for (int c = threadIdx.x; c < chunks; c += blockDim.x)
+        {
+            float v[V];
+            load16(x + (size_t)n * k + (size_t)c * V, v);
+#pragma unroll
+            for (int e = 0; e < V; e++) ss += v[e] * v[e];
+        }
+        ss = block_sum(ss);
+        const float inv = 1.0f / sqrtf(ss / k + eps);
+        for (int c = threadIdx.x; c < chunks; c += blockDim.x)
+        {
+            float v[V];
+            load16(x + (size_t)n * k + (size_t)c * V, v);
+#pragma unroll
+            for (int e = 0; e < V; e++) v[e] = v[e] * inv * nw[c * V + e];
+            store16(staged + (size_t)n * k + (size_t)c * V, v);
+            if (blockIdx.x == 0 && h != 0) store16(h + (size_t)n * k + (size_t)c * V, v);
+        }
+    }
+    __syncthreads();
+    return staged;
+}
+
 // Dot products of W weight rows (wr) with the n rows of x, over this lane's chunks; summed over the warp and
-// over the GEMV_SPLIT warps of the row (every warp of the row gets the totals). With NORM, x is multiplied by the
-// norm weight nw on the way and ss[n] receives Σ x² over the whole row. Every thread of the block must call it
-// (it may synchronise the block).
+// over the GEMV_SPLIT warps of the row. With NORM, x is the residual stream and the rows of h = RMSNorm(x)·nw are
+// used instead (stage_norm). Every thread of the block must call it (it may synchronise the block).
 template <int N, int W, bool NORM>
-__device__ __forceinline__ void dot_rows(const act_t* const (&wr)[W], const act_t* __restrict__ x, const float* __restrict__ nw, int k,
-                                         float (&acc)[W][N], float (&ss)[N])
+__device__ __forceinline__ void dot_rows(const act_t* const (&wr)[W], const act_t* __restrict__ x, int k, float (&acc)[W][N],
+                                         const float* __restrict__ nw, float eps, act_t* h)
 {
     const int V = Vec16<act_t>::N;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
@@ -82,14 +117,12 @@ __device__ __forceinline__ void dot_rows(const act_t* const (&wr)[W], const act_
         }
     GRID_DEPENDENCY_WAIT();
     GRID_DEPENDENTS_LAUNCH();
+    if constexpr (NORM) x = stage_norm<N>(x, nw, eps, h, k);
 
 #pragma unroll
-    for (int n = 0; n < N; n++)
-    {
-        ss[n] = 0.0f;
+    for (int w = 0; w < W; w++)
 #pragma unroll
-        for (int w = 0; w < W; w++) acc[w][n] = 0.0f;
-    }
+        for (int n = 0; n < N; n++) acc[w][n] = 0.0f;
 
     for (int base = first; base < chunks; base += stride * GEMV_UNROLL)
     {
@@ -109,30 +142,11 @@ __device__ __forceinline__ void dot_rows(const act_t* const (&wr)[W], const act_
             int c = base + u * stride;
             if (c < chunks)
             {
-                float nf[V];
-                if constexpr (NORM)
-                {
-#pragma unroll
-                    for (int v = 0; v < V; v += 4)
-                    {
-                        const float4 f = *reinterpret_cast<const float4*>(nw + (size_t)c * V + v);
-                        nf[v] = f.x; nf[v + 1] = f.y; nf[v + 2] = f.z; nf[v + 3] = f.w;
-                    }
-                }
 #pragma unroll
                 for (int n = 0; n < N; n++)
                 {
                     float xf[V];
                     load16(x + (size_t)n * k + (size_t)c * V, xf);
-                    if constexpr (NORM)
-                    {
-#pragma unroll
-                        for (int v = 0; v < V; v++)
-                        {
-                            ss[n] = fmaf(xf[v], xf[v], ss[n]);
-                            xf[v] *= nf[v];
-                        }
-                    }
 #pragma unroll
                     for (int w = 0; w < W; w++)
                     {
@@ -146,64 +160,29 @@ __device__ __forceinline__ void dot_rows(const act_t* const (&wr)[W], const act_
         }
     }
 #pragma unroll
-    for (int n = 0; n < N; n++)
-    {
-        if constexpr (NORM) ss[n] = warp_sum(ss[n]);
+    for (int w = 0; w < W; w++)
 #pragma unroll
-        for (int w = 0; w < W; w++) acc[w][n] = warp_sum(acc[w][n]);
-    }
+        for (int n = 0; n < N; n++) acc[w][n] = warp_sum(acc[w][n]);
 #if GEMV_SPLIT > 1
-    __shared__ float partial[GEMV_WARPS][W + 1][N];
+    __shared__ float partial[GEMV_WARPS][W][N];
     if (lane == 0)
 #pragma unroll
-        for (int n = 0; n < N; n++)
-        {
-            partial[warp][W][n] = ss[n];
+        for (int w = 0; w < W; w++)
 #pragma unroll
-            for (int w = 0; w < W; w++) partial[warp][w][n] = acc[w][n];
-        }
+            for (int n = 0; n < N; n++) partial[warp][w][n] = acc[w][n];
     __syncthreads();
+    if (part == 0)
 #pragma unroll
-    for (int n = 0; n < N; n++)
+        for (int w = 0; w < W; w++)
 #pragma unroll
-        for (int w = 0; w <= W; w++)
-        {
-            float s = 0.0f;
+            for (int n = 0; n < N; n++)
+            {
+                float s = 0.0f;
 #pragma unroll
-            for (int p = 0; p < GEMV_SPLIT; p++) s += partial[warp - part + p][w][n];
-            if (w < W) acc[w][n] = s;
-            else ss[n] = s;
-        }
+                for (int p = 0; p < GEMV_SPLIT; p++) s += partial[warp + p][w][n];
+                acc[w][n] = s;
+            }
 #endif
-}
-
-// With NORM: scales the products by 1/rms of each x row (ss = Σ x² over the row) and, in block 0, writes
-// h = RMSNorm(x)·w for consumers other than this kernel, rounded as rms_norm rounds it.
-template <int N, int W, bool NORM>
-__device__ __forceinline__ void finish_norm(const act_t* __restrict__ x, const float* __restrict__ nw, float eps, act_t* __restrict__ h,
-                                            int k, float (&acc)[W][N], const float (&ss)[N])
-{
-    if constexpr (!NORM) return;
-    const int V = Vec16<act_t>::N;
-    float inv[N];
-#pragma unroll
-    for (int n = 0; n < N; n++)
-    {
-        inv[n] = 1.0f / sqrtf(ss[n] / k + eps);
-#pragma unroll
-        for (int w = 0; w < W; w++) acc[w][n] *= inv[n];
-    }
-    if (blockIdx.x != 0 || h == 0) return;
-    for (int c = threadIdx.x; c < k / V; c += blockDim.x)
-#pragma unroll
-        for (int n = 0; n < N; n++)
-        {
-            float v[V];
-            load16(x + (size_t)n * k + (size_t)c * V, v);
-#pragma unroll
-            for (int e = 0; e < V; e++) v[e] = v[e] * inv[n] * nw[c * V + e];
-            store16(h + (size_t)n * k + (size_t)c * V, v);
-        }
 }
 
 // Up to three products sharing x: rows [0, m0) of W0, then [0, m1) of W1, then [0, m2) of W2 (m1 = m2 = 0 for one).
@@ -221,9 +200,8 @@ __device__ __forceinline__ void gemv(const act_t* __restrict__ x, int k,
     if (r >= m0) { r -= m0; w = w1; b = b1; y = y1; m = m1; if (r >= m1) { r -= m1; w = w2; b = b2; y = y2; m = m2; } }
     const bool valid = r < m;
     const act_t* rows[1] = { valid ? w + (size_t)r * k : w0 };   // idle warps read row 0 of W0 (always present)
-    float acc[1][N], ss[N];
-    dot_rows<N, 1, NORM>(rows, x, nw, k, acc, ss);
-    finish_norm<N, 1, NORM>(x, nw, eps, h, k, acc, ss);
+    float acc[1][N];
+    dot_rows<N, 1, NORM>(rows, x, k, acc, nw, eps, h);
     if (valid && lane == 0 && warp % GEMV_SPLIT == 0)
     {
         float bias = b != 0 ? b[r] : 0.0f;
@@ -252,9 +230,8 @@ __device__ __forceinline__ void gemv_gate_up(const act_t* __restrict__ x, int k,
     const bool valid = r < m;
     const size_t offset = (size_t)(valid ? r : 0) * k;
     const act_t* rows[2] = { wg + offset, wu + offset };
-    float acc[2][N], ss[N];
-    dot_rows<N, 2, NORM>(rows, x, nw, k, acc, ss);
-    finish_norm<N, 2, NORM>(x, nw, eps, h, k, acc, ss);
+    float acc[2][N];
+    dot_rows<N, 2, NORM>(rows, x, k, acc, nw, eps, h);
     if (valid && lane == 0 && warp % GEMV_SPLIT == 0)
     {
 #pragma unroll
@@ -293,9 +270,8 @@ __device__ __forceinline__ void gemv_qkv_rope(const act_t* __restrict__ x, int k
     const int head = p / half, i = p - head * half;
     const int ra = head * headDim + i, rb = ra + half;
     const act_t* rows[2] = { valid ? w + (size_t)ra * k : wq, valid ? w + (size_t)rb * k : wq };
-    float acc[2][N], ss[N];
-    dot_rows<N, 2, NORM>(rows, x, nw, k, acc, ss);
-    finish_norm<N, 2, NORM>(x, nw, eps, h, k, acc, ss);
+    float acc[2][N];
+    dot_rows<N, 2, NORM>(rows, x, k, acc, nw, eps, h);
     if (!valid || lane != 0 || warp % GEMV_SPLIT != 0) return;
 #pragma unroll
     for (int n = 0; n < N; n++)

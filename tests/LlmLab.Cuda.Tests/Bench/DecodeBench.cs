@@ -146,11 +146,10 @@ internal static class DecodeBench
         }
 
         // Time to first token: a 512-token prompt, prefill + greedy pick of the first new token, read back.
-        foreach (var (name, fuse, tune) in new[] { ("q/k/v separate, heuristic GEMMs", false, false), ("q/k/v one product, heuristic GEMMs", true, false), ("q/k/v one product, tuned GEMMs (default)", true, true) })
+        foreach (var (name, fuse, flash) in new[] { ("q/k/v as three products, cuBLASLt attention", false, false), ("q/k/v as one product, cuBLASLt attention", true, false), ("q/k/v as one product, flash attention (default)", true, true) })
         {
             gpu.FuseProducts = fuse;
-            gpu.AutotuneGemm = tune;
-            gpu.ResetGemmPlans();
+            gpu.FlashPrefill = flash;
             using var session = model.CreateSession(1, 1024, InferenceSession.DefaultChunk);
             using var ids = gpu.Allocate(DType.I32, 1, 1);
             var prompt = Tokens(512);
