@@ -96,8 +96,11 @@ public sealed partial class CudaBackend
         return Math.Clamp(Math.Min((keys + chunk - 1) / chunk, fill), 1, MaxSplits);
     }
 
-    /// <summary>Decode blocks per multiprocessor the splits aim for at most (several, so memory latency is hidden).</summary>
-    private const int DecodeBlocksPerMultiprocessor = 4;
+    /// <summary>
+    /// Decode blocks per multiprocessor the splits aim for at most (several, so memory latency is hidden). Two keeps
+    /// the split counts of large batches as they were before splits followed the position (run 7: four cost 19% at batch 64).
+    /// </summary>
+    internal int DecodeBlocksPerMultiprocessor { get; set; } = 2;
 
     private void DecodeAttention(CudaTensor q, CudaKvCache kv, int layer, StepLayout step, int heads, CudaTensor output)
     {

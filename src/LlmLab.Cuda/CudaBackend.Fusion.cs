@@ -40,8 +40,29 @@ public sealed partial class CudaBackend
     /// <summary>Hold back decode products to fuse them (benchmarks compare with and without).</summary>
     internal bool FuseProducts { get; set; } = true;
 
-    /// <summary>Fuse decode RMSNorms into the products that read them and residual adds into the products that make them.</summary>
-    internal bool FuseNorms { get; set; } = true;
+    /// <summary>
+    /// Fuse decode RMSNorms into the products that read them and residual adds into the products that make them. Off by
+    /// default: staging h in every block costs what the norm kernel did (1B: −1%), and more where blocks are small
+    /// (8B q/k/v: −10%; notes/cuda, runs 6 and 7).
+    /// </summary>
+    internal bool FuseNorms { get; set; }
+
+    /// <summary>
+    /// Decode products with short rows (k ≤ <see cref="ShortRowK"/>) and many of them (m ≥ <see cref="ManyRows"/>) go
+    /// through cuBLASLt, which streams such matrices faster than the GEMV (1B gate: 7.4 against 9.5 µs), at the price
+    /// of the gate/up/SwiGLU fusion. Off by default until measured in a whole decode step.
+    /// </summary>
+    internal bool ShortRowsThroughGemm { get; set; }
+
+    /// <summary>Longest rows <see cref="ShortRowsThroughGemm"/> applies to.</summary>
+    private const int ShortRowK = 2048;
+
+    /// <summary>Fewest rows <see cref="ShortRowsThroughGemm"/> applies to.</summary>
+    private const int ManyRows = 4096;
+
+    /// <summary>Whether a product of n rows of x [n, k] with W [m, k] runs as the GEMV.</summary>
+    private bool RunsAsGemv(int n, int k, int m, bool f32Out) =>
+        n <= GemvRowLimit && k % (16 / ActivationType.SizeOf()) == 0 && !(ShortRowsThroughGemm && !f32Out && k <= ShortRowK && m >= ManyRows);
 
     /// <summary>Fuse RoPE and the KV-cache write into the decode q/k/v products.</summary>
     internal bool FuseRope { get; set; } = true;

@@ -6,8 +6,9 @@ namespace LlmLab.Cuda.Tests;
 
 /// <summary>
 /// The op sequences the CUDA backend runs as fewer kernels (CudaBackend.Fusion.cs) against the CPU running them one
-/// by one: a decode layer (RMSNorm into q/k/v with RoPE and the cache write, residual adds into the o and down
-/// products, the MLP norm into gate/up), and prefill q/k/v as one product over weights placed back to back.
+/// by one: a decode layer (q/k/v with RoPE and the cache write; optionally the RMSNorms fused into the products that
+/// read them and the residual adds into the o and down products), and prefill q/k/v as one product over weights
+/// placed back to back, with the flash prefill attention.
 /// Bounds as in <see cref="OpTests"/>, except values at the end of a chain of bf16 roundings (1e-3).
 /// </summary>
 public sealed class FusedOpTests
@@ -33,8 +34,9 @@ public sealed class FusedOpTests
         using var gpu = Gpu.Open(device, type);
         const int hidden = 256, heads = 4, kvHeads = 2, headDim = 32, inter = 344, prompt = 6, maxSeq = 64;
         int qDim = heads * headDim, kvDim = kvHeads * headDim;
-        foreach (int rows in new[] { 1, 2 })
+        foreach (var (rows, norms) in new[] { (1, false), (2, false), (1, true), (2, true) })
         {
+            gpu.FuseNorms = norms;
             using var h = new OpHarness(gpu, seed: 50 + rows);
             var rope = new RopeConfig("llama3", 500000, 8, 1, 4, 64);
             using var cpuRope = h.Cpu.CreateRopeTable(rope, headDim, maxSeq);
@@ -87,7 +89,7 @@ public sealed class FusedOpTests
                          ("up", u, true), ("SwiGLU", g, true), ("down", d, true), ("residual", x, true), ("normed", hn, true) })
             {
                 var (c, r) = h.Read(t);
-                Check($"fused decode layer {name} n={rows}", device, type, c, r, chained);
+                Check($"fused decode layer{(norms ? " (norms fused)" : "")} {name} n={rows}", device, type, c, r, chained);
             }
         }
     }

@@ -93,26 +93,57 @@ internal static class DecodeBench
         // Decode, batch 1: graph replays; "serial" reads each token back (the generation loop), "queued" syncs once.
         // Each line adds one optimisation to the one before; the last is the default.
         long kvPerToken = config.KvCacheBytesPerToken(gpu.ActivationType.SizeOf());
-        var configs = new (string Name, bool Overlap, bool Fuse, bool EvictFirst, bool Norms, bool Rope)[]
+        var configs = new (string Name, Action Apply)[]
         {
-            ("plain launches", false, false, false, false, false),
-            ("PDL, fused products (run 5)", true, true, false, false, false),
-            ("+ weights evict-first in L2", true, true, true, false, false),
-            ("+ norms and residual adds fused", true, true, true, true, false),
-            ("+ RoPE fused (default)", true, true, true, true, true),
+            ("plain launches", () => Set(overlap: false, fuse: false, evictFirst: false, norms: false, rope: false)),
+            ("PDL, fused products (run 5)", () => Set(overlap: true, fuse: true, evictFirst: false, norms: false, rope: false)),
+            ("+ weights evict-first in L2", () => Set(overlap: true, fuse: true, evictFirst: true, norms: false, rope: false)),
+            ("+ RoPE fused (default)", () => Set(overlap: true, fuse: true, evictFirst: true, norms: false, rope: true)),
+            ("default + norms and residual adds fused", () => Set(overlap: true, fuse: true, evictFirst: true, norms: true, rope: true)),
+            ("default + short rows through cuBLASLt", () => { Set(overlap: true, fuse: true, evictFirst: true, norms: false, rope: true); gpu.ShortRowsThroughGemm = true; }),
         };
         foreach (var c in configs)
-            r[$"decode_{c.Name}"] = Decode(c.Name, c.Overlap, c.Fuse, c.EvictFirst, c.Norms, c.Rope, prompt: 128, context: 1024);
+        {
+            c.Apply();
+            r[$"decode_{c.Name}"] = Decode(c.Name, prompt: 128, context: 1024);
+        }
+        Set(overlap: true, fuse: true, evictFirst: true, norms: false, rope: true);
         foreach (var (prompt, context) in new[] { (512, 768), (2048, 4096) })
-            r[$"decode_default_prompt_{prompt}"] = Decode($"default, prompt {prompt}, cache {context}", true, true, true, true, true, prompt, context);
+            r[$"decode_default_prompt_{prompt}"] = Decode($"default, prompt {prompt}, cache {context}", prompt, context);
 
-        double Decode(string name, bool overlap, bool fuse, bool evictFirst, bool norms, bool rope, int prompt, int context)
+        // Batches at the bench's context (512 + 256): decode splits aiming at 2 (default) or 4 blocks per multiprocessor.
+        foreach (int target in new[] { 4, 2 })
+        {
+            gpu.DecodeBlocksPerMultiprocessor = target;
+            foreach (int batch in new[] { 4, 16, 64 })
+            {
+                using var session = model.CreateSession(batch, 768, 64);
+                session.Step(Tokens(batch * 512));
+                var next = Tokens(batch);
+                for (int i = 0; i < 4; i++) session.Step(next);
+                gpu.Synchronize();
+                const int batchSteps = 32;
+                sw.Restart();
+                for (int i = 0; i < batchSteps; i++) session.Step(next);
+                gpu.Synchronize();
+                double aggregate = batch * batchSteps / sw.Elapsed.TotalSeconds;
+                r[$"batch_{batch}_at_512_target_{target}"] = aggregate;
+                Console.WriteLine($"batch {batch,3} at context ~530, splits for {target} blocks/SM: {aggregate,8:0} tok/s aggregate");
+            }
+        }
+
+        void Set(bool overlap, bool fuse, bool evictFirst, bool norms, bool rope)
         {
             gpu.OverlapKernels = overlap;
             gpu.FuseProducts = fuse;
             gpu.GemvEvictFirst = evictFirst;
             gpu.FuseNorms = norms;
             gpu.FuseRope = rope;
+            gpu.ShortRowsThroughGemm = false;
+        }
+
+        double Decode(string name, int prompt, int context)
+        {
             using var session = model.CreateSession(1, context, InferenceSession.DefaultChunk);
             using var ids = gpu.Allocate(DType.I32, 1, 1);
             session.Step(Tokens(prompt));
