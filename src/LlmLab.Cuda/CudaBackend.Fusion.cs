@@ -47,24 +47,13 @@ public sealed partial class CudaBackend
     /// </summary>
     internal bool FuseNorms { get; set; }
 
-    /// <summary>
-    /// Decode products with short rows (k ≤ <see cref="ShortRowK"/>) and many of them (m ≥ <see cref="ManyRows"/>) go
-    /// through cuBLASLt, which streams such matrices faster than the GEMV (1B gate: 7.4 against 9.5 µs), at the price
-    /// of the gate/up/SwiGLU fusion. Off by default until measured in a whole decode step.
-    /// </summary>
-    internal bool ShortRowsThroughGemm { get; set; }
-
-    /// <summary>Longest rows <see cref="ShortRowsThroughGemm"/> applies to.</summary>
-    private const int ShortRowK = 2048;
-
-    /// <summary>Fewest rows <see cref="ShortRowsThroughGemm"/> applies to.</summary>
-    private const int ManyRows = 4096;
-
     /// <summary>Whether a product of n rows of x [n, k] with W [m, k] runs as the GEMV.</summary>
-    private bool RunsAsGemv(int n, int k, int m, bool f32Out) =>
-        n <= GemvRowLimit && k % (16 / ActivationType.SizeOf()) == 0 && !(ShortRowsThroughGemm && !f32Out && k <= ShortRowK && m >= ManyRows);
+    private bool RunsAsGemv(int n, int k) => n <= GemvRowLimit && k % (16 / ActivationType.SizeOf()) == 0;
 
-    /// <summary>Fuse RoPE and the KV-cache write into the decode q/k/v products.</summary>
+    /// <summary>GEMV warps compute two adjacent rows each (two weight streams per warp) where every product has an even row count.</summary>
+    internal bool PairRows { get; set; }
+
+    /// <summary>Fuse RoPE and the KV-cache write into the decode q/k/v products (where they run one warp per row).</summary>
     internal bool FuseRope { get; set; } = true;
 
     /// <summary>Whether GEMV weight loads are marked to leave L2 first (the kernel lab compares both).</summary>
@@ -217,6 +206,8 @@ public sealed partial class CudaBackend
         PendingNorm? norm = null;
         if (f32Out) FlushNorm();
         else norm = TakeNorm(products, blocks);
+        bool pairs = PairRows && norm is null && products.All(p => p.W.Rows % 2 == 0);
+        if (pairs) blocks = (rows / 2 + rowsPerBlock - 1) / rowsPerBlock;
         KernelArg[] args = new KernelArg[2 + 4 * MaxFusedProducts + 4];
         args[0] = (norm?.X ?? x).Pointer;
         args[1] = x.Cols;
@@ -233,7 +224,7 @@ public sealed partial class CudaBackend
         args[at + 1] = norm?.W.Pointer ?? 0UL;
         args[at + 2] = norm?.Eps ?? 0f;
         args[at + 3] = norm?.Y.Pointer ?? 0UL;
-        string name = $"gemv{x.Rows}_{(f32Out ? "f32" : "act")}{(norm is null ? "" : "_norm")}";
+        string name = $"gemv{x.Rows}_{(f32Out ? "f32" : "act")}{(norm is null ? "" : "_norm")}{(pairs ? "_x2" : "")}";
         Launch(Kernel("gemv.cu", name, defines), (blocks, 1, 1), threads, NormStaging(norm), args);
     }
 
@@ -284,9 +275,10 @@ public sealed partial class CudaBackend
         var shape = kv.Shape;
         if (pq.Gemv)
         {
-            if (!FuseRope || shape.HeadDim % 2 != 0) return false;
-            _pending.Clear();
+            // Only where q/k/v run one warp per row (run 8: RoPE fused cost the 8B's split rows 1.5%, gained the 1B 3-4%).
             int rows = q.Cols + k.Cols + v.Cols, pairs = rows / 2;
+            if (!FuseRope || shape.HeadDim % 2 != 0 || (_gemvOverride is null && ChooseGemv(rows, pq.X.Cols) != Wide)) return false;
+            _pending.Clear();
             var (defines, rowsPerBlock, threads) = Gemv(rows, pq.X.Cols);
             int blocks = (pairs + rowsPerBlock - 1) / rowsPerBlock;
             var norm = TakeNorm([pq, pk, pv], blocks);

@@ -94,7 +94,7 @@ public sealed partial class CudaBackend
         if (n == 0) return;
         MakeCurrent();
         bool f32Out = y.DType == DType.F32;
-        var product = new PendingProduct(xs, w, b, y, Gemv: RunsAsGemv(n, k, m, f32Out));
+        var product = new PendingProduct(xs, w, b, y, Gemv: RunsAsGemv(n, k));
         // Products into act_t are held back so those sharing x run as one (decode: one GEMV launch; prefill: q/k/v as one
         // cuBLASLt product when their weights lie back to back). Prefill is never captured, so its scratch may grow.
         if (!f32Out && FuseProducts && (product.Gemv || (!_capturing && b is null)))
