@@ -50,9 +50,6 @@ public sealed partial class CudaBackend
     /// <summary>Whether a product of n rows of x [n, k] with W [m, k] runs as the GEMV.</summary>
     private bool RunsAsGemv(int n, int k) => n <= GemvRowLimit && k % (16 / ActivationType.SizeOf()) == 0;
 
-    /// <summary>GEMV warps compute two adjacent rows each (two weight streams per warp) where every product has an even row count.</summary>
-    internal bool PairRows { get; set; }
-
     /// <summary>Fuse RoPE and the KV-cache write into the decode q/k/v products (where they run one warp per row).</summary>
     internal bool FuseRope { get; set; } = true;
 
@@ -206,8 +203,6 @@ public sealed partial class CudaBackend
         PendingNorm? norm = null;
         if (f32Out) FlushNorm();
         else norm = TakeNorm(products, blocks);
-        bool pairs = PairRows && norm is null && products.All(p => p.W.Rows % 2 == 0);
-        if (pairs) blocks = (rows / 2 + rowsPerBlock - 1) / rowsPerBlock;
         KernelArg[] args = new KernelArg[2 + 4 * MaxFusedProducts + 4];
         args[0] = (norm?.X ?? x).Pointer;
         args[1] = x.Cols;
@@ -224,7 +219,7 @@ public sealed partial class CudaBackend
         args[at + 1] = norm?.W.Pointer ?? 0UL;
         args[at + 2] = norm?.Eps ?? 0f;
         args[at + 3] = norm?.Y.Pointer ?? 0UL;
-        string name = $"gemv{x.Rows}_{(f32Out ? "f32" : "act")}{(norm is null ? "" : "_norm")}{(pairs ? "_x2" : "")}";
+        string name = $"gemv{x.Rows}_{(f32Out ? "f32" : "act")}{(norm is null ? "" : "_norm")}";
         Launch(Kernel("gemv.cu", name, defines), (blocks, 1, 1), threads, NormStaging(norm), args);
     }
 

@@ -130,41 +130,6 @@ public sealed class FusedOpTests
     }
 
     [Theory, MemberData(nameof(Targets))]
-    public void Products_with_two_rows_per_warp_match_alone_and_sharing_x(int device, DType type)
-    {
-        using var gpu = Gpu.Open(device, type);
-        gpu.PairRows = true;
-        using var h = new OpHarness(gpu, seed: 99);
-        const int k = 256;
-        foreach (int rows in new[] { 1, 2 })
-        {
-            var x = h.Activation(h.Random(rows * k), rows, k);
-            var (w, b) = (h.Weight("w", h.Random(200 * k, 0.2f), 200, k), h.Weight("b", h.Random(200), 1, 200, vector: true));
-            foreach (bool f32 in new[] { false, true })
-            {
-                var y = h.Empty(rows, 200, f32);
-                h.Cpu.MatMul(x.Cpu, w.Cpu, b.Cpu, y.Cpu);
-                h.Gpu.MatMul(x.Gpu, w.Gpu, b.Gpu, y.Gpu);
-                var (c, g) = h.Read(y);
-                Check($"two rows per warp: one product +bias{(f32 ? " →f32" : "")} n={rows}", device, type, c, g);
-            }
-            var (wq, wk) = (h.Weight("q", h.Random(64 * k, 0.2f), 64, k), h.Weight("k", h.Random(32 * k, 0.2f), 32, k));
-            var (q, kk) = (h.Empty(rows, 64), h.Empty(rows, 32));
-            foreach (var be in new IBackend[] { h.Cpu, h.Gpu })
-            {
-                bool cpu = be == h.Cpu;
-                be.MatMul(cpu ? x.Cpu : x.Gpu, cpu ? wq.Cpu : wq.Gpu, null, cpu ? q.Cpu : q.Gpu);
-                be.MatMul(cpu ? x.Cpu : x.Gpu, cpu ? wk.Cpu : wk.Gpu, null, cpu ? kk.Cpu : kk.Gpu);
-            }
-            foreach (var (name, t) in new[] { ("q", q), ("k", kk) })
-            {
-                var (c, g) = h.Read(t);
-                Check($"two rows per warp: {name} of two products sharing x n={rows}", device, type, c, g);
-            }
-        }
-    }
-
-    [Theory, MemberData(nameof(Targets))]
     public void A_fused_decode_step_at_a_position_past_the_cache_is_reported(int device, DType type)
     {
         using var gpu = Gpu.Open(device, type);

@@ -186,9 +186,9 @@ __device__ __forceinline__ void dot_rows(const act_t* const (&wr)[W], const act_
 }
 
 // Up to three products sharing x: rows [0, m0) of W0, then [0, m1) of W1, then [0, m2) of W2 (m1 = m2 = 0 for one).
-// A warp (group) computes RPW adjacent rows (RPW = 2 needs every m even, so a pair never straddles two products).
 // With `residual` (act_t outputs, one product whose rows are the residual's width): residual[n, r] += y[n, r].
-template <int N, typename Y, bool NORM, int RPW>
+// (Two adjacent rows per warp measured slower: 8B −4.5%, 1B −2%, run 9.)
+template <int N, typename Y, bool NORM>
 __device__ __forceinline__ void gemv(const act_t* __restrict__ x, int k,
                                      const act_t* w0, const float* b0, Y* y0, int m0,
                                      const act_t* w1, const float* b1, Y* y1, int m1,
@@ -196,31 +196,25 @@ __device__ __forceinline__ void gemv(const act_t* __restrict__ x, int k,
                                      act_t* residual, const float* __restrict__ nw, float eps, act_t* h)
 {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    int r = (blockIdx.x * GEMV_ROWS + warp / GEMV_SPLIT) * RPW;
+    int r = blockIdx.x * GEMV_ROWS + warp / GEMV_SPLIT;
     const act_t* w = w0; const float* b = b0; Y* y = y0; int m = m0;
     if (r >= m0) { r -= m0; w = w1; b = b1; y = y1; m = m1; if (r >= m1) { r -= m1; w = w2; b = b2; y = y2; m = m2; } }
     const bool valid = r < m;
-    const act_t* rows[RPW];
-#pragma unroll
-    for (int i = 0; i < RPW; i++) rows[i] = valid ? w + (size_t)(r + i) * k : w0;   // idle warps read row 0 of W0 (always present)
-    float acc[RPW][N];
-    dot_rows<N, RPW, NORM>(rows, x, k, acc, nw, eps, h);
+    const act_t* rows[1] = { valid ? w + (size_t)r * k : w0 };   // idle warps read row 0 of W0 (always present)
+    float acc[1][N];
+    dot_rows<N, 1, NORM>(rows, x, k, acc, nw, eps, h);
     if (valid && lane == 0 && warp % GEMV_SPLIT == 0)
     {
+        float bias = b != 0 ? b[r] : 0.0f;
 #pragma unroll
-        for (int i = 0; i < RPW; i++)
+        for (int n = 0; n < N; n++)
         {
-            float bias = b != 0 ? b[r + i] : 0.0f;
-#pragma unroll
-            for (int n = 0; n < N; n++)
+            const Y value = from_float<Y>(acc[0][n] + bias);
+            y[(size_t)n * m + r] = value;
+            if (residual != 0)
             {
-                const Y value = from_float<Y>(acc[i][n] + bias);
-                y[(size_t)n * m + r + i] = value;
-                if (residual != 0)
-                {
-                    act_t* at = residual + (size_t)n * m + r + i;
-                    *at = from_float<act_t>(to_float(*at) + to_float(value));
-                }
+                act_t* at = residual + (size_t)n * m + r;
+                *at = from_float<act_t>(to_float(*at) + to_float(value));
             }
         }
     }
@@ -312,8 +306,8 @@ __device__ __forceinline__ void gemv_qkv_rope(const act_t* __restrict__ x, int k
     }
 }
 
-// gemv<N>_act[_norm|_x2]: up to three products into act_t outputs (optionally with the residual epilogue);
-// gemv<N>_f32[_x2]: fp32 outputs (logits); _x2: two adjacent rows per warp; gemv_gate_up<N>[_norm]; gemv_qkv_rope<N>[_norm].
+// gemv<N>_act[_norm]: up to three products into act_t outputs (optionally with the residual epilogue);
+// gemv<N>_f32: fp32 outputs (logits); gemv_gate_up<N>[_norm]; gemv_qkv_rope<N>[_norm].
 // Block: GEMV_WARPS·32 threads; grid: ceil(total rows / GEMV_ROWS) (pairs for qkv_rope).
 #define GEMV_PRODUCT_ARGS(Y)                                                                                                  \
     const act_t* __restrict__ x, int k, const act_t* w0, const float* b0, Y* y0, int m0,                                      \
@@ -328,19 +322,13 @@ __device__ __forceinline__ void gemv_qkv_rope(const act_t* __restrict__ x, int k
 #define GEMV_KERNELS(N)                                                                                                       \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv##N##_act(GEMV_PRODUCT_ARGS(act_t),                     \
         act_t* residual, const float* nw, float eps, act_t* h)                                                                \
-    { gemv<N, act_t, false, 1>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2, residual, nw, eps, h); }                 \
-    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv##N##_act_x2(GEMV_PRODUCT_ARGS(act_t),                  \
-        act_t* residual, const float* nw, float eps, act_t* h)                                                                \
-    { gemv<N, act_t, false, 2>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2, residual, nw, eps, h); }                 \
+    { gemv<N, act_t, false>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2, residual, nw, eps, h); }                 \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv##N##_act_norm(GEMV_PRODUCT_ARGS(act_t),                \
         act_t* residual, const float* nw, float eps, act_t* h)                                                                \
-    { gemv<N, act_t, true, 1>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2, residual, nw, eps, h); }                  \
+    { gemv<N, act_t, true>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2, residual, nw, eps, h); }                  \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv##N##_f32(GEMV_PRODUCT_ARGS(float),                     \
         act_t* residual, const float* nw, float eps, act_t* h)                                                                \
-    { gemv<N, float, false, 1>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2, 0, nw, eps, h); }                        \
-    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv##N##_f32_x2(GEMV_PRODUCT_ARGS(float),                  \
-        act_t* residual, const float* nw, float eps, act_t* h)                                                                \
-    { gemv<N, float, false, 2>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2, 0, nw, eps, h); }                        \
+    { gemv<N, float, false>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2, 0, nw, eps, h); }                        \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv_gate_up##N(const act_t* __restrict__ x, int k,         \
         const act_t* wg, const float* bg, act_t* gate, const act_t* wu, const float* bu, act_t* up, int m,                   \
         const float* nw, float eps, act_t* h)                                                                                 \

@@ -100,7 +100,6 @@ internal static class DecodeBench
             ("+ weights evict-first in L2", () => Set(overlap: true, fuse: true, evictFirst: true, norms: false, rope: false)),
             ("+ RoPE fused (default)", () => Set(overlap: true, fuse: true, evictFirst: true, norms: false, rope: true)),
             ("default + norms and residual adds fused", () => Set(overlap: true, fuse: true, evictFirst: true, norms: true, rope: true)),
-            ("default + two rows per GEMV warp", () => { Set(overlap: true, fuse: true, evictFirst: true, norms: false, rope: true); gpu.PairRows = true; }),
         };
         foreach (var c in configs)
         {
@@ -139,7 +138,6 @@ internal static class DecodeBench
             gpu.GemvEvictFirst = evictFirst;
             gpu.FuseNorms = norms;
             gpu.FuseRope = rope;
-            gpu.PairRows = false;
         }
 
         double Decode(string name, int prompt, int context)

@@ -85,20 +85,6 @@ internal static class KernelLab
         Report("add (1 element: launch floor)", Time(gpu, () => gpu.Add(one, one)));
         Console.WriteLine($"  sum of fused layer ops × {layers} layers (without head): {total / 1000:0.000} ms");
 
-        // Two adjacent rows per warp against one, with the automatic shape choice.
-        foreach (bool pairs in new[] { false, true })
-        {
-            gpu.PairRows = pairs;
-            double qkv = Time(gpu, () => { gpu.MatMul(h, w.Query, null, q); gpu.MatMul(h, w.Key, null, k); gpu.MatMul(h, w.Value, null, v); });
-            double o = Time(gpu, () => gpu.MatMul(a, w.Output, null, d));
-            double down = Time(gpu, () => gpu.MatMul(g, w.Down, null, d));
-            double head = Time(gpu, () => gpu.MatMul(h, model.Weights.OutputHead, null, logits));
-            long qkvBytes = w.Query.Bytes + w.Key.Bytes + w.Value.Bytes;
-            Console.WriteLine($"  {(pairs ? "two rows" : "one row ")} per warp: q+k+v {qkv:0.0} µs ({qkvBytes / qkv / 1e3:0} GB/s), o {o:0.0} ({w.Output.Bytes / o / 1e3:0}), " +
-                              $"down {down:0.0} ({w.Down.Bytes / down / 1e3:0}), lm head {head:0.0} ({model.Weights.OutputHead.Bytes / head / 1e3:0})");
-        }
-        gpu.PairRows = false;
-
         // GEMV launch configurations (warps per block, warps per row, loads per batch) on this model's shapes.
         foreach (var (warps, split, unroll) in new[] { (4, 1, 4), (4, 1, 8), (8, 1, 8), (2, 1, 8), (4, 2, 8), (8, 4, 4), (8, 2, 8) })
         {
