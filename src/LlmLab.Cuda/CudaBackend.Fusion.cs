@@ -4,11 +4,12 @@ using LlmLab.Tensors;
 namespace LlmLab.Cuda;
 
 // Ops held back so that several run as one kernel. A decode step (a few rows) is bound by per-kernel latency as much
-// as by bandwidth, so: products that share x run as one GEMV launch; an RMSNorm is computed by the blocks of the products
-// that read its output (gemv.cu *_norm); the residual add rides on the product that makes the delta (o and down);
-// RoPE and the KV-cache write ride on the q/k/v products. A layer is then 5 kernels instead of 8. Prefill's q, k and v
-// run as one cuBLASLt product when their weights lie back to back (IWeightGroups), with RoPE reading its column blocks.
-// Every fused path leaves memory as the separate ops would (a fused norm's h is rounded as RmsNorm rounds it).
+// as by bandwidth, so: products that share x run as one GEMV launch (q/k/v; gate/up with SwiGLU); RoPE and the
+// KV-cache write ride on the q/k/v products where those run one warp per row. Optionally (FuseNorms, off: measured
+// slower) an RMSNorm is computed by the blocks of the products that read its output (gemv.cu *_norm) and the residual
+// add rides on the product that makes the delta (o and down). Prefill's q, k and v run as one cuBLASLt product when
+// their weights lie back to back (IWeightGroups), with RoPE reading its column blocks. Every fused path leaves memory
+// as the separate ops would (a fused norm's h is rounded as RmsNorm rounds it).
 public sealed partial class CudaBackend
 {
     /// <summary>A product held back so products sharing x run as one launch; <paramref name="Gemv"/>: decode-sized (else cuBLASLt).</summary>
@@ -43,7 +44,7 @@ public sealed partial class CudaBackend
     /// <summary>
     /// Fuse decode RMSNorms into the products that read them and residual adds into the products that make them. Off by
     /// default: staging h in every block costs what the norm kernel did (1B: −1%), and more where blocks are small
-    /// (8B q/k/v: −10%; notes/cuda, runs 6 and 7).
+    /// (8B: −10%; notes/cuda, runs 6–10).
     /// </summary>
     internal bool FuseNorms { get; set; }
 
