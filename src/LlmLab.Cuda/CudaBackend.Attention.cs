@@ -9,14 +9,11 @@ public sealed partial class CudaBackend
     /// <summary>Threads of the decode-attention block (ATTN_THREADS in attention.cu).</summary>
     private const int AttentionThreads = 128;
 
-    /// <summary>Most splits of one query's keys: bounds the partial-result scratch and the merge work.</summary>
+    /// <summary>Most splits of one query's keys: bounds the partial-result scratch and the merge work (MAX_SPLITS in attention.cu).</summary>
     private const int MaxSplits = 64;
 
-    /// <summary>Fewest keys a split should get at full context, so a split's fixed costs (and the merge) stay small.</summary>
-    private const int MinKeysPerSplit = 64;
-
-    /// <summary>Blocks per multiprocessor the decode grid aims for (several, to hide memory latency).</summary>
-    private const int DecodeBlocksPerMultiprocessor = 2;
+    /// <summary>Floats per split's partial result (PARTIAL_STRIDE in attention.cu): acc[headDim], max, sum, padded to 16 bytes.</summary>
+    private static int PartialStride(int headDim) => headDim + 4;
 
     /// <summary>Prefill score rows are padded to this many elements (16-byte aligned rows for cuBLASLt's tensor-core kernels).</summary>
     private const int ScoreRowAlignment = 8;
@@ -35,30 +32,82 @@ public sealed partial class CudaBackend
             throw new ArgumentException($"attention: q [{qs.Rows}, {qs.Cols}] with head {headDim} and {shape.KvHeads} KV heads, output [{o.Rows}, {o.Cols}], {step.Rows} rows, layer {layer}");
         Prepare();
         if (step.TokensPerSequence == 1) DecodeAttention(qs, kv, layer, step, heads, o);
+        else if (CanFlashPrefill(shape.HeadDim)) FlashPrefillAttention(qs, kv, layer, step, heads, o);
         else PrefillAttention(qs, kv, layer, step, heads, o);
+    }
+
+    /// <summary>Query rows one flash-prefill block handles (FA_ROWS in attention.cu).</summary>
+    private const int FlashRows = 64;
+
+    /// <summary>Widest head the flash prefill kernel keeps in registers (its head must be whole 16-wide mma steps).</summary>
+    private const int FlashMaxHeadDim = 128;
+
+    /// <summary>Run prefill attention with the flash kernel where it applies (benchmarks compare it with the cuBLASLt path).</summary>
+    internal bool FlashPrefill { get; set; } = true;
+
+    /// <summary>The flash kernel needs 16-bit tensor-core inputs and whole 16-wide steps of the head.</summary>
+    private bool CanFlashPrefill(int headDim) =>
+        FlashPrefill && (ActivationType is DType.BF16 or DType.F16) && headDim % 16 == 0 && headDim <= FlashMaxHeadDim;
+
+    /// <summary>
+    /// Prefill as one kernel per step: the tensor cores compute Q·Kᵀ and P·V tile by tile with the softmax in
+    /// registers (attention.cu flash_prefill), reading q and writing the output token-major: no score matrix, no
+    /// layout changes. The key range comes from the positions on the device.
+    /// </summary>
+    private void FlashPrefillAttention(CudaTensor q, CudaKvCache kv, int layer, StepLayout step, int heads, CudaTensor output)
+    {
+        var shape = kv.Shape;
+        float scaleLog2 = (float)(1.0 / Math.Sqrt(shape.HeadDim) * 1.4426950408889634);
+        Launch(Kernel("attention.cu", "flash_prefill_attention", $"HEAD_DIM={shape.HeadDim}"),
+            ((step.TokensPerSequence + FlashRows - 1) / FlashRows, heads, step.Batch), AttentionThreads, 0,
+            q.Pointer, kv.Keys(layer), kv.Values(layer), Cuda(step.Positions).Pointer, output.Pointer,
+            heads, shape.KvHeads, step.TokensPerSequence, shape.MaxSequence, shape.SlidingWindow ?? 0, scaleLog2);
     }
 
     /// <summary>Query heads one decode block handles: the kernel instantiations g1, g2, g4, g8.</summary>
     private static int GroupTile(int group) => group <= 1 ? 1 : group <= 2 ? 2 : group <= 4 ? 4 : 8;
 
     /// <summary>
-    /// Splits per query for <paramref name="rows"/> queries: enough blocks for every multiprocessor, at most
-    /// <see cref="MaxSplits"/>, and no more than the cache's length allows. Depends only on shapes, never on the
-    /// position, so a captured step stays valid as the context grows.
+    /// Keys one decode block loads at once, as attention.cu derives it (HeadLayout, ROUNDS): warps × keys per warp
+    /// (32 lanes over the lanes one head row needs) × key rounds in flight (4, or 2 for 8-head tiles).
     /// </summary>
-    private int Splits(int rows, int blocksPerSplit, int maxSequence)
+    private int DecodeChunk(int headDim, int tile)
     {
-        int wanted = (DecodeBlocksPerMultiprocessor * Info.Multiprocessors + rows * blocksPerSplit - 1) / (rows * blocksPerSplit);
-        int byLength = Math.Max(1, maxSequence / MinKeysPerSplit);
-        return Math.Clamp(Math.Min(wanted, byLength), 1, MaxSplits);
+        int vector = 16 / ActivationType.SizeOf();
+        int perLane = ((headDim + 31) / 32 + vector - 1) / vector * vector;
+        int lanes = (headDim + perLane - 1) / perLane;
+        int team = 1;
+        while (team < lanes) team *= 2;
+        return AttentionThreads / 32 * (32 / team) * (tile <= 4 ? 4 : 2);
     }
+
+    /// <summary>
+    /// Splits in the decode grid for <paramref name="rows"/> queries: one chunk of keys per split for the longest
+    /// context the cache (or the sliding window) allows, but no more than it takes to give every multiprocessor
+    /// <see cref="DecodeBlocksPerMultiprocessor"/> blocks (a large batch fills the GPU without splitting, and merging
+    /// splits costs a write and a read of every partial result), and at most <see cref="MaxSplits"/>. The kernel uses
+    /// only as many as the row's position needs, so the grid depends only on shapes: a captured step stays valid.
+    /// </summary>
+    private int DecodeSplits(KvCacheShape shape, int tile, int rows, int blocksPerSplit)
+    {
+        int keys = shape.SlidingWindow is int w && w > 0 ? Math.Min(w, shape.MaxSequence) : shape.MaxSequence;
+        int chunk = DecodeChunk(shape.HeadDim, tile);
+        int fill = (DecodeBlocksPerMultiprocessor * Info.Multiprocessors + rows * blocksPerSplit - 1) / (rows * blocksPerSplit);
+        return Math.Clamp(Math.Min((keys + chunk - 1) / chunk, fill), 1, MaxSplits);
+    }
+
+    /// <summary>
+    /// Decode blocks per multiprocessor the splits aim for at most (several, so memory latency is hidden). Two keeps
+    /// the split counts of large batches as they were before splits followed the position (run 7: four cost 19% at batch 64).
+    /// </summary>
+    internal int DecodeBlocksPerMultiprocessor { get; set; } = 2;
 
     private void DecodeAttention(CudaTensor q, CudaKvCache kv, int layer, StepLayout step, int heads, CudaTensor output)
     {
         var shape = kv.Shape;
         int group = heads / shape.KvHeads, tile = GroupTile(group), chunks = (group + tile - 1) / tile;
         int blocksPerSplit = shape.KvHeads * chunks;
-        int splits = Splits(step.Rows, blocksPerSplit, shape.MaxSequence);
+        int splits = DecodeSplits(shape, tile, step.Rows, blocksPerSplit);
         ulong partial = 0, counters = 0;
         if (splits > 1)
         {
@@ -66,17 +115,14 @@ public sealed partial class CudaBackend
             // Sized once for the largest need over every row count the cache allows, so it is never reallocated under a graph.
             long most = 0;
             for (int rows = 1; rows <= shape.Batch; rows++)
-            {
-                int s = Splits(rows, blocksPerSplit, shape.MaxSequence);
-                if (s > 1) most = Math.Max(most, (long)rows * s);
-            }
-            partial = kv.Partials(most * heads * (shape.HeadDim + 2) * sizeof(float));
+                most = Math.Max(most, (long)rows * DecodeSplits(shape, tile, rows, blocksPerSplit));
+            partial = kv.Partials(most * heads * PartialStride(shape.HeadDim) * sizeof(float));
         }
         string hd = $"HEAD_DIM={shape.HeadDim}";
         float scaleLog2 = (float)(1.0 / Math.Sqrt(shape.HeadDim) * 1.4426950408889634);
         Launch(Kernel("attention.cu", $"decode_attention_g{tile}", hd), (splits, blocksPerSplit, step.Rows), AttentionThreads, 0,
             q.Pointer, kv.Keys(layer), kv.Values(layer), Cuda(step.Positions).Pointer, partial, counters, output.Pointer,
-            heads, shape.KvHeads, step.TokensPerSequence, shape.MaxSequence, shape.SlidingWindow ?? 0, scaleLog2, splits);
+            heads, shape.KvHeads, step.TokensPerSequence, shape.MaxSequence, shape.SlidingWindow ?? 0, scaleLog2);
     }
 
     /// <summary>
@@ -131,7 +177,7 @@ public sealed partial class CudaBackend
     /// <summary>Prefill attention scratch, grown to the largest step seen (prefill is never captured, so growing is safe).</summary>
     private sealed class PrefillScratch : IDisposable
     {
-        private DeviceBuffer? _queries, _outputs, _scores, _probabilities;
+        private DeviceBuffer? _queries, _outputs, _scores, _probabilities, _products;
 
         public ulong Queries => _queries!.Pointer;            // (batch, heads, T, headDim)
         public ulong Outputs => _outputs!.Pointer;            // (batch, heads, T, headDim)
@@ -144,6 +190,13 @@ public sealed partial class CudaBackend
             Grow(ref _outputs, headMajorBytes, backend);
             Grow(ref _scores, scoreBytes, backend);
             Grow(ref _probabilities, probabilityBytes, backend);
+        }
+
+        /// <summary>(rows, qDim + 2·kvDim): the fused q/k/v product of a prefill step, which RoPE splits.</summary>
+        public ulong Products(CudaBackend backend, long bytes)
+        {
+            Grow(ref _products, bytes, backend);
+            return _products!.Pointer;
         }
 
         private static void Grow(ref DeviceBuffer? buffer, long bytes, CudaBackend backend)
@@ -165,6 +218,7 @@ public sealed partial class CudaBackend
             _outputs?.Dispose();
             _scores?.Dispose();
             _probabilities?.Dispose();
+            _products?.Dispose();
         }
     }
 }

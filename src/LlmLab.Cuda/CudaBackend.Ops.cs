@@ -31,10 +31,24 @@ public sealed partial class CudaBackend
         int group = w.Cols;
         if (group == 0 || xs.Cols % group != 0 || y.Rows != xs.Rows || y.Cols != xs.Cols || w.DType != DType.F32)
             throw new ArgumentException($"RMSNorm: row width {xs.Cols} is not a multiple of {w.Name} length {group} (or output [{y.Rows}, {y.Cols}] differs)");
+        MakeCurrent();
+        if (group == xs.Cols && CanHoldNorm(xs, y))
+        {
+            // Decode: held back, so the products that read y compute it themselves (gemv.cu *_norm).
+            FlushPending();
+            _pendingNorm = new PendingNorm(xs, w, eps, y);
+            return;
+        }
         Prepare();
+        LaunchNorm(xs, w, eps, y);
+    }
+
+    private void LaunchNorm(CudaTensor x, CudaWeight w, float eps, CudaTensor y)
+    {
+        int group = w.Cols;
         bool vector = NormVectorized(group);
-        Launch(Kernel("rmsnorm.cu", vector ? "rms_norm" : "rms_norm_scalar"), (xs.Cols / group, xs.Rows, 1), vector ? NormVectorThreads(group) : NormThreads(group), 0,
-            xs.Pointer, w.Pointer, eps, y.Pointer, xs.Cols, group);
+        Launch(Kernel("rmsnorm.cu", vector ? "rms_norm" : "rms_norm_scalar"), (x.Cols / group, x.Rows, 1), vector ? NormVectorThreads(group) : NormThreads(group), 0,
+            x.Pointer, w.Pointer, eps, y.Pointer, x.Cols, group);
     }
 
     /// <inheritdoc />
@@ -43,6 +57,8 @@ public sealed partial class CudaBackend
         var (r, d, w, y) = (Cuda(residual), Cuda(delta), Cuda(weight), Cuda(output));
         if (r.Cols != w.Cols || d.Rows != r.Rows || d.Cols != r.Cols || y.Rows != r.Rows || y.Cols != r.Cols)
             throw new ArgumentException($"AddRmsNorm: residual [{r.Rows}, {r.Cols}], delta [{d.Rows}, {d.Cols}], {w.Name} [{w.Cols}], output [{y.Rows}, {y.Cols}]");
+        MakeCurrent();
+        if (TryFuseResidual(r, d, w, eps, y)) return;
         Prepare();
         bool vector = NormVectorized(r.Cols);
         Launch(Kernel("rmsnorm.cu", vector ? "add_rms_norm" : "add_rms_norm_scalar"), (r.Rows, 1, 1), vector ? NormVectorThreads(r.Cols) : NormThreads(r.Cols), 0,
@@ -78,29 +94,41 @@ public sealed partial class CudaBackend
         if (n == 0) return;
         MakeCurrent();
         bool f32Out = y.DType == DType.F32;
-        if (n <= GemvRowLimit && k % (16 / ActivationType.SizeOf()) == 0)
+        var product = new PendingProduct(xs, w, b, y, Gemv: RunsAsGemv(n, k));
+        // Products into act_t are held back so those sharing x run as one (decode: one GEMV launch; prefill: q/k/v as one
+        // cuBLASLt product when their weights lie back to back). Prefill is never captured, so its scratch may grow.
+        if (!f32Out && FuseProducts && (product.Gemv || (!_capturing && b is null)))
         {
-            var product = new PendingProduct(xs, w, b, y);
-            if (!f32Out && FuseProducts) Defer(product);
-            else
-            {
-                FlushProducts();
-                LaunchGemv([product]);
-            }
+            Defer(product);
             return;
         }
-        FlushProducts();
-        int elementBytes = ActivationType.SizeOf(), outBytes = y.DType.SizeOf();
-        var shape = new GemmShape(TransposeB: true, M: n, N: m, K: k, InputType: BlasType(ActivationType), OutputType: BlasType(y.DType),
-            Lda: k, StrideA: 0, Ldb: k, StrideB: 0, Ldc: m, StrideC: 0, Batch: 1,
-            AlignA: CublasLtGemm.Alignment(xs.Pointer, elementBytes, k), AlignB: CublasLtGemm.Alignment(w.Pointer, elementBytes, k),
-            AlignC: CublasLtGemm.Alignment(y.Pointer, outBytes, m));
-        _gemm.Run(shape, xs.Pointer, w.Pointer, y.Pointer, _stream);
-        if (b is not null)
+        FlushPending();
+        if (product.Gemv) LaunchGemv([product], residual: null);
+        else RunGemm(product);
+    }
+
+    /// <summary>A product through cuBLASLt (more rows than the GEMV serves), with its bias added after.</summary>
+    private void RunGemm(PendingProduct p)
+    {
+        int m = p.W.Rows;
+        Gemm(p.X, p.W.Pointer, m, p.Y.Pointer, p.Y.DType);
+        if (p.Bias is not null)
         {
-            long count = (long)n * m;
-            Launch(Kernel("elementwise.cu", f32Out ? "add_bias_f32" : "add_bias"), (GridStride(count), 1, 1), ElementwiseThreads, 0, y.Pointer, b.Pointer, m, count);
+            long count = (long)p.X.Rows * m;
+            Launch(Kernel("elementwise.cu", p.Y.DType == DType.F32 ? "add_bias_f32" : "add_bias"), (GridStride(count), 1, 1), ElementwiseThreads, 0,
+                p.Y.Pointer, p.Bias.Pointer, m, count);
         }
+    }
+
+    /// <summary>y[n, m] = x[n, k] · W[m, k]ᵀ through cuBLASLt, for W at <paramref name="weights"/> and a dense y of m columns.</summary>
+    private void Gemm(CudaTensor x, ulong weights, int m, ulong y, DType yType)
+    {
+        int n = x.Rows, k = x.Cols, elementBytes = ActivationType.SizeOf(), outBytes = yType.SizeOf();
+        var shape = new GemmShape(TransposeB: true, M: n, N: m, K: k, InputType: BlasType(ActivationType), OutputType: BlasType(yType),
+            Lda: k, StrideA: 0, Ldb: k, StrideB: 0, Ldc: m, StrideC: 0, Batch: 1,
+            AlignA: CublasLtGemm.Alignment(x.Pointer, elementBytes, k), AlignB: CublasLtGemm.Alignment(weights, elementBytes, k),
+            AlignC: CublasLtGemm.Alignment(y, outBytes, m));
+        _gemm.Run(shape, x.Pointer, weights, y, _stream);
     }
 
     private static int BlasType(DType t) => t switch
@@ -134,12 +162,26 @@ public sealed partial class CudaBackend
             ks.Cols != shape.KvHeads * headDim || vs.Cols != ks.Cols || heads * headDim != qs.Cols || (uint)layer >= (uint)shape.Layers)
             throw new ArgumentException($"rope: q [{qs.Rows}, {qs.Cols}], k [{ks.Rows}, {ks.Cols}], v [{vs.Rows}, {vs.Cols}] for {step.Rows} rows, head {headDim}, layer {layer}");
         if (step.Batch > shape.Batch) throw new ArgumentException($"a step of {step.Batch} sequences does not fit a cache for {shape.Batch}");
+        MakeCurrent();
+        if (TryFuseRope(qs, ks, vs, table, step, kv, layer)) return;
         Prepare();
+        LaunchRope(new RopeInputs(qs.Pointer, qs.Cols, ks.Pointer, ks.Cols, vs.Pointer, vs.Cols), qs, ks, null, table, step, kv, layer);
+    }
+
+    /// <summary>Where RopeAndCache reads q, k and v: each [rows, ld] (the outputs themselves, or column blocks of one product).</summary>
+    private readonly record struct RopeInputs(ulong Q, int QLd, ulong K, int KLd, ulong V, int VLd);
+
+    /// <summary>RoPE on q and k into <paramref name="q"/> and <paramref name="k"/>, k and v into the cache, v also into <paramref name="v"/> when given.</summary>
+    private void LaunchRope(RopeInputs from, CudaTensor q, CudaTensor k, CudaTensor? v, CudaRopeTable table, StepLayout step, CudaKvCache kv, int layer)
+    {
+        var shape = kv.Shape;
+        int headDim = shape.HeadDim, heads = q.Cols / headDim;
         // One thread per rotated pair (or copied value) where possible: latency, not bandwidth, bounds a decode row.
-        int ropeThreads = Math.Clamp((Math.Max(heads * headDim / 2, ks.Cols) + 31) / 32 * 32, 32, 1024);
+        int ropeThreads = Math.Clamp((Math.Max(heads * headDim / 2, k.Cols) + 31) / 32 * 32, 32, 1024);
         Launch(Kernel("rope.cu", "rope_and_cache"), (step.Rows, 1, 1), ropeThreads, 0,
-            qs.Pointer, ks.Pointer, vs.Pointer, table.Cos, table.Sin, Cuda(step.Positions).Pointer, kv.Keys(layer), kv.Values(layer),
-            heads, shape.KvHeads, headDim, step.TokensPerSequence, shape.MaxSequence, rope.MaxPositions, _status.Pointer);
+            from.Q, from.QLd, from.K, from.KLd, from.V, from.VLd, q.Pointer, k.Pointer, v?.Pointer ?? 0UL,
+            table.Cos, table.Sin, Cuda(step.Positions).Pointer, kv.Keys(layer), kv.Values(layer),
+            heads, shape.KvHeads, headDim, step.TokensPerSequence, shape.MaxSequence, table.MaxPositions, _status.Pointer);
     }
 
     /// <inheritdoc />
@@ -148,18 +190,8 @@ public sealed partial class CudaBackend
         var (g, u, y) = (Cuda(gate), Cuda(up), Cuda(output));
         if (g.Length != u.Length || y.Length != g.Length) throw new ArgumentException($"swiglu: gate [{g.Rows}, {g.Cols}], up [{u.Rows}, {u.Cols}], output [{y.Rows}, {y.Cols}]");
         MakeCurrent();
-        // MatMul(gate), MatMul(up), SwiGlu(gate, up, gate) held back together: one kernel computes both rows and the activation.
-        if (_pending.Count == 2 && _pending[0].Y.Pointer == g.Pointer && _pending[1].Y.Pointer == u.Pointer && y.Pointer == g.Pointer &&
-            _pending[0].W.Rows == _pending[1].W.Rows && g.Length == _pending[0].Y.Length)
-        {
-            var (gp, upProduct) = (_pending[0], _pending[1]);
-            _pending.Clear();
-            var (defines, rowsPerBlock, threads) = _gemvOverride is null ? ([], Wide.RowsPerBlock, Wide.Threads) : Gemv(gp.W.Rows, gp.X.Cols);
-            Launch(Kernel("gemv.cu", $"gemv_gate_up{gp.X.Rows}", defines), ((gp.W.Rows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), threads, 0,
-                gp.X.Pointer, gp.X.Cols, gp.W.Pointer, gp.Bias?.Pointer ?? 0UL, gp.Y.Pointer, upProduct.W.Pointer, upProduct.Bias?.Pointer ?? 0UL, upProduct.Y.Pointer, gp.W.Rows);
-            return;
-        }
-        FlushProducts();
+        if (TryFuseGateUp(g, u, y)) return;
+        FlushPending();
         Launch(Kernel("elementwise.cu", "swiglu"), (GridStride(g.Length), 1, 1), ElementwiseThreads, 0, g.Pointer, u.Pointer, y.Pointer, g.Length);
     }
 
@@ -204,111 +236,4 @@ public sealed partial class CudaBackend
 
     private DeviceBuffer? _argmaxScratch;
     private int _argmaxRows;
-
-    /// <summary>A decode-sized product held back so products sharing x (q/k/v; gate/up + SwiGLU) run as one kernel.</summary>
-    private sealed record PendingProduct(CudaTensor X, CudaWeight W, CudaWeight? Bias, CudaTensor Y);
-
-    /// <summary>Most products one GEMV launch serves (the kernel takes three weight/bias/output sets).</summary>
-    private const int MaxFusedProducts = 3;
-
-    private readonly List<PendingProduct> _pending = [];
-    private string[]? _gemvOverride;   // a variant forced by the kernel lab; null: chosen per shape
-
-    /// <summary>The GEMV shape for rows that are many and short (gemv.cu's defaults): 4 warps, one row each.</summary>
-    private static readonly GemvVariant Wide = new(4, 1, 4);
-
-    /// <summary>The GEMV shape for few or long rows: 8 warps, 4 per row (split over k), so more warps stream each matrix.</summary>
-    private static readonly GemvVariant Split = new(8, 4, 4);
-
-    /// <summary>
-    /// The kernel lab's choice on an H200 (notes/cuda): split rows pay off when k ≥ 8192 (down projections) or when a
-    /// matrix has few rows for its length (m ≤ 6144 with k ≥ 4096: q/k/v and o of an 8B model).
-    /// </summary>
-    private static GemvVariant ChooseGemv(int rows, int k) => k >= 8192 || (rows <= 6144 && k >= 4096) ? Split : Wide;
-
-    private sealed record GemvVariant(int Warps, int SplitWarps, int Unroll)
-    {
-        public string[] Defines { get; } = [$"GEMV_WARPS={Warps}", $"GEMV_SPLIT={SplitWarps}", $"GEMV_UNROLL={Unroll}"];
-        public int RowsPerBlock => Warps / SplitWarps;
-        public int Threads => Warps * 32;
-    }
-
-    private (string[] Defines, int RowsPerBlock, int Threads) Gemv(int rows, int k)
-    {
-        if (_gemvOverride is { } forced)
-        {
-            var (warps, split) = (int.Parse(forced[0].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(forced[1].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture));
-            return (forced, warps / split, warps * 32);
-        }
-        var v = ChooseGemv(rows, k);
-        return (v == Wide ? [] : v.Defines, v.RowsPerBlock, v.Threads);
-    }
-
-    /// <summary>Rows up to which products run as the GEMV (≤ the 4 instantiated); more go to cuBLASLt.</summary>
-    internal int GemvRowLimit
-    {
-        get => _gemvRowLimit;
-        set => _gemvRowLimit = Math.Clamp(value, 0, 4);
-    }
-
-    private int _gemvRowLimit = GemvMaxRows;
-
-    /// <summary>Hold back decode products to fuse them (benchmarks compare with and without).</summary>
-    internal bool FuseProducts { get; set; } = true;
-
-    /// <summary>Switches the GEMV kernels to another shape (the kernel lab sweeps these); products queued afterwards use it.</summary>
-    internal void UseGemvVariant(int warps, int split, int unroll)
-    {
-        Prepare();
-        _gemvOverride = [$"GEMV_WARPS={warps}", $"GEMV_SPLIT={split}", $"GEMV_UNROLL={unroll}"];
-        LoadModules(["gemv.cu"], _gemvOverride);
-    }
-
-    /// <summary>Back to the per-shape choice.</summary>
-    internal void UseAutomaticGemv()
-    {
-        Prepare();
-        _gemvOverride = null;
-    }
-
-    private void Defer(PendingProduct product)
-    {
-        if (_pending.Count > 0)
-        {
-            var first = _pending[0].X;
-            bool joins = _pending.Count < MaxFusedProducts && first.Pointer == product.X.Pointer && first.Rows == product.X.Rows &&
-                         first.Cols == product.X.Cols && product.Y.Pointer != product.X.Pointer && _pending.All(p => p.Y.Pointer != product.Y.Pointer);
-            if (!joins) FlushProducts();
-        }
-        _pending.Add(product);
-    }
-
-    /// <summary>Queues the held-back products (one launch for all of them).</summary>
-    private void FlushProducts()
-    {
-        if (_pending.Count == 0) return;
-        var products = _pending.ToArray();
-        _pending.Clear();
-        LaunchGemv(products);
-    }
-
-    private void LaunchGemv(PendingProduct[] products)
-    {
-        var x = products[0].X;
-        bool f32Out = products[0].Y.DType == DType.F32;
-        int rows = products.Sum(p => p.W.Rows);
-        KernelArg[] args = new KernelArg[2 + 4 * MaxFusedProducts];
-        args[0] = x.Pointer;
-        args[1] = x.Cols;
-        for (int i = 0; i < MaxFusedProducts; i++)
-        {
-            var p = i < products.Length ? products[i] : null;
-            args[2 + 4 * i] = p?.W.Pointer ?? 0UL;
-            args[3 + 4 * i] = p?.Bias?.Pointer ?? 0UL;
-            args[4 + 4 * i] = p?.Y.Pointer ?? 0UL;
-            args[5 + 4 * i] = p?.W.Rows ?? 0;
-        }
-        var (defines, rowsPerBlock, threads) = Gemv(rows, x.Cols);
-        Launch(Kernel("gemv.cu", $"gemv{x.Rows}_{(f32Out ? "f32" : "act")}", defines), ((rows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), threads, 0, args);
-    }
 }

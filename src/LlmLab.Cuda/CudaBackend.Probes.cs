@@ -144,9 +144,11 @@ public sealed partial class CudaBackend
         long activations = rows * (3L * config.HiddenSize + 2L * config.QueryDim + 2L * config.KvDim + 2L * config.IntermediateSize) * act
             + (long)batch * (config.HiddenSize * act + config.VocabSize * sizeof(float)) + 2L * rows * sizeof(int);
         long ld = (maxSequence + ScoreRowAlignment - 1) / ScoreRowAlignment * ScoreRowAlignment;
-        long prefill = chunk > 1 ? 2 * rows * config.QueryDim * act + config.NumHeads * chunk * ld * (sizeof(float) + act) : 0;
+        // Prefill: the fused q/k/v product, and (without the flash kernel) head-major q/outputs and the score matrices.
+        long scores = CanFlashPrefill(config.HeadDim) ? 0 : 2 * rows * config.QueryDim * act + config.NumHeads * chunk * ld * (sizeof(float) + act);
+        long prefill = chunk > 1 ? scores + rows * (config.QueryDim + 2L * config.KvDim) * act : 0;
         long ropeTables = 2L * maxSequence * (config.HeadDim / 2) * sizeof(float);
-        long decodePartials = (long)batch * MaxSplits * config.NumHeads * (config.HeadDim + 2) * sizeof(float);
+        long decodePartials = (long)batch * MaxSplits * config.NumHeads * PartialStride(config.HeadDim) * sizeof(float);
         long small = batch * sizeof(int) + SmallBuffersBytes;
         long workspace = activations + prefill + ropeTables + decodePartials + small + Options.GemmWorkspaceBytes;
         return new MemoryPlan(weights, kv, workspace, perToken);

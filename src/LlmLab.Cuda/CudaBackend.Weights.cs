@@ -42,6 +42,43 @@ public sealed unsafe partial class CudaBackend
     }
 
     /// <inheritdoc />
+    public IReadOnlyList<DeviceWeight> LoadWeightGroup(IReadOnlyList<TensorView> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        if (tensors.Count == 0) return [];
+        long cols = tensors[0].Shape.Length == 2 ? tensors[0].Shape[1] : -1;
+        if (tensors.Any(t => t.Shape.Length != 2 || t.Shape[1] != cols || !t.DType.IsFloatWeight()))
+            throw new InvalidCheckpointException($"tensors {string.Join(", ", tensors.Select(t => $"'{t.Name}' {t.ShapeText}"))} cannot be placed as one group: " +
+                                                 "a group is float matrices with equal row lengths");
+        int elementBytes = ActivationType.SizeOf();
+        long total = tensors.Sum(t => t.Shape[0] * t.Shape[1]) * elementBytes;
+        MakeCurrent();
+        var buffer = _allocator.Allocate(total, MemoryCategory.Weights);
+        var shared = new SharedDeviceBuffer(buffer, tensors.Count);
+        var loaded = new List<DeviceWeight>(tensors.Count);
+        try
+        {
+            _upload ??= new HostToDeviceCopier(this);
+            ulong at = buffer.Pointer;
+            foreach (var t in tensors)
+            {
+                long elements = t.Shape[0] * t.Shape[1];
+                _upload.Copy(t.Data, t.DType, ActivationType, elements, at);
+                loaded.Add(new CudaWeight(t.Name, ActivationType, checked((int)t.Shape[0]), checked((int)cols), shared, at));
+                at += (ulong)(elements * elementBytes);
+            }
+            return loaded;
+        }
+        catch
+        {
+            // Every owner releases once: those made, and a release for each weight that was not.
+            foreach (var w in loaded) w.Dispose();
+            for (int i = loaded.Count; i < tensors.Count; i++) shared.Release();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
     public KvCache AllocateKvCache(KvCacheShape shape)
     {
         int vector = 16 / ActivationType.SizeOf();

@@ -15,7 +15,7 @@ namespace LlmLab.Cuda;
 /// All ops are queued on the stream; Read and Synchronize wait, and report device-side input errors
 /// (a token id outside the vocabulary, a position past the cache) raised by the kernels since the last wait.
 /// </summary>
-public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITelemetrySource, IGraphCapture, IMemoryReporter, IMemoryPlanner
+public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITelemetrySource, IGraphCapture, IMemoryReporter, IMemoryPlanner, IWeightGroups
 {
     /// <summary>Rows up to which a product runs as the bandwidth-bound GEMV by default (gemv.cu instantiates 1..4).</summary>
     internal const int GemvMaxRows = 2;
@@ -29,7 +29,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
     private readonly CublasLtGemm _gemm;
     private readonly DeviceAllocator _allocator;
     private readonly DeviceBuffer _status;            // (1) int: STATUS_* bits raised by kernels
-    private readonly PinnedHostMemory _statusHost;    // (1) int: where the status is read back
+    private readonly PinnedHostMemory _statusHost;    // (1 + SmallReadBytes / 4) ints: the status read back, then small reads staged
     private readonly Dictionary<string, CudaModule> _modules = [];
     private bool _overlap;
     private readonly long _driverFreeAtStart;
@@ -51,7 +51,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         _blas = CublasLtHandle.Create(context);
         _gemm = new CublasLtGemm(_blas, _allocator.Allocate(options.GemmWorkspaceBytes, MemoryCategory.Activations));
         _status = _allocator.Allocate(sizeof(int), MemoryCategory.Other);
-        _statusHost = PinnedHostMemory.Allocate(context, sizeof(int));
+        _statusHost = PinnedHostMemory.Allocate(context, StatusBytes + SmallReadBytes);
         CudaDriver.Check(CudaDriver.cuMemsetD8Async(_status.Pointer, 0, sizeof(int), _stream.Value));
         LoadModules(ActivationFamilies, defines: []);
         LoadModules(["gemv.cu"], Split.Defines);
@@ -224,10 +224,26 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         fixed (int* p = destination) CopyToHost(p, t.Pointer, (long)destination.Length * sizeof(int));
     }
 
+    /// <summary>Bytes of the status word at the start of the pinned read-back buffer (16: staged reads stay aligned).</summary>
+    private const int StatusBytes = 16;
+
+    /// <summary>
+    /// Reads up to this size (sampled token ids, a few logits) go through pinned memory with the status word, so the
+    /// generation loop waits once per token; a copy into pageable memory would wait on the stream by itself first.
+    /// </summary>
+    private const int SmallReadBytes = 64 * 1024;
+
     private void CopyToHost(void* destination, ulong source, long bytes)
     {
         NotCapturing("Read");
         Prepare();
+        if (bytes > 0 && bytes <= SmallReadBytes)
+        {
+            byte* staged = (byte*)_statusHost.Pointer + StatusBytes;
+            CudaDriver.Check(CudaDriver.cuMemcpyDtoHAsync_v2(staged, source, (nuint)bytes, _stream.Value));
+            WaitAndCheckStatus(destination, bytes);
+            return;
+        }
         if (bytes > 0) CudaDriver.Check(CudaDriver.cuMemcpyDtoHAsync_v2(destination, source, (nuint)bytes, _stream.Value));
         WaitAndCheckStatus();
     }
@@ -240,11 +256,15 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         WaitAndCheckStatus();
     }
 
-    /// <summary>Waits for the stream, then throws if a kernel raised a status bit since the last check (and clears it).</summary>
-    private void WaitAndCheckStatus()
+    /// <summary>
+    /// Waits for the stream, moves <paramref name="stagedBytes"/> of a staged small read to <paramref name="stagedDestination"/>,
+    /// then throws if a kernel raised a status bit since the last check (and clears it).
+    /// </summary>
+    private void WaitAndCheckStatus(void* stagedDestination = null, long stagedBytes = 0)
     {
         CudaDriver.Check(CudaDriver.cuMemcpyDtoHAsync_v2(_statusHost.Pointer, _status.Pointer, sizeof(int), _stream.Value));
         CudaDriver.Check(CudaDriver.cuStreamSynchronize(_stream.Value));
+        if (stagedBytes > 0) Buffer.MemoryCopy((byte*)_statusHost.Pointer + StatusBytes, stagedDestination, stagedBytes, stagedBytes);
         int status = *(int*)_statusHost.Pointer;
         if (status == 0) return;
         CudaDriver.Check(CudaDriver.cuMemsetD8Async(_status.Pointer, 0, sizeof(int), _stream.Value));
@@ -274,11 +294,11 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
     /// <summary>Makes this backend's context current on the calling thread.</summary>
     internal void MakeCurrent() => _context.MakeCurrent();
 
-    /// <summary>Makes the context current and queues the products held back for fusion, so the next op sees their results.</summary>
+    /// <summary>Makes the context current and queues the ops held back for fusion, so the next op sees their results.</summary>
     internal void Prepare()
     {
         _context.MakeCurrent();
-        FlushProducts();
+        FlushPending();
     }
 
     internal CudaStream Stream => _stream;

@@ -28,13 +28,54 @@ internal sealed class CudaTensor : DeviceTensor
     public override void Dispose() => _owned?.Dispose();
 }
 
-/// <summary>A weight on the device: matrices in the backend's compute type, vectors (norms, biases) in fp32.</summary>
-internal sealed class CudaWeight(string name, DType dtype, int rows, int cols, DeviceBuffer buffer) : DeviceWeight(name, dtype, rows, cols)
+/// <summary>
+/// A weight on the device: matrices in the backend's compute type, vectors (norms, biases) in fp32. It owns its
+/// buffer, or shares one with the other weights of a group placed back to back (freed with the last of them).
+/// </summary>
+internal sealed class CudaWeight : DeviceWeight
 {
-    /// <summary>Device address of element [0, 0].</summary>
-    public ulong Pointer { get; } = buffer.Pointer;
+    private readonly DeviceBuffer? _owned;
+    private readonly SharedDeviceBuffer? _shared;
+    private int _disposed;
 
-    public override void Dispose() => buffer.Dispose();
+    public CudaWeight(string name, DType dtype, int rows, int cols, DeviceBuffer buffer) : base(name, dtype, rows, cols)
+    {
+        _owned = buffer;
+        Pointer = buffer.Pointer;
+    }
+
+    /// <summary>A weight at <paramref name="pointer"/> inside <paramref name="shared"/> (which counts it as one owner).</summary>
+    public CudaWeight(string name, DType dtype, int rows, int cols, SharedDeviceBuffer shared, ulong pointer) : base(name, dtype, rows, cols)
+    {
+        _shared = shared;
+        Pointer = pointer;
+    }
+
+    /// <summary>Device address of element [0, 0].</summary>
+    public ulong Pointer { get; }
+
+    /// <summary>Whether <paramref name="next"/> starts where this weight ends, with the same row length (one [rows, cols] matrix together).</summary>
+    public bool IsFollowedBy(CudaWeight next) => next.Cols == Cols && next.DType == DType && next.Pointer == Pointer + (ulong)Bytes;
+
+    public override void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        _owned?.Dispose();
+        _shared?.Release();
+    }
+}
+
+/// <summary>A device buffer held by several weights (a group placed back to back): freed when the last owner releases it.</summary>
+internal sealed class SharedDeviceBuffer(DeviceBuffer buffer, int owners)
+{
+    private int _owners = owners;
+
+    public ulong Pointer => buffer.Pointer;
+
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _owners) == 0) buffer.Dispose();
+    }
 }
 
 /// <summary>

@@ -55,6 +55,31 @@ internal sealed unsafe class OpHarness : IDisposable
         return pair;
     }
 
+    /// <summary>
+    /// Matrices of one row length on both backends: one by one on the CPU, back to back on the GPU
+    /// (<see cref="IWeightGroups"/>, as models are loaded).
+    /// </summary>
+    public (DeviceWeight Cpu, DeviceWeight Gpu)[] WeightGroup(int cols, params (string Name, float[] Values, int Rows)[] matrices)
+    {
+        var views = new List<TensorView>();
+        foreach (var (name, values, rows) in matrices)
+        {
+            var p = (float*)NativeMemory.Alloc((nuint)values.Length, sizeof(float));
+            _native.Add((nint)p);
+            values.CopyTo(new Span<float>(p, values.Length));
+            views.Add(new TensorView(name, DType.F32, [rows, cols], (byte*)p, (long)values.Length * sizeof(float)));
+        }
+        var gpu = Gpu.LoadWeightGroup(views);
+        var pairs = new (DeviceWeight Cpu, DeviceWeight Gpu)[views.Count];
+        for (int i = 0; i < views.Count; i++)
+        {
+            pairs[i] = (Cpu.LoadWeight(views[i]), gpu[i]);
+            _owned.Add(pairs[i].Cpu);
+            _owned.Add(pairs[i].Gpu);
+        }
+        return pairs;
+    }
+
     /// <summary>An I32 [rows, 1] tensor on both backends.</summary>
     public (DeviceTensor Cpu, DeviceTensor Gpu) Ints(int[] values)
     {

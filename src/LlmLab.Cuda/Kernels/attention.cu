@@ -1,10 +1,10 @@
 // attention.cu: causal grouped-query attention over the KV cache, for one head width (-DHEAD_DIM=...).
 //
-// Decode (one new token per sequence) is flash-decoding: the keys a query sees are split across `splits`
-// blocks; each block keeps a running max, sum and weighted V sum (online softmax) for the query heads that
-// share one KV head, so every K/V row is read once for the whole group; the last block to finish merges the splits.
-// The split boundaries are computed on the device from the query's position, so a captured graph replays
-// correctly at every position. Prefill uses cuBLASLt for Q·Kᵀ and P·V, with the helpers below for the
+// Decode (one new token per sequence) is flash-decoding: the keys a query sees are split across blocks; each
+// block keeps a running max, sum and weighted V sum (online softmax) for the query heads that share one KV head,
+// so every K/V row is read once for the whole group; the last block to finish merges the splits. How many splits
+// a row uses, and their boundaries, are computed on the device from the query's position, so a captured graph
+// replays correctly at every position and a short context does not pay for the longest one. Prefill uses cuBLASLt for Q·Kᵀ and P·V, with the helpers below for the
 // head-major layout and the causal softmax.
 //
 // Layouts: q, out [rows, heads·HEAD_DIM]; kCache, vCache (one layer) [batch, maxSeq, kvHeads·HEAD_DIM];
@@ -18,6 +18,7 @@
 #define ATTN_THREADS 128
 #define ATTN_WARPS (ATTN_THREADS / 32)
 #define MAX_SPLITS 64   // most key splits per query (MaxSplits on the host), a multiple of 32
+#define PARTIAL_STRIDE (HEAD_DIM + 4)   // floats per split's partial result: acc[HEAD_DIM], max, sum, padding to 16 bytes
 
 // How a head is spread over lanes: each lane holds EPT consecutive elements (whole 16-byte loads) and a team of
 // TEAM lanes (a power of two, ≤ 32) holds one K or V row, so a warp works on 32 / TEAM keys at once.
@@ -35,22 +36,29 @@ struct HeadLayout
 __device__ __forceinline__ float merge_factor(float m, float mNew) { return mNew == neg_inf() ? 0.0f : exp2f(m - mNew); }
 
 // grid (splits, kvHeads · ceil(group / G), rows); block ATTN_THREADS. Handles query heads h0 .. h0 + G − 1 of one
-// KV head for one row and one split of its keys. With splits == 1 it writes `out` directly. Otherwise it writes the
-// unnormalised (acc[HEAD_DIM], max, sum) of the split to `partial` [rows, heads, splits, HEAD_DIM + 2], and the last
-// block of the row and head group to finish (counted in `counters` [rows, gridDim.y], which it resets) merges them:
-// out = Σ acc_s·2^(m_s − M) / Σ l_s·2^(m_s − M).
+// KV head for one row and one split of its keys. The grid holds as many splits as the longest context needs; the
+// splits a row uses are chosen on the device from its position (about one load round of `chunk` keys each, so
+// a block's time does not grow with the context), and the rest return at once. With one split in use the block
+// writes `out` directly. Otherwise it writes the unnormalised (acc[HEAD_DIM], max, sum) of its split to `partial`
+// [rows, heads, splits, PARTIAL_STRIDE], and the last block of the row and head group to finish (counted in
+// `counters` [rows, gridDim.y], which it resets) merges them: out = Σ acc_s·2^(m_s − M) / Σ l_s·2^(m_s − M).
+// Keys before the row's position were written by earlier steps, so their loads are issued before waiting for
+// the previous kernel (the RoPE/cache write of this step's key, and q): memory latency overlaps that kernel.
 template <int G>
 __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, const act_t* __restrict__ kCache,
                                                  const act_t* __restrict__ vCache, const int* __restrict__ positions,
                                                  float* __restrict__ partial, int* __restrict__ counters, act_t* __restrict__ out,
-                                                 int heads, int kvHeads, int tokensPerSeq, int maxSeq, int window, float scaleLog2, int splits)
+                                                 int heads, int kvHeads, int tokensPerSeq, int maxSeq, int window, float scaleLog2)
 {
     const int EPT = HeadLayout::EPT, VEC = HeadLayout::VEC, TEAM = HeadLayout::TEAM, TPW = HeadLayout::TEAMS_PER_WARP;
+    // ROUNDS key rounds are loaded before any is used (memory-level parallelism: a round is one key per team).
+    const int ROUNDS = G <= 4 ? 4 : 2;
+    const int SUBS = EPT / VEC;
+    const int blockRound = ATTN_WARPS * TPW;
+    const int chunk = blockRound * ROUNDS;   // keys one block loads at once (DecodeChunk on the host)
     __shared__ float merged[ATTN_WARPS][G][HEAD_DIM + 2];
-    GRID_DEPENDENCY_WAIT();
-    GRID_DEPENDENTS_LAUNCH();
 
-    const int split = blockIdx.x;
+    // Positions are written before the step starts (never by the previous kernel), so they are read before the wait.
     const int group = heads / kvHeads;
     const int chunksPerKv = (group + G - 1) / G;
     const int kvHead = blockIdx.y / chunksPerKv;
@@ -62,6 +70,9 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
     const int seq = row / tokensPerSeq;
     const int first = window > 0 ? max(0, pos - window + 1) : 0;
     const int count = valid ? pos + 1 - first : 0;
+    const int splits = max(1, min((int)gridDim.x, (count + chunk - 1) / chunk));
+    const int split = blockIdx.x;
+    if (split >= splits) return;   // not needed at this position: nothing to wait for
     const int per = (count + splits - 1) / splits;
     const int kBegin = first + split * per;
     const int kEnd = min(first + count, kBegin + per);
@@ -70,6 +81,43 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
     const int tl = lane % TEAM, teamInWarp = lane / TEAM;
     const int e0 = tl * EPT;
     const int kvDim = kvHeads * HEAD_DIM;
+    const size_t seqBase = (size_t)seq * maxSeq * kvDim + (size_t)kvHead * HEAD_DIM + e0;
+
+    // The first round of keys, except this step's own key (pos), is loaded before the wait.
+    uint4 kr[ROUNDS][SUBS], vr[ROUNDS][SUBS];
+    int base = kBegin + warp * TPW;
+#pragma unroll
+    for (int u = 0; u < ROUNDS; u++)
+    {
+        const int j = base + u * blockRound + teamInWarp;
+#pragma unroll
+        for (int sub = 0; sub < SUBS; sub++)
+        {
+            kr[u][sub].x = kr[u][sub].y = kr[u][sub].z = kr[u][sub].w = 0;
+            vr[u][sub] = kr[u][sub];
+            if (j < kEnd && j != pos && e0 + sub * VEC < HEAD_DIM)
+            {
+                const size_t at = seqBase + (size_t)j * kvDim + sub * VEC;
+                kr[u][sub] = *reinterpret_cast<const uint4*>(kCache + at);
+                vr[u][sub] = *reinterpret_cast<const uint4*>(vCache + at);
+            }
+        }
+    }
+    GRID_DEPENDENCY_WAIT();
+    GRID_DEPENDENTS_LAUNCH();
+#pragma unroll
+    for (int u = 0; u < ROUNDS; u++)
+    {
+        const int j = base + u * blockRound + teamInWarp;
+#pragma unroll
+        for (int sub = 0; sub < SUBS; sub++)
+            if (j < kEnd && j == pos && e0 + sub * VEC < HEAD_DIM)
+            {
+                const size_t at = seqBase + (size_t)j * kvDim + sub * VEC;
+                kr[u][sub] = *reinterpret_cast<const uint4*>(kCache + at);
+                vr[u][sub] = *reinterpret_cast<const uint4*>(vCache + at);
+            }
+    }
 
     float qv[G][EPT];
     const act_t* qRow = q + (size_t)row * heads * HEAD_DIM;
@@ -102,35 +150,9 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
         for (int e = 0; e < EPT; e++) acc[g][e] = 0.0f;
     }
 
-    const size_t seqBase = (size_t)seq * maxSeq * kvDim + (size_t)kvHead * HEAD_DIM + e0;
-    // ROUNDS key rounds are loaded before any is used (memory-level parallelism: a round is one key per team).
     // The loop bound is uniform per warp, so every lane takes part in the team shuffles.
-    const int ROUNDS = G <= 4 ? 4 : 2;
-    const int SUBS = EPT / VEC;
-    const int blockRound = ATTN_WARPS * TPW;
-    for (int base = kBegin + warp * TPW; base < kEnd; base += blockRound * ROUNDS)
+    while (true)
     {
-        uint4 kr[ROUNDS][SUBS], vr[ROUNDS][SUBS];
-#pragma unroll
-        for (int u = 0; u < ROUNDS; u++)
-        {
-            const int j = base + u * blockRound + teamInWarp;
-#pragma unroll
-            for (int sub = 0; sub < SUBS; sub++)
-            {
-                if (j < kEnd && e0 + sub * VEC < HEAD_DIM)
-                {
-                    const size_t at = seqBase + (size_t)j * kvDim + sub * VEC;
-                    kr[u][sub] = *reinterpret_cast<const uint4*>(kCache + at);
-                    vr[u][sub] = *reinterpret_cast<const uint4*>(vCache + at);
-                }
-                else
-                {
-                    kr[u][sub].x = kr[u][sub].y = kr[u][sub].z = kr[u][sub].w = 0;
-                    vr[u][sub] = kr[u][sub];
-                }
-            }
-        }
 #pragma unroll
         for (int u = 0; u < ROUNDS; u++)
         {
@@ -159,6 +181,29 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
 #pragma unroll
                     for (int e = 0; e < EPT; e++) acc[g][e] = fmaf(acc[g][e], correction, p * vf[e]);
                     m[g] = mNew;
+                }
+            }
+        }
+        base += chunk;
+        if (base >= kEnd) break;
+        // Longer splits (contexts past MAX_SPLITS · chunk keys): the next rounds.
+#pragma unroll
+        for (int u = 0; u < ROUNDS; u++)
+        {
+            const int j = base + u * blockRound + teamInWarp;
+#pragma unroll
+            for (int sub = 0; sub < SUBS; sub++)
+            {
+                if (j < kEnd && e0 + sub * VEC < HEAD_DIM)
+                {
+                    const size_t at = seqBase + (size_t)j * kvDim + sub * VEC;
+                    kr[u][sub] = *reinterpret_cast<const uint4*>(kCache + at);
+                    vr[u][sub] = *reinterpret_cast<const uint4*>(vCache + at);
+                }
+                else
+                {
+                    kr[u][sub].x = kr[u][sub].y = kr[u][sub].z = kr[u][sub].w = 0;
+                    vr[u][sub] = kr[u][sub];
                 }
             }
         }
@@ -221,7 +266,7 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
         }
         else
         {
-            float* p = partial + (((size_t)row * heads + h0 + g) * splits + split) * (HEAD_DIM + 2);
+            float* p = partial + (((size_t)row * heads + h0 + g) * gridDim.x + split) * PARTIAL_STRIDE;
             p[d] = value;
             if (d == 0)
             {
@@ -245,15 +290,15 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
     __shared__ float weight[G][MAX_SPLITS];
     for (int g = warp; g < nh; g += ATTN_WARPS)
     {
-        const float* p = partial + ((size_t)row * heads + h0 + g) * splits * (HEAD_DIM + 2);
+        const float* p = partial + ((size_t)row * heads + h0 + g) * gridDim.x * PARTIAL_STRIDE;
         float ms[MAX_SPLITS / 32], ls[MAX_SPLITS / 32];
         float mMax = neg_inf();
 #pragma unroll
         for (int i = 0; i < MAX_SPLITS / 32; i++)
         {
             const int s = lane + 32 * i;
-            ms[i] = s < splits ? __ldcg(p + s * (HEAD_DIM + 2) + HEAD_DIM) : neg_inf();
-            ls[i] = s < splits ? __ldcg(p + s * (HEAD_DIM + 2) + HEAD_DIM + 1) : 0.0f;
+            ms[i] = s < splits ? __ldcg(p + s * PARTIAL_STRIDE + HEAD_DIM) : neg_inf();
+            ls[i] = s < splits ? __ldcg(p + s * PARTIAL_STRIDE + HEAD_DIM + 1) : 0.0f;
             mMax = fmaxf(mMax, ms[i]);
         }
 #pragma unroll
@@ -268,15 +313,22 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
             if (lane + 32 * i < splits) weight[g][lane + 32 * i] = ms[i] * inv;
     }
     __syncthreads();
-    for (int idx = threadIdx.x; idx < nh * HEAD_DIM; idx += ATTN_THREADS)
+    // A thread per 4 output values, reading each split's 16 bytes: every load is independent, many are in flight.
+    const int COLUMNS = HEAD_DIM / 4;
+    for (int idx = threadIdx.x; idx < nh * COLUMNS; idx += ATTN_THREADS)
     {
-        const int g = idx / HEAD_DIM, d = idx - g * HEAD_DIM;
-        const float* p = partial + ((size_t)row * heads + h0 + g) * splits * (HEAD_DIM + 2) + d;
-        float value = 0.0f;
-        // Independent loads, many in flight: the merge is bound by L2 latency, not bandwidth.
-#pragma unroll 16
-        for (int s = 0; s < splits; s++) value += __ldcg(p + s * (HEAD_DIM + 2)) * weight[g][s];
-        out[(size_t)row * heads * HEAD_DIM + (size_t)(h0 + g) * HEAD_DIM + d] = from_float<act_t>(value);
+        const int g = idx / COLUMNS, c = idx - g * COLUMNS;
+        const float* p = partial + ((size_t)row * heads + h0 + g) * gridDim.x * PARTIAL_STRIDE + c * 4;
+        float v0 = 0.0f, v1 = 0.0f, v2 = 0.0f, v3 = 0.0f;
+#pragma unroll 8
+        for (int s = 0; s < splits; s++)
+        {
+            const float4 x = __ldcg(reinterpret_cast<const float4*>(p + (size_t)s * PARTIAL_STRIDE));
+            const float w = weight[g][s];
+            v0 = fmaf(x.x, w, v0); v1 = fmaf(x.y, w, v1); v2 = fmaf(x.z, w, v2); v3 = fmaf(x.w, w, v3);
+        }
+        act_t* o = out + (size_t)row * heads * HEAD_DIM + (size_t)(h0 + g) * HEAD_DIM + c * 4;
+        o[0] = from_float<act_t>(v0); o[1] = from_float<act_t>(v1); o[2] = from_float<act_t>(v2); o[3] = from_float<act_t>(v3);
     }
     if (threadIdx.x == 0) *counter = 0;
 }
@@ -285,8 +337,8 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
     extern "C" __global__ void __launch_bounds__(ATTN_THREADS) decode_attention_g##G(                                     \
         const act_t* __restrict__ q, const act_t* __restrict__ kCache, const act_t* __restrict__ vCache,                  \
         const int* __restrict__ positions, float* __restrict__ partial, int* __restrict__ counters, act_t* __restrict__ out,  \
-        int heads, int kvHeads, int tokensPerSeq, int maxSeq, int window, float scaleLog2, int splits)                        \
-    { decode_attention<G>(q, kCache, vCache, positions, partial, counters, out, heads, kvHeads, tokensPerSeq, maxSeq, window, scaleLog2, splits); }
+        int heads, int kvHeads, int tokensPerSeq, int maxSeq, int window, float scaleLog2)                                    \
+    { decode_attention<G>(q, kCache, vCache, positions, partial, counters, out, heads, kvHeads, tokensPerSeq, maxSeq, window, scaleLog2); }
 
 DECODE_ATTENTION_KERNEL(1)
 DECODE_ATTENTION_KERNEL(2)
@@ -357,3 +409,205 @@ extern "C" __global__ void causal_softmax(const float* __restrict__ scores, act_
     for (int j = threadIdx.x; j < ld; j += blockDim.x)
         p[j] = from_float<act_t>(j >= first && j <= last ? expf((s[j] - mx) * scale) * inv : 0.0f);
 }
+
+// ---- Prefill, flash style (bf16 and f16, HEAD_DIM a multiple of 16 up to 128) ----
+// One block: FA_ROWS query rows of one head of one sequence, 4 warps of 16 rows. Keys and values go through shared
+// memory FA_KEYS at a time; S = Q·Kᵀ and O += P·V run on the tensor cores (mma m16n8k16, fp32 accumulation), with
+// the online softmax in registers, so no score matrix is ever written. P is rounded to act_t for P·V, as the
+// cuBLASLt path rounds its probabilities. Rows past the chunk (a partial last tile) are computed and dropped.
+#define FA_ROWS 64
+#define FA_KEYS 64
+#define FA_PAD 8   // act_t elements of padding per shared row: rows 16 bytes apart in banks, no conflicts
+
+__device__ __forceinline__ void mma16816(float (&c)[4], const unsigned (&a)[4], unsigned b0, unsigned b1, bf16)
+{
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+__device__ __forceinline__ void mma16816(float (&c)[4], const unsigned (&a)[4], unsigned b0, unsigned b1, f16)
+{
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+template <typename T>
+__device__ __forceinline__ unsigned pair_bits(const T* p) { return *reinterpret_cast<const unsigned*>(p); }
+
+template <typename T>
+__device__ __forceinline__ unsigned join_bits(T lo, T hi) { return (unsigned)lo.bits | ((unsigned)hi.bits << 16); }
+
+template <typename T>
+__device__ __forceinline__ void flash_prefill(const T* __restrict__ q, const T* __restrict__ kCache, const T* __restrict__ vCache,
+                                              const int* __restrict__ positions, T* __restrict__ out,
+                                              int heads, int kvHeads, int tokens, int maxSeq, int window, float scaleLog2)
+{
+    const int KSTEPS = HEAD_DIM / 16, DTILES = HEAD_DIM / 8, NTILES = FA_KEYS / 8, VPR = HEAD_DIM / 8;
+    __shared__ __align__(16) T kTile[FA_KEYS][HEAD_DIM + FA_PAD];
+    __shared__ __align__(16) T vTile[FA_KEYS][HEAD_DIM + FA_PAD];
+    __shared__ int span[2][4];
+    GRID_DEPENDENCY_WAIT();
+    GRID_DEPENDENTS_LAUNCH();
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, c2 = (lane & 3) * 2;
+    const int h = blockIdx.y, b = blockIdx.z, kvHead = h / (heads / kvHeads);
+    const int qDim = heads * HEAD_DIM, kvDim = kvHeads * HEAD_DIM;
+    const int rowA = blockIdx.x * FA_ROWS + warp * 16 + g, rowB = rowA + 8;
+    const int posA = rowA < tokens ? positions[b * tokens + rowA] : -1;
+    const int posB = rowB < tokens ? positions[b * tokens + rowB] : -1;
+    const int firstA = window > 0 ? posA - window + 1 : 0, firstB = window > 0 ? posB - window + 1 : 0;
+
+    // The keys any row of the block sees: [kBegin, kEnd).
+    int hi = min(max(posA, posB) + 1, maxSeq), lo = min(posA >= 0 ? firstA : 1 << 30, posB >= 0 ? firstB : 1 << 30);
+#pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1)
+    {
+        hi = max(hi, __shfl_xor_sync(FULL_MASK, hi, offset));
+        lo = min(lo, __shfl_xor_sync(FULL_MASK, lo, offset));
+    }
+    if (lane == 0) { span[0][warp] = hi; span[1][warp] = lo; }
+    __syncthreads();
+    const int kEnd = max(max(span[0][0], span[0][1]), max(span[0][2], span[0][3]));
+    const int kBegin = max(0, min(min(span[1][0], span[1][1]), min(span[1][2], span[1][3])));
+
+    unsigned qf[KSTEPS][4];
+    const T* qA = q + (size_t)(b * tokens + rowA) * qDim + h * HEAD_DIM;
+    const T* qB = q + (size_t)(b * tokens + rowB) * qDim + h * HEAD_DIM;
+#pragma unroll
+    for (int ks = 0; ks < KSTEPS; ks++)
+    {
+        const int col = ks * 16 + c2;
+        qf[ks][0] = posA >= 0 ? pair_bits(qA + col) : 0u;
+        qf[ks][1] = posB >= 0 ? pair_bits(qB + col) : 0u;
+        qf[ks][2] = posA >= 0 ? pair_bits(qA + col + 8) : 0u;
+        qf[ks][3] = posB >= 0 ? pair_bits(qB + col + 8) : 0u;
+    }
+    float o[DTILES][4];
+#pragma unroll
+    for (int d = 0; d < DTILES; d++) o[d][0] = o[d][1] = o[d][2] = o[d][3] = 0.0f;
+    float mA = neg_inf(), mB = neg_inf(), lA = 0.0f, lB = 0.0f;
+
+    for (int kb = kBegin / FA_KEYS * FA_KEYS; kb < kEnd; kb += FA_KEYS)
+    {
+        __syncthreads();
+        for (int i = threadIdx.x; i < FA_KEYS * VPR; i += blockDim.x)
+        {
+            const int key = i / VPR, c = (i - key * VPR) * 8, j = kb + key;
+            uint4 kv, vv;
+            kv.x = kv.y = kv.z = kv.w = 0;
+            vv = kv;
+            if (j < kEnd)
+            {
+                const size_t at = ((size_t)b * maxSeq + j) * kvDim + kvHead * HEAD_DIM + c;
+                kv = *reinterpret_cast<const uint4*>(kCache + at);
+                vv = *reinterpret_cast<const uint4*>(vCache + at);
+            }
+            *reinterpret_cast<uint4*>(&kTile[key][c]) = kv;
+            *reinterpret_cast<uint4*>(&vTile[key][c]) = vv;
+        }
+        __syncthreads();
+
+        float s[NTILES][4];
+#pragma unroll
+        for (int nt = 0; nt < NTILES; nt++)
+        {
+            s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.0f;
+#pragma unroll
+            for (int ks = 0; ks < KSTEPS; ks++)
+                mma16816(s[nt], qf[ks], pair_bits(&kTile[nt * 8 + g][ks * 16 + c2]), pair_bits(&kTile[nt * 8 + g][ks * 16 + c2 + 8]), T());
+        }
+        float mxA = neg_inf(), mxB = neg_inf();
+#pragma unroll
+        for (int nt = 0; nt < NTILES; nt++)
+#pragma unroll
+            for (int e = 0; e < 4; e++)
+            {
+                const int j = kb + nt * 8 + c2 + (e & 1);
+                const bool rowIsA = e < 2;
+                const int pos = rowIsA ? posA : posB, first = rowIsA ? firstA : firstB;
+                const float v = j <= pos && j >= first ? s[nt][e] * scaleLog2 : neg_inf();
+                s[nt][e] = v;
+                if (rowIsA) mxA = fmaxf(mxA, v); else mxB = fmaxf(mxB, v);
+            }
+#pragma unroll
+        for (int offset = 1; offset < 4; offset <<= 1)
+        {
+            mxA = fmaxf(mxA, __shfl_xor_sync(FULL_MASK, mxA, offset));
+            mxB = fmaxf(mxB, __shfl_xor_sync(FULL_MASK, mxB, offset));
+        }
+        const float newA = fmaxf(mA, mxA), newB = fmaxf(mB, mxB);
+        const float useA = newA == neg_inf() ? 0.0f : newA, useB = newB == neg_inf() ? 0.0f : newB;
+        const float corrA = exp2f(mA - useA), corrB = exp2f(mB - useB);
+        mA = newA;
+        mB = newB;
+        lA *= corrA;
+        lB *= corrB;
+#pragma unroll
+        for (int d = 0; d < DTILES; d++)
+        {
+            o[d][0] *= corrA; o[d][1] *= corrA;
+            o[d][2] *= corrB; o[d][3] *= corrB;
+        }
+#pragma unroll
+        for (int nt = 0; nt < NTILES; nt++)
+        {
+            s[nt][0] = exp2f(s[nt][0] - useA); s[nt][1] = exp2f(s[nt][1] - useA);
+            s[nt][2] = exp2f(s[nt][2] - useB); s[nt][3] = exp2f(s[nt][3] - useB);
+            lA += s[nt][0] + s[nt][1];
+            lB += s[nt][2] + s[nt][3];
+        }
+        // O += P·V, 16 keys at a time: the S fragments of two key tiles are the A fragment of P.
+#pragma unroll
+        for (int kc = 0; kc < FA_KEYS / 16; kc++)
+        {
+            unsigned pa[4];
+            pa[0] = pack2(s[2 * kc][0], s[2 * kc][1], T());
+            pa[1] = pack2(s[2 * kc][2], s[2 * kc][3], T());
+            pa[2] = pack2(s[2 * kc + 1][0], s[2 * kc + 1][1], T());
+            pa[3] = pack2(s[2 * kc + 1][2], s[2 * kc + 1][3], T());
+            const int k0 = kc * 16 + c2;
+#pragma unroll
+            for (int d = 0; d < DTILES; d++)
+            {
+                const int n = d * 8 + g;
+                const unsigned b0 = join_bits(vTile[k0][n], vTile[k0 + 1][n]);
+                const unsigned b1 = join_bits(vTile[k0 + 8][n], vTile[k0 + 9][n]);
+                mma16816(o[d], pa, b0, b1, T());
+            }
+        }
+    }
+#pragma unroll
+    for (int offset = 1; offset < 4; offset <<= 1)
+    {
+        lA += __shfl_xor_sync(FULL_MASK, lA, offset);
+        lB += __shfl_xor_sync(FULL_MASK, lB, offset);
+    }
+    const float invA = lA > 0.0f ? 1.0f / lA : 0.0f, invB = lB > 0.0f ? 1.0f / lB : 0.0f;
+    T* outA = out + (size_t)(b * tokens + rowA) * qDim + h * HEAD_DIM;
+    T* outB = out + (size_t)(b * tokens + rowB) * qDim + h * HEAD_DIM;
+#pragma unroll
+    for (int d = 0; d < DTILES; d++)
+    {
+        const int col = d * 8 + c2;
+        if (rowA < tokens) *reinterpret_cast<unsigned*>(outA + col) = pack2(o[d][0] * invA, o[d][1] * invA, T());
+        if (rowB < tokens) *reinterpret_cast<unsigned*>(outB + col) = pack2(o[d][2] * invB, o[d][3] * invB, T());
+    }
+}
+
+// The 16-bit types run flash_prefill; fp32 has no such mma (the host uses the cuBLASLt path), so nothing is instantiated.
+template <typename T>
+__device__ __forceinline__ void flash_dispatch(const T* q, const T* k, const T* v, const int* positions, T* out,
+                                               int heads, int kvHeads, int tokens, int maxSeq, int window, float scaleLog2)
+{
+    flash_prefill<T>(q, k, v, positions, out, heads, kvHeads, tokens, maxSeq, window, scaleLog2);
+}
+__device__ __forceinline__ void flash_dispatch(const float*, const float*, const float*, const int*, float*, int, int, int, int, int, float) {}
+
+#if HEAD_DIM % 16 == 0 && HEAD_DIM <= 128
+// grid (ceil(tokens / FA_ROWS), heads, batch), block 128: q, out [batch·tokens, heads·HEAD_DIM]; positions [batch·tokens];
+// the cache as for decode.
+extern "C" __global__ void __launch_bounds__(128) flash_prefill_attention(const act_t* __restrict__ q, const act_t* __restrict__ kCache,
+    const act_t* __restrict__ vCache, const int* __restrict__ positions, act_t* __restrict__ out,
+    int heads, int kvHeads, int tokens, int maxSeq, int window, float scaleLog2)
+{
+    flash_dispatch(q, kCache, vCache, positions, out, heads, kvHeads, tokens, maxSeq, window, scaleLog2);
+}
+#endif

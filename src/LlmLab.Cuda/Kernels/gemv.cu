@@ -4,11 +4,17 @@
 // stream W: GEMV_SPLIT warps per output feature, 16-byte loads, GEMV_UNROLL loads per lane per batch with the
 // next batch loaded before the current one is used, and all n rows of x multiplied with each weight vector
 // (x, a few KB, stays in L1/L2). Weights never change, so the first batch is fetched before waiting for the
-// previous kernel (programmatic dependent launch).
+// previous kernel (programmatic dependent launch), and weights are marked first to leave L2, so the KV cache
+// and activations stay there.
 //
 // One launch can serve up to three products that share x (q, k and v of a layer): the grid covers their rows
 // one after another. The gate/up variant computes a row of both MLP products and writes up and
 // silu(gate)·up, exactly what MatMul(gate), MatMul(up) and SwiGlu(gate, up, gate) leave in memory.
+// Fused decode ops (one kernel instead of three per layer):
+//  - *_norm: x is the residual stream and the product is taken with h = RMSNorm(x)·w: each block computes h into
+//    shared memory after the dependency wait, while its first weights are already in flight; block 0 also writes h.
+//  - residual epilogue (gemv<N>_act with `residual`): residual += y, each rounded as AddRmsNorm rounds it.
+//  - gemv_qkv_rope: q/k/v with RoPE and the KV-cache write (a warp computes the two rows of a rotated pair).
 // Requires k % (16 / sizeof(act_t)) == 0.
 #include "common.cuh"
 
@@ -20,6 +26,9 @@
 #endif
 #ifndef GEMV_UNROLL
 #define GEMV_UNROLL 4   // 16-byte loads per lane per batch; two batches (current, next) in flight
+#endif
+#ifndef GEMV_EVICT_FIRST
+#define GEMV_EVICT_FIRST 1   // weights leave L2 first (read once per step; the KV cache and activations are reused)
 #endif
 #define GEMV_ROWS (GEMV_WARPS / GEMV_SPLIT)
 
@@ -34,7 +43,12 @@ __device__ __forceinline__ uint4 zero4()
 __device__ __forceinline__ uint4 load_weight(const void* p)
 {
     uint4 r;
-#if __CUDA_ARCH__ >= 800
+#if __CUDA_ARCH__ >= 800 && GEMV_EVICT_FIRST
+    unsigned long long policy;
+    asm("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));
+    asm("ld.global.nc.L1::no_allocate.L2::cache_hint.v4.u32 {%0, %1, %2, %3}, [%4], %5;"
+        : "=r"(r.x), "=r"(r.y), "=r"(r.z), "=r"(r.w) : "l"(p), "l"(policy));
+#elif __CUDA_ARCH__ >= 800
     asm("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(r.x), "=r"(r.y), "=r"(r.z), "=r"(r.w) : "l"(p));
 #else
     asm("ld.global.nc.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(r.x), "=r"(r.y), "=r"(r.z), "=r"(r.w) : "l"(p));
@@ -42,10 +56,48 @@ __device__ __forceinline__ uint4 load_weight(const void* p)
     return r;
 }
 
-// Dot products of one weight row (wr) with the n rows of x, over this lane's chunks; summed over the warp and
-// over the GEMV_SPLIT warps of the row. Every thread of the block must call it (it may synchronise the block).
-template <int N, int W>
-__device__ __forceinline__ void dot_rows(const act_t* const (&wr)[W], const act_t* __restrict__ x, int k, float (&acc)[W][N])
+// With NORM: h = RMSNorm(x)·w for the N rows of x into shared memory (dynamic, N·k act_t), rounded as rms_norm
+// rounds it, so the products match the unfused ops exactly; block 0 also writes h to global memory. Every thread
+// of the block calls it (after the dependency wait); returns where the products read x from.
+template <int N>
+__device__ __forceinline__ const act_t* stage_norm(const act_t* __restrict__ x, const float* __restrict__ nw, float eps, act_t* h, int k)
+{
+    extern __shared__ uint4 stagedRaw[];
+    act_t* staged = reinterpret_cast<act_t*>(stagedRaw);
+    const int V = Vec16<act_t>::N, chunks = k / V;
+#pragma unroll
+    for (int n = 0; n < N; n++)
+    {
+        float ss = 0.0f;
+        for (int c = threadIdx.x; c < chunks; c += blockDim.x)
+        {
+            float v[V];
+            load16(x + (size_t)n * k + (size_t)c * V, v);
+#pragma unroll
+            for (int e = 0; e < V; e++) ss += v[e] * v[e];
+        }
+        ss = block_sum(ss);
+        const float inv = 1.0f / sqrtf(ss / k + eps);
+        for (int c = threadIdx.x; c < chunks; c += blockDim.x)
+        {
+            float v[V];
+            load16(x + (size_t)n * k + (size_t)c * V, v);
+#pragma unroll
+            for (int e = 0; e < V; e++) v[e] = v[e] * inv * nw[c * V + e];
+            store16(staged + (size_t)n * k + (size_t)c * V, v);
+            if (blockIdx.x == 0 && h != 0) store16(h + (size_t)n * k + (size_t)c * V, v);
+        }
+    }
+    __syncthreads();
+    return staged;
+}
+
+// Dot products of W weight rows (wr) with the n rows of x, over this lane's chunks; summed over the warp and
+// over the GEMV_SPLIT warps of the row. With NORM, x is the residual stream and the rows of h = RMSNorm(x)·nw are
+// used instead (stage_norm). Every thread of the block must call it (it may synchronise the block).
+template <int N, int W, bool NORM>
+__device__ __forceinline__ void dot_rows(const act_t* const (&wr)[W], const act_t* __restrict__ x, int k, float (&acc)[W][N],
+                                         const float* __restrict__ nw, float eps, act_t* h)
 {
     const int V = Vec16<act_t>::N;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
@@ -65,6 +117,7 @@ __device__ __forceinline__ void dot_rows(const act_t* const (&wr)[W], const act_
         }
     GRID_DEPENDENCY_WAIT();
     GRID_DEPENDENTS_LAUNCH();
+    if constexpr (NORM) x = stage_norm<N>(x, nw, eps, h, k);
 
 #pragma unroll
     for (int w = 0; w < W; w++)
@@ -133,11 +186,14 @@ __device__ __forceinline__ void dot_rows(const act_t* const (&wr)[W], const act_
 }
 
 // Up to three products sharing x: rows [0, m0) of W0, then [0, m1) of W1, then [0, m2) of W2 (m1 = m2 = 0 for one).
-template <int N, typename Y>
+// With `residual` (act_t outputs, one product whose rows are the residual's width): residual[n, r] += y[n, r].
+// (Two adjacent rows per warp measured slower: 8B −4.5%, 1B −2%, run 9.)
+template <int N, typename Y, bool NORM>
 __device__ __forceinline__ void gemv(const act_t* __restrict__ x, int k,
                                      const act_t* w0, const float* b0, Y* y0, int m0,
                                      const act_t* w1, const float* b1, Y* y1, int m1,
-                                     const act_t* w2, const float* b2, Y* y2, int m2)
+                                     const act_t* w2, const float* b2, Y* y2, int m2,
+                                     act_t* residual, const float* __restrict__ nw, float eps, act_t* h)
 {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     int r = blockIdx.x * GEMV_ROWS + warp / GEMV_SPLIT;
@@ -146,19 +202,29 @@ __device__ __forceinline__ void gemv(const act_t* __restrict__ x, int k,
     const bool valid = r < m;
     const act_t* rows[1] = { valid ? w + (size_t)r * k : w0 };   // idle warps read row 0 of W0 (always present)
     float acc[1][N];
-    dot_rows<N, 1>(rows, x, k, acc);
+    dot_rows<N, 1, NORM>(rows, x, k, acc, nw, eps, h);
     if (valid && lane == 0 && warp % GEMV_SPLIT == 0)
     {
         float bias = b != 0 ? b[r] : 0.0f;
 #pragma unroll
-        for (int n = 0; n < N; n++) y[(size_t)n * m + r] = from_float<Y>(acc[0][n] + bias);
+        for (int n = 0; n < N; n++)
+        {
+            const Y value = from_float<Y>(acc[0][n] + bias);
+            y[(size_t)n * m + r] = value;
+            if (residual != 0)
+            {
+                act_t* at = residual + (size_t)n * m + r;
+                *at = from_float<act_t>(to_float(*at) + to_float(value));
+            }
+        }
     }
 }
 
 // MLP gate and up rows together: up = x·Wuᵀ, gate = silu(x·Wgᵀ) · up, each rounded as the separate ops round.
-template <int N>
+template <int N, bool NORM>
 __device__ __forceinline__ void gemv_gate_up(const act_t* __restrict__ x, int k, const act_t* wg, const float* bg, act_t* gate,
-                                             const act_t* wu, const float* bu, act_t* up, int m)
+                                             const act_t* wu, const float* bu, act_t* up, int m,
+                                             const float* __restrict__ nw, float eps, act_t* h)
 {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int r = blockIdx.x * GEMV_ROWS + warp / GEMV_SPLIT;
@@ -166,7 +232,7 @@ __device__ __forceinline__ void gemv_gate_up(const act_t* __restrict__ x, int k,
     const size_t offset = (size_t)(valid ? r : 0) * k;
     const act_t* rows[2] = { wg + offset, wu + offset };
     float acc[2][N];
-    dot_rows<N, 2>(rows, x, k, acc);
+    dot_rows<N, 2, NORM>(rows, x, k, acc, nw, eps, h);
     if (valid && lane == 0 && warp % GEMV_SPLIT == 0)
     {
 #pragma unroll
@@ -181,20 +247,100 @@ __device__ __forceinline__ void gemv_gate_up(const act_t* __restrict__ x, int k,
     }
 }
 
-// gemv<N>_act: up to three products into act_t outputs; gemv<N>_f32: fp32 outputs (logits); gemv_gate_up<N>.
-// Block: GEMV_WARPS·32 threads; grid: ceil(total rows / GEMV_ROWS).
+// q, k and v of a decode step with RoPE and the KV-cache write, as MatMul ×3 then RopeAndCache leave memory.
+// Work items are rotated pairs: pair i of a head is rows (i, i + headDim/2); a warp (group) computes both rows,
+// rotates them at the row's position (q and k) and writes them (k and v also into this layer's cache).
+// An invalid position leaves the products unrotated and uncached and raises STATUS_BAD_POSITION, as rope.cu does.
+template <int N, bool NORM>
+__device__ __forceinline__ void gemv_qkv_rope(const act_t* __restrict__ x, int k,
+                                              const act_t* wq, const float* bq, act_t* q, int mq,
+                                              const act_t* wk, const float* bk, act_t* kk, int mk,
+                                              const act_t* wv, const float* bv, act_t* v, int mv,
+                                              const float* __restrict__ nw, float eps, act_t* h,
+                                              const float* __restrict__ cosTable, const float* __restrict__ sinTable,
+                                              const int* __restrict__ positions, act_t* kCache, act_t* vCache,
+                                              int headDim, int tokensPerSeq, int maxSeq, int maxPositions, int* __restrict__ status)
+{
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int half = headDim / 2;
+    int p = blockIdx.x * GEMV_ROWS + warp / GEMV_SPLIT;
+    int which = 0;
+    const act_t* w = wq; const float* b = bq; act_t* y = q; int m = mq;
+    if (p >= mq / 2) { p -= mq / 2; which = 1; w = wk; b = bk; y = kk; m = mk; if (p >= mk / 2) { p -= mk / 2; which = 2; w = wv; b = bv; y = v; m = mv; } }
+    const bool valid = p < m / 2;
+    const int head = p / half, i = p - head * half;
+    const int ra = head * headDim + i, rb = ra + half;
+    const act_t* rows[2] = { valid ? w + (size_t)ra * k : wq, valid ? w + (size_t)rb * k : wq };
+    float acc[2][N];
+    dot_rows<N, 2, NORM>(rows, x, k, acc, nw, eps, h);
+    if (!valid || lane != 0 || warp % GEMV_SPLIT != 0) return;
+#pragma unroll
+    for (int n = 0; n < N; n++)
+    {
+        const act_t a1 = from_float<act_t>(acc[0][n] + (b != 0 ? b[ra] : 0.0f));
+        const act_t a2 = from_float<act_t>(acc[1][n] + (b != 0 ? b[rb] : 0.0f));
+        const int pos = positions[n];
+        const bool placed = pos >= 0 && pos < maxSeq && pos < maxPositions;
+        act_t r1 = a1, r2 = a2;
+        if (which < 2 && placed)
+        {
+            const float x1 = to_float(a1), x2 = to_float(a2);
+            const float c = cosTable[(size_t)pos * half + i], s = sinTable[(size_t)pos * half + i];
+            r1 = from_float<act_t>(x1 * c - x2 * s);
+            r2 = from_float<act_t>(x2 * c + x1 * s);
+        }
+        y[(size_t)n * m + ra] = r1;
+        y[(size_t)n * m + rb] = r2;
+        if (!placed)
+        {
+            if (which == 0 && p == 0) atomicOr(status, STATUS_BAD_POSITION);
+            continue;
+        }
+        if (which > 0)
+        {
+            act_t* cache = which == 1 ? kCache : vCache;
+            const size_t at = ((size_t)(n / tokensPerSeq) * maxSeq + pos) * m;
+            cache[at + ra] = r1;
+            cache[at + rb] = r2;
+        }
+    }
+}
+
+// gemv<N>_act[_norm]: up to three products into act_t outputs (optionally with the residual epilogue);
+// gemv<N>_f32: fp32 outputs (logits); gemv_gate_up<N>[_norm]; gemv_qkv_rope<N>[_norm].
+// Block: GEMV_WARPS·32 threads; grid: ceil(total rows / GEMV_ROWS) (pairs for qkv_rope).
+#define GEMV_PRODUCT_ARGS(Y)                                                                                                  \
+    const act_t* __restrict__ x, int k, const act_t* w0, const float* b0, Y* y0, int m0,                                      \
+    const act_t* w1, const float* b1, Y* y1, int m1, const act_t* w2, const float* b2, Y* y2, int m2
+#define GEMV_QKV_ARGS                                                                                                         \
+    const act_t* __restrict__ x, int k, const act_t* wq, const float* bq, act_t* q, int mq,                                   \
+    const act_t* wk, const float* bk, act_t* kk, int mk, const act_t* wv, const float* bv, act_t* v, int mv,                 \
+    const float* nw, float eps, act_t* h, const float* cosTable, const float* sinTable, const int* positions,                 \
+    act_t* kCache, act_t* vCache, int headDim, int tokensPerSeq, int maxSeq, int maxPositions, int* status
+#define GEMV_QKV_PASS x, k, wq, bq, q, mq, wk, bk, kk, mk, wv, bv, v, mv, nw, eps, h, cosTable, sinTable, positions, kCache, vCache, \
+    headDim, tokensPerSeq, maxSeq, maxPositions, status
 #define GEMV_KERNELS(N)                                                                                                       \
-    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv##N##_act(const act_t* __restrict__ x, int k,           \
-        const act_t* w0, const float* b0, act_t* y0, int m0, const act_t* w1, const float* b1, act_t* y1, int m1,            \
-        const act_t* w2, const float* b2, act_t* y2, int m2)                                                                  \
-    { gemv<N, act_t>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2); }                                                 \
-    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv##N##_f32(const act_t* __restrict__ x, int k,           \
-        const act_t* w0, const float* b0, float* y0, int m0, const act_t* w1, const float* b1, float* y1, int m1,            \
-        const act_t* w2, const float* b2, float* y2, int m2)                                                                  \
-    { gemv<N, float>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2); }                                                 \
+    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv##N##_act(GEMV_PRODUCT_ARGS(act_t),                     \
+        act_t* residual, const float* nw, float eps, act_t* h)                                                                \
+    { gemv<N, act_t, false>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2, residual, nw, eps, h); }                 \
+    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv##N##_act_norm(GEMV_PRODUCT_ARGS(act_t),                \
+        act_t* residual, const float* nw, float eps, act_t* h)                                                                \
+    { gemv<N, act_t, true>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2, residual, nw, eps, h); }                  \
+    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv##N##_f32(GEMV_PRODUCT_ARGS(float),                     \
+        act_t* residual, const float* nw, float eps, act_t* h)                                                                \
+    { gemv<N, float, false>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2, 0, nw, eps, h); }                        \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv_gate_up##N(const act_t* __restrict__ x, int k,         \
-        const act_t* wg, const float* bg, act_t* gate, const act_t* wu, const float* bu, act_t* up, int m)                   \
-    { gemv_gate_up<N>(x, k, wg, bg, gate, wu, bu, up, m); }
+        const act_t* wg, const float* bg, act_t* gate, const act_t* wu, const float* bu, act_t* up, int m,                   \
+        const float* nw, float eps, act_t* h)                                                                                 \
+    { gemv_gate_up<N, false>(x, k, wg, bg, gate, wu, bu, up, m, nw, eps, h); }                                                \
+    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv_gate_up##N##_norm(const act_t* __restrict__ x, int k,  \
+        const act_t* wg, const float* bg, act_t* gate, const act_t* wu, const float* bu, act_t* up, int m,                   \
+        const float* nw, float eps, act_t* h)                                                                                 \
+    { gemv_gate_up<N, true>(x, k, wg, bg, gate, wu, bu, up, m, nw, eps, h); }                                                 \
+    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv_qkv_rope##N(GEMV_QKV_ARGS)                             \
+    { gemv_qkv_rope<N, false>(GEMV_QKV_PASS); }                                                                               \
+    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv_qkv_rope##N##_norm(GEMV_QKV_ARGS)                      \
+    { gemv_qkv_rope<N, true>(GEMV_QKV_PASS); }
 
 GEMV_KERNELS(1)
 GEMV_KERNELS(2)

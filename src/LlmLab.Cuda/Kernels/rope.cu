@@ -2,10 +2,13 @@
 // into the KV cache. Positions are read on the device, so a captured decode step replays at any position.
 #include "common.cuh"
 
-// grid (rows); q: [rows, heads·headDim], k, v: [rows, kvHeads·headDim]; cos, sin: [maxPositions, headDim/2] fp32;
+// grid (rows); inputs qIn [rows, qLd] (first heads·headDim columns), kIn [rows, kLd], vIn [rows, vLd] (kvHeads·headDim
+// columns each): the outputs themselves, or column blocks of one fused q/k/v product. Outputs q [rows, heads·headDim],
+// k [rows, kvHeads·headDim] (may be the inputs), v (null: not written); cos, sin: [maxPositions, headDim/2] fp32;
 // kCache, vCache: this layer's [batch, maxSeq, kvHeads·headDim]. Row r belongs to sequence r / tokensPerSeq.
 // (x1, x2) → (x1·cos − x2·sin, x2·cos + x1·sin) for x1, x2 the two halves of each head.
-extern "C" __global__ void rope_and_cache(act_t* q, act_t* k, const act_t* __restrict__ v,
+extern "C" __global__ void rope_and_cache(const act_t* qIn, int qLd, const act_t* kIn, int kLd, const act_t* vIn, int vLd,
+                                          act_t* q, act_t* k, act_t* v,
                                           const float* __restrict__ cosTable, const float* __restrict__ sinTable,
                                           const int* __restrict__ positions, act_t* kCache, act_t* vCache,
                                           int heads, int kvHeads, int headDim, int tokensPerSeq, int maxSeq, int maxPositions,
@@ -25,28 +28,35 @@ extern "C" __global__ void rope_and_cache(act_t* q, act_t* k, const act_t* __res
     const float* c = cosTable + (size_t)pos * half;
     const float* s = sinTable + (size_t)pos * half;
     const int qDim = heads * headDim, kvDim = kvHeads * headDim;
+    const act_t* qSrc = qIn + (size_t)row * qLd;
     act_t* qRow = q + (size_t)row * qDim;
     for (int p = threadIdx.x; p < heads * half; p += blockDim.x)
     {
         int h = p / half, i = p - h * half;
-        act_t* head = qRow + h * headDim;
-        float x1 = to_float(head[i]), x2 = to_float(head[i + half]);
-        head[i] = from_float<act_t>(x1 * c[i] - x2 * s[i]);
-        head[i + half] = from_float<act_t>(x2 * c[i] + x1 * s[i]);
+        int a = h * headDim + i, b = a + half;
+        float x1 = to_float(qSrc[a]), x2 = to_float(qSrc[b]);
+        qRow[a] = from_float<act_t>(x1 * c[i] - x2 * s[i]);
+        qRow[b] = from_float<act_t>(x2 * c[i] + x1 * s[i]);
     }
+    const act_t* kSrc = kIn + (size_t)row * kLd;
     act_t* kRow = k + (size_t)row * kvDim;
     act_t* kOut = kCache + ((size_t)seq * maxSeq + pos) * kvDim;
     for (int p = threadIdx.x; p < kvHeads * half; p += blockDim.x)
     {
         int h = p / half, i = p - h * half;
         int a = h * headDim + i, b = a + half;
-        float x1 = to_float(kRow[a]), x2 = to_float(kRow[b]);
+        float x1 = to_float(kSrc[a]), x2 = to_float(kSrc[b]);
         act_t r1 = from_float<act_t>(x1 * c[i] - x2 * s[i]);
         act_t r2 = from_float<act_t>(x2 * c[i] + x1 * s[i]);
         kRow[a] = r1; kRow[b] = r2;
         kOut[a] = r1; kOut[b] = r2;
     }
-    const act_t* vRow = v + (size_t)row * kvDim;
+    const act_t* vSrc = vIn + (size_t)row * vLd;
     act_t* vOut = vCache + ((size_t)seq * maxSeq + pos) * kvDim;
-    for (int i = threadIdx.x; i < kvDim; i += blockDim.x) vOut[i] = vRow[i];
+    for (int i = threadIdx.x; i < kvDim; i += blockDim.x)
+    {
+        const act_t value = vSrc[i];
+        vOut[i] = value;
+        if (v != 0) v[(size_t)row * kvDim + i] = value;
+    }
 }

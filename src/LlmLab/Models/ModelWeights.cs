@@ -112,17 +112,29 @@ public sealed class ModelWeights : IDisposable
         {
             DeviceWeight Get(string name) { var w = backend.LoadWeight(checkpoint.Tensor(name)); all.Add(w); return w; }
             DeviceWeight? Optional(bool present, string name) => present ? Get(name) : null;
+            // Matrices that share an input go back to back where the backend can place them so (one product in prefill).
+            IReadOnlyList<DeviceWeight> Group(params string[] group)
+            {
+                if (backend is not IWeightGroups groups) return group.Select(Get).ToArray();
+                var loaded = groups.LoadWeightGroup(group.Select(checkpoint.Tensor).ToArray());
+                all.AddRange(loaded);
+                return loaded;
+            }
             var embedding = Get(names.Embedding);
             var layers = new LayerWeights[config.NumLayers];
             for (int l = 0; l < config.NumLayers; l++)
             {
                 string L(string pattern) => TensorNames.Layer(pattern, l);
-                layers[l] = new LayerWeights(
-                    Get(L(names.AttentionNorm)), Get(L(names.Query)), Get(L(names.Key)), Get(L(names.Value)), Get(L(names.Output)),
-                    Optional(config.QkvBias, L(names.QueryBias)), Optional(config.QkvBias, L(names.KeyBias)), Optional(config.QkvBias, L(names.ValueBias)),
-                    Optional(config.OutputBias, L(names.OutputBias)),
-                    Optional(config.QkNorm, L(names.QueryNorm)), Optional(config.QkNorm, L(names.KeyNorm)),
-                    Get(L(names.MlpNorm)), Get(L(names.Gate)), Get(L(names.Up)), Get(L(names.Down)));
+                var norm = Get(L(names.AttentionNorm));
+                var qkv = Group(L(names.Query), L(names.Key), L(names.Value));
+                var output = Get(L(names.Output));
+                var (queryBias, keyBias, valueBias) = (Optional(config.QkvBias, L(names.QueryBias)), Optional(config.QkvBias, L(names.KeyBias)), Optional(config.QkvBias, L(names.ValueBias)));
+                var outputBias = Optional(config.OutputBias, L(names.OutputBias));
+                var (queryNorm, keyNorm) = (Optional(config.QkNorm, L(names.QueryNorm)), Optional(config.QkNorm, L(names.KeyNorm)));
+                var mlpNorm = Get(L(names.MlpNorm));
+                var gateUp = Group(L(names.Gate), L(names.Up));
+                layers[l] = new LayerWeights(norm, qkv[0], qkv[1], qkv[2], output, queryBias, keyBias, valueBias, outputBias,
+                    queryNorm, keyNorm, mlpNorm, gateUp[0], gateUp[1], Get(L(names.Down)));
             }
             var finalNorm = Get(names.FinalNorm);
             var head = config.TieWordEmbeddings ? embedding : Get(names.OutputHead);

@@ -91,48 +91,94 @@ internal static class DecodeBench
         }
 
         // Decode, batch 1: graph replays; "serial" reads each token back (the generation loop), "queued" syncs once.
+        // Each line adds one optimisation to the one before; the last is the default.
         long kvPerToken = config.KvCacheBytesPerToken(gpu.ActivationType.SizeOf());
-        foreach (var (overlap, fuse) in new[] { (false, false), (true, false), (true, true) })
+        var configs = new (string Name, Action Apply)[]
+        {
+            ("plain launches", () => Set(overlap: false, fuse: false, evictFirst: false, norms: false, rope: false)),
+            ("PDL, fused products (run 5)", () => Set(overlap: true, fuse: true, evictFirst: false, norms: false, rope: false)),
+            ("+ weights evict-first in L2", () => Set(overlap: true, fuse: true, evictFirst: true, norms: false, rope: false)),
+            ("+ RoPE fused (default)", () => Set(overlap: true, fuse: true, evictFirst: true, norms: false, rope: true)),
+            ("default + norms and residual adds fused", () => Set(overlap: true, fuse: true, evictFirst: true, norms: true, rope: true)),
+        };
+        foreach (var c in configs)
+        {
+            c.Apply();
+            r[$"decode_{c.Name}"] = Decode(c.Name, prompt: 128, context: 1024);
+        }
+        Set(overlap: true, fuse: true, evictFirst: true, norms: false, rope: true);
+        foreach (var (prompt, context) in new[] { (512, 768), (2048, 4096) })
+            r[$"decode_default_prompt_{prompt}"] = Decode($"default, prompt {prompt}, cache {context}", prompt, context);
+
+        // Batches at the bench's context (512 + 256), decode splits aiming at 2 blocks per multiprocessor (run 8: 4 cost 3-8%).
+        foreach (int target in new[] { 2 })
+        {
+            gpu.DecodeBlocksPerMultiprocessor = target;
+            foreach (int batch in new[] { 4, 16, 64 })
+            {
+                using var session = model.CreateSession(batch, 768, 64);
+                session.Step(Tokens(batch * 512));
+                var next = Tokens(batch);
+                for (int i = 0; i < 4; i++) session.Step(next);
+                gpu.Synchronize();
+                const int batchSteps = 32;
+                sw.Restart();
+                for (int i = 0; i < batchSteps; i++) session.Step(next);
+                gpu.Synchronize();
+                double aggregate = batch * batchSteps / sw.Elapsed.TotalSeconds;
+                r[$"batch_{batch}_at_512_target_{target}"] = aggregate;
+                Console.WriteLine($"batch {batch,3} at context ~530, splits for {target} blocks/SM: {aggregate,8:0} tok/s aggregate");
+            }
+        }
+
+        void Set(bool overlap, bool fuse, bool evictFirst, bool norms, bool rope)
         {
             gpu.OverlapKernels = overlap;
             gpu.FuseProducts = fuse;
-            using var session = model.CreateSession(1, 1024, InferenceSession.DefaultChunk);
+            gpu.GemvEvictFirst = evictFirst;
+            gpu.FuseNorms = norms;
+            gpu.FuseRope = rope;
+        }
+
+        double Decode(string name, int prompt, int context)
+        {
+            using var session = model.CreateSession(1, context, InferenceSession.DefaultChunk);
             using var ids = gpu.Allocate(DType.I32, 1, 1);
-            session.Step(Tokens(128));
+            session.Step(Tokens(prompt));
             var id = new int[1] { 1234 };
             for (int i = 0; i < 16; i++) session.Step(id);
             gpu.Synchronize();
             int start = session.Position;
+            int n = Math.Min(steps, (context - start) / 2);
             var before = gpu.Sample();
             sw.Restart();
-            for (int i = 0; i < steps; i++)
+            for (int i = 0; i < n; i++)
             {
                 var logits = session.Step(id)!;
                 gpu.Argmax(logits, ids);
                 gpu.Read(ids, id);
             }
-            double serial = steps / sw.Elapsed.TotalSeconds;
+            double serial = n / sw.Elapsed.TotalSeconds;
             var after = gpu.Sample();
             sw.Restart();
-            for (int i = 0; i < steps; i++) session.Step(id);
+            for (int i = 0; i < n; i++) session.Step(id);
             gpu.Synchronize();
-            double queued = steps / sw.Elapsed.TotalSeconds;
-            double meanContext = start + steps; // over both loops
+            double queued = n / sw.Elapsed.TotalSeconds;
+            double meanContext = start + n; // over both loops
             double bytesPerToken = weights + meanContext * kvPerToken;
             double roofline = bandwidth / bytesPerToken;
-            string key = (overlap ? "pdl" : "plain") + (fuse ? "_fused" : "");
-            r[$"decode_serial_tok_s_{key}"] = serial;
-            r[$"decode_queued_tok_s_{key}"] = queued;
-            r["roofline_tok_s"] = roofline;
-            r["bytes_per_token"] = bytesPerToken;
             double? joules = after.EnergyMillijoules - before.EnergyMillijoules is { } mj ? mj / 1000.0 : null;
-            Console.WriteLine($"decode b=1 ({(overlap ? "programmatic dependent launch" : "plain launches")}{(fuse ? ", fused products" : "")}): {serial:0.0} tok/s serial ({100 * serial / roofline:0.0}% of roofline), " +
+            Console.WriteLine($"decode b=1 ({name}): {serial:0.0} tok/s serial ({100 * serial / roofline:0.0}% of roofline), " +
                               $"{queued:0.0} tok/s queued ({100 * queued / roofline:0.0}%); roofline {roofline:0.0} tok/s = {bandwidth / 1e9:0} GB/s ÷ {bytesPerToken / 1e9:0.000} GB/token " +
-                              $"(weights + KV at ~{meanContext:0} tokens); {after.PowerWatts:0} W, SM {after.SmClockMHz} MHz{(joules is { } j ? $", {j / steps:0.00} J/token" : "")}");
+                              $"(weights + KV at ~{meanContext:0} tokens); {after.PowerWatts:0} W, SM {after.SmClockMHz} MHz{(joules is { } j ? $", {j / n:0.00} J/token" : "")}");
+            return serial;
         }
 
         // Time to first token: a 512-token prompt, prefill + greedy pick of the first new token, read back.
+        foreach (var (name, fuse, flash) in new[] { ("q/k/v as three products, cuBLASLt attention", false, false), ("q/k/v as one product, cuBLASLt attention", true, false), ("q/k/v as one product, flash attention (default)", true, true) })
         {
+            gpu.FuseProducts = fuse;
+            gpu.FlashPrefill = flash;
             using var session = model.CreateSession(1, 1024, InferenceSession.DefaultChunk);
             using var ids = gpu.Allocate(DType.I32, 1, 1);
             var prompt = Tokens(512);
@@ -151,8 +197,8 @@ internal static class DecodeBench
             var sorted = times.Skip(2).Order().ToArray();
             double median = sorted[sorted.Length / 2];
             double flops = 2.0 * (config.ParameterCount - (long)config.VocabSize * config.HiddenSize) * 512;
-            r["ttft_512_ms"] = median;
-            Console.WriteLine($"TTFT, 512-token prompt: median {median:0.00} ms (trials {string.Join(", ", times.Select(t => t.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} ms); " +
+            r[$"ttft_512_ms {name}"] = median;
+            Console.WriteLine($"TTFT, 512-token prompt ({name}): median {median:0.00} ms (trials {string.Join(", ", times.Select(t => t.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} ms); " +
                               $"{flops / (median / 1e3) / 1e12:0} TFLOP/s on the layers' products");
         }
 

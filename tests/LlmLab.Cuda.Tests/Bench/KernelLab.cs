@@ -34,6 +34,7 @@ internal static class KernelLab
         using var positions = gpu.Allocate(DType.I32, 1, 1);
         using var cache = gpu.AllocateKvCache(new KvCacheShape(1, 1, Math.Max(context + 1, 1024), c.NumKvHeads, c.HeadDim, c.SlidingWindow));
         using var rope = gpu.CreateRopeTable(c.Rope, c.HeadDim, Math.Max(context + 1, 1024));
+        using var longCache = gpu.AllocateKvCache(new KvCacheShape(1, 1, 4096, c.NumKvHeads, c.HeadDim, c.SlidingWindow));
         gpu.Write(ids, [1000]);
         gpu.Write(positions, [context]);
         var step = new StepLayout(1, 1, context, positions);
@@ -59,6 +60,24 @@ internal static class KernelLab
         Report("rmsnorm", Time(gpu, () => gpu.RmsNorm(x, w.AttentionNorm, eps, h)));
         total += layers * Report("rope+cache", Time(gpu, () => gpu.RopeAndCache(q, k, v, rope, step, cache, 0)));
         total += layers * Report($"attention decode @{context}", Time(gpu, () => gpu.Attention(q, cache, 0, step, a)));
+        Report("norm+q/k/v+RoPE+cache (fused)", Time(gpu, () =>
+        {
+            gpu.RmsNorm(x, w.AttentionNorm, eps, h);
+            gpu.MatMul(h, w.Query, null, q); gpu.MatMul(h, w.Key, null, k); gpu.MatMul(h, w.Value, null, v);
+            gpu.RopeAndCache(q, k, v, rope, step, cache, 0);
+        }), w.Query.Bytes + w.Key.Bytes + w.Value.Bytes);
+        Report("o + residual add (fused) + norm", Time(gpu, () => { gpu.MatMul(a, w.Output, null, d); gpu.AddRmsNorm(x, d, w.MlpNorm, eps, h); }), w.Output.Bytes);
+        Report("norm+gate+up+SwiGLU (fused)", Time(gpu, () =>
+        {
+            gpu.RmsNorm(x, w.MlpNorm, eps, h);
+            gpu.MatMul(h, w.Gate, null, g); gpu.MatMul(h, w.Up, null, u); gpu.SwiGlu(g, u, g);
+        }), w.Gate.Bytes + w.Up.Bytes);
+        foreach (int at in new[] { 128, 2048, 4000 })
+        {
+            gpu.Write(positions, [at]);
+            Report($"attention decode @{at} (cache 4096)", Time(gpu, () => gpu.Attention(q, longCache, 0, new StepLayout(1, 1, at, positions), a)));
+        }
+        gpu.Write(positions, [context]);
         Report("swiglu", Time(gpu, () => gpu.SwiGlu(g, u, g)));
         Report("embedding", Time(gpu, () => gpu.Embedding(ids, model.Weights.Embedding, x)));
         Report("argmax", Time(gpu, () => gpu.Argmax(logits, ids)));

@@ -1,0 +1,153 @@
+using LlmLab.Backends;
+using LlmLab.Models;
+using LlmLab.Tensors;
+
+namespace LlmLab.Cuda.Tests;
+
+/// <summary>
+/// The op sequences the CUDA backend runs as fewer kernels (CudaBackend.Fusion.cs) against the CPU running them one
+/// by one: a decode layer (q/k/v with RoPE and the cache write; optionally the RMSNorms fused into the products that
+/// read them and the residual adds into the o and down products), and prefill q/k/v as one product over weights
+/// placed back to back, with the flash prefill attention.
+/// Bounds as in <see cref="OpTests"/>, except values at the end of a chain of bf16 roundings (1e-3).
+/// </summary>
+public sealed class FusedOpTests
+{
+    public static TheoryData<int, DType> Targets => Gpu.DevicesAndTypes;
+
+    private const float Eps = 1e-5f;
+
+    private static void Check(string op, int device, DType type, float[] cpu, float[] gpu, bool chained = false)
+    {
+        double nmse = OpHarness.Nmse(gpu, cpu);
+        double bound = type == DType.F32 ? 1e-9 : chained ? 1e-3 : 1e-4;
+        Report.Line($"op {op,-44} cuda:{device} {type,-4} NMSE {nmse:E2}");
+        Assert.True(nmse <= bound, $"{op}: NMSE {nmse:E3} above {bound:E1}");
+    }
+
+    /// <summary>Norm weights around 1, as trained models have them.</summary>
+    private static float[] NormWeights(OpHarness h, int n) => h.Random(n, 0.3f).Select(v => h.Round(1 + v)).ToArray();
+
+    [Theory, MemberData(nameof(Targets))]
+    public void A_decode_layer_matches_with_norms_residual_adds_and_rope_fused(int device, DType type)
+    {
+        using var gpu = Gpu.Open(device, type);
+        const int hidden = 256, heads = 4, kvHeads = 2, headDim = 32, inter = 344, prompt = 6, maxSeq = 64;
+        int qDim = heads * headDim, kvDim = kvHeads * headDim;
+        foreach (var (rows, norms) in new[] { (1, false), (2, false), (1, true), (2, true) })
+        {
+            gpu.FuseNorms = norms;
+            using var h = new OpHarness(gpu, seed: 50 + rows);
+            var rope = new RopeConfig("llama3", 500000, 8, 1, 4, 64);
+            using var cpuRope = h.Cpu.CreateRopeTable(rope, headDim, maxSeq);
+            using var gpuRope = h.Gpu.CreateRopeTable(rope, headDim, maxSeq);
+            var shape = new KvCacheShape(1, rows, maxSeq, kvHeads, headDim, null);
+            using var cpuCache = h.Cpu.AllocateKvCache(shape);
+            using var gpuCache = h.Gpu.AllocateKvCache(shape);
+
+            // A prompt of `prompt` tokens per sequence in the cache (unfused: RopeAndCache on given q/k/v).
+            {
+                int n = rows * prompt;
+                var (pq, pk, pv) = (h.Activation(h.Random(n * qDim), n, qDim), h.Activation(h.Random(n * kvDim), n, kvDim), h.Activation(h.Random(n * kvDim), n, kvDim));
+                var pos = h.Ints(Enumerable.Range(0, n).Select(r => r % prompt).ToArray());
+                h.Cpu.RopeAndCache(pq.Cpu, pk.Cpu, pv.Cpu, cpuRope, new StepLayout(rows, prompt, 0, pos.Cpu), cpuCache, 0);
+                h.Gpu.RopeAndCache(pq.Gpu, pk.Gpu, pv.Gpu, gpuRope, new StepLayout(rows, prompt, 0, pos.Gpu), gpuCache, 0);
+            }
+
+            var x = h.Activation(h.Random(rows * hidden), rows, hidden);
+            var (n1, n2) = (h.Weight("n1", NormWeights(h, hidden), 1, hidden, vector: true), h.Weight("n2", NormWeights(h, hidden), 1, hidden, vector: true));
+            var qkv = h.WeightGroup(hidden, ("q", h.Random(qDim * hidden, 0.1f), qDim), ("k", h.Random(kvDim * hidden, 0.1f), kvDim), ("v", h.Random(kvDim * hidden, 0.1f), kvDim));
+            var bk = h.Weight("bk", h.Random(kvDim), 1, kvDim, vector: true);
+            var wo = h.Weight("o", h.Random(hidden * qDim, 0.1f), hidden, qDim);
+            var gateUp = h.WeightGroup(hidden, ("gate", h.Random(inter * hidden, 0.1f), inter), ("up", h.Random(inter * hidden, 0.1f), inter));
+            var wd = h.Weight("down", h.Random(hidden * inter, 0.1f), hidden, inter);
+            var (hn, q, k, v, a, d, g, u) = (h.Empty(rows, hidden), h.Empty(rows, qDim), h.Empty(rows, kvDim), h.Empty(rows, kvDim),
+                h.Empty(rows, qDim), h.Empty(rows, hidden), h.Empty(rows, inter), h.Empty(rows, inter));
+            var position = h.Ints(Enumerable.Repeat(prompt, rows).ToArray());
+
+            foreach (var be in new IBackend[] { h.Cpu, h.Gpu })
+            {
+                bool cpu = be == h.Cpu;
+                DeviceTensor T((DeviceTensor Cpu, DeviceTensor Gpu) t) => cpu ? t.Cpu : t.Gpu;
+                DeviceWeight W((DeviceWeight Cpu, DeviceWeight Gpu) w) => cpu ? w.Cpu : w.Gpu;
+                var step = new StepLayout(rows, 1, prompt, T(position));
+                be.RmsNorm(T(x), W(n1), Eps, T(hn));
+                be.MatMul(T(hn), W(qkv[0]), null, T(q));
+                be.MatMul(T(hn), W(qkv[1]), W(bk), T(k));
+                be.MatMul(T(hn), W(qkv[2]), null, T(v));
+                be.RopeAndCache(T(q), T(k), T(v), cpu ? cpuRope : gpuRope, step, cpu ? cpuCache : gpuCache, 0);
+                be.Attention(T(q), cpu ? cpuCache : gpuCache, 0, step, T(a));
+                be.MatMul(T(a), W(wo), null, T(d));
+                be.AddRmsNorm(T(x), T(d), W(n2), Eps, T(hn));
+                be.MatMul(T(hn), W(gateUp[0]), null, T(g));
+                be.MatMul(T(hn), W(gateUp[1]), null, T(u));
+                be.SwiGlu(T(g), T(u), T(g));
+                be.MatMul(T(g), W(wd), null, T(d));
+                be.AddRmsNorm(T(x), T(d), W(n1), Eps, T(hn));
+            }
+            foreach (var (name, t, chained) in new[] { ("q (RoPE)", q, false), ("k (RoPE) +bias", k, false), ("v", v, false), ("attention", a, true),
+                         ("up", u, true), ("SwiGLU", g, true), ("down", d, true), ("residual", x, true), ("normed", hn, true) })
+            {
+                var (c, r) = h.Read(t);
+                Check($"fused decode layer{(norms ? " (norms fused)" : "")} {name} n={rows}", device, type, c, r, chained);
+            }
+        }
+    }
+
+    [Theory, MemberData(nameof(Targets))]
+    public void Prefill_qkv_over_grouped_weights_matches_rope_cache_and_attention(int device, DType type)
+    {
+        using var gpu = Gpu.Open(device, type);
+        using var h = new OpHarness(gpu, seed: 77);
+        const int hidden = 128, heads = 8, kvHeads = 2, headDim = 16, batch = 2, tokens = 9, maxSeq = 32;
+        int qDim = heads * headDim, kvDim = kvHeads * headDim, rows = batch * tokens;
+        var rope = new RopeConfig("default", 10000);
+        using var cpuRope = h.Cpu.CreateRopeTable(rope, headDim, maxSeq);
+        using var gpuRope = h.Gpu.CreateRopeTable(rope, headDim, maxSeq);
+        var shape = new KvCacheShape(1, batch, maxSeq, kvHeads, headDim, null);
+        using var cpuCache = h.Cpu.AllocateKvCache(shape);
+        using var gpuCache = h.Gpu.AllocateKvCache(shape);
+        var x = h.Activation(h.Random(rows * hidden), rows, hidden);
+        var qkv = h.WeightGroup(hidden, ("q", h.Random(qDim * hidden, 0.2f), qDim), ("k", h.Random(kvDim * hidden, 0.2f), kvDim), ("v", h.Random(kvDim * hidden, 0.2f), kvDim));
+        var (q, k, v, o) = (h.Empty(rows, qDim), h.Empty(rows, kvDim), h.Empty(rows, kvDim), h.Empty(rows, qDim));
+        var pos = h.Ints(Enumerable.Range(0, rows).Select(r => r % tokens).ToArray());
+        foreach (var be in new IBackend[] { h.Cpu, h.Gpu })
+        {
+            bool cpu = be == h.Cpu;
+            DeviceTensor T((DeviceTensor Cpu, DeviceTensor Gpu) t) => cpu ? t.Cpu : t.Gpu;
+            var step = new StepLayout(batch, tokens, 0, T(pos));
+            be.MatMul(T(x), cpu ? qkv[0].Cpu : qkv[0].Gpu, null, T(q));
+            be.MatMul(T(x), cpu ? qkv[1].Cpu : qkv[1].Gpu, null, T(k));
+            be.MatMul(T(x), cpu ? qkv[2].Cpu : qkv[2].Gpu, null, T(v));
+            be.RopeAndCache(T(q), T(k), T(v), cpu ? cpuRope : gpuRope, step, cpu ? cpuCache : gpuCache, 0);
+            be.Attention(T(q), cpu ? cpuCache : gpuCache, 0, step, T(o));
+        }
+        foreach (var (name, t) in new[] { ("q (RoPE)", q), ("k (RoPE)", k), ("v", v), ("attention", o) })
+        {
+            var (c, r) = h.Read(t);
+            Check($"prefill q/k/v as one product: {name}", device, type, c, r);
+        }
+    }
+
+    [Theory, MemberData(nameof(Targets))]
+    public void A_fused_decode_step_at_a_position_past_the_cache_is_reported(int device, DType type)
+    {
+        using var gpu = Gpu.Open(device, type);
+        using var h = new OpHarness(gpu);
+        const int hidden = 64, headDim = 16;
+        using var cache = gpu.AllocateKvCache(new KvCacheShape(1, 1, 8, 1, headDim, null));
+        using var rope = gpu.CreateRopeTable(new RopeConfig("default", 10000), headDim, 8);
+        var x = h.Activation(h.Random(hidden), 1, hidden);
+        var norm = h.Weight("norm", NormWeights(h, hidden), 1, hidden, vector: true);
+        var qkv = h.WeightGroup(hidden, ("q", h.Random(2 * headDim * hidden, 0.2f), 2 * headDim), ("k", h.Random(headDim * hidden, 0.2f), headDim), ("v", h.Random(headDim * hidden, 0.2f), headDim));
+        var (hn, q, k, v) = (h.Empty(1, hidden), h.Empty(1, 2 * headDim), h.Empty(1, headDim), h.Empty(1, headDim));
+        var pos = h.Ints([8]);
+        gpu.RmsNorm(x.Gpu, norm.Gpu, Eps, hn.Gpu);
+        gpu.MatMul(hn.Gpu, qkv[0].Gpu, null, q.Gpu);
+        gpu.MatMul(hn.Gpu, qkv[1].Gpu, null, k.Gpu);
+        gpu.MatMul(hn.Gpu, qkv[2].Gpu, null, v.Gpu);
+        gpu.RopeAndCache(q.Gpu, k.Gpu, v.Gpu, rope, new StepLayout(1, 1, 8, pos.Gpu), cache, 0);
+        var e = Assert.Throws<InvalidOptionException>(gpu.Synchronize);
+        Assert.Contains("position", e.Message);
+    }
+}
