@@ -107,6 +107,34 @@ internal static class DecodeBench
             r[$"decode_{c.Name}"] = Decode(c.Name, prompt: 128, context: 1024);
         }
         Set(overlap: true, fuse: true, evictFirst: true, norms: false, rope: true);
+
+        // GEMV shapes in whole steps at the bench's context (wide: short/many rows; split: long/few rows), default first and last.
+        var shapes = new (string Name, ((int, int, int) Wide, (int, int, int) Split) Shape)[]
+        {
+            ("gemv wide 4/1/4, split 8/4/4 (default)", ((4, 1, 4), (8, 4, 4))),
+            ("gemv wide 4/1/2", ((4, 1, 2), (8, 4, 4))),
+            ("gemv wide 8/1/2", ((8, 1, 2), (8, 4, 4))),
+            ("gemv wide 2/1/4", ((2, 1, 4), (8, 4, 4))),
+            ("gemv wide 8/1/4", ((8, 1, 4), (8, 4, 4))),
+            ("gemv split 8/4/2", ((4, 1, 4), (8, 4, 2))),
+            ("gemv split 8/8/4", ((4, 1, 4), (8, 8, 4))),
+            ("gemv split 16/4/4", ((4, 1, 4), (16, 4, 4))),
+            ("gemv split 4/4/4", ((4, 1, 4), (4, 4, 4))),
+            ("gemv wide 4/1/4, split 8/4/4 (default again)", ((4, 1, 4), (8, 4, 4))),
+        };
+        foreach (var (name, shape) in shapes)
+        {
+            gpu.GemvShapes = shape;
+            r[$"decode_{name}"] = Decode(name, prompt: 512, context: 768);
+        }
+        gpu.GemvShapes = ((4, 1, 4), (8, 4, 4));
+        foreach (bool preload in new[] { false, true, false, true })
+        {
+            gpu.NormPreloadWeights = preload;
+            string name = preload ? "norm weight loaded before the wait (default)" : "norm weight loaded after the sum";
+            r[$"decode_{name}"] = Decode(name, prompt: 512, context: 768);
+        }
+
         foreach (var (prompt, context) in new[] { (512, 768), (2048, 4096) })
             r[$"decode_default_prompt_{prompt}"] = Decode($"default, prompt {prompt}, cache {context}", prompt, context);
 
