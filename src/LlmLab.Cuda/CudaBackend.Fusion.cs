@@ -62,46 +62,66 @@ public sealed partial class CudaBackend
         {
             Prepare();
             _evictFirst = value;
-            LoadModules(["gemv.cu"], WithGemvBase(Defines(Wide)));
-            LoadModules(["gemv.cu"], WithGemvBase(Defines(Split)));
+            LoadGemvModules();
         }
     }
 
-    /// <summary>
-    /// The GEMV shapes (warps per block, warps per row, loads per batch) used for short/many rows and for long/few rows;
-    /// the decode bench compares alternatives in whole steps.
-    /// </summary>
-    internal ((int Warps, int Split, int Unroll) Wide, (int Warps, int Split, int Unroll) Split) GemvShapes
+    private string[] WithGemvBase(string[] defines) => _evictFirst ? defines : [.. defines, "GEMV_EVICT_FIRST=0"];
+
+    private void LoadGemvModules()
     {
-        get => ((Wide.Warps, Wide.SplitWarps, Wide.Unroll), (Split.Warps, Split.SplitWarps, Split.Unroll));
-        set
-        {
-            Prepare();
-            Wide = new GemvVariant(value.Wide.Warps, value.Wide.Split, value.Wide.Unroll);
-            Split = new GemvVariant(value.Split.Warps, value.Split.Split, value.Split.Unroll);
-            LoadModules(["gemv.cu"], WithGemvBase(Defines(Wide)));
-            LoadModules(["gemv.cu"], WithGemvBase(Defines(Split)));
-        }
+        foreach (var v in new[] { Wide, WideShort, Split, SplitFew }.Distinct()) LoadModules(["gemv.cu"], WithGemvBase(Defines(v)));
+    }
+
+    /// <summary>
+    /// Forces one GEMV shape for all short/many-row products and one for all long/few-row products (warps per block,
+    /// warps per row, loads per batch); the decode bench compares them in whole steps. <see cref="UseDefaultGemvShapes"/> undoes it.
+    /// </summary>
+    internal void UseGemvShapes((int Warps, int Split, int Unroll) wide, (int Warps, int Split, int Unroll) split)
+    {
+        Prepare();
+        Wide = WideShort = new GemvVariant(wide.Warps, wide.Split, wide.Unroll);
+        Split = SplitFew = new GemvVariant(split.Warps, split.Split, split.Unroll);
+        LoadGemvModules();
+    }
+
+    /// <summary>Back to the per-shape defaults.</summary>
+    internal void UseDefaultGemvShapes()
+    {
+        Prepare();
+        (Wide, WideShort, Split, SplitFew) = (DefaultWide, DefaultWideShort, DefaultSplit, DefaultSplitFew);
+        LoadGemvModules();
     }
 
     /// <summary>Defines of a GEMV shape: none for gemv.cu's defaults (the module loaded with the other families).</summary>
     private static string[] Defines(GemvVariant v) => v == DefaultWide ? [] : v.Defines;
 
-    private string[] WithGemvBase(string[] defines) => _evictFirst ? defines : [.. defines, "GEMV_EVICT_FIRST=0"];
-
     /// <summary>The GEMV shape for rows that are many and short (gemv.cu's defaults): 4 warps, one row each.</summary>
     private static readonly GemvVariant DefaultWide = new(4, 1, 4);
-    private GemvVariant Wide = DefaultWide;
 
-    /// <summary>The GEMV shape for few or long rows: 8 warps, 4 per row (split over k), so more warps stream each matrix.</summary>
-    private static readonly GemvVariant DefaultSplit = new(8, 4, 4);
-    private GemvVariant Split = DefaultSplit;
+    /// <summary>Many rows of k ≤ 2048 (the 1B's products): 8 warps of one row, 2 loads per batch (run 11: 1B +2.3%).</summary>
+    private static readonly GemvVariant DefaultWideShort = new(8, 1, 2);
+
+    /// <summary>
+    /// The GEMV shape for few or long rows: 8 warps, 4 per row (split over k), so more warps stream each matrix;
+    /// 2 loads per batch (run 11: 8B +1.0% against 4).
+    /// </summary>
+    private static readonly GemvVariant DefaultSplit = new(8, 4, 2);
+
+    /// <summary>Long rows that are few (≤ 2048, the 1B's down projection): one row per block of 8 warps (run 11: 1B +2.1%, 8B −4% on its rows).</summary>
+    private static readonly GemvVariant DefaultSplitFew = new(8, 8, 4);
+
+    private GemvVariant Wide = DefaultWide, WideShort = DefaultWideShort, Split = DefaultSplit, SplitFew = DefaultSplitFew;
 
     /// <summary>
     /// The kernel lab's choice on an H200 (notes/cuda): split rows pay off when k ≥ 8192 (down projections) or when a
     /// matrix has few rows for its length (m ≤ 6144 with k ≥ 4096: q/k/v and o of an 8B model).
     /// </summary>
-    private GemvVariant ChooseGemv(int rows, int k) => k >= 8192 || (rows <= 6144 && k >= 4096) ? Split : Wide;
+    private GemvVariant ChooseGemv(int rows, int k) =>
+        k >= 8192 || (rows <= 6144 && k >= 4096) ? (rows <= 2048 && k >= 8192 ? SplitFew : Split) : WideFor(k);
+
+    /// <summary>The one-warp-per-row shape for rows of length k.</summary>
+    private GemvVariant WideFor(int k) => k <= 2048 ? WideShort : Wide;
 
     private sealed record GemvVariant(int Warps, int SplitWarps, int Unroll)
     {
@@ -270,7 +290,7 @@ public sealed partial class CudaBackend
             return false;
         var (gp, up) = (_pending[0], _pending[1]);
         _pending.Clear();
-        var (defines, rowsPerBlock, threads) = _gemvOverride is null ? (WithGemvBase(Defines(Wide)), Wide.RowsPerBlock, Wide.Threads) : Gemv(gp.W.Rows, gp.X.Cols);
+        var (defines, rowsPerBlock, threads) = _gemvOverride is null ? (WithGemvBase(Defines(WideFor(gp.X.Cols))), WideFor(gp.X.Cols).RowsPerBlock, WideFor(gp.X.Cols).Threads) : Gemv(gp.W.Rows, gp.X.Cols);
         int blocks = (gp.W.Rows + rowsPerBlock - 1) / rowsPerBlock;
         var norm = TakeNorm([gp, up], blocks);
         Launch(Kernel("gemv.cu", $"gemv_gate_up{gp.X.Rows}{(norm is null ? "" : "_norm")}", defines), (blocks, 1, 1), threads, NormStaging(norm),
@@ -295,7 +315,7 @@ public sealed partial class CudaBackend
         {
             // Only where q/k/v run one warp per row (run 8: RoPE fused cost the 8B's split rows 1.5%, gained the 1B 3-4%).
             int rows = q.Cols + k.Cols + v.Cols, pairs = rows / 2;
-            if (!FuseRope || shape.HeadDim % 2 != 0 || (_gemvOverride is null && !ReferenceEquals(ChooseGemv(rows, pq.X.Cols), Wide))) return false;
+            if (!FuseRope || shape.HeadDim % 2 != 0 || (_gemvOverride is null && ChooseGemv(rows, pq.X.Cols).SplitWarps != 1)) return false;
             _pending.Clear();
             var (defines, rowsPerBlock, threads) = Gemv(rows, pq.X.Cols);
             int blocks = (pairs + rowsPerBlock - 1) / rowsPerBlock;

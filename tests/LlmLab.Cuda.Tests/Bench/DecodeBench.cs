@@ -108,32 +108,16 @@ internal static class DecodeBench
         }
         Set(overlap: true, fuse: true, evictFirst: true, norms: false, rope: true);
 
-        // GEMV shapes in whole steps at the bench's context (wide: short/many rows; split: long/few rows), default first and last.
-        var shapes = new (string Name, ((int, int, int) Wide, (int, int, int) Split) Shape)[]
+        // GEMV shapes in whole steps at the bench's context: one shape for all short rows and one for all long rows
+        // (4/1/4 and 8/4/4: warps per block / per row / loads per batch, before run 12) against the per-shape default.
+        foreach (bool perShape in new[] { false, true, false, true })
         {
-            ("gemv wide 4/1/4, split 8/4/4 (default)", ((4, 1, 4), (8, 4, 4))),
-            ("gemv wide 4/1/2", ((4, 1, 2), (8, 4, 4))),
-            ("gemv wide 8/1/2", ((8, 1, 2), (8, 4, 4))),
-            ("gemv wide 2/1/4", ((2, 1, 4), (8, 4, 4))),
-            ("gemv wide 8/1/4", ((8, 1, 4), (8, 4, 4))),
-            ("gemv split 8/4/2", ((4, 1, 4), (8, 4, 2))),
-            ("gemv split 8/8/4", ((4, 1, 4), (8, 8, 4))),
-            ("gemv split 16/4/4", ((4, 1, 4), (16, 4, 4))),
-            ("gemv split 4/4/4", ((4, 1, 4), (4, 4, 4))),
-            ("gemv wide 4/1/4, split 8/4/4 (default again)", ((4, 1, 4), (8, 4, 4))),
-        };
-        foreach (var (name, shape) in shapes)
-        {
-            gpu.GemvShapes = shape;
+            if (perShape) gpu.UseDefaultGemvShapes();
+            else gpu.UseGemvShapes((4, 1, 4), (8, 4, 4));
+            string name = perShape ? "gemv shapes per k and rows (default)" : "gemv wide 4/1/4, split 8/4/4 for all";
             r[$"decode_{name}"] = Decode(name, prompt: 512, context: 768);
         }
-        gpu.GemvShapes = ((4, 1, 4), (8, 4, 4));
-        foreach (bool preload in new[] { false, true, false, true })
-        {
-            gpu.NormPreloadWeights = preload;
-            string name = preload ? "norm weight loaded before the wait (default)" : "norm weight loaded after the sum";
-            r[$"decode_{name}"] = Decode(name, prompt: 512, context: 768);
-        }
+        gpu.UseDefaultGemvShapes();
 
         foreach (var (prompt, context) in new[] { (512, 768), (2048, 4096) })
             r[$"decode_default_prompt_{prompt}"] = Decode($"default, prompt {prompt}, cache {context}", prompt, context);
