@@ -62,24 +62,69 @@ public sealed partial class CudaBackend
         {
             Prepare();
             _evictFirst = value;
-            LoadModules(["gemv.cu"], WithGemvBase([]));
-            LoadModules(["gemv.cu"], WithGemvBase(Split.Defines));
+            LoadGemvModules();
         }
     }
 
     private string[] WithGemvBase(string[] defines) => _evictFirst ? defines : [.. defines, "GEMV_EVICT_FIRST=0"];
 
-    /// <summary>The GEMV shape for rows that are many and short (gemv.cu's defaults): 4 warps, one row each.</summary>
-    private static readonly GemvVariant Wide = new(4, 1, 4);
+    private void LoadGemvModules()
+    {
+        foreach (var v in new[] { Wide, WideShort, Split, SplitFew }.Distinct()) LoadModules(["gemv.cu"], WithGemvBase(Defines(v)));
+    }
 
-    /// <summary>The GEMV shape for few or long rows: 8 warps, 4 per row (split over k), so more warps stream each matrix.</summary>
-    private static readonly GemvVariant Split = new(8, 4, 4);
+    /// <summary>
+    /// Forces one GEMV shape for all short/many-row products and one for all long/few-row products (warps per block,
+    /// warps per row, loads per batch); the decode bench compares them in whole steps. <see cref="UseDefaultGemvShapes"/> undoes it.
+    /// </summary>
+    internal void UseGemvShapes((int Warps, int Split, int Unroll) wide, (int Warps, int Split, int Unroll) split)
+    {
+        Prepare();
+        Wide = WideShort = new GemvVariant(wide.Warps, wide.Split, wide.Unroll);
+        Split = SplitFew = new GemvVariant(split.Warps, split.Split, split.Unroll);
+        LoadGemvModules();
+    }
+
+    /// <summary>Back to the per-shape defaults.</summary>
+    internal void UseDefaultGemvShapes()
+    {
+        Prepare();
+        (Wide, WideShort, Split, SplitFew) = (DefaultWide, DefaultWideShort, DefaultSplit, DefaultSplitFew);
+        LoadGemvModules();
+    }
+
+    /// <summary>Defines of a GEMV shape: none for gemv.cu's defaults (the module loaded with the other families).</summary>
+    private static string[] Defines(GemvVariant v) => v == DefaultWide ? [] : v.Defines;
+
+    /// <summary>The GEMV shape for rows that are many and short (gemv.cu's defaults): 4 warps, one row each.</summary>
+    private static readonly GemvVariant DefaultWide = new(4, 1, 4);
+
+    /// <summary>Many rows of k ≤ 2048 (the 1B's products): 8 warps of one row, 2 loads per batch (run 11: 1B +2.3%).</summary>
+    private static readonly GemvVariant DefaultWideShort = new(8, 1, 2);
+
+    /// <summary>
+    /// The GEMV shape for few or long rows: 8 warps, 4 per row (split over k), so more warps stream each matrix;
+    /// 2 loads per batch (run 11: 8B +1.0% against 4).
+    /// </summary>
+    private static readonly GemvVariant DefaultSplit = new(8, 4, 2);
+
+    /// <summary>Long rows that are few (≤ 2048, the 1B's down projection): one row per block of 8 warps (run 11: 1B +2.1%, 8B −4% on its rows).</summary>
+    private static readonly GemvVariant DefaultSplitFew = new(8, 8, 4);
+
+    private GemvVariant Wide = DefaultWide, WideShort = DefaultWideShort, Split = DefaultSplit, SplitFew = DefaultSplitFew;
 
     /// <summary>
     /// The kernel lab's choice on an H200 (notes/cuda): split rows pay off when k ≥ 8192 (down projections) or when a
     /// matrix has few rows for its length (m ≤ 6144 with k ≥ 4096: q/k/v and o of an 8B model).
     /// </summary>
-    private static GemvVariant ChooseGemv(int rows, int k) => k >= 8192 || (rows <= 6144 && k >= 4096) ? Split : Wide;
+    private GemvVariant ChooseGemv(int rows, int k) =>
+        k >= 8192 || (rows <= 6144 && k >= 4096) ? (rows <= 2048 && k >= 8192 ? SplitFew : Split) : WideFor(k);
+
+    /// <summary>The gate/up shape: split rows from k = 4096 (8B lab, run 12: 53.3 against 55.4 µs one warp per row).</summary>
+    private GemvVariant GateUpFor(int k) => k >= 4096 ? Split : WideFor(k);
+
+    /// <summary>The one-warp-per-row shape for rows of length k.</summary>
+    private GemvVariant WideFor(int k) => k <= 2048 ? WideShort : Wide;
 
     private sealed record GemvVariant(int Warps, int SplitWarps, int Unroll)
     {
@@ -96,7 +141,7 @@ public sealed partial class CudaBackend
             return (WithGemvBase(forced), warps / split, warps * 32);
         }
         var v = ChooseGemv(rows, k);
-        return (WithGemvBase(v == Wide ? [] : v.Defines), v.RowsPerBlock, v.Threads);
+        return (WithGemvBase(Defines(v)), v.RowsPerBlock, v.Threads);
     }
 
     /// <summary>Rows up to which products run as the GEMV (≤ the 4 instantiated); more go to cuBLASLt.</summary>
@@ -248,7 +293,7 @@ public sealed partial class CudaBackend
             return false;
         var (gp, up) = (_pending[0], _pending[1]);
         _pending.Clear();
-        var (defines, rowsPerBlock, threads) = _gemvOverride is null ? (WithGemvBase([]), Wide.RowsPerBlock, Wide.Threads) : Gemv(gp.W.Rows, gp.X.Cols);
+        var (defines, rowsPerBlock, threads) = _gemvOverride is null ? (WithGemvBase(Defines(GateUpFor(gp.X.Cols))), GateUpFor(gp.X.Cols).RowsPerBlock, GateUpFor(gp.X.Cols).Threads) : Gemv(gp.W.Rows, gp.X.Cols);
         int blocks = (gp.W.Rows + rowsPerBlock - 1) / rowsPerBlock;
         var norm = TakeNorm([gp, up], blocks);
         Launch(Kernel("gemv.cu", $"gemv_gate_up{gp.X.Rows}{(norm is null ? "" : "_norm")}", defines), (blocks, 1, 1), threads, NormStaging(norm),
@@ -273,7 +318,7 @@ public sealed partial class CudaBackend
         {
             // Only where q/k/v run one warp per row (run 8: RoPE fused cost the 8B's split rows 1.5%, gained the 1B 3-4%).
             int rows = q.Cols + k.Cols + v.Cols, pairs = rows / 2;
-            if (!FuseRope || shape.HeadDim % 2 != 0 || (_gemvOverride is null && ChooseGemv(rows, pq.X.Cols) != Wide)) return false;
+            if (!FuseRope || shape.HeadDim % 2 != 0 || (_gemvOverride is null && ChooseGemv(rows, pq.X.Cols).SplitWarps != 1)) return false;
             _pending.Clear();
             var (defines, rowsPerBlock, threads) = Gemv(rows, pq.X.Cols);
             int blocks = (pairs + rowsPerBlock - 1) / rowsPerBlock;

@@ -47,7 +47,7 @@ public sealed partial class CudaBackend
     {
         int group = w.Cols;
         bool vector = NormVectorized(group);
-        Launch(Kernel("rmsnorm.cu", vector ? "rms_norm" : "rms_norm_scalar"), (x.Cols / group, x.Rows, 1), vector ? NormVectorThreads(group) : NormThreads(group), 0,
+        Launch(Kernel("rmsnorm.cu", vector ? "rms_norm" : "rms_norm_scalar", _normDefines), (x.Cols / group, x.Rows, 1), vector ? NormVectorThreads(group) : NormThreads(group), 0,
             x.Pointer, w.Pointer, eps, y.Pointer, x.Cols, group);
     }
 
@@ -61,8 +61,22 @@ public sealed partial class CudaBackend
         if (TryFuseResidual(r, d, w, eps, y)) return;
         Prepare();
         bool vector = NormVectorized(r.Cols);
-        Launch(Kernel("rmsnorm.cu", vector ? "add_rms_norm" : "add_rms_norm_scalar"), (r.Rows, 1, 1), vector ? NormVectorThreads(r.Cols) : NormThreads(r.Cols), 0,
+        Launch(Kernel("rmsnorm.cu", vector ? "add_rms_norm" : "add_rms_norm_scalar", _normDefines), (r.Rows, 1, 1), vector ? NormVectorThreads(r.Cols) : NormThreads(r.Cols), 0,
             r.Pointer, d.Pointer, w.Pointer, eps, y.Pointer, r.Cols);
+    }
+
+    private string[] _normDefines = [];
+
+    /// <summary>Norm kernels load their weight before the dependency wait (default; the decode bench compares both).</summary>
+    internal bool NormPreloadWeights
+    {
+        get => _normDefines.Length == 0;
+        set
+        {
+            Prepare();
+            _normDefines = value ? [] : ["NORM_PRELOAD_W=0"];
+            LoadModules(["rmsnorm.cu"], _normDefines);
+        }
     }
 
     /// <summary>16-byte chunks a norm thread keeps in registers (NORM_CHUNKS in rmsnorm.cu).</summary>

@@ -54,7 +54,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         _statusHost = PinnedHostMemory.Allocate(context, StatusBytes + SmallReadBytes);
         CudaDriver.Check(CudaDriver.cuMemsetD8Async(_status.Pointer, 0, sizeof(int), _stream.Value));
         LoadModules(ActivationFamilies, defines: []);
-        LoadModules(["gemv.cu"], Split.Defines);
+        LoadGemvModules();
     }
 
     /// <summary>The GPU this backend runs on.</summary>

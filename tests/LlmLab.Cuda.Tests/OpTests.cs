@@ -119,7 +119,8 @@ public sealed class OpTests
     {
         using var gpu = Gpu.Open(device, type);
         using var h = new OpHarness(gpu);
-        int k = 256, qDim = 128, kvDim = 32, inter = 344;
+        int qDim = 128, kvDim = 32, inter = 344;
+        foreach (int k in new[] { 256, 4096 })   // 4096: the split-row shapes (q/k/v, gate/up of an 8B)
         foreach (int rows in new[] { 1, 2 })
         {
             var x = h.Activation(h.Random(rows * k), rows, k);
@@ -136,7 +137,7 @@ public sealed class OpTests
             foreach (var (name, t) in new[] { ("q", q), ("k +bias", kk), ("v", v) })
             {
                 var (c, g) = h.Read(t);
-                Check($"fused q/k/v product {name} n={rows}", device, type, c, g);
+                Check($"fused q/k/v product {name} n={rows} k={k}", device, type, c, g);
             }
             var (wg, wu) = (h.Weight("gate", h.Random(inter * k, 0.2f), inter, k), h.Weight("up", h.Random(inter * k, 0.2f), inter, k));
             var (gate, up) = (h.Empty(rows, inter), h.Empty(rows, inter));
@@ -148,8 +149,8 @@ public sealed class OpTests
             h.Gpu.SwiGlu(gate.Gpu, up.Gpu, gate.Gpu);
             var (cg, gg) = h.Read(gate);
             var (cu, gu) = h.Read(up);
-            Check($"fused gate/up/SwiGLU: activation n={rows}", device, type, cg, gg);
-            Check($"fused gate/up/SwiGLU: up n={rows}", device, type, cu, gu);
+            Check($"fused gate/up/SwiGLU: activation n={rows} k={k}", device, type, cg, gg);
+            Check($"fused gate/up/SwiGLU: up n={rows} k={k}", device, type, cu, gu);
         }
     }
 

@@ -6,16 +6,44 @@
 #include "common.cuh"
 
 #define NORM_CHUNKS 4   // 16-byte chunks per thread: 1024 threads cover rows of 32768 bf16 / 16384 fp32 values
+#ifndef NORM_PRELOAD_W
+#define NORM_PRELOAD_W 1   // load the norm weight before the dependency wait (it never changes), not after the block sum
+#endif
+
+// This thread's norm weights (chunks i = threadIdx.x + c·blockDim.x < chunks), V fp32 values per chunk.
+template <int V>
+__device__ __forceinline__ void load_norm_weight(const float* __restrict__ w, int chunks, float (&wv)[NORM_CHUNKS][V])
+{
+#pragma unroll
+    for (int c = 0; c < NORM_CHUNKS; c++)
+    {
+        const int i = threadIdx.x + c * blockDim.x;
+        if (i < chunks)
+        {
+            const float4* p = reinterpret_cast<const float4*>(w + (size_t)i * V);
+#pragma unroll
+            for (int e = 0; e < V / 4; e++)
+            {
+                const float4 f = __ldg(p + e);
+                wv[c][4 * e] = f.x; wv[c][4 * e + 1] = f.y; wv[c][4 * e + 2] = f.z; wv[c][4 * e + 3] = f.w;
+            }
+        }
+    }
+}
 
 // grid (groups, rows); one block per group of `group` elements (group a multiple of 16 / sizeof(act_t), at most
 // NORM_CHUNKS · blockDim.x chunks). y may be x: every value is in registers before the first write.
 extern "C" __global__ void rms_norm(const act_t* x, const float* __restrict__ w, float eps, act_t* y, int cols, int group)
 {
-    GRID_DEPENDENCY_WAIT();
-    GRID_DEPENDENTS_LAUNCH();
     const int V = Vec16<act_t>::N;
     const size_t offset = (size_t)blockIdx.y * cols + (size_t)blockIdx.x * group;
     const int chunks = group / V;
+#if NORM_PRELOAD_W
+    float wv[NORM_CHUNKS][V];
+    load_norm_weight<V>(w, chunks, wv);
+#endif
+    GRID_DEPENDENCY_WAIT();
+    GRID_DEPENDENTS_LAUNCH();
     float v[NORM_CHUNKS][V];
     float ss = 0.0f;
 #pragma unroll
@@ -38,7 +66,11 @@ extern "C" __global__ void rms_norm(const act_t* x, const float* __restrict__ w,
         if (i < chunks)
         {
 #pragma unroll
+#if NORM_PRELOAD_W
+            for (int e = 0; e < V; e++) v[c][e] = v[c][e] * inv * wv[c][e];
+#else
             for (int e = 0; e < V; e++) v[c][e] = v[c][e] * inv * w[i * V + e];
+#endif
             store16(y + offset + (size_t)i * V, v[c]);
         }
     }
@@ -47,11 +79,15 @@ extern "C" __global__ void rms_norm(const act_t* x, const float* __restrict__ w,
 // grid (rows); residual += delta (rounded to act_t, as stored), then y = RMSNorm(residual) · w. Same layout rules.
 extern "C" __global__ void add_rms_norm(act_t* residual, const act_t* delta, const float* __restrict__ w, float eps, act_t* y, int cols)
 {
-    GRID_DEPENDENCY_WAIT();
-    GRID_DEPENDENTS_LAUNCH();
     const int V = Vec16<act_t>::N;
     const size_t offset = (size_t)blockIdx.x * cols;
     const int chunks = cols / V;
+#if NORM_PRELOAD_W
+    float wv[NORM_CHUNKS][V];
+    load_norm_weight<V>(w, chunks, wv);
+#endif
+    GRID_DEPENDENCY_WAIT();
+    GRID_DEPENDENTS_LAUNCH();
     float v[NORM_CHUNKS][V];
     float ss = 0.0f;
 #pragma unroll
@@ -81,7 +117,11 @@ extern "C" __global__ void add_rms_norm(act_t* residual, const act_t* delta, con
         if (i < chunks)
         {
 #pragma unroll
+#if NORM_PRELOAD_W
+            for (int e = 0; e < V; e++) v[c][e] = v[c][e] * inv * wv[c][e];
+#else
             for (int e = 0; e < V; e++) v[c][e] = v[c][e] * inv * w[i * V + e];
+#endif
             store16(y + offset + (size_t)i * V, v[c]);
         }
     }

@@ -107,6 +107,18 @@ internal static class DecodeBench
             r[$"decode_{c.Name}"] = Decode(c.Name, prompt: 128, context: 1024);
         }
         Set(overlap: true, fuse: true, evictFirst: true, norms: false, rope: true);
+
+        // GEMV shapes in whole steps at the bench's context: one shape for all short rows and one for all long rows
+        // (4/1/4 and 8/4/4: warps per block / per row / loads per batch, before run 12) against the per-shape default.
+        foreach (bool perShape in new[] { false, true })
+        {
+            if (perShape) gpu.UseDefaultGemvShapes();
+            else gpu.UseGemvShapes((4, 1, 4), (8, 4, 4));
+            string name = perShape ? "gemv shapes per k and rows (default)" : "gemv wide 4/1/4, split 8/4/4 for all";
+            r[$"decode_{name}"] = Decode(name, prompt: 512, context: 768);
+        }
+        gpu.UseDefaultGemvShapes();
+
         foreach (var (prompt, context) in new[] { (512, 768), (2048, 4096) })
             r[$"decode_default_prompt_{prompt}"] = Decode($"default, prompt {prompt}, cache {context}", prompt, context);
 

@@ -58,6 +58,10 @@ internal static class KernelLab
         Gemv("lm head (f32 out)", model.Weights.OutputHead, h, logits);
         total += layers * 2 * Report("add+rmsnorm", Time(gpu, () => gpu.AddRmsNorm(x, d, w.MlpNorm, eps, h)));
         Report("rmsnorm", Time(gpu, () => gpu.RmsNorm(x, w.AttentionNorm, eps, h)));
+        gpu.NormPreloadWeights = false;
+        Report("add+rmsnorm (weight after the sum)", Time(gpu, () => gpu.AddRmsNorm(x, d, w.MlpNorm, eps, h)));
+        Report("rmsnorm (weight after the sum)", Time(gpu, () => gpu.RmsNorm(x, w.AttentionNorm, eps, h)));
+        gpu.NormPreloadWeights = true;
         total += layers * Report("rope+cache", Time(gpu, () => gpu.RopeAndCache(q, k, v, rope, step, cache, 0)));
         total += layers * Report($"attention decode @{context}", Time(gpu, () => gpu.Attention(q, cache, 0, step, a)));
         Report("norm+q/k/v+RoPE+cache (fused)", Time(gpu, () =>
@@ -86,16 +90,17 @@ internal static class KernelLab
         Console.WriteLine($"  sum of fused layer ops × {layers} layers (without head): {total / 1000:0.000} ms");
 
         // GEMV launch configurations (warps per block, warps per row, loads per batch) on this model's shapes.
-        foreach (var (warps, split, unroll) in new[] { (4, 1, 4), (4, 1, 8), (8, 1, 8), (2, 1, 8), (4, 2, 8), (8, 4, 4), (8, 2, 8) })
+        foreach (var (warps, split, unroll) in new[] { (4, 1, 4), (4, 1, 2), (8, 1, 2), (8, 1, 4), (2, 1, 4), (8, 4, 4), (8, 4, 2), (8, 8, 4), (16, 4, 4), (4, 4, 4) })
         {
             gpu.UseGemvVariant(warps, split, unroll);
             double qs = Time(gpu, () => gpu.MatMul(h, w.Query, null, q));
             double ks = Time(gpu, () => gpu.MatMul(h, w.Key, null, k));
             double gs = Time(gpu, () => gpu.MatMul(h, w.Gate, null, g));
             double ds = Time(gpu, () => gpu.MatMul(g, w.Down, null, d));
+            double os = Time(gpu, () => gpu.MatMul(a, w.Output, null, d));
             double gu = Time(gpu, () => { gpu.MatMul(h, w.Gate, null, g); gpu.MatMul(h, w.Up, null, u); gpu.SwiGlu(g, u, g); });
             Console.WriteLine($"  gemv warps {warps} split {split} unroll {unroll}: q {qs:0.0} µs ({w.Query.Bytes / qs / 1e3:0} GB/s), k {ks:0.0} ({w.Key.Bytes / ks / 1e3:0}), " +
-                              $"gate {gs:0.0} ({w.Gate.Bytes / gs / 1e3:0}), down {ds:0.0} ({w.Down.Bytes / ds / 1e3:0}), gate+up+swiglu {gu:0.0} ({2 * w.Gate.Bytes / gu / 1e3:0})");
+                              $"gate {gs:0.0} ({w.Gate.Bytes / gs / 1e3:0}), down {ds:0.0} ({w.Down.Bytes / ds / 1e3:0}), o {os:0.0} ({w.Output.Bytes / os / 1e3:0}), gate+up+swiglu {gu:0.0} ({2 * w.Gate.Bytes / gu / 1e3:0})");
         }
         gpu.UseAutomaticGemv();
 
