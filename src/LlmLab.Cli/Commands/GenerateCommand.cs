@@ -9,7 +9,7 @@ internal static class GenerateCommand
 
     public const string Usage = """
         generate [--model DIR] --prompt TEXT [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--repetition-penalty R] [--seed S] [--device cpu|cuda:N] [--dtype f32|bf16] [--stats]
-          Greedy when no temperature is given; streams text as it is produced. --stats prints TTFT and tok/s to stderr.
+          Greedy when no temperature is given; streams text as it is produced. --stats prints TTFT, tok/s and resident memory to stderr.
         """;
 
     public static int Run(Arguments a)
@@ -31,7 +31,8 @@ internal static class GenerateCommand
         }, addSpecial);
         Console.WriteLine();
         if (stats)
-            Console.Error.WriteLine($"{result.PromptTokens} prompt tokens, {result.NewTokens} new ({result.Stop}); TTFT {result.TimeToFirstTokenMs:F1} ms; decode {result.DecodeTokensPerSecond:F1} tok/s on {result.Device}");
+            Console.Error.WriteLine($"{result.PromptTokens} prompt tokens, {result.NewTokens} new ({result.Stop}); TTFT {result.TimeToFirstTokenMs:F1} ms; decode {result.DecodeTokensPerSecond:F1} tok/s on {result.Device}; " +
+                $"resident {Measurement.ByteCount.Format(Environment.WorkingSet)} (weights stay memory-mapped, off the managed heap: GC heap {Measurement.ByteCount.Format(GC.GetTotalMemory(false))})");
         return 0;
     }
 }
