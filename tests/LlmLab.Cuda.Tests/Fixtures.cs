@@ -6,15 +6,7 @@ namespace LlmLab.Cuda.Tests;
 /// </summary>
 internal static class Fixtures
 {
-    public static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Notebooks.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("Notebooks.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
+    public static string RepoRoot => TestSupport.RepositoryPaths.Root;
 
     public static string Root => Path.Combine(RepoRoot, "tests", "fixtures");
 

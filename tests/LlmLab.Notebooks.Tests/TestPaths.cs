@@ -7,15 +7,7 @@ internal static class TestPaths
     public static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
 
     /// <summary>Repository root (for notebooks/ and src/), found by walking up to Notebooks.sln.</summary>
-    public static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Notebooks.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("Notebooks.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
+    public static string RepoRoot => TestSupport.RepositoryPaths.Root;
 
     /// <summary>A fresh empty directory under the system temp folder.</summary>
     public static string TempDir()

@@ -12,15 +12,7 @@ internal static class Fixtures
     public static string Tokenizer(string name) => Path.Combine(Root, "tokenizers", name);
 
     /// <summary>Repository root (for data/), found by walking up to Notebooks.sln.</summary>
-    public static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Notebooks.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("Notebooks.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
+    public static string RepoRoot => TestSupport.RepositoryPaths.Root;
 
     public static string BrownModel => Path.Combine(RepoRoot, "data", "models", "brown-llama-7m");
 
