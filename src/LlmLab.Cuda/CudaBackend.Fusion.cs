@@ -5,33 +5,40 @@ namespace LlmLab.Cuda;
 
 // Ops held back so that several run as one kernel. A decode step (a few rows) is bound by per-kernel latency as much
 // as by bandwidth, so: products that share x run as one GEMV launch (q/k/v; gate/up with SwiGLU); RoPE and the
-// KV-cache write ride on the q/k/v products where those run one warp per row. Optionally (FuseNorms, off: measured
-// slower) an RMSNorm is computed by the blocks of the products that read its output (gemv.cu *_norm) and the residual
-// add rides on the product that makes the delta (o and down). Prefill's q, k and v run as one cuBLASLt product when
-// their weights lie back to back (IWeightGroups), with RoPE reading its column blocks. Every fused path leaves memory
-// as the separate ops would (a fused norm's h is rounded as RmsNorm rounds it).
+// KV-cache write ride on the q/k/v products where those run one warp per row. With FuseNorms (off: measured slower), a decode AddRmsNorm
+// costs no kernel: the product that makes the delta (o, down) adds it to the residual and leaves the norm's input
+// statistics (u = residual·w and Σ residual², gemv.cu), and the products that read the norm's output take (x = u)·Wᵀ
+// scaled by 1/rms (gemv.cu *_norm). Prefill's q, k and v run as one cuBLASLt product when their weights lie back to
+// back (IWeightGroups), with RoPE reading its column blocks. Every fused path leaves memory as the separate ops would,
+// up to where a value is rounded (a fused norm's h is u/rms, u rounded once).
 public sealed partial class CudaBackend
 {
     /// <summary>A product held back so products sharing x run as one launch; <paramref name="Gemv"/>: decode-sized (else cuBLASLt).</summary>
     private sealed record PendingProduct(CudaTensor X, CudaWeight W, CudaWeight? Bias, CudaTensor Y, bool Gemv);
 
-    /// <summary>An RMSNorm y = RMSNorm(x)·w of decode rows held back for the products that read y.</summary>
-    private sealed record PendingNorm(CudaTensor X, CudaWeight W, float Eps, CudaTensor Y);
+    /// <summary>
+    /// An RMSNorm y = RMSNorm(x)·w of decode rows (x: the residual, already updated) held back for the products that
+    /// read y; <paramref name="U"/> = x·w and <paramref name="Stats"/> (Σ x² per row, fp32) were left by the product
+    /// that updated x, so those products compute y themselves.
+    /// </summary>
+    private sealed record PendingNorm(CudaTensor X, CudaWeight W, float Eps, CudaTensor Y, CudaTensor U, ulong Stats);
+
+    /// <summary>Where a residual-epilogue product leaves the next norm's input: u = residual·w into U, Σ residual² into Stats.</summary>
+    private sealed record NormInputs(CudaWeight W, CudaTensor U, ulong Stats);
 
     /// <summary>Most products one GEMV launch serves (the kernel takes three weight/bias/output sets).</summary>
     private const int MaxFusedProducts = 3;
 
-    /// <summary>
-    /// Most GEMV blocks that compute a held-back norm themselves: every block reads x and the fp32 norm weight from
-    /// L2 (6 bytes per input feature in bf16), which a 128k-row LM head (32k blocks, 0.8 GB) could not afford.
-    /// </summary>
-    private const int MaxNormFusedBlocks = 8192;
+    /// <summary>Norms per forward step whose statistics products can accumulate (two per layer and the final one).</summary>
+    private const int NormStatsSlots = 1024;
 
-    /// <summary>Shared memory a block may stage h in (the default limit without opting in to more).</summary>
-    private const int MaxNormStagingBytes = 48 * 1024;
+    /// <summary>Floats per statistics slot: one per decode row (GemvRowLimit ≤ 4).</summary>
+    private const int NormStatsSlotFloats = 4;
 
-    /// <summary>Dynamic shared memory of a GEMV launch: h = RMSNorm(x)·w staged per block when a norm is fused.</summary>
-    private int NormStaging(PendingNorm? norm) => norm is null ? 0 : norm.X.Rows * norm.X.Cols * ActivationType.SizeOf();
+    private DeviceBuffer? _normStats;                 // NormStatsSlots slots, cleared by the embedding gather of each step
+    private int _normStatsUsed;                       // slots taken since the last embedding gather
+    private CudaTensor? _normInputs;                  // u: [4, width] of the widest residual seen
+    private readonly List<CudaTensor> _retiredNormInputs = [];   // narrower u buffers captured graphs may still use
 
     private readonly List<PendingProduct> _pending = [];
     private PendingNorm? _pendingNorm;
@@ -42,9 +49,9 @@ public sealed partial class CudaBackend
     internal bool FuseProducts { get; set; } = true;
 
     /// <summary>
-    /// Fuse decode RMSNorms into the products that read them and residual adds into the products that make them. Off by
-    /// default: staging h in every block costs what the norm kernel did (1B: −1%), and more where blocks are small
-    /// (8B: −10%; notes/cuda, runs 6–10).
+    /// Fuse decode AddRmsNorms into the products around them: the residual add and the norm's statistics into the
+    /// product that makes the delta, the scaling into the products that read the output (see above). Off by default:
+    /// measured slower than the norm kernels it replaces (notes/cuda, runs 15–16: 1B −4%, 8B −1.4%).
     /// </summary>
     internal bool FuseNorms { get; set; }
 
@@ -73,26 +80,6 @@ public sealed partial class CudaBackend
         foreach (var v in new[] { Wide, WideShort, Split, SplitFew }.Distinct()) LoadModules(["gemv.cu"], WithGemvBase(Defines(v)));
     }
 
-    /// <summary>
-    /// Forces one GEMV shape for all short/many-row products and one for all long/few-row products (warps per block,
-    /// warps per row, loads per batch); the decode bench compares them in whole steps. <see cref="UseDefaultGemvShapes"/> undoes it.
-    /// </summary>
-    internal void UseGemvShapes((int Warps, int Split, int Unroll) wide, (int Warps, int Split, int Unroll) split)
-    {
-        Prepare();
-        Wide = WideShort = new GemvVariant(wide.Warps, wide.Split, wide.Unroll);
-        Split = SplitFew = new GemvVariant(split.Warps, split.Split, split.Unroll);
-        LoadGemvModules();
-    }
-
-    /// <summary>Back to the per-shape defaults.</summary>
-    internal void UseDefaultGemvShapes()
-    {
-        Prepare();
-        (Wide, WideShort, Split, SplitFew) = (DefaultWide, DefaultWideShort, DefaultSplit, DefaultSplitFew);
-        LoadGemvModules();
-    }
-
     /// <summary>Defines of a GEMV shape: none for gemv.cu's defaults (the module loaded with the other families).</summary>
     private static string[] Defines(GemvVariant v) => v == DefaultWide ? [] : v.Defines;
 
@@ -111,7 +98,7 @@ public sealed partial class CudaBackend
     /// <summary>Long rows that are few (≤ 2048, the 1B's down projection): one row per block of 8 warps (run 11: 1B +2.1%, 8B −4% on its rows).</summary>
     private static readonly GemvVariant DefaultSplitFew = new(8, 8, 4);
 
-    private GemvVariant Wide = DefaultWide, WideShort = DefaultWideShort, Split = DefaultSplit, SplitFew = DefaultSplitFew;
+    private static readonly GemvVariant Wide = DefaultWide, WideShort = DefaultWideShort, Split = DefaultSplit, SplitFew = DefaultSplitFew;
 
     /// <summary>
     /// The kernel lab's choice on an H200 (notes/cuda): split rows pay off when k ≥ 8192 (down projections) or when a
@@ -193,13 +180,13 @@ public sealed partial class CudaBackend
     /// The held-back norm when <paramref name="products"/> read its output and may compute it themselves (taken: the
     /// launch must use it); otherwise any held-back norm is queued now, before the products, and null is returned.
     /// </summary>
-    private PendingNorm? TakeNorm(IReadOnlyList<PendingProduct> products, int blocks)
+    private PendingNorm? TakeNorm(IReadOnlyList<PendingProduct> products)
     {
         if (_pendingNorm is not { } n) return null;
         var x = products[0].X;
         bool reads = n.Y.Pointer == x.Pointer && n.Y.Rows == x.Rows && n.Y.Cols == x.Cols && products.All(p => p.Gemv);
-        bool safe = products.All(p => !Overlaps(p.Y, n.X) && !Overlaps(p.Y, n.Y));
-        if (reads && safe && blocks <= MaxNormFusedBlocks && x.Rows * x.Cols * ActivationType.SizeOf() <= MaxNormStagingBytes)
+        bool safe = products.All(p => !Overlaps(p.Y, n.X) && !Overlaps(p.Y, n.Y) && !Overlaps(p.Y, n.U));
+        if (reads && safe)
         {
             _pendingNorm = null;
             return n;
@@ -238,8 +225,11 @@ public sealed partial class CudaBackend
         foreach (var p in products) RunGemm(p);
     }
 
-    /// <summary>One GEMV launch for <paramref name="products"/> (sharing x), computing a held-back norm of x if it is theirs; with <paramref name="residual"/>, residual += y.</summary>
-    private void LaunchGemv(PendingProduct[] products, CudaTensor? residual)
+    /// <summary>
+    /// One GEMV launch for <paramref name="products"/> (sharing x), computing a held-back norm of x if it is theirs; with
+    /// <paramref name="residual"/>, residual += y, and with <paramref name="next"/> the next norm's inputs too.
+    /// </summary>
+    private void LaunchGemv(PendingProduct[] products, CudaTensor? residual, NormInputs? next = null)
     {
         var x = products[0].X;
         bool f32Out = products[0].Y.DType == DType.F32;
@@ -248,9 +238,9 @@ public sealed partial class CudaBackend
         int blocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
         PendingNorm? norm = null;
         if (f32Out) FlushNorm();
-        else norm = TakeNorm(products, blocks);
-        KernelArg[] args = new KernelArg[2 + 4 * MaxFusedProducts + 4];
-        args[0] = (norm?.X ?? x).Pointer;
+        else norm = TakeNorm(products);
+        KernelArg[] args = new KernelArg[2 + 4 * MaxFusedProducts + 7];
+        args[0] = (norm?.U ?? x).Pointer;
         args[1] = x.Cols;
         for (int i = 0; i < MaxFusedProducts; i++)
         {
@@ -262,11 +252,33 @@ public sealed partial class CudaBackend
         }
         int at = 2 + 4 * MaxFusedProducts;
         args[at] = residual?.Pointer ?? 0UL;
-        args[at + 1] = norm?.W.Pointer ?? 0UL;
-        args[at + 2] = norm?.Eps ?? 0f;
-        args[at + 3] = norm?.Y.Pointer ?? 0UL;
+        args[at + 1] = next?.W.Pointer ?? 0UL;
+        args[at + 2] = next?.U.Pointer ?? 0UL;
+        args[at + 3] = next?.Stats ?? 0UL;
+        args[at + 4] = norm?.Stats ?? 0UL;
+        args[at + 5] = norm?.Eps ?? 0f;
+        args[at + 6] = norm?.Y.Pointer ?? 0UL;
         string name = $"gemv{x.Rows}_{(f32Out ? "f32" : "act")}{(norm is null ? "" : "_norm")}";
-        Launch(Kernel("gemv.cu", name, defines), (blocks, 1, 1), threads, NormStaging(norm), args);
+        Launch(Kernel("gemv.cu", name, defines), (blocks, 1, 1), threads, 0, args);
+    }
+
+    /// <summary>
+    /// A statistics slot and the u buffer for the norm after a residual-epilogue product over rows of
+    /// <paramref name="r"/>; null when this step has used every slot (the norm then runs as its own kernel).
+    /// </summary>
+    private NormInputs? TakeNormInputs(CudaWeight w, CudaTensor r)
+    {
+        if (_normStats is null || _normStatsUsed >= NormStatsSlots || r.Rows > NormStatsSlotFloats) return null;
+        if (_normInputs is null || _normInputs.Cols < r.Cols)
+        {
+            // Graphs captured with the old buffer keep using it, so it is kept until the backend is disposed.
+            if (_normInputs is not null) _retiredNormInputs.Add(_normInputs);
+            var buffer = _allocator.Allocate((long)NormStatsSlotFloats * r.Cols * ActivationType.SizeOf(), MemoryCategory.Activations);
+            _normInputs = new CudaTensor(ActivationType, NormStatsSlotFloats, r.Cols, buffer);
+        }
+        ulong slot = _normStats.Pointer + (ulong)(_normStatsUsed++ * NormStatsSlotFloats * sizeof(float));
+        var u = _normInputs.Cols == r.Cols ? new CudaTensor(_normInputs, r.Rows) : null;
+        return u is null ? null : new NormInputs(w, u, slot);
     }
 
     /// <summary>AddRmsNorm after a held-back product that makes the delta: the product adds it to the residual, the norm is held back.</summary>
@@ -278,9 +290,10 @@ public sealed partial class CudaBackend
             r.DType != ActivationType || d.DType != ActivationType || Overlaps(r, p.X) || Overlaps(r, d))
             return false;
         _pending.Clear();
-        LaunchGemv([p], residual: r);
+        var next = CanHoldNorm(r, y) ? TakeNormInputs(w, r) : null;
+        LaunchGemv([p], residual: r, next);
         FlushNorm();
-        if (CanHoldNorm(r, y)) _pendingNorm = new PendingNorm(r, w, eps, y);
+        if (next is not null) _pendingNorm = new PendingNorm(r, w, eps, y, next.U, next.Stats);
         else LaunchNorm(r, w, eps, y);
         return true;
     }
@@ -295,10 +308,10 @@ public sealed partial class CudaBackend
         _pending.Clear();
         var (defines, rowsPerBlock, threads) = _gemvOverride is null ? (WithGemvBase(Defines(GateUpFor(gp.X.Cols))), GateUpFor(gp.X.Cols).RowsPerBlock, GateUpFor(gp.X.Cols).Threads) : Gemv(gp.W.Rows, gp.X.Cols);
         int blocks = (gp.W.Rows + rowsPerBlock - 1) / rowsPerBlock;
-        var norm = TakeNorm([gp, up], blocks);
-        Launch(Kernel("gemv.cu", $"gemv_gate_up{gp.X.Rows}{(norm is null ? "" : "_norm")}", defines), (blocks, 1, 1), threads, NormStaging(norm),
-            (norm?.X ?? gp.X).Pointer, gp.X.Cols, gp.W.Pointer, gp.Bias?.Pointer ?? 0UL, gp.Y.Pointer, up.W.Pointer, up.Bias?.Pointer ?? 0UL, up.Y.Pointer, gp.W.Rows,
-            norm?.W.Pointer ?? 0UL, norm?.Eps ?? 0f, norm?.Y.Pointer ?? 0UL);
+        var norm = TakeNorm([gp, up]);
+        Launch(Kernel("gemv.cu", $"gemv_gate_up{gp.X.Rows}{(norm is null ? "" : "_norm")}", defines), (blocks, 1, 1), threads, 0,
+            (norm?.U ?? gp.X).Pointer, gp.X.Cols, gp.W.Pointer, gp.Bias?.Pointer ?? 0UL, gp.Y.Pointer, up.W.Pointer, up.Bias?.Pointer ?? 0UL, up.Y.Pointer, gp.W.Rows,
+            norm?.Stats ?? 0UL, norm?.Eps ?? 0f, norm?.Y.Pointer ?? 0UL);
         return true;
     }
 
@@ -322,13 +335,13 @@ public sealed partial class CudaBackend
             _pending.Clear();
             var (defines, rowsPerBlock, threads) = Gemv(rows, pq.X.Cols);
             int blocks = (pairs + rowsPerBlock - 1) / rowsPerBlock;
-            var norm = TakeNorm([pq, pk, pv], blocks);
-            Launch(Kernel("gemv.cu", $"gemv_qkv_rope{q.Rows}{(norm is null ? "" : "_norm")}", defines), (blocks, 1, 1), threads, NormStaging(norm),
-                (norm?.X ?? pq.X).Pointer, pq.X.Cols,
+            var norm = TakeNorm([pq, pk, pv]);
+            Launch(Kernel("gemv.cu", $"gemv_qkv_rope{q.Rows}{(norm is null ? "" : "_norm")}", defines), (blocks, 1, 1), threads, 0,
+                (norm?.U ?? pq.X).Pointer, pq.X.Cols,
                 pq.W.Pointer, pq.Bias?.Pointer ?? 0UL, q.Pointer, q.Cols,
                 pk.W.Pointer, pk.Bias?.Pointer ?? 0UL, k.Pointer, k.Cols,
                 pv.W.Pointer, pv.Bias?.Pointer ?? 0UL, v.Pointer, v.Cols,
-                norm?.W.Pointer ?? 0UL, norm?.Eps ?? 0f, norm?.Y.Pointer ?? 0UL,
+                norm?.Stats ?? 0UL, norm?.Eps ?? 0f, norm?.Y.Pointer ?? 0UL,
                 table.Cos, table.Sin, Cuda(step.Positions).Pointer, kv.Keys(layer), kv.Values(layer),
                 shape.HeadDim, step.TokensPerSequence, shape.MaxSequence, table.MaxPositions, _status.Pointer);
             return true;

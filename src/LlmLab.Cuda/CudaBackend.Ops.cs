@@ -21,7 +21,10 @@ public sealed partial class CudaBackend
         if (i.DType != DType.I32 || y.Rows != i.Rows || y.Cols != w.Cols || y.DType != w.DType)
             throw new ArgumentException($"embedding: ids [{i.Rows}, {i.Cols}] {i.DType}, {w.Name} [{w.Rows}, {w.Cols}] {w.DType} → [{y.Rows}, {y.Cols}] {y.DType}");
         Prepare();
-        Launch(Kernel("embedding.cu", "embedding"), (y.Rows, 1, 1), 128, 0, i.Pointer, w.Pointer, y.Pointer, w.Rows, w.Cols, _status.Pointer);
+        // A forward step starts here: its fused norms take statistics slots from the first again, which the gather clears.
+        _normStatsUsed = 0;
+        Launch(Kernel("embedding.cu", "embedding"), (y.Rows, 1, 1), 128, 0, i.Pointer, w.Pointer, y.Pointer, w.Rows, w.Cols, _status.Pointer,
+            _normStats?.Pointer ?? 0UL, _normStats is null ? 0 : NormStatsSlots * NormStatsSlotFloats);
     }
 
     /// <inheritdoc />
@@ -32,13 +35,6 @@ public sealed partial class CudaBackend
         if (group == 0 || xs.Cols % group != 0 || y.Rows != xs.Rows || y.Cols != xs.Cols || w.DType != DType.F32)
             throw new ArgumentException($"RMSNorm: row width {xs.Cols} is not a multiple of {w.Name} length {group} (or output [{y.Rows}, {y.Cols}] differs)");
         MakeCurrent();
-        if (group == xs.Cols && CanHoldNorm(xs, y))
-        {
-            // Decode: held back, so the products that read y compute it themselves (gemv.cu *_norm).
-            FlushPending();
-            _pendingNorm = new PendingNorm(xs, w, eps, y);
-            return;
-        }
         Prepare();
         LaunchNorm(xs, w, eps, y);
     }

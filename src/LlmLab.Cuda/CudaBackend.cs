@@ -53,6 +53,8 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         _status = _allocator.Allocate(sizeof(int), MemoryCategory.Other);
         _statusHost = PinnedHostMemory.Allocate(context, StatusBytes + SmallReadBytes);
         CudaDriver.Check(CudaDriver.cuMemsetD8Async(_status.Pointer, 0, sizeof(int), _stream.Value));
+        _normStats = _allocator.Allocate(NormStatsSlots * NormStatsSlotFloats * sizeof(float), MemoryCategory.Other);
+        CudaDriver.Check(CudaDriver.cuMemsetD8Async(_normStats.Pointer, 0, (nuint)_normStats.Bytes, _stream.Value));
         LoadModules(ActivationFamilies, defines: []);
         LoadGemvModules();
     }
@@ -374,6 +376,9 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         _upload?.Dispose();
         _prefill.Dispose();
         _argmaxScratch?.Dispose();
+        _normStats?.Dispose();
+        _normInputs?.Dispose();
+        foreach (var u in _retiredNormInputs) u.Dispose();
         _uniforms?.Dispose();
         _gemm.Dispose();
         foreach (var m in _modules.Values) m.Dispose();

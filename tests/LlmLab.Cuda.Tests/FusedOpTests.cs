@@ -32,16 +32,19 @@ public sealed class FusedOpTests
     public void A_decode_layer_matches_with_norms_residual_adds_and_rope_fused(int device, DType type)
     {
         using var gpu = Gpu.Open(device, type);
-        const int hidden = 256, heads = 4, kvHeads = 2, headDim = 32, inter = 344, prompt = 6, maxSeq = 64;
+        const int heads = 4, kvHeads = 2, headDim = 32, prompt = 6, maxSeq = 64;
         int qDim = heads * headDim, kvDim = kvHeads * headDim;
-        foreach (var (rows, norms) in new[] { (1, false), (2, false), (1, true), (2, true) })
+        // Besides the small shapes (one warp per row everywhere): hidden 4096 runs q/k/v and gate/up split over k
+        // (an 8B's shapes), intermediate 8192 runs down one row per block (a 1B's), both with the norms fused.
+        foreach (var (hidden, inter, rows, norms) in new[] { (256, 344, 1, false), (256, 344, 2, false), (256, 344, 1, true), (256, 344, 2, true),
+                     (4096, 344, 1, true), (4096, 344, 2, true), (256, 8192, 1, true), (256, 8192, 2, true) })
         {
             gpu.FuseNorms = norms;
             using var h = new OpHarness(gpu, seed: 50 + rows);
             var rope = new RopeConfig("llama3", 500000, 8, 1, 4, 64);
             using var cpuRope = h.Cpu.CreateRopeTable(rope, headDim, maxSeq);
             using var gpuRope = h.Gpu.CreateRopeTable(rope, headDim, maxSeq);
-            var shape = new KvCacheShape(1, rows, maxSeq, kvHeads, headDim, null);
+            var shape = new KvCacheShape(2, rows, maxSeq, kvHeads, headDim, null);
             using var cpuCache = h.Cpu.AllocateKvCache(shape);
             using var gpuCache = h.Gpu.AllocateKvCache(shape);
 
@@ -63,6 +66,7 @@ public sealed class FusedOpTests
             var wd = h.Weight("down", h.Random(hidden * inter, 0.1f), hidden, inter);
             var (hn, q, k, v, a, d, g, u) = (h.Empty(rows, hidden), h.Empty(rows, qDim), h.Empty(rows, kvDim), h.Empty(rows, kvDim),
                 h.Empty(rows, qDim), h.Empty(rows, hidden), h.Empty(rows, inter), h.Empty(rows, inter));
+            var (q2, k2, v2) = (h.Empty(rows, qDim), h.Empty(rows, kvDim), h.Empty(rows, kvDim));
             var position = h.Ints(Enumerable.Repeat(prompt, rows).ToArray());
 
             foreach (var be in new IBackend[] { h.Cpu, h.Gpu })
@@ -84,12 +88,18 @@ public sealed class FusedOpTests
                 be.SwiGlu(T(g), T(u), T(g));
                 be.MatMul(T(g), W(wd), null, T(d));
                 be.AddRmsNorm(T(x), T(d), W(n1), Eps, T(hn));
+                // The next layer's q/k/v read that norm (fused: from the down product's statistics).
+                be.MatMul(T(hn), W(qkv[0]), null, T(q2));
+                be.MatMul(T(hn), W(qkv[1]), W(bk), T(k2));
+                be.MatMul(T(hn), W(qkv[2]), null, T(v2));
+                be.RopeAndCache(T(q2), T(k2), T(v2), cpu ? cpuRope : gpuRope, step, cpu ? cpuCache : gpuCache, 1);
             }
             foreach (var (name, t, chained) in new[] { ("q (RoPE)", q, false), ("k (RoPE) +bias", k, false), ("v", v, false), ("attention", a, true),
-                         ("up", u, true), ("SwiGLU", g, true), ("down", d, true), ("residual", x, true), ("normed", hn, true) })
+                         ("up", u, true), ("SwiGLU", g, true), ("down", d, true), ("residual", x, true), ("normed", hn, true),
+                         ("next q (RoPE)", q2, true), ("next k (RoPE) +bias", k2, true), ("next v", v2, true) })
             {
                 var (c, r) = h.Read(t);
-                Check($"fused decode layer{(norms ? " (norms fused)" : "")} {name} n={rows}", device, type, c, r, chained);
+                Check($"fused decode layer{(norms ? " (norms fused)" : "")} {name} n={rows} hidden={hidden} inter={inter}", device, type, c, r, chained);
             }
         }
     }

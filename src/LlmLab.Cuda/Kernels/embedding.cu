@@ -3,11 +3,15 @@
 
 // y[r, :] = table[ids[r], :] for each row r (grid: one block per row). An id outside [0, vocab) raises
 // STATUS_BAD_TOKEN and writes zeros, so the host can report it at the next synchronisation.
+// The gather starts every forward step, so block 0 also clears the step's norm statistics (statsCount floats that the
+// products' residual epilogues accumulate into, gemv.cu); everything that read them last step has finished.
 extern "C" __global__ void embedding(const int* __restrict__ ids, const act_t* __restrict__ table, act_t* __restrict__ y,
-                                     int vocab, int cols, int* __restrict__ status)
+                                     int vocab, int cols, int* __restrict__ status, float* __restrict__ stats, int statsCount)
 {
     GRID_DEPENDENCY_WAIT();
     GRID_DEPENDENTS_LAUNCH();
+    if (blockIdx.x == 0)
+        for (int i = threadIdx.x; i < statsCount; i += blockDim.x) stats[i] = 0.0f;
     const int row = blockIdx.x;
     const int id = ids[row];
     act_t* out = y + (size_t)row * cols;

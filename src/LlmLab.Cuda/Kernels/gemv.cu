@@ -11,9 +11,11 @@
 // one after another. The gate/up variant computes a row of both MLP products and writes up and
 // silu(gate)·up, exactly what MatMul(gate), MatMul(up) and SwiGlu(gate, up, gate) leave in memory.
 // Fused decode ops (one kernel instead of three per layer):
-//  - *_norm: x is the residual stream and the product is taken with h = RMSNorm(x)·w: each block computes h into
-//    shared memory after the dependency wait, while its first weights are already in flight; block 0 also writes h.
-//  - residual epilogue (gemv<N>_act with `residual`): residual += y, each rounded as AddRmsNorm rounds it.
+//  - residual epilogue (gemv<N>_act with `residual`): residual += y, each rounded as AddRmsNorm rounds it; with
+//    `stats`, also the next RMSNorm's input statistics: u = residual·w (w: that norm's weight, per output feature)
+//    and Σ residual² added to stats[n] (one atomic per block and row of x).
+//  - *_norm: the product of h = RMSNorm(residual)·w = u / rms, taken as (x = u)·Wᵀ scaled by 1/rms from stats, so
+//    the norm costs no kernel and nothing before the weight loop; block 0 also writes h.
 //  - gemv_qkv_rope: q/k/v with RoPE and the KV-cache write (a warp computes the two rows of a rotated pair).
 // Requires k % (16 / sizeof(act_t)) == 0.
 #include "common.cuh"
@@ -56,48 +58,34 @@ __device__ __forceinline__ uint4 load_weight(const void* p)
     return r;
 }
 
-// With NORM: h = RMSNorm(x)·w for the N rows of x into shared memory (dynamic, N·k act_t), rounded as rms_norm
-// rounds it, so the products match the unfused ops exactly; block 0 also writes h to global memory. Every thread
-// of the block calls it (after the dependency wait); returns where the products read x from.
+// With NORM, after the weight loop: the rows' 1/rms from the producer's statistics (ss[n] = Σ residual²), and block 0
+// writes h = u / rms (the norm's output, as the unfused ops leave it). Every thread of the block calls it.
 template <int N>
-__device__ __forceinline__ const act_t* stage_norm(const act_t* __restrict__ x, const float* __restrict__ nw, float eps, act_t* h, int k)
+__device__ __forceinline__ void norm_scale(const float (&ss)[N], int k, float eps, const act_t* __restrict__ u, act_t* h, float (&inv)[N])
 {
-    extern __shared__ uint4 stagedRaw[];
-    act_t* staged = reinterpret_cast<act_t*>(stagedRaw);
+#pragma unroll
+    for (int n = 0; n < N; n++) inv[n] = 1.0f / sqrtf(ss[n] / k + eps);
+    if (blockIdx.x != 0 || h == 0) return;
     const int V = Vec16<act_t>::N, chunks = k / V;
 #pragma unroll
     for (int n = 0; n < N; n++)
-    {
-        float ss = 0.0f;
         for (int c = threadIdx.x; c < chunks; c += blockDim.x)
         {
             float v[V];
-            load16(x + (size_t)n * k + (size_t)c * V, v);
+            load16(u + (size_t)n * k + (size_t)c * V, v);
 #pragma unroll
-            for (int e = 0; e < V; e++) ss += v[e] * v[e];
+            for (int e = 0; e < V; e++) v[e] *= inv[n];
+            store16(h + (size_t)n * k + (size_t)c * V, v);
         }
-        ss = block_sum(ss);
-        const float inv = 1.0f / sqrtf(ss / k + eps);
-        for (int c = threadIdx.x; c < chunks; c += blockDim.x)
-        {
-            float v[V];
-            load16(x + (size_t)n * k + (size_t)c * V, v);
-#pragma unroll
-            for (int e = 0; e < V; e++) v[e] = v[e] * inv * nw[c * V + e];
-            store16(staged + (size_t)n * k + (size_t)c * V, v);
-            if (blockIdx.x == 0 && h != 0) store16(h + (size_t)n * k + (size_t)c * V, v);
-        }
-    }
-    __syncthreads();
-    return staged;
 }
 
 // Dot products of W weight rows (wr) with the n rows of x, over this lane's chunks; summed over the warp and
-// over the GEMV_SPLIT warps of the row. With NORM, x is the residual stream and the rows of h = RMSNorm(x)·nw are
-// used instead (stage_norm). Every thread of the block must call it (it may synchronise the block).
+// over the GEMV_SPLIT warps of the row. With NORM, x is u = residual·w of a norm whose statistics are in ss (see
+// above) and the sums are scaled by 1/rms: the products of h = RMSNorm(residual)·w. Every thread of the block must
+// call it (it may synchronise the block).
 template <int N, int W, bool NORM>
 __device__ __forceinline__ void dot_rows(const act_t* const (&wr)[W], const act_t* __restrict__ x, int k, float (&acc)[W][N],
-                                         const float* __restrict__ nw, float eps, act_t* h)
+                                         const float* __restrict__ ss, float eps, act_t* h)
 {
     const int V = Vec16<act_t>::N;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
@@ -117,7 +105,10 @@ __device__ __forceinline__ void dot_rows(const act_t* const (&wr)[W], const act_
         }
     GRID_DEPENDENCY_WAIT();
     GRID_DEPENDENTS_LAUNCH();
-    if constexpr (NORM) x = stage_norm<N>(x, nw, eps, h, k);
+    float sums[N];   // the norm's Σ residual², loaded now and used after the loop
+    if constexpr (NORM)
+#pragma unroll
+        for (int n = 0; n < N; n++) sums[n] = __ldcg(ss + n);
 
 #pragma unroll
     for (int w = 0; w < W; w++)
@@ -183,17 +174,28 @@ __device__ __forceinline__ void dot_rows(const act_t* const (&wr)[W], const act_
                 acc[w][n] = s;
             }
 #endif
+    if constexpr (NORM)
+    {
+        float inv[N];
+        norm_scale<N>(sums, k, eps, x, h, inv);
+#pragma unroll
+        for (int w = 0; w < W; w++)
+#pragma unroll
+            for (int n = 0; n < N; n++) acc[w][n] *= inv[n];
+    }
 }
 
 // Up to three products sharing x: rows [0, m0) of W0, then [0, m1) of W1, then [0, m2) of W2 (m1 = m2 = 0 for one).
-// With `residual` (act_t outputs, one product whose rows are the residual's width): residual[n, r] += y[n, r].
+// With `residual` (act_t outputs, one product whose rows are the residual's width): residual[n, r] += y[n, r]; with
+// `stats` too, the next norm's u[n, r] = residual[n, r]·nextW[r] and stats[n] += Σ residual[n, r]² over the block's rows.
 // (Two adjacent rows per warp measured slower: 8B −4.5%, 1B −2%, run 9.)
 template <int N, typename Y, bool NORM>
 __device__ __forceinline__ void gemv(const act_t* __restrict__ x, int k,
                                      const act_t* w0, const float* b0, Y* y0, int m0,
                                      const act_t* w1, const float* b1, Y* y1, int m1,
                                      const act_t* w2, const float* b2, Y* y2, int m2,
-                                     act_t* residual, const float* __restrict__ nw, float eps, act_t* h)
+                                     act_t* residual, const float* __restrict__ nextW, act_t* u, float* stats,
+                                     const float* __restrict__ ss, float eps, act_t* h)
 {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     int r = blockIdx.x * GEMV_ROWS + warp / GEMV_SPLIT;
@@ -202,7 +204,10 @@ __device__ __forceinline__ void gemv(const act_t* __restrict__ x, int k,
     const bool valid = r < m;
     const act_t* rows[1] = { valid ? w + (size_t)r * k : w0 };   // idle warps read row 0 of W0 (always present)
     float acc[1][N];
-    dot_rows<N, 1, NORM>(rows, x, k, acc, nw, eps, h);
+    dot_rows<N, 1, NORM>(rows, x, k, acc, ss, eps, h);
+    float squares[N];
+#pragma unroll
+    for (int n = 0; n < N; n++) squares[n] = 0.0f;
     if (valid && lane == 0 && warp % GEMV_SPLIT == 0)
     {
         float bias = b != 0 ? b[r] : 0.0f;
@@ -214,8 +219,30 @@ __device__ __forceinline__ void gemv(const act_t* __restrict__ x, int k,
             if (residual != 0)
             {
                 act_t* at = residual + (size_t)n * m + r;
-                *at = from_float<act_t>(to_float(*at) + to_float(value));
+                const act_t sum = from_float<act_t>(to_float(*at) + to_float(value));
+                *at = sum;
+                if (stats != 0)
+                {
+                    const float v = to_float(sum);
+                    u[(size_t)n * m + r] = from_float<act_t>(v * nextW[r]);
+                    squares[n] = v * v;
+                }
             }
+        }
+    }
+    if (stats != 0)   // the same for the whole block: one atomic per row of x with the block's sum
+    {
+        __shared__ float rowSquares[GEMV_ROWS][N];
+        if (lane == 0 && warp % GEMV_SPLIT == 0)
+#pragma unroll
+            for (int n = 0; n < N; n++) rowSquares[warp / GEMV_SPLIT][n] = squares[n];
+        __syncthreads();
+        if (threadIdx.x < N)
+        {
+            float s = 0.0f;
+#pragma unroll
+            for (int i = 0; i < GEMV_ROWS; i++) s += rowSquares[i][threadIdx.x];
+            atomicAdd(stats + threadIdx.x, s);
         }
     }
 }
@@ -224,7 +251,7 @@ __device__ __forceinline__ void gemv(const act_t* __restrict__ x, int k,
 template <int N, bool NORM>
 __device__ __forceinline__ void gemv_gate_up(const act_t* __restrict__ x, int k, const act_t* wg, const float* bg, act_t* gate,
                                              const act_t* wu, const float* bu, act_t* up, int m,
-                                             const float* __restrict__ nw, float eps, act_t* h)
+                                             const float* __restrict__ ss, float eps, act_t* h)
 {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int r = blockIdx.x * GEMV_ROWS + warp / GEMV_SPLIT;
@@ -232,7 +259,7 @@ __device__ __forceinline__ void gemv_gate_up(const act_t* __restrict__ x, int k,
     const size_t offset = (size_t)(valid ? r : 0) * k;
     const act_t* rows[2] = { wg + offset, wu + offset };
     float acc[2][N];
-    dot_rows<N, 2, NORM>(rows, x, k, acc, nw, eps, h);
+    dot_rows<N, 2, NORM>(rows, x, k, acc, ss, eps, h);
     if (valid && lane == 0 && warp % GEMV_SPLIT == 0)
     {
 #pragma unroll
@@ -256,7 +283,7 @@ __device__ __forceinline__ void gemv_qkv_rope(const act_t* __restrict__ x, int k
                                               const act_t* wq, const float* bq, act_t* q, int mq,
                                               const act_t* wk, const float* bk, act_t* kk, int mk,
                                               const act_t* wv, const float* bv, act_t* v, int mv,
-                                              const float* __restrict__ nw, float eps, act_t* h,
+                                              const float* __restrict__ ss, float eps, act_t* h,
                                               const float* __restrict__ cosTable, const float* __restrict__ sinTable,
                                               const int* __restrict__ positions, act_t* kCache, act_t* vCache,
                                               int headDim, int tokensPerSeq, int maxSeq, int maxPositions, int* __restrict__ status)
@@ -272,7 +299,7 @@ __device__ __forceinline__ void gemv_qkv_rope(const act_t* __restrict__ x, int k
     const int ra = head * headDim + i, rb = ra + half;
     const act_t* rows[2] = { valid ? w + (size_t)ra * k : wq, valid ? w + (size_t)rb * k : wq };
     float acc[2][N];
-    dot_rows<N, 2, NORM>(rows, x, k, acc, nw, eps, h);
+    dot_rows<N, 2, NORM>(rows, x, k, acc, ss, eps, h);
     if (!valid || lane != 0 || warp % GEMV_SPLIT != 0) return;
 #pragma unroll
     for (int n = 0; n < N; n++)
@@ -306,7 +333,7 @@ __device__ __forceinline__ void gemv_qkv_rope(const act_t* __restrict__ x, int k
     }
 }
 
-// gemv<N>_act[_norm]: up to three products into act_t outputs (optionally with the residual epilogue);
+// gemv<N>_act[_norm]: up to three products into act_t outputs (optionally with the residual epilogue and statistics);
 // gemv<N>_f32: fp32 outputs (logits); gemv_gate_up<N>[_norm]; gemv_qkv_rope<N>[_norm].
 // Block: GEMV_WARPS·32 threads; grid: ceil(total rows / GEMV_ROWS) (pairs for qkv_rope).
 #define GEMV_PRODUCT_ARGS(Y)                                                                                                  \
@@ -315,28 +342,27 @@ __device__ __forceinline__ void gemv_qkv_rope(const act_t* __restrict__ x, int k
 #define GEMV_QKV_ARGS                                                                                                         \
     const act_t* __restrict__ x, int k, const act_t* wq, const float* bq, act_t* q, int mq,                                   \
     const act_t* wk, const float* bk, act_t* kk, int mk, const act_t* wv, const float* bv, act_t* v, int mv,                 \
-    const float* nw, float eps, act_t* h, const float* cosTable, const float* sinTable, const int* positions,                 \
+    const float* ss, float eps, act_t* h, const float* cosTable, const float* sinTable, const int* positions,                 \
     act_t* kCache, act_t* vCache, int headDim, int tokensPerSeq, int maxSeq, int maxPositions, int* status
-#define GEMV_QKV_PASS x, k, wq, bq, q, mq, wk, bk, kk, mk, wv, bv, v, mv, nw, eps, h, cosTable, sinTable, positions, kCache, vCache, \
+#define GEMV_QKV_PASS x, k, wq, bq, q, mq, wk, bk, kk, mk, wv, bv, v, mv, ss, eps, h, cosTable, sinTable, positions, kCache, vCache, \
     headDim, tokensPerSeq, maxSeq, maxPositions, status
+#define GEMV_EPILOGUE_ARGS act_t* residual, const float* nextW, act_t* u, float* stats, const float* ss, float eps, act_t* h
 #define GEMV_KERNELS(N)                                                                                                       \
-    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv##N##_act(GEMV_PRODUCT_ARGS(act_t),                     \
-        act_t* residual, const float* nw, float eps, act_t* h)                                                                \
-    { gemv<N, act_t, false>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2, residual, nw, eps, h); }                 \
-    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv##N##_act_norm(GEMV_PRODUCT_ARGS(act_t),                \
-        act_t* residual, const float* nw, float eps, act_t* h)                                                                \
-    { gemv<N, act_t, true>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2, residual, nw, eps, h); }                  \
-    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv##N##_f32(GEMV_PRODUCT_ARGS(float),                     \
-        act_t* residual, const float* nw, float eps, act_t* h)                                                                \
-    { gemv<N, float, false>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2, 0, nw, eps, h); }                        \
+    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv##N##_act(GEMV_PRODUCT_ARGS(act_t), GEMV_EPILOGUE_ARGS) \
+    { gemv<N, act_t, false>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2, residual, nextW, u, stats, ss, eps, h); }  \
+    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv##N##_act_norm(GEMV_PRODUCT_ARGS(act_t),               \
+        GEMV_EPILOGUE_ARGS)                                                                                                   \
+    { gemv<N, act_t, true>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2, residual, nextW, u, stats, ss, eps, h); }   \
+    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv##N##_f32(GEMV_PRODUCT_ARGS(float), GEMV_EPILOGUE_ARGS) \
+    { gemv<N, float, false>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2, 0, 0, 0, 0, ss, eps, h); }                 \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv_gate_up##N(const act_t* __restrict__ x, int k,         \
         const act_t* wg, const float* bg, act_t* gate, const act_t* wu, const float* bu, act_t* up, int m,                   \
-        const float* nw, float eps, act_t* h)                                                                                 \
-    { gemv_gate_up<N, false>(x, k, wg, bg, gate, wu, bu, up, m, nw, eps, h); }                                                \
+        const float* ss, float eps, act_t* h)                                                                                 \
+    { gemv_gate_up<N, false>(x, k, wg, bg, gate, wu, bu, up, m, ss, eps, h); }                                                \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv_gate_up##N##_norm(const act_t* __restrict__ x, int k,  \
         const act_t* wg, const float* bg, act_t* gate, const act_t* wu, const float* bu, act_t* up, int m,                   \
-        const float* nw, float eps, act_t* h)                                                                                 \
-    { gemv_gate_up<N, true>(x, k, wg, bg, gate, wu, bu, up, m, nw, eps, h); }                                                 \
+        const float* ss, float eps, act_t* h)                                                                                 \
+    { gemv_gate_up<N, true>(x, k, wg, bg, gate, wu, bu, up, m, ss, eps, h); }                                                 \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv_qkv_rope##N(GEMV_QKV_ARGS)                             \
     { gemv_qkv_rope<N, false>(GEMV_QKV_PASS); }                                                                               \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv_qkv_rope##N##_norm(GEMV_QKV_ARGS)                      \

@@ -31,6 +31,24 @@ __device__ __forceinline__ void load_norm_weight(const float* __restrict__ w, in
     }
 }
 
+// y = v · inv · w for this thread's chunks (weights preloaded in wv, or read from w), stored as act_t.
+template <int V>
+__device__ __forceinline__ void scale_store(float (&v)[NORM_CHUNKS][V], float inv, const float (&wv)[NORM_CHUNKS][V],
+                                            const float* __restrict__ w, int chunks, act_t* y)
+{
+#pragma unroll
+    for (int c = 0; c < NORM_CHUNKS; c++)
+    {
+        const int i = threadIdx.x + c * blockDim.x;
+        if (i < chunks)
+        {
+#pragma unroll
+            for (int e = 0; e < V; e++) v[c][e] = v[c][e] * inv * (NORM_PRELOAD_W ? wv[c][e] : w[i * V + e]);
+            store16(y + (size_t)i * V, v[c]);
+        }
+    }
+}
+
 // grid (groups, rows); one block per group of `group` elements (group a multiple of 16 / sizeof(act_t), at most
 // NORM_CHUNKS · blockDim.x chunks). y may be x: every value is in registers before the first write.
 extern "C" __global__ void rms_norm(const act_t* x, const float* __restrict__ w, float eps, act_t* y, int cols, int group)
@@ -38,10 +56,8 @@ extern "C" __global__ void rms_norm(const act_t* x, const float* __restrict__ w,
     const int V = Vec16<act_t>::N;
     const size_t offset = (size_t)blockIdx.y * cols + (size_t)blockIdx.x * group;
     const int chunks = group / V;
-#if NORM_PRELOAD_W
     float wv[NORM_CHUNKS][V];
-    load_norm_weight<V>(w, chunks, wv);
-#endif
+    if (NORM_PRELOAD_W) load_norm_weight<V>(w, chunks, wv);
     GRID_DEPENDENCY_WAIT();
     GRID_DEPENDENTS_LAUNCH();
     float v[NORM_CHUNKS][V];
@@ -59,21 +75,7 @@ extern "C" __global__ void rms_norm(const act_t* x, const float* __restrict__ w,
     }
     ss = block_sum(ss);
     const float inv = 1.0f / sqrtf(ss / group + eps);
-#pragma unroll
-    for (int c = 0; c < NORM_CHUNKS; c++)
-    {
-        const int i = threadIdx.x + c * blockDim.x;
-        if (i < chunks)
-        {
-#pragma unroll
-#if NORM_PRELOAD_W
-            for (int e = 0; e < V; e++) v[c][e] = v[c][e] * inv * wv[c][e];
-#else
-            for (int e = 0; e < V; e++) v[c][e] = v[c][e] * inv * w[i * V + e];
-#endif
-            store16(y + offset + (size_t)i * V, v[c]);
-        }
-    }
+    scale_store<V>(v, inv, wv, w, chunks, y + offset);
 }
 
 // grid (rows); residual += delta (rounded to act_t, as stored), then y = RMSNorm(residual) · w. Same layout rules.
@@ -82,10 +84,8 @@ extern "C" __global__ void add_rms_norm(act_t* residual, const act_t* delta, con
     const int V = Vec16<act_t>::N;
     const size_t offset = (size_t)blockIdx.x * cols;
     const int chunks = cols / V;
-#if NORM_PRELOAD_W
     float wv[NORM_CHUNKS][V];
-    load_norm_weight<V>(w, chunks, wv);
-#endif
+    if (NORM_PRELOAD_W) load_norm_weight<V>(w, chunks, wv);
     GRID_DEPENDENCY_WAIT();
     GRID_DEPENDENTS_LAUNCH();
     float v[NORM_CHUNKS][V];
@@ -110,21 +110,7 @@ extern "C" __global__ void add_rms_norm(act_t* residual, const act_t* delta, con
     }
     ss = block_sum(ss);
     const float inv = 1.0f / sqrtf(ss / cols + eps);
-#pragma unroll
-    for (int c = 0; c < NORM_CHUNKS; c++)
-    {
-        const int i = threadIdx.x + c * blockDim.x;
-        if (i < chunks)
-        {
-#pragma unroll
-#if NORM_PRELOAD_W
-            for (int e = 0; e < V; e++) v[c][e] = v[c][e] * inv * wv[c][e];
-#else
-            for (int e = 0; e < V; e++) v[c][e] = v[c][e] * inv * w[i * V + e];
-#endif
-            store16(y + offset + (size_t)i * V, v[c]);
-        }
-    }
+    scale_store<V>(v, inv, wv, w, chunks, y + offset);
 }
 
 // The same two ops for widths that are not whole 16-byte chunks (element by element, two passes over memory).

@@ -106,34 +106,18 @@ internal static class DecodeBench
                               $"({100.0 * report.PeakBytes / (weights + kv) - 100:0.00}% over weights + KV); driver: {report.DriverUsedSinceStartBytes / 1e9:0.000} GB used since start");
         }
 
-        // Decode, batch 1: graph replays; "serial" reads each token back (the generation loop), "queued" syncs once.
-        // Each line adds one optimisation to the one before; the last is the default.
+        // Decode, batch 1, at the bench's context (512 + 256): graph replays; "serial" reads each token back (the
+        // generation loop), "queued" syncs once. Norms as kernels against norms fused into the products (the
+        // default), alternating so drift in clocks shows.
         long kvPerToken = config.KvCacheBytesPerToken(gpu.ActivationType.SizeOf());
-        var configs = new (string Name, Action Apply)[]
+        int normTrial = 0;
+        foreach (bool fused in new[] { false, true, false, true })
         {
-            ("plain launches", () => Set(overlap: false, fuse: false, evictFirst: false, norms: false, rope: false)),
-            ("PDL, fused products (run 5)", () => Set(overlap: true, fuse: true, evictFirst: false, norms: false, rope: false)),
-            ("+ weights evict-first in L2", () => Set(overlap: true, fuse: true, evictFirst: true, norms: false, rope: false)),
-            ("+ RoPE fused (default)", () => Set(overlap: true, fuse: true, evictFirst: true, norms: false, rope: true)),
-            ("default + norms and residual adds fused", () => Set(overlap: true, fuse: true, evictFirst: true, norms: true, rope: true)),
-        };
-        foreach (var c in configs)
-        {
-            c.Apply();
-            r[$"decode_{c.Name}"] = Decode(c.Name, prompt: 128, context: 1024);
+            gpu.FuseNorms = fused;
+            string name = fused ? "norms fused into the products" : "norms as kernels (default)";
+            r[$"decode_{name}_{normTrial++}"] = Decode(name, prompt: 512, context: 768);
         }
-        Set(overlap: true, fuse: true, evictFirst: true, norms: false, rope: true);
-
-        // GEMV shapes in whole steps at the bench's context: one shape for all short rows and one for all long rows
-        // (4/1/4 and 8/4/4: warps per block / per row / loads per batch, before run 12) against the per-shape default.
-        foreach (bool perShape in new[] { false, true })
-        {
-            if (perShape) gpu.UseDefaultGemvShapes();
-            else gpu.UseGemvShapes((4, 1, 4), (8, 4, 4));
-            string name = perShape ? "gemv shapes per k and rows (default)" : "gemv wide 4/1/4, split 8/4/4 for all";
-            r[$"decode_{name}"] = Decode(name, prompt: 512, context: 768);
-        }
-        gpu.UseDefaultGemvShapes();
+        gpu.FuseNorms = false;
 
         foreach (var (prompt, context) in new[] { (512, 768), (2048, 4096) })
             r[$"decode_default_prompt_{prompt}"] = Decode($"default, prompt {prompt}, cache {context}", prompt, context);
@@ -157,15 +141,6 @@ internal static class DecodeBench
                 r[$"batch_{batch}_at_512_target_{target}"] = aggregate;
                 Console.WriteLine($"batch {batch,3} at context ~530, splits for {target} blocks/SM: {aggregate,8:0} tok/s aggregate");
             }
-        }
-
-        void Set(bool overlap, bool fuse, bool evictFirst, bool norms, bool rope)
-        {
-            gpu.OverlapKernels = overlap;
-            gpu.FuseProducts = fuse;
-            gpu.GemvEvictFirst = evictFirst;
-            gpu.FuseNorms = norms;
-            gpu.FuseRope = rope;
         }
 
         double Decode(string name, int prompt, int context)
