@@ -37,8 +37,8 @@ public sealed partial class CudaBackend
 
     private DeviceBuffer? _normStats;                 // NormStatsSlots slots, cleared by the embedding gather of each step
     private int _normStatsUsed;                       // slots taken since the last embedding gather
-    private CudaTensor? _normInputs;                  // u: [4, width] of the widest residual seen
-    private readonly List<CudaTensor> _retiredNormInputs = [];   // narrower u buffers captured graphs may still use
+    private CudaTensor? _normInputs;                  // u: [4, width] of the last residual width seen
+    private readonly List<CudaTensor> _retiredNormInputs = [];   // u buffers of other widths, which captured graphs may still use
 
     private readonly List<PendingProduct> _pending = [];
     private PendingNorm? _pendingNorm;
@@ -81,24 +81,22 @@ public sealed partial class CudaBackend
     }
 
     /// <summary>Defines of a GEMV shape: none for gemv.cu's defaults (the module loaded with the other families).</summary>
-    private static string[] Defines(GemvVariant v) => v == DefaultWide ? [] : v.Defines;
+    private static string[] Defines(GemvVariant v) => v == Wide ? [] : v.Defines;
 
     /// <summary>The GEMV shape for rows that are many and short (gemv.cu's defaults): 4 warps, one row each.</summary>
-    private static readonly GemvVariant DefaultWide = new(4, 1, 4);
+    private static readonly GemvVariant Wide = new(4, 1, 4);
 
     /// <summary>Many rows of k ≤ 2048 (the 1B's products): 8 warps of one row, 2 loads per batch (run 11: 1B +2.3%).</summary>
-    private static readonly GemvVariant DefaultWideShort = new(8, 1, 2);
+    private static readonly GemvVariant WideShort = new(8, 1, 2);
 
     /// <summary>
     /// The GEMV shape for few or long rows: 8 warps, 4 per row (split over k), so more warps stream each matrix;
     /// 2 loads per batch (run 11: 8B +1.0% against 4).
     /// </summary>
-    private static readonly GemvVariant DefaultSplit = new(8, 4, 2);
+    private static readonly GemvVariant Split = new(8, 4, 2);
 
     /// <summary>Long rows that are few (≤ 2048, the 1B's down projection): one row per block of 8 warps (run 11: 1B +2.1%, 8B −4% on its rows).</summary>
-    private static readonly GemvVariant DefaultSplitFew = new(8, 8, 4);
-
-    private static readonly GemvVariant Wide = DefaultWide, WideShort = DefaultWideShort, Split = DefaultSplit, SplitFew = DefaultSplitFew;
+    private static readonly GemvVariant SplitFew = new(8, 8, 4);
 
     /// <summary>
     /// The kernel lab's choice on an H200 (notes/cuda): split rows pay off when k ≥ 8192 (down projections) or when a
@@ -269,7 +267,7 @@ public sealed partial class CudaBackend
     private NormInputs? TakeNormInputs(CudaWeight w, CudaTensor r)
     {
         if (_normStats is null || _normStatsUsed >= NormStatsSlots || r.Rows > NormStatsSlotFloats) return null;
-        if (_normInputs is null || _normInputs.Cols < r.Cols)
+        if (_normInputs is null || _normInputs.Cols != r.Cols)
         {
             // Graphs captured with the old buffer keep using it, so it is kept until the backend is disposed.
             if (_normInputs is not null) _retiredNormInputs.Add(_normInputs);
@@ -277,8 +275,7 @@ public sealed partial class CudaBackend
             _normInputs = new CudaTensor(ActivationType, NormStatsSlotFloats, r.Cols, buffer);
         }
         ulong slot = _normStats.Pointer + (ulong)(_normStatsUsed++ * NormStatsSlotFloats * sizeof(float));
-        var u = _normInputs.Cols == r.Cols ? new CudaTensor(_normInputs, r.Rows) : null;
-        return u is null ? null : new NormInputs(w, u, slot);
+        return new NormInputs(w, new CudaTensor(_normInputs, r.Rows), slot);
     }
 
     /// <summary>AddRmsNorm after a held-back product that makes the delta: the product adds it to the residual, the norm is held back.</summary>
