@@ -103,7 +103,25 @@ public sealed partial class CudaBackend
     /// matrix has few rows for its length (m ≤ 6144 with k ≥ 4096: q/k/v and o of an 8B model).
     /// </summary>
     private GemvVariant ChooseGemv(int rows, int k) =>
+        _shortProducts is { } forced && rows <= 4096 && k <= 2048 ? forced :
         k >= 8192 || (rows <= 6144 && k >= 4096) ? (rows <= 2048 && k >= 8192 ? SplitFew : Split) : WideFor(k);
+
+    private GemvVariant? _shortProducts;
+
+    /// <summary>
+    /// Forces a shape on the products of ≤ 4096 rows with k ≤ 2048 (a 1B model's q/k/v and o; the decode bench
+    /// compares shapes that keep more of a row in flight before the dependency wait); null: the per-shape choice.
+    /// </summary>
+    internal (int Warps, int Split, int Unroll)? ShortProductShape
+    {
+        get => _shortProducts is { } v ? (v.Warps, v.SplitWarps, v.Unroll) : null;
+        set
+        {
+            Prepare();
+            _shortProducts = value is { } s ? new GemvVariant(s.Warps, s.Split, s.Unroll) : null;
+            if (_shortProducts is { } v) LoadModules(["gemv.cu"], WithGemvBase(Defines(v)));
+        }
+    }
 
     /// <summary>The gate/up shape: split rows from k = 4096 (8B lab, run 12: 53.3 against 55.4 µs one warp per row).</summary>
     private GemvVariant GateUpFor(int k) => k >= 4096 ? Split : WideFor(k);

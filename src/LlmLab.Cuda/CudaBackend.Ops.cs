@@ -56,12 +56,19 @@ public sealed partial class CudaBackend
         MakeCurrent();
         if (TryFuseResidual(r, d, w, eps, y)) return;
         Prepare();
+        if (OmitForTiming.HasFlag(TimingOmission.AddNorms) && r.Rows <= GemvRowLimit) return;
         bool vector = NormVectorized(r.Cols);
         Launch(Kernel("rmsnorm.cu", vector ? "add_rms_norm" : "add_rms_norm_scalar", _normDefines), (r.Rows, 1, 1), vector ? NormVectorThreads(r.Cols) : NormThreads(r.Cols), 0,
             r.Pointer, d.Pointer, w.Pointer, eps, y.Pointer, r.Cols);
     }
 
     private string[] _normDefines = [];
+
+    /// <summary>
+    /// Ops left out of decode steps to measure what they cost inside a whole step (the decode bench only: the results
+    /// are wrong while any is set).
+    /// </summary>
+    internal TimingOmission OmitForTiming { get; set; }
 
     /// <summary>Norm kernels load their weight before the dependency wait (default; the decode bench compares both).</summary>
     internal bool NormPreloadWeights
@@ -246,4 +253,15 @@ public sealed partial class CudaBackend
 
     private DeviceBuffer? _argmaxScratch;
     private int _argmaxRows;
+}
+
+/// <summary>Decode ops the bench may leave out to measure their cost in a whole step (results are wrong meanwhile).</summary>
+[Flags]
+internal enum TimingOmission
+{
+    None = 0,
+    /// <summary>Decode attention (one new token per sequence).</summary>
+    DecodeAttention = 1,
+    /// <summary>AddRmsNorm of decode rows.</summary>
+    AddNorms = 2,
 }

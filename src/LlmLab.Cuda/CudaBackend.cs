@@ -15,7 +15,7 @@ namespace LlmLab.Cuda;
 /// All ops are queued on the stream; Read and Synchronize wait, and report device-side input errors
 /// (a token id outside the vocabulary, a position past the cache) raised by the kernels since the last wait.
 /// </summary>
-public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITelemetrySource, IGraphCapture, IMemoryReporter, IMemoryPlanner, IWeightGroups
+public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITelemetrySource, IGraphCapture, IMemoryReporter, IMemoryPlanner, IWeightGroups, IQueuedReads
 {
     /// <summary>Rows up to which a product runs as the bandwidth-bound GEMV by default (gemv.cu instantiates 1..4).</summary>
     internal const int GemvMaxRows = 2;
@@ -271,6 +271,12 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         if (status == 0) return;
         CudaDriver.Check(CudaDriver.cuMemsetD8Async(_status.Pointer, 0, sizeof(int), _stream.Value));
         CudaDriver.Check(CudaDriver.cuStreamSynchronize(_stream.Value));
+        ThrowStatus(status);
+    }
+
+    /// <summary>The error a raised status word stands for (the word on the device is already cleared).</summary>
+    private void ThrowStatus(int status)
+    {
         var problems = new List<string>();
         if ((status & StatusBadToken) != 0) problems.Add("a token id outside the model's vocabulary was embedded");
         if ((status & StatusBadPosition) != 0) problems.Add("a position beyond the allocated context (KV cache or rotary table) was used");
@@ -373,6 +379,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
             // A failed device (e.g. after an illegal address) still releases its handles below.
         }
         _telemetry?.Dispose();
+        DisposeQueuedReads();
         _upload?.Dispose();
         _prefill.Dispose();
         _argmaxScratch?.Dispose();

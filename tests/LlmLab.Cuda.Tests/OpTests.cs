@@ -260,6 +260,55 @@ public sealed class OpTests
         }
     }
 
+    /// <summary>
+    /// Decode attention at contexts from one key to a few thousand, with the splits merged through L2 (the plain
+    /// kernel) and in thread-block clusters (sm_90+: one cluster up to 1024 keys of a 64-wide head, 512 of a 128-wide
+    /// one; past that several clusters, merged through L2 as well), for one and two rows, against the CPU.
+    /// </summary>
+    [Theory, MemberData(nameof(Targets))]
+    public void Decode_attention_matches_at_long_contexts_with_and_without_clusters(int device, DType type)
+    {
+        using var gpu = Gpu.Open(device, type);
+        const int maxSeq = 2600;
+        foreach (var (heads, kvHeads, headDim) in new[] { (32, 8, 64), (32, 8, 128), (16, 2, 64) })
+            foreach (int batch in new[] { 1, 2 })
+            {
+                using var h = new OpHarness(gpu, seed: headDim + heads + batch);
+                var rope = new RopeConfig("default", 500000);
+                using var cpuRope = h.Cpu.CreateRopeTable(rope, headDim, maxSeq);
+                using var gpuRope = h.Gpu.CreateRopeTable(rope, headDim, maxSeq);
+                var shape = new KvCacheShape(1, batch, maxSeq, kvHeads, headDim, null);
+                using var cpuCache = h.Cpu.AllocateKvCache(shape);
+                using var gpuCache = h.Gpu.AllocateKvCache(shape);
+                int qDim = heads * headDim, kvDim = kvHeads * headDim, prefix = maxSeq - 1;
+                {
+                    int n = batch * prefix;
+                    var (pq, pk, pv) = (h.Activation(h.Random(n * qDim), n, qDim), h.Activation(h.Random(n * kvDim, 2), n, kvDim), h.Activation(h.Random(n * kvDim), n, kvDim));
+                    var pos = h.Ints(Enumerable.Range(0, n).Select(r => r % prefix).ToArray());
+                    h.Cpu.RopeAndCache(pq.Cpu, pk.Cpu, pv.Cpu, cpuRope, new StepLayout(batch, prefix, 0, pos.Cpu), cpuCache, 0);
+                    h.Gpu.RopeAndCache(pq.Gpu, pk.Gpu, pv.Gpu, gpuRope, new StepLayout(batch, prefix, 0, pos.Gpu), gpuCache, 0);
+                }
+                foreach (int position in new[] { 0, 300, 1000, 2599 })
+                {
+                    var q = h.Activation(h.Random(batch * qDim, 2), batch, qDim);
+                    var k = h.Activation(h.Random(batch * kvDim, 2), batch, kvDim);
+                    var v = h.Activation(h.Random(batch * kvDim), batch, kvDim);
+                    var pos = h.Ints(Enumerable.Repeat(position, batch).ToArray());
+                    h.Cpu.RopeAndCache(q.Cpu, k.Cpu, v.Cpu, cpuRope, new StepLayout(batch, 1, position, pos.Cpu), cpuCache, 0);
+                    h.Gpu.RopeAndCache(q.Gpu, k.Gpu, v.Gpu, gpuRope, new StepLayout(batch, 1, position, pos.Gpu), gpuCache, 0);
+                    var o = h.Empty(batch, qDim);
+                    h.Cpu.Attention(q.Cpu, cpuCache, 0, new StepLayout(batch, 1, position, pos.Cpu), o.Cpu);
+                    foreach (bool cluster in new[] { false, true })
+                    {
+                        gpu.ClusterAttention = cluster;
+                        h.Gpu.Attention(q.Gpu, gpuCache, 0, new StepLayout(batch, 1, position, pos.Gpu), o.Gpu);
+                        var (co, go) = h.Read(o);
+                        Check($"decode attention h{heads}/kv{kvHeads} d{headDim} b{batch} at {position}{(cluster ? " (clusters on)" : "")}", device, type, co, go);
+                    }
+                }
+            }
+    }
+
     [Theory, MemberData(nameof(Targets))]
     public void A_position_past_the_cache_is_reported(int device, DType type)
     {

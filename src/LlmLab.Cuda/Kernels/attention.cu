@@ -15,8 +15,13 @@
 #error "compile with -DHEAD_DIM=<head width>"
 #endif
 
+#ifndef ATTN_THREADS
 #define ATTN_THREADS 128
+#endif
 #define ATTN_WARPS (ATTN_THREADS / 32)
+#ifndef ATTN_CLUSTER
+#define ATTN_CLUSTER 1  // > 1 (sm_90+): the splits of a head group run in thread-block clusters of this size (see below)
+#endif
 #define MAX_SPLITS 64   // most key splits per query (MaxSplits on the host), a multiple of 32
 #define PARTIAL_STRIDE (HEAD_DIM + 4)   // floats per split's partial result: acc[HEAD_DIM], max, sum, padding to 16 bytes
 
@@ -34,6 +39,81 @@ struct HeadLayout
 
 // Merge factor exp2(m − mNew), zero when both are −inf (an empty part).
 __device__ __forceinline__ float merge_factor(float m, float mNew) { return mNew == neg_inf() ? 0.0f : exp2f(m - mNew); }
+
+#if ATTN_CLUSTER > 1
+// Thread-block cluster primitives (sm_90): rank in the cluster, the split cluster barrier (arrive releases this
+// block's shared-memory writes, wait acquires the others'), and a load from another block's shared memory.
+__device__ __forceinline__ unsigned cluster_rank()
+{
+    unsigned r;
+    asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(r));
+    return r;
+}
+__device__ __forceinline__ void cluster_arrive() { asm volatile("barrier.cluster.arrive.release.aligned;" ::: "memory"); }
+__device__ __forceinline__ void cluster_wait() { asm volatile("barrier.cluster.wait.acquire.aligned;" ::: "memory"); }
+__device__ __forceinline__ float load_remote(const float* local, unsigned rank)
+{
+    unsigned address = (unsigned)__cvta_generic_to_shared(local), remote;
+    asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(remote) : "r"(address), "r"(rank));
+    float v;
+    asm volatile("ld.shared::cluster.f32 %0, [%1];" : "=f"(v) : "r"(remote) : "memory");
+    return v;
+}
+#endif
+
+// Merges `parts` partial results of query heads h0 .. h0 + nh − 1 of one row, each (acc[HEAD_DIM], max, sum) at
+// partial [rows, heads, slots, PARTIAL_STRIDE], into out: out = Σ acc_s·2^(m_s − M) / Σ l_s·2^(m_s − M). Run by one
+// whole block (the last to finish); partials are read through L2 (other blocks wrote them).
+template <int G>
+__device__ __forceinline__ void merge_partials(const float* __restrict__ partial, act_t* __restrict__ out, int row, int heads, int h0, int nh,
+                                               int slots, int parts)
+{
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    // Per head: M = max_s m_s, then each part's weight 2^(m_s − M) / Σ l_s·2^(m_s − M), one warp per head.
+    __shared__ float weight[G][MAX_SPLITS];
+    for (int g = warp; g < nh; g += ATTN_WARPS)
+    {
+        const float* p = partial + ((size_t)row * heads + h0 + g) * slots * PARTIAL_STRIDE;
+        float ms[MAX_SPLITS / 32], ls[MAX_SPLITS / 32];
+        float mMax = neg_inf();
+#pragma unroll
+        for (int i = 0; i < MAX_SPLITS / 32; i++)
+        {
+            const int s = lane + 32 * i;
+            ms[i] = s < parts ? __ldcg(p + s * PARTIAL_STRIDE + HEAD_DIM) : neg_inf();
+            ls[i] = s < parts ? __ldcg(p + s * PARTIAL_STRIDE + HEAD_DIM + 1) : 0.0f;
+            mMax = fmaxf(mMax, ms[i]);
+        }
+#pragma unroll
+        for (int offset = 16; offset > 0; offset >>= 1) mMax = fmaxf(mMax, __shfl_xor_sync(FULL_MASK, mMax, offset));
+        float total = 0.0f;
+#pragma unroll
+        for (int i = 0; i < MAX_SPLITS / 32; i++) { ms[i] = merge_factor(ms[i], mMax); total += ls[i] * ms[i]; }
+        total = warp_sum(total);
+        const float inv = total > 0.0f ? 1.0f / total : 0.0f;
+#pragma unroll
+        for (int i = 0; i < MAX_SPLITS / 32; i++)
+            if (lane + 32 * i < parts) weight[g][lane + 32 * i] = ms[i] * inv;
+    }
+    __syncthreads();
+    // A thread per 4 output values, reading each part's 16 bytes: every load is independent, many are in flight.
+    const int COLUMNS = HEAD_DIM / 4;
+    for (int idx = threadIdx.x; idx < nh * COLUMNS; idx += ATTN_THREADS)
+    {
+        const int g = idx / COLUMNS, c = idx - g * COLUMNS;
+        const float* p = partial + ((size_t)row * heads + h0 + g) * slots * PARTIAL_STRIDE + c * 4;
+        float v0 = 0.0f, v1 = 0.0f, v2 = 0.0f, v3 = 0.0f;
+#pragma unroll 8
+        for (int s = 0; s < parts; s++)
+        {
+            const float4 x = __ldcg(reinterpret_cast<const float4*>(p + (size_t)s * PARTIAL_STRIDE));
+            const float w = weight[g][s];
+            v0 = fmaf(x.x, w, v0); v1 = fmaf(x.y, w, v1); v2 = fmaf(x.z, w, v2); v3 = fmaf(x.w, w, v3);
+        }
+        act_t* o = out + (size_t)row * heads * HEAD_DIM + (size_t)(h0 + g) * HEAD_DIM + c * 4;
+        o[0] = from_float<act_t>(v0); o[1] = from_float<act_t>(v1); o[2] = from_float<act_t>(v2); o[3] = from_float<act_t>(v3);
+    }
+}
 
 // grid (splits, kvHeads · ceil(group / G), rows); block ATTN_THREADS. Handles query heads h0 .. h0 + G − 1 of one
 // KV head for one row and one split of its keys. The grid holds as many splits as the longest context needs; the
@@ -70,9 +150,11 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
     const int seq = row / tokensPerSeq;
     const int first = window > 0 ? max(0, pos - window + 1) : 0;
     const int count = valid ? pos + 1 - first : 0;
-    const int splits = max(1, min((int)gridDim.x, (count + chunk - 1) / chunk));
+    // With clusters, splits come in whole clusters (a cluster's blocks all take part in its barriers).
+    const int splits = ATTN_CLUSTER > 1 ? min((int)gridDim.x, max(1, (count + ATTN_CLUSTER * chunk - 1) / (ATTN_CLUSTER * chunk)) * ATTN_CLUSTER)
+                                        : max(1, min((int)gridDim.x, (count + chunk - 1) / chunk));
     const int split = blockIdx.x;
-    if (split >= splits) return;   // not needed at this position: nothing to wait for
+    if (split >= splits) return;   // not needed at this position (a whole cluster): nothing to wait for
     const int per = (count + splits - 1) / splits;
     const int kBegin = first + split * per;
     const int kEnd = min(first + count, kBegin + per);
@@ -246,6 +328,9 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
         }
     }
     __syncthreads();
+#if ATTN_CLUSTER > 1
+    __shared__ float part[G][HEAD_DIM + 2];   // this block's (acc, max, sum) per head, read by the cluster
+#endif
     for (int idx = threadIdx.x; idx < nh * HEAD_DIM; idx += ATTN_THREADS)
     {
         const int g = idx / HEAD_DIM, d = idx - g * HEAD_DIM;
@@ -260,6 +345,14 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
             sum += merged[w][g][HEAD_DIM + 1] * f;
             value += merged[w][g][d] * f;
         }
+#if ATTN_CLUSTER > 1
+        part[g][d] = value;
+        if (d == 0)
+        {
+            part[g][HEAD_DIM] = mMax;
+            part[g][HEAD_DIM + 1] = sum;
+        }
+#else
         if (splits == 1)
         {
             out[(size_t)row * heads * HEAD_DIM + (size_t)(h0 + g) * HEAD_DIM + d] = from_float<act_t>(sum > 0.0f ? value / sum : 0.0f);
@@ -274,7 +367,72 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
                 p[HEAD_DIM + 1] = sum;
             }
         }
+#endif
     }
+#if ATTN_CLUSTER > 1
+    // The cluster's blocks merge their parts through distributed shared memory, each block a slice of the outputs.
+    // With one cluster in use that is the result; with more, each cluster leaves one partial (through L2) and the
+    // last block to finish merges those. No block leaves while another may still read its shared memory.
+    cluster_arrive();
+    cluster_wait();
+    const int clusters = splits / ATTN_CLUSTER, slots = gridDim.x / ATTN_CLUSTER, cluster = split / ATTN_CLUSTER;
+    const unsigned rank = cluster_rank();
+    const int total = nh * HEAD_DIM, slice = (total + ATTN_CLUSTER - 1) / ATTN_CLUSTER;
+    for (int idx = rank * slice + threadIdx.x; idx < min(total, (int)(rank + 1) * slice); idx += ATTN_THREADS)
+    {
+        const int g = idx / HEAD_DIM, d = idx - g * HEAD_DIM;
+        float ms[ATTN_CLUSTER], ls[ATTN_CLUSTER], vs[ATTN_CLUSTER];
+#pragma unroll
+        for (int r = 0; r < ATTN_CLUSTER; r++)
+        {
+            ms[r] = load_remote(&part[g][HEAD_DIM], r);
+            ls[r] = load_remote(&part[g][HEAD_DIM + 1], r);
+            vs[r] = load_remote(&part[g][d], r);
+        }
+        float mMax = neg_inf();
+#pragma unroll
+        for (int r = 0; r < ATTN_CLUSTER; r++) mMax = fmaxf(mMax, ms[r]);
+        float sum = 0.0f, value = 0.0f;
+#pragma unroll
+        for (int r = 0; r < ATTN_CLUSTER; r++)
+        {
+            const float f = merge_factor(ms[r], mMax);
+            sum += ls[r] * f;
+            value += vs[r] * f;
+        }
+        if (clusters == 1)
+        {
+            out[(size_t)row * heads * HEAD_DIM + (size_t)(h0 + g) * HEAD_DIM + d] = from_float<act_t>(sum > 0.0f ? value / sum : 0.0f);
+        }
+        else
+        {
+            float* p = partial + (((size_t)row * heads + h0 + g) * slots + cluster) * PARTIAL_STRIDE;
+            p[d] = value;
+            if (d == 0)
+            {
+                p[HEAD_DIM] = mMax;
+                p[HEAD_DIM + 1] = sum;
+            }
+        }
+    }
+    cluster_arrive();   // done with the other blocks' shared memory
+    if (clusters > 1)
+    {
+        __shared__ int isLast;
+        __threadfence();
+        __syncthreads();
+        int* counter = counters + (size_t)row * gridDim.y + blockIdx.y;
+        if (threadIdx.x == 0) isLast = atomicAdd(counter, 1) == splits - 1;
+        __syncthreads();
+        if (isLast)
+        {
+            __threadfence();
+            merge_partials<G>(partial, out, row, heads, h0, nh, slots, clusters);
+            if (threadIdx.x == 0) *counter = 0;
+        }
+    }
+    cluster_wait();
+#else
     if (splits == 1) return;
 
     // The last split block to finish merges all splits (partials are read through L2: other blocks wrote them).
@@ -286,55 +444,19 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
     __syncthreads();
     if (!isLast) return;
     __threadfence();
-    // Per head: M = max_s m_s, then each split's weight 2^(m_s − M) / Σ l_s·2^(m_s − M), one warp per head.
-    __shared__ float weight[G][MAX_SPLITS];
-    for (int g = warp; g < nh; g += ATTN_WARPS)
-    {
-        const float* p = partial + ((size_t)row * heads + h0 + g) * gridDim.x * PARTIAL_STRIDE;
-        float ms[MAX_SPLITS / 32], ls[MAX_SPLITS / 32];
-        float mMax = neg_inf();
-#pragma unroll
-        for (int i = 0; i < MAX_SPLITS / 32; i++)
-        {
-            const int s = lane + 32 * i;
-            ms[i] = s < splits ? __ldcg(p + s * PARTIAL_STRIDE + HEAD_DIM) : neg_inf();
-            ls[i] = s < splits ? __ldcg(p + s * PARTIAL_STRIDE + HEAD_DIM + 1) : 0.0f;
-            mMax = fmaxf(mMax, ms[i]);
-        }
-#pragma unroll
-        for (int offset = 16; offset > 0; offset >>= 1) mMax = fmaxf(mMax, __shfl_xor_sync(FULL_MASK, mMax, offset));
-        float total = 0.0f;
-#pragma unroll
-        for (int i = 0; i < MAX_SPLITS / 32; i++) { ms[i] = merge_factor(ms[i], mMax); total += ls[i] * ms[i]; }
-        total = warp_sum(total);
-        const float inv = total > 0.0f ? 1.0f / total : 0.0f;
-#pragma unroll
-        for (int i = 0; i < MAX_SPLITS / 32; i++)
-            if (lane + 32 * i < splits) weight[g][lane + 32 * i] = ms[i] * inv;
-    }
-    __syncthreads();
-    // A thread per 4 output values, reading each split's 16 bytes: every load is independent, many are in flight.
-    const int COLUMNS = HEAD_DIM / 4;
-    for (int idx = threadIdx.x; idx < nh * COLUMNS; idx += ATTN_THREADS)
-    {
-        const int g = idx / COLUMNS, c = idx - g * COLUMNS;
-        const float* p = partial + ((size_t)row * heads + h0 + g) * gridDim.x * PARTIAL_STRIDE + c * 4;
-        float v0 = 0.0f, v1 = 0.0f, v2 = 0.0f, v3 = 0.0f;
-#pragma unroll 8
-        for (int s = 0; s < splits; s++)
-        {
-            const float4 x = __ldcg(reinterpret_cast<const float4*>(p + (size_t)s * PARTIAL_STRIDE));
-            const float w = weight[g][s];
-            v0 = fmaf(x.x, w, v0); v1 = fmaf(x.y, w, v1); v2 = fmaf(x.z, w, v2); v3 = fmaf(x.w, w, v3);
-        }
-        act_t* o = out + (size_t)row * heads * HEAD_DIM + (size_t)(h0 + g) * HEAD_DIM + c * 4;
-        o[0] = from_float<act_t>(v0); o[1] = from_float<act_t>(v1); o[2] = from_float<act_t>(v2); o[3] = from_float<act_t>(v3);
-    }
+    merge_partials<G>(partial, out, row, heads, h0, nh, gridDim.x, splits);
     if (threadIdx.x == 0) *counter = 0;
+#endif
 }
 
+#if ATTN_CLUSTER > 1
+#define ATTN_CLUSTER_DIMS __cluster_dims__(ATTN_CLUSTER, 1, 1)
+#else
+#define ATTN_CLUSTER_DIMS
+#endif
+
 #define DECODE_ATTENTION_KERNEL(G)                                                                                        \
-    extern "C" __global__ void __launch_bounds__(ATTN_THREADS) decode_attention_g##G(                                     \
+    extern "C" __global__ void ATTN_CLUSTER_DIMS __launch_bounds__(ATTN_THREADS) decode_attention_g##G(                                     \
         const act_t* __restrict__ q, const act_t* __restrict__ kCache, const act_t* __restrict__ vCache,                  \
         const int* __restrict__ positions, float* __restrict__ partial, int* __restrict__ counters, act_t* __restrict__ out,  \
         int heads, int kvHeads, int tokensPerSeq, int maxSeq, int window, float scaleLog2)                                    \

@@ -7,9 +7,9 @@ internal sealed class CudaEvent : ContextBoundHandle
 {
     private CudaEvent(CudaContext context, nint evt) : base(context, evt) { }
 
-    public static CudaEvent Create(CudaContext context)
+    public static CudaEvent Create(CudaContext context, bool timing = true)
     {
-        CudaDriver.Check(CudaDriver.cuEventCreate(out var evt, CudaDriver.EventDefault));
+        CudaDriver.Check(CudaDriver.cuEventCreate(out var evt, timing ? CudaDriver.EventDefault : CudaDriver.EventDisableTiming));
         return new CudaEvent(context, evt);
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LlmLab.Backends;
 using LlmLab.Models;
 
 namespace LlmLab.Generation;
@@ -62,6 +63,44 @@ public sealed class Generator(Transformer model)
         var logits = onDevice ? [] : new float[Model.Config.VocabSize];
         var chosen = new int[1];
         var clock = Stopwatch.StartNew();
+        if (onDevice && backend is IQueuedReads queued)
+        {
+            // The device chooses each token into the ids of the next step, so step n + 1 is queued before the host
+            // waits for token n; after a stop, the one step queued ahead is dropped.
+            void Choose(DeviceTensor logits)
+            {
+                if (sampling.IsGreedy) backend.Argmax(logits, session.NextTokens);
+                else backend.Sample(logits, sampling.Temperature!.Value, sampling.TopK ?? 0, sampling.TopP ?? 1f, [(float)draws.NextDouble()], session.NextTokens);
+            }
+            if (maxNewTokens == 0) yield break;
+            Choose(session.Step(prompt.ToArray())!);
+            PendingRead? pending = queued.QueueRead(session.NextTokens), ahead = null;
+            try
+            {
+                for (int i = 0; ; i++)
+                {
+                    if (i + 1 < maxNewTokens && session.Position + 1 <= context)
+                    {
+                        Choose(session.StepChosen());
+                        ahead = queued.QueueRead(session.NextTokens);
+                    }
+                    var read = pending!;
+                    pending = null;
+                    read.Complete(chosen);
+                    int id = chosen[0];
+                    history.Add(id);
+                    yield return new GeneratedToken(id, i, clock.Elapsed.TotalMilliseconds);
+                    if (ahead is null || stopIds.Contains(id)) yield break;
+                    (pending, ahead) = (ahead, null);
+                }
+            }
+            finally
+            {
+                // A step still queued (after a stop, or when the caller stops early) finishes before the session is freed.
+                pending?.Complete(chosen);
+                ahead?.Complete(chosen);
+            }
+        }
         int[] next = prompt.ToArray();
         for (int i = 0; i < maxNewTokens; i++)
         {

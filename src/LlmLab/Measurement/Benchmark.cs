@@ -106,15 +106,44 @@ public static class Benchmark
             using var sampler = timed ? TelemetrySampler.Start(backend as ITelemetrySource, TelemetryPeriod) : null;
             var decodeClock = Stopwatch.StartNew();
             double previous = 0;
-            for (int t = 1; t < o.NewTokens; t++)
+            void Arrived(int t)
             {
-                session.Step(next);
-                backend.Argmax(session.LastLogits, session.NextTokens);
-                backend.Read(session.NextTokens, next);
                 double now = decodeClock.Elapsed.TotalMilliseconds;
                 if (timed) itl.Add(now - previous);
                 previous = now;
                 if (t % 8 == 0) progress?.Report(new BenchProgress(timed ? "decode" : "warm-up", batch, rep + 1, o.Repetitions, t, o.NewTokens));
+            }
+            if (backend is IQueuedReads queued)
+            {
+                // As the generation loop runs: step t + 1 (on the ids the device chose) is queued before the host
+                // waits for the tokens of step t, so the device does not idle while a token is read back.
+                PendingRead? pending = null;
+                for (int t = 1; t < o.NewTokens; t++)
+                {
+                    backend.Argmax(session.StepChosen(), session.NextTokens);
+                    var read = queued.QueueRead(session.NextTokens);
+                    if (pending is not null)
+                    {
+                        pending.Complete(next);
+                        Arrived(t - 1);
+                    }
+                    pending = read;
+                }
+                if (pending is not null)
+                {
+                    pending.Complete(next);
+                    Arrived(o.NewTokens - 1);
+                }
+            }
+            else
+            {
+                for (int t = 1; t < o.NewTokens; t++)
+                {
+                    session.Step(next);
+                    backend.Argmax(session.LastLogits, session.NextTokens);
+                    backend.Read(session.NextTokens, next);
+                    Arrived(t);
+                }
             }
             if (!timed) continue;
             ttft.Add(first);

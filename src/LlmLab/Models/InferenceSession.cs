@@ -45,7 +45,7 @@ public sealed class InferenceSession : IDisposable
         _up = be.Allocate(act, rows, c.IntermediateSize);          // (rows, intermediate)
         LastHidden = be.Allocate(act, batch, c.HiddenSize);        // (batch, hidden)
         LastLogits = be.Allocate(DType.F32, batch, c.VocabSize);   // (batch, vocab)
-        NextTokens = be.Allocate(DType.I32, batch, 1);             // (batch, 1)
+        NextTokens = be.View(_ids, batch);                         // (batch, 1): the ids a decode step reads
         Cache = be.AllocateKvCache(new KvCacheShape(c.NumLayers, batch, maxSequence, c.NumKvHeads, c.HeadDim, c.SlidingWindow));
         Rope = be.CreateRopeTable(c.Rope, c.HeadDim, maxSequence);
     }
@@ -66,7 +66,11 @@ public sealed class InferenceSession : IDisposable
     internal DeviceTensor LastHidden { get; }
     /// <summary>Logits of the last position of each sequence after <see cref="Step"/> ([batch, vocab], F32).</summary>
     public DeviceTensor LastLogits { get; }
-    internal DeviceTensor NextTokens { get; }
+    /// <summary>
+    /// Where the token chosen for each sequence goes on the device ([batch, 1] I32): the ids the next decode step
+    /// reads, so <see cref="StepChosen"/> can run before the host has read the tokens back.
+    /// </summary>
+    public DeviceTensor NextTokens { get; }
 
     /// <summary>Forgets the cached context (the buffers are kept).</summary>
     public void Reset() => Position = 0;
@@ -109,6 +113,26 @@ public sealed class InferenceSession : IDisposable
             logits = mode switch { LogitsFor.AllPositions => buffers.Logits, LogitsFor.LastPosition => LastLogits, _ => null };
         }
         return logits;
+    }
+
+    /// <summary>
+    /// A decode step on the tokens the device chose into <see cref="NextTokens"/> (argmax or sampling of the previous
+    /// step's logits), queued without the host knowing them: the generation loop queues step n + 1 before it reads the
+    /// token step n chose, so the device does not wait for the host between steps. Returns the last-position logits.
+    /// </summary>
+    public DeviceTensor StepChosen()
+    {
+        if (Position + 1 > MaxSequence)
+            throw new InvalidOptionException($"{Position + 1} tokens exceed the session's context of {MaxSequence}; create the session with a larger context");
+        var buffers = BuffersFor(Batch);
+        var positions = new int[Batch];
+        Array.Fill(positions, Position);
+        _model.Backend.Write(buffers.Positions, positions);
+        var step = new StepLayout(Batch, 1, Position, buffers.Positions);
+        if (_model.Backend is IGraphCapture capture) ForwardCaptured(capture, step, LogitsFor.LastPosition);
+        else _model.Forward(this, step, LogitsFor.LastPosition);
+        Position += 1;
+        return LastLogits;
     }
 
     /// <summary>Runs <paramref name="tokens"/> and copies the requested logits to the host.</summary>

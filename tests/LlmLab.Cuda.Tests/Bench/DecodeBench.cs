@@ -107,20 +107,38 @@ internal static class DecodeBench
         }
 
         // Decode, batch 1, at the bench's context (512 + 256): graph replays; "serial" reads each token back (the
-        // generation loop), "queued" syncs once. Norms as kernels against norms fused into the products (the
-        // default), alternating so drift in clocks shows.
+        // generation loop), "queued" syncs once. Variants alternate with the default so drift in clocks shows:
+        // what attention and the norm kernels cost inside a whole step (left out: timing only, wrong tokens), and
+        // shapes for the short products (≤ 4096 rows, k ≤ 2048: a 1B's q/k/v and o) that keep more of each row in flight.
         long kvPerToken = config.KvCacheBytesPerToken(gpu.ActivationType.SizeOf());
-        int normTrial = 0;
-        foreach (bool fused in new[] { false, true, false, true })
+        int variant = 0;
+        var variants = new (string Name, Action Set)[]
         {
-            gpu.FuseNorms = fused;
-            string name = fused ? "norms fused into the products" : "norms as kernels (default)";
-            r[$"decode_{name}_{normTrial++}"] = Decode(name, prompt: 512, context: 768);
+            ("default", () => { }),
+            ("without decode attention (timing only)", () => gpu.OmitForTiming = TimingOmission.DecodeAttention),
+            ("default", () => { }),
+            ("attention in clusters", () => gpu.ClusterAttention = true),
+            ("default", () => { }),
+            ("attention in clusters", () => gpu.ClusterAttention = true),
+            ("default", () => { }),
+        };
+        bool clusterDefault = gpu.ClusterAttention;
+        foreach (var (name, set) in variants)
+        {
+            set();
+            r[$"decode_{name}_{variant++}"] = Decode(name, prompt: 512, context: 768);
+            gpu.OmitForTiming = TimingOmission.None;
+            gpu.ShortProductShape = null;
+            gpu.ClusterAttention = clusterDefault;
         }
-        gpu.FuseNorms = false;
+        foreach (bool cluster in new[] { false, true, false, true })
+        {
+            gpu.ClusterAttention = cluster;
+            r[$"decode_prompt_2048_clusters_{cluster}_{variant++}"] = Decode($"prompt 2048, cache 4096{(cluster ? ", attention in clusters" : "")}", prompt: 2048, context: 4096);
+        }
+        gpu.ClusterAttention = clusterDefault;
 
-        foreach (var (prompt, context) in new[] { (512, 768), (2048, 4096) })
-            r[$"decode_default_prompt_{prompt}"] = Decode($"default, prompt {prompt}, cache {context}", prompt, context);
+        r["decode_default_prompt_512"] = Decode("default, prompt 512, cache 768", 512, 768);
 
         // Batches at the bench's context (512 + 256), decode splits aiming at 2 blocks per multiprocessor (run 8: 4 cost 3-8%).
         foreach (int target in new[] { 2 })
@@ -152,7 +170,7 @@ internal static class DecodeBench
             for (int i = 0; i < 16; i++) session.Step(id);
             gpu.Synchronize();
             int start = session.Position;
-            int n = Math.Min(steps, (context - start) / 2);
+            int n = Math.Min(steps, (context - start) / 3);
             var before = gpu.Sample();
             sw.Restart();
             for (int i = 0; i < n; i++)
@@ -163,15 +181,28 @@ internal static class DecodeBench
             }
             double serial = n / sw.Elapsed.TotalSeconds;
             var after = gpu.Sample();
+            // Pipelined (the generation loop and `llmlab bench`): step t + 1 on the device's chosen ids is queued before
+            // the host waits for token t.
+            sw.Restart();
+            PendingRead? pending = null;
+            for (int i = 0; i < n; i++)
+            {
+                gpu.Argmax(session.StepChosen(), session.NextTokens);
+                var read = gpu.QueueRead(session.NextTokens);
+                pending?.Complete(id);
+                pending = read;
+            }
+            pending?.Complete(id);
+            double pipelined = n / sw.Elapsed.TotalSeconds;
             sw.Restart();
             for (int i = 0; i < n; i++) session.Step(id);
             gpu.Synchronize();
             double queued = n / sw.Elapsed.TotalSeconds;
-            double meanContext = start + n; // over both loops
+            double meanContext = start + 1.5 * n; // over the three loops
             double bytesPerToken = weights + meanContext * kvPerToken;
             double roofline = bandwidth / bytesPerToken;
             double? joules = after.EnergyMillijoules - before.EnergyMillijoules is { } mj ? mj / 1000.0 : null;
-            Console.WriteLine($"decode b=1 ({name}): {serial:0.0} tok/s serial ({100 * serial / roofline:0.0}% of roofline), " +
+            Console.WriteLine($"decode b=1 ({name}): {serial:0.0} tok/s serial ({100 * serial / roofline:0.0}% of roofline), {pipelined:0.0} pipelined ({100 * pipelined / roofline:0.0}%), " +
                               $"{queued:0.0} tok/s queued ({100 * queued / roofline:0.0}%); roofline {roofline:0.0} tok/s = {bandwidth / 1e9:0} GB/s ÷ {bytesPerToken / 1e9:0.000} GB/token " +
                               $"(weights + KV at ~{meanContext:0} tokens); {after.PowerWatts:0} W, SM {after.SmClockMHz} MHz{(joules is { } j ? $", {j / n:0.00} J/token" : "")}");
             return serial;

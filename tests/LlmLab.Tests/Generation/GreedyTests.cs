@@ -68,3 +68,71 @@ public sealed class GreedyTests
         Assert.Equal(greedy.GeneratedIds, topOne.GeneratedIds);
     }
 }
+
+/// <summary>The pipelined decode API: a step on the ids the device chose, and reads queued behind the device's work.</summary>
+public sealed class ChosenStepTests
+{
+    [Fact]
+    public void A_step_on_the_device_chosen_token_equals_a_step_on_the_token_read_back()
+    {
+        using var transformer = Transformer.Load(Fixtures.BrownModel, new CpuBackend());
+        var backend = transformer.Backend;
+        int[] prompt = [474, 502, 1145, 553];
+        using var serial = transformer.CreateSession(1, 16);
+        using var chosen = transformer.CreateSession(1, 16);
+
+        backend.Argmax(serial.Step(prompt)!, serial.NextTokens);
+        var id = new int[1];
+        backend.Read(serial.NextTokens, id);
+        var expected = serial.StepToHost(id);
+
+        backend.Argmax(chosen.Step(prompt)!, chosen.NextTokens);
+        var logits = chosen.StepChosen();
+        var actual = new float[logits.Length];
+        backend.Read(logits, actual);
+
+        Assert.Equal(expected, actual);
+        Assert.Equal(prompt.Length + 1, chosen.Position);
+    }
+
+    [Fact]
+    public void A_queued_read_gives_the_values_once()
+    {
+        using var backend = new CpuBackend();
+        using var ids = backend.Allocate(LlmLab.Tensors.DType.I32, 3, 1);
+        backend.Write(ids, [7, 8, 9]);
+        var read = ((LlmLab.Backends.IQueuedReads)backend).QueueRead(ids);
+        var values = new int[3];
+        read.Complete(values);
+        Assert.Equal([7, 8, 9], values);
+        Assert.Throws<InvalidOperationException>(() => { read.Complete(values); });
+    }
+
+    [Fact]
+    public void A_chosen_step_past_the_context_is_refused()
+    {
+        using var transformer = Transformer.Load(Fixtures.BrownModel, new CpuBackend());
+        using var session = transformer.CreateSession(1, 4);
+        session.Step([474, 502, 1145, 553]);
+        var e = Assert.Throws<InvalidOptionException>(() => session.StepChosen());
+        Assert.Contains("context of 4", e.Message);
+    }
+}
+
+public sealed class ContextLimitTests
+{
+    [Fact]
+    public void Generation_stops_when_the_context_is_full()
+    {
+        using var transformer = Transformer.Load(Fixtures.BrownModel, new CpuBackend());
+        int max = transformer.Config.MaxPositionEmbeddings;
+        var prompt = Enumerable.Range(0, max - 3).Select(i => 474 + i % 50).ToArray();
+
+        var result = new Generator(transformer).Generate(prompt, 10, SamplingOptions.Greedy, stopIds: []);
+
+        // Three positions are left: the tokens chosen after the prompt and after each of the next two fill them,
+        // and the fourth token is chosen but has no position to be fed back at.
+        Assert.Equal(StopReason.ContextFull, result.Stop);
+        Assert.Equal(4, result.GeneratedIds.Count);
+    }
+}

@@ -9,7 +9,7 @@ namespace LlmLab.Backends.Cpu;
 /// The reference backend: fp32 math on all cores with SIMD, weights read in their stored format
 /// straight from the memory-mapped checkpoint. Its results are what other backends are held to.
 /// </summary>
-public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReporter
+public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReporter, IQueuedReads
 {
     private readonly long _availableAtStart = HostMemory.Read().Available;
 
@@ -73,6 +73,28 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
 
     /// <inheritdoc />
     public void Read(DeviceTensor source, Span<int> destination) => Cpu(source).IntSpan[..destination.Length].CopyTo(destination);
+
+    /// <inheritdoc />
+    public PendingRead QueueRead(DeviceTensor source)
+    {
+        var t = Cpu(source);
+        if (t.DType != DType.I32 || t.Length > PendingRead.MaxValues)
+            throw new ArgumentException($"a queued read takes an I32 tensor of at most {PendingRead.MaxValues} values, not {t.DType} [{t.Rows}, {t.Cols}]");
+        return new CopiedRead(t.IntSpan.ToArray());
+    }
+
+    /// <summary>The CPU computes synchronously, so a queued read is a copy taken at once.</summary>
+    private sealed class CopiedRead(int[] values) : PendingRead
+    {
+        private bool _done;
+
+        public override void Complete(Span<int> destination)
+        {
+            if (_done) throw new InvalidOperationException("this read was already completed");
+            _done = true;
+            values.AsSpan(0, Math.Min(values.Length, destination.Length)).CopyTo(destination);
+        }
+    }
 
     /// <inheritdoc />
     public void Embedding(DeviceTensor ids, DeviceWeight table, DeviceTensor output)
