@@ -241,12 +241,29 @@ public sealed partial class CudaBackend
         }
         ulong values = _argmaxScratch.Pointer, indices = values + (ulong)(_argmaxRows * ArgmaxMaxSlices * sizeof(int));
         ulong counters = indices + (ulong)(_argmaxRows * ArgmaxMaxSlices * sizeof(int));
-        Launch(Kernel("argmax.cu", l.DType == DType.F32 ? "argmax_f32" : "argmax_act"), (slices, l.Rows, 1), 512, 0,
-            l.Pointer, o.Pointer, l.Cols, values, indices, counters);
+        var argmax = new PendingArgmax(Kernel("argmax.cu", l.DType == DType.F32 ? "argmax_f32" : "argmax_act"), slices, l.Rows, l.Pointer, o.Pointer, l.Cols, values, indices, counters);
+        // Held back (outside graph capture) so a queued read of the ids can ride on it (CudaBackend.QueuedReads.cs).
+        if (_capturing || !QueuedReadsInKernel) LaunchArgmax(argmax, 0);
+        else _pendingArgmax = argmax;
     }
 
-    /// <summary>Logits one argmax block scans (a 128k vocabulary spreads over 16 SMs).</summary>
-    private const long ArgmaxSliceElements = 8192;
+    /// <summary>An argmax held back until the next op, or a queued read of its ids, which it then writes to the host itself.</summary>
+    private sealed record PendingArgmax(nint Function, int Slices, int Rows, ulong Logits, ulong Ids, int Cols, ulong Values, ulong Indices, ulong Counters);
+
+    private PendingArgmax? _pendingArgmax;
+
+    private void LaunchArgmax(PendingArgmax a, ulong host) =>
+        Launch(a.Function, (a.Slices, a.Rows, 1), 512, 0, a.Logits, a.Ids, a.Cols, a.Values, a.Indices, a.Counters, host, _status.Pointer);
+
+    private void FlushArgmax()
+    {
+        if (_pendingArgmax is not { } a) return;
+        _pendingArgmax = null;
+        LaunchArgmax(a, 0);
+    }
+
+    /// <summary>Logits one argmax block scans: one float4 per thread of 512 (a 128k vocabulary spreads over 63 SMs).</summary>
+    private const long ArgmaxSliceElements = 2048;
 
     /// <summary>Most blocks per argmax row (bounds the scratch).</summary>
     private const int ArgmaxMaxSlices = 64;

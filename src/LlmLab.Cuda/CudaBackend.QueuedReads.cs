@@ -16,7 +16,14 @@ public sealed unsafe partial class CudaBackend
     /// <summary>Bytes of one slot: the status word (padded to 16 bytes), then the values.</summary>
     private const int QueuedSlotBytes = StatusBytes + PendingRead.MaxValues * sizeof(int);
 
+    /// <summary>
+    /// Let a queued read of argmax ids ride on the argmax kernel (it writes the ids and the status word to pinned
+    /// host memory); off: the read copies them on the stream (the decode bench compares both).
+    /// </summary>
+    internal bool QueuedReadsInKernel { get; set; } = true;
+
     private PinnedHostMemory? _queuedHost;
+    private ulong _queuedDevice;   // the slots' address on the device
     private CudaEvent[]? _queuedEvents;
     private readonly QueuedRead?[] _queuedOwners = new QueuedRead?[QueuedReadSlots];
     private int _nextQueuedSlot;
@@ -28,16 +35,32 @@ public sealed unsafe partial class CudaBackend
         if (t.DType != DType.I32 || t.Length > PendingRead.MaxValues)
             throw new ArgumentException($"a queued read takes an I32 tensor of at most {PendingRead.MaxValues} values, not {t.DType} [{t.Rows}, {t.Cols}]");
         NotCapturing("QueueRead");
-        Prepare();
-        _queuedHost ??= PinnedHostMemory.Allocate(_context, (long)QueuedReadSlots * QueuedSlotBytes);
+        MakeCurrent();
+        if (_queuedHost is null)
+        {
+            _queuedHost = PinnedHostMemory.Allocate(_context, (long)QueuedReadSlots * QueuedSlotBytes);
+            _queuedDevice = _queuedHost.DevicePointer;
+        }
         _queuedEvents ??= Enumerable.Range(0, QueuedReadSlots).Select(_ => CudaEvent.Create(_context, timing: false)).ToArray();
         int slot = _nextQueuedSlot;
         // A read left outstanding (a loop that stopped early) gives up its slot once its copy is done.
         if (_queuedOwners[slot] is { Completed: false } stale) stale.Abandon();
         _nextQueuedSlot = (slot + 1) % QueuedReadSlots;
         byte* at = _queuedHost.Pointer + (long)slot * QueuedSlotBytes;
-        CudaDriver.Check(CudaDriver.cuMemcpyDtoHAsync_v2(at, _status.Pointer, sizeof(int), _stream.Value));
-        CudaDriver.Check(CudaDriver.cuMemcpyDtoHAsync_v2(at + StatusBytes, t.Pointer, (nuint)(t.Length * sizeof(int)), _stream.Value));
+        if (_pendingArgmax is { } argmax && argmax.Ids == t.Pointer && argmax.Rows == t.Length)
+        {
+            // The argmax that chose these ids writes them, and the status word, to the slot itself (pinned memory is
+            // mapped into the device's address space at the same address): no copies on the stream.
+            _pendingArgmax = null;
+            FlushPending();
+            LaunchArgmax(argmax, _queuedDevice + (ulong)((long)slot * QueuedSlotBytes));
+        }
+        else
+        {
+            Prepare();
+            CudaDriver.Check(CudaDriver.cuMemcpyDtoHAsync_v2(at, _status.Pointer, sizeof(int), _stream.Value));
+            CudaDriver.Check(CudaDriver.cuMemcpyDtoHAsync_v2(at + StatusBytes, t.Pointer, (nuint)(t.Length * sizeof(int)), _stream.Value));
+        }
         _queuedEvents[slot].Record(_stream);
         var read = new QueuedRead(this, slot, (int)t.Length);
         _queuedOwners[slot] = read;

@@ -51,6 +51,55 @@ public sealed class OpTests
         gpu.Synchronize(); // the error was cleared
     }
 
+    /// <summary>
+    /// Queued reads of argmax ids (the pipelined generation loop): written to the host by the argmax kernel itself, or
+    /// copied on the stream, they give what a blocking read gives; several may be outstanding; a status raised before
+    /// (a bad token id) is reported when the read completes.
+    /// </summary>
+    [Theory, MemberData(nameof(Gpu.Devices), MemberType = typeof(Gpu))]
+    public void Queued_reads_of_argmax_ids_match_blocking_reads_and_report_errors(int device)
+    {
+        using var gpu = Gpu.Open(device);
+        using var h = new OpHarness(gpu);
+        int rows = 3, k = 64, vocab = 20000;
+        var w = h.Weight("head", h.Random((long)vocab * k), vocab, k);
+        var logits = h.Empty(rows, vocab, f32: true);
+        var ids = h.Ints(new int[rows]);
+        foreach (bool inKernel in new[] { true, false })
+        {
+            gpu.QueuedReadsInKernel = inKernel;
+            var expected = new List<int[]>();
+            var reads = new List<PendingRead>();
+            for (int i = 0; i < 3; i++)
+            {
+                var x = h.Activation(h.Random(rows * k), rows, k);
+                gpu.MatMul(x.Gpu, w.Gpu, null, logits.Gpu);
+                gpu.Argmax(logits.Gpu, ids.Gpu);
+                reads.Add(gpu.QueueRead(ids.Gpu));
+                var host = new float[rows * vocab];
+                gpu.Read(logits.Gpu, host);
+                expected.Add(Enumerable.Range(0, rows).Select(r => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(host.AsSpan(r * vocab, vocab))).ToArray());
+            }
+            for (int i = 0; i < reads.Count; i++)
+            {
+                var got = new int[rows];
+                reads[i].Complete(got);
+                Assert.Equal(expected[i], got);
+            }
+
+            var table = h.Weight("embed", h.Random(10 * 16), 10, 16);
+            var bad = h.Ints([3, 10]);
+            var y = h.Empty(2, 16);
+            gpu.Embedding(bad.Gpu, table.Gpu, y.Gpu);
+            gpu.Argmax(logits.Gpu, ids.Gpu);
+            var read = gpu.QueueRead(ids.Gpu);
+            var e = Assert.Throws<InvalidOptionException>(() => read.Complete(new int[rows]));
+            Assert.Contains("vocabulary", e.Message);
+            gpu.Synchronize(); // the error was cleared
+        }
+        gpu.QueuedReadsInKernel = true;
+    }
+
     [Theory, MemberData(nameof(Targets))]
     public void RmsNorm_matches_over_whole_rows_and_per_head(int device, DType type)
     {

@@ -58,6 +58,7 @@ internal static unsafe partial class CudaDriver
     [LibraryImport(Lib)] public static partial int cuMemFree_v2(ulong pointer);
     [LibraryImport(Lib)] public static partial int cuMemAllocHost_v2(out nint pointer, nuint bytes);
     [LibraryImport(Lib)] public static partial int cuMemFreeHost(nint pointer);
+    [LibraryImport(Lib)] public static partial int cuMemHostGetDevicePointer_v2(out ulong device, nint host, uint flags);
     [LibraryImport(Lib)] public static partial int cuMemcpyHtoDAsync_v2(ulong destination, void* source, nuint bytes, nint stream);
     [LibraryImport(Lib)] public static partial int cuMemcpyDtoHAsync_v2(void* destination, ulong source, nuint bytes, nint stream);
     [LibraryImport(Lib)] public static partial int cuMemcpyDtoDAsync_v2(ulong destination, ulong source, nuint bytes, nint stream);

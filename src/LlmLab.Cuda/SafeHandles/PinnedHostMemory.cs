@@ -13,6 +13,16 @@ internal sealed unsafe class PinnedHostMemory : ContextBoundHandle
     /// <summary>The host address.</summary>
     public byte* Pointer => (byte*)handle;
 
+    /// <summary>The address kernels use to write this memory directly (page-locked memory is mapped into the device's address space).</summary>
+    public ulong DevicePointer
+    {
+        get
+        {
+            CudaDriver.Check(CudaDriver.cuMemHostGetDevicePointer_v2(out var device, handle, 0));
+            return device;
+        }
+    }
+
     public static PinnedHostMemory Allocate(CudaContext context, long bytes)
     {
         CudaDriver.Check(CudaDriver.cuMemAllocHost_v2(out var pointer, (nuint)bytes));

@@ -117,9 +117,11 @@ internal static class DecodeBench
             ("default", () => { }),
             ("without decode attention (timing only)", () => gpu.OmitForTiming = TimingOmission.DecodeAttention),
             ("default", () => { }),
-            ("attention in clusters", () => gpu.ClusterAttention = true),
+            ("attention without clusters", () => gpu.ClusterAttention = false),
             ("default", () => { }),
-            ("attention in clusters", () => gpu.ClusterAttention = true),
+            ("queued reads copied on the stream", () => gpu.QueuedReadsInKernel = false),
+            ("default", () => { }),
+            ("short products 8/1/2 (before run 22)", () => gpu.ShortProductShape = (8, 1, 2)),
             ("default", () => { }),
         };
         bool clusterDefault = gpu.ClusterAttention;
@@ -130,8 +132,9 @@ internal static class DecodeBench
             gpu.OmitForTiming = TimingOmission.None;
             gpu.ShortProductShape = null;
             gpu.ClusterAttention = clusterDefault;
+            gpu.QueuedReadsInKernel = true;
         }
-        foreach (bool cluster in new[] { false, true, false, true })
+        foreach (bool cluster in new[] { false, true })
         {
             gpu.ClusterAttention = cluster;
             r[$"decode_prompt_2048_clusters_{cluster}_{variant++}"] = Decode($"prompt 2048, cache 4096{(cluster ? ", attention in clusters" : "")}", prompt: 2048, context: 4096);
