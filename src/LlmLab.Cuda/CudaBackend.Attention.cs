@@ -102,17 +102,26 @@ public sealed partial class CudaBackend
     /// </summary>
     internal int DecodeBlocksPerMultiprocessor { get; set; } = 2;
 
-    /// <summary>Blocks of one decode-attention cluster (ATTN_CLUSTER): the splits of a head group merge in distributed shared memory.</summary>
-    private const int AttentionCluster = 8;
-
     /// <summary>Threads of a clustered decode-attention block (twice the plain kernel's, so a cluster covers 1024 keys of a 64-wide head at once).</summary>
     private const int ClusterAttentionThreads = 256;
 
+    /// <summary>Keys one cluster should cover at once: a context of that length merges only in distributed shared memory.</summary>
+    private const int ClusterKeys = 1024;
+
     /// <summary>
-    /// Decode attention of a few rows (≤ 4) in thread-block clusters on sm_90+ where one cluster covers 1024 keys
-    /// (heads up to 64 wide): the splits of a head group merge through distributed shared memory instead of a partial
-    /// write, an atomic and a last-block read through L2. H200 (notes/cuda run 20): llama-3.2-1b +3.7% at a 768-token
-    /// cache, +2.2% at 4096; the 8B's 128-wide heads (512 keys a cluster) lost 0.4–1.8%, so they keep the plain kernel.
+    /// Most blocks per head group in clusters (the cache's longest context decides): past it the plain kernel runs.
+    /// H200 run 26: the 8B at a 4096-token cache (64 blocks in clusters of 16) lost 1.6% against the plain kernel's
+    /// 33 splits; the 1B's 32 blocks (clusters of 8) gained 2.4%.
+    /// </summary>
+    private const int ClusterSplitLimit = 32;
+
+    /// <summary>
+    /// Decode attention of a few rows (≤ 4) in thread-block clusters on sm_90+: the splits of a head group merge through
+    /// distributed shared memory instead of a partial write, an atomic and a last-block read through L2. A cluster has
+    /// 8 blocks, or 16 (not portable, but H100/H200 run them) where 8 would cover fewer than 1024 keys (128-wide heads);
+    /// caches that need more than <see cref="ClusterSplitLimit"/> blocks per head group keep the plain kernel.
+    /// H200 (notes/cuda runs 20, 26): llama-3.2-1b +3.7% at a 768-token cache, +2.2% at 4096; llama-3.1-8b (clusters
+    /// of 16) +1.4% at 768; clusters of 16 for the 1B −3%, of 8 for the 8B −1.6%.
     /// </summary>
     internal bool ClusterAttention
     {
@@ -126,20 +135,34 @@ public sealed partial class CudaBackend
 
     private bool _clusterAttention = true;
 
-    /// <summary>Whether heads of this width may use the clustered kernel (sm_90+, one cluster spanning 1024 keys).</summary>
-    private bool ClusterAttentionFits(int headDim) =>
-        Info.ComputeMajor >= 9 && AttentionCluster * DecodeChunk(headDim, 4, ClusterAttentionThreads) >= 1024;
+    /// <summary>Forces the cluster size (8 or 16; the decode bench compares them); 0: chosen per head width.</summary>
+    internal int AttentionClusterOverride { get; set; }
 
-    private static string[] ClusterAttentionDefines(int headDim) => [$"HEAD_DIM={headDim}", $"ATTN_THREADS={ClusterAttentionThreads}", $"ATTN_CLUSTER={AttentionCluster}"];
+    /// <summary>Blocks per decode-attention cluster for heads of this width (0: no clusters: before sm_90, or a cluster of 16 still short of <see cref="ClusterKeys"/>).</summary>
+    private int AttentionCluster(int headDim)
+    {
+        if (Info.ComputeMajor < 9) return 0;
+        if (AttentionClusterOverride > 0) return AttentionClusterOverride;
+        int chunk = DecodeChunk(headDim, 4, ClusterAttentionThreads);
+        return 8 * chunk >= ClusterKeys ? 8 : 16 * chunk >= ClusterKeys ? 16 : 0;
+    }
 
-    private bool UsesClusterAttention(int rows, int headDim) => _clusterAttention && rows <= 4 && ClusterAttentionFits(headDim);
+    private static string[] ClusterAttentionDefines(int headDim, int cluster) =>
+        [$"HEAD_DIM={headDim}", $"ATTN_THREADS={ClusterAttentionThreads}", $"ATTN_CLUSTER={cluster}"];
 
-    /// <summary>Cluster splits (a multiple of <see cref="AttentionCluster"/>): whole clusters for the longest context, at most <see cref="MaxSplits"/>.</summary>
-    private int ClusterSplits(KvCacheShape shape, int tile)
+    /// <summary>Compiles the clustered kernels the heads of this width may use (at cache allocation, never under a graph capture).</summary>
+    private void LoadClusterAttention(int headDim)
+    {
+        foreach (int cluster in new[] { AttentionCluster(headDim), AttentionClusterOverride }.Where(c => c > 0).Distinct())
+            LoadModules(["attention.cu"], ClusterAttentionDefines(headDim, cluster));
+    }
+
+    /// <summary>Cluster splits (a multiple of <paramref name="cluster"/>): whole clusters for the longest context, at most <see cref="MaxSplits"/>.</summary>
+    private int ClusterSplits(KvCacheShape shape, int tile, int cluster)
     {
         int keys = shape.SlidingWindow is int w && w > 0 ? Math.Min(w, shape.MaxSequence) : shape.MaxSequence;
-        int span = AttentionCluster * DecodeChunk(shape.HeadDim, tile, ClusterAttentionThreads);
-        return Math.Min((keys + span - 1) / span, MaxSplits / AttentionCluster) * AttentionCluster;
+        int span = cluster * DecodeChunk(shape.HeadDim, tile, ClusterAttentionThreads);
+        return Math.Min((keys + span - 1) / span, MaxSplits / cluster) * cluster;
     }
 
     private void DecodeAttention(CudaTensor q, CudaKvCache kv, int layer, StepLayout step, int heads, CudaTensor output)
@@ -147,23 +170,25 @@ public sealed partial class CudaBackend
         var shape = kv.Shape;
         int group = heads / shape.KvHeads, tile = GroupTile(group), chunks = (group + tile - 1) / tile;
         int blocksPerSplit = shape.KvHeads * chunks;
-        bool cluster = UsesClusterAttention(step.Rows, shape.HeadDim);
-        int splits = cluster ? ClusterSplits(shape, tile) : DecodeSplits(shape, tile, step.Rows, blocksPerSplit);
+        int clusterSize = _clusterAttention && step.Rows <= 4 ? AttentionCluster(shape.HeadDim) : 0;
+        if (clusterSize > 0 && ClusterSplits(shape, tile, clusterSize) > ClusterSplitLimit) clusterSize = 0;
+        bool cluster = clusterSize > 0;
+        int splits = cluster ? ClusterSplits(shape, tile, clusterSize) : DecodeSplits(shape, tile, step.Rows, blocksPerSplit);
         ulong partial = 0, counters = 0;
         if (splits > 1)
         {
             counters = kv.Counters(shape.Batch * blocksPerSplit, _stream);
             // Sized once for the largest need over every row count the cache allows, so it is never reallocated under a graph.
-            long most = Math.Min(4, shape.Batch) * ClusterSplits(shape, tile) / AttentionCluster;
+            long most = cluster ? Math.Min(4, shape.Batch) * splits / clusterSize : 0;
             for (int rows = 1; rows <= shape.Batch; rows++)
                 most = Math.Max(most, (long)rows * DecodeSplits(shape, tile, rows, blocksPerSplit));
             partial = kv.Partials(most * heads * PartialStride(shape.HeadDim) * sizeof(float));
         }
-        string[] defines = cluster ? ClusterAttentionDefines(shape.HeadDim) : [$"HEAD_DIM={shape.HeadDim}"];
+        string[] defines = cluster ? ClusterAttentionDefines(shape.HeadDim, clusterSize) : [$"HEAD_DIM={shape.HeadDim}"];
         float scaleLog2 = (float)(1.0 / Math.Sqrt(shape.HeadDim) * 1.4426950408889634);
-        Launch(Kernel("attention.cu", $"decode_attention_g{tile}", defines), (splits, blocksPerSplit, step.Rows), cluster ? ClusterAttentionThreads : AttentionThreads, 0,
-            q.Pointer, kv.Keys(layer), kv.Values(layer), Cuda(step.Positions).Pointer, partial, counters, output.Pointer,
-            heads, shape.KvHeads, step.TokensPerSequence, shape.MaxSequence, shape.SlidingWindow ?? 0, scaleLog2);
+        LaunchClusters(Kernel("attention.cu", $"decode_attention_g{tile}", defines), (splits, blocksPerSplit, step.Rows), cluster ? ClusterAttentionThreads : AttentionThreads, 0,
+            Math.Max(clusterSize, 1), [q.Pointer, kv.Keys(layer), kv.Values(layer), Cuda(step.Positions).Pointer, partial, counters, output.Pointer,
+            heads, shape.KvHeads, step.TokensPerSequence, shape.MaxSequence, shape.SlidingWindow ?? 0, scaleLog2]);
     }
 
     /// <summary>

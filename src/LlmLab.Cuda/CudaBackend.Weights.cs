@@ -86,7 +86,7 @@ public sealed unsafe partial class CudaBackend
             throw new InvalidConfigException($"head_dim {shape.HeadDim} is not supported by the CUDA attention kernels: it must be a multiple of {vector} up to {MaxHeadDim}");
         MakeCurrent();
         LoadModules(["attention.cu"], [$"HEAD_DIM={shape.HeadDim}"]);
-        if (ClusterAttentionFits(shape.HeadDim)) LoadModules(["attention.cu"], ClusterAttentionDefines(shape.HeadDim));
+        LoadClusterAttention(shape.HeadDim);
         long bytes = 2L * shape.Layers * shape.ElementsPerLayer * ActivationType.SizeOf();
         var (free, _) = DeviceAllocator.DriverMemory();
         if (bytes > free)

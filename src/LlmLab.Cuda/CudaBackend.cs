@@ -335,21 +335,36 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
     /// it is launched with programmatic stream serialisation: it may start while the previous kernel drains and
     /// waits (griddepcontrol.wait) before touching that kernel's results.
     /// </summary>
-    internal void Launch(nint function, (int X, int Y, int Z) grid, int block, int sharedBytes, params ReadOnlySpan<KernelArg> args)
+    internal void Launch(nint function, (int X, int Y, int Z) grid, int block, int sharedBytes, params ReadOnlySpan<KernelArg> args) =>
+        LaunchClusters(function, grid, block, sharedBytes, 1, args);
+
+    /// <summary>
+    /// <see cref="Launch"/> in thread-block clusters of <paramref name="cluster"/> blocks along x (sm_90+; grid.X a multiple
+    /// of it); clusters of more than 8 blocks (not portable) are allowed on the function first.
+    /// </summary>
+    internal void LaunchClusters(nint function, (int X, int Y, int Z) grid, int block, int sharedBytes, int cluster, ReadOnlySpan<KernelArg> args)
     {
         if (grid.X <= 0 || grid.Y <= 0 || grid.Z <= 0) return;
         void** pointers = stackalloc void*[args.Length];
         fixed (KernelArg* a = args)
         {
             for (int i = 0; i < args.Length; i++) pointers[i] = a + i;
-            if (_overlap)
+            if (_overlap || cluster > 1)
             {
-                var attribute = new CudaDriver.LaunchAttribute { Id = CudaDriver.LaunchAttributeProgrammaticStreamSerialization, Value = 1 };
+                var attributes = stackalloc CudaDriver.LaunchAttribute[2];
+                uint count = 0;
+                if (_overlap) attributes[count++] = new CudaDriver.LaunchAttribute { Id = CudaDriver.LaunchAttributeProgrammaticStreamSerialization, Value = 1 };
+                if (cluster > 1)
+                {
+                    if (cluster > 8 && _nonPortableClusters.Add(function))
+                        CudaDriver.Check(CudaDriver.cuFuncSetAttribute(function, CudaDriver.FuncAttributeNonPortableClusterSizeAllowed, 1));
+                    attributes[count++] = new CudaDriver.LaunchAttribute { Id = CudaDriver.LaunchAttributeClusterDimension, Value = cluster, Value2 = 1, Value3 = 1 };
+                }
                 var config = new CudaDriver.LaunchConfig
                 {
                     GridX = (uint)grid.X, GridY = (uint)grid.Y, GridZ = (uint)grid.Z,
                     BlockX = (uint)block, BlockY = 1, BlockZ = 1, SharedBytes = (uint)sharedBytes,
-                    Stream = _stream.Value, Attributes = &attribute, AttributeCount = 1,
+                    Stream = _stream.Value, Attributes = attributes, AttributeCount = count,
                 };
                 CudaDriver.Check(CudaDriver.cuLaunchKernelEx(&config, function, pointers, null));
             }
@@ -360,6 +375,8 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
             }
         }
     }
+
+    private readonly HashSet<nint> _nonPortableClusters = [];
 
     internal static CudaTensor Cuda(DeviceTensor t) => t as CudaTensor ?? throw new ArgumentException("tensor belongs to another backend");
     internal static CudaWeight Cuda(DeviceWeight w) => w as CudaWeight ?? throw new ArgumentException($"weight {w.Name} belongs to another backend");

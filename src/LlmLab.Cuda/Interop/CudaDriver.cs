@@ -33,6 +33,10 @@ internal static unsafe partial class CudaDriver
     public const int FuncAttributeMaxDynamicSharedBytes = 8;
     /// <summary>CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION (programmatic dependent launch, sm_90+).</summary>
     public const int LaunchAttributeProgrammaticStreamSerialization = 6;
+    /// <summary>CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION (thread-block clusters, sm_90+).</summary>
+    public const int LaunchAttributeClusterDimension = 4;
+    /// <summary>CU_FUNC_ATTRIBUTE_NON_PORTABLE_CLUSTER_SIZE_ALLOWED (clusters of more than 8 blocks).</summary>
+    public const int FuncAttributeNonPortableClusterSizeAllowed = 14;
 
     [LibraryImport(Lib)] public static partial int cuInit(uint flags);
     [LibraryImport(Lib)] public static partial int cuDriverGetVersion(out int version);
@@ -106,8 +110,11 @@ internal static unsafe partial class CudaDriver
     [StructLayout(LayoutKind.Explicit, Size = 72)]
     public struct LaunchAttribute
     {
-        [FieldOffset(0)] public int Id;
+            [FieldOffset(0)] public int Id;
         [FieldOffset(8)] public int Value;
+        /// <summary>The second and third words of the value (a cluster's y and z).</summary>
+        [FieldOffset(12)] public int Value2;
+        [FieldOffset(16)] public int Value3;
     }
 
     /// <summary>Throws <see cref="CudaException"/> unless <paramref name="result"/> is CUDA_SUCCESS; the message names the call.</summary>

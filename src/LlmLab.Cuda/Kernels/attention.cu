@@ -20,7 +20,7 @@
 #endif
 #define ATTN_WARPS (ATTN_THREADS / 32)
 #ifndef ATTN_CLUSTER
-#define ATTN_CLUSTER 1  // > 1 (sm_90+): the splits of a head group run in thread-block clusters of this size (see below)
+#define ATTN_CLUSTER 1  // > 1 (sm_90+): the splits of a head group run in thread-block clusters of this size, set at launch (see below)
 #endif
 #define MAX_SPLITS 64   // most key splits per query (MaxSplits on the host), a multiple of 32
 #define PARTIAL_STRIDE (HEAD_DIM + 4)   // floats per split's partial result: acc[HEAD_DIM], max, sum, padding to 16 bytes
@@ -449,14 +449,8 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
 #endif
 }
 
-#if ATTN_CLUSTER > 1
-#define ATTN_CLUSTER_DIMS __cluster_dims__(ATTN_CLUSTER, 1, 1)
-#else
-#define ATTN_CLUSTER_DIMS
-#endif
-
 #define DECODE_ATTENTION_KERNEL(G)                                                                                        \
-    extern "C" __global__ void ATTN_CLUSTER_DIMS __launch_bounds__(ATTN_THREADS) decode_attention_g##G(                                     \
+    extern "C" __global__ void __launch_bounds__(ATTN_THREADS) decode_attention_g##G(                                     \
         const act_t* __restrict__ q, const act_t* __restrict__ kCache, const act_t* __restrict__ vCache,                  \
         const int* __restrict__ positions, float* __restrict__ partial, int* __restrict__ counters, act_t* __restrict__ out,  \
         int heads, int kvHeads, int tokensPerSeq, int maxSeq, int window, float scaleLog2)                                    \

@@ -119,9 +119,10 @@ internal static class DecodeBench
             ("default", () => { }),
             ("attention without clusters", () => gpu.ClusterAttention = false),
             ("default", () => { }),
-            ("queued reads copied on the stream", () => gpu.QueuedReadsInKernel = false),
+            ("attention in clusters of 8", () => gpu.AttentionClusterOverride = 8),
+            ("attention in clusters of 16", () => gpu.AttentionClusterOverride = 16),
             ("default", () => { }),
-            ("short products 8/1/2 (before run 22)", () => gpu.ShortProductShape = (8, 1, 2)),
+            ("attention without clusters", () => gpu.ClusterAttention = false),
             ("default", () => { }),
         };
         bool clusterDefault = gpu.ClusterAttention;
@@ -133,6 +134,7 @@ internal static class DecodeBench
             gpu.ShortProductShape = null;
             gpu.ClusterAttention = clusterDefault;
             gpu.QueuedReadsInKernel = true;
+            gpu.AttentionClusterOverride = 0;
         }
         foreach (bool cluster in new[] { false, true })
         {
