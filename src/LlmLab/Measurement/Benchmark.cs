@@ -113,7 +113,7 @@ public static class Benchmark
                 previous = now;
                 if (t % 8 == 0) progress?.Report(new BenchProgress(timed ? "decode" : "warm-up", batch, rep + 1, o.Repetitions, t, o.NewTokens));
             }
-            if (backend is IQueuedReads queued)
+            if (backend is IQueuedReads queued && batch <= PendingRead.MaxValues)
             {
                 // As the generation loop runs: step t + 1 (on the ids the device chose) is queued before the host
                 // waits for the tokens of step t, so the device does not idle while a token is read back.
