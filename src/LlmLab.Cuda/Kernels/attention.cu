@@ -61,6 +61,38 @@ __device__ __forceinline__ float load_remote(const float* local, unsigned rank)
 }
 #endif
 
+// Output element d of query head `head`: normalised into out when it is the only part (`only`), else unnormalised
+// (acc, and with d = 0 the max and sum) into slot `slot` of the head's `slots` partial results.
+__device__ __forceinline__ void write_part(act_t* __restrict__ out, float* __restrict__ partial, bool only, int row, int heads, int head,
+                                           int slots, int slot, int d, float value, float mMax, float sum)
+{
+    if (only)
+    {
+        out[(size_t)row * heads * HEAD_DIM + (size_t)head * HEAD_DIM + d] = from_float<act_t>(sum > 0.0f ? value / sum : 0.0f);
+        return;
+    }
+    float* p = partial + (((size_t)row * heads + head) * slots + slot) * PARTIAL_STRIDE;
+    p[d] = value;
+    if (d == 0)
+    {
+        p[HEAD_DIM] = mMax;
+        p[HEAD_DIM + 1] = sum;
+    }
+}
+
+// Whether this block is the last of `blocks` to finish (counted in *counter; the last one resets it after merging).
+// Called by the whole block, after it wrote its partial results.
+__device__ __forceinline__ bool last_to_finish(int* counter, int blocks)
+{
+    __shared__ int isLast;
+    __threadfence();
+    __syncthreads();
+    if (threadIdx.x == 0) isLast = atomicAdd(counter, 1) == blocks - 1;
+    __syncthreads();
+    if (isLast) __threadfence();   // the others' partials are read after this
+    return isLast;
+}
+
 // Merges `parts` partial results of query heads h0 .. h0 + nh − 1 of one row, each (acc[HEAD_DIM], max, sum) at
 // partial [rows, heads, slots, PARTIAL_STRIDE], into out: out = Σ acc_s·2^(m_s − M) / Σ l_s·2^(m_s − M). Run by one
 // whole block (the last to finish); partials are read through L2 (other blocks wrote them).
@@ -353,20 +385,7 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
             part[g][HEAD_DIM + 1] = sum;
         }
 #else
-        if (splits == 1)
-        {
-            out[(size_t)row * heads * HEAD_DIM + (size_t)(h0 + g) * HEAD_DIM + d] = from_float<act_t>(sum > 0.0f ? value / sum : 0.0f);
-        }
-        else
-        {
-            float* p = partial + (((size_t)row * heads + h0 + g) * gridDim.x + split) * PARTIAL_STRIDE;
-            p[d] = value;
-            if (d == 0)
-            {
-                p[HEAD_DIM] = mMax;
-                p[HEAD_DIM + 1] = sum;
-            }
-        }
+        write_part(out, partial, splits == 1, row, heads, h0 + g, gridDim.x, split, d, value, mMax, sum);
 #endif
     }
 #if ATTN_CLUSTER > 1
@@ -400,50 +419,22 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
             sum += ls[r] * f;
             value += vs[r] * f;
         }
-        if (clusters == 1)
-        {
-            out[(size_t)row * heads * HEAD_DIM + (size_t)(h0 + g) * HEAD_DIM + d] = from_float<act_t>(sum > 0.0f ? value / sum : 0.0f);
-        }
-        else
-        {
-            float* p = partial + (((size_t)row * heads + h0 + g) * slots + cluster) * PARTIAL_STRIDE;
-            p[d] = value;
-            if (d == 0)
-            {
-                p[HEAD_DIM] = mMax;
-                p[HEAD_DIM + 1] = sum;
-            }
-        }
+        write_part(out, partial, clusters == 1, row, heads, h0 + g, slots, cluster, d, value, mMax, sum);
     }
     cluster_arrive();   // done with the other blocks' shared memory
-    if (clusters > 1)
+    int* counter = counters + (size_t)row * gridDim.y + blockIdx.y;
+    if (clusters > 1 && last_to_finish(counter, splits))
     {
-        __shared__ int isLast;
-        __threadfence();
-        __syncthreads();
-        int* counter = counters + (size_t)row * gridDim.y + blockIdx.y;
-        if (threadIdx.x == 0) isLast = atomicAdd(counter, 1) == splits - 1;
-        __syncthreads();
-        if (isLast)
-        {
-            __threadfence();
-            merge_partials<G>(partial, out, row, heads, h0, nh, slots, clusters);
-            if (threadIdx.x == 0) *counter = 0;
-        }
+        merge_partials<G>(partial, out, row, heads, h0, nh, slots, clusters);
+        if (threadIdx.x == 0) *counter = 0;
     }
     cluster_wait();
 #else
     if (splits == 1) return;
 
     // The last split block to finish merges all splits (partials are read through L2: other blocks wrote them).
-    __shared__ int isLast;
-    __threadfence();
-    __syncthreads();
     int* counter = counters + (size_t)row * gridDim.y + blockIdx.y;
-    if (threadIdx.x == 0) isLast = atomicAdd(counter, 1) == splits - 1;
-    __syncthreads();
-    if (!isLast) return;
-    __threadfence();
+    if (!last_to_finish(counter, splits)) return;
     merge_partials<G>(partial, out, row, heads, h0, nh, gridDim.x, splits);
     if (threadIdx.x == 0) *counter = 0;
 #endif
