@@ -15,8 +15,8 @@ public sealed unsafe partial class CudaBackend
     /// <inheritdoc />
     public DeviceWeight LoadWeight(TensorView tensor)
     {
-        if (!tensor.DType.IsFloatWeight())
-            throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.DType}; the CUDA backend computes with F32, F16 or BF16 weights");
+        if (!Supports(BackendOp.MatMul, tensor.Format))
+            throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.Format}; the CUDA backend computes with F32, F16 or BF16 weights (quantized CUDA kernels are not built yet: use --device cpu)");
         var (rows, cols) = tensor.Shape.Length switch
         {
             1 => (1, checked((int)tensor.Shape[0])),
@@ -31,7 +31,7 @@ public sealed unsafe partial class CudaBackend
         try
         {
             _upload ??= new HostToDeviceCopier(this);
-            _upload.Copy(tensor.Data, tensor.DType, target, elements, buffer.Pointer);
+            _upload.Copy(tensor.Data, tensor.Format.ElementType()!.Value, target, elements, buffer.Pointer);
             return new CudaWeight(tensor.Name, target, rows, cols, buffer);
         }
         catch
@@ -47,7 +47,7 @@ public sealed unsafe partial class CudaBackend
         ArgumentNullException.ThrowIfNull(tensors);
         if (tensors.Count == 0) return [];
         long cols = tensors[0].Shape.Length == 2 ? tensors[0].Shape[1] : -1;
-        if (tensors.Any(t => t.Shape.Length != 2 || t.Shape[1] != cols || !t.DType.IsFloatWeight()))
+        if (tensors.Any(t => t.Shape.Length != 2 || t.Shape[1] != cols || !t.Format.IsFloat()))
             throw new InvalidCheckpointException($"tensors {string.Join(", ", tensors.Select(t => $"'{t.Name}' {t.ShapeText}"))} cannot be placed as one group: " +
                                                  "a group is float matrices with equal row lengths");
         int elementBytes = ActivationType.SizeOf();
@@ -63,7 +63,7 @@ public sealed unsafe partial class CudaBackend
             foreach (var t in tensors)
             {
                 long elements = t.Shape[0] * t.Shape[1];
-                _upload.Copy(t.Data, t.DType, ActivationType, elements, at);
+                _upload.Copy(t.Data, t.Format.ElementType()!.Value, ActivationType, elements, at);
                 loaded.Add(new CudaWeight(t.Name, ActivationType, checked((int)t.Shape[0]), checked((int)cols), shared, at));
                 at += (ulong)(elements * elementBytes);
             }

@@ -169,7 +169,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
     }
 
     /// <inheritdoc />
-    public bool Supports(BackendOp op, DType weightType) => weightType.IsFloatWeight();
+    public bool Supports(BackendOp op, TensorFormat weightFormat) => weightFormat.IsFloat();
 
     /// <inheritdoc />
     public DeviceTensor Allocate(DType dtype, int rows, int cols, MemoryCategory category = MemoryCategory.Activations)

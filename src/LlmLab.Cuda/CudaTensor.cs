@@ -38,21 +38,26 @@ internal sealed class CudaWeight : DeviceWeight
     private readonly SharedDeviceBuffer? _shared;
     private int _disposed;
 
-    public CudaWeight(string name, DType dtype, int rows, int cols, DeviceBuffer buffer) : base(name, dtype, rows, cols)
+    public CudaWeight(string name, DType dtype, int rows, int cols, DeviceBuffer buffer) : base(name, TensorFormats.FromDType(dtype), rows, cols)
     {
+        DType = dtype;
         _owned = buffer;
         Pointer = buffer.Pointer;
     }
 
     /// <summary>A weight at <paramref name="pointer"/> inside <paramref name="shared"/> (which counts it as one owner).</summary>
-    public CudaWeight(string name, DType dtype, int rows, int cols, SharedDeviceBuffer shared, ulong pointer) : base(name, dtype, rows, cols)
+    public CudaWeight(string name, DType dtype, int rows, int cols, SharedDeviceBuffer shared, ulong pointer) : base(name, TensorFormats.FromDType(dtype), rows, cols)
     {
+        DType = dtype;
         _shared = shared;
         Pointer = pointer;
     }
 
     /// <summary>Device address of element [0, 0].</summary>
     public ulong Pointer { get; }
+
+    /// <summary>Element type on the device (weights are converted to F32, F16 or BF16 when uploaded).</summary>
+    public DType DType { get; }
 
     /// <summary>Whether <paramref name="next"/> starts where this weight ends, with the same row length (one [rows, cols] matrix together).</summary>
     public bool IsFollowedBy(CudaWeight next) => next.Cols == Cols && next.DType == DType && next.Pointer == Pointer + (ulong)Bytes;

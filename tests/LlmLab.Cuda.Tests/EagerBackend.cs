@@ -11,7 +11,7 @@ internal sealed class EagerBackend(IBackend inner) : IBackend
     public string Device => inner.Device;
     public DType ActivationType => inner.ActivationType;
     public MemoryLedger Memory => inner.Memory;
-    public bool Supports(BackendOp op, DType weightType) => inner.Supports(op, weightType);
+    public bool Supports(BackendOp op, TensorFormat weightFormat) => inner.Supports(op, weightFormat);
     public DeviceWeight LoadWeight(TensorView tensor) => inner.LoadWeight(tensor);
     public DeviceTensor Allocate(DType dtype, int rows, int cols, MemoryCategory category = MemoryCategory.Activations) => inner.Allocate(dtype, rows, cols, category);
     public DeviceTensor View(DeviceTensor tensor, int rows) => inner.View(tensor, rows);

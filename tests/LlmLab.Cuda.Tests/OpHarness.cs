@@ -48,7 +48,7 @@ internal sealed unsafe class OpHarness : IDisposable
         var p = (float*)NativeMemory.Alloc((nuint)values.Length, sizeof(float));
         _native.Add((nint)p);
         values.CopyTo(new Span<float>(p, values.Length));
-        var view = new TensorView(name, DType.F32, vector ? [cols] : [rows, cols], (byte*)p, (long)values.Length * sizeof(float));
+        var view = new TensorView(name, TensorFormat.F32, vector ? [cols] : [rows, cols], (byte*)p, (long)values.Length * sizeof(float));
         var pair = (Cpu.LoadWeight(view), Gpu.LoadWeight(view));
         _owned.Add(pair.Item1);
         _owned.Add(pair.Item2);
@@ -67,7 +67,7 @@ internal sealed unsafe class OpHarness : IDisposable
             var p = (float*)NativeMemory.Alloc((nuint)values.Length, sizeof(float));
             _native.Add((nint)p);
             values.CopyTo(new Span<float>(p, values.Length));
-            views.Add(new TensorView(name, DType.F32, [rows, cols], (byte*)p, (long)values.Length * sizeof(float)));
+            views.Add(new TensorView(name, TensorFormat.F32, [rows, cols], (byte*)p, (long)values.Length * sizeof(float)));
         }
         var gpu = Gpu.LoadWeightGroup(views);
         var pairs = new (DeviceWeight Cpu, DeviceWeight Gpu)[views.Count];

@@ -32,24 +32,24 @@ public abstract class DeviceTensor : IDisposable
 public abstract class DeviceWeight : IDisposable
 {
     /// <summary>Creates the descriptor.</summary>
-    protected DeviceWeight(string name, DType dtype, int rows, int cols)
+    protected DeviceWeight(string name, TensorFormat format, int rows, int cols)
     {
         Name = name;
-        DType = dtype;
+        Format = format;
         Rows = rows;
         Cols = cols;
     }
 
     /// <summary>Checkpoint tensor name.</summary>
     public string Name { get; }
-    /// <summary>Format the backend computes with.</summary>
-    public DType DType { get; }
+    /// <summary>Storage format the backend computes with (an element type or a block type).</summary>
+    public TensorFormat Format { get; }
     /// <summary>Output features (1 for vectors).</summary>
     public int Rows { get; }
     /// <summary>Input features (the length for vectors).</summary>
     public int Cols { get; }
     /// <summary>Bytes read when the weight is used once.</summary>
-    public long Bytes => (long)Rows * Cols * DType.SizeOf();
+    public long Bytes => Format.ByteCount([Rows, Cols]);
 
     /// <summary>Releases what the backend holds.</summary>
     public abstract void Dispose();

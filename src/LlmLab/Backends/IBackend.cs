@@ -22,8 +22,8 @@ public interface IBackend : IDisposable
     /// <summary>Bytes held on this device by category, and the peak.</summary>
     MemoryLedger Memory { get; }
 
-    /// <summary>Capability query: can <paramref name="op"/> run with weights stored as <paramref name="weightType"/>?</summary>
-    bool Supports(BackendOp op, DType weightType);
+    /// <summary>Capability query: can <paramref name="op"/> read weights stored as <paramref name="weightFormat"/> directly?</summary>
+    bool Supports(BackendOp op, TensorFormat weightFormat);
 
     /// <summary>Places a weight on the device in a format this backend computes with (a view, a copy, or a conversion).</summary>
     DeviceWeight LoadWeight(TensorView tensor);

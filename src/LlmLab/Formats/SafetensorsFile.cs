@@ -106,7 +106,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         var e = Entry(name);
         byte* data = _base is null ? null : _base + Header.DataStart + e.Begin;
-        return new TensorView(e.Name, e.DType, e.Shape, data, e.ByteLength);
+        return new TensorView(e.Name, TensorFormats.FromDType(e.DType), e.Shape, data, e.ByteLength);
     }
 
     /// <inheritdoc />

@@ -22,6 +22,17 @@ public static unsafe class FloatConversion
         return (ushort)((bits + rounding) >> 16);
     }
 
+    /// <summary>
+    /// Converts <c>destination.Length</c> elements stored as <paramref name="format"/> at <paramref name="source"/> to fp32;
+    /// block formats are decoded by <see cref="Quantization.BlockCodec"/> (the length must be a whole number of blocks).
+    /// </summary>
+    public static void ToSingle(TensorFormat format, byte* source, Span<float> destination)
+    {
+        if (format.ElementType() is { } type && type.IsFloatWeight()) { ToSingle(type, source, destination); return; }
+        long bytes = format.RowBytes(destination.Length);
+        Quantization.BlockCodec.Dequantize(format, new ReadOnlySpan<byte>(source, checked((int)bytes)), destination);
+    }
+
     /// <summary>Converts <c>destination.Length</c> elements of type <paramref name="type"/> at <paramref name="source"/> to fp32.</summary>
     public static void ToSingle(DType type, byte* source, Span<float> destination)
     {

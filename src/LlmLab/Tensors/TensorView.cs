@@ -10,10 +10,10 @@ namespace LlmLab.Tensors;
 public sealed unsafe class TensorView
 {
     /// <summary>Creates a view over <paramref name="byteLength"/> bytes at <paramref name="data"/>.</summary>
-    public TensorView(string name, DType dtype, long[] shape, byte* data, long byteLength)
+    public TensorView(string name, TensorFormat format, long[] shape, byte* data, long byteLength)
     {
         Name = name;
-        DType = dtype;
+        Format = format;
         Shape = shape;
         Data = data;
         ByteLength = byteLength;
@@ -22,8 +22,8 @@ public sealed unsafe class TensorView
     /// <summary>Tensor name as stored in the file.</summary>
     public string Name { get; }
 
-    /// <summary>Element type as stored in the file.</summary>
-    public DType DType { get; }
+    /// <summary>Storage format as in the file (an element type or a block type).</summary>
+    public TensorFormat Format { get; }
 
     /// <summary>Shape, outermost dimension first.</summary>
     public long[] Shape { get; }
@@ -31,11 +31,11 @@ public sealed unsafe class TensorView
     /// <summary>Pointer to the first byte.</summary>
     public byte* Data { get; }
 
-    /// <summary>Size in bytes (elements × dtype size).</summary>
+    /// <summary>Size in bytes (from the format's block geometry).</summary>
     public long ByteLength { get; }
 
     /// <summary>Number of elements.</summary>
-    public long ElementCount => ByteLength / DType.SizeOf();
+    public long ElementCount => Shape.Aggregate(1L, (a, d) => checked(a * d));
 
     /// <summary>The bytes as a span (tensors above 2 GiB must be read through <see cref="Data"/>).</summary>
     public ReadOnlySpan<byte> Bytes => ByteLength <= int.MaxValue
@@ -52,15 +52,15 @@ public sealed unsafe class TensorView
     public float[] ToFloatArray()
     {
         var result = new float[checked((int)ElementCount)];
-        FloatConversion.ToSingle(DType, Data, result);
+        FloatConversion.ToSingle(Format, Data, result);
         return result;
     }
 
     /// <summary>An I64 or I32 tensor's elements as longs.</summary>
-    public long[] ToInt64Array() => DType switch
+    public long[] ToInt64Array() => Format switch
     {
-        DType.I64 => As<long>().ToArray(),
-        DType.I32 => Array.ConvertAll(As<int>().ToArray(), v => (long)v),
-        _ => throw new InvalidCheckpointException($"tensor '{Name}' is {DType}, expected I64 or I32 token ids"),
+        TensorFormat.I64 => As<long>().ToArray(),
+        TensorFormat.I32 => Array.ConvertAll(As<int>().ToArray(), v => (long)v),
+        _ => throw new InvalidCheckpointException($"tensor '{Name}' is {Format}, expected I64 or I32 token ids"),
     };
 }

@@ -26,7 +26,7 @@ public sealed class SafetensorsValidFileTests
 
         using var file = SafetensorsFile.Open(path);
         var view = file.Tensor("t");
-        Assert.Equal(dtype, view.DType);
+        Assert.Equal(TensorFormats.FromDType(dtype), view.Format);
         Assert.Equal(shape, view.Shape);
         Assert.Equal(bytes, view.Bytes.ToArray());
     }
@@ -44,7 +44,7 @@ public sealed class SafetensorsValidFileTests
         Assert.Equal(contents.Keys.Order(), file.Names.Order());
         foreach (var (name, (dtype, bytes)) in contents)
         {
-            Assert.Equal(dtype, file.Tensor(name).DType);
+            Assert.Equal(TensorFormats.FromDType(dtype), file.Tensor(name).Format);
             Assert.Equal(bytes, file.Tensor(name).Bytes.ToArray());
         }
     }
@@ -57,7 +57,7 @@ public sealed class SafetensorsValidFileTests
         string path = RawSafetensors.Write($$$"""{"w": {"dtype": "{{{dtypeName}}}", "shape": [2, 3], "data_offsets": [0, 6]}}""", 6);
         using var file = SafetensorsFile.Open(path);
         var view = file.Tensor("w");
-        Assert.Equal(dtype, view.DType);
+        Assert.Equal(TensorFormats.FromDType(dtype), view.Format);
         Assert.Equal(RawSafetensors.Filler(6), view.Bytes.ToArray());
     }
 

@@ -35,13 +35,13 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
     public MemoryLedger Memory { get; } = new("cpu");
 
     /// <inheritdoc />
-    public bool Supports(BackendOp op, DType weightType) => weightType.IsFloatWeight();
+    public bool Supports(BackendOp op, TensorFormat weightFormat) => weightFormat.IsFloat();
 
     /// <inheritdoc />
     public DeviceWeight LoadWeight(TensorView tensor)
     {
-        if (!tensor.DType.IsFloatWeight())
-            throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.DType}; the CPU backend computes with F32, F16 or BF16 weights");
+        if (!Supports(BackendOp.MatMul, tensor.Format))
+            throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.Format}; the CPU backend computes with F32, F16 or BF16 weights");
         var (rows, cols) = tensor.Shape.Length switch
         {
             1 => (1, checked((int)tensor.Shape[0])),

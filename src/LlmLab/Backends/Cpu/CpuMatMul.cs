@@ -31,7 +31,7 @@ internal static unsafe class CpuMatMul
         CpuParallel.For(tasks, (long)n * m * k, task =>
         {
             int j0 = task * RowsPerTask, j1 = Math.Min(m, j0 + RowsPerTask);
-            if (n <= StreamingMaxRows && w.DType != DType.F16) Streaming(xp, n, k, w, yp, m, j0, j1);
+            if (n <= StreamingMaxRows && w.Format != TensorFormat.F16) Streaming(xp, n, k, w, yp, m, j0, j1);
             else Tiled(xp, n, k, w, yp, m, j0, j1);
         });
         if (bias is not null)
@@ -47,7 +47,7 @@ internal static unsafe class CpuMatMul
             for (int i = 0; i < n; i++)
             {
                 float* xi = x + (long)i * k;
-                y[(long)i * m + j] = w.DType == DType.BF16
+                y[(long)i * m + j] = w.Format == TensorFormat.BF16
                     ? DotBF16((ushort*)w.Data + (long)j * k, xi, k)
                     : TensorPrimitives.Dot(new ReadOnlySpan<float>((float*)w.Data + (long)j * k, k), new ReadOnlySpan<float>(xi, k));
             }

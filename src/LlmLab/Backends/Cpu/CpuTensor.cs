@@ -59,14 +59,14 @@ internal sealed unsafe class CpuWeight : DeviceWeight
     private readonly MemoryLedger _ledger;
     private float* _vector;
 
-    public CpuWeight(TensorView view, int rows, int cols, MemoryLedger ledger) : base(view.Name, view.DType, rows, cols)
+    public CpuWeight(TensorView view, int rows, int cols, MemoryLedger ledger) : base(view.Name, view.Format, rows, cols)
     {
         _ledger = ledger;
         Data = view.Data;
         if (rows == 1)
         {
             _vector = (float*)NativeMemory.AlignedAlloc((nuint)cols * sizeof(float), 64);
-            FloatConversion.ToSingle(view.DType, view.Data, new Span<float>(_vector, cols));
+            FloatConversion.ToSingle(view.Format, view.Data, new Span<float>(_vector, cols));
         }
         ledger.Add(MemoryCategory.Weights, Bytes);
     }
@@ -79,7 +79,7 @@ internal sealed unsafe class CpuWeight : DeviceWeight
 
     /// <summary>Row <paramref name="r"/> converted to fp32 into <paramref name="destination"/>.</summary>
     public void RowToSingle(int r, Span<float> destination) =>
-        FloatConversion.ToSingle(DType, Data + (long)r * Cols * DType.SizeOf(), destination[..Cols]);
+        FloatConversion.ToSingle(Format, Data + r * Format.RowBytes(Cols), destination[..Cols]);
 
     public override void Dispose()
     {
