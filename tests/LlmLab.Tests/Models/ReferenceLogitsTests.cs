@@ -8,15 +8,6 @@ namespace LlmLab.Tests.Models;
 /// <summary>The CPU decoder against PyTorch logits (fixtures: tests/fixtures/PROVENANCE.md, models/).</summary>
 public sealed class ReferenceLogitsTests
 {
-    /// <summary>
-    /// The fixture's <c>logits</c> (said to be the fp32 forward of the fp32 weights) lie 3.7e-8 (NMSE) from
-    /// <c>logits_bf16_weights</c>, while rounding the weights to bf16 moves our fp32 logits by 3.3e-5; so
-    /// <c>logits</c> look computed from bf16-rounded weights and no exact fp32 forward can reach 1e-9 on them.
-    /// The fp32 cases stay here, skipped with this reason, until the fixture is regenerated.
-    /// </summary>
-    private const string Fp32FixtureDoubt =
-        "fixture 'logits' appear to come from bf16-rounded weights (NMSE 3.7e-8 from logits_bf16_weights; exact fp32 weights differ by 3.3e-5); see issue note";
-
     internal static int[] InputIds(SafetensorsFile expected) => expected.Tensor("input_ids").ToInt64Array().Select(v => (int)v).ToArray();
 
     internal static float[] Logits(string model, int[] ids, int batch)
@@ -38,7 +29,7 @@ public sealed class ReferenceLogitsTests
         Assert.Equal(1.0, cmp.Top1Agreement);
     }
 
-    [Theory(Skip = Fp32FixtureDoubt)]
+    [Theory]
     [InlineData("llama-tiny")]
     [InlineData("qwen2-tiny")]
     public void Fp32_checkpoint_matches_pytorch_fp32_logits(string model)
