@@ -24,11 +24,14 @@ internal static class ModelLocator
     /// ("cpu", "cuda", "cuda:N"). On a GPU the memory plan for <paramref name="batch"/> × <paramref name="context"/>
     /// tokens is checked against free memory first, so a model that cannot fit fails before anything is allocated.
     /// </summary>
-    public static Transformer Load(string? model, string? device, DType? dtype, int batch = 1, int? context = null)
+    public static Transformer Load(string? model, string? device, DType? dtype, int batch = 1, int? context = null, QuantizationMix? quant = null)
     {
         string path = Resolve(model);
-        return AsUsage(() => DeviceCatalog.Default.Load(path, device, dtype, batch, context));
+        return AsUsage(() => DeviceCatalog.Default.Load(path, device, dtype, batch, context, quant));
     }
+
+    /// <summary>Parses --quant (a llama.cpp mix name such as Q4_K_M); null stays null.</summary>
+    public static QuantizationMix? ParseQuant(string? text) => text is null ? null : AsUsage(() => QuantizationMix.Parse(text));
 
     private static T AsUsage<T>(Func<T> lookup)
     {

@@ -8,7 +8,7 @@ internal static class BenchCommand
     public static readonly string[] Flags = ["json"];
 
     public const string Usage = """
-        bench [--model DIR] [--device cpu|cuda|cuda:N] [--dtype f32|bf16] [--prompt-tokens P] [--new-tokens N] [--repetitions R] [--warmup W] [--batch 1,4,16] [--json]
+        bench [--model DIR|FILE.gguf] [--device cpu|cuda|cuda:N] [--dtype f32|bf16] [--quant TYPE] [--prompt-tokens P] [--new-tokens N] [--repetitions R] [--warmup W] [--batch 1,4,16] [--json]
           TTFT, prefill and decode tok/s, inter-token latency p50/p90/p99, weight bytes, peak memory, and the
           copy bandwidth measured in the same run with the fraction of the decode roofline achieved.
         """;
@@ -17,6 +17,7 @@ internal static class BenchCommand
     {
         string? model = a.String("model"), device = a.String("device");
         var dtype = ModelLocator.ParseDType(a.String("dtype"));
+        var quant = ModelLocator.ParseQuant(a.String("quant"));
         var options = new BenchOptions(
             PromptTokens: a.Int("prompt-tokens", 1) ?? 128,
             NewTokens: a.Int("new-tokens", 2) ?? 64,
@@ -25,7 +26,7 @@ internal static class BenchCommand
             BatchSizes: a.IntList("batch"));
         bool json = a.Flag("json");
         a.EnsureAllUsed();
-        using var transformer = ModelLocator.Load(model, device, dtype, options.Batches.Max(), options.PromptTokens + options.NewTokens);
+        using var transformer = ModelLocator.Load(model, device, dtype, options.Batches.Max(), options.PromptTokens + options.NewTokens, quant);
         var progress = new ConsoleProgress();
         var result = Benchmark.Run(transformer, options, progress);
         progress.Done();

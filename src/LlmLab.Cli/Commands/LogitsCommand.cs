@@ -7,7 +7,7 @@ namespace LlmLab.Cli.Commands;
 internal static class LogitsCommand
 {
     public const string Usage = """
-        logits --model DIR --input IN.safetensors --output OUT.safetensors [--device cpu|cuda:N] [--dtype f32|bf16]
+        logits --model DIR|FILE.gguf --input IN.safetensors --output OUT.safetensors [--device cpu|cuda:N] [--dtype f32|bf16] [--quant TYPE]
           Reads input_ids (I64 [B, T]) and writes logits (F32 [B, T, vocab]) of every position.
         """;
 
@@ -16,6 +16,7 @@ internal static class LogitsCommand
         string model = a.Required("model"), input = a.Required("input"), output = a.Required("output");
         string? device = a.String("device");
         var dtype = ModelLocator.ParseDType(a.String("dtype"));
+        var quant = ModelLocator.ParseQuant(a.String("quant"));
         a.EnsureAllUsed();
         int[] ids;
         int batch, length;
@@ -28,7 +29,7 @@ internal static class LogitsCommand
             (batch, length) = (checked((int)t.Shape[0]), checked((int)t.Shape[1]));
             ids = t.ToInt64Array().Select(v => v is < 0 or > int.MaxValue ? throw new UsageException($"logits: {input} input_ids holds {v}, not a token id") : (int)v).ToArray();
         }
-        using var transformer = ModelLocator.Load(model, device, dtype);
+        using var transformer = ModelLocator.Load(model, device, dtype, quant: quant);
         if (ids.FirstOrDefault(id => id >= transformer.Config.VocabSize, -1) is var bad and >= 0)
             throw new UsageException($"logits: {input} input_ids holds {bad}, outside the vocabulary of {transformer.Config.VocabSize}");
         using var session = transformer.CreateSession(batch, length, length);

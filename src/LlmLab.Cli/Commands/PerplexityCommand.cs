@@ -11,7 +11,7 @@ internal static class PerplexityCommand
     public static readonly string[] Flags = ["json"];
 
     public const string Usage = """
-        perplexity --model DIR --text FILE --window N --windows K [--batch B] [--device cpu|cuda:N] [--dtype f32|bf16] [--json]
+        perplexity --model DIR|FILE.gguf --text FILE --window N --windows K [--batch B] [--device cpu|cuda:N] [--dtype f32|bf16] [--quant TYPE] [--json]
           The text is encoded line by line, each line followed by the end-of-text token; the first K·N tokens
           form K independent windows of N; reports the mean NLL of tokens 1..N−1 of each window and its exp.
         """;
@@ -24,11 +24,12 @@ internal static class PerplexityCommand
         int windows = a.Int("windows", 1) ?? throw new UsageException("perplexity: --windows is required");
         int batch = a.Int("batch", 1, 4096) ?? 4;
         var dtype = ModelLocator.ParseDType(a.String("dtype"));
+        var quant = ModelLocator.ParseQuant(a.String("quant"));
         bool json = a.Flag("json");
         a.EnsureAllUsed();
         if (!File.Exists(text)) throw new UsageException($"perplexity: --text {text} not found");
-        using var transformer = ModelLocator.Load(model, device, dtype, batch, window);
-        var tokenizer = ModelTokenizer.Load(transformer.Directory);
+        using var transformer = ModelLocator.Load(model, device, dtype, batch, window, quant);
+        var tokenizer = ModelTokenizer.Load(transformer.ModelPath);
         var tokens = Perplexity.TokenizeLines(tokenizer, File.ReadAllText(text), transformer.EosTokenIds);
         var result = Perplexity.Evaluate(transformer, tokens, window, windows, batch);
         Console.WriteLine(json ? JsonSerializer.Serialize(result, BenchResult.JsonOptions)

@@ -22,18 +22,14 @@ public sealed class LlmInspectMagic : MagicCommand
     public override Task ExecuteAsync(MagicOptionValues options, IMagicSession session, CancellationToken cancellationToken)
     {
         var given = options.GetString("model");
-        string path;
         if (given is not null && VariableNames.IsValid(given) && session.TryGetVariable(given, out var value) && value is Transformer loaded)
         {
-            path = loaded.Directory;
+            session.Display(ModelSummary.Of(loaded));
+            return Task.CompletedTask;
         }
-        else
-        {
-            path = EmbeddedModel.Resolve(given);
-            if (given is not null && !Directory.Exists(path))
-                throw new InvalidOptionException($"#!llm-inspect: '{given}' is neither a model folder nor a variable holding a model loaded by #!llm-load.");
-        }
-
+        string path = EmbeddedModel.Resolve(given);
+        if (given is not null && !Directory.Exists(path) && !File.Exists(path))
+            throw new InvalidOptionException($"#!llm-inspect: '{given}' is neither a model folder, a .gguf file nor a variable holding a model loaded by #!llm-load.");
         session.Display(ModelSummary.Inspect(path));
         return Task.CompletedTask;
     }

@@ -6,7 +6,7 @@ using LlmLab.Models;
 namespace LlmLab.Notebooks.Magics;
 
 /// <summary>
-/// <c>#!llm-load [PATH] [--device D] [--dtype T] [--name NAME]</c>: validates a model folder, loads it onto a device
+/// <c>#!llm-load [PATH] [--device D] [--dtype T] [--quant TYPE] [--name NAME]</c>: validates a model folder or GGUF file, loads it onto a device
 /// through <see cref="DeviceCatalog"/> (as <c>llmlab</c> commands do), defines a <see cref="Transformer"/> variable
 /// for later cells and magics, and shows the model's <see cref="ModelSummary"/>.
 /// </summary>
@@ -20,9 +20,10 @@ public sealed class LlmLoadMagic(DeviceCatalog? devices = null) : MagicCommand
         [
             new MagicOption("device", "Where the weights go and the model runs: cpu, cuda or cuda:N") { ShortName = 'd', DefaultValue = "cpu", ValueName = "DEVICE" },
             new MagicOption("dtype", "Compute type; the CPU computes in f32, a GPU backend picks its own when absent") { Choices = ["f32", "bf16", "f16"], ValueName = "TYPE" },
+            new MagicOption("quant", "Convert the weights while loading, as this llama.cpp mix would store them") { Choices = QuantizationMix.All.Select(m => m.Name).ToArray(), ValueName = "TYPE" },
             new MagicOption("name", "Variable that receives the model (a Transformer); a model it held before is released") { ShortName = 'n', DefaultValue = ModelVariable.DefaultName, ValueName = "NAME" },
         ],
-        Arguments = [new MagicArgument("path", $"Model folder (config.json, *.safetensors, tokenizer.json); default: the embedded model {EmbeddedModel.RelativeDirectory}") { IsRequired = false }],
+        Arguments = [new MagicArgument("path", $"Model folder (config.json, *.safetensors, tokenizer.json) or .gguf file; default: the embedded model {EmbeddedModel.RelativeDirectory}") { IsRequired = false }],
     };
 
     /// <inheritdoc/>
@@ -31,9 +32,10 @@ public sealed class LlmLoadMagic(DeviceCatalog? devices = null) : MagicCommand
         var name = options.GetString("name")!;
         VariableNames.Validate(name);
         var path = EmbeddedModel.Resolve(options.GetString("path"));
-        var summary = ModelSummary.Inspect(path);
+        var quant = options.GetString("quant") is { } q ? QuantizationMix.Parse(q) : null;
         var clock = Stopwatch.StartNew();
-        var model = (devices ?? DeviceCatalog.Default).Load(path, options.GetString("device"), DeviceCatalog.ParseComputeType(options.GetString("dtype")));
+        var model = (devices ?? DeviceCatalog.Default).Load(path, options.GetString("device"), DeviceCatalog.ParseComputeType(options.GetString("dtype")), quant: quant);
+        var summary = ModelSummary.Of(model);
         var seconds = clock.Elapsed.TotalSeconds;
         session.TryGetVariable(name, out var previous);
         await session.DefineVariableAsync(name, model, cancellationToken);

@@ -42,7 +42,7 @@ public sealed class LlmPerplexityMagic : MagicCommand
             : EmbeddedModel.FindHeldOutText() ?? throw new InvalidOptionException(
                 $"{Invocation}: no text file given and the embedded held-out text ({EmbeddedModel.HeldOutTextRelativePath}) was not found; give a text file.");
         if (!File.Exists(path)) throw new InvalidOptionException($"{Invocation}: text file {path} not found.");
-        var tokens = Perplexity.TokenizeLines(ModelTokenizer.Load(model.Directory), File.ReadAllText(path), model.EosTokenIds);
+        var tokens = Perplexity.TokenizeLines(ModelTokenizer.Load(model.ModelPath), File.ReadAllText(path), model.EosTokenIds);
         cancellationToken.ThrowIfCancellationRequested();
         var result = Perplexity.Evaluate(model, tokens, options.GetInt32("window")!.Value, options.GetInt32("windows")!.Value, options.GetInt32("batch")!.Value);
         session.Display(result);

@@ -63,21 +63,22 @@ public sealed class DeviceCatalog
     }
 
     /// <summary>
-    /// Loads the model folder onto a new backend for <paramref name="device"/>; the backend is released if loading fails.
+    /// Loads the model folder or GGUF file (converted by <paramref name="quant"/> when given) onto a new backend for <paramref name="device"/>; the backend is released if loading fails.
     /// A backend that plans memory (<see cref="IMemoryPlanner"/>) first checks that the model with a KV cache for
     /// <paramref name="batch"/> × <paramref name="context"/> tokens (default: the model's full context) fits.
     /// </summary>
-    public Transformer Load(string directory, string? device = null, DType? computeType = null, int batch = 1, int? context = null)
+    public Transformer Load(string directory, string? device = null, DType? computeType = null, int batch = 1, int? context = null, QuantizationMix? quant = null)
     {
         var backend = CreateBackend(device, computeType);
         try
         {
             if (backend is IMemoryPlanner planner)
             {
-                var config = ModelConfigReader.Read(directory);
+                using var files = ModelFiles.Open(directory);
+                var config = files.Config;
                 planner.CheckFits(config, batch, Math.Min(context ?? config.MaxPositionEmbeddings, config.MaxPositionEmbeddings));
             }
-            return Transformer.Load(directory, backend);
+            return Transformer.Load(directory, backend, quant);
         }
         catch
         {

@@ -33,7 +33,7 @@ public static class RandomCheckpoint
         File.WriteAllText(Path.Combine(directory, "config.json"), preset.ToConfigJson(dtypeName).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         File.WriteAllText(Path.Combine(directory, "generation_config.json"), "{\n  \"bos_token_id\": 1,\n  \"eos_token_id\": 2\n}\n");
         var config = ModelConfigReader.Read(directory);
-        var tensors = ModelWeights.ExpectedTensors(config, ModelConfigReader.Architecture(config.ModelType).Names);
+        var tensors = TensorManifest.Expected(config, ModelConfigReader.Architecture(config.ModelType).Names);
 
         // Group tensors into shards of at most MaxShardBytes, in checkpoint order.
         var shards = new List<List<(string Name, long[] Shape)>> { new() };
@@ -42,7 +42,7 @@ public static class RandomCheckpoint
         {
             long bytes = t.Shape.Aggregate((long)dtype.SizeOf(), (a, d) => a * d);
             if (shardBytes > 0 && shardBytes + bytes > MaxShardBytes) { shards.Add([]); shardBytes = 0; }
-            shards[^1].Add(t);
+            shards[^1].Add((t.Name, t.Shape));
             shardBytes += bytes;
             total += bytes;
         }

@@ -9,7 +9,7 @@ using LlmLab.Tensors;
 namespace LlmLab.Formats;
 
 /// <summary>All safetensors files of a checkpoint folder, with tensors looked up by name across shards.</summary>
-public sealed class SafetensorsCheckpoint : IDisposable
+public sealed class SafetensorsCheckpoint : ICheckpoint
 {
     /// <summary>File name of the single-file form.</summary>
     public const string SingleFileName = "model.safetensors";
@@ -22,12 +22,14 @@ public sealed class SafetensorsCheckpoint : IDisposable
 
     private readonly List<SafetensorsFile> _files;
     private readonly Dictionary<string, SafetensorsFile> _owner;
+    private readonly string[] _names;
 
     private SafetensorsCheckpoint(string directory, List<SafetensorsFile> files, Dictionary<string, SafetensorsFile> owner)
     {
         Directory = directory;
         _files = files;
         _owner = owner;
+        _names = files.SelectMany(f => f.Names).Where(owner.ContainsKey).Distinct().ToArray();
     }
 
     /// <summary>The checkpoint folder.</summary>
@@ -36,8 +38,11 @@ public sealed class SafetensorsCheckpoint : IDisposable
     /// <summary>The open files (one, or one per shard).</summary>
     public IReadOnlyList<SafetensorsFile> Files => _files;
 
-    /// <summary>All tensor names.</summary>
-    public IEnumerable<string> Names => _owner.Keys;
+    /// <summary>The single file, or the folder of a sharded checkpoint (what messages name).</summary>
+    public string Path => _files.Count == 1 ? _files[0].Path : Directory;
+
+    /// <summary>All tensor names, in file order.</summary>
+    public IReadOnlyList<string> Names => _names;
 
     /// <summary>Total bytes of tensor data across files.</summary>
     public long TotalBytes => _files.Sum(f => f.Header.Entries.Sum(e => e.ByteLength));
@@ -45,14 +50,14 @@ public sealed class SafetensorsCheckpoint : IDisposable
     /// <summary>Opens a folder (index or single file) or a single .safetensors file.</summary>
     public static SafetensorsCheckpoint Open(string path)
     {
-        path = Path.GetFullPath(path);
+        path = System.IO.Path.GetFullPath(path);
         if (File.Exists(path) && path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             return OpenIndex(path);
         if (File.Exists(path))
-            return FromFiles(Path.GetDirectoryName(path)!, [SafetensorsFile.Open(path)]);
+            return FromFiles(System.IO.Path.GetDirectoryName(path)!, [SafetensorsFile.Open(path)]);
         if (!System.IO.Directory.Exists(path))
             throw new InvalidCheckpointException($"{path}: no such file or folder; pass a Hugging Face model folder");
-        string index = Path.Combine(path, IndexFileName), single = Path.Combine(path, SingleFileName);
+        string index = System.IO.Path.Combine(path, IndexFileName), single = System.IO.Path.Combine(path, SingleFileName);
         if (File.Exists(index)) return OpenIndex(index);
         if (File.Exists(single)) return FromFiles(path, [SafetensorsFile.Open(single)]);
         throw new InvalidCheckpointException($"{path}: neither {SingleFileName} nor {IndexFileName} found; pass a folder with safetensors weights (GGUF and .bin are not supported yet)");
@@ -60,7 +65,7 @@ public sealed class SafetensorsCheckpoint : IDisposable
 
     private static SafetensorsCheckpoint OpenIndex(string indexPath)
     {
-        string directory = Path.GetDirectoryName(indexPath)!;
+        string directory = System.IO.Path.GetDirectoryName(indexPath)!;
         var weightMap = ReadWeightMap(indexPath);
         var files = new List<SafetensorsFile>();
         try
@@ -134,12 +139,12 @@ public sealed class SafetensorsCheckpoint : IDisposable
 
     private static string ResolveShard(string directory, string shard, string indexPath, string tensor)
     {
-        bool plainName = shard.Length > 0 && shard == Path.GetFileName(shard) && shard is not "." and not ".."
+        bool plainName = shard.Length > 0 && shard == System.IO.Path.GetFileName(shard) && shard is not "." and not ".."
             && shard.IndexOfAny(['/', '\\', '\0']) < 0;
         // Checked before GetFullPath, which throws ArgumentException on a NUL in the name.
-        if (!plainName || Path.GetDirectoryName(Path.GetFullPath(Path.Combine(directory, shard))) != directory)
+        if (!plainName || System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, shard))) != directory)
             throw new InvalidCheckpointException($"{indexPath}: weight_map puts '{tensor}' in '{shard.Replace("\0", "\\0", StringComparison.Ordinal)}', which is outside the model folder; shard names must be plain file names");
-        return Path.Combine(directory, shard);
+        return System.IO.Path.Combine(directory, shard);
     }
 
     private static SafetensorsCheckpoint FromFiles(string directory, List<SafetensorsFile> files)
@@ -159,6 +164,14 @@ public sealed class SafetensorsCheckpoint : IDisposable
 
     /// <summary>The header entry of <paramref name="name"/>.</summary>
     public SafetensorsEntry Entry(string name) => Owner(name).Entry(name);
+
+    /// <inheritdoc />
+    public CheckpointTensor Describe(string name)
+    {
+        var file = Owner(name);
+        var e = file.Entry(name);
+        return new CheckpointTensor(name, TensorFormats.FromDType(e.DType), e.Shape, e.ByteLength, file.Path);
+    }
 
     /// <summary>A zero-copy view of <paramref name="name"/>.</summary>
     public TensorView Tensor(string name) => Owner(name).Tensor(name);

@@ -19,7 +19,7 @@ public sealed class TextGenerator(Transformer model, Tokenizer tokenizer)
     public Tokenizer Tokenizer { get; } = tokenizer;
 
     /// <summary>A generator for <paramref name="model"/> with the tokenizer.json of its folder.</summary>
-    public static TextGenerator ForModel(Transformer model) => new(model, ModelTokenizer.Load(model.Directory));
+    public static TextGenerator ForModel(Transformer model) => new(model, ModelTokenizer.Load(model.ModelPath));
 
     /// <summary>Continues <paramref name="prompt"/>; <paramref name="onText"/> receives each piece of new text as it is decoded.</summary>
     /// <exception cref="InvalidOptionException">A sampling option is out of range, the prompt is empty or fills the context.</exception>

@@ -44,7 +44,7 @@ public static class Benchmark
         {
             Device = backend.Device,
             DeviceName = (backend as ITelemetrySource)?.DeviceName ?? (backend.Device == "cpu" ? $"{Environment.ProcessorCount} logical cores" : null),
-            Model = Path.GetFileName(model.Directory),
+            Model = Path.GetFileName(model.ModelPath),
             PromptTokens = options.PromptTokens,
             NewTokens = options.NewTokens,
             Batch = head.Point.Batch,

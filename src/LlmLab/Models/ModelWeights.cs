@@ -1,6 +1,5 @@
 using LlmLab.Backends;
 using LlmLab.Formats;
-using LlmLab.Tensors;
 
 namespace LlmLab.Models;
 
@@ -50,63 +49,10 @@ public sealed class ModelWeights : IDisposable
     /// <summary>Bytes of distinct weights as the backend holds them.</summary>
     public long Bytes => _all.Sum(w => w.Bytes);
 
-    /// <summary>Expected shape of every tensor the model reads, by checkpoint name.</summary>
-    public static IReadOnlyList<(string Name, long[] Shape)> ExpectedTensors(ModelConfig c, TensorNames n)
-    {
-        var list = new List<(string, long[])> { (n.Embedding, [c.VocabSize, c.HiddenSize]), (n.FinalNorm, [c.HiddenSize]) };
-        if (!c.TieWordEmbeddings) list.Add((n.OutputHead, [c.VocabSize, c.HiddenSize]));
-        for (int l = 0; l < c.NumLayers; l++)
-        {
-            string L(string pattern) => TensorNames.Layer(pattern, l);
-            list.Add((L(n.AttentionNorm), [c.HiddenSize]));
-            list.Add((L(n.Query), [c.QueryDim, c.HiddenSize]));
-            list.Add((L(n.Key), [c.KvDim, c.HiddenSize]));
-            list.Add((L(n.Value), [c.KvDim, c.HiddenSize]));
-            list.Add((L(n.Output), [c.HiddenSize, c.QueryDim]));
-            if (c.QkvBias)
-            {
-                list.Add((L(n.QueryBias), [c.QueryDim]));
-                list.Add((L(n.KeyBias), [c.KvDim]));
-                list.Add((L(n.ValueBias), [c.KvDim]));
-            }
-            if (c.OutputBias) list.Add((L(n.OutputBias), [c.HiddenSize]));
-            if (c.QkNorm)
-            {
-                list.Add((L(n.QueryNorm), [c.HeadDim]));
-                list.Add((L(n.KeyNorm), [c.HeadDim]));
-            }
-            list.Add((L(n.MlpNorm), [c.HiddenSize]));
-            list.Add((L(n.Gate), [c.IntermediateSize, c.HiddenSize]));
-            list.Add((L(n.Up), [c.IntermediateSize, c.HiddenSize]));
-            list.Add((L(n.Down), [c.HiddenSize, c.IntermediateSize]));
-        }
-        return list;
-    }
-
-    /// <summary>Checks presence, dtype and shape of every tensor the config implies; throws naming the first mismatch.</summary>
-    public static void Validate(ModelConfig config, TensorNames names, SafetensorsCheckpoint checkpoint)
-    {
-        foreach (var (name, shape) in ExpectedTensors(config, names))
-        {
-            if (!checkpoint.Contains(name))
-            {
-                string hint = name == names.OutputHead ? " (set tie_word_embeddings if the head shares the embedding table)" : "";
-                string where = checkpoint.Files.Count == 1 ? checkpoint.Files[0].Path : checkpoint.Directory;
-                throw new InvalidCheckpointException($"{where}: tensor '{name}' is missing{hint}; the checkpoint does not match config.json");
-            }
-            var entry = checkpoint.Entry(name);
-            string file = checkpoint.FileOf(name);
-            if (!entry.DType.IsFloatWeight())
-                throw new InvalidCheckpointException($"{file}: tensor '{name}' is {entry.DType}; LlmLab reads F32, F16 and BF16 weights");
-            if (!entry.Shape.SequenceEqual(shape))
-                throw new InvalidCheckpointException($"{file}: tensor '{name}' has shape [{string.Join(", ", entry.Shape)}] but config.json implies [{string.Join(", ", shape)}]; config and weights do not match");
-        }
-    }
-
     /// <summary>Validates, then places every weight on <paramref name="backend"/>.</summary>
-    public static ModelWeights Load(ModelConfig config, TensorNames names, SafetensorsCheckpoint checkpoint, IBackend backend)
+    public static ModelWeights Load(ModelConfig config, TensorNames names, ICheckpoint checkpoint, IBackend backend)
     {
-        Validate(config, names, checkpoint);
+        TensorManifest.Build(config, names, checkpoint);
         var all = new List<DeviceWeight>();
         try
         {

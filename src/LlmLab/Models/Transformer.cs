@@ -1,5 +1,4 @@
 using LlmLab.Backends;
-using LlmLab.Formats;
 
 namespace LlmLab.Models;
 
@@ -10,24 +9,27 @@ namespace LlmLab.Models;
 /// </summary>
 public sealed class Transformer : IDisposable
 {
-    private readonly SafetensorsCheckpoint _checkpoint;
+    private readonly ModelFiles _files;
 
-    private Transformer(string directory, ModelConfig config, GenerationConfig generation, SafetensorsCheckpoint checkpoint, ModelWeights weights, IBackend backend)
+    private Transformer(ModelFiles files, ModelWeights weights, IBackend backend)
     {
-        Directory = directory;
-        Config = config;
-        _checkpoint = checkpoint;
+        _files = files;
         Weights = weights;
         Backend = backend;
-        Generation = generation;
     }
 
-    /// <summary>Model folder.</summary>
-    public string Directory { get; }
+    /// <summary>The model folder or GGUF file.</summary>
+    public string ModelPath => _files.Path;
+    /// <summary>The opened files (config, checkpoint, manifest).</summary>
+    internal ModelFiles Files => _files;
     /// <summary>Hyperparameters.</summary>
-    public ModelConfig Config { get; }
-    /// <summary>generation_config.json defaults.</summary>
-    public GenerationConfig Generation { get; }
+    public ModelConfig Config => _files.Config;
+    /// <summary>Stop tokens and sampling defaults (generation_config.json or GGUF metadata).</summary>
+    public GenerationConfig Generation => _files.Generation;
+    /// <summary>Every weight as stored (after <c>--quant</c>, if given): role, format, shape, bytes.</summary>
+    public TensorManifest Manifest => _files.Manifest;
+    /// <summary>The quantization mix applied at load time, or null.</summary>
+    public QuantizationMix? Quantization => (_files.Checkpoint as QuantizedCheckpoint)?.Mix;
     /// <summary>Weights on <see cref="Backend"/>.</summary>
     public ModelWeights Weights { get; }
     /// <summary>Where the model runs.</summary>
@@ -36,25 +38,21 @@ public sealed class Transformer : IDisposable
     /// <summary>End-of-sequence ids from config.json and generation_config.json.</summary>
     public IReadOnlyList<int> EosTokenIds => Config.EosTokenIds.Concat(Generation.EosTokenIds).Distinct().ToArray();
 
-    /// <summary>Loads a Hugging Face model folder onto <paramref name="backend"/> (validating config, files and shapes first).</summary>
-    public static Transformer Load(string directory, IBackend backend)
+    /// <summary>
+    /// Loads a Hugging Face model folder or a GGUF file onto <paramref name="backend"/> (validating config, files and
+    /// shapes first); with <paramref name="quant"/>, weights are converted by that mix as they are loaded.
+    /// </summary>
+    public static Transformer Load(string path, IBackend backend, QuantizationMix? quant = null)
     {
-        directory = Path.GetFullPath(directory);
-        var config = ModelConfigReader.Read(directory);
-        string generationPath = Path.Combine(directory, "generation_config.json");
-        var generation = GenerationConfig.Read(generationPath);
-        foreach (int id in generation.EosTokenIds)
-            if (id >= config.VocabSize)
-                throw new InvalidConfigException($"{generationPath}: field 'eos_token_id' names token {id}, outside the vocabulary of {config.VocabSize}");
-        var checkpoint = SafetensorsCheckpoint.Open(directory);
+        var files = ModelFiles.Open(path, quant);
         try
         {
-            var weights = ModelWeights.Load(config, ModelConfigReader.Architecture(config.ModelType).Names, checkpoint, backend);
-            return new Transformer(directory, config, generation, checkpoint, weights, backend);
+            var weights = ModelWeights.Load(files.Config, files.Names, files.Checkpoint, backend);
+            return new Transformer(files, weights, backend);
         }
         catch
         {
-            checkpoint.Dispose();
+            files.Dispose();
             throw;
         }
     }
@@ -117,7 +115,7 @@ public sealed class Transformer : IDisposable
     public void Dispose()
     {
         Weights.Dispose();
-        _checkpoint.Dispose();
+        _files.Dispose();
     }
 }
 

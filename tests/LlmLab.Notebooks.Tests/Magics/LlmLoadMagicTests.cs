@@ -82,7 +82,7 @@ public sealed class LlmLoadMagicTests
 
         var result = await session.RunAsync("#!llm-inspect missing");
 
-        Assert.Equal("#!llm-inspect: 'missing' is neither a model folder nor a variable holding a model loaded by #!llm-load.", result.Error?.Message);
+        Assert.Equal("#!llm-inspect: 'missing' is neither a model folder, a .gguf file nor a variable holding a model loaded by #!llm-load.", result.Error?.Message);
     }
 
     [Fact]

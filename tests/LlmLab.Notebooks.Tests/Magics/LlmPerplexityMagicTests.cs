@@ -13,7 +13,7 @@ public sealed class LlmPerplexityMagicTests
     {
         var session = await EngineSessions.WithModelAsync();
         using var model = Transformer.Load(EmbeddedModel.Resolve(null), new CpuBackend());
-        var tokens = Perplexity.TokenizeLines(ModelTokenizer.Load(model.Directory), File.ReadAllText(EmbeddedModel.FindHeldOutText()!), model.EosTokenIds);
+        var tokens = Perplexity.TokenizeLines(ModelTokenizer.Load(model.ModelPath), File.ReadAllText(EmbeddedModel.FindHeldOutText()!), model.EosTokenIds);
         var expected = Perplexity.Evaluate(model, tokens, 32, 2);
 
         var text = (await session.RunAsync("#!llm-perplexity --window 32 --windows 2")).Succeeded().DisplayedText();

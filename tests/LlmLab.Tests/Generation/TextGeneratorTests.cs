@@ -42,6 +42,6 @@ public sealed class TextGeneratorTests
         // The llama-tiny fixture is weights and configs only.
         using var model = Transformer.Load(Fixtures.Model("llama-tiny"), new CpuBackend());
 
-        Rejection.Expect<InvalidCheckpointException>(() => TextGenerator.ForModel(model), "tokenizer.json", model.Directory);
+        Rejection.Expect<InvalidCheckpointException>(() => TextGenerator.ForModel(model), "tokenizer.json", model.ModelPath);
     }
 }

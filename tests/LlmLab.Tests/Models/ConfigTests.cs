@@ -250,7 +250,7 @@ public sealed class ConfigTests
         var config = ModelConfigReader.Read(Fixtures.Model("qwen2-tiny"));
         Assert.True(config.QkvBias);
         Assert.False(config.OutputBias);
-        var expected = ModelWeights.ExpectedTensors(config, ModelConfigReader.Architecture("qwen2").Names).ToDictionary(t => t.Name, t => t.Shape);
+        var expected = TensorManifest.Expected(config, ModelConfigReader.Architecture("qwen2").Names).ToDictionary(t => t.Name, t => t.Shape);
         Assert.Equal([64], expected["model.layers.0.self_attn.q_proj.bias"]);
         Assert.Equal([32], expected["model.layers.1.self_attn.v_proj.bias"]);
         Assert.DoesNotContain("model.layers.0.self_attn.o_proj.bias", expected.Keys);
@@ -263,7 +263,7 @@ public sealed class ConfigTests
         Assert.True(config.QkNorm);
         Assert.Equal(32, config.HeadDim);
         Assert.Equal(128, config.QueryDim);
-        var expected = ModelWeights.ExpectedTensors(config, ModelConfigReader.Architecture("qwen3").Names).ToDictionary(t => t.Name, t => t.Shape);
+        var expected = TensorManifest.Expected(config, ModelConfigReader.Architecture("qwen3").Names).ToDictionary(t => t.Name, t => t.Shape);
         Assert.Equal([32], expected["model.layers.0.self_attn.q_norm.weight"]);
         Assert.Equal([32], expected["model.layers.1.self_attn.k_norm.weight"]);
         Assert.Equal([128, 64], expected["model.layers.0.self_attn.q_proj.weight"]);

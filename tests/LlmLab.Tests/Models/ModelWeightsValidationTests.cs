@@ -5,7 +5,7 @@ using LlmLab.Tensors;
 namespace LlmLab.Tests.Models;
 
 /// <summary>
-/// <see cref="ModelWeights.Validate"/>: a config that disagrees with the checkpoint fails before anything is
+/// <see cref="TensorManifest.Build"/>: a config that disagrees with the checkpoint fails before anything is
 /// loaded, naming the file, the tensor and both shapes (fixtures plus tiny checkpoints written from the config).
 /// </summary>
 public sealed class ModelWeightsValidationTests
@@ -13,7 +13,7 @@ public sealed class ModelWeightsValidationTests
     private static void Validate(ModelConfig config, string checkpointPath)
     {
         using var checkpoint = SafetensorsCheckpoint.Open(checkpointPath);
-        ModelWeights.Validate(config, ModelConfigReader.Architecture(config.ModelType).Names, checkpoint);
+        TensorManifest.Build(config, ModelConfigReader.Architecture(config.ModelType).Names, checkpoint);
     }
 
     /// <summary>
@@ -23,7 +23,7 @@ public sealed class ModelWeightsValidationTests
     private static string CheckpointFor(ModelConfig config, Func<string, DType>? dtypeOf = null, params string[] omit)
     {
         string path = Path.Combine(Fixtures.TempDir(), SafetensorsCheckpoint.SingleFileName);
-        var tensors = ModelWeights.ExpectedTensors(config, ModelConfigReader.Architecture(config.ModelType).Names)
+        var tensors = TensorManifest.Expected(config, ModelConfigReader.Architecture(config.ModelType).Names)
             .Where(t => !omit.Contains(t.Name))
             .Select(t => (t.Name, t.Shape, DType: dtypeOf?.Invoke(t.Name) ?? DType.F32))
             .Select(t => TensorToWrite.FromBytes(t.Name, t.DType, t.Shape, new byte[t.Shape.Aggregate((long)t.DType.SizeOf(), (a, d) => a * d)]))
@@ -112,6 +112,6 @@ public sealed class ModelWeightsValidationTests
         var config = ModelConfigReader.Read(ConfigFiles.Text(ConfigFiles.Qwen3Tiny));
         string path = CheckpointFor(config, name => name == "model.norm.weight" ? DType.I32 : DType.F32);
         Rejection.Expect<InvalidCheckpointException>(() => Validate(config, path),
-            path, "'model.norm.weight'", "is I32", "F32, F16 and BF16");
+            path, "'model.norm.weight'", "is I32", "F32, F16, BF16, FP8 or a ggml block type");
     }
 }

@@ -1,0 +1,74 @@
+using LlmLab.Formats;
+
+namespace LlmLab.Models;
+
+/// <summary>
+/// A model on disk, opened and validated before anything is placed on a device: its config, generation defaults,
+/// tensor names, checkpoint and tensor manifest — from a Hugging Face folder (config.json + safetensors) or a GGUF
+/// file, optionally seen through a quantization mix (<c>--quant</c>).
+/// </summary>
+public sealed class ModelFiles : IDisposable
+{
+    private ModelFiles(string path, ModelConfig config, GenerationConfig generation, TensorNames names, ICheckpoint checkpoint)
+    {
+        Path = path;
+        Config = config;
+        Generation = generation;
+        Names = names;
+        Checkpoint = checkpoint;
+        Manifest = TensorManifest.Build(config, names, checkpoint);
+    }
+
+    /// <summary>The model folder or GGUF file.</summary>
+    public string Path { get; }
+    /// <summary>Hyperparameters.</summary>
+    public ModelConfig Config { get; }
+    /// <summary>Stop tokens and sampling defaults.</summary>
+    public GenerationConfig Generation { get; }
+    /// <summary>Checkpoint names of the model's tensors.</summary>
+    public TensorNames Names { get; }
+    /// <summary>The tensors (converted by the quantization mix when one was given).</summary>
+    public ICheckpoint Checkpoint { get; }
+    /// <summary>Every weight with its role, format, shape and bytes.</summary>
+    public TensorManifest Manifest { get; }
+
+    /// <summary>True when <paramref name="path"/> names a GGUF file (by extension).</summary>
+    public static bool IsGguf(string path) => path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Opens a Hugging Face model folder or a .gguf file and validates config against tensors; with
+    /// <paramref name="quant"/>, the weights are converted by that mix when first read.
+    /// </summary>
+    public static ModelFiles Open(string path, QuantizationMix? quant = null, bool allowRequantize = false)
+    {
+        path = System.IO.Path.GetFullPath(path);
+        var (config, generation, names, checkpoint) = IsGguf(path) ? OpenGguf(path) : OpenFolder(path);
+        try
+        {
+            if (quant is not null) checkpoint = new QuantizedCheckpoint(checkpoint, config, names, quant, allowRequantize);
+            return new ModelFiles(path, config, generation, names, checkpoint);
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
+    }
+
+    private static (ModelConfig, GenerationConfig, TensorNames, ICheckpoint) OpenFolder(string directory)
+    {
+        var config = ModelConfigReader.Read(directory);
+        string generationPath = System.IO.Path.Combine(directory, "generation_config.json");
+        var generation = GenerationConfig.Read(generationPath);
+        foreach (int id in generation.EosTokenIds)
+            if (id >= config.VocabSize)
+                throw new InvalidConfigException($"{generationPath}: field 'eos_token_id' names token {id}, outside the vocabulary of {config.VocabSize}");
+        return (config, generation, ModelConfigReader.Architecture(config.ModelType).Names, SafetensorsCheckpoint.Open(directory));
+    }
+
+    private static (ModelConfig, GenerationConfig, TensorNames, ICheckpoint) OpenGguf(string path) =>
+        throw new InvalidCheckpointException($"{path}: GGUF models are not readable in this build yet; pass a Hugging Face model folder");
+
+    /// <inheritdoc />
+    public void Dispose() => Checkpoint.Dispose();
+}
