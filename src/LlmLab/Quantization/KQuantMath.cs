@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using LlmLab.Tensors;
 
 namespace LlmLab.Quantization;
@@ -67,6 +68,9 @@ internal static class KQuantMath
     public static float MakeQxQuants(int nmax, ReadOnlySpan<float> x, Span<sbyte> levels)
     {
         int n = x.Length;
+        if (levels.Length < n)
+            throw new ArgumentException($"make_qx_quants: {n} values need as many levels, not {levels.Length}");
+        ref float xs = ref MemoryMarshal.GetReference(x);
         float max = 0, amax = 0;
         for (int i = 0; i < n; i++)
         {
@@ -90,7 +94,8 @@ internal static class KQuantMath
         }
         float scale = suml2 != 0 ? sumlx / suml2 : 0f;
         float best = scale * sumlx;
-        // ggml's 18 candidate scales: nmax ± 0.1 … 0.9 levels at the largest magnitude.
+        // ggml's 18 candidate scales: nmax ± 0.1 … 0.9 levels at the largest magnitude. This is Q6_K's hot loop,
+        // hence the refs (no bounds checks); the arithmetic is ggml's, in ggml's order.
         for (int step = -9; step <= 9; step++)
         {
             if (step == 0) continue;
@@ -98,9 +103,10 @@ internal static class KQuantMath
             sumlx = suml2 = 0;
             for (int i = 0; i < n; i++)
             {
-                int l = Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(iscale * x[i])));
-                float w = x[i] * x[i];
-                sumlx += w * x[i] * l;
+                float xi = Unsafe.Add(ref xs, i);
+                int l = Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(iscale * xi)));
+                float w = xi * xi;
+                sumlx += w * xi * l;
                 suml2 += w * l * l;
             }
             if (suml2 > 0 && sumlx * sumlx > best * suml2)
@@ -184,19 +190,35 @@ internal static class KQuantMath
     /// Returns the scale; <paramref name="theMin"/> is the (non-negative) amount subtracted.
     /// </summary>
     public static float MakeQkx2Quants(int nmax, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, Span<byte> levels,
-        out float theMin, Span<byte> scratch, float rmin, float rdelta, int steps, bool useMad)
+        out float theMin, Span<byte> scratch, float rmin, float rdelta, int steps, bool useMad) => useMad
+        ? MakeQkx2Quants<AbsoluteError>(nmax, x, weights, levels, out theMin, scratch, rmin, rdelta, steps)
+        : MakeQkx2Quants<SquaredError>(nmax, x, weights, levels, out theMin, scratch, rmin, rdelta, steps);
+
+    // The search runs 16 to 21 trial fits per sub-block, so it is the quantizers' hot loop: the error metric is a
+    // type argument (one specialized body each, no branch per element) and the spans are read through refs once
+    // their lengths are checked (no bounds check per element). The arithmetic is ggml's, in ggml's order.
+    private static float MakeQkx2Quants<TError>(int nmax, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, Span<byte> levels,
+        out float theMin, Span<byte> scratch, float rmin, float rdelta, int steps) where TError : struct, IErrorMetric
     {
         int n = x.Length;
-        float min = x[0], max = x[0];
-        float sumW = weights[0];
-        float sumX = sumW * x[0];
+        if (n == 0 || weights.Length < n || levels.Length < n || scratch.Length < n)
+            throw new ArgumentException($"make_qkx2_quants: {n} values need as many weights ({weights.Length}), levels ({levels.Length}) and scratch ({scratch.Length})");
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float ws = ref MemoryMarshal.GetReference(weights);
+        ref byte ls = ref MemoryMarshal.GetReference(levels);
+        ref byte trial = ref MemoryMarshal.GetReference(scratch);
+
+        float min = xs, max = xs;
+        float sumW = ws;
+        float sumX = sumW * xs;
         for (int i = 1; i < n; i++)
         {
-            if (x[i] < min) min = x[i];
-            if (x[i] > max) max = x[i];
-            float w = weights[i];
+            float xi = Unsafe.Add(ref xs, i);
+            if (xi < min) min = xi;
+            if (xi > max) max = xi;
+            float w = Unsafe.Add(ref ws, i);
             sumW += w;
-            sumX += w * x[i];
+            sumX += w * xi;
         }
         if (min > 0) min = 0;
         if (max == min)
@@ -210,11 +232,10 @@ internal static class KQuantMath
         float bestError = 0;
         for (int i = 0; i < n; i++)
         {
-            int l = NearestInt(iscale * (x[i] - min));
-            levels[i] = (byte)Math.Max(0, Math.Min(nmax, l));
-            float diff = scale * levels[i] + min - x[i];
-            diff = useMad ? MathF.Abs(diff) : diff * diff;
-            bestError += weights[i] * diff;
+            float xi = Unsafe.Add(ref xs, i);
+            byte l = (byte)Math.Max(0, Math.Min(nmax, NearestInt(iscale * (xi - min))));
+            Unsafe.Add(ref ls, i) = l;
+            bestError += Unsafe.Add(ref ws, i) * TError.Of(scale * l + min - xi);
         }
         if (steps < 1)
         {
@@ -227,12 +248,13 @@ internal static class KQuantMath
             float sumL = 0, sumL2 = 0, sumXL = 0;
             for (int i = 0; i < n; i++)
             {
-                int l = Math.Max(0, Math.Min(nmax, NearestInt(iscale * (x[i] - min))));
-                scratch[i] = (byte)l;
-                float w = weights[i];
+                float xi = Unsafe.Add(ref xs, i);
+                int l = Math.Max(0, Math.Min(nmax, NearestInt(iscale * (xi - min))));
+                Unsafe.Add(ref trial, i) = (byte)l;
+                float w = Unsafe.Add(ref ws, i);
                 sumL += w * l;
                 sumL2 += w * l * l;
-                sumXL += w * l * x[i];
+                sumXL += w * l * xi;
             }
             float det = sumW * sumL2 - sumL * sumL;
             if (det > 0)
@@ -246,11 +268,7 @@ internal static class KQuantMath
                 }
                 float error = 0;
                 for (int i = 0; i < n; i++)
-                {
-                    float diff = thisScale * scratch[i] + thisMin - x[i];
-                    diff = useMad ? MathF.Abs(diff) : diff * diff;
-                    error += weights[i] * diff;
-                }
+                    error += Unsafe.Add(ref ws, i) * TError.Of(thisScale * Unsafe.Add(ref trial, i) + thisMin - Unsafe.Add(ref xs, i));
                 if (error < bestError)
                 {
                     scratch[..n].CopyTo(levels);
@@ -262,6 +280,22 @@ internal static class KQuantMath
         }
         theMin = -min;
         return scale;
+    }
+
+    /// <summary>How <see cref="MakeQkx2Quants"/> weighs one element's error: ggml's <c>use_mad</c> switch.</summary>
+    private interface IErrorMetric
+    {
+        static abstract float Of(float diff);
+    }
+
+    private readonly struct AbsoluteError : IErrorMetric
+    {
+        public static float Of(float diff) => MathF.Abs(diff);
+    }
+
+    private readonly struct SquaredError : IErrorMetric
+    {
+        public static float Of(float diff) => diff * diff;
     }
 
     /// <summary>
