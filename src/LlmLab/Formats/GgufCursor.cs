@@ -81,6 +81,27 @@ internal ref struct GgufCursor
         return Take((long)length, what);
     }
 
+    /// <summary>Longest name or key shown in a message; longer ones are cut (a key may be 64 KB).</summary>
+    private const int MaxShownChars = 96;
+
+    /// <summary>
+    /// <paramref name="text"/> as shown inside a message: control characters escaped (\n, \u0001) so the message stays one
+    /// line, and cut to <see cref="MaxShownChars"/> characters.
+    /// </summary>
+    public static string Shown(string text)
+    {
+        bool plain = text.Length <= MaxShownChars;
+        foreach (char ch in text) plain &= !char.IsControl(ch);
+        if (plain) return text;
+        var sb = new StringBuilder();
+        foreach (char ch in text.Length > MaxShownChars ? text[..MaxShownChars] : text)
+        {
+            if (char.IsControl(ch)) sb.Append($"\\u{(int)ch:X4}");
+            else sb.Append(ch);
+        }
+        return text.Length > MaxShownChars ? sb.Append('…').ToString() : sb.ToString();
+    }
+
     /// <summary>An <see cref="InvalidCheckpointException"/> whose message starts with the file's path.</summary>
     public readonly InvalidCheckpointException Invalid(string problem) => new($"{_path}: {problem}");
 

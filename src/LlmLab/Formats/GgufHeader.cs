@@ -93,6 +93,7 @@ public sealed record GgufHeader(uint Version, IReadOnlyList<KeyValuePair<string,
         if (fileLength == 0)
             throw c.Invalid("the file is empty (0 bytes); the download failed or was interrupted, download it again");
         CheckMagic(bytes, c);
+        c.Take(Magic.Length, "the magic");
         uint version = ReadVersion(ref c);
         var (tensorCount, kvCount) = ReadCounts(ref c);
 
@@ -101,12 +102,13 @@ public sealed record GgufHeader(uint Version, IReadOnlyList<KeyValuePair<string,
         for (long i = 0; i < kvCount; i++)
         {
             string key = c.Identifier($"metadata key {i} of {kvCount}", MaxKeyBytes);
+            string shown = GgufCursor.Shown(key);
             if (!seen.Add(key))
-                throw c.Invalid($"key '{key}' appears twice in the metadata (entry {i}); the file is corrupt");
-            uint type = c.U32($"key '{key}': value type");
+                throw c.Invalid($"key '{shown}' appears twice in the metadata (entry {i}); the file is corrupt");
+            uint type = c.U32($"key '{shown}': value type");
             if (!Enum.IsDefined((GgufValueType)type))
-                throw c.Invalid($"key '{key}' has unknown value type {type} (GGUF value types are 0 to 12); the file is corrupt or from a newer GGUF version");
-            metadata.Add(new(key, GgufMetadataReader.Read(ref c, (GgufValueType)type, key, depth: 0)));
+                throw c.Invalid($"key '{shown}' has unknown value type {type} (GGUF value types are 0 to 12); the file is corrupt or from a newer GGUF version");
+            metadata.Add(new(key, GgufMetadataReader.Read(ref c, (GgufValueType)type, shown, depth: 0)));
         }
         long alignment = ReadAlignment(metadata, c);
 
@@ -116,7 +118,7 @@ public sealed record GgufHeader(uint Version, IReadOnlyList<KeyValuePair<string,
         {
             var info = ReadTensorInfo(ref c, i, tensorCount, alignment);
             if (!names.Add(info.Name))
-                throw c.Invalid($"tensor '{info.Name}' appears twice in the tensor infos (entry {i}); the file is corrupt");
+                throw c.Invalid($"tensor '{GgufCursor.Shown(info.Name)}' appears twice in the tensor infos (entry {i}); the file is corrupt");
             tensors.Add(info);
         }
 
@@ -188,7 +190,7 @@ public sealed record GgufHeader(uint Version, IReadOnlyList<KeyValuePair<string,
     private static GgufTensorInfo ReadTensorInfo(ref GgufCursor c, long index, long count, long alignment)
     {
         string name = c.Identifier($"tensor info {index} of {count}: the name", MaxTensorNameBytes);
-        string t = $"tensor '{name}'";
+        string t = $"tensor '{GgufCursor.Shown(name)}'";
         uint nDims = c.U32($"{t}: n_dims");
         if (nDims is 0 or > MaxDimensions)
             throw c.Invalid($"{t} has {nDims} dimensions; ggml tensors have 1 to {MaxDimensions}");
@@ -240,7 +242,7 @@ public sealed record GgufHeader(uint Version, IReadOnlyList<KeyValuePair<string,
             if (t.Offset > dataBytes || t.Bytes > dataBytes - t.Offset)
             {
                 string end = t.Offset > long.MaxValue - dataOffset - t.Bytes ? "beyond any file" : $"at byte {dataOffset + t.Offset + t.Bytes}";
-                throw c.Invalid($"data section is truncated: tensor '{t.Name}' ends {end} but the file has {c.FileLength} bytes; the download is incomplete");
+                throw c.Invalid($"data section is truncated: tensor '{GgufCursor.Shown(t.Name)}' ends {end} but the file has {c.FileLength} bytes; the download is incomplete");
             }
         }
         var byOffset = tensors.OrderBy(t => t.Offset).ToList();
@@ -248,7 +250,10 @@ public sealed record GgufHeader(uint Version, IReadOnlyList<KeyValuePair<string,
         {
             GgufTensorInfo previous = byOffset[i - 1], next = byOffset[i];
             if (next.Offset < previous.Offset + previous.Bytes)
-                throw c.Invalid($"tensors '{previous.Name}' and '{next.Name}' overlap: '{next.Name}' starts at data offset {next.Offset}, inside '{previous.Name}' (bytes {previous.Offset} to {previous.Offset + previous.Bytes}); the file is corrupt");
+            {
+                string p = GgufCursor.Shown(previous.Name), n = GgufCursor.Shown(next.Name);
+                throw c.Invalid($"tensors '{p}' and '{n}' overlap: '{n}' starts at data offset {next.Offset}, inside '{p}' (bytes {previous.Offset} to {previous.Offset + previous.Bytes}); the file is corrupt");
+            }
         }
     }
 }
@@ -256,6 +261,7 @@ public sealed record GgufHeader(uint Version, IReadOnlyList<KeyValuePair<string,
 /// <summary>Reads one metadata value, recursing into nested arrays up to <see cref="GgufHeader.MaxArrayDepth"/>.</summary>
 internal static class GgufMetadataReader
 {
+    /// <summary>Reads a value of <paramref name="type"/>; <paramref name="key"/> is the key as shown in messages.</summary>
     public static GgufValue Read(ref GgufCursor c, GgufValueType type, string key, int depth)
     {
         string what = $"key '{key}'";
