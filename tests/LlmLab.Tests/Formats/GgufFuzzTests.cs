@@ -39,13 +39,14 @@ public sealed class GgufFuzzTests
         int headerEnd;
         using (var f = GgufFile.Open(Path.Combine(dir, "valid.gguf"))) headerEnd = (int)f.DataOffset;
 
+        var fields = LengthFields(valid, headerEnd);
         var rng = new Random(Seed);
         var failures = new List<string>();
         int opened = 0, rejected = 0;
         string path = Path.Combine(dir, "case.gguf");
         for (int i = 0; i < Cases && failures.Count < 10; i++)
         {
-            var (bytes, what) = Mutate(valid, headerEnd, rng);
+            var (bytes, what) = Mutate(valid, headerEnd, fields, rng);
             // Every case goes through the parser in memory; every FileEvery-th also through a file and its mapping,
             // which must agree (file I/O and mapping cost ~1 ms a case on a loaded machine, the parser microseconds).
             var clock = Stopwatch.StartNew();
@@ -70,6 +71,7 @@ public sealed class GgufFuzzTests
         }
 
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Assert.True(fields.Count >= 20, $"only {fields.Count} length fields found in the header");
         // Both outcomes occur, so the mutations reach past the magic and are not all fatal.
         Assert.True(opened > Cases / 20, $"only {opened} of {Cases} mutations opened");
         Assert.True(rejected > Cases / 4, $"only {rejected} of {Cases} mutations were rejected");
@@ -160,8 +162,22 @@ public sealed class GgufFuzzTests
         _ => $"{v.AsString()}{v.AsInt64()}{v.AsDouble()}{v.AsBool()}",
     };
 
+    /// <summary>
+    /// Offsets in the header of the valid file where a u64 below 2^16 starts: every string length, array count, tensor
+    /// count, dimension and offset (all small in a small file), plus a few chance matches. Overwriting these with huge
+    /// values is how a crafted file attacks a reader.
+    /// </summary>
+    private static List<int> LengthFields(byte[] valid, int headerEnd)
+    {
+        var found = new List<int>();
+        for (int p = 4; p + 8 <= headerEnd; p++)
+            if (BinaryPrimitives.ReadUInt64LittleEndian(valid.AsSpan(p)) is > 0 and < 1 << 16 && valid[p] != 0)
+                found.Add(p);
+        return found;
+    }
+
     /// <summary>One mutation; most land in the header (before <paramref name="headerEnd"/>), where the parser works.</summary>
-    private static (byte[] Bytes, string What) Mutate(byte[] valid, int headerEnd, Random rng)
+    private static (byte[] Bytes, string What) Mutate(byte[] valid, int headerEnd, List<int> fields, Random rng)
     {
         var b = (byte[])valid.Clone();
         int At() => rng.Next(10) < 9 ? rng.Next(headerEnd) : rng.Next(b.Length);
@@ -187,7 +203,8 @@ public sealed class GgufFuzzTests
             }
             case 3:
             {
-                int p = Math.Min(At(), b.Length - 8);
+                // Half the time aim at a length, count, dimension or offset field (see LengthFields).
+                int p = rng.Next(2) == 0 ? fields[rng.Next(fields.Count)] : Math.Min(At(), b.Length - 8);
                 ulong v = InterestingU64[rng.Next(InterestingU64.Length)];
                 BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(p), v);
                 return (b, $"u64 {v} at {p}");
