@@ -37,10 +37,13 @@ public sealed class Transformer : IDisposable
     public IReadOnlyList<int> EosTokenIds => Config.EosTokenIds.Concat(Generation.EosTokenIds).Distinct().ToArray();
 
     /// <summary>Loads a Hugging Face model folder onto <paramref name="backend"/> (validating config, files and shapes first).</summary>
-    public static Transformer Load(string directory, IBackend backend)
+    public static Transformer Load(string directory, IBackend backend) =>
+        Load(directory, ModelConfigReader.Read(Path.GetFullPath(directory)), backend);
+
+    /// <summary>Loads a model folder's weights with <paramref name="config"/> in place of its config.json (tests, GGUF wiring).</summary>
+    internal static Transformer Load(string directory, ModelConfig config, IBackend backend)
     {
         directory = Path.GetFullPath(directory);
-        var config = ModelConfigReader.Read(directory);
         string generationPath = Path.Combine(directory, "generation_config.json");
         var generation = GenerationConfig.Read(generationPath);
         foreach (int id in generation.EosTokenIds)
