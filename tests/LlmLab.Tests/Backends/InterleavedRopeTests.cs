@@ -1,0 +1,102 @@
+using System.Runtime.InteropServices;
+using LlmLab.Backends.Cpu;
+using LlmLab.Evaluation;
+using LlmLab.Formats;
+using LlmLab.Models;
+using LlmLab.Tensors;
+
+namespace LlmLab.Tests.Backends;
+
+/// <summary>
+/// GGUF llama checkpoints hold q_proj/k_proj with rows permuted by convert_hf_to_gguf.py
+/// (<c>w.reshape(n_head, 2, rows/n_head/2, cols).swapaxes(1, 2).reshape(rows, cols)</c>, k with n_kv_head) so that
+/// ggml's interleaved rotation applies. The CPU forward with <see cref="RopeConfig.Interleaved"/> on permuted weights
+/// must equal the rotate-half forward on the original ones (tests/fixtures/models/llama-tiny: 4 heads, 2 KV heads,
+/// head_dim 16, llama3 RoPE scaling).
+/// </summary>
+public sealed class InterleavedRopeTests
+{
+    /// <summary>Both forwards do the same fp32 arithmetic on the same values, so only summation order could differ.</summary>
+    private const double SameForwardNmse = 1e-12;
+
+    private static readonly int[] Ids = [1, 17, 300, 42, 42, 7, 511, 0, 128, 256, 3, 99];
+
+    [Fact]
+    public void Interleaved_rope_on_convert_permuted_weights_equals_rotate_half_on_the_original()
+    {
+        string original = Fixtures.Model("llama-tiny");
+        var config = ModelConfigReader.Read(original);
+        string permuted = WritePermutedCopy(original, config);
+        try
+        {
+            var reference = Logits(original, config);
+            var interleaved = Logits(permuted, config with { Rope = config.Rope with { Interleaved = true } });
+            var cmp = LogitComparison.Compare(interleaved, reference, config.VocabSize);
+            Assert.True(cmp.Nmse <= SameForwardNmse, $"NMSE {cmp.Nmse:E3} (max abs error {cmp.MaxAbsoluteError:E3})");
+        }
+        finally { Directory.Delete(permuted, recursive: true); }
+    }
+
+    [Fact]
+    public void Rotate_half_on_permuted_weights_is_far_from_the_original_so_the_flag_matters()
+    {
+        string original = Fixtures.Model("llama-tiny");
+        var config = ModelConfigReader.Read(original);
+        string permuted = WritePermutedCopy(original, config);
+        try
+        {
+            var cmp = LogitComparison.Compare(Logits(permuted, config), Logits(original, config), config.VocabSize);
+            Assert.True(cmp.Nmse > 1e-4, $"NMSE {cmp.Nmse:E3}: the permutation should change rotate-half results");
+        }
+        finally { Directory.Delete(permuted, recursive: true); }
+    }
+
+    [Fact]
+    public void Permutation_moves_row_i_plus_half_next_to_row_i()
+    {
+        // One head of width 8, one column: rows 0..7 → 0,4,1,5,2,6,3,7 (pair (i, i+4) becomes (2i, 2i+1)).
+        float[] rows = [0, 1, 2, 3, 4, 5, 6, 7];
+        Assert.Equal([0f, 4, 1, 5, 2, 6, 3, 7], Permute(rows, heads: 1, rows: 8, cols: 1));
+    }
+
+    private static float[] Logits(string directory, ModelConfig config)
+    {
+        using var transformer = Transformer.Load(directory, config, new CpuBackend());
+        using var session = transformer.CreateSession(1, Ids.Length, Ids.Length);
+        return session.StepToHost(Ids, LogitsFor.AllPositions);
+    }
+
+    /// <summary>A copy of the model folder whose q_proj/k_proj rows are permuted as convert_hf_to_gguf.py does.</summary>
+    private static string WritePermutedCopy(string directory, ModelConfig config)
+    {
+        string copy = Fixtures.TempDir();
+        foreach (string name in new[] { "config.json", "generation_config.json" })
+            File.Copy(Path.Combine(directory, name), Path.Combine(copy, name));
+        using var file = SafetensorsFile.Open(Path.Combine(directory, SafetensorsCheckpoint.SingleFileName));
+        var tensors = new List<TensorToWrite>();
+        foreach (string name in file.Names)
+        {
+            var t = file.Tensor(name);
+            Assert.Equal(TensorFormat.F32, t.Format);
+            int? heads = name.EndsWith("q_proj.weight", StringComparison.Ordinal) ? config.NumHeads
+                : name.EndsWith("k_proj.weight", StringComparison.Ordinal) ? config.NumKvHeads : null;
+            float[] values = t.As<float>().ToArray();
+            if (heads is { } n) values = Permute(values, n, (int)t.Shape[0], (int)t.Shape[1]);
+            tensors.Add(TensorToWrite.FromBytes(name, DType.F32, t.Shape, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
+        }
+        SafetensorsWriter.Write(Path.Combine(copy, SafetensorsCheckpoint.SingleFileName), tensors);
+        return copy;
+    }
+
+    /// <summary>convert's permute: within each head, row a·(d/2) + b moves to 2b + a (a ∈ {0, 1}, b &lt; d/2).</summary>
+    private static float[] Permute(float[] w, int heads, int rows, int cols)
+    {
+        int headDim = rows / heads, half = headDim / 2;
+        var result = new float[w.Length];
+        for (int h = 0; h < heads; h++)
+            for (int a = 0; a < 2; a++)
+                for (int b = 0; b < half; b++)
+                    Array.Copy(w, (long)(h * headDim + a * half + b) * cols, result, (long)(h * headDim + 2 * b + a) * cols, cols);
+        return result;
+    }
+}
