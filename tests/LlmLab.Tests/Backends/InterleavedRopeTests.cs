@@ -4,6 +4,8 @@ using LlmLab.Evaluation;
 using LlmLab.Formats;
 using LlmLab.Models;
 using LlmLab.Tensors;
+using LlmLab.Tests.Formats;
+using LlmLab.Tests.Models;
 
 namespace LlmLab.Tests.Backends;
 
@@ -19,6 +21,9 @@ public sealed class InterleavedRopeTests
     /// <summary>Both forwards do the same fp32 arithmetic on the same values, so only summation order could differ.</summary>
     private const double SameForwardNmse = 1e-12;
 
+    /// <summary>Bound for frequencies computed as base / rope_freqs factor, which differ from HF's llama3 formula by an ulp.</summary>
+    private const double GgufFrequencyNmse = 1e-10;
+
     private static readonly int[] Ids = [1, 17, 300, 42, 42, 7, 511, 0, 128, 256, 3, 99];
 
     [Fact]
@@ -33,6 +38,28 @@ public sealed class InterleavedRopeTests
             var interleaved = Logits(permuted, config with { Rope = config.Rope with { Interleaved = true } });
             var cmp = LogitComparison.Compare(interleaved, reference, config.VocabSize);
             Assert.True(cmp.Nmse <= SameForwardNmse, $"NMSE {cmp.Nmse:E3} (max abs error {cmp.MaxAbsoluteError:E3})");
+        }
+        finally { Directory.Delete(permuted, recursive: true); }
+    }
+
+    [Fact]
+    public void Gguf_config_with_rope_freqs_on_permuted_weights_reproduces_the_hugging_face_forward()
+    {
+        // The whole GGUF llama path on llama-tiny: config from convert-style metadata, llama3 scaling as the
+        // rope_freqs tensor convert writes, interleaved rotation of convert-permuted q/k.
+        string original = Fixtures.Model("llama-tiny");
+        var hf = ModelConfigReader.Read(original);
+        using var tensors = new MemoryCheckpoint("/models/llama-tiny.gguf")
+            .Add("token_embd.weight", [512, 64]).Add("output.weight", [512, 64])
+            .Add(LlmLab.Models.Architectures.GgufTensorNames.RopeFrequencies, [8], GgufModelConfigTests.ConvertLlama3Factors(hf.Rope, hf.HeadDim));
+        var gguf = GgufModelConfig.Read(GgufModelConfigTests.LlamaMetadata(), tensors);
+        string permuted = WritePermutedCopy(original, hf);
+        try
+        {
+            var cmp = LogitComparison.Compare(Logits(permuted, gguf), Logits(original, hf), hf.VocabSize);
+            // Frequencies reach fp32 by another path (base / factor instead of transformers' formula): 1-ulp angle differences.
+            Assert.True(cmp.Nmse <= GgufFrequencyNmse, $"NMSE {cmp.Nmse:E3} (max abs error {cmp.MaxAbsoluteError:E3})");
+            Assert.Equal(1.0, cmp.Top1Agreement);
         }
         finally { Directory.Delete(permuted, recursive: true); }
     }

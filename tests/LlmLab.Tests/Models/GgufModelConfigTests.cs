@@ -18,7 +18,7 @@ public sealed class GgufModelConfigTests
     private static GgufValue Str(string v) => new(GgufValueType.String, v);
 
     /// <summary>llama-tiny's config.json (tests/fixtures/models/llama-tiny) as convert writes it, without llama3 RoPE keys.</summary>
-    private static Dictionary<string, GgufValue> LlamaMetadata(string arch = "llama") => new()
+    internal static Dictionary<string, GgufValue> LlamaMetadata(string arch = "llama") => new()
     {
         ["general.architecture"] = Str(arch),
         [$"{arch}.block_count"] = U32(2),
@@ -143,7 +143,7 @@ public sealed class GgufModelConfigTests
     }
 
     /// <summary>convert_hf_to_gguf.py LlamaModel.generate_extra_tensors: per-pair divisors of the fp32 base frequencies, computed in double.</summary>
-    private static float[] ConvertLlama3Factors(RopeConfig hf, int headDim)
+    internal static float[] ConvertLlama3Factors(RopeConfig hf, int headDim)
     {
         var baseFreqs = (hf with { Type = "default" }).InverseFrequencies(headDim);
         double lowWavelen = hf.OriginalMaxPositions / hf.LowFreqFactor, highWavelen = hf.OriginalMaxPositions / hf.HighFreqFactor;
