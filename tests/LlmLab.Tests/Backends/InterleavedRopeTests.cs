@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using LlmLab.Backends.Cpu;
 using LlmLab.Evaluation;
 using LlmLab.Formats;
@@ -31,7 +30,7 @@ public sealed class InterleavedRopeTests
     {
         string original = Fixtures.Model("llama-tiny");
         var config = ModelConfigReader.Read(original);
-        string permuted = WritePermutedCopy(original, config);
+        string permuted = GgufConversion.WritePermutedCopy(original, config);
         try
         {
             var reference = Logits(original, config);
@@ -51,9 +50,9 @@ public sealed class InterleavedRopeTests
         var hf = ModelConfigReader.Read(original);
         using var tensors = new MemoryCheckpoint("/models/llama-tiny.gguf")
             .Add("token_embd.weight", [512, 64]).Add("output.weight", [512, 64])
-            .Add(LlmLab.Models.Architectures.GgufTensorNames.RopeFrequencies, [8], GgufModelConfigTests.ConvertLlama3Factors(hf.Rope, hf.HeadDim));
-        var gguf = GgufModelConfig.Read(GgufModelConfigTests.LlamaMetadata(), tensors);
-        string permuted = WritePermutedCopy(original, hf);
+            .Add(LlmLab.Models.Architectures.GgufTensorNames.RopeFrequencies, [8], GgufConversion.Llama3Factors(hf.Rope, hf.HeadDim));
+        var gguf = GgufModelConfig.Read(GgufConversion.LlamaTinyMetadata(), tensors);
+        string permuted = GgufConversion.WritePermutedCopy(original, hf);
         try
         {
             var cmp = LogitComparison.Compare(Logits(permuted, gguf), Logits(original, hf), hf.VocabSize);
@@ -69,7 +68,7 @@ public sealed class InterleavedRopeTests
     {
         string original = Fixtures.Model("llama-tiny");
         var config = ModelConfigReader.Read(original);
-        string permuted = WritePermutedCopy(original, config);
+        string permuted = GgufConversion.WritePermutedCopy(original, config);
         try
         {
             var cmp = LogitComparison.Compare(Logits(permuted, config), Logits(original, config), config.VocabSize);
@@ -83,7 +82,7 @@ public sealed class InterleavedRopeTests
     {
         // One head of width 8, one column: rows 0..7 → 0,4,1,5,2,6,3,7 (pair (i, i+4) becomes (2i, 2i+1)).
         float[] rows = [0, 1, 2, 3, 4, 5, 6, 7];
-        Assert.Equal([0f, 4, 1, 5, 2, 6, 3, 7], Permute(rows, heads: 1, rows: 8, cols: 1));
+        Assert.Equal([0f, 4, 1, 5, 2, 6, 3, 7], GgufConversion.PermuteRows(rows, heads: 1, rows: 8, cols: 1));
     }
 
     private static float[] Logits(string directory, ModelConfig config)
@@ -91,39 +90,5 @@ public sealed class InterleavedRopeTests
         using var transformer = Transformer.Load(directory, config, new CpuBackend());
         using var session = transformer.CreateSession(1, Ids.Length, Ids.Length);
         return session.StepToHost(Ids, LogitsFor.AllPositions);
-    }
-
-    /// <summary>A copy of the model folder whose q_proj/k_proj rows are permuted as convert_hf_to_gguf.py does.</summary>
-    private static string WritePermutedCopy(string directory, ModelConfig config)
-    {
-        string copy = Fixtures.TempDir();
-        foreach (string name in new[] { "config.json", "generation_config.json" })
-            File.Copy(Path.Combine(directory, name), Path.Combine(copy, name));
-        using var file = SafetensorsFile.Open(Path.Combine(directory, SafetensorsCheckpoint.SingleFileName));
-        var tensors = new List<TensorToWrite>();
-        foreach (string name in file.Names)
-        {
-            var t = file.Tensor(name);
-            Assert.Equal(TensorFormat.F32, t.Format);
-            int? heads = name.EndsWith("q_proj.weight", StringComparison.Ordinal) ? config.NumHeads
-                : name.EndsWith("k_proj.weight", StringComparison.Ordinal) ? config.NumKvHeads : null;
-            float[] values = t.As<float>().ToArray();
-            if (heads is { } n) values = Permute(values, n, (int)t.Shape[0], (int)t.Shape[1]);
-            tensors.Add(TensorToWrite.FromBytes(name, DType.F32, t.Shape, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
-        }
-        SafetensorsWriter.Write(Path.Combine(copy, SafetensorsCheckpoint.SingleFileName), tensors);
-        return copy;
-    }
-
-    /// <summary>convert's permute: within each head, row a·(d/2) + b moves to 2b + a (a ∈ {0, 1}, b &lt; d/2).</summary>
-    private static float[] Permute(float[] w, int heads, int rows, int cols)
-    {
-        int headDim = rows / heads, half = headDim / 2;
-        var result = new float[w.Length];
-        for (int h = 0; h < heads; h++)
-            for (int a = 0; a < 2; a++)
-                for (int b = 0; b < half; b++)
-                    Array.Copy(w, (long)(h * headDim + a * half + b) * cols, result, (long)(h * headDim + 2 * b + a) * cols, cols);
-        return result;
     }
 }

@@ -7,7 +7,7 @@ namespace LlmLab.Tests.Models;
 
 /// <summary>
 /// <see cref="GgufModelConfig"/> on in-memory metadata shaped as convert_hf_to_gguf.py writes it
-/// (set_gguf_parameters: {arch}.block_count, .context_length, .embedding_length, ...; u32 integers, f32 floats).
+/// (<see cref="GgufConversion.LlamaTinyMetadata"/>: u32 integers, f32 floats).
 /// </summary>
 public sealed class GgufModelConfigTests
 {
@@ -17,25 +17,7 @@ public sealed class GgufModelConfigTests
     private static GgufValue F32(double v) => new(GgufValueType.Float32, (float)v);
     private static GgufValue Str(string v) => new(GgufValueType.String, v);
 
-    /// <summary>llama-tiny's config.json (tests/fixtures/models/llama-tiny) as convert writes it, without llama3 RoPE keys.</summary>
-    internal static Dictionary<string, GgufValue> LlamaMetadata(string arch = "llama") => new()
-    {
-        ["general.architecture"] = Str(arch),
-        [$"{arch}.block_count"] = U32(2),
-        [$"{arch}.context_length"] = U32(256),
-        [$"{arch}.embedding_length"] = U32(64),
-        [$"{arch}.feed_forward_length"] = U32(160),
-        [$"{arch}.attention.head_count"] = U32(4),
-        [$"{arch}.attention.head_count_kv"] = U32(2),
-        [$"{arch}.attention.key_length"] = U32(16),
-        [$"{arch}.attention.value_length"] = U32(16),
-        [$"{arch}.attention.layer_norm_rms_epsilon"] = F32(1e-5),
-        [$"{arch}.rope.freq_base"] = F32(500000),
-        [$"{arch}.rope.dimension_count"] = U32(16),
-        [$"{arch}.vocab_size"] = U32(512),
-        ["tokenizer.ggml.bos_token_id"] = U32(1),
-        ["tokenizer.ggml.eos_token_id"] = U32(2),
-    };
+    private static Dictionary<string, GgufValue> LlamaMetadata(string arch = "llama") => GgufConversion.LlamaTinyMetadata(arch);
 
     private static MemoryCheckpoint Tensors(bool outputHead = true, bool qkvBias = false)
     {
@@ -133,28 +115,13 @@ public sealed class GgufModelConfigTests
         // llama-tiny's config.json: theta 500000, factor 8, low 1, high 4, original 64, head_dim 16.
         var hf = ModelConfigReader.Read(Fixtures.Model("llama-tiny")).Rope;
         Assert.Equal("llama3", hf.Type);
-        float[] factors = ConvertLlama3Factors(hf, 16);
+        float[] factors = GgufConversion.Llama3Factors(hf, 16);
         Assert.Contains(factors, f => f != 1f); // the fixture's scaling does change some frequencies
         using var tensors = Tensors().Add(GgufTensorNames.RopeFrequencies, [8], factors);
         var gguf = GgufModelConfig.Read(LlamaMetadata(), tensors).Rope;
         float[] expected = hf.InverseFrequencies(16), actual = gguf.InverseFrequencies(16);
         for (int i = 0; i < expected.Length; i++)
             Assert.True(Math.Abs(actual[i] - expected[i]) <= 2e-7 * expected[i], $"pair {i}: {actual[i]:R} vs HF {expected[i]:R}");
-    }
-
-    /// <summary>convert_hf_to_gguf.py LlamaModel.generate_extra_tensors: per-pair divisors of the fp32 base frequencies, computed in double.</summary>
-    internal static float[] ConvertLlama3Factors(RopeConfig hf, int headDim)
-    {
-        var baseFreqs = (hf with { Type = "default" }).InverseFrequencies(headDim);
-        double lowWavelen = hf.OriginalMaxPositions / hf.LowFreqFactor, highWavelen = hf.OriginalMaxPositions / hf.HighFreqFactor;
-        return baseFreqs.Select(freq =>
-        {
-            double wavelen = 2 * Math.PI / freq;
-            if (wavelen < highWavelen) return 1f;
-            if (wavelen > lowWavelen) return (float)hf.Factor;
-            double smooth = (hf.OriginalMaxPositions / wavelen - hf.LowFreqFactor) / (hf.HighFreqFactor - hf.LowFreqFactor);
-            return (float)(1 / ((1 - smooth) / hf.Factor + smooth));
-        }).ToArray();
     }
 
     [Fact]

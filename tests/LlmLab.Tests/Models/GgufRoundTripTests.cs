@@ -1,7 +1,6 @@
 using LlmLab.Formats;
 using LlmLab.Models;
 using LlmLab.Models.Architectures;
-using LlmLab.Tensors;
 using LlmLab.Tests.Tokenization;
 using LlmLab.Tokenization;
 
@@ -13,46 +12,26 @@ namespace LlmLab.Tests.Models;
 /// </summary>
 public sealed class GgufRoundTripTests
 {
-    /// <summary>HF → GGUF tensor names (convert_hf_to_gguf.py's tensor map for llama).</summary>
-    private static string GgufName(string hf)
-    {
-        var names = new TensorNames();
-        if (hf == names.Embedding) return GgufTensorNames.Decoder.Embedding;
-        if (hf == names.FinalNorm) return GgufTensorNames.Decoder.FinalNorm;
-        if (hf == names.OutputHead) return GgufTensorNames.Decoder.OutputHead;
-        string[] parts = hf.Split('.'); // model.layers.{l}.<rest>
-        string rest = string.Join('.', parts[3..]);
-        string pattern = typeof(TensorNames).GetProperties()
-            .Where(p => p.PropertyType == typeof(string) && (string)p.GetValue(names)! == $"model.layers.{{0}}.{rest}")
-            .Select(p => (string)p.GetValue(GgufTensorNames.Decoder)!).Single();
-        return TensorNames.Layer(pattern, int.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture));
-    }
-
     [Fact]
-    public void Llama_tiny_written_with_gguf_names_and_keys_reads_back_to_its_hugging_face_config()
+    public void Llama_tiny_converted_to_a_gguf_file_reads_back_to_its_hugging_face_config()
     {
-        string dir = Fixtures.Model("llama-tiny");
-        var hf = ModelConfigReader.Read(dir);
-        float[] factors = GgufModelConfigTests.ConvertLlama3Factors(hf.Rope, hf.HeadDim);
-        var tensors = new List<GgufTensorToWrite> { GgufTensorToWrite.FromFloats(GgufTensorNames.RopeFrequencies, [factors.Length], factors) };
-        using (var st = SafetensorsFile.Open(Path.Combine(dir, SafetensorsCheckpoint.SingleFileName)))
-            foreach (string name in st.Names)
-            {
-                var t = st.Tensor(name);
-                tensors.Add(GgufTensorToWrite.FromFloats(GgufName(name), t.Shape, t.As<float>().ToArray()));
-            }
-        var metadata = GgufModelConfigTests.LlamaMetadata().ToList();
+        var hf = ModelConfigReader.Read(Fixtures.Model("llama-tiny"));
         string path = Path.Combine(Fixtures.TempDir(), "llama-tiny.gguf");
-        GgufWriter.Write(path, metadata, tensors);
-
-        using var file = GgufFile.Open(path);
-        var config = GgufModelConfig.Read(file.Metadata, file);
-        Assert.Equal(hf with { Rope = config.Rope, DeclaredDType = null, EosTokenIds = config.EosTokenIds }, config);
-        Assert.True(config.Rope.Interleaved);
-        Assert.Equal(factors, config.Rope.FrequencyFactors);
-        foreach (var (name, shape) in ModelWeights.ExpectedTensors(config, GgufTensorNames.Decoder))
-            Assert.Equal(shape, file.Describe(name).Shape);
-        Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        GgufConversion.WriteLlamaTinyGguf(path);
+        try
+        {
+            using var file = GgufFile.Open(path);
+            var config = GgufModelConfig.Read(file.Metadata, file);
+            Assert.Equal(hf with { Rope = config.Rope, DeclaredDType = null, EosTokenIds = config.EosTokenIds }, config);
+            Assert.True(config.Rope.Interleaved);
+            Assert.Equal(GgufConversion.Llama3Factors(hf.Rope, hf.HeadDim), config.Rope.FrequencyFactors);
+            foreach (var (name, shape) in ModelWeights.ExpectedTensors(config, GgufTensorNames.Decoder))
+                Assert.Equal(shape, file.Describe(name).Shape);
+            var tokenizer = GgufTokenizer.Read(file.Metadata, file.Path);
+            Assert.Equal((512, 1), (tokenizer.VocabSize, tokenizer.BosTokenId));
+            Assert.Equal([1, 2], tokenizer.Encode("<s></s>"));
+        }
+        finally { Directory.Delete(Path.GetDirectoryName(path)!, recursive: true); }
     }
 
     public static TheoryData<string> Fixture => new(TokenizerFixtures.Names);
