@@ -69,7 +69,8 @@ public interface IBackend : IDisposable
     void Add(DeviceTensor residual, DeviceTensor delta);
 
     /// <summary>
-    /// Rotates q and k in place (rotate-half convention) at each row's position, then writes k and v
+    /// Rotates q and k in place (rotate-half pairs, or interleaved pairs when the table was made from a RoPE config with
+    /// <see cref="RopeConfig.Interleaved"/>) at each row's position, then writes k and v
     /// into <paramref name="cache"/> for <paramref name="layer"/> at those positions.
     /// q: [rows, heads·headDim]; k, v: [rows, kvHeads·headDim].
     /// </summary>

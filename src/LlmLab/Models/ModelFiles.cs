@@ -42,7 +42,7 @@ public sealed class ModelFiles : IDisposable
     public static ModelFiles Open(string path, QuantizationMix? quant = null, bool allowRequantize = false)
     {
         path = System.IO.Path.GetFullPath(path);
-        var (config, generation, names, checkpoint) = IsGguf(path) ? OpenGguf(path) : OpenFolder(path);
+        var (config, generation, names, checkpoint) = IsGguf(path) ? OpenGguf(path) : OpenFolder(path, null);
         try
         {
             if (quant is not null) checkpoint = new QuantizedCheckpoint(checkpoint, config, names, quant, allowRequantize);
@@ -55,9 +55,17 @@ public sealed class ModelFiles : IDisposable
         }
     }
 
-    private static (ModelConfig, GenerationConfig, TensorNames, ICheckpoint) OpenFolder(string directory)
+    /// <summary>A Hugging Face folder read with <paramref name="config"/> in place of its config.json.</summary>
+    internal static ModelFiles OpenFolder(string directory, ModelConfig config)
     {
-        var config = ModelConfigReader.Read(directory);
+        var (_, generation, names, checkpoint) = OpenFolder(System.IO.Path.GetFullPath(directory), config);
+        try { return new ModelFiles(System.IO.Path.GetFullPath(directory), config, generation, names, checkpoint); }
+        catch { checkpoint.Dispose(); throw; }
+    }
+
+    private static (ModelConfig, GenerationConfig, TensorNames, ICheckpoint) OpenFolder(string directory, ModelConfig? given = null)
+    {
+        var config = given ?? ModelConfigReader.Read(directory);
         string generationPath = System.IO.Path.Combine(directory, "generation_config.json");
         var generation = GenerationConfig.Read(generationPath);
         foreach (int id in generation.EosTokenIds)

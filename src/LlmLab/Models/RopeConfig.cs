@@ -13,6 +13,20 @@ public sealed record RopeConfig(
     double HighFreqFactor = 4,
     int OriginalMaxPositions = 8192)
 {
+    /// <summary>
+    /// Which elements of a head rotate together. False (Hugging Face, and GGUF's NEOX-style qwen2/qwen3): pair
+    /// (i, i + head_dim/2), transformers' rotate_half. True (GGUF llama): pair (2i, 2i + 1), GPT-J style, because
+    /// convert_hf_to_gguf.py permutes llama's q_proj/k_proj rows so that ggml's interleaved rotation applies.
+    /// </summary>
+    public bool Interleaved { get; init; }
+
+    /// <summary>
+    /// Per-pair frequency divisors, length head_dim/2, or null. llama.cpp reads them from a GGUF's
+    /// <c>rope_freqs.weight</c> tensor (convert_hf_to_gguf.py writes llama3 scaling that way, not as keys) and
+    /// divides each pair's inverse frequency by its factor.
+    /// </summary>
+    public float[]? FrequencyFactors { get; init; }
+
     /// <summary>The RoPE types this build implements.</summary>
     public static readonly string[] SupportedTypes = ["default", "llama3", "linear"];
 
@@ -23,6 +37,8 @@ public sealed record RopeConfig(
     public float[] InverseFrequencies(int headDim)
     {
         int half = headDim / 2;
+        if (FrequencyFactors is { } f && f.Length != half)
+            throw new InvalidConfigException($"RoPE frequency factors hold {f.Length} values; head_dim {headDim} needs {half} (one per rotated pair)");
         var inv = new float[half];
         for (int i = 0; i < half; i++)
         {
@@ -35,6 +51,7 @@ public sealed record RopeConfig(
                 "linear" => freq / (float)Factor,
                 _ => freq,
             };
+            if (FrequencyFactors is { } factors) inv[i] /= factors[i];
         }
         return inv;
     }

@@ -57,6 +57,21 @@ public sealed class Transformer : IDisposable
         }
     }
 
+    /// <summary>Loads a model folder's weights with <paramref name="config"/> in place of its config.json (tests of GGUF configs on HF folders).</summary>
+    internal static Transformer Load(string directory, ModelConfig config, IBackend backend)
+    {
+        var files = ModelFiles.OpenFolder(directory, config);
+        try
+        {
+            return new Transformer(files, ModelWeights.Load(files.Config, files.Names, files.Checkpoint, backend), backend);
+        }
+        catch
+        {
+            files.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Run state for <paramref name="batch"/> sequences of up to <paramref name="maxSequence"/> tokens.</summary>
     public InferenceSession CreateSession(int batch, int maxSequence, int maxTokensPerStep = InferenceSession.DefaultChunk) =>
         new(this, batch, maxSequence, maxTokensPerStep);

@@ -53,6 +53,14 @@ internal sealed partial class BpeModel
         return SentencePieceSpace;
     }
 
+    /// <summary>
+    /// A BPE model from a vocabulary and merge table built elsewhere (GGUF metadata): no continuing-subword prefix or
+    /// end-of-word suffix. <paramref name="unkId"/> is -1 for none.
+    /// </summary>
+    public static BpeModel FromVocabulary(Dictionary<string, int> vocab, string?[] idToToken, Dictionary<long, BpeMerge> merges,
+        int unkId, bool fuseUnk, bool byteFallback, bool ignoreMerges) =>
+        new(vocab, idToToken, merges, unkId, fuseUnk, byteFallback, ignoreMerges, prefix: "", suffix: "");
+
     /// <summary>Reads tokenizer.json's <c>model</c> object (type BPE).</summary>
     public static BpeModel FromJson(JsonField model)
     {

@@ -19,16 +19,33 @@ public sealed partial class Tokenizer
     private readonly AddedTokenMatcher _rawAddedTokens;
     private readonly AddedTokenMatcher _normalizedAddedTokens;
 
-    private Tokenizer(JsonField root, TimeSpan regexTimeout)
+    private Tokenizer(JsonField root, TimeSpan regexTimeout) : this(
+        root.Source,
+        ReadModel(root.Get("model")),
+        root.Find("normalizer") is { } n ? Normalizer.FromJson(n, regexTimeout) : null,
+        root.Find("pre_tokenizer") is { } p ? PreTokenizer.FromJson(p, regexTimeout) : null,
+        root.Find("decoder") is { } d ? TokenDecoder.FromJson(d, regexTimeout) : null,
+        root.Find("post_processor") is { } pp ? PostProcessor.FromJson(pp) : null,
+        root.Find("added_tokens")?.Items().Select(AddedToken.FromJson).ToList() ?? [],
+        bosTokenId: null)
     {
-        _source = root.Source;
-        _model = ReadModel(root.Get("model"));
-        _normalizer = root.Find("normalizer") is { } n ? Normalizer.FromJson(n, regexTimeout) : null;
-        _preTokenizer = root.Find("pre_tokenizer") is { } p ? PreTokenizer.FromJson(p, regexTimeout) : null;
-        _decoder = root.Find("decoder") is { } d ? TokenDecoder.FromJson(d, regexTimeout) : null;
-        _postProcessor = root.Find("post_processor") is { } pp ? PostProcessor.FromJson(pp) : null;
+    }
 
-        var added = root.Find("added_tokens")?.Items().Select(AddedToken.FromJson).Where(t => t.Content.Length > 0).ToList() ?? [];
+    /// <summary>
+    /// A tokenizer from its parts (a tokenizer.json's, or those <see cref="GgufTokenizer"/> builds from GGUF metadata).
+    /// <paramref name="bosTokenId"/> overrides the BOS the post-processor or the added tokens imply.
+    /// </summary>
+    internal Tokenizer(string source, BpeModel model, Normalizer? normalizer, PreTokenizer? preTokenizer, TokenDecoder? decoder,
+        PostProcessor? postProcessor, IReadOnlyList<AddedToken> addedTokens, int? bosTokenId)
+    {
+        _source = source;
+        _model = model;
+        _normalizer = normalizer;
+        _preTokenizer = preTokenizer;
+        _decoder = decoder;
+        _postProcessor = postProcessor;
+
+        var added = addedTokens.Where(t => t.Content.Length > 0).ToList();
         foreach (var token in added)
         {
             _addedById[token.Id] = token;
@@ -39,7 +56,8 @@ public sealed partial class Tokenizer
             .Select(t => (_normalizer?.Normalize(t.Content) ?? t.Content, t)));
 
         VocabSize = Math.Max(_model.IdCount, added.Count == 0 ? 0 : added.Max(t => t.Id) + 1);
-        BosTokenId = _postProcessor?.LeadingSpecialTokenId
+        BosTokenId = bosTokenId
+            ?? _postProcessor?.LeadingSpecialTokenId
             ?? added.FirstOrDefault(t => t.Special && BosSpellings.Contains(t.Content))?.Id;
 
         var steps = _decoder?.Steps.ToArray() ?? [];

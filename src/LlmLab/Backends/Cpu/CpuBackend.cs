@@ -63,7 +63,7 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
 
     /// <inheritdoc />
     public RopeTable CreateRopeTable(RopeConfig rope, int headDim, int maxPositions) =>
-        new CpuRopeTable(rope.InverseFrequencies(headDim), headDim, maxPositions);
+        new CpuRopeTable(rope.InverseFrequencies(headDim), headDim, maxPositions, rope.Interleaved);
 
     /// <inheritdoc />
     public void Write(DeviceTensor destination, ReadOnlySpan<int> values) => values.CopyTo(Cpu(destination).IntSpan);
@@ -161,8 +161,16 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
                 throw new InvalidOptionException($"position {pos} is beyond the allocated context of {kv.Shape.MaxSequence} tokens");
             var cos = table.Cos.AsSpan(pos * half, half);
             var sin = table.Sin.AsSpan(pos * half, half);
-            Rotate(qs.Row(row), headDim, cos, sin);
-            Rotate(ks.Row(row), headDim, cos, sin);
+            if (table.Interleaved)
+            {
+                RotateInterleaved(qs.Row(row), headDim, cos, sin);
+                RotateInterleaved(ks.Row(row), headDim, cos, sin);
+            }
+            else
+            {
+                Rotate(qs.Row(row), headDim, cos, sin);
+                Rotate(ks.Row(row), headDim, cos, sin);
+            }
             ks.Row(row).CopyTo(new Span<float>(kv.Key(layer, seq, pos), ks.Cols));
             vs.Row(row).CopyTo(new Span<float>(kv.Value(layer, seq, pos), vs.Cols));
         }
@@ -178,6 +186,20 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
                 float x1 = row[h + i], x2 = row[h + half + i];
                 row[h + i] = x1 * cos[i] - x2 * sin[i];
                 row[h + half + i] = x2 * cos[i] + x1 * sin[i];
+            }
+    }
+
+    // Interleaved (GPT-J, ggml's default for GGUF llama): pair i is the neighbours (2i, 2i+1) of a head, with the same
+    // angle as rotate_half's pair (i, i + half): (x0, x1) → (x0·cos − x1·sin, x1·cos + x0·sin).
+    private static void RotateInterleaved(Span<float> row, int headDim, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)
+    {
+        int half = headDim / 2;
+        for (int h = 0; h < row.Length; h += headDim)
+            for (int i = 0; i < half; i++)
+            {
+                float x0 = row[h + 2 * i], x1 = row[h + 2 * i + 1];
+                row[h + 2 * i] = x0 * cos[i] - x1 * sin[i];
+                row[h + 2 * i + 1] = x1 * cos[i] + x0 * sin[i];
             }
     }
 

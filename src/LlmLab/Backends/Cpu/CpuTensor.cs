@@ -121,8 +121,9 @@ internal sealed unsafe class CpuKvCache : KvCache
 /// <summary>cos/sin [maxPositions, headDim/2] in fp32, computed as transformers does (angle = inv_freq·pos in fp32).</summary>
 internal sealed class CpuRopeTable : RopeTable
 {
-    public CpuRopeTable(float[] inverseFrequencies, int headDim, int maxPositions) : base(headDim, maxPositions)
+    public CpuRopeTable(float[] inverseFrequencies, int headDim, int maxPositions, bool interleaved = false) : base(headDim, maxPositions)
     {
+        Interleaved = interleaved;
         int half = headDim / 2;
         Cos = new float[(long)maxPositions * half];
         Sin = new float[Cos.Length];
@@ -134,6 +135,9 @@ internal sealed class CpuRopeTable : RopeTable
                 Sin[p * half + i] = MathF.Sin(angle);
             }
     }
+
+    /// <summary>Rotate pairs (2i, 2i+1) instead of (i, i + headDim/2); see <see cref="Models.RopeConfig.Interleaved"/>.</summary>
+    public bool Interleaved { get; }
 
     public float[] Cos { get; }
     public float[] Sin { get; }
