@@ -26,6 +26,7 @@ public static class ModelComparison
     /// <summary>
     /// Runs both models over <paramref name="text"/> and returns the statistics. <paramref name="chunks"/> limits the
     /// chunks (default: all that fit, as llama-perplexity; more than fit are capped as it does).
+    /// <paramref name="progress"/> hears after each chunk.
     /// </summary>
     /// <exception cref="InvalidOptionException">
     /// The vocabularies differ, the text holds ids outside them, <paramref name="context"/> is below
@@ -33,7 +34,7 @@ public static class ModelComparison
     /// shorter than one chunk.
     /// </exception>
     public static CompareResult Run(Transformer baseModel, Transformer model, ComparisonText text, int context = DefaultContext, int? chunks = null,
-        CancellationToken cancellationToken = default)
+        IProgress<CompareProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(baseModel);
         ArgumentNullException.ThrowIfNull(model);
@@ -62,6 +63,7 @@ public static class ModelComparison
             var baseLogits = ScoredLogits(baseSession, input, first);
             var modelLogits = ScoredLogits(modelSession, input, first);
             accumulator.Add(baseLogits.AsSpan(0, scored * vocab), modelLogits.AsSpan(0, scored * vocab), next);
+            progress?.Report(new CompareProgress(c + 1, chunkCount));
         }
 
         return accumulator.ToResult(new ComparedModelIdentity(baseModel.Directory, baseModel.Backend.Device), new ComparedModelIdentity(model.Directory, model.Backend.Device),
