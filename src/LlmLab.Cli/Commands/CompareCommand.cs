@@ -63,7 +63,7 @@ internal static class CompareCommand
     {
         var k = r.Kld;
         var d = r.DeltaP;
-        string P(double fraction) => Figure(100 * fraction) + "%";
+        string P(double fraction) => Figure(100 * fraction, "F3") + "%";
         var s = new StringBuilder();
         s.AppendLine($"compare {r.Model.Path} against base {r.Base.Path}");
         s.AppendLine($"  {r.Text}: {r.Chunks} chunks of {r.Ctx} tokens{(r.BosTokenId is { } bos ? $" (BOS {bos} first)" : "")}, {r.Tokens} tokens scored, {r.Seconds:F1} s on {r.Model.Device}");
@@ -84,8 +84,8 @@ internal static class CompareCommand
         return s.ToString();
     }
 
-    /// <summary>Six decimals as llama-perplexity prints, or three significant digits in scientific notation below 0.001.</summary>
-    private static string Figure(double value) => value == 0 || Math.Abs(value) >= 1e-3 ? value.ToString("F6", CultureInfo.InvariantCulture)
+    /// <summary>Fixed decimals as llama-perplexity prints (six, three for percentages), or three significant digits in scientific notation below 0.001.</summary>
+    private static string Figure(double value, string fixedFormat = "F6") => value == 0 || Math.Abs(value) >= 1e-3 ? value.ToString(fixedFormat, CultureInfo.InvariantCulture)
         : value.ToString("0.000e+0", CultureInfo.InvariantCulture);
 
     /// <summary>"chunk i/K" on one updating stderr line when stderr is a terminal; nothing when it is redirected.</summary>
