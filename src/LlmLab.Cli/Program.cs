@@ -8,6 +8,7 @@ var commands = new Dictionary<string, (string Usage, Func<Arguments, int> Run, s
     ["generate"] = (GenerateCommand.Usage, GenerateCommand.Run, GenerateCommand.Flags),
     ["bench"] = (BenchCommand.Usage, BenchCommand.Run, BenchCommand.Flags),
     ["perplexity"] = (PerplexityCommand.Usage, PerplexityCommand.Run, PerplexityCommand.Flags),
+    ["compare"] = (CompareCommand.Usage, CompareCommand.Run, CompareCommand.Flags),
     ["logits"] = (LogitsCommand.Usage, LogitsCommand.Run, []),
     ["tokenize"] = (TokenizeCommand.Usage, TokenizeCommand.Run, TokenizeCommand.Flags),
     ["inspect"] = (InspectCommand.Usage, InspectCommand.Run, InspectCommand.Flags),

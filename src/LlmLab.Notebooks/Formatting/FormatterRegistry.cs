@@ -21,7 +21,7 @@ public sealed class FormatterRegistry
     /// A registry with LlmLab's formatters: charts (Plotly JSON, HTML, text), sequences of records (HTML and text
     /// tables), exceptions (HTML and text), <see cref="HtmlContent"/>, the engine's result records (HTML with tables
     /// and charts, and text: <see cref="ModelSummary"/>, <see cref="MemoryLedger"/>, <see cref="BenchResult"/>,
-    /// <see cref="PerplexityResult"/>, <see cref="GeneratedText"/>, <see cref="GpuInventory"/>), and plain text for
+    /// <see cref="PerplexityResult"/>, <see cref="CompareResult"/>, <see cref="GeneratedText"/>, <see cref="GpuInventory"/>), and plain text for
     /// everything else.
     /// </summary>
     public static FormatterRegistry CreateDefault()
@@ -40,6 +40,7 @@ public sealed class FormatterRegistry
         AddRecord<MemoryLedger>(registry, MemoryLedgerView.Of);
         AddRecord<BenchResult>(registry, BenchResultView.Of);
         AddRecord<PerplexityResult>(registry, PerplexityResultView.Of);
+        AddRecord<CompareResult>(registry, CompareResultView.Of);
         AddRecord<GeneratedText>(registry, GeneratedTextView.Of);
         AddRecord<GpuInventory>(registry, GpuInventoryView.Of);
         return registry;

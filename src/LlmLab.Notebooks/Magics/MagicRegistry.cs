@@ -10,7 +10,7 @@ public sealed class MagicRegistry
 
     /// <summary>
     /// A registry holding LlmLab's magics: <c>#!llm-help</c>, <c>#!llm-load</c>, <c>#!llm-inspect</c>,
-    /// <c>#!llm-generate</c>, <c>#!llm-bench</c>, <c>#!llm-perplexity</c> and <c>#!llm-gpu</c>.
+    /// <c>#!llm-generate</c>, <c>#!llm-bench</c>, <c>#!llm-perplexity</c>, <c>#!llm-compare</c> and <c>#!llm-gpu</c>.
     /// </summary>
     public static MagicRegistry CreateDefault()
     {
@@ -21,6 +21,7 @@ public sealed class MagicRegistry
         registry.Register(new LlmGenerateMagic());
         registry.Register(new LlmBenchMagic());
         registry.Register(new LlmPerplexityMagic());
+        registry.Register(new LlmCompareMagic());
         registry.Register(new LlmGpuMagic());
         return registry;
     }

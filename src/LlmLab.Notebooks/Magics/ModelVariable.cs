@@ -18,9 +18,13 @@ internal static class ModelVariable
 
     /// <summary>The loaded model the option names.</summary>
     /// <exception cref="InvalidOptionException">No such variable, or it holds something else.</exception>
-    public static Transformer Get(IMagicSession session, MagicOptionValues options, string invocation)
+    public static Transformer Get(IMagicSession session, MagicOptionValues options, string invocation) =>
+        Get(session, options.GetString(Option.Name)!, invocation);
+
+    /// <summary>The loaded model in variable <paramref name="name"/> (for magics that take two models, e.g. a base and a model).</summary>
+    /// <exception cref="InvalidOptionException">No such variable, or it holds something else.</exception>
+    public static Transformer Get(IMagicSession session, string name, string invocation)
     {
-        var name = options.GetString(Option.Name)!;
         if (!session.TryGetVariable(name, out var value))
         {
             throw new InvalidOptionException(

@@ -47,6 +47,22 @@ public sealed class RecordFormatterSnapshotTests
     }
 
     [Fact]
+    public void A_compare_result_renders_as_html_and_text_with_its_percentiles_and_two_charts()
+    {
+        Snapshot.Match(Formatters.Format(EngineRecords.Compare, MimeTypes.Html)!, "compare-result.html");
+        Snapshot.Match(Formatters.Format(EngineRecords.Compare, MimeTypes.PlainText)!, "compare-result.txt");
+    }
+
+    [Fact]
+    public void A_kld_chart_uses_a_logarithmic_axis_only_when_every_percentile_is_positive()
+    {
+        var positive = EngineRecords.Compare with { Kld = EngineRecords.Compare.Kld with { Min = 1e-18 } };
+
+        Assert.Contains("\"type\":\"log\"", Formatters.Format(positive, MimeTypes.Html)!);
+        Assert.DoesNotContain("\"type\":\"log\"", Formatters.Format(EngineRecords.Compare, MimeTypes.Html)!);
+    }
+
+    [Fact]
     public void A_generation_renders_its_prompt_emphasised_before_the_completion_with_markup_escaped()
     {
         Snapshot.Match(Formatters.Format(EngineRecords.Generated, MimeTypes.Html)!, "generated-text.html");

@@ -5,7 +5,7 @@ namespace LlmLab.Notebooks.Tests.Magics;
 
 public sealed class EngineMagicUsageTests
 {
-    private static readonly string[] EngineMagics = ["llm-load", "llm-inspect", "llm-generate", "llm-bench", "llm-perplexity", "llm-gpu"];
+    private static readonly string[] EngineMagics = ["llm-load", "llm-inspect", "llm-generate", "llm-bench", "llm-perplexity", "llm-compare", "llm-gpu"];
 
     [Fact]
     public void The_default_registry_holds_help_and_every_engine_magic()

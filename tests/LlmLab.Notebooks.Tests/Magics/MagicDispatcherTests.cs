@@ -59,7 +59,7 @@ public sealed class MagicDispatcherTests
 
         var error = Assert.IsType<ErrorOutput>(Assert.Single(result.Outputs));
         Assert.Equal("InvalidOptionException", error.Name);
-        Assert.Equal("Unknown magic command #!llm-fly. Known magics: #!llm-bench, #!llm-echo, #!llm-generate, #!llm-gpu, #!llm-help, #!llm-inspect, #!llm-load, #!llm-perplexity, #!llm-shout. Run #!llm-help to list them with descriptions.", error.Message);
+        Assert.Equal("Unknown magic command #!llm-fly. Known magics: #!llm-bench, #!llm-compare, #!llm-echo, #!llm-generate, #!llm-gpu, #!llm-help, #!llm-inspect, #!llm-load, #!llm-perplexity, #!llm-shout. Run #!llm-help to list them with descriptions.", error.Message);
     }
 
     [Fact]

@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using LlmLab.Evaluation;
+using LlmLab.Measurement;
+using LlmLab.Models;
+using LlmLab.Tokenization;
+
+namespace LlmLab.Cli.Commands;
+
+/// <summary>
+/// <c>llmlab compare</c>: a model's next-token distributions against a base model's over a text, with the statistics
+/// of <c>llama-perplexity --kl-divergence</c> (both perplexities, ln ratio, KLD percentiles, Δp, same top).
+/// </summary>
+internal static class CompareCommand
+{
+    public static readonly string[] Flags = ["json"];
+
+    /// <summary>Largest --ctx accepted before a model is loaded: bounds the session allocated from the option (models here have at most 1M positions; each model's own limit is checked after loading).</summary>
+    private const int MaxContextOption = 1 << 20;
+
+    public const string Usage = """
+        compare --base DIR --model DIR --text FILE [--ctx N] [--chunks K] [--device cpu|cuda:N] [--dtype f32|bf16] [--json]
+          As llama-perplexity --kl-divergence: the whole text is tokenized once (BOS first in every chunk when the tokenizer
+          adds one) and cut into K chunks of N tokens (default 512, all chunks that fit); positions N/2..N-2 of each chunk
+          are scored with both models. Reports both perplexities, ln(PPL ratio), KL divergence percentiles, Δp and same top.
+        """;
+
+    public static int Run(Arguments a)
+    {
+        string basePath = a.Required("base"), modelPath = a.Required("model"), text = a.Required("text");
+        int ctx = a.Int("ctx", ModelComparison.MinContext, MaxContextOption) ?? ModelComparison.DefaultContext;
+        int? chunks = a.Int("chunks", 1);
+        string? device = a.String("device");
+        var dtype = ModelLocator.ParseDType(a.String("dtype"));
+        bool json = a.Flag("json");
+        a.EnsureAllUsed();
+        if (!File.Exists(text)) throw new UsageException($"compare: --text {text} not found");
+
+        using var baseModel = Load(basePath, device, dtype, ctx);
+        using var model = Load(modelPath, device, dtype, ctx);
+        var tokens = ComparisonText.Encode(ModelTokenizer.Load(baseModel.Directory), File.ReadAllText(text), text);
+        var progress = new ChunkProgress();
+        var result = ModelComparison.Run(baseModel, model, tokens, ctx, chunks, progress);
+        progress.Done();
+        Console.WriteLine(json ? JsonSerializer.Serialize(result, BenchResult.JsonOptions) : Describe(result));
+        return 0;
+    }
+
+    /// <summary>
+    /// Loads one side through the CLI's one model loader (<see cref="ModelLocator.Load"/>), so both models get whatever
+    /// it accepts: model folders today; GGUF files and a --quant TYPE option belong there, not here.
+    /// </summary>
+    private static Transformer Load(string path, string? device, Tensors.DType? dtype, int ctx) =>
+        ModelLocator.Load(path, device, dtype, batch: 1, context: ctx);
+
+    /// <summary>
+    /// llama-perplexity's closing statistics, its labels kept so the two can be read side by side, percentiles on one
+    /// line each. Values below 0.001 (nats, or % for Δp) are printed in scientific notation: a near-lossless copy's
+    /// KLD of 1e-9 would otherwise read as 0.000000.
+    /// </summary>
+    internal static string Describe(CompareResult r)
+    {
+        var k = r.Kld;
+        var d = r.DeltaP;
+        string P(double fraction) => Figure(100 * fraction, "F3") + "%";
+        var s = new StringBuilder();
+        s.AppendLine($"compare {r.Model.Path} against base {r.Base.Path}");
+        s.AppendLine($"  {r.Text}: {r.Chunks} chunks of {r.Ctx} tokens{(r.BosTokenId is { } bos ? $" (BOS {bos} first)" : "")}, {r.Tokens} tokens scored, {r.Seconds:F1} s on {r.Model.Device}");
+        s.AppendLine($"Mean PPL(Q)                   : {Figure(r.Model.Perplexity)} ± {Figure(r.Model.PerplexityError)}");
+        s.AppendLine($"Mean PPL(base)                : {Figure(r.Base.Perplexity)} ± {Figure(r.Base.PerplexityError)}");
+        s.AppendLine($"Cor(ln(PPL(Q)), ln(PPL(base))): {(r.LogProbCorrelation is { } c ? $"{100 * c:F2}%" : "n/a (no spread: 10 tokens or fewer)")}");
+        s.AppendLine($"Mean ln(PPL(Q)/PPL(base))     : {Figure(r.LnPerplexityRatio)} ± {Figure(r.LnPerplexityRatioError)}");
+        s.AppendLine($"Mean PPL(Q)/PPL(base)         : {Figure(r.PerplexityRatio)} ± {Figure(r.PerplexityRatioError)}");
+        s.AppendLine($"Mean PPL(Q)-PPL(base)         : {Figure(r.PerplexityDifference)} ± {Figure(r.PerplexityDifferenceError)}");
+        s.AppendLine($"Mean    KLD                   : {Figure(k.Mean)} ± {Figure(k.MeanError)}");
+        s.AppendLine($"KLD max {Figure(k.Max)} · 99.9% {Figure(k.P999)} · 99% {Figure(k.P99)} · 95% {Figure(k.P95)} · 90% {Figure(k.P90)} · median {Figure(k.Median)} · " +
+            $"10% {Figure(k.P10)} · 5% {Figure(k.P5)} · 1% {Figure(k.P1)} · 0.1% {Figure(k.P001)} · min {Figure(k.Min)}");
+        s.AppendLine($"Mean    Δp                    : {P(d.Mean)} ± {P(d.MeanError)}");
+        s.AppendLine($"Δp max {P(d.Max)} · 99.9% {P(d.P999)} · 99% {P(d.P99)} · 95% {P(d.P95)} · 90% {P(d.P90)} · 75% {P(d.P75)} · median {P(d.Median)} · " +
+            $"25% {P(d.P25)} · 10% {P(d.P10)} · 5% {P(d.P5)} · 1% {P(d.P1)} · 0.1% {P(d.P001)} · min {P(d.Min)}");
+        s.AppendLine($"RMS Δp                        : {P(d.Rms)} ± {P(d.RmsError)}");
+        s.Append($"Same top p                    : {P(r.SameTopFraction)} ± {P(r.SameTopError)}");
+        return s.ToString();
+    }
+
+    /// <summary>Fixed decimals as llama-perplexity prints (six, three for percentages), or three significant digits in scientific notation below 0.001.</summary>
+    private static string Figure(double value, string fixedFormat = "F6") => value == 0 || Math.Abs(value) >= 1e-3 ? value.ToString(fixedFormat, CultureInfo.InvariantCulture)
+        : value.ToString("0.000e+0", CultureInfo.InvariantCulture);
+
+    /// <summary>"chunk i/K" on one updating stderr line when stderr is a terminal; nothing when it is redirected.</summary>
+    private sealed class ChunkProgress : IProgress<CompareProgress>
+    {
+        private readonly bool _interactive = !Console.IsErrorRedirected;
+        private string _last = "";
+
+        public void Report(CompareProgress value)
+        {
+            if (!_interactive) return;
+            string line = $"compare: chunk {value.Chunk}/{value.Chunks}";
+            Console.Error.Write("\r" + line.PadRight(_last.Length));
+            _last = line;
+        }
+
+        public void Done()
+        {
+            if (_interactive && _last.Length > 0) Console.Error.Write("\r" + new string(' ', _last.Length) + "\r");
+        }
+    }
+}
