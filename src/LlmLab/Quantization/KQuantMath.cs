@@ -1,0 +1,348 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using LlmLab.Tensors;
+
+namespace LlmLab.Quantization;
+
+/// <summary>
+/// The scale searches ggml's K-quant reference quantizers share (ggml/src/ggml-quants.c: <c>nearest_int</c>,
+/// <c>make_qx_quants</c>, <c>make_q3_quants</c>, <c>make_qkx2_quants</c>, <c>get_scale_min_k4</c>), written so that
+/// every fp32 operation happens in the same order as in the C code: the codecs are byte-exact with
+/// <c>ggml_quantize_chunk</c> only because of that, so do not reassociate, fuse (FMA) or vectorize the sums here.
+/// </summary>
+internal static class KQuantMath
+{
+    /// <summary>
+    /// Sub-blocks whose largest magnitude is below this count as all zero (ggml's GROUP_MAX_EPS): their scale
+    /// would overflow when inverted.
+    /// </summary>
+    public const float GroupMaxEps = 1e-15f;
+
+    // 1.5 × 2^23: adding it puts an fp32 of magnitude below 2^22 into the mantissa's low bits, rounded to
+    // nearest even by the FPU; subtracting the bias 2^22 back gives the signed integer.
+    private const float RoundingMagic = 12582912f;
+    private const int MantissaMask = 0x007FFFFF;
+    private const int MantissaBias = 0x00400000;
+
+    /// <summary>
+    /// ggml's <c>nearest_int</c>: round to nearest, ties to even, for |x| ≤ 4194303. Outside that range (and for
+    /// NaN) it returns what the C bit trick returns, which is what ggml stores for such input.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int NearestInt(float x) => (BitConverter.SingleToInt32Bits(x + RoundingMagic) & MantissaMask) - MantissaBias;
+
+    /// <summary>
+    /// The number of 256-element super-blocks in <paramref name="values"/> values, after checking that they are a
+    /// whole number of blocks and that <paramref name="bytes"/> is exactly their encoded size.
+    /// </summary>
+    /// <exception cref="ArgumentException">The lengths do not describe whole blocks of <paramref name="format"/>.</exception>
+    public static int BlockCount(TensorFormat format, int values, int bytes)
+    {
+        int length = format.BlockLength(), size = format.BytesPerBlock();
+        if (values % length != 0)
+            throw new ArgumentException($"{values} values are not a whole number of {length}-element {format} blocks; pad or split the row");
+        int blocks = values / length;
+        if ((long)blocks * size != bytes)
+            throw new ArgumentException($"{values} {format} values take {(long)blocks * size} bytes, not {bytes}");
+        return blocks;
+    }
+
+    /// <summary>Reads an IEEE fp16 field (little-endian) as fp32; exact.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ReadHalf(ReadOnlySpan<byte> bytes) => (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(bytes));
+
+    /// <summary>Writes fp32 as an IEEE fp16 field (round to nearest even, as ggml's GGML_FP32_TO_FP16).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void WriteHalf(Span<byte> bytes, float value) => BinaryPrimitives.WriteUInt16LittleEndian(bytes, BitConverter.HalfToUInt16Bits((Half)value));
+
+    /// <summary>fp32 → fp16 → fp32: the value a scale has once stored, which the requantization pass uses.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float RoundToHalf(float value) => (float)(Half)value;
+
+    /// <summary>
+    /// ggml's <c>make_qx_quants</c> with <c>rmse_type</c> 1 and no importance weights (weights x²), as Q6_K uses it:
+    /// symmetric levels −nmax … nmax−1 stored as 0 … 2·nmax−1 in <paramref name="levels"/>; tries 18 scales around
+    /// nmax / max and keeps the one with the best weighted fit. Returns the scale (0 for an all-zero group).
+    /// </summary>
+    public static float MakeQxQuants(int nmax, ReadOnlySpan<float> x, Span<sbyte> levels)
+    {
+        int n = x.Length;
+        float max = 0, amax = 0;
+        for (int i = 0; i < n; i++)
+        {
+            float ax = MathF.Abs(x[i]);
+            if (ax > amax) { amax = ax; max = x[i]; }
+        }
+        if (amax < GroupMaxEps)
+        {
+            levels[..n].Clear();
+            return 0f;
+        }
+        float iscale = -nmax / max;
+        float sumlx = 0, suml2 = 0;
+        for (int i = 0; i < n; i++)
+        {
+            int l = Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(iscale * x[i])));
+            levels[i] = (sbyte)(l + nmax);
+            float w = x[i] * x[i];
+            sumlx += w * x[i] * l;
+            suml2 += w * l * l;
+        }
+        float scale = suml2 != 0 ? sumlx / suml2 : 0f;
+        float best = scale * sumlx;
+        // ggml's 18 candidate scales: nmax ± 0.1 … 0.9 levels at the largest magnitude.
+        for (int step = -9; step <= 9; step++)
+        {
+            if (step == 0) continue;
+            iscale = -(nmax + 0.1f * step) / max;
+            sumlx = suml2 = 0;
+            for (int i = 0; i < n; i++)
+            {
+                int l = Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(iscale * x[i])));
+                float w = x[i] * x[i];
+                sumlx += w * x[i] * l;
+                suml2 += w * l * l;
+            }
+            if (suml2 > 0 && sumlx * sumlx > best * suml2)
+            {
+                for (int i = 0; i < n; i++)
+                    levels[i] = (sbyte)(nmax + Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(iscale * x[i]))));
+                scale = sumlx / suml2;
+                best = scale * sumlx;
+            }
+        }
+        return scale;
+    }
+
+    /// <summary>
+    /// ggml's <c>make_q3_quants</c> with <c>do_rmse</c> (Q3_K): symmetric levels −nmax … nmax−1 from nmax / max,
+    /// then up to 5 passes that move single elements to the level that improves the x²-weighted fit. Levels end up
+    /// as 0 … 2·nmax−1 in <paramref name="levels"/>; returns the least-squares scale (0 for an all-zero group).
+    /// </summary>
+    public static float MakeQ3Quants(int nmax, ReadOnlySpan<float> x, Span<sbyte> levels)
+    {
+        const int RefinementPasses = 5; // ggml's itry bound
+        int n = x.Length;
+        float max = 0, amax = 0;
+        for (int i = 0; i < n; i++)
+        {
+            float ax = MathF.Abs(x[i]);
+            if (ax > amax) { amax = ax; max = x[i]; }
+        }
+        if (amax < GroupMaxEps)
+        {
+            levels[..n].Clear();
+            return 0f;
+        }
+        float iscale = -nmax / max;
+        float sumlx = 0, suml2 = 0;
+        for (int i = 0; i < n; i++)
+        {
+            int l = Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(iscale * x[i])));
+            levels[i] = (sbyte)l;
+            float w = x[i] * x[i];
+            sumlx += w * x[i] * l;
+            suml2 += w * l * l;
+        }
+        for (int pass = 0; pass < RefinementPasses; pass++)
+        {
+            int changed = 0;
+            for (int i = 0; i < n; i++)
+            {
+                float w = x[i] * x[i];
+                float slx = sumlx - w * x[i] * levels[i];
+                if (slx > 0)
+                {
+                    float sl2 = suml2 - w * levels[i] * levels[i];
+                    int newL = Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(x[i] * sl2 / slx)));
+                    if (newL != levels[i])
+                    {
+                        slx += w * x[i] * newL;
+                        sl2 += w * newL * newL;
+                        if (sl2 > 0 && slx * slx * suml2 > sumlx * sumlx * sl2)
+                        {
+                            levels[i] = (sbyte)newL;
+                            sumlx = slx;
+                            suml2 = sl2;
+                            changed++;
+                        }
+                    }
+                }
+            }
+            if (changed == 0) break;
+        }
+        for (int i = 0; i < n; i++) levels[i] = (sbyte)(levels[i] + nmax);
+        return suml2 > 0f ? sumlx / suml2 : 0f;
+    }
+
+    /// <summary>
+    /// ggml's <c>make_qkx2_quants</c>: asymmetric levels 0 … nmax with value = scale·level − min, min ≥ 0.
+    /// Starts from the range [min(x, 0), max(x)], then tries <paramref name="steps"/> + 1 level counts
+    /// nmax + <paramref name="rmin"/> + <paramref name="rdelta"/>·k, solving the weighted least squares for scale
+    /// and min each time and keeping the fit with the smallest weighted error (absolute when
+    /// <paramref name="useMad"/>, else squared). <paramref name="scratch"/> holds the candidate levels (n bytes).
+    /// Returns the scale; <paramref name="theMin"/> is the (non-negative) amount subtracted.
+    /// </summary>
+    public static float MakeQkx2Quants(int nmax, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, Span<byte> levels,
+        out float theMin, Span<byte> scratch, float rmin, float rdelta, int steps, bool useMad)
+    {
+        int n = x.Length;
+        float min = x[0], max = x[0];
+        float sumW = weights[0];
+        float sumX = sumW * x[0];
+        for (int i = 1; i < n; i++)
+        {
+            if (x[i] < min) min = x[i];
+            if (x[i] > max) max = x[i];
+            float w = weights[i];
+            sumW += w;
+            sumX += w * x[i];
+        }
+        if (min > 0) min = 0;
+        if (max == min)
+        {
+            levels[..n].Clear();
+            theMin = -min;
+            return 0f;
+        }
+        float iscale = nmax / (max - min);
+        float scale = 1 / iscale;
+        float bestError = 0;
+        for (int i = 0; i < n; i++)
+        {
+            int l = NearestInt(iscale * (x[i] - min));
+            levels[i] = (byte)Math.Max(0, Math.Min(nmax, l));
+            float diff = scale * levels[i] + min - x[i];
+            diff = useMad ? MathF.Abs(diff) : diff * diff;
+            bestError += weights[i] * diff;
+        }
+        if (steps < 1)
+        {
+            theMin = -min;
+            return scale;
+        }
+        for (int step = 0; step <= steps; step++)
+        {
+            iscale = (rmin + rdelta * step + nmax) / (max - min);
+            float sumL = 0, sumL2 = 0, sumXL = 0;
+            for (int i = 0; i < n; i++)
+            {
+                int l = Math.Max(0, Math.Min(nmax, NearestInt(iscale * (x[i] - min))));
+                scratch[i] = (byte)l;
+                float w = weights[i];
+                sumL += w * l;
+                sumL2 += w * l * l;
+                sumXL += w * l * x[i];
+            }
+            float det = sumW * sumL2 - sumL * sumL;
+            if (det > 0)
+            {
+                float thisScale = (sumW * sumXL - sumX * sumL) / det;
+                float thisMin = (sumL2 * sumX - sumL * sumXL) / det;
+                if (thisMin > 0)
+                {
+                    thisMin = 0;
+                    thisScale = sumXL / sumL2;
+                }
+                float error = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    float diff = thisScale * scratch[i] + thisMin - x[i];
+                    diff = useMad ? MathF.Abs(diff) : diff * diff;
+                    error += weights[i] * diff;
+                }
+                if (error < bestError)
+                {
+                    scratch[..n].CopyTo(levels);
+                    bestError = error;
+                    scale = thisScale;
+                    min = thisMin;
+                }
+            }
+        }
+        theMin = -min;
+        return scale;
+    }
+
+    /// <summary>
+    /// The part Q4_K and Q5_K share (ggml's <c>quantize_row_q4_K_ref</c> / <c>quantize_row_q5_K_ref</c>): for each of
+    /// the 8 sub-blocks of 32 in <paramref name="x"/> (256 values), weights RMS(sub-block) + |x| and a
+    /// <see cref="MakeQkx2Quants"/> fit; the 8 scales and 8 mins quantized to 6 bits against the largest of each;
+    /// the header written (d, dmin: fp16 at bytes 0 and 2; the 12 scale bytes at 4); and every element requantized
+    /// against the stored scales into <paramref name="levels"/> (0 … nmax).
+    /// </summary>
+    public static void QuantizeScaleMinSuperBlock(ReadOnlySpan<float> x, int nmax, float rmin, float rdelta, int steps,
+        Span<byte> header, Span<byte> levels)
+    {
+        const int SubBlock = 32;
+        const int SubBlocks = 8;
+        const float SixBitMax = 63f; // 6-bit scale and min codes
+        // A few hundred bytes of stack per super-block: negligible beside the 21 or 16 trial fits per sub-block.
+        Span<float> weights = stackalloc float[SubBlock];
+        Span<float> scales = stackalloc float[SubBlocks];
+        Span<float> mins = stackalloc float[SubBlocks];
+        Span<byte> candidates = stackalloc byte[SubBlock];
+        float maxScale = 0, maxMin = 0;
+        for (int j = 0; j < SubBlocks; j++)
+        {
+            var xs = x.Slice(SubBlock * j, SubBlock);
+            float sumX2 = 0;
+            for (int l = 0; l < SubBlock; l++) sumX2 += xs[l] * xs[l];
+            float avX = MathF.Sqrt(sumX2 / SubBlock);
+            for (int l = 0; l < SubBlock; l++) weights[l] = avX + MathF.Abs(xs[l]);
+            scales[j] = MakeQkx2Quants(nmax, xs, weights, levels.Slice(SubBlock * j, SubBlock), out mins[j], candidates, rmin, rdelta, steps, useMad: false);
+            if (scales[j] > maxScale) maxScale = scales[j];
+            if (mins[j] > maxMin) maxMin = mins[j];
+        }
+
+        var packed = header.Slice(4, 12);
+        float invScale = maxScale > 0 ? SixBitMax / maxScale : 0f;
+        float invMin = maxMin > 0 ? SixBitMax / maxMin : 0f;
+        for (int j = 0; j < SubBlocks; j++)
+        {
+            // ggml stores nearest_int into a uint8_t before clamping: keep that wrap-around.
+            byte ls = Math.Min((byte)63, (byte)NearestInt(invScale * scales[j]));
+            byte lm = Math.Min((byte)63, (byte)NearestInt(invMin * mins[j]));
+            if (j < 4)
+            {
+                packed[j] = ls;
+                packed[j + 4] = lm;
+            }
+            else
+            {
+                packed[j + 4] = (byte)((ls & 0xF) | ((lm & 0xF) << 4));
+                packed[j - 4] |= (byte)((ls >> 4) << 6);
+                packed[j] |= (byte)((lm >> 4) << 6);
+            }
+        }
+        WriteHalf(header, maxScale / SixBitMax);
+        WriteHalf(header[2..], maxMin / SixBitMax);
+
+        float dAll = ReadHalf(header), dminAll = ReadHalf(header[2..]);
+        for (int j = 0; j < SubBlocks; j++)
+        {
+            var (sc, m) = ScaleMinK4(j, packed);
+            float d = dAll * sc;
+            if (d == 0) continue;
+            float dm = dminAll * m;
+            for (int i = 0; i < SubBlock; i++)
+            {
+                int l = NearestInt((x[SubBlock * j + i] + dm) / d);
+                levels[SubBlock * j + i] = (byte)Math.Max(0, Math.Min(nmax, l));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Unpacks sub-block <paramref name="j"/>'s 6-bit scale and min from Q4_K/Q5_K's 12 scale bytes (ggml's
+    /// <c>get_scale_min_k4</c>): j &lt; 4 sit in the low 6 bits of bytes j and j+4; j ≥ 4 take a nibble of byte
+    /// j+4 and the top 2 bits of bytes j−4 (scale) and j (min).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (byte Scale, byte Min) ScaleMinK4(int j, ReadOnlySpan<byte> q)
+    {
+        if (j < 4) return ((byte)(q[j] & 63), (byte)(q[j + 4] & 63));
+        return ((byte)((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4)), (byte)((q[j + 4] >> 4) | ((q[j] >> 6) << 4)));
+    }
+}
+

@@ -1,0 +1,111 @@
+using LlmLab.Tensors;
+
+namespace LlmLab.Quantization;
+
+/// <summary>
+/// ggml's Q6_K, byte-exact with <c>quantize_row_q6_K_ref</c> (what <c>ggml_quantize_chunk</c> runs without an
+/// importance matrix) and <c>dequantize_row_q6_K</c>. Block of 256 (210 bytes): ql u8[128] (low 4 bits), qh u8[64]
+/// (high 2 bits), scales i8[16] (one per 16 elements), d fp16; value = d·scale·(q − 32). Within each half of 128,
+/// element l + 32k has its low bits in ql[l + 32·(k%2)] (nibble k/2) and its high bits in bits 2k of qh[l].
+/// </summary>
+internal sealed class Q6KCodec : IBlockCodec
+{
+    private const int BlockLength = TensorFormats.SuperBlock;
+    private const int SubBlock = 16;
+    private const int SubBlocks = BlockLength / SubBlock;
+    private const int LevelHalf = 32;      // levels −32 … 31
+    private const float ScaleRange = -128f; // int8 scales; the largest-magnitude scale maps to −128
+    private const int QhOffset = 128, ScalesOffset = 192, DOffset = 208;
+
+    public TensorFormat Format => TensorFormat.Q6_K;
+
+    public void Quantize(ReadOnlySpan<float> values, Span<byte> blocks)
+    {
+        int count = KQuantMath.BlockCount(Format, values.Length, blocks.Length);
+        int size = Format.BytesPerBlock();
+        Span<sbyte> levels = stackalloc sbyte[BlockLength];
+        Span<float> scales = stackalloc float[SubBlocks];
+        for (int b = 0; b < count; b++)
+        {
+            var x = values.Slice(b * BlockLength, BlockLength);
+            var y = blocks.Slice(b * size, size);
+
+            float maxScale = 0, maxAbsScale = 0;
+            for (int j = 0; j < SubBlocks; j++)
+            {
+                float scale = KQuantMath.MakeQxQuants(LevelHalf, x.Slice(SubBlock * j, SubBlock), levels.Slice(SubBlock * j, SubBlock));
+                scales[j] = scale;
+                float absScale = MathF.Abs(scale);
+                if (absScale > maxAbsScale) { maxAbsScale = absScale; maxScale = scale; }
+            }
+            if (maxAbsScale < KQuantMath.GroupMaxEps)
+            {
+                y.Clear();
+                continue;
+            }
+
+            float iscale = ScaleRange / maxScale;
+            KQuantMath.WriteHalf(y[DOffset..], 1 / iscale);
+            var sc = y.Slice(ScalesOffset, SubBlocks);
+            for (int j = 0; j < SubBlocks; j++)
+                sc[j] = (byte)(sbyte)Math.Min(127, KQuantMath.NearestInt(iscale * scales[j]));
+
+            // Requantize against the stored scales; a sub-block whose scale is 0 keeps its fit.
+            float dAll = KQuantMath.ReadHalf(y[DOffset..]);
+            for (int j = 0; j < SubBlocks; j++)
+            {
+                float d = dAll * (sbyte)sc[j];
+                if (d == 0) continue;
+                for (int i = 0; i < SubBlock; i++)
+                {
+                    int l = KQuantMath.NearestInt(x[SubBlock * j + i] / d);
+                    levels[SubBlock * j + i] = (sbyte)(Math.Max(-LevelHalf, Math.Min(LevelHalf - 1, l)) + LevelHalf);
+                }
+            }
+
+            var ql = y[..QhOffset];
+            var qh = y.Slice(QhOffset, 64);
+            for (int j = 0; j < BlockLength; j += 128, ql = ql[64..], qh = qh[32..])
+            {
+                for (int l = 0; l < 32; l++)
+                {
+                    int q1 = levels[j + l], q2 = levels[j + l + 32], q3 = levels[j + l + 64], q4 = levels[j + l + 96];
+                    ql[l] = (byte)((q1 & 0xF) | ((q3 & 0xF) << 4));
+                    ql[l + 32] = (byte)((q2 & 0xF) | ((q4 & 0xF) << 4));
+                    qh[l] = (byte)((q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6));
+                }
+            }
+        }
+    }
+
+    public void Dequantize(ReadOnlySpan<byte> blocks, Span<float> values)
+    {
+        int count = KQuantMath.BlockCount(Format, values.Length, blocks.Length);
+        int size = Format.BytesPerBlock();
+        for (int b = 0; b < count; b++)
+        {
+            var x = blocks.Slice(b * size, size);
+            var y = values.Slice(b * BlockLength, BlockLength);
+            float d = KQuantMath.ReadHalf(x[DOffset..]);
+            var ql = x[..QhOffset];
+            var qh = x.Slice(QhOffset, 64);
+            var sc = x.Slice(ScalesOffset, SubBlocks);
+            for (int n = 0; n < BlockLength; n += 128, ql = ql[64..], qh = qh[32..], sc = sc[8..])
+            {
+                var yh = y.Slice(n, 128);
+                for (int l = 0; l < 32; l++)
+                {
+                    int s = l / 16;
+                    int q1 = ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - LevelHalf;
+                    int q2 = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - LevelHalf;
+                    int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - LevelHalf;
+                    int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - LevelHalf;
+                    yh[l] = d * (sbyte)sc[s] * q1;
+                    yh[l + 32] = d * (sbyte)sc[s + 2] * q2;
+                    yh[l + 64] = d * (sbyte)sc[s + 4] * q3;
+                    yh[l + 96] = d * (sbyte)sc[s + 6] * q4;
+                }
+            }
+        }
+    }
+}
