@@ -70,6 +70,18 @@ public sealed unsafe class CpuQuantMatMulTests
     }
 
     [Fact]
+    public void Fp16_scales_decode_exactly_for_every_bit_pattern()
+    {
+        for (int bits = 0; bits <= ushort.MaxValue; bits++)
+        {
+            ushort h = (ushort)bits;
+            float expected = (float)BitConverter.UInt16BitsToHalf(h), actual = CpuBlockUnpack.Half((byte*)&h);
+            if (float.IsNaN(expected)) Assert.True(float.IsNaN(actual), $"0x{bits:X4}");
+            else Assert.Equal(BitConverter.SingleToUInt32Bits(expected), BitConverter.SingleToUInt32Bits(actual));
+        }
+    }
+
+    [Fact]
     public void A_row_that_is_not_whole_blocks_is_rejected_naming_the_tensor()
     {
         using var backend = new CpuBackend();

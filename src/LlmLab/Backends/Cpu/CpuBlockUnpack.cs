@@ -52,27 +52,24 @@ internal static unsafe partial class CpuBlockUnpack
     /// </summary>
     public static void Row(TensorFormat f, byte* src, int k, sbyte* q, float* scale, float* offset)
     {
-        int blocks = k / f.BlockLength(), bytes = f.BytesPerBlock();
-        for (int b = 0; b < blocks; b++, src += bytes)
+        // One loop per format, so the per-block work (32 elements for the small types) carries no dispatch.
+        int blocks = k / f.BlockLength(), bytes = f.BytesPerBlock(), groups = f.BlockLength() / GroupLength;
+        switch (f)
         {
-            int e = b * f.BlockLength(), g = e / GroupLength;
-            switch (f)
-            {
-                case TensorFormat.Q8_0: Q8_0(src, q + e, scale + g); break;
-                case TensorFormat.Q4_0: Q4_0(src, q + e, scale + g); break;
-                case TensorFormat.Q4_1: Q4_1(src, q + e, scale + g, offset + g); break;
-                case TensorFormat.Q5_0: Q5(src, q + e, scale + g, null); break;
-                case TensorFormat.Q5_1: Q5(src, q + e, scale + g, offset + g); break;
-                case TensorFormat.IQ4_NL: Table(Half(src), src + 2, Iq4Values, q + e, scale + g); break;
-                case TensorFormat.MXFP4: Table(E8M0Half(src[0]), src + 1, Mxfp4Values, q + e, scale + g); break;
-                case TensorFormat.Q2_K: Q2_K(src, q + e, scale + g, offset + g); break;
-                case TensorFormat.Q3_K: Q3_K(src, q + e, scale + g); break;
-                case TensorFormat.Q4_K: Q4_K(src, q + e, scale + g, offset + g); break;
-                case TensorFormat.Q5_K: Q5_K(src, q + e, scale + g, offset + g); break;
-                case TensorFormat.Q6_K: Q6_K(src, q + e, scale + g); break;
-                case TensorFormat.IQ4_XS: IQ4_XS(src, q + e, scale + g); break;
-                default: throw new NotSupportedException($"the CPU kernels do not read {f}");
-            }
+            case TensorFormat.Q8_0: for (int b = 0; b < blocks; b++) Q8_0(src + b * bytes, q + 32 * b, scale + 2 * b); break;
+            case TensorFormat.Q4_0: for (int b = 0; b < blocks; b++) Q4_0(src + b * bytes, q + 32 * b, scale + 2 * b); break;
+            case TensorFormat.Q4_1: for (int b = 0; b < blocks; b++) Q4_1(src + b * bytes, q + 32 * b, scale + 2 * b, offset + 2 * b); break;
+            case TensorFormat.Q5_0: for (int b = 0; b < blocks; b++) Q5(src + b * bytes, q + 32 * b, scale + 2 * b, null); break;
+            case TensorFormat.Q5_1: for (int b = 0; b < blocks; b++) Q5(src + b * bytes, q + 32 * b, scale + 2 * b, offset + 2 * b); break;
+            case TensorFormat.IQ4_NL: for (int b = 0; b < blocks; b++) Table(Half(src + b * bytes), src + b * bytes + 2, Iq4Values, q + 32 * b, scale + 2 * b); break;
+            case TensorFormat.MXFP4: for (int b = 0; b < blocks; b++) Table(E8M0Half(src[b * bytes]), src + b * bytes + 1, Mxfp4Values, q + 32 * b, scale + 2 * b); break;
+            case TensorFormat.Q2_K: for (int b = 0; b < blocks; b++) Q2_K(src + b * bytes, q + 256 * b, scale + groups * b, offset + groups * b); break;
+            case TensorFormat.Q3_K: for (int b = 0; b < blocks; b++) Q3_K(src + b * bytes, q + 256 * b, scale + groups * b); break;
+            case TensorFormat.Q4_K: for (int b = 0; b < blocks; b++) Q4_K(src + b * bytes, q + 256 * b, scale + groups * b, offset + groups * b); break;
+            case TensorFormat.Q5_K: for (int b = 0; b < blocks; b++) Q5_K(src + b * bytes, q + 256 * b, scale + groups * b, offset + groups * b); break;
+            case TensorFormat.Q6_K: for (int b = 0; b < blocks; b++) Q6_K(src + b * bytes, q + 256 * b, scale + groups * b); break;
+            case TensorFormat.IQ4_XS: for (int b = 0; b < blocks; b++) IQ4_XS(src + b * bytes, q + 256 * b, scale + groups * b); break;
+            default: throw new NotSupportedException($"the CPU kernels do not read {f}");
         }
     }
 
@@ -96,8 +93,23 @@ internal static unsafe partial class CpuBlockUnpack
         }
     }
 
+    /// <summary>
+    /// fp16 at <paramref name="p"/> to fp32, exactly, without branches for finite values: the 15 magnitude bits moved
+    /// to fp32's position are the value × 2^-112 (subnormal halves land on subnormal floats and scale correctly);
+    /// all-ones exponents (inf, NaN) keep all-ones. About 6 instructions against ~20 for <c>(float)Half</c>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Half(byte* p) => (float)BitConverter.UInt16BitsToHalf(*(ushort*)p);
+    internal static float Half(byte* p)
+    {
+        uint h = *(ushort*)p;
+        uint magnitude = (h & 0x7FFFu) << 13;
+        float f = BitConverter.UInt32BitsToSingle(magnitude) * TwoTo112;
+        if (magnitude >= 0x0F800000u) f = BitConverter.UInt32BitsToSingle(magnitude | 0x7F800000u);
+        return BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(f) | (h & 0x8000u) << 16);
+    }
+
+    /// <summary>2^112: fp16's exponent bias (15) moved to fp32's (127).</summary>
+    private const float TwoTo112 = 5.192296858534828e33f;
 
     // ggml_e8m0_to_fp32_half: 2^(e − 128), with e = 0, 1 as the subnormals 2^-128, 2^-127.
     private static float E8M0Half(byte e) => BitConverter.UInt32BitsToSingle(e < 2 ? 0x00200000u << e : (uint)(e - 1) << 23);

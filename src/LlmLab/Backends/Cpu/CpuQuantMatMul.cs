@@ -58,7 +58,19 @@ internal static unsafe class CpuQuantMatMul
             for (int j = j0; j < j1; j++)
             {
                 CpuBlockUnpack.Row(format, data + j * rowBytes, k, s.Q, s.Scale, s.Offset);
-                for (int i = 0; i < n; i++)
+                int i = 0;
+                if (Avx2.IsSupported)
+                    for (; i + 4 <= n; i += 4)
+                    {
+                        Dot4(s.Q, s.Scale, act, i, k, s.Four);
+                        for (int r = 0; r < 4; r++)
+                        {
+                            float v = s.Four[r];
+                            if (offsets) v += OffsetTerm(s.Offset, act.GroupSums(i + r), k / CpuBlockUnpack.GroupLength);
+                            yp[(long)(i + r) * m + j] = v;
+                        }
+                    }
+                for (; i < n; i++)
                 {
                     float v = Dot(s.Q, s.Scale, act.Q(i), act.Scales(i), k);
                     if (offsets) v += OffsetTerm(s.Offset, act.GroupSums(i), k / CpuBlockUnpack.GroupLength);
@@ -100,15 +112,51 @@ internal static unsafe class CpuQuantMatMul
         return sum;
     }
 
+    /// <summary>
+    /// <see cref="Dot"/> of one unpacked W row with activation rows i0 … i0 + 3 (prefill): the W loads, |q| and the
+    /// group scales are shared by the four rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot4(sbyte* q, float* scale, CpuActivationQuant act, int i0, int k, float* result)
+    {
+        int blocks = k / CpuActivationQuant.BlockLength;
+        sbyte* x0 = act.Q(i0), x1 = act.Q(i0 + 1), x2 = act.Q(i0 + 2), x3 = act.Q(i0 + 3);
+        float* d0 = act.Scales(i0), d1 = act.Scales(i0 + 1), d2 = act.Scales(i0 + 2), d3 = act.Scales(i0 + 3);
+        var ones = Vector256.Create((short)1);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int b = 0; b < blocks; b++)
+        {
+            int e = 32 * b;
+            var w = Vector256.Load(q + e);
+            var u = Avx2.Abs(w);
+            var gs = Vector256.Create(Vector128.Create(scale[2 * b]), Vector128.Create(scale[2 * b + 1]));
+            a0 = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(Products(u, w, x0 + e, ones)), gs * d0[b], a0);
+            a1 = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(Products(u, w, x1 + e, ones)), gs * d1[b], a1);
+            a2 = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(Products(u, w, x2 + e, ones)), gs * d2[b], a2);
+            a3 = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(Products(u, w, x3 + e, ones)), gs * d3[b], a3);
+        }
+        result[0] = Vector256.Sum(a0);
+        result[1] = Vector256.Sum(a1);
+        result[2] = Vector256.Sum(a2);
+        result[3] = Vector256.Sum(a3);
+    }
+
+    /// <summary>8 int32 lanes of Σ q·x over 4 elements each, given |q| (<paramref name="u"/>) and q (<paramref name="w"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Products(Vector256<byte> u, Vector256<sbyte> w, sbyte* x, Vector256<short> ones)
+    {
+        var sx = Avx2.Sign(Vector256.Load(x), w);
+        if (AvxVnni.IsSupported) return AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u, sx);
+        return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, sx), ones);
+    }
+
     /// <summary>8 int32 lanes, lane i = Σ q[e]·x[e] for e ∈ [4i, 4i + 4).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> Block(sbyte* q, sbyte* x, Vector256<short> ones)
     {
+        // |q| as unsigned bytes (|−128| = 128) times x with q's sign (0 where q = 0) = q·x, pair by pair.
         var w = Vector256.Load(q);
-        var a = Avx2.Abs(w);                               // |q| as unsigned bytes (|−128| = 128)
-        var sx = Avx2.Sign(Vector256.Load(x), w);          // x with q's sign (0 where q = 0)
-        if (AvxVnni.IsSupported) return AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, a, sx);
-        return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(a, sx), ones);
+        return Products(Avx2.Abs(w), w, x, ones);
     }
 
     /// <summary>[s0·dx ×4, s1·dx ×4]: lanes 0–3 scale the first 16-element group, lanes 4–7 the second.</summary>
@@ -126,6 +174,10 @@ internal static unsafe class CpuQuantMatMul
     {
         private sbyte[] _q = [];
         private float[] _s = [], _o = [];
+        private readonly float[] _four = GC.AllocateArray<float>(4, pinned: true);
+
+        /// <summary>The four results of <see cref="Dot4"/>.</summary>
+        public float* Four => (float*)Unsafe.AsPointer(ref _four[0]);
 
         public sbyte* Q => (sbyte*)Unsafe.AsPointer(ref _q[0]);
         public float* Scale => (float*)Unsafe.AsPointer(ref _s[0]);
