@@ -13,11 +13,11 @@ internal static unsafe class CpuAttention
         var shape = cache.Shape;
         int headDim = shape.HeadDim, group = heads / shape.KvHeads, t = step.TokensPerSequence;
         float scale = 1f / MathF.Sqrt(headDim);
-        int[] positions = ReadPositions(step);
+        int* positions = ((CpuTensor)step.Positions).Ints;
         CpuParallel.For(step.Batch * heads, (long)step.Batch * heads * t * step.EndPosition * headDim, task =>
         {
             int b = task / heads, h = task % heads, kvHead = h / group;
-            var scores = new float[step.EndPosition];
+            var scores = CpuScratch.FloatsA(step.EndPosition);
             for (int i = 0; i < t; i++)
             {
                 int row = b * t + i, pos = positions[row];
@@ -25,7 +25,7 @@ internal static unsafe class CpuAttention
                 var qh = new ReadOnlySpan<float>(q.Floats + (long)row * q.Cols + h * headDim, headDim);
                 for (int j = first; j <= pos; j++)
                     scores[j] = TensorPrimitives.Dot(qh, new ReadOnlySpan<float>(cache.Key(layer, b, j) + kvHead * headDim, headDim)) * scale;
-                var s = scores.AsSpan(first, pos - first + 1);
+                var s = scores.Slice(first, pos - first + 1);
                 TensorPrimitives.SoftMax(s, s);
                 var o = new Span<float>(output.Floats + (long)row * output.Cols + h * headDim, headDim);
                 o.Clear();

@@ -35,19 +35,21 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
     public MemoryLedger Memory { get; } = new("cpu");
 
     /// <inheritdoc />
-    public bool Supports(BackendOp op, TensorFormat weightFormat) => weightFormat.IsFloat();
+    public bool Supports(BackendOp op, TensorFormat weightFormat) => weightFormat.IsFloat() || CpuBlockUnpack.Supports(weightFormat);
 
     /// <inheritdoc />
     public DeviceWeight LoadWeight(TensorView tensor)
     {
         if (!Supports(BackendOp.MatMul, tensor.Format))
-            throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.Format}; the CPU backend computes with F32, F16 or BF16 weights");
+            throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.Format}; the CPU backend computes with F32, F16, BF16 and the ggml block formats Q8_0 … MXFP4; convert the tensor to one of those");
         var (rows, cols) = tensor.Shape.Length switch
         {
             1 => (1, checked((int)tensor.Shape[0])),
             2 => (checked((int)tensor.Shape[0]), checked((int)tensor.Shape[1])),
             _ => throw new InvalidCheckpointException($"tensor '{tensor.Name}' has shape {tensor.ShapeText}; weights are vectors or matrices"),
         };
+        if (!tensor.Format.DividesRow(cols))
+            throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.Format} with rows of {cols} elements, not a whole number of {tensor.Format.BlockLength()}-element blocks; the file is damaged or mislabelled");
         return new CpuWeight(tensor, rows, cols, Memory);
     }
 
@@ -217,7 +219,7 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
         // silu(g) = g · sigmoid(g), then · up; output may alias gate, so sigmoid goes to a scratch row.
         CpuParallel.For(g.Rows, g.Length * 8, r =>
         {
-            var sig = new float[g.Cols];
+            var sig = CpuScratch.FloatsA(g.Cols);
             TensorPrimitives.Sigmoid(g.Row(r), sig);
             TensorPrimitives.Multiply(sig, g.Row(r), sig);
             TensorPrimitives.Multiply(sig, u.Row(r), y.Row(r));

@@ -6,17 +6,32 @@ using LlmLab.Tensors;
 namespace LlmLab.Backends.Cpu;
 
 /// <summary>
-/// y[n, m] = x[n, k] · W[m, k]ᵀ with W stored as F32, F16 or BF16 and all math in fp32.
-/// Work is split over blocks of W rows across all cores. Decode (n small) streams each W row once
-/// through a fused convert-and-dot; prefill widens a block of W rows once and reuses it for every x row.
+/// y[n, m] = x[n, k] · W[m, k]ᵀ with W stored as F32, F16 or BF16 and all math in fp32; block formats go
+/// to <see cref="CpuQuantMatMul"/>. Work is split over blocks of W rows across all cores.
+/// Decode (n ≤ <see cref="StreamingMaxRows"/>) streams each W row once through a fused widen-and-dot,
+/// four W rows at a time so each x vector load serves four rows. Prefill widens the task's W rows to fp32
+/// once (per-thread scratch) and multiplies them with x in 4 × 4 register blocks (<see cref="TileRows"/> W rows
+/// × <see cref="TileCols"/> x rows): per k step 8 vector loads feed 16 FMAs, W is read from memory once per
+/// task instead of once per x row, and x is swept in L2-sized chunks.
+/// Summation order: each dot product is split over vector lanes and reduced at the end, so results differ
+/// from a sequential sum by fp32 rounding only (the PyTorch references hold at NMSE ≤ 1e-9).
 /// </summary>
 internal static unsafe class CpuMatMul
 {
-    /// <summary>W rows per parallel task: enough work per task (≥ 64 rows × k) to amortise scheduling.</summary>
-    private const int RowsPerTask = 64;
+    /// <summary>W rows per parallel task: enough work per task (≥ 32 rows × k) to amortise handing it out.</summary>
+    private const int RowsPerTask = 32;
 
-    /// <summary>W rows widened together in the prefill path (fits L1/L2 for k up to ~8k).</summary>
-    private const int RowsPerTile = 4;
+    /// <summary>W rows widened together in the prefill path (the register block's height).</summary>
+    private const int TileRows = 4;
+
+    /// <summary>x rows multiplied together in the prefill path (the register block's width).</summary>
+    private const int TileCols = 4;
+
+    /// <summary>Bytes of widened W rows per prefill task (32 rows at k = 2048, 8 at k = 8192): with an x chunk it fits a 1 MB L2.</summary>
+    private const int PanelBytes = 256 * 1024;
+
+    /// <summary>Bytes of x rows swept per pass over a task's widened W rows.</summary>
+    private const int XChunkBytes = 256 * 1024;
 
     /// <summary>Below this many x rows the fused streaming path wins (each W row is read from memory once per x row anyway).</summary>
     private const int StreamingMaxRows = 2;
@@ -26,14 +41,20 @@ internal static unsafe class CpuMatMul
         int n = x.Rows, k = x.Cols, m = w.Rows;
         if (w.Cols != k || y.Cols != m || y.Rows != n)
             throw new ArgumentException($"matmul shapes: x [{n}, {k}] · {w.Name} [{m}, {w.Cols}]ᵀ → y [{y.Rows}, {y.Cols}]");
-        int tasks = (m + RowsPerTask - 1) / RowsPerTask;
-        float* xp = x.Floats, yp = y.Floats;
-        CpuParallel.For(tasks, (long)n * m * k, task =>
+        if (w.Format.IsBlockQuantized()) CpuQuantMatMul.Run(x, w, y);
+        else
         {
-            int j0 = task * RowsPerTask, j1 = Math.Min(m, j0 + RowsPerTask);
-            if (n <= StreamingMaxRows && w.Format != TensorFormat.F16) Streaming(xp, n, k, w, yp, m, j0, j1);
-            else Tiled(xp, n, k, w, yp, m, j0, j1);
-        });
+            float* xp = x.Floats, yp = y.Floats;
+            bool streaming = n <= StreamingMaxRows && w.Format != TensorFormat.F16;
+            int rowsPerTask = streaming ? RowsPerTask : Math.Clamp(PanelBytes / (k * sizeof(float)) / TileRows * TileRows, TileRows, RowsPerTask);
+            int tasks = (m + rowsPerTask - 1) / rowsPerTask;
+            CpuParallel.For(tasks, (long)n * m * k, task =>
+            {
+                int j0 = task * rowsPerTask, j1 = Math.Min(m, j0 + rowsPerTask);
+                if (streaming) Streaming(xp, n, k, w, yp, m, j0, j1);
+                else Tiled(xp, n, k, w, yp, m, j0, j1);
+            });
+        }
         if (bias is not null)
         {
             var b = bias.Vector;
@@ -43,30 +64,184 @@ internal static unsafe class CpuMatMul
 
     private static void Streaming(float* x, int n, int k, CpuWeight w, float* y, int m, int j0, int j1)
     {
-        for (int j = j0; j < j1; j++)
-            for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++)
+        {
+            float* xi = x + (long)i * k, yi = y + (long)i * m;
+            int j = j0;
+            if (w.Format == TensorFormat.BF16)
             {
-                float* xi = x + (long)i * k;
-                y[(long)i * m + j] = w.Format == TensorFormat.BF16
-                    ? DotBF16((ushort*)w.Data + (long)j * k, xi, k)
-                    : TensorPrimitives.Dot(new ReadOnlySpan<float>((float*)w.Data + (long)j * k, k), new ReadOnlySpan<float>(xi, k));
+                ushort* wp = (ushort*)w.Data;
+                for (; j + 4 <= j1; j += 4) DotBF16x4(wp + (long)j * k, k, xi, yi + j);
+                for (; j < j1; j++) yi[j] = DotBF16(wp + (long)j * k, xi, k);
             }
+            else
+                for (; j < j1; j++) yi[j] = TensorPrimitives.Dot(new ReadOnlySpan<float>((float*)w.Data + (long)j * k, k), new ReadOnlySpan<float>(xi, k));
+        }
     }
 
     private static void Tiled(float* x, int n, int k, CpuWeight w, float* y, int m, int j0, int j1)
     {
-        var tile = new float[RowsPerTile * k];
-        for (int jt = j0; jt < j1; jt += RowsPerTile)
-        {
-            int rows = Math.Min(RowsPerTile, j1 - jt);
-            for (int r = 0; r < rows; r++) w.RowToSingle(jt + r, tile.AsSpan(r * k, k));
-            for (int i = 0; i < n; i++)
+        // Widen the task's W rows once (≤ RowsPerTask × k fp32, L2-resident), then sweep x in chunks that stay
+        // in L2 too: every 4 × 4 block reads its W and x rows from cache, and W comes from memory once.
+        int rows = j1 - j0;
+        var panelSpan = CpuScratch.FloatsB(rows * k);
+        for (int r = 0; r < rows; r++) w.RowToSingle(j0 + r, panelSpan.Slice(r * k, k));
+        int chunk = Math.Max(TileCols, XChunkBytes / (k * sizeof(float)) / TileCols * TileCols);
+        fixed (float* panel = panelSpan)
+            for (int i0 = 0; i0 < n; i0 += chunk)
             {
-                var xi = new ReadOnlySpan<float>(x + (long)i * k, k);
-                float* yi = y + (long)i * m;
-                for (int r = 0; r < rows; r++) yi[jt + r] = TensorPrimitives.Dot(tile.AsSpan(r * k, k), xi);
+                int i1 = Math.Min(n, i0 + chunk);
+                int jr = 0;
+                for (; jr + TileRows <= rows; jr += TileRows)
+                {
+                    int i = i0;
+                    if (Vector256.IsHardwareAccelerated)
+                        for (; i + TileCols <= i1; i += TileCols) Block4x4(panel + (long)jr * k, x + (long)i * k, k, y + (long)i * m + j0 + jr, m);
+                    for (; i < i1; i++) DotRows(panel + (long)jr * k, TileRows, x + (long)i * k, k, y + (long)i * m + j0 + jr);
+                }
+                if (jr < rows)
+                    for (int i = i0; i < i1; i++) DotRows(panel + (long)jr * k, rows - jr, x + (long)i * k, k, y + (long)i * m + j0 + jr);
             }
+    }
+
+    private static void DotRows(float* w, int rows, float* x, int k, float* y)
+    {
+        var xi = new ReadOnlySpan<float>(x, k);
+        for (int r = 0; r < rows; r++) y[r] = TensorPrimitives.Dot(new ReadOnlySpan<float>(w + (long)r * k, k), xi);
+    }
+
+    /// <summary>
+    /// y[c·ldy + r] = Σ w[r·k + i] · x[c·k + i] for r, c ∈ [0, 4): a 4 × 4 register block (16 accumulators).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block4x4(float* w, float* x, int k, float* y, int ldy)
+    {
+        float* w0 = w, w1 = w + k, w2 = w + 2 * k, w3 = w + 3 * k;
+        float* x0 = x, x1 = x + k, x2 = x + 2 * k, x3 = x + 3 * k;
+        int i = 0;
+        Span<float> s = stackalloc float[16];
+        if (Vector512.IsHardwareAccelerated && k >= 16)
+        {
+            Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+            Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+            Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+            Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
+            for (; i + 16 <= k; i += 16)
+            {
+                var v0 = Vector512.Load(x0 + i); var v1 = Vector512.Load(x1 + i);
+                var v2 = Vector512.Load(x2 + i); var v3 = Vector512.Load(x3 + i);
+                var u = Vector512.Load(w0 + i);
+                a00 = Vector512.FusedMultiplyAdd(u, v0, a00); a01 = Vector512.FusedMultiplyAdd(u, v1, a01);
+                a02 = Vector512.FusedMultiplyAdd(u, v2, a02); a03 = Vector512.FusedMultiplyAdd(u, v3, a03);
+                u = Vector512.Load(w1 + i);
+                a10 = Vector512.FusedMultiplyAdd(u, v0, a10); a11 = Vector512.FusedMultiplyAdd(u, v1, a11);
+                a12 = Vector512.FusedMultiplyAdd(u, v2, a12); a13 = Vector512.FusedMultiplyAdd(u, v3, a13);
+                u = Vector512.Load(w2 + i);
+                a20 = Vector512.FusedMultiplyAdd(u, v0, a20); a21 = Vector512.FusedMultiplyAdd(u, v1, a21);
+                a22 = Vector512.FusedMultiplyAdd(u, v2, a22); a23 = Vector512.FusedMultiplyAdd(u, v3, a23);
+                u = Vector512.Load(w3 + i);
+                a30 = Vector512.FusedMultiplyAdd(u, v0, a30); a31 = Vector512.FusedMultiplyAdd(u, v1, a31);
+                a32 = Vector512.FusedMultiplyAdd(u, v2, a32); a33 = Vector512.FusedMultiplyAdd(u, v3, a33);
+            }
+            s[0] = Vector512.Sum(a00); s[1] = Vector512.Sum(a01); s[2] = Vector512.Sum(a02); s[3] = Vector512.Sum(a03);
+            s[4] = Vector512.Sum(a10); s[5] = Vector512.Sum(a11); s[6] = Vector512.Sum(a12); s[7] = Vector512.Sum(a13);
+            s[8] = Vector512.Sum(a20); s[9] = Vector512.Sum(a21); s[10] = Vector512.Sum(a22); s[11] = Vector512.Sum(a23);
+            s[12] = Vector512.Sum(a30); s[13] = Vector512.Sum(a31); s[14] = Vector512.Sum(a32); s[15] = Vector512.Sum(a33);
         }
+        else
+        {
+            Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
+            Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
+            Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
+            Vector256<float> a30 = default, a31 = default, a32 = default, a33 = default;
+            for (; i + 8 <= k; i += 8)
+            {
+                var v0 = Vector256.Load(x0 + i); var v1 = Vector256.Load(x1 + i);
+                var v2 = Vector256.Load(x2 + i); var v3 = Vector256.Load(x3 + i);
+                var u = Vector256.Load(w0 + i);
+                a00 = Vector256.FusedMultiplyAdd(u, v0, a00); a01 = Vector256.FusedMultiplyAdd(u, v1, a01);
+                a02 = Vector256.FusedMultiplyAdd(u, v2, a02); a03 = Vector256.FusedMultiplyAdd(u, v3, a03);
+                u = Vector256.Load(w1 + i);
+                a10 = Vector256.FusedMultiplyAdd(u, v0, a10); a11 = Vector256.FusedMultiplyAdd(u, v1, a11);
+                a12 = Vector256.FusedMultiplyAdd(u, v2, a12); a13 = Vector256.FusedMultiplyAdd(u, v3, a13);
+                u = Vector256.Load(w2 + i);
+                a20 = Vector256.FusedMultiplyAdd(u, v0, a20); a21 = Vector256.FusedMultiplyAdd(u, v1, a21);
+                a22 = Vector256.FusedMultiplyAdd(u, v2, a22); a23 = Vector256.FusedMultiplyAdd(u, v3, a23);
+                u = Vector256.Load(w3 + i);
+                a30 = Vector256.FusedMultiplyAdd(u, v0, a30); a31 = Vector256.FusedMultiplyAdd(u, v1, a31);
+                a32 = Vector256.FusedMultiplyAdd(u, v2, a32); a33 = Vector256.FusedMultiplyAdd(u, v3, a33);
+            }
+            s[0] = Vector256.Sum(a00); s[1] = Vector256.Sum(a01); s[2] = Vector256.Sum(a02); s[3] = Vector256.Sum(a03);
+            s[4] = Vector256.Sum(a10); s[5] = Vector256.Sum(a11); s[6] = Vector256.Sum(a12); s[7] = Vector256.Sum(a13);
+            s[8] = Vector256.Sum(a20); s[9] = Vector256.Sum(a21); s[10] = Vector256.Sum(a22); s[11] = Vector256.Sum(a23);
+            s[12] = Vector256.Sum(a30); s[13] = Vector256.Sum(a31); s[14] = Vector256.Sum(a32); s[15] = Vector256.Sum(a33);
+        }
+        for (; i < k; i++)
+            for (int r = 0; r < 4; r++)
+                for (int c = 0; c < 4; c++) s[r * 4 + c] += w[r * k + i] * x[c * k + i];
+        for (int r = 0; r < 4; r++)
+            for (int c = 0; c < 4; c++) y[c * ldy + r] = s[r * 4 + c];
+    }
+
+    /// <summary>Four dot products y[r] = Σ bf16(w[r·k + i]) · x[i], r ∈ [0, 4), sharing each x load (bf16 → fp32 is a 16-bit shift).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotBF16x4(ushort* w, int k, float* x, float* y)
+    {
+        ushort* w0 = w, w1 = w + k, w2 = w + 2 * k, w3 = w + 3 * k;
+        int i = 0;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        if (Vector512.IsHardwareAccelerated && k >= 32)
+        {
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; i + 32 <= k; i += 32)
+            {
+                var xl = Vector512.Load(x + i);
+                var xh = Vector512.Load(x + i + 16);
+                a0 = AddWidened(Vector512.Load(w0 + i), xl, xh, a0);
+                a1 = AddWidened(Vector512.Load(w1 + i), xl, xh, a1);
+                a2 = AddWidened(Vector512.Load(w2 + i), xl, xh, a2);
+                a3 = AddWidened(Vector512.Load(w3 + i), xl, xh, a3);
+            }
+            s0 = Vector512.Sum(a0); s1 = Vector512.Sum(a1); s2 = Vector512.Sum(a2); s3 = Vector512.Sum(a3);
+        }
+        else if (Vector256.IsHardwareAccelerated && k >= 16)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; i + 16 <= k; i += 16)
+            {
+                var xl = Vector256.Load(x + i);
+                var xh = Vector256.Load(x + i + 8);
+                a0 = AddWidened(Vector256.Load(w0 + i), xl, xh, a0);
+                a1 = AddWidened(Vector256.Load(w1 + i), xl, xh, a1);
+                a2 = AddWidened(Vector256.Load(w2 + i), xl, xh, a2);
+                a3 = AddWidened(Vector256.Load(w3 + i), xl, xh, a3);
+            }
+            s0 = Vector256.Sum(a0); s1 = Vector256.Sum(a1); s2 = Vector256.Sum(a2); s3 = Vector256.Sum(a3);
+        }
+        for (; i < k; i++)
+        {
+            float xv = x[i];
+            s0 += FloatConversion.BF16ToSingle(w0[i]) * xv;
+            s1 += FloatConversion.BF16ToSingle(w1[i]) * xv;
+            s2 += FloatConversion.BF16ToSingle(w2[i]) * xv;
+            s3 += FloatConversion.BF16ToSingle(w3[i]) * xv;
+        }
+        y[0] = s0; y[1] = s1; y[2] = s2; y[3] = s3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> AddWidened(Vector512<ushort> raw, Vector512<float> xl, Vector512<float> xh, Vector512<float> acc)
+    {
+        // bf16 element e becomes the fp32 with the same top 16 bits: widen to 32 bits and shift left by 16.
+        acc = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(Vector512.WidenLower(raw), 16).AsSingle(), xl, acc);
+        return Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(Vector512.WidenUpper(raw), 16).AsSingle(), xh, acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> AddWidened(Vector256<ushort> raw, Vector256<float> xl, Vector256<float> xh, Vector256<float> acc)
+    {
+        acc = Vector256.FusedMultiplyAdd(Vector256.ShiftLeft(Vector256.WidenLower(raw), 16).AsSingle(), xl, acc);
+        return Vector256.FusedMultiplyAdd(Vector256.ShiftLeft(Vector256.WidenUpper(raw), 16).AsSingle(), xh, acc);
     }
 
     /// <summary>Σ bf16(w[i]) · x[i], widening 16 bf16 values per step (bf16 → fp32 is a 16-bit shift).</summary>
@@ -77,17 +252,10 @@ internal static unsafe class CpuMatMul
         float sum = 0;
         if (Vector256.IsHardwareAccelerated && k >= 16)
         {
-            var acc0 = Vector256<float>.Zero;
-            var acc1 = Vector256<float>.Zero;
+            var acc = Vector256<float>.Zero;
             for (; i + 16 <= k; i += 16)
-            {
-                var raw = Vector256.Load(w + i);
-                var lo = Vector256.ShiftLeft(Vector256.WidenLower(raw), 16).AsSingle();
-                var hi = Vector256.ShiftLeft(Vector256.WidenUpper(raw), 16).AsSingle();
-                acc0 = Vector256.FusedMultiplyAdd(lo, Vector256.Load(x + i), acc0);
-                acc1 = Vector256.FusedMultiplyAdd(hi, Vector256.Load(x + i + 8), acc1);
-            }
-            sum = Vector256.Sum(acc0 + acc1);
+                acc = AddWidened(Vector256.Load(w + i), Vector256.Load(x + i), Vector256.Load(x + i + 8), acc);
+            sum = Vector256.Sum(acc);
         }
         for (; i < k; i++) sum += FloatConversion.BF16ToSingle(w[i]) * x[i];
         return sum;

@@ -52,7 +52,7 @@ internal sealed unsafe class CpuTensor : DeviceTensor
 
 /// <summary>
 /// A weight for the CPU: matrices stay where they are (a view into the memory-mapped file, in the
-/// stored F32/F16/BF16 format, converted inside the kernels); vectors (norms, biases) are widened to fp32.
+/// stored F32/F16/BF16 or ggml block format, converted inside the kernels); vectors (norms, biases) are widened to fp32.
 /// </summary>
 internal sealed unsafe class CpuWeight : DeviceWeight
 {
@@ -66,7 +66,7 @@ internal sealed unsafe class CpuWeight : DeviceWeight
         if (rows == 1)
         {
             _vector = (float*)NativeMemory.AlignedAlloc((nuint)cols * sizeof(float), 64);
-            FloatConversion.ToSingle(view.Format, view.Data, new Span<float>(_vector, cols));
+            ToSingle(view.Format, view.Data, new Span<float>(_vector, cols));
         }
         ledger.Add(MemoryCategory.Weights, Bytes);
     }
@@ -79,7 +79,15 @@ internal sealed unsafe class CpuWeight : DeviceWeight
 
     /// <summary>Row <paramref name="r"/> converted to fp32 into <paramref name="destination"/>.</summary>
     public void RowToSingle(int r, Span<float> destination) =>
-        FloatConversion.ToSingle(Format, Data + r * Format.RowBytes(Cols), destination[..Cols]);
+        ToSingle(Format, Data + r * Format.RowBytes(Cols), destination[..Cols]);
+
+    // Block formats decode through the kernels' own unpacking (bit-identical to ggml's dequantize_row_*),
+    // so an embedding gather or a quantized vector needs no codec beyond what the matmul reads.
+    private static void ToSingle(TensorFormat format, byte* source, Span<float> destination)
+    {
+        if (CpuBlockUnpack.Supports(format)) CpuBlockUnpack.ToSingle(format, source, destination.Length, destination);
+        else FloatConversion.ToSingle(format, source, destination);
+    }
 
     public override void Dispose()
     {

@@ -1,0 +1,194 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using LlmLab.Tensors;
+
+namespace LlmLab.Backends.Cpu;
+
+/// <summary>
+/// y[n, m] = x[n, k] · W[m, k]ᵀ with W in a ggml block format, read straight from its blocks (no dequantized
+/// copy of the model exists; each task unpacks one W row at a time into L1-sized scratch).
+///
+/// Numerics, as llama.cpp computes these products: the activations are quantized to int8 per 32 elements
+/// (<see cref="CpuActivationQuant"/>: scale amax/127, round half to even), each W row is unpacked to int8 q
+/// with a scale s and offset o per 16 elements (<see cref="CpuBlockUnpack"/>, exact), and
+///   y = Σ_blocks b dx_b · (s_2b · Σ_{e∈2b} q_e·xq_e + s_2b+1 · Σ_{e∈2b+1} q_e·xq_e) + Σ_groups g o_g · dx_b(g) · Σ_{e∈g} xq_e.
+/// The integer sums are exact (int32); the only approximation is the activation rounding, |error| ≤ dx/2 per
+/// element, so the product's error relative to fp32 math on the dequantized weights is ~1e-5–1e-4 in NMSE
+/// (the tests state the bound per format). llama.cpp uses Q8_K (one scale per 256) for the K-quants: one scale
+/// per 32 is finer, at the cost of a float multiply-add per 32 elements instead of per 256.
+///
+/// Integer dot: |q| (unsigned) × sign(x, q) with pmaddubsw + pmaddwd (AVX2 / AVX-512BW), or vpdpbusd where
+/// AVX-VNNI exists; both give 8 int32 lanes per 32 elements, lane i summing elements 4i..4i+3, so lanes 0–3 are
+/// the first 16-element group and lanes 4–7 the second. |q| ≤ 128 and |xq| ≤ 127 keep pmaddubsw's int16 pair
+/// sums exact (2·128·127 &lt; 32768). Elsewhere a scalar loop computes the same sums.
+/// Decode and prefill share the code: a task unpacks each of its W rows once and multiplies it with every x row.
+/// </summary>
+internal static unsafe class CpuQuantMatMul
+{
+    /// <summary>W rows per parallel task (enough work per task to amortise handing it out, small enough to balance 2–16 cores).</summary>
+    private const int RowsPerTask = 16;
+
+    /// <summary>Below this many x rows, activations are quantized on the calling thread (one row is ~k/32 µs of work).</summary>
+    private const int ParallelQuantizeRows = 8;
+
+    [ThreadStatic] private static RowScratch? _scratch;
+
+    public static void Run(CpuTensor x, CpuWeight w, CpuTensor y)
+    {
+        int n = x.Rows, k = x.Cols, m = w.Rows;
+        var format = w.Format;
+        if (!CpuBlockUnpack.Supports(format)) throw new NotSupportedException($"the CPU backend has no kernel for {format} ({w.Name})");
+        if (k % format.BlockLength() != 0)
+            throw new ArgumentException($"{w.Name}: rows of {k} elements are not whole {format} blocks of {format.BlockLength()}");
+        var act = CpuActivationQuant.ForThread(n, k);
+        float* xp = x.Floats, yp = y.Floats;
+        if (n < ParallelQuantizeRows) for (int i = 0; i < n; i++) act.Quantize(i, xp + (long)i * k);
+        else CpuParallel.For(n, (long)n * k * 4, i => act.Quantize(i, xp + (long)i * k));
+
+        long rowBytes = format.RowBytes(k);
+        bool offsets = CpuBlockUnpack.HasOffsets(format);
+        int tasks = (m + RowsPerTask - 1) / RowsPerTask;
+        byte* data = w.Data;
+        CpuParallel.For(tasks, (long)n * m * k, task =>
+        {
+            var s = _scratch ??= new RowScratch();
+            s.Ensure(k);
+            int j0 = task * RowsPerTask, j1 = Math.Min(m, j0 + RowsPerTask);
+            for (int j = j0; j < j1; j++)
+            {
+                CpuBlockUnpack.Row(format, data + j * rowBytes, k, s.Q, s.Scale, s.Offset);
+                int i = 0;
+                if (Avx2.IsSupported)
+                    for (; i + 4 <= n; i += 4)
+                    {
+                        Dot4(s.Q, s.Scale, act, i, k, s.Four);
+                        for (int r = 0; r < 4; r++)
+                        {
+                            float v = s.Four[r];
+                            if (offsets) v += OffsetTerm(s.Offset, act.GroupSums(i + r), k / CpuBlockUnpack.GroupLength);
+                            yp[(long)(i + r) * m + j] = v;
+                        }
+                    }
+                for (; i < n; i++)
+                {
+                    float v = Dot(s.Q, s.Scale, act.Q(i), act.Scales(i), k);
+                    if (offsets) v += OffsetTerm(s.Offset, act.GroupSums(i), k / CpuBlockUnpack.GroupLength);
+                    yp[(long)i * m + j] = v;
+                }
+            }
+        });
+    }
+
+    /// <summary>Σ_b dx[b] · (s[2b]·I_2b + s[2b+1]·I_2b+1) over the k/32 blocks, I_g the int8 dot of group g.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static float Dot(sbyte* q, float* scale, sbyte* xq, float* dx, int k)
+    {
+        int blocks = k / CpuActivationQuant.BlockLength;
+        if (Avx2.IsSupported)
+        {
+            var acc0 = Vector256<float>.Zero;
+            var acc1 = Vector256<float>.Zero;
+            var ones = Vector256.Create((short)1);
+            int b = 0;
+            for (; b + 2 <= blocks; b += 2)
+            {
+                acc0 = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(Block(q + 32 * b, xq + 32 * b, ones)), GroupScales(scale + 2 * b, dx[b]), acc0);
+                acc1 = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(Block(q + 32 * b + 32, xq + 32 * b + 32, ones)), GroupScales(scale + 2 * b + 2, dx[b + 1]), acc1);
+            }
+            for (; b < blocks; b++)
+                acc0 = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(Block(q + 32 * b, xq + 32 * b, ones)), GroupScales(scale + 2 * b, dx[b]), acc0);
+            return Vector256.Sum(acc0 + acc1);
+        }
+        float sum = 0;
+        for (int b = 0; b < blocks; b++)
+        {
+            int i0 = 0, i1 = 0;
+            sbyte* qb = q + 32 * b, xb = xq + 32 * b;
+            for (int e = 0; e < 16; e++) i0 += qb[e] * xb[e];
+            for (int e = 16; e < 32; e++) i1 += qb[e] * xb[e];
+            sum += dx[b] * (scale[2 * b] * i0 + scale[2 * b + 1] * i1);
+        }
+        return sum;
+    }
+
+    /// <summary>
+    /// <see cref="Dot"/> of one unpacked W row with activation rows i0 … i0 + 3 (prefill): the W loads, |q| and the
+    /// group scales are shared by the four rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot4(sbyte* q, float* scale, CpuActivationQuant act, int i0, int k, float* result)
+    {
+        int blocks = k / CpuActivationQuant.BlockLength;
+        sbyte* x0 = act.Q(i0), x1 = act.Q(i0 + 1), x2 = act.Q(i0 + 2), x3 = act.Q(i0 + 3);
+        float* d0 = act.Scales(i0), d1 = act.Scales(i0 + 1), d2 = act.Scales(i0 + 2), d3 = act.Scales(i0 + 3);
+        var ones = Vector256.Create((short)1);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int b = 0; b < blocks; b++)
+        {
+            int e = 32 * b;
+            var w = Vector256.Load(q + e);
+            var u = Avx2.Abs(w);
+            var gs = Vector256.Create(Vector128.Create(scale[2 * b]), Vector128.Create(scale[2 * b + 1]));
+            a0 = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(Products(u, w, x0 + e, ones)), gs * d0[b], a0);
+            a1 = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(Products(u, w, x1 + e, ones)), gs * d1[b], a1);
+            a2 = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(Products(u, w, x2 + e, ones)), gs * d2[b], a2);
+            a3 = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(Products(u, w, x3 + e, ones)), gs * d3[b], a3);
+        }
+        result[0] = Vector256.Sum(a0);
+        result[1] = Vector256.Sum(a1);
+        result[2] = Vector256.Sum(a2);
+        result[3] = Vector256.Sum(a3);
+    }
+
+    /// <summary>8 int32 lanes of Σ q·x over 4 elements each, given |q| (<paramref name="u"/>) and q (<paramref name="w"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Products(Vector256<byte> u, Vector256<sbyte> w, sbyte* x, Vector256<short> ones)
+    {
+        var sx = Avx2.Sign(Vector256.Load(x), w);
+        if (AvxVnni.IsSupported) return AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u, sx);
+        return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, sx), ones);
+    }
+
+    /// <summary>8 int32 lanes, lane i = Σ q[e]·x[e] for e ∈ [4i, 4i + 4).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Block(sbyte* q, sbyte* x, Vector256<short> ones)
+    {
+        // |q| as unsigned bytes (|−128| = 128) times x with q's sign (0 where q = 0) = q·x, pair by pair.
+        var w = Vector256.Load(q);
+        return Products(Avx2.Abs(w), w, x, ones);
+    }
+
+    /// <summary>[s0·dx ×4, s1·dx ×4]: lanes 0–3 scale the first 16-element group, lanes 4–7 the second.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> GroupScales(float* s, float dx) =>
+        Vector256.Create(Vector128.Create(s[0]), Vector128.Create(s[1])) * dx;
+
+    /// <summary>Σ_g o[g] · xsum[g]: the minimum terms of Q4_1/Q5_1/Q2_K/Q4_K/Q5_K.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float OffsetTerm(float* o, float* xsum, int groups) =>
+        System.Numerics.Tensors.TensorPrimitives.Dot(new ReadOnlySpan<float>(o, groups), new ReadOnlySpan<float>(xsum, groups));
+
+    /// <summary>One unpacked W row: q [k] int8, scale and offset [k/16] fp32 (pinned, per thread).</summary>
+    private sealed class RowScratch
+    {
+        private sbyte[] _q = [];
+        private float[] _s = [], _o = [];
+        private readonly float[] _four = GC.AllocateArray<float>(4, pinned: true);
+
+        /// <summary>The four results of <see cref="Dot4"/>.</summary>
+        public float* Four => (float*)Unsafe.AsPointer(ref _four[0]);
+
+        public sbyte* Q => (sbyte*)Unsafe.AsPointer(ref _q[0]);
+        public float* Scale => (float*)Unsafe.AsPointer(ref _s[0]);
+        public float* Offset => (float*)Unsafe.AsPointer(ref _o[0]);
+
+        public void Ensure(int k)
+        {
+            if (_q.Length >= k) return;
+            _q = GC.AllocateUninitializedArray<sbyte>(k, pinned: true);
+            _s = GC.AllocateUninitializedArray<float>(k / CpuBlockUnpack.GroupLength, pinned: true);
+            _o = GC.AllocateUninitializedArray<float>(k / CpuBlockUnpack.GroupLength, pinned: true);
+        }
+    }
+}

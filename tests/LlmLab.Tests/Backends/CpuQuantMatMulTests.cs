@@ -1,0 +1,156 @@
+using LlmLab.Backends;
+using LlmLab.Backends.Cpu;
+using LlmLab.Tensors;
+
+namespace LlmLab.Tests.Backends;
+
+/// <summary>
+/// The CPU matmul on ggml block formats against fp32 math on the same weights as <see cref="Quantization.BlockCodec"/>
+/// dequantizes them (the reference decoder, equal to ggml's dequantize_row_*). Two references per product:
+/// (1) plain fp32 activations — the error is the int8 activation rounding, bounded per format below;
+/// (2) the activations rounded as the kernel's documented numerics say (int8 per 32, scale amax/127, round half
+/// to even), computed here independently — the kernel must then agree to float rounding, which pins every
+/// scale, offset and nibble of the kernels far below what the first bound could see.
+/// Shapes: k = 256·m (whole super-blocks), W row counts that are odd and not a multiple of the 16-row task.
+/// </summary>
+public sealed unsafe class CpuQuantMatMulTests
+{
+    /// <summary>
+    /// NMSE bound vs fp32 activations: int8 rounding of Gaussian activations gives ≈ 2–3e-5 (step amax/127 ≈ 0.017σ,
+    /// error variance step²/12 ≈ 2.4e-5σ²); measured 1.5e-5 … 5.5e-5 over the 13 formats and three shapes, so 1e-4 holds for each.
+    /// </summary>
+    private const double ActivationRoundingNmse = 1e-4;
+
+    /// <summary>NMSE bound vs the same int8 activations: float rounding of fp32 sums over k ≤ 1024 terms only.</summary>
+    private const double SameActivationsNmse = 1e-10;
+
+    public static TheoryData<TensorFormat> BlockFormats() => QuantizedWeights.BlockFormats();
+
+    [Theory]
+    [MemberData(nameof(BlockFormats))]
+    public void Decode_product_of_one_row_matches_fp32_math_on_the_dequantized_weights(TensorFormat format) =>
+        CheckProduct(format, rows: 1, outputs: 37, k: 512, seed: 1);
+
+    [Theory]
+    [MemberData(nameof(BlockFormats))]
+    public void Prefill_product_of_an_odd_number_of_rows_matches_fp32_math_on_the_dequantized_weights(TensorFormat format) =>
+        CheckProduct(format, rows: 13, outputs: 45, k: 768, seed: 2);
+
+    [Theory]
+    [MemberData(nameof(BlockFormats))]
+    public void Product_over_random_block_bytes_matches_fp32_math_on_the_dequantized_weights(TensorFormat format) =>
+        CheckProduct(format, rows: 3, outputs: 19, k: 256, seed: 3, randomBlocks: true);
+
+    [Theory]
+    [MemberData(nameof(BlockFormats))]
+    public void Embedding_rows_of_a_quantized_table_decode_exactly_as_the_reference_decoder(TensorFormat format)
+    {
+        const int vocab = 11, hidden = 512;
+        var table = QuantizedWeights.RandomBlocks(format, vocab, hidden, seed: 4);
+        using var backend = new CpuBackend();
+        using var w = table.Load(backend, "token_embd.weight");
+        int[] ids = [7, 0, 10, 7, 3];
+        using var idTensor = backend.Allocate(DType.I32, ids.Length, 1);
+        using var output = backend.Allocate(DType.F32, ids.Length, hidden);
+        backend.Write(idTensor, ids);
+
+        backend.Embedding(idTensor, w, output);
+
+        var rows = ((CpuTensor)output).FloatSpan.ToArray();
+        for (int r = 0; r < ids.Length; r++)
+            Assert.Equal(table.Dequantized.AsSpan(ids[r] * hidden, hidden).ToArray(), rows.AsSpan(r * hidden, hidden).ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(BlockFormats))]
+    public void Cpu_backend_reads_every_block_format_directly(TensorFormat format)
+    {
+        using var backend = new CpuBackend();
+        Assert.True(backend.Supports(BackendOp.MatMul, format));
+    }
+
+    [Fact]
+    public void Fp16_scales_decode_exactly_for_every_bit_pattern()
+    {
+        for (int bits = 0; bits <= ushort.MaxValue; bits++)
+        {
+            ushort h = (ushort)bits;
+            float expected = (float)BitConverter.UInt16BitsToHalf(h), actual = CpuBlockUnpack.Half((byte*)&h);
+            if (float.IsNaN(expected)) Assert.True(float.IsNaN(actual), $"0x{bits:X4}");
+            else Assert.Equal(BitConverter.SingleToUInt32Bits(expected), BitConverter.SingleToUInt32Bits(actual));
+        }
+    }
+
+    [Fact]
+    public void A_row_that_is_not_whole_blocks_is_rejected_naming_the_tensor()
+    {
+        using var backend = new CpuBackend();
+        var bytes = new byte[TensorFormat.Q4_K.BytesPerBlock() * 4];
+        fixed (byte* p = bytes)
+        {
+            var view = new TensorView("blk.3.attn_q.weight", TensorFormat.Q4_K, [2, 384], p, bytes.Length);
+            var e = Assert.Throws<InvalidCheckpointException>(() => backend.LoadWeight(view));
+            Assert.Contains("blk.3.attn_q.weight", e.Message);
+            Assert.Contains("256-element blocks", e.Message);
+        }
+    }
+
+    private static void CheckProduct(TensorFormat format, int rows, int outputs, int k, int seed, bool randomBlocks = false)
+    {
+        var weights = randomBlocks ? QuantizedWeights.RandomBlocks(format, outputs, k, seed) : QuantizedWeights.Quantized(format, outputs, k, seed);
+        var x = QuantizedWeights.Gaussian(rows * k, seed + 100, 1f);
+        using var backend = new CpuBackend();
+        using var w = weights.Load(backend);
+        using var input = backend.Allocate(DType.F32, rows, k);
+        using var output = backend.Allocate(DType.F32, rows, outputs);
+        x.CopyTo(((CpuTensor)input).FloatSpan);
+
+        backend.MatMul(input, w, null, output);
+
+        var y = ((CpuTensor)output).FloatSpan.ToArray();
+        var exact = Reference(weights.Dequantized, x, rows, outputs, k);
+        var rounded = Reference(weights.Dequantized, RoundActivations(x), rows, outputs, k);
+        double nmse = Nmse(y, exact), nmseRounded = Nmse(y, rounded);
+        Assert.True(nmse <= ActivationRoundingNmse, $"{format}: NMSE vs fp32 activations {nmse:E3} > {ActivationRoundingNmse:E0}");
+        Assert.True(nmseRounded <= SameActivationsNmse, $"{format}: NMSE vs the same int8 activations {nmseRounded:E3} > {SameActivationsNmse:E0}");
+    }
+
+    /// <summary>y[i, j] = Σ w[j, e]·x[i, e] in double.</summary>
+    private static double[] Reference(float[] w, float[] x, int rows, int outputs, int k)
+    {
+        var y = new double[rows * outputs];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < outputs; j++)
+            {
+                double s = 0;
+                for (int e = 0; e < k; e++) s += (double)w[j * k + e] * x[i * k + e];
+                y[i * outputs + j] = s;
+            }
+        return y;
+    }
+
+    /// <summary>Each 32-element block rounded to d·round(x/d), d = amax/127 (fp32 arithmetic, round half to even).</summary>
+    private static float[] RoundActivations(float[] x)
+    {
+        var r = new float[x.Length];
+        for (int b = 0; b < x.Length; b += 32)
+        {
+            float amax = 0;
+            for (int i = 0; i < 32; i++) amax = Math.Max(amax, Math.Abs(x[b + i]));
+            float d = amax / 127f, id = d != 0 ? 1f / d : 0f;
+            for (int i = 0; i < 32; i++) r[b + i] = d * MathF.Round(x[b + i] * id, MidpointRounding.ToEven);
+        }
+        return r;
+    }
+
+    private static double Nmse(float[] y, double[] reference)
+    {
+        double err = 0, norm = 0;
+        for (int i = 0; i < y.Length; i++)
+        {
+            err += (y[i] - reference[i]) * (y[i] - reference[i]);
+            norm += reference[i] * reference[i];
+        }
+        return err / norm;
+    }
+}
