@@ -39,7 +39,7 @@ internal static class CompareCommand
 
         using var baseModel = Load(basePath, device, dtype, ctx);
         using var model = Load(modelPath, device, dtype, ctx);
-        var tokens = ComparisonText.Encode(ModelTokenizer.Load(baseModel.Directory), File.ReadAllText(text), text);
+        var tokens = ComparisonText.Encode(ModelTokenizer.Load(baseModel.ModelPath), File.ReadAllText(text), text);
         var progress = new ChunkProgress();
         var result = ModelComparison.Run(baseModel, model, tokens, ctx, chunks, progress);
         progress.Done();

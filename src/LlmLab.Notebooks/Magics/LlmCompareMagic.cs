@@ -38,7 +38,7 @@ public sealed class LlmCompareMagic : MagicCommand
             : EmbeddedModel.FindHeldOutText() ?? throw new InvalidOptionException(
                 $"{Invocation}: no text file given and the embedded held-out text ({EmbeddedModel.HeldOutTextRelativePath}) was not found; give one with --text.");
         if (!File.Exists(path)) throw new InvalidOptionException($"{Invocation}: text file {path} not found.");
-        var text = ComparisonText.Encode(ModelTokenizer.Load(baseModel.Directory), File.ReadAllText(path), path);
+        var text = ComparisonText.Encode(ModelTokenizer.Load(baseModel.ModelPath), File.ReadAllText(path), path);
         var result = ModelComparison.Run(baseModel, model, text, options.GetInt32("ctx")!.Value, options.GetInt32("chunks"), cancellationToken: cancellationToken);
         session.Display(result);
         return Task.CompletedTask;

@@ -41,7 +41,7 @@ public static class ModelComparison
         ArgumentNullException.ThrowIfNull(text);
         int vocab = baseModel.Config.VocabSize;
         if (model.Config.VocabSize != vocab)
-            throw new InvalidOptionException($"the base model {baseModel.Directory} has a vocabulary of {vocab} tokens but the model {model.Directory} has {model.Config.VocabSize}; " +
+            throw new InvalidOptionException($"the base model {baseModel.ModelPath} has a vocabulary of {vocab} tokens but the model {model.ModelPath} has {model.Config.VocabSize}; " +
                 "KL divergence compares distributions over the same tokens, so compare models that share a tokenizer");
         int chunkCount = ChunksToRun(baseModel, model, text, context, chunks);
         if (text.Tokens.Take(chunkCount * context).FirstOrDefault(t => t < 0 || t >= vocab, -1) is var bad and >= 0)
@@ -66,7 +66,7 @@ public static class ModelComparison
             progress?.Report(new CompareProgress(c + 1, chunkCount));
         }
 
-        return accumulator.ToResult(new ComparedModelIdentity(baseModel.Directory, baseModel.Backend.Device), new ComparedModelIdentity(model.Directory, model.Backend.Device),
+        return accumulator.ToResult(new ComparedModelIdentity(baseModel.ModelPath, baseModel.Backend.Device), new ComparedModelIdentity(model.ModelPath, model.Backend.Device),
             text, context, chunkCount, clock.Elapsed.TotalSeconds);
     }
 
@@ -77,7 +77,7 @@ public static class ModelComparison
             throw new InvalidOptionException($"--ctx {context} scores no position: a chunk of N tokens scores positions N/2..N-2, so N must be at least {MinContext}");
         foreach (var m in new[] { baseModel, model })
             if (context > m.Config.MaxPositionEmbeddings)
-                throw new InvalidOptionException($"--ctx {context} exceeds the context of {m.Directory} ({m.Config.MaxPositionEmbeddings} tokens, max_position_embeddings); use a smaller --ctx");
+                throw new InvalidOptionException($"--ctx {context} exceeds the context of {m.ModelPath} ({m.Config.MaxPositionEmbeddings} tokens, max_position_embeddings); use a smaller --ctx");
         if (chunks < 1) throw new InvalidOptionException($"--chunks {chunks} must be at least 1");
         int available = text.Tokens.Count / context;
         if (available == 0)

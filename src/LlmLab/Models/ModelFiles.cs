@@ -42,7 +42,7 @@ public sealed class ModelFiles : IDisposable
     public static ModelFiles Open(string path, QuantizationMix? quant = null, bool allowRequantize = false)
     {
         path = System.IO.Path.GetFullPath(path);
-        var (config, generation, names, checkpoint) = IsGguf(path) ? OpenGguf(path) : OpenFolder(path, null);
+        var (config, generation, names, checkpoint) = IsGguf(path) ? OpenGguf(path) : ReadFolder(path, null);
         try
         {
             if (quant is not null) checkpoint = new QuantizedCheckpoint(checkpoint, config, names, quant, allowRequantize);
@@ -58,12 +58,12 @@ public sealed class ModelFiles : IDisposable
     /// <summary>A Hugging Face folder read with <paramref name="config"/> in place of its config.json.</summary>
     internal static ModelFiles OpenFolder(string directory, ModelConfig config)
     {
-        var (_, generation, names, checkpoint) = OpenFolder(System.IO.Path.GetFullPath(directory), config);
+        var (_, generation, names, checkpoint) = ReadFolder(System.IO.Path.GetFullPath(directory), config);
         try { return new ModelFiles(System.IO.Path.GetFullPath(directory), config, generation, names, checkpoint); }
         catch { checkpoint.Dispose(); throw; }
     }
 
-    private static (ModelConfig, GenerationConfig, TensorNames, ICheckpoint) OpenFolder(string directory, ModelConfig? given = null)
+    private static (ModelConfig, GenerationConfig, TensorNames, ICheckpoint) ReadFolder(string directory, ModelConfig? given)
     {
         var config = given ?? ModelConfigReader.Read(directory);
         string generationPath = System.IO.Path.Combine(directory, "generation_config.json");
@@ -74,8 +74,23 @@ public sealed class ModelFiles : IDisposable
         return (config, generation, ModelConfigReader.Architecture(config.ModelType).Names, SafetensorsCheckpoint.Open(directory));
     }
 
-    private static (ModelConfig, GenerationConfig, TensorNames, ICheckpoint) OpenGguf(string path) =>
-        throw new InvalidCheckpointException($"{path}: GGUF models are not readable in this build yet; pass a Hugging Face model folder");
+    // A GGUF file carries its config, stop tokens and tokenizer in its metadata; tensors use llama.cpp's blk.N.* names.
+    private static (ModelConfig, GenerationConfig, TensorNames, ICheckpoint) OpenGguf(string path)
+    {
+        if (!File.Exists(path)) throw new InvalidCheckpointException($"{path}: no such file; pass a .gguf file or a Hugging Face model folder");
+        var file = GgufFile.Open(path);
+        try
+        {
+            var config = GgufModelConfig.Read(file.Metadata, file);
+            var generation = new GenerationConfig { EosTokenIds = config.EosTokenIds, BosTokenId = config.BosTokenId };
+            return (config, generation, Architectures.GgufTensorNames.Decoder, file);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
 
     /// <inheritdoc />
     public void Dispose() => Checkpoint.Dispose();

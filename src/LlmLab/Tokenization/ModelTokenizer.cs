@@ -1,6 +1,6 @@
 namespace LlmLab.Tokenization;
 
-/// <summary>The tokenizer of a Hugging Face model folder: its <c>tokenizer.json</c>, beside the weights.</summary>
+/// <summary>The tokenizer of a model: a Hugging Face folder's <c>tokenizer.json</c>, or a GGUF file's <c>tokenizer.ggml.*</c> metadata.</summary>
 public static class ModelTokenizer
 {
     /// <summary>File name of the tokenizer in a model folder.</summary>
@@ -15,8 +15,13 @@ public static class ModelTokenizer
             : throw new InvalidCheckpointException($"{modelDirectory} has no {FileName}; copy the model's {FileName} there (random checkpoints from make-random have none: benchmark those instead)");
     }
 
-    /// <summary>Loads the tokenizer of <paramref name="modelDirectory"/>.</summary>
-    /// <exception cref="InvalidCheckpointException">The folder has no tokenizer.json.</exception>
-    /// <exception cref="InvalidTokenizerException">The file is not a tokenizer LlmLab reads.</exception>
-    public static Tokenizer Load(string modelDirectory) => Tokenizer.FromFile(PathIn(modelDirectory));
+    /// <summary>Loads the tokenizer of <paramref name="modelPath"/> (a model folder or a .gguf file).</summary>
+    /// <exception cref="InvalidCheckpointException">The folder has no tokenizer.json, or the GGUF file is unreadable.</exception>
+    /// <exception cref="InvalidTokenizerException">The tokenizer is not one LlmLab reads.</exception>
+    public static Tokenizer Load(string modelPath)
+    {
+        if (!modelPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)) return Tokenizer.FromFile(PathIn(modelPath));
+        using var file = Formats.GgufFile.Open(modelPath);
+        return GgufTokenizer.Read(file.Metadata, modelPath);
+    }
 }

@@ -22,7 +22,7 @@ public sealed class LlmCompareMagicTests
         var session = await WithBaseAndModelAsync();
         using var model = Transformer.Load(EmbeddedModel.Resolve(null), new CpuBackend());
         var heldOut = EmbeddedModel.FindHeldOutText()!;
-        var text = ComparisonText.Encode(ModelTokenizer.Load(model.Directory), File.ReadAllText(heldOut), heldOut);
+        var text = ComparisonText.Encode(ModelTokenizer.Load(model.ModelPath), File.ReadAllText(heldOut), heldOut);
         var expected = ModelComparison.Run(model, model, text, 32, 2, cancellationToken: TestContext.Current.CancellationToken);
 
         var shown = (await session.RunAsync("#!llm-compare --ctx 32 --chunks 2")).Succeeded().DisplayedText();

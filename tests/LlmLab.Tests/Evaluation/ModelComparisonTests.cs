@@ -11,7 +11,7 @@ public sealed class ModelComparisonTests
     private const int Ctx = 32;
 
     private static ComparisonText HeldOut(Transformer model) =>
-        ComparisonText.Encode(ModelTokenizer.Load(model.Directory), File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "data", "text", "brown-heldout.txt")), "brown-heldout.txt");
+        ComparisonText.Encode(ModelTokenizer.Load(model.ModelPath), File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "data", "text", "brown-heldout.txt")), "brown-heldout.txt");
 
     [Fact]
     public void A_model_compared_with_itself_has_zero_kld_the_same_top_token_everywhere_and_a_zero_log_ratio()
@@ -91,7 +91,7 @@ public sealed class ModelComparisonTests
 
         var e = Assert.Throws<InvalidOptionException>(() => ModelComparison.Run(brown, tiny, HeldOut(brown), Ctx, cancellationToken: TestContext.Current.CancellationToken));
 
-        Assert.Contains($"the base model {brown.Directory} has a vocabulary of 4096 tokens but the model {tiny.Directory} has 512", e.Message);
+        Assert.Contains($"the base model {brown.ModelPath} has a vocabulary of 4096 tokens but the model {tiny.ModelPath} has 512", e.Message);
     }
 
     [Fact]

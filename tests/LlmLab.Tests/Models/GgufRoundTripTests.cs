@@ -25,7 +25,7 @@ public sealed class GgufRoundTripTests
             Assert.Equal(hf with { Rope = config.Rope, DeclaredDType = null, EosTokenIds = config.EosTokenIds }, config);
             Assert.True(config.Rope.Interleaved);
             Assert.Equal(GgufConversion.Llama3Factors(hf.Rope, hf.HeadDim), config.Rope.FrequencyFactors);
-            foreach (var (name, shape) in ModelWeights.ExpectedTensors(config, GgufTensorNames.Decoder))
+            foreach (var (name, shape, _, _) in TensorManifest.Expected(config, GgufTensorNames.Decoder))
                 Assert.Equal(shape, file.Describe(name).Shape);
             var tokenizer = GgufTokenizer.Read(file.Metadata, file.Path);
             Assert.Equal((512, 1), (tokenizer.VocabSize, tokenizer.BosTokenId));
