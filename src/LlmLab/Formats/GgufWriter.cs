@@ -57,7 +57,8 @@ public static class GgufWriter
                         w.Write((ulong)offsets[i]);
                     }
                 }
-                if (tensors.Count > 0) Pad(file, alignment);
+                // ggml's writer pads here even without tensors; doing the same keeps the two writers' files byte-identical.
+                Pad(file, alignment);
                 foreach (var t in tensors)
                 {
                     var counted = new GgufTensorDataStream(file, t.Name, t.Bytes);
