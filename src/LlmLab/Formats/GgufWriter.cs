@@ -75,7 +75,7 @@ public static class GgufWriter
         catch
         {
             // Only the temporary file is ours to remove; whatever was at the target stays as it was.
-            File.Delete(temp);
+            if (File.Exists(temp)) File.Delete(temp);
             throw;
         }
     }
