@@ -9,8 +9,10 @@ namespace LlmLab.Formats;
 /// then each tensor's bytes, streamed from its callback and padded with zeros to <c>general.alignment</c> (32 when
 /// the metadata does not set it). The file is written under a temporary name in the target's folder and renamed
 /// over the target only when complete, so a failure never leaves a half file under the target name and never
-/// touches a file already there. Only files <see cref="GgufFile"/> (and ggml) accept are written: names, shapes,
-/// types and values are checked first, and each callback must write exactly its tensor's byte count.
+/// touches a file already there. Only files <see cref="GgufFile"/> accepts are written (and ggml too, unless the
+/// metadata nests arrays, which gguf.cpp does not read): names, shapes, types and values are checked, and each
+/// callback must write exactly its tensor's byte count. Without nested arrays the bytes are those ggml's
+/// <c>gguf_write_to_file</c> writes for the same metadata and tensors (checked in GgufGgmlReferenceTests).
 /// </summary>
 public static class GgufWriter
 {
