@@ -71,6 +71,26 @@ internal ref struct GgufCursor
     /// </summary>
     public string Text(string what, long maxBytes) => Encoding.UTF8.GetString(StringBytes(what, maxBytes));
 
+    /// <summary>
+    /// String <paramref name="index"/> of an array under <paramref name="key"/>: <see cref="Text"/> without formatting a
+    /// message for each of a vocabulary's ~10^5 tokens; the message is made only on the failing path.
+    /// </summary>
+    public string TextElement(string key, int index, int count, long maxBytes)
+    {
+        if (Remaining >= sizeof(ulong))
+        {
+            ulong length = BinaryPrimitives.ReadUInt64LittleEndian(_bytes.Slice(Position, sizeof(ulong)));
+            if (length <= (ulong)maxBytes && (long)length <= Remaining - sizeof(ulong))
+            {
+                Position += sizeof(ulong);
+                string text = Encoding.UTF8.GetString(_bytes.Slice(Position, (int)length));
+                Position += (int)length;
+                return text;
+            }
+        }
+        return Text($"key '{key}': string {index} of {count}", maxBytes); // throws, naming the element
+    }
+
     private ReadOnlySpan<byte> StringBytes(string what, long maxBytes)
     {
         ulong length = U64($"{what} (its length)");

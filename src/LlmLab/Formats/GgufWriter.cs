@@ -9,8 +9,10 @@ namespace LlmLab.Formats;
 /// then each tensor's bytes, streamed from its callback and padded with zeros to <c>general.alignment</c> (32 when
 /// the metadata does not set it). The file is written under a temporary name in the target's folder and renamed
 /// over the target only when complete, so a failure never leaves a half file under the target name and never
-/// touches a file already there. Only files <see cref="GgufFile"/> (and ggml) accept are written: names, shapes,
-/// types and values are checked first, and each callback must write exactly its tensor's byte count.
+/// touches a file already there. Only files <see cref="GgufFile"/> accepts are written (and ggml too, unless the
+/// metadata nests arrays, which gguf.cpp does not read): names, shapes, types and values are checked, and each
+/// callback must write exactly its tensor's byte count. Without nested arrays the bytes are those ggml's
+/// <c>gguf_write_to_file</c> writes for the same metadata and tensors (checked in GgufGgmlReferenceTests).
 /// </summary>
 public static class GgufWriter
 {
@@ -57,7 +59,8 @@ public static class GgufWriter
                         w.Write((ulong)offsets[i]);
                     }
                 }
-                if (tensors.Count > 0) Pad(file, alignment);
+                // ggml's writer pads here even without tensors; doing the same keeps the two writers' files byte-identical.
+                Pad(file, alignment);
                 foreach (var t in tensors)
                 {
                     var counted = new GgufTensorDataStream(file, t.Name, t.Bytes);
@@ -74,7 +77,7 @@ public static class GgufWriter
         catch
         {
             // Only the temporary file is ours to remove; whatever was at the target stays as it was.
-            File.Delete(temp);
+            if (File.Exists(temp)) File.Delete(temp);
             throw;
         }
     }

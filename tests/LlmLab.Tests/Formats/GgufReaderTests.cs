@@ -150,6 +150,26 @@ public sealed class GgufReaderTests
     }
 
     [Fact]
+    public unsafe void Tensor_past_the_first_4_GiB_is_found_through_64_bit_offsets()
+    {
+        // A 5 GiB I8 tensor, then a small F32 one: a sparse file, so the test writes ~100 bytes, not 5 GiB.
+        const long big = 5L << 30;
+        var raw = new RawGguf().Header(2, 0).Tensor("big", [(ulong)big], 24, 0).Tensor("tail", [8], 0, (ulong)big).Pad();
+        string path = raw.Write();
+        long dataOffset = raw.Length;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            stream.SetLength(dataOffset + big + 32);
+            stream.Position = dataOffset + big;
+            stream.Write(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+        }
+        using var f = GgufFile.Open(path);
+        Assert.Equal(big, f.Describe("big").Bytes);
+        Assert.Equal(Enumerable.Range(1, 32).Select(i => (byte)i), f.Tensor("tail").Bytes.ToArray());
+        Assert.Equal(0, f.Tensor("big").Data[big - 1]);
+    }
+
+    [Fact]
     public void Gguf_file_is_an_ICheckpoint()
     {
         using ICheckpoint c = GgufFile.Open(Version2File().Write());

@@ -171,7 +171,20 @@ public sealed class GgufWriterTests
         Assert.Throws<IOException>(() => GgufWriter.Write(path, [],
             new GgufTensorToWrite("w", TensorFormat.F32, [1], _ => throw new IOException("source disk failed"))));
         Assert.Equal("previous contents", File.ReadAllText(path));
-        Assert.Equal([path], Directory.GetFileSystemEntries(dir));
+        Assert.Equal(new[] { path }, Directory.GetFileSystemEntries(dir));
+    }
+
+    [Fact]
+    public void Data_is_written_to_a_temporary_file_in_the_target_folder_and_renamed_at_the_end()
+    {
+        string dir = Fixtures.TempDir(), path = Path.Combine(dir, "model.gguf");
+        string[] during = [];
+        GgufWriter.Write(path, [],
+            new GgufTensorToWrite("w", TensorFormat.F32, [1], s => { during = Directory.GetFiles(dir); s.Write(new byte[4]); }));
+        Assert.Single(during);
+        Assert.EndsWith(".partial", during[0]);
+        Assert.False(File.Exists(during[0]));
+        Assert.Equal(new[] { path }, Directory.GetFiles(dir));
     }
 
     [Fact]
