@@ -20,7 +20,9 @@ internal static class CompareCommand
     private const int MaxContextOption = 1 << 20;
 
     public const string Usage = """
-        compare --base DIR --model DIR --text FILE [--ctx N] [--chunks K] [--device cpu|cuda:N] [--dtype f32|bf16] [--json]
+        compare --base DIR|FILE.gguf --model DIR|FILE.gguf [--quant TYPE] --text FILE [--ctx N] [--chunks K] [--device cpu|cuda:N] [--dtype f32|bf16] [--json]
+          --quant TYPE converts the --model's weights at load time (a llama.cpp mix: Q8_0, Q4_K_M, …), so
+          `compare --base M --model M --quant Q4_K_M` measures what that quantization costs without writing a file.
           As llama-perplexity --kl-divergence: the whole text is tokenized once (BOS first in every chunk when the tokenizer
           adds one) and cut into K chunks of N tokens (default 512, all chunks that fit); positions N/2..N-2 of each chunk
           are scored with both models. Reports both perplexities, ln(PPL ratio), KL divergence percentiles, Δp and same top.
@@ -33,12 +35,13 @@ internal static class CompareCommand
         int? chunks = a.Int("chunks", 1);
         string? device = a.String("device");
         var dtype = ModelLocator.ParseDType(a.String("dtype"));
+        var quant = ModelLocator.ParseQuant(a.String("quant"));
         bool json = a.Flag("json");
         a.EnsureAllUsed();
         if (!File.Exists(text)) throw new UsageException($"compare: --text {text} not found");
 
-        using var baseModel = Load(basePath, device, dtype, ctx);
-        using var model = Load(modelPath, device, dtype, ctx);
+        using var baseModel = Load(basePath, device, dtype, ctx, null);
+        using var model = Load(modelPath, device, dtype, ctx, quant);
         var tokens = ComparisonText.Encode(ModelTokenizer.Load(baseModel.ModelPath), File.ReadAllText(text), text);
         var progress = new ChunkProgress();
         var result = ModelComparison.Run(baseModel, model, tokens, ctx, chunks, progress);
@@ -48,11 +51,11 @@ internal static class CompareCommand
     }
 
     /// <summary>
-    /// Loads one side through the CLI's one model loader (<see cref="ModelLocator.Load"/>), so both models get whatever
-    /// it accepts: model folders today; GGUF files and a --quant TYPE option belong there, not here.
+    /// Loads one side through the CLI's one model loader (<see cref="ModelLocator.Load"/>): model folders and GGUF
+    /// files, converted by a quantization mix when one is given.
     /// </summary>
-    private static Transformer Load(string path, string? device, Tensors.DType? dtype, int ctx) =>
-        ModelLocator.Load(path, device, dtype, batch: 1, context: ctx);
+    private static Transformer Load(string path, string? device, Tensors.DType? dtype, int ctx, Models.QuantizationMix? quant) =>
+        ModelLocator.Load(path, device, dtype, batch: 1, context: ctx, quant: quant);
 
     /// <summary>
     /// llama-perplexity's closing statistics, its labels kept so the two can be read side by side, percentiles on one
