@@ -2,7 +2,6 @@ using LlmLab.Backends;
 using LlmLab.Cuda.Interop;
 using LlmLab.Cuda.SafeHandles;
 using LlmLab.Measurement;
-using LlmLab.Models;
 using LlmLab.Tensors;
 
 namespace LlmLab.Cuda;
@@ -109,10 +108,10 @@ public sealed partial class CudaBackend
     }
 
     /// <inheritdoc />
-    public void CheckFits(ModelConfig config, int batch, int context) => CheckFits(Plan(config, batch, context));
+    public void CheckFits(DecoderShape config, int batch, int context) => CheckFits(Plan(config, batch, context));
 
     /// <inheritdoc />
-    MemoryPlan IMemoryPlanner.Plan(ModelConfig config, int batch, int context) => Plan(config, batch, context);
+    MemoryPlan IMemoryPlanner.Plan(DecoderShape config, int batch, int context) => Plan(config, batch, context);
 
     /// <inheritdoc />
     public (long Free, long Total) DriverMemory()
@@ -129,15 +128,11 @@ public sealed partial class CudaBackend
     /// <paramref name="batch"/> × <paramref name="maxSequence"/> tokens, and the session's activations and scratch
     /// for steps of up to <paramref name="maxTokensPerStep"/> tokens per sequence (prefill attention scores included).
     /// </summary>
-    public MemoryPlan Plan(ModelConfig config, int batch, int maxSequence, int maxTokensPerStep = InferenceSession.DefaultChunk)
+    public MemoryPlan Plan(DecoderShape config, int batch, int maxSequence, int maxTokensPerStep = DecoderShape.DefaultPrefillChunk)
     {
         ArgumentNullException.ThrowIfNull(config);
         int act = ActivationType.SizeOf();
-        long vectors = (long)config.NumLayers * 2 * config.HiddenSize + config.HiddenSize
-            + (config.QkvBias ? (long)config.NumLayers * (config.QueryDim + 2 * config.KvDim) : 0)
-            + (config.OutputBias ? (long)config.NumLayers * config.HiddenSize : 0)
-            + (config.QkNorm ? (long)config.NumLayers * 2 * config.HeadDim : 0);
-        long weights = (config.ParameterCount - vectors) * act + vectors * sizeof(float);
+        long weights = config.MatrixParameters * act + config.VectorParameters * sizeof(float);
         long perToken = config.KvCacheBytesPerToken(act);
         long kv = perToken * batch * maxSequence;
         long chunk = Math.Min(maxTokensPerStep, maxSequence), rows = batch * chunk;
@@ -145,10 +140,10 @@ public sealed partial class CudaBackend
             + (long)batch * (config.HiddenSize * act + config.VocabSize * sizeof(float)) + 2L * rows * sizeof(int);
         long ld = (maxSequence + ScoreRowAlignment - 1) / ScoreRowAlignment * ScoreRowAlignment;
         // Prefill: the fused q/k/v product, and (without the flash kernel) head-major q/outputs and the score matrices.
-        long scores = CanFlashPrefill(config.HeadDim) ? 0 : 2 * rows * config.QueryDim * act + config.NumHeads * chunk * ld * (sizeof(float) + act);
+        long scores = CanFlashPrefill(config.HeadDim) ? 0 : 2 * rows * config.QueryDim * act + config.Heads * chunk * ld * (sizeof(float) + act);
         long prefill = chunk > 1 ? scores + rows * (config.QueryDim + 2L * config.KvDim) * act : 0;
         long ropeTables = 2L * maxSequence * (config.HeadDim / 2) * sizeof(float);
-        long decodePartials = (long)batch * MaxSplits * config.NumHeads * PartialStride(config.HeadDim) * sizeof(float);
+        long decodePartials = (long)batch * MaxSplits * config.Heads * PartialStride(config.HeadDim) * sizeof(float);
         long small = batch * sizeof(int) + SmallBuffersBytes;
         long workspace = activations + prefill + ropeTables + decodePartials + small + Options.GemmWorkspaceBytes;
         return new MemoryPlan(weights, kv, workspace, perToken);

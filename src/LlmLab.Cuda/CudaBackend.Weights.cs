@@ -100,15 +100,15 @@ public sealed unsafe partial class CudaBackend
     }
 
     /// <inheritdoc />
-    public RopeTable CreateRopeTable(RopeConfig rope, int headDim, int maxPositions)
+    public RopeTable CreateRopeTable(RopeSpec rope, int maxPositions)
     {
         // GGUF llama checkpoints need interleaved pairs (2i, 2i+1); rope.cu rotates rotate-half pairs only, so
         // refuse rather than produce wrong logits. The CPU backend implements both.
         if (rope.Interleaved)
             throw new InvalidOptionException("the CUDA backend rotates rotate-half RoPE pairs only; this model (a GGUF llama checkpoint) needs interleaved pairs — run it on the CPU backend for now");
         // Same arithmetic as the CPU table (angle = inv_freq · pos in fp32), so both backends rotate identically.
-        var inverse = rope.InverseFrequencies(headDim);
-        int half = headDim / 2;
+        var inverse = rope.InverseFrequencies;
+        int headDim = rope.HeadDim, half = headDim / 2;
         var cos = new float[(long)maxPositions * half];
         var sin = new float[cos.Length];
         for (int p = 0; p < maxPositions; p++)

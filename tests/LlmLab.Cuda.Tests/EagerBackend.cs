@@ -16,7 +16,7 @@ internal sealed class EagerBackend(IBackend inner) : IBackend
     public DeviceTensor Allocate(DType dtype, int rows, int cols, MemoryCategory category = MemoryCategory.Activations) => inner.Allocate(dtype, rows, cols, category);
     public DeviceTensor View(DeviceTensor tensor, int rows) => inner.View(tensor, rows);
     public KvCache AllocateKvCache(KvCacheShape shape) => inner.AllocateKvCache(shape);
-    public RopeTable CreateRopeTable(RopeConfig rope, int headDim, int maxPositions) => inner.CreateRopeTable(rope, headDim, maxPositions);
+    public RopeTable CreateRopeTable(RopeSpec rope, int maxPositions) => inner.CreateRopeTable(rope, maxPositions);
     public void Write(DeviceTensor destination, ReadOnlySpan<int> values) => inner.Write(destination, values);
     public void Read(DeviceTensor source, Span<float> destination) => inner.Read(source, destination);
     public void Read(DeviceTensor source, Span<int> destination) => inner.Read(source, destination);

@@ -42,8 +42,8 @@ public sealed class FusedOpTests
             gpu.FuseNorms = norms;
             using var h = new OpHarness(gpu, seed: 50 + rows);
             var rope = new RopeConfig("llama3", 500000, 8, 1, 4, 64);
-            using var cpuRope = h.Cpu.CreateRopeTable(rope, headDim, maxSeq);
-            using var gpuRope = h.Gpu.CreateRopeTable(rope, headDim, maxSeq);
+            using var cpuRope = h.Cpu.CreateRopeTable(rope.Spec(headDim), maxSeq);
+            using var gpuRope = h.Gpu.CreateRopeTable(rope.Spec(headDim), maxSeq);
             var shape = new KvCacheShape(2, rows, maxSeq, kvHeads, headDim, null);
             using var cpuCache = h.Cpu.AllocateKvCache(shape);
             using var gpuCache = h.Gpu.AllocateKvCache(shape);
@@ -112,8 +112,8 @@ public sealed class FusedOpTests
         const int hidden = 128, heads = 8, kvHeads = 2, headDim = 16, batch = 2, tokens = 9, maxSeq = 32;
         int qDim = heads * headDim, kvDim = kvHeads * headDim, rows = batch * tokens;
         var rope = new RopeConfig("default", 10000);
-        using var cpuRope = h.Cpu.CreateRopeTable(rope, headDim, maxSeq);
-        using var gpuRope = h.Gpu.CreateRopeTable(rope, headDim, maxSeq);
+        using var cpuRope = h.Cpu.CreateRopeTable(rope.Spec(headDim), maxSeq);
+        using var gpuRope = h.Gpu.CreateRopeTable(rope.Spec(headDim), maxSeq);
         var shape = new KvCacheShape(1, batch, maxSeq, kvHeads, headDim, null);
         using var cpuCache = h.Cpu.AllocateKvCache(shape);
         using var gpuCache = h.Gpu.AllocateKvCache(shape);
@@ -146,7 +146,7 @@ public sealed class FusedOpTests
         using var h = new OpHarness(gpu);
         const int hidden = 64, headDim = 16;
         using var cache = gpu.AllocateKvCache(new KvCacheShape(1, 1, 8, 1, headDim, null));
-        using var rope = gpu.CreateRopeTable(new RopeConfig("default", 10000), headDim, 8);
+        using var rope = gpu.CreateRopeTable(new RopeConfig("default", 10000).Spec(headDim), 8);
         var x = h.Activation(h.Random(hidden), 1, hidden);
         var norm = h.Weight("norm", NormWeights(h, hidden), 1, hidden, vector: true);
         var qkv = h.WeightGroup(hidden, ("q", h.Random(2 * headDim * hidden, 0.2f), 2 * headDim), ("k", h.Random(headDim * hidden, 0.2f), headDim), ("v", h.Random(headDim * hidden, 0.2f), headDim));

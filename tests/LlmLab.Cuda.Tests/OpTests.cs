@@ -279,8 +279,8 @@ public sealed class OpTests
             using var h = new OpHarness(gpu, seed: c.HeadDim * 100 + c.Heads);
             string name = $"h{c.Heads}/kv{c.KvHeads} d{c.HeadDim} b{c.Batch}{(c.Window is { } win ? $" window {win}" : "")}";
             var rope = new RopeConfig("llama3", 500000, 8, 1, 4, 64);
-            using var cpuRope = h.Cpu.CreateRopeTable(rope, c.HeadDim, c.MaxSeq);
-            using var gpuRope = h.Gpu.CreateRopeTable(rope, c.HeadDim, c.MaxSeq);
+            using var cpuRope = h.Cpu.CreateRopeTable(rope.Spec(c.HeadDim), c.MaxSeq);
+            using var gpuRope = h.Gpu.CreateRopeTable(rope.Spec(c.HeadDim), c.MaxSeq);
             var shape = new KvCacheShape(2, c.Batch, c.MaxSeq, c.KvHeads, c.HeadDim, c.Window);
             using var cpuCache = h.Cpu.AllocateKvCache(shape);
             using var gpuCache = h.Gpu.AllocateKvCache(shape);
@@ -324,8 +324,8 @@ public sealed class OpTests
             {
                 using var h = new OpHarness(gpu, seed: headDim + heads + batch);
                 var rope = new RopeConfig("default", 500000);
-                using var cpuRope = h.Cpu.CreateRopeTable(rope, headDim, maxSeq);
-                using var gpuRope = h.Gpu.CreateRopeTable(rope, headDim, maxSeq);
+                using var cpuRope = h.Cpu.CreateRopeTable(rope.Spec(headDim), maxSeq);
+                using var gpuRope = h.Gpu.CreateRopeTable(rope.Spec(headDim), maxSeq);
                 var shape = new KvCacheShape(1, batch, maxSeq, kvHeads, headDim, null);
                 using var cpuCache = h.Cpu.AllocateKvCache(shape);
                 using var gpuCache = h.Gpu.AllocateKvCache(shape);
@@ -365,7 +365,7 @@ public sealed class OpTests
         using var h = new OpHarness(gpu);
         var shape = new KvCacheShape(1, 1, 8, 1, 16, null);
         using var cache = gpu.AllocateKvCache(shape);
-        using var rope = gpu.CreateRopeTable(new RopeConfig("default", 10000), 16, 8);
+        using var rope = gpu.CreateRopeTable(new RopeConfig("default", 10000).Spec(16), 8);
         var q = h.Activation(h.Random(16), 1, 16);
         var k = h.Activation(h.Random(16), 1, 16);
         var pos = h.Ints([8]);

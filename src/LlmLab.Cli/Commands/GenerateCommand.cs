@@ -1,3 +1,4 @@
+using LlmLab.Backends;
 using LlmLab.Generation;
 
 namespace LlmLab.Cli.Commands;
@@ -33,7 +34,7 @@ internal static class GenerateCommand
         Console.WriteLine();
         if (stats)
             Console.Error.WriteLine($"{result.PromptTokens} prompt tokens, {result.NewTokens} new ({result.Stop}); TTFT {result.TimeToFirstTokenMs:F1} ms; decode {result.DecodeTokensPerSecond:F1} tok/s on {result.Device}; " +
-                $"resident {Measurement.ByteCount.Format(Environment.WorkingSet)} (weights stay memory-mapped, off the managed heap: GC heap {Measurement.ByteCount.Format(GC.GetTotalMemory(false))})");
+                $"resident {LlmLab.Backends.ByteCount.Format(Environment.WorkingSet)} (weights stay memory-mapped, off the managed heap: GC heap {LlmLab.Backends.ByteCount.Format(GC.GetTotalMemory(false))})");
         return 0;
     }
 }

@@ -34,7 +34,7 @@ internal static class InspectCommand
             using var backend = ModelLocator.CreateBackend(device, dtype);
             if (backend is not IMemoryPlanner planner) throw new UsageException($"inspect: {device} cannot plan memory");
             int tokens = Math.Min(context ?? summary.Config.MaxPositionEmbeddings, summary.Config.MaxPositionEmbeddings);
-            var plan = planner.Plan(summary.Config, batch, tokens);
+            var plan = planner.Plan(summary.Config.Shape, batch, tokens);
             var (free, total) = planner.DriverMemory();
             Console.WriteLine($"memory plan on {backend.Device} ({backend.ActivationType}) for {batch} × {tokens} tokens: weights {ByteCount.Format(plan.WeightBytes)} + KV cache {ByteCount.Format(plan.KvCacheBytes)} + workspace {ByteCount.Format(plan.WorkspaceBytes)} = {ByteCount.Format(plan.TotalBytes)}; " +
                 $"{ByteCount.Format(free)} free of {ByteCount.Format(total)}: {(plan.TotalBytes <= free ? "fits" : "does NOT fit")}");

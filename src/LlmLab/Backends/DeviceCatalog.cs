@@ -1,6 +1,5 @@
 using System.Reflection;
 using LlmLab.Backends.Cpu;
-using LlmLab.Models;
 using LlmLab.Tensors;
 
 namespace LlmLab.Backends;
@@ -60,31 +59,6 @@ public sealed class DeviceCatalog
             throw new InvalidOptionException($"--device {device}: this build has no CUDA backend ({string.Join(", ", ProviderAssemblies)} is not beside LlmLab); use --device cpu");
         var known = new[] { "cpu" }.Concat(Providers.Select(p => $"{p.DevicePrefix}, {p.DevicePrefix}:N"));
         throw new InvalidOptionException($"--device '{device}' is not known; use {string.Join(", ", known)}");
-    }
-
-    /// <summary>
-    /// Loads the model folder or GGUF file (converted by <paramref name="quant"/> when given) onto a new backend for <paramref name="device"/>; the backend is released if loading fails.
-    /// A backend that plans memory (<see cref="IMemoryPlanner"/>) first checks that the model with a KV cache for
-    /// <paramref name="batch"/> × <paramref name="context"/> tokens (default: the model's full context) fits.
-    /// </summary>
-    public Transformer Load(string directory, string? device = null, DType? computeType = null, int batch = 1, int? context = null, QuantizationMix? quant = null)
-    {
-        var backend = CreateBackend(device, computeType);
-        try
-        {
-            if (backend is IMemoryPlanner planner)
-            {
-                using var files = ModelFiles.Open(directory);
-                var config = files.Config;
-                planner.CheckFits(config, batch, Math.Min(context ?? config.MaxPositionEmbeddings, config.MaxPositionEmbeddings));
-            }
-            return Transformer.Load(directory, backend, quant);
-        }
-        catch
-        {
-            backend.Dispose();
-            throw;
-        }
     }
 
     /// <summary>Every GPU the providers can use, or why there is none.</summary>

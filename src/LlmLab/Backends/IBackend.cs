@@ -1,11 +1,9 @@
-using LlmLab.Measurement;
-using LlmLab.Models;
 using LlmLab.Tensors;
 
 namespace LlmLab.Backends;
 
 /// <summary>
-/// The ops a Llama-family decoder needs, on one device. <see cref="Models.Transformer"/> is written once
+/// The ops a Llama-family decoder needs, on one device. <c>Models.Transformer</c> is written once
 /// over this interface; each backend (Cpu, Cuda:N) implements it in its own folder.
 /// Activations are 2-D row-major tensors [rows, cols] where a row is one token of one sequence
 /// (row = sequence × tokensPerSequence + t). All ops are asynchronous with respect to the host
@@ -38,7 +36,7 @@ public interface IBackend : IDisposable
     KvCache AllocateKvCache(KvCacheShape shape);
 
     /// <summary>Rotary tables (cos/sin per position and frequency) for positions [0, maxPositions).</summary>
-    RopeTable CreateRopeTable(RopeConfig rope, int headDim, int maxPositions);
+    RopeTable CreateRopeTable(RopeSpec rope, int maxPositions);
 
     /// <summary>Copies host integers (token ids, positions) into an I32 tensor.</summary>
     void Write(DeviceTensor destination, ReadOnlySpan<int> values);
@@ -70,7 +68,7 @@ public interface IBackend : IDisposable
 
     /// <summary>
     /// Rotates q and k in place (rotate-half pairs, or interleaved pairs when the table was made from a RoPE config with
-    /// <see cref="RopeConfig.Interleaved"/>) at each row's position, then writes k and v
+    /// <see cref="RopeSpec.Interleaved"/>) at each row's position, then writes k and v
     /// into <paramref name="cache"/> for <paramref name="layer"/> at those positions.
     /// q: [rows, heads·headDim]; k, v: [rows, kvHeads·headDim].
     /// </summary>

@@ -65,10 +65,10 @@ public abstract class CapturedGraph : IDisposable
 public interface IMemoryPlanner
 {
     /// <summary>Throws <see cref="OutOfDeviceMemoryException"/> when the plan does not fit the free memory; allocates nothing.</summary>
-    void CheckFits(Models.ModelConfig config, int batch, int context);
+    void CheckFits(DecoderShape model, int batch, int context);
 
     /// <summary>Predicted device bytes (weights, KV cache, workspace) for <paramref name="batch"/> × <paramref name="context"/> tokens.</summary>
-    Measurement.MemoryPlan Plan(Models.ModelConfig config, int batch, int context);
+    MemoryPlan Plan(DecoderShape model, int batch, int context);
 
     /// <summary>Free and total device memory now, as the driver reports them.</summary>
     (long Free, long Total) DriverMemory();

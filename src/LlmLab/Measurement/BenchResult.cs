@@ -1,3 +1,4 @@
+using LlmLab.Backends;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 

@@ -11,7 +11,7 @@ namespace LlmLab.Models;
 public sealed class InferenceSession : IDisposable
 {
     /// <summary>Default tokens per sequence in one prefill step (bounds activation memory).</summary>
-    public const int DefaultChunk = 512;
+    public const int DefaultChunk = Backends.DecoderShape.DefaultPrefillChunk;
 
     private readonly Transformer _model;
     private readonly DeviceTensor _ids, _positions, _residual, _normed, _q, _k, _v, _attention, _projected, _gate, _up;
@@ -47,7 +47,7 @@ public sealed class InferenceSession : IDisposable
         LastLogits = be.Allocate(DType.F32, batch, c.VocabSize);   // (batch, vocab)
         NextTokens = be.View(_ids, batch);                         // (batch, 1): the ids a decode step reads
         Cache = be.AllocateKvCache(new KvCacheShape(c.NumLayers, batch, maxSequence, c.NumKvHeads, c.HeadDim, c.SlidingWindow));
-        Rope = be.CreateRopeTable(c.Rope, c.HeadDim, maxSequence);
+        Rope = be.CreateRopeTable(c.Rope.Spec(c.HeadDim), maxSequence);
     }
 
     /// <summary>Sequences in the batch.</summary>

@@ -53,6 +53,19 @@ public sealed record ModelConfig
     /// <summary>Key/value width: kv heads × head_dim.</summary>
     public int KvDim => NumKvHeads * HeadDim;
 
+    /// <summary>What a backend needs of this config to size buffers and plan memory.</summary>
+    public Backends.DecoderShape Shape
+    {
+        get
+        {
+            long vectors = (long)NumLayers * 2 * HiddenSize + HiddenSize
+                + (QkvBias ? (long)NumLayers * (QueryDim + 2 * KvDim) : 0)
+                + (OutputBias ? (long)NumLayers * HiddenSize : 0)
+                + (QkNorm ? (long)NumLayers * 2 * HeadDim : 0);
+            return new(NumLayers, HiddenSize, IntermediateSize, NumHeads, NumKvHeads, HeadDim, VocabSize, ParameterCount - vectors, vectors);
+        }
+    }
+
     /// <summary>KV-cache bytes per token for all layers at the given element size (K and V).</summary>
     public long KvCacheBytesPerToken(int bytesPerElement) => 2L * NumLayers * KvDim * bytesPerElement;
 

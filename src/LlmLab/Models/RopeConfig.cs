@@ -30,6 +30,9 @@ public sealed record RopeConfig(
     /// <summary>The RoPE types this build implements.</summary>
     public static readonly string[] SupportedTypes = ["default", "llama3", "linear"];
 
+    /// <summary>The backend's view of this RoPE for heads of <paramref name="headDim"/>: frequencies and pairing.</summary>
+    public Backends.RopeSpec Spec(int headDim) => new(InverseFrequencies(headDim), headDim, Interleaved);
+
     /// <summary>
     /// Inverse frequencies for each rotated pair, length <paramref name="headDim"/>/2, computed in
     /// double and rounded to fp32 as PyTorch's fp32 arange/pow path produces them.

@@ -47,8 +47,7 @@ public sealed class Transformer : IDisposable
         var files = ModelFiles.Open(path, quant);
         try
         {
-            var weights = ModelWeights.Load(files.Config, files.Names, files.Checkpoint, backend);
-            return new Transformer(files, weights, backend);
+            return Load(files, backend);
         }
         catch
         {
@@ -57,13 +56,20 @@ public sealed class Transformer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Places the weights of opened <paramref name="files"/> on <paramref name="backend"/>; the transformer then owns the
+    /// files (on failure the caller still does).
+    /// </summary>
+    internal static Transformer Load(ModelFiles files, IBackend backend) =>
+        new(files, ModelWeights.Load(files.Config, files.Names, files.Checkpoint, backend), backend);
+
     /// <summary>Loads a model folder's weights with <paramref name="config"/> in place of its config.json (tests of GGUF configs on HF folders).</summary>
     internal static Transformer Load(string directory, ModelConfig config, IBackend backend)
     {
         var files = ModelFiles.OpenFolder(directory, config);
         try
         {
-            return new Transformer(files, ModelWeights.Load(files.Config, files.Names, files.Checkpoint, backend), backend);
+            return Load(files, backend);
         }
         catch
         {

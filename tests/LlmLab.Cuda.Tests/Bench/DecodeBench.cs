@@ -76,7 +76,7 @@ internal static class DecodeBench
         r["device"] = $"{gpu.Info.Name} (cc {gpu.Info.ComputeCapability}, {gpu.Info.Multiprocessors} SMs)";
 
         var config = ModelConfigReader.Read(dir);
-        gpu.CheckFits(gpu.Plan(config, 1, 4096));
+        gpu.CheckFits(gpu.Plan(config.Shape, 1, 4096));
         var sw = Stopwatch.StartNew();
         using var model = Transformer.Load(dir, gpu);
         gpu.Synchronize();

@@ -33,7 +33,7 @@ internal static class KernelLab
         using var ids = gpu.Allocate(DType.I32, 1, 1);
         using var positions = gpu.Allocate(DType.I32, 1, 1);
         using var cache = gpu.AllocateKvCache(new KvCacheShape(1, 1, Math.Max(context + 1, 1024), c.NumKvHeads, c.HeadDim, c.SlidingWindow));
-        using var rope = gpu.CreateRopeTable(c.Rope, c.HeadDim, Math.Max(context + 1, 1024));
+        using var rope = gpu.CreateRopeTable(c.Rope.Spec(c.HeadDim), Math.Max(context + 1, 1024));
         using var longCache = gpu.AllocateKvCache(new KvCacheShape(1, 1, 4096, c.NumKvHeads, c.HeadDim, c.SlidingWindow));
         gpu.Write(ids, [1000]);
         gpu.Write(positions, [context]);

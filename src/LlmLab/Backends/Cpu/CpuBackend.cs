@@ -1,6 +1,4 @@
 using System.Numerics.Tensors;
-using LlmLab.Measurement;
-using LlmLab.Models;
 using LlmLab.Tensors;
 
 namespace LlmLab.Backends.Cpu;
@@ -64,8 +62,8 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
     public KvCache AllocateKvCache(KvCacheShape shape) => new CpuKvCache(shape, Memory);
 
     /// <inheritdoc />
-    public RopeTable CreateRopeTable(RopeConfig rope, int headDim, int maxPositions) =>
-        new CpuRopeTable(rope.InverseFrequencies(headDim), headDim, maxPositions, rope.Interleaved);
+    public RopeTable CreateRopeTable(RopeSpec rope, int maxPositions) =>
+        new CpuRopeTable(rope.InverseFrequencies, rope.HeadDim, maxPositions, rope.Interleaved);
 
     /// <inheritdoc />
     public void Write(DeviceTensor destination, ReadOnlySpan<int> values) => values.CopyTo(Cpu(destination).IntSpan);

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using LlmLab.Measurement;
 using LlmLab.Tensors;
 
 namespace LlmLab.Backends.Cpu;
@@ -144,7 +143,7 @@ internal sealed class CpuRopeTable : RopeTable
             }
     }
 
-    /// <summary>Rotate pairs (2i, 2i+1) instead of (i, i + headDim/2); see <see cref="Models.RopeConfig.Interleaved"/>.</summary>
+    /// <summary>Rotate pairs (2i, 2i+1) instead of (i, i + headDim/2); see <see cref="RopeSpec.Interleaved"/>.</summary>
     public bool Interleaved { get; }
 
     public float[] Cos { get; }

@@ -1,6 +1,6 @@
 using LlmLab.Backends;
 
-namespace LlmLab.Measurement;
+namespace LlmLab.Backends;
 
 /// <summary>
 /// Bytes a device holds, by <see cref="MemoryCategory"/>, and the peak of the total. Every backend

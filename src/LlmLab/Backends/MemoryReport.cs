@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace LlmLab.Measurement;
+namespace LlmLab.Backends;
 
 /// <summary>Device memory a run needs, by category, checked against free device memory before loading (CudaBackend.CheckFits).</summary>
 /// <param name="WeightBytes">Weights as the backend holds them.</param>
