@@ -1,4 +1,3 @@
-using System.IO.MemoryMappedFiles;
 using LlmLab.Tensors;
 
 namespace LlmLab.Formats;
@@ -13,19 +12,17 @@ public sealed unsafe class GgufFile : ICheckpoint
     /// <summary>Files shorter than this cannot hold a header; they are read whole for the message instead of mapped.</summary>
     private const int SmallestMappedFile = GgufHeader.FixedHeaderBytes;
 
-    private readonly MemoryMappedFile? _map;
-    private readonly MemoryMappedViewAccessor? _view;
+    private readonly MappedFile _mapping;
     private readonly byte* _base;
     private readonly Dictionary<string, GgufTensorInfo> _byName;
     private bool _disposed;
 
-    private GgufFile(string path, GgufHeader header, MemoryMappedFile map, MemoryMappedViewAccessor view, byte* basePointer)
+    private GgufFile(string path, GgufHeader header, MappedFile mapping)
     {
         Path = path;
         Header = header;
-        _map = map;
-        _view = view;
-        _base = basePointer;
+        _mapping = mapping;
+        _base = mapping.Pointer;
         _byName = header.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
         Names = header.Tensors.Select(t => t.Name).ToArray();
     }
@@ -58,21 +55,7 @@ public sealed unsafe class GgufFile : ICheckpoint
     public IReadOnlyList<string> Names { get; }
 
     /// <summary>Opens and validates <paramref name="path"/>; throws <see cref="InvalidCheckpointException"/> for anything a reader must reject.</summary>
-    public static GgufFile Open(string path)
-    {
-        path = System.IO.Path.GetFullPath(path);
-        if (!File.Exists(path))
-            throw new InvalidCheckpointException($"{path}: file not found");
-        try
-        {
-            return OpenValidated(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Permissions, a file shrinking under us, a failed mapping.
-            throw new InvalidCheckpointException($"{path}: cannot be read ({e.Message})", e);
-        }
-    }
+    public static GgufFile Open(string path) => MappedFile.OpenChecked(path, OpenValidated);
 
     private static GgufFile OpenValidated(string path)
     {
@@ -83,25 +66,16 @@ public sealed unsafe class GgufFile : ICheckpoint
             GgufHeader.Parse(File.ReadAllBytes(path), length, path);
             throw new InvalidCheckpointException($"{path}: {length} bytes, too short to be a GGUF file; the download is truncated, download it again");
         }
-        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, mapName: null, capacity: 0, MemoryMappedFileAccess.Read);
-        MemoryMappedViewAccessor? view = null;
-        bool pointerAcquired = false;
+        var mapping = MappedFile.Map(path, length);
         try
         {
-            view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-            byte* pointer = null;
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            pointerAcquired = true;
-            pointer += view.PointerOffset;
             // The header is parsed in place; a header past 2 GiB is refused by the parser with that reason.
-            var header = GgufHeader.Parse(new ReadOnlySpan<byte>(pointer, (int)Math.Min(length, Array.MaxLength)), length, path);
-            return new GgufFile(path, header, map, view, pointer);
+            var header = GgufHeader.Parse(new ReadOnlySpan<byte>(mapping.Pointer, (int)Math.Min(length, Array.MaxLength)), length, path);
+            return new GgufFile(path, header, mapping);
         }
         catch
         {
-            if (pointerAcquired) view!.SafeMemoryMappedViewHandle.ReleasePointer();
-            view?.Dispose();
-            map.Dispose();
+            mapping.Dispose();
             throw;
         }
     }
@@ -134,11 +108,6 @@ public sealed unsafe class GgufFile : ICheckpoint
     {
         if (_disposed) return;
         _disposed = true;
-        if (_view is not null)
-        {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            _view.Dispose();
-        }
-        _map?.Dispose();
+        _mapping.Dispose();
     }
 }

@@ -1,4 +1,3 @@
-using System.IO.MemoryMappedFiles;
 using LlmLab.Tensors;
 
 namespace LlmLab.Formats;
@@ -10,19 +9,17 @@ namespace LlmLab.Formats;
 /// </summary>
 public sealed unsafe class SafetensorsFile : IDisposable
 {
-    private readonly MemoryMappedFile? _map;
-    private readonly MemoryMappedViewAccessor? _view;
+    private readonly MappedFile? _mapping;
     private readonly byte* _base;
     private readonly Dictionary<string, SafetensorsEntry> _byName;
     private bool _disposed;
 
-    private SafetensorsFile(string path, SafetensorsHeader header, MemoryMappedFile? map, MemoryMappedViewAccessor? view, byte* basePointer)
+    private SafetensorsFile(string path, SafetensorsHeader header, MappedFile? mapping)
     {
         Path = path;
         Header = header;
-        _map = map;
-        _view = view;
-        _base = basePointer;
+        _mapping = mapping;
+        _base = mapping is null ? null : mapping.Pointer;
         _byName = header.Entries.ToDictionary(e => e.Name, StringComparer.Ordinal);
     }
 
@@ -39,21 +36,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
     public IEnumerable<string> Names => Header.Entries.Select(e => e.Name);
 
     /// <summary>Opens and validates <paramref name="path"/>; throws <see cref="InvalidCheckpointException"/> for anything a reader must reject.</summary>
-    public static SafetensorsFile Open(string path)
-    {
-        path = System.IO.Path.GetFullPath(path);
-        if (!File.Exists(path))
-            throw new InvalidCheckpointException($"{path}: file not found");
-        try
-        {
-            return OpenValidated(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Permissions, a file shrinking under us (EndOfStreamException), a failed mapping.
-            throw new InvalidCheckpointException($"{path}: cannot be read ({e.Message})", e);
-        }
-    }
+    public static SafetensorsFile Open(string path) => MappedFile.OpenChecked(path, OpenValidated);
 
     private static SafetensorsFile OpenValidated(string path)
     {
@@ -74,23 +57,8 @@ public sealed unsafe class SafetensorsFile : IDisposable
         }
         long dataBytes = length - header.DataStart;
         if (dataBytes == 0)
-            return new SafetensorsFile(path, header, null, null, null);
-        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, mapName: null, capacity: 0, MemoryMappedFileAccess.Read);
-        MemoryMappedViewAccessor? view = null;
-        try
-        {
-            view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-            byte* pointer = null;
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            pointer += view.PointerOffset;
-            return new SafetensorsFile(path, header, map, view, pointer);
-        }
-        catch
-        {
-            view?.Dispose();
-            map.Dispose();
-            throw;
-        }
+            return new SafetensorsFile(path, header, null);
+        return new SafetensorsFile(path, header, MappedFile.Map(path, length));
     }
 
     /// <summary>True when the file holds a tensor called <paramref name="name"/>.</summary>
@@ -114,11 +82,6 @@ public sealed unsafe class SafetensorsFile : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        if (_view is not null)
-        {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            _view.Dispose();
-        }
-        _map?.Dispose();
+        _mapping?.Dispose();
     }
 }
