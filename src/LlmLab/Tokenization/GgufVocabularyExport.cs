@@ -72,7 +72,7 @@ public static class GgufVocabularyExport
                     && step.TryGetProperty("pattern", out var pattern) && pattern.ValueKind == JsonValueKind.Object
                     && pattern.TryGetProperty("Regex", out var regex) && regex.GetString() is { } r)
                     return PreByPattern.TryGetValue(r, out string? name) ? name
-                        : throw new InvalidTokenizerException($"{source}: field 'pre_tokenizer' splits with regex {JsonSerializer.Serialize(r)}, which is not one of the families LlmLab names for llama.cpp (Llama 3 'llama-bpe', Qwen2 'qwen2', GPT-2 'gpt-2')");
+                        : throw new InvalidTokenizerException($"{source}: field 'pre_tokenizer' splits with regex '{r}', which is not one of the families LlmLab names for llama.cpp (Llama 3 'llama-bpe', Qwen2 'qwen2', GPT-2 'gpt-2')");
         throw new InvalidTokenizerException($"{source}: field 'pre_tokenizer' is a {kind ?? "untyped"} pre-tokenizer LlmLab cannot name for llama.cpp; supported: Llama 3 'llama-bpe', Qwen2 'qwen2', GPT-2 'gpt-2'");
     }
 
