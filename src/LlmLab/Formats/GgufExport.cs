@@ -43,9 +43,6 @@ public static class GgufExport
     public static uint FileType(QuantizationMix mix) =>
         FileTypes.TryGetValue(mix.Name, out uint id) ? id : throw new InvalidOptionException($"{mix.Name}: no llama.cpp file type is known for this mix");
 
-    /// <summary>One tensor handed to the writer: its position (0-based) of <paramref name="Count"/>, name, format and bytes.</summary>
-    public sealed record Progress(int Index, int Count, string Name, TensorFormat Format, long Bytes);
-
     /// <summary>
     /// Writes <paramref name="files"/> (opened with the mix to apply, <see cref="ModelFiles.Open"/>) to
     /// <paramref name="path"/> through <see cref="GgufWriter"/> (temporary file + rename). For a folder without a
@@ -54,7 +51,7 @@ public static class GgufExport
     /// </summary>
     /// <exception cref="InvalidTokenizerException">The folder's tokenizer cannot be exported (or is missing and no vocabulary is given).</exception>
     /// <exception cref="InvalidConfigException">The model's RoPE scaling has no GGUF form.</exception>
-    public static void Write(string path, ModelFiles files, Action<Progress>? onTensor = null, IReadOnlyDictionary<string, GgufValue>? vocabulary = null)
+    public static void Write(string path, ModelFiles files, Action<GgufExportProgress>? onTensor = null, IReadOnlyDictionary<string, GgufValue>? vocabulary = null)
     {
         var mix = (files.Checkpoint as QuantizedCheckpoint)?.Mix;
         var metadata = Metadata(files, mix, vocabulary);
@@ -142,7 +139,7 @@ public static class GgufExport
     /// The tensors to write, each with a callback that converts it (through the mix) into a buffer of its own, writes
     /// it (rows permuted for llama q/k from a folder) and frees the buffer.
     /// </summary>
-    public static List<GgufTensorToWrite> Tensors(ModelFiles files, Action<Progress>? onTensor = null)
+    public static List<GgufTensorToWrite> Tensors(ModelFiles files, Action<GgufExportProgress>? onTensor = null)
     {
         var checkpoint = files.Checkpoint;
         var source = (checkpoint as QuantizedCheckpoint)?.Base ?? checkpoint;
@@ -169,7 +166,7 @@ public static class GgufExport
             int i = index++;
             result.Add(new GgufTensorToWrite(targetName, d.Format, d.Shape, stream =>
             {
-                onTensor?.Invoke(new Progress(i, count, targetName, d.Format, d.Bytes));
+                onTensor?.Invoke(new GgufExportProgress(i, count, targetName, d.Format, d.Bytes));
                 WriteTensor(checkpoint, sourceName, d, heads, stream);
             }));
         }
