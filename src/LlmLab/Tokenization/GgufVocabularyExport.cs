@@ -201,11 +201,11 @@ public static class GgufVocabularyExport
         }
     }
 
-    private sealed record AddedToken(int Id, string Content, bool Special);
+    private sealed record AddedEntry(int Id, string Content, bool Special);
 
-    private static AddedToken[] AddedTokens(JsonElement tokenizer) =>
+    private static AddedEntry[] AddedTokens(JsonElement tokenizer) =>
         tokenizer.TryGetProperty("added_tokens", out var list) && list.ValueKind == JsonValueKind.Array
-            ? list.EnumerateArray().Select(t => new AddedToken(t.GetProperty("id").GetInt32(), t.GetProperty("content").GetString()!,
+            ? list.EnumerateArray().Select(t => new AddedEntry(t.GetProperty("id").GetInt32(), t.GetProperty("content").GetString()!,
                 t.TryGetProperty("special", out var s) && s.ValueKind == JsonValueKind.True)).ToArray()
             : [];
 
