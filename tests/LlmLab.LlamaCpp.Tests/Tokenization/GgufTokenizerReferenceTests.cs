@@ -34,12 +34,7 @@ public sealed class GgufTokenizerReferenceTests
     [MemberData(nameof(Fixture))]
     public void Gguf_tokenizer_gives_llama_cpps_ids_on_every_golden_text(string fixture)
     {
-        var metadata = fixture switch
-        {
-            "llama3" => GgufVocabulary.ByteLevel("llama3", "llama-bpe"),
-            "qwen3" => GgufVocabulary.ByteLevel("qwen3", "qwen2", paddedVocabSize: 151936),
-            _ => GgufVocabulary.SentencePiece(fixture),
-        };
+        var metadata = GgufVocabulary.Fixture(fixture, GgufVocabulary.VocabSize(fixture));
         foreach (var (k, v) in ModelKeys) metadata[k] = v;
         string dir = Fixtures.TempDir(), path = Path.Combine(dir, $"{fixture}.gguf");
         try

@@ -50,7 +50,7 @@ public sealed class InterleavedRopeTests
         var hf = ModelConfigReader.Read(original);
         using var tensors = new MemoryCheckpoint("/models/llama-tiny.gguf")
             .Add("token_embd.weight", [512, 64]).Add("output.weight", [512, 64])
-            .Add(LlmLab.Models.Architectures.GgufTensorNames.RopeFrequencies, [8], GgufConversion.Llama3Factors(hf.Rope, hf.HeadDim));
+            .Add(LlmLab.Models.Architectures.GgufTensorNames.RopeFrequencies, [8], LlmLab.Formats.GgufExport.Llama3Factors(hf.Rope, hf.HeadDim));
         var gguf = GgufModelConfig.Read(GgufConversion.LlamaTinyMetadata(), tensors);
         string permuted = GgufConversion.WritePermutedCopy(original, hf);
         try
@@ -82,7 +82,7 @@ public sealed class InterleavedRopeTests
     {
         // One head of width 8, one column: rows 0..7 → 0,4,1,5,2,6,3,7 (pair (i, i+4) becomes (2i, 2i+1)).
         float[] rows = [0, 1, 2, 3, 4, 5, 6, 7];
-        Assert.Equal([0f, 4, 1, 5, 2, 6, 3, 7], GgufConversion.PermuteRows(rows, heads: 1, rows: 8, cols: 1));
+        Assert.Equal([0f, 4, 1, 5, 2, 6, 3, 7], LlmLab.Formats.GgufExport.PermuteRows(rows, heads: 1, rows: 8, cols: 1));
     }
 
     private static float[] Logits(string directory, ModelConfig config)

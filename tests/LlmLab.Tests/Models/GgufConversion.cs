@@ -1,15 +1,15 @@
 using System.Runtime.InteropServices;
 using LlmLab.Formats;
 using LlmLab.Models;
-using LlmLab.Models.Architectures;
 using LlmLab.Tensors;
 
 namespace LlmLab.Tests.Models;
 
 /// <summary>
-/// What llama.cpp's convert_hf_to_gguf.py does to a Hugging Face llama, for tests: its metadata keys
-/// (set_gguf_parameters), the llama3 rope_freqs factors (generate_extra_tensors), the q/k row permutation
-/// (LlamaModel.permute) and the tensor names (gguf-py's tensor map).
+/// Test data around llama.cpp's convert_hf_to_gguf.py: the metadata it writes for llama-tiny (hand-written, to check
+/// <see cref="GgufExport"/> and <see cref="GgufModelConfig"/> against), and llama-tiny written through the production
+/// export (<see cref="GgufExport"/>, which does the conversion) with a SentencePiece-style vocabulary, since the
+/// fixture has no tokenizer.
 /// </summary>
 internal static class GgufConversion
 {
@@ -37,60 +37,6 @@ internal static class GgufConversion
         ["tokenizer.ggml.eos_token_id"] = U32(2),
     };
 
-    /// <summary>convert's llama3 rope_freqs: per-pair divisors of the fp32 base frequencies, computed in double.</summary>
-    public static float[] Llama3Factors(RopeConfig hf, int headDim)
-    {
-        var baseFreqs = (hf with { Type = "default" }).InverseFrequencies(headDim);
-        double lowWavelen = hf.OriginalMaxPositions / hf.LowFreqFactor, highWavelen = hf.OriginalMaxPositions / hf.HighFreqFactor;
-        return baseFreqs.Select(freq =>
-        {
-            double wavelen = 2 * Math.PI / freq;
-            if (wavelen < highWavelen) return 1f;
-            if (wavelen > lowWavelen) return (float)hf.Factor;
-            double smooth = (hf.OriginalMaxPositions / wavelen - hf.LowFreqFactor) / (hf.HighFreqFactor - hf.LowFreqFactor);
-            return (float)(1 / ((1 - smooth) / hf.Factor + smooth));
-        }).ToArray();
-    }
-
-    /// <summary>
-    /// convert's permute, <c>w.reshape(n, 2, rows/n/2, cols).swapaxes(1, 2).reshape(rows, cols)</c>: within each
-    /// head, row a·(d/2) + b moves to 2b + a (a ∈ {0, 1}, b &lt; d/2).
-    /// </summary>
-    public static float[] PermuteRows(float[] w, int heads, int rows, int cols)
-    {
-        int headDim = rows / heads, half = headDim / 2;
-        var result = new float[w.Length];
-        for (int h = 0; h < heads; h++)
-            for (int a = 0; a < 2; a++)
-                for (int b = 0; b < half; b++)
-                    Array.Copy(w, (long)(h * headDim + a * half + b) * cols, result, (long)(h * headDim + 2 * b + a) * cols, cols);
-        return result;
-    }
-
-    /// <summary>An F32 tensor of a llama checkpoint with q_proj/k_proj rows permuted as convert does.</summary>
-    public static float[] ConvertedValues(string hfName, TensorView t, ModelConfig config)
-    {
-        float[] values = t.ToFloatArray();
-        int? heads = hfName.EndsWith("q_proj.weight", StringComparison.Ordinal) ? config.NumHeads
-            : hfName.EndsWith("k_proj.weight", StringComparison.Ordinal) ? config.NumKvHeads : null;
-        return heads is { } n ? PermuteRows(values, n, (int)t.Shape[0], (int)t.Shape[1]) : values;
-    }
-
-    /// <summary>HF → GGUF tensor name, through the two <see cref="TensorNames"/> tables.</summary>
-    public static string GgufName(string hf)
-    {
-        var names = new TensorNames();
-        if (hf == names.Embedding) return GgufTensorNames.Decoder.Embedding;
-        if (hf == names.FinalNorm) return GgufTensorNames.Decoder.FinalNorm;
-        if (hf == names.OutputHead) return GgufTensorNames.Decoder.OutputHead;
-        string[] parts = hf.Split('.'); // model.layers.{l}.<rest>
-        string rest = string.Join('.', parts[3..]);
-        string pattern = typeof(TensorNames).GetProperties()
-            .Where(p => p.PropertyType == typeof(string) && (string)p.GetValue(names)! == $"model.layers.{{0}}.{rest}")
-            .Select(p => (string)p.GetValue(GgufTensorNames.Decoder)!).Single();
-        return TensorNames.Layer(pattern, int.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture));
-    }
-
     /// <summary>A copy of an F32 HF model folder whose q_proj/k_proj rows are permuted as convert does (HF names kept).</summary>
     public static string WritePermutedCopy(string directory, ModelConfig config)
     {
@@ -101,7 +47,10 @@ internal static class GgufConversion
         var tensors = file.Names.Select(name =>
         {
             var t = file.Tensor(name);
-            float[] values = ConvertedValues(name, t, config);
+            float[] values = t.ToFloatArray();
+            int? heads = name.EndsWith("q_proj.weight", StringComparison.Ordinal) ? config.NumHeads
+                : name.EndsWith("k_proj.weight", StringComparison.Ordinal) ? config.NumKvHeads : null;
+            if (heads is { } n) values = GgufExport.PermuteRows(values, n, (int)t.Shape[0], (int)t.Shape[1]);
             return TensorToWrite.FromBytes(name, DType.F32, t.Shape, MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
         }).ToList();
         SafetensorsWriter.Write(Path.Combine(copy, SafetensorsCheckpoint.SingleFileName), tensors);
@@ -109,31 +58,31 @@ internal static class GgufConversion
     }
 
     /// <summary>
-    /// llama-tiny as convert would write an F32 GGUF: permuted q/k, GGUF names, rope_freqs, its metadata, and a
-    /// 512-token SentencePiece-style vocabulary (&lt;unk&gt;, &lt;s&gt;, &lt;/s&gt;, 256 byte tokens, placeholders) so
-    /// that llama.cpp loads it.
+    /// A SentencePiece-style vocabulary of <paramref name="size"/> tokens (&lt;unk&gt;, &lt;s&gt;, &lt;/s&gt;, 256 byte
+    /// tokens, placeholders) for the tiny fixtures, which have no tokenizer, so that llama.cpp loads them.
     /// </summary>
-    public static void WriteLlamaTinyGguf(string path)
+    public static Dictionary<string, GgufValue> PlaceholderVocabulary(int size)
     {
-        string dir = Fixtures.Model("llama-tiny");
-        var hf = ModelConfigReader.Read(dir);
-        float[] factors = Llama3Factors(hf.Rope, hf.HeadDim);
-        var tensors = new List<GgufTensorToWrite> { GgufTensorToWrite.FromFloats(GgufTensorNames.RopeFrequencies, [factors.Length], factors) };
-        using (var st = SafetensorsFile.Open(Path.Combine(dir, SafetensorsCheckpoint.SingleFileName)))
-            foreach (string name in st.Names)
-            {
-                var t = st.Tensor(name);
-                tensors.Add(GgufTensorToWrite.FromFloats(GgufName(name), t.Shape, ConvertedValues(name, t, hf)));
-            }
         var tokens = new List<string> { "<unk>", "<s>", "</s>" };
         tokens.AddRange(Enumerable.Range(0, 256).Select(b => $"<0x{b:X2}>"));
-        tokens.AddRange(Enumerable.Range(tokens.Count, hf.VocabSize - tokens.Count).Select(i => $"\u2581t{i}"));
+        tokens.AddRange(Enumerable.Range(tokens.Count, size - tokens.Count).Select(i => $"\u2581t{i}"));
         int[] types = tokens.Select((t, i) => i == 0 ? 2 : i < 3 ? 3 : i < 259 ? 6 : 1).ToArray();
-        var metadata = LlamaTinyMetadata();
-        metadata["tokenizer.ggml.model"] = Str("llama");
-        metadata["tokenizer.ggml.tokens"] = new(GgufValueType.Array, tokens.ToArray(), GgufValueType.String);
-        metadata["tokenizer.ggml.scores"] = new(GgufValueType.Array, new float[tokens.Count], GgufValueType.Float32);
-        metadata["tokenizer.ggml.token_type"] = new(GgufValueType.Array, types, GgufValueType.Int32);
-        GgufWriter.Write(path, metadata.ToList(), tensors);
+        return new()
+        {
+            ["tokenizer.ggml.model"] = Str("llama"),
+            ["tokenizer.ggml.tokens"] = new(GgufValueType.Array, tokens.ToArray(), GgufValueType.String),
+            ["tokenizer.ggml.scores"] = new(GgufValueType.Array, new float[tokens.Count], GgufValueType.Float32),
+            ["tokenizer.ggml.token_type"] = new(GgufValueType.Array, types, GgufValueType.Int32),
+        };
     }
+
+    /// <summary>A tiny fixture model (<paramref name="fixture"/>) exported by <see cref="GgufExport"/> in <paramref name="mix"/>, with <see cref="PlaceholderVocabulary"/>.</summary>
+    public static void WriteFixtureGguf(string fixture, string path, string mix = "F32")
+    {
+        using var files = ModelFiles.Open(Fixtures.Model(fixture), QuantizationMix.Parse(mix));
+        GgufExport.Write(path, files, vocabulary: PlaceholderVocabulary(files.Config.VocabSize));
+    }
+
+    /// <summary>llama-tiny as convert would write an F32 GGUF: permuted q/k, GGUF names, rope_freqs, its metadata.</summary>
+    public static void WriteLlamaTinyGguf(string path) => WriteFixtureGguf("llama-tiny", path);
 }

@@ -115,7 +115,7 @@ public sealed class GgufModelConfigTests
         // llama-tiny's config.json: theta 500000, factor 8, low 1, high 4, original 64, head_dim 16.
         var hf = ModelConfigReader.Read(Fixtures.Model("llama-tiny")).Rope;
         Assert.Equal("llama3", hf.Type);
-        float[] factors = GgufConversion.Llama3Factors(hf, 16);
+        float[] factors = GgufExport.Llama3Factors(hf, 16);
         Assert.Contains(factors, f => f != 1f); // the fixture's scaling does change some frequencies
         using var tensors = Tensors().Add(GgufTensorNames.RopeFrequencies, [8], factors);
         var gguf = GgufModelConfig.Read(LlamaMetadata(), tensors).Rope;

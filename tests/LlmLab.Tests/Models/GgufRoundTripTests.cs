@@ -24,7 +24,7 @@ public sealed class GgufRoundTripTests
             var config = GgufModelConfig.Read(file.Metadata, file);
             Assert.Equal(hf with { Rope = config.Rope, DeclaredDType = null, EosTokenIds = config.EosTokenIds }, config);
             Assert.True(config.Rope.Interleaved);
-            Assert.Equal(GgufConversion.Llama3Factors(hf.Rope, hf.HeadDim), config.Rope.FrequencyFactors);
+            Assert.Equal(GgufExport.Llama3Factors(hf.Rope, hf.HeadDim), config.Rope.FrequencyFactors);
             foreach (var (name, shape, _, _) in TensorManifest.Expected(config, GgufTensorNames.Decoder))
                 Assert.Equal(shape, file.Describe(name).Shape);
             var tokenizer = GgufTokenizer.Read(file.Metadata, file.Path);
@@ -40,13 +40,7 @@ public sealed class GgufRoundTripTests
     [MemberData(nameof(Fixture))]
     public void Fixture_tokenizers_written_to_gguf_files_encode_every_golden_case_like_hugging_face(string fixture)
     {
-        var metadata = fixture switch
-        {
-            // As in GgufTokenizerTests: this llama3 tokenizer.json adds no BOS, so the file says so.
-            "llama3" => GgufVocabulary.ByteLevel("llama3", "llama-bpe"),
-            "qwen3" => GgufVocabulary.ByteLevel("qwen3", "qwen2", paddedVocabSize: 151936),
-            _ => GgufVocabulary.SentencePiece(fixture),
-        };
+        var metadata = GgufVocabulary.Fixture(fixture, GgufVocabulary.VocabSize(fixture));
         if (fixture == "llama3") metadata["tokenizer.ggml.add_bos_token"] = GgufVocabulary.Bool(false);
         string path = Path.Combine(Fixtures.TempDir(), $"{fixture}.gguf");
         GgufWriter.Write(path, metadata.ToList(), []);

@@ -13,15 +13,11 @@ public sealed class GgufTokenizerTests
 {
     private const string File = "/models/model.gguf";
 
-    /// <summary>convert_hf_to_gguf.py's get_vocab_base_pre names these tokenizers' pre-tokenizers so (by their hashes).</summary>
-    private static Dictionary<string, GgufValue> Metadata(string fixture) => fixture switch
-    {
-        "llama3" => ByteLevel("llama3", "llama-bpe"),
-        // Qwen3's config.json declares 151936 ids; convert pads the 151669 tokens with [PADn] unused entries.
-        "qwen3" => ByteLevel("qwen3", "qwen2", paddedVocabSize: 151936),
-        "sp32k" => SentencePiece("sp32k"),
-        _ => throw new ArgumentException(fixture),
-    };
+    /// <summary>
+    /// The fixture converted by the production export (llama3 → llama-bpe, qwen3 → qwen2, sp32k → SentencePiece).
+    /// Qwen3's config.json declares 151936 ids; convert pads the 151669 tokens with [PADn] unused entries.
+    /// </summary>
+    private static Dictionary<string, GgufValue> Metadata(string fixture) => Fixture(fixture, VocabSize(fixture));
 
     private static readonly ConcurrentDictionary<string, Lazy<Tokenizer>> Loaded = new();
 
