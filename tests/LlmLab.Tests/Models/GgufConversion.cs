@@ -37,6 +37,22 @@ internal static class GgufConversion
         ["tokenizer.ggml.eos_token_id"] = U32(2),
     };
 
+    /// <summary>qwen2-tiny's config.json as convert's Qwen2Model writes it (no key_length: heads are hidden/heads wide).</summary>
+    public static Dictionary<string, GgufValue> Qwen2TinyMetadata() => new()
+    {
+        ["general.architecture"] = Str("qwen2"),
+        ["qwen2.block_count"] = U32(2),
+        ["qwen2.context_length"] = U32(256),
+        ["qwen2.embedding_length"] = U32(64),
+        ["qwen2.feed_forward_length"] = U32(128),
+        ["qwen2.attention.head_count"] = U32(4),
+        ["qwen2.attention.head_count_kv"] = U32(2),
+        ["qwen2.attention.layer_norm_rms_epsilon"] = F32(1e-6),
+        ["qwen2.rope.freq_base"] = F32(1e6),
+        ["tokenizer.ggml.bos_token_id"] = U32(1),
+        ["tokenizer.ggml.eos_token_id"] = U32(2),
+    };
+
     /// <summary>convert's llama3 rope_freqs: per-pair divisors of the fp32 base frequencies, computed in double.</summary>
     public static float[] Llama3Factors(RopeConfig hf, int headDim)
     {
@@ -108,28 +124,37 @@ internal static class GgufConversion
         return copy;
     }
 
+    /// <summary>llama-tiny as convert would write an F32 GGUF (see <see cref="WriteTinyGguf"/>).</summary>
+    public static void WriteLlamaTinyGguf(string path) => WriteTinyGguf("llama-tiny", path);
+
     /// <summary>
-    /// llama-tiny as convert would write an F32 GGUF: permuted q/k, GGUF names, rope_freqs, its metadata, and a
-    /// 512-token SentencePiece-style vocabulary (&lt;unk&gt;, &lt;s&gt;, &lt;/s&gt;, 256 byte tokens, placeholders) so
-    /// that llama.cpp loads it.
+    /// A tiny fixture model as convert would write an F32 GGUF: GGUF names; for llama-tiny permuted q/k and the llama3
+    /// rope_freqs; for qwen2-tiny the weights as they are (NEOX rotation, tied head: no output.weight); its metadata,
+    /// and a 512-token SentencePiece-style vocabulary (&lt;unk&gt;, &lt;s&gt;, &lt;/s&gt;, 256 byte tokens, placeholders)
+    /// so that llama.cpp loads it.
     /// </summary>
-    public static void WriteLlamaTinyGguf(string path)
+    public static void WriteTinyGguf(string model, string path)
     {
-        string dir = Fixtures.Model("llama-tiny");
+        string dir = Fixtures.Model(model);
         var hf = ModelConfigReader.Read(dir);
-        float[] factors = Llama3Factors(hf.Rope, hf.HeadDim);
-        var tensors = new List<GgufTensorToWrite> { GgufTensorToWrite.FromFloats(GgufTensorNames.RopeFrequencies, [factors.Length], factors) };
+        bool llama = hf.ModelType == "llama";
+        var tensors = new List<GgufTensorToWrite>();
+        if (llama)
+        {
+            float[] factors = Llama3Factors(hf.Rope, hf.HeadDim);
+            tensors.Add(GgufTensorToWrite.FromFloats(GgufTensorNames.RopeFrequencies, [factors.Length], factors));
+        }
         using (var st = SafetensorsFile.Open(Path.Combine(dir, SafetensorsCheckpoint.SingleFileName)))
             foreach (string name in st.Names)
             {
                 var t = st.Tensor(name);
-                tensors.Add(GgufTensorToWrite.FromFloats(GgufName(name), t.Shape, ConvertedValues(name, t, hf)));
+                tensors.Add(GgufTensorToWrite.FromFloats(GgufName(name), t.Shape, llama ? ConvertedValues(name, t, hf) : t.ToFloatArray()));
             }
         var tokens = new List<string> { "<unk>", "<s>", "</s>" };
         tokens.AddRange(Enumerable.Range(0, 256).Select(b => $"<0x{b:X2}>"));
         tokens.AddRange(Enumerable.Range(tokens.Count, hf.VocabSize - tokens.Count).Select(i => $"\u2581t{i}"));
         int[] types = tokens.Select((t, i) => i == 0 ? 2 : i < 3 ? 3 : i < 259 ? 6 : 1).ToArray();
-        var metadata = LlamaTinyMetadata();
+        var metadata = llama ? LlamaTinyMetadata() : Qwen2TinyMetadata();
         metadata["tokenizer.ggml.model"] = Str("llama");
         metadata["tokenizer.ggml.tokens"] = new(GgufValueType.Array, tokens.ToArray(), GgufValueType.String);
         metadata["tokenizer.ggml.scores"] = new(GgufValueType.Array, new float[tokens.Count], GgufValueType.Float32);
