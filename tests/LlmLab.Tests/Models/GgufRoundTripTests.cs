@@ -40,13 +40,8 @@ public sealed class GgufRoundTripTests
     [MemberData(nameof(Fixture))]
     public void Fixture_tokenizers_written_to_gguf_files_encode_every_golden_case_like_hugging_face(string fixture)
     {
-        var metadata = fixture switch
-        {
-            // As in GgufTokenizerTests: this llama3 tokenizer.json adds no BOS, so the file says so.
-            "llama3" => GgufVocabulary.ByteLevel("llama3", "llama-bpe"),
-            "qwen3" => GgufVocabulary.ByteLevel("qwen3", "qwen2", paddedVocabSize: 151936),
-            _ => GgufVocabulary.SentencePiece(fixture),
-        };
+        var metadata = GgufVocabulary.For(fixture);
+        // As in GgufTokenizerTests: this llama3 tokenizer.json adds no BOS, so the file says so.
         if (fixture == "llama3") metadata["tokenizer.ggml.add_bos_token"] = GgufVocabulary.Bool(false);
         string path = Path.Combine(Fixtures.TempDir(), $"{fixture}.gguf");
         GgufWriter.Write(path, metadata.ToList(), []);

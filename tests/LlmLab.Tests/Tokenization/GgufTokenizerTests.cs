@@ -13,16 +13,6 @@ public sealed class GgufTokenizerTests
 {
     private const string File = "/models/model.gguf";
 
-    /// <summary>convert_hf_to_gguf.py's get_vocab_base_pre names these tokenizers' pre-tokenizers so (by their hashes).</summary>
-    private static Dictionary<string, GgufValue> Metadata(string fixture) => fixture switch
-    {
-        "llama3" => ByteLevel("llama3", "llama-bpe"),
-        // Qwen3's config.json declares 151936 ids; convert pads the 151669 tokens with [PADn] unused entries.
-        "qwen3" => ByteLevel("qwen3", "qwen2", paddedVocabSize: 151936),
-        "sp32k" => SentencePiece("sp32k"),
-        _ => throw new ArgumentException(fixture),
-    };
-
     private static readonly ConcurrentDictionary<string, Lazy<Tokenizer>> Loaded = new();
 
     /// <summary>
@@ -32,7 +22,7 @@ public sealed class GgufTokenizerTests
     /// </summary>
     private static Tokenizer Load(string fixture) => Loaded.GetOrAdd(fixture, f => new Lazy<Tokenizer>(() =>
     {
-        var metadata = Metadata(f);
+        var metadata = For(f);
         if (f == "llama3") metadata["tokenizer.ggml.add_bos_token"] = Bool(false);
         return GgufTokenizer.Read(metadata, File);
     })).Value;
@@ -95,7 +85,7 @@ public sealed class GgufTokenizerTests
     [Fact]
     public void Llama_bpe_without_an_add_bos_token_key_adds_bos_as_llama_cpp_does()
     {
-        var tokenizer = GgufTokenizer.Read(Metadata("llama3"), File);
+        var tokenizer = GgufTokenizer.Read(For("llama3"), File);
         var c = TokenizerFixtures.Golden("llama3")[0];
         Assert.Equal(new[] { 128000 }.Concat(c.Ids), tokenizer.Encode(c.Text, addSpecialTokens: true));
         Assert.Equal(128000, tokenizer.BosTokenId);

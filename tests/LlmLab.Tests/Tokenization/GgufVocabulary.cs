@@ -14,6 +14,19 @@ internal static class GgufVocabulary
     private const int Normal = 1, Unknown = 2, Control = 3, UserDefined = 4, Unused = 5, Byte = 6;
 
     /// <summary>
+    /// A fixture's metadata as convert writes it. convert's get_vocab_base_pre names the pre-tokenizers by hashing
+    /// their output: llama3 → llama-bpe, qwen3 → qwen2; Qwen3's config.json declares 151936 ids, so convert pads its
+    /// 151669 tokens with [PADn] unused entries.
+    /// </summary>
+    public static Dictionary<string, GgufValue> For(string fixture) => fixture switch
+    {
+        "llama3" => ByteLevel("llama3", "llama-bpe"),
+        "qwen3" => ByteLevel("qwen3", "qwen2", paddedVocabSize: 151936),
+        "sp32k" => SentencePiece("sp32k"),
+        _ => throw new ArgumentException($"no GGUF conversion for fixture '{fixture}'", nameof(fixture)),
+    };
+
+    /// <summary>
     /// A byte-level (gpt2) vocabulary: convert's get_vocab_base fills ids without a token with [PADn] (unused), marks
     /// added tokens control when special or special-looking, else user-defined; SpecialVocab copies the merges.
     /// </summary>
