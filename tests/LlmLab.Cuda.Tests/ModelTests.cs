@@ -37,6 +37,17 @@ public sealed class ModelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Gpu.Devices), MemberType = typeof(Gpu))]
+    public void Interleaved_rope_of_gguf_llama_is_refused_naming_the_cpu_backend(int device)
+    {
+        using var backend = Gpu.Open(device);
+        var rope = new RopeConfig("default", 10000) { Interleaved = true };
+        var e = Assert.Throws<InvalidOptionException>(() => backend.CreateRopeTable(rope.Spec(16), 8));
+        Assert.Contains("interleaved", e.Message, StringComparison.Ordinal);
+        Assert.Contains("CPU backend", e.Message, StringComparison.Ordinal);
+    }
+
     private static string Folder(string model) => model == "brown-llama-7m" ? Fixtures.BrownModel : Fixtures.Model(model);
 
     private static string ExpectedFile(string model) => model == "brown-llama-7m"

@@ -1,3 +1,4 @@
+using LlmLab.Backends;
 using System.Diagnostics;
 using LlmLab.Formats;
 using LlmLab.Measurement;

@@ -13,12 +13,6 @@ public sealed class GgufTokenizerTests
 {
     private const string File = "/models/model.gguf";
 
-    /// <summary>
-    /// The fixture converted by the production export (llama3 → llama-bpe, qwen3 → qwen2, sp32k → SentencePiece).
-    /// Qwen3's config.json declares 151936 ids; convert pads the 151669 tokens with [PADn] unused entries.
-    /// </summary>
-    private static Dictionary<string, GgufValue> Metadata(string fixture) => Fixture(fixture, VocabSize(fixture));
-
     private static readonly ConcurrentDictionary<string, Lazy<Tokenizer>> Loaded = new();
 
     /// <summary>
@@ -28,7 +22,7 @@ public sealed class GgufTokenizerTests
     /// </summary>
     private static Tokenizer Load(string fixture) => Loaded.GetOrAdd(fixture, f => new Lazy<Tokenizer>(() =>
     {
-        var metadata = Metadata(f);
+        var metadata = For(f);
         if (f == "llama3") metadata["tokenizer.ggml.add_bos_token"] = Bool(false);
         return GgufTokenizer.Read(metadata, File);
     })).Value;
@@ -59,10 +53,39 @@ public sealed class GgufTokenizerTests
         Assert.Equal(c.Decoded, Load(fixture).Decode(c.Ids));
     }
 
+    /// <summary>Pieces of random texts: words, digits, punctuation, whitespace runs, CJK, emoji, decomposed accents, special tokens.</summary>
+    private static readonly string[] Pieces =
+    [
+        "the", "The", " quick", "'s", "'LL", "don't", "  ", "   ", "\t", "\n", "\r\n", " ", "0", "12", "345", "6789", ".", ",", "!?",
+        "...", "(", ")", "<", ">", "/", "_", "\u00e9", "e\u0301", "\u4e2d\u6587", "\u65e5\u672c\u8a9e", "\U0001F600", "\U0001F1E8",
+        "\u2581", "\u00a0", "\u200b", "<s>", "</s>", "<|begin_of_text|>", "<|im_start|>", "<|endoftext|>", "aaaa", "ing",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Fixture))]
+    public void Gguf_tokenizer_agrees_with_the_tokenizer_json_it_was_converted_from_on_random_texts(string fixture)
+    {
+        var gguf = Load(fixture);
+        var json = TokenizerFixtures.Load(fixture);
+        var random = new Random(20261207);
+        for (int i = 0; i < 300; i++)
+        {
+            var sb = new System.Text.StringBuilder();
+            for (int n = random.Next(1, 12); n > 0; n--) sb.Append(Pieces[random.Next(Pieces.Length)]);
+            string text = sb.ToString();
+            int[] ids = json.Encode(text);
+            Assert.Equal(ids, gguf.Encode(text));
+            Assert.Equal(json.Encode(text, addSpecialTokens: true), gguf.Encode(text, addSpecialTokens: true));
+            Assert.Equal(json.Decode(ids), gguf.Decode(ids));
+        }
+    }
+
+    public static TheoryData<string> Fixture => new(TokenizerFixtures.Names);
+
     [Fact]
     public void Llama_bpe_without_an_add_bos_token_key_adds_bos_as_llama_cpp_does()
     {
-        var tokenizer = GgufTokenizer.Read(Metadata("llama3"), File);
+        var tokenizer = GgufTokenizer.Read(For("llama3"), File);
         var c = TokenizerFixtures.Golden("llama3")[0];
         Assert.Equal(new[] { 128000 }.Concat(c.Ids), tokenizer.Encode(c.Text, addSpecialTokens: true));
         Assert.Equal(128000, tokenizer.BosTokenId);

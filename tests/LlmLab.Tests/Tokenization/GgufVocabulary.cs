@@ -19,6 +19,9 @@ internal static class GgufVocabulary
             File.Exists(configPath) ? File.ReadAllText(configPath) : null, vocabSize ?? HighestId(json) + 1);
     }
 
+    /// <summary>A fixture's metadata as convert writes it for its model (qwen3 padded to the model's vocabulary).</summary>
+    public static Dictionary<string, GgufValue> For(string fixture) => Fixture(fixture, VocabSize(fixture));
+
     /// <summary>The Qwen3 model's embedding rows: more than its tokenizer's ids, so convert pads with [PADn].</summary>
     public const int Qwen3VocabSize = 151936;
 

@@ -11,13 +11,14 @@ using LlmLab.Tests.Models;
 namespace LlmLab.LlamaCpp.Tests.Models;
 
 /// <summary>
-/// The GGUF llama path (config from metadata, llama3 RoPE from rope_freqs, interleaved rotation of convert-permuted
-/// q/k) against llama.cpp's forward of the same F32 GGUF file (llama_decode in LLamaSharp.Backend.Cpu 0.30.0, F32 KV
-/// cache, no flash attention): llama-tiny converted as convert_hf_to_gguf.py would (<see cref="GgufConversion"/>).
+/// GGUF configs on the CPU backend against llama.cpp's forward of the same F32 GGUF file (llama_decode in
+/// LLamaSharp.Backend.Cpu 0.30.0, F32 KV cache, no flash attention), the files converted as convert_hf_to_gguf.py
+/// would (<see cref="GgufConversion"/>): llama-tiny (config from metadata, llama3 RoPE from rope_freqs, interleaved
+/// rotation of permuted q/k) and qwen2-tiny (NEOX rotation, q/k/v biases, tied head).
 /// </summary>
-public sealed class GgufLlamaForwardTests
+public sealed class GgufForwardTests
 {
-    /// <summary>Both sides compute in fp32 from identical weights; only summation order and the RoPE angle's path differ (measured 1.1e-13).</summary>
+    /// <summary>Both sides compute in fp32 from identical weights; only summation order and the RoPE angle's path differ (measured 1.1e-13 for llama, 1.2e-13 for qwen2).</summary>
     private const double Fp32ForwardNmse = 1e-11;
 
     private static readonly int[] Ids = [1, 17, 300, 42, 42, 7, 511, 0, 128, 256, 3, 99];
@@ -31,6 +32,27 @@ public sealed class GgufLlamaForwardTests
         var cmp = LogitComparison.Compare(ours, reference, config.VocabSize);
         Assert.True(cmp.Nmse <= Fp32ForwardNmse, $"NMSE {cmp.Nmse:E3} (max abs error {cmp.MaxAbsoluteError:E3})");
         Assert.Equal(1.0, cmp.Top1Agreement);
+    }
+
+    [Fact]
+    public void Cpu_forward_of_the_gguf_qwen2_config_matches_llama_cpp_logits_at_every_position()
+    {
+        // qwen2: NEOX rotation of unpermuted q/k, q/k/v biases, head tied to token_embd (no output.weight).
+        string dir = Fixtures.TempDir(), path = Path.Combine(dir, "qwen2-tiny.gguf");
+        try
+        {
+            GgufConversion.WriteFixtureGguf("qwen2-tiny", path);
+            float[] reference = LlamaCppLogits(path, out int vocab);
+            ModelConfig config;
+            using (var file = GgufFile.Open(path)) config = GgufModelConfig.Read(file.Metadata, file);
+            Assert.Equal((false, true, true, 512), (config.Rope.Interleaved, config.QkvBias, config.TieWordEmbeddings, vocab));
+            using var transformer = Transformer.Load(Fixtures.Model("qwen2-tiny"), config, new CpuBackend());
+            using var session = transformer.CreateSession(1, Ids.Length, Ids.Length);
+            var cmp = LogitComparison.Compare(session.StepToHost(Ids, LogitsFor.AllPositions), reference, vocab);
+            Assert.True(cmp.Nmse <= Fp32ForwardNmse, $"NMSE {cmp.Nmse:E3} (max abs error {cmp.MaxAbsoluteError:E3})");
+            Assert.Equal(1.0, cmp.Top1Agreement);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
     }
 
     [Theory]
