@@ -57,7 +57,7 @@ internal static unsafe partial class CpuBlockUnpack
 
     /// <summary>Q4_K/Q5_K 6-bit scale and minimum of sub-block j (0..7) from the 12 packed bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (int Scale, int Min) ScaleMin(byte* p, int j) => j < 4
+    internal static (int Scale, int Min) ScaleMin(byte* p, int j) => j < 4
         ? (p[j] & 63, p[j + 4] & 63)
         : ((p[j + 4] & 0xF) | ((p[j - 4] >> 6) << 4), (p[j + 4] >> 4) | ((p[j] >> 6) << 4));
 

@@ -29,6 +29,12 @@ internal static unsafe partial class CpuBlockUnpack
     /// <summary>For each byte b, eight bytes holding 0x10 where bit i of b is set: spreads a 5th-bit mask over 8 elements.</summary>
     private static readonly ulong[] FifthBits = BuildFifthBits();
 
+    /// <summary>Eight bytes holding 0x10 where bit i of <paramref name="bits"/> is set.</summary>
+    internal static ulong FifthBitsOf(byte bits) => FifthBits[bits];
+
+    /// <summary><see cref="Iq4Values"/> and <see cref="Mxfp4Values"/> as vectors for byte shuffles.</summary>
+    internal static readonly Vector128<sbyte> Iq4Table = Vector128.Create(Iq4Values), Mxfp4Table = Vector128.Create(Mxfp4Values);
+
     private static ulong[] BuildFifthBits()
     {
         var t = new ulong[256];
@@ -112,7 +118,7 @@ internal static unsafe partial class CpuBlockUnpack
     private const float TwoTo112 = 5.192296858534828e33f;
 
     // ggml_e8m0_to_fp32_half: 2^(e − 128), with e = 0, 1 as the subnormals 2^-128, 2^-127.
-    private static float E8M0Half(byte e) => BitConverter.UInt32BitsToSingle(e < 2 ? 0x00200000u << e : (uint)(e - 1) << 23);
+    internal static float E8M0Half(byte e) => BitConverter.UInt32BitsToSingle(e < 2 ? 0x00200000u << e : (uint)(e - 1) << 23);
 
     // block_q8_0: d (fp16), qs[32] int8 → d·q.
     private static void Q8_0(byte* b, sbyte* q, float* s)
