@@ -56,6 +56,7 @@ internal static unsafe partial class CpuBlockUnpack
     /// Unpacks <paramref name="k"/> elements (whole blocks) at <paramref name="src"/>: q [k], scale [k/16], offset [k/16]
     /// (written only when <see cref="HasOffsets"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Row(TensorFormat f, byte* src, int k, sbyte* q, float* scale, float* offset)
     {
         // One loop per format, so the per-block work (32 elements for the small types) carries no dispatch.
@@ -80,6 +81,7 @@ internal static unsafe partial class CpuBlockUnpack
     }
 
     /// <summary>Decodes <paramref name="k"/> elements to fp32 through the unpacked form (the embedding gather uses this).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ToSingle(TensorFormat f, byte* src, int k, Span<float> destination)
     {
         var q = CpuScratch.Bytes(k);
@@ -121,6 +123,7 @@ internal static unsafe partial class CpuBlockUnpack
     internal static float E8M0Half(byte e) => BitConverter.UInt32BitsToSingle(e < 2 ? 0x00200000u << e : (uint)(e - 1) << 23);
 
     // block_q8_0: d (fp16), qs[32] int8 → d·q.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q8_0(byte* b, sbyte* q, float* s)
     {
         float d = Half(b);
@@ -129,6 +132,7 @@ internal static unsafe partial class CpuBlockUnpack
     }
 
     // block_q4_0: d, qs[16]: element j = low nibble of qs[j] − 8, element j + 16 = high nibble − 8.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q4_0(byte* b, sbyte* q, float* s)
     {
         SplitNibbles(b + 2, q, 8);
@@ -136,6 +140,7 @@ internal static unsafe partial class CpuBlockUnpack
     }
 
     // block_q4_1: d, m, qs[16] → d·nibble + m.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q4_1(byte* b, sbyte* q, float* s, float* o)
     {
         SplitNibbles(b + 4, q, 0);
@@ -144,6 +149,7 @@ internal static unsafe partial class CpuBlockUnpack
     }
 
     // block_q5_0: d, qh (u32: bit j = 5th bit of element j), qs[16] → d·(q5 − 16); block_q5_1: d, m, qh, qs → d·q5 + m.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q5(byte* b, sbyte* q, float* s, float* o)
     {
         byte* qh = o is null ? b + 2 : b + 4;
@@ -157,6 +163,7 @@ internal static unsafe partial class CpuBlockUnpack
     }
 
     // IQ4_NL (d, qs[16]) and MXFP4 (e, qs[16]): nibbles index a 16-entry table, low nibbles first.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Table(float d, byte* qs, sbyte[] table, sbyte* q, float* s)
     {
         LookUp(qs, table, q);
