@@ -1,15 +1,15 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using LlmLab.Tensors;
+using static LlmLab.Quantization.GgmlArithmetic;
 
 namespace LlmLab.Quantization;
 
 /// <summary>
-/// The scale searches ggml's K-quant reference quantizers share (ggml/src/ggml-quants.c: <c>nearest_int</c>,
-/// <c>make_qx_quants</c>, <c>make_q3_quants</c>, <c>make_qkx2_quants</c>, <c>get_scale_min_k4</c>), written so that
+/// The scale searches ggml's K-quant reference quantizers share (ggml/src/ggml-quants.c: <c>make_qx_quants</c>, <c>make_q3_quants</c>, <c>make_qkx2_quants</c>, <c>get_scale_min_k4</c>), written so that
 /// every fp32 operation happens in the same order as in the C code: the codecs are byte-exact with
 /// <c>ggml_quantize_chunk</c> only because of that, so do not reassociate, fuse (FMA) or vectorize the sums here.
+/// Rounding and fp16 conversions are <see cref="GgmlArithmetic"/>'s.
 /// </summary>
 internal static class KQuantMath
 {
@@ -19,46 +19,13 @@ internal static class KQuantMath
     /// </summary>
     public const float GroupMaxEps = 1e-15f;
 
-    // 1.5 × 2^23: adding it puts an fp32 of magnitude below 2^22 into the mantissa's low bits, rounded to
-    // nearest even by the FPU; subtracting the bias 2^22 back gives the signed integer.
-    private const float RoundingMagic = 12582912f;
-    private const int MantissaMask = 0x007FFFFF;
-    private const int MantissaBias = 0x00400000;
-
-    /// <summary>
-    /// ggml's <c>nearest_int</c>: round to nearest, ties to even, for |x| ≤ 4194303. Outside that range (and for
-    /// NaN) it returns what the C bit trick returns, which is what ggml stores for such input.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int NearestInt(float x) => (BitConverter.SingleToInt32Bits(x + RoundingMagic) & MantissaMask) - MantissaBias;
-
-    /// <summary>
-    /// The number of 256-element super-blocks in <paramref name="values"/> values, after checking that they are a
-    /// whole number of blocks and that <paramref name="bytes"/> is exactly their encoded size.
-    /// </summary>
-    /// <exception cref="ArgumentException">The lengths do not describe whole blocks of <paramref name="format"/>.</exception>
-    public static int BlockCount(TensorFormat format, int values, int bytes)
-    {
-        int length = format.BlockLength(), size = format.BytesPerBlock();
-        if (values % length != 0)
-            throw new ArgumentException($"{values} values are not a whole number of {length}-element {format} blocks; pad or split the row");
-        int blocks = values / length;
-        if ((long)blocks * size != bytes)
-            throw new ArgumentException($"{values} {format} values take {(long)blocks * size} bytes, not {bytes}");
-        return blocks;
-    }
-
     /// <summary>Reads an IEEE fp16 field (little-endian) as fp32; exact.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float ReadHalf(ReadOnlySpan<byte> bytes) => (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(bytes));
+    public static float ReadHalf(ReadOnlySpan<byte> bytes) => FromHalf(BinaryPrimitives.ReadUInt16LittleEndian(bytes));
 
-    /// <summary>Writes fp32 as an IEEE fp16 field (round to nearest even, as ggml's GGML_FP32_TO_FP16).</summary>
+    /// <summary>Writes fp32 as an IEEE fp16 field as ggml's GGML_FP32_TO_FP16 does (<see cref="GgmlArithmetic.ToHalf"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void WriteHalf(Span<byte> bytes, float value) => BinaryPrimitives.WriteUInt16LittleEndian(bytes, BitConverter.HalfToUInt16Bits((Half)value));
-
-    /// <summary>fp32 → fp16 → fp32: the value a scale has once stored, which the requantization pass uses.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float RoundToHalf(float value) => (float)(Half)value;
+    public static void WriteHalf(Span<byte> bytes, float value) => BinaryPrimitives.WriteUInt16LittleEndian(bytes, ToHalf(value));
 
     /// <summary>
     /// ggml's <c>make_qx_quants</c> with <c>rmse_type</c> 1 and no importance weights (weights x²), as Q6_K uses it:

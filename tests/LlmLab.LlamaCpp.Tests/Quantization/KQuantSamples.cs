@@ -22,7 +22,11 @@ internal static class KQuantSamples
     /// <summary>Every sample, by name.</summary>
     public static IReadOnlyDictionary<string, KQuantSample> All { get; } = Build().ToDictionary(s => s.Name);
 
-    /// <summary>(format, sample name) for every format and sample: the theory rows.</summary>
+    /// <summary>
+    /// (format, sample name) for every format and sample: the theory rows. The samples are this file's plus the
+    /// adversarial kinds all codecs are checked on (<see cref="QuantizationInputs"/>: fp32 subnormals, values up to
+    /// 3e38, fp16-overflowing scales, ties, powers of two), as rows of 512.
+    /// </summary>
     public static TheoryData<TensorFormat, string> FormatsBySample()
     {
         var data = new TheoryData<TensorFormat, string>();
@@ -32,8 +36,12 @@ internal static class KQuantSamples
         return data;
     }
 
+    private const int SharedRowLength = 2 * Block;
+
     private static IEnumerable<KQuantSample> Build()
     {
+        foreach (var kind in QuantizationInputs.Kinds)
+            yield return new KQuantSample("shared:" + kind, QuantizationInputs.Length / SharedRowLength, SharedRowLength, QuantizationInputs.Make(kind));
         yield return Make("gaussian", 16, 4 * Block, 1, r => Gaussian(r));
         yield return Make("weights_sigma_0.02", 8, 16 * Block, 2, r => 0.02f * Gaussian(r));
         yield return Make("uniform_symmetric", 16, 2 * Block, 3, r => Uniform(r, -1, 1));
