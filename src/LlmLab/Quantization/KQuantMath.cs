@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using static LlmLab.Quantization.GgmlArithmetic;
 
 namespace LlmLab.Quantization;
@@ -19,6 +20,17 @@ internal static class KQuantMath
     /// </summary>
     public const float GroupMaxEps = 1e-15f;
 
+    // The largest group the searches take (Q4_K/Q5_K sub-blocks; Q2_K, Q3_K and Q6_K use 16), which bounds their
+    // stack scratch; groups come in multiples of the 4 lanes they are computed in.
+    private const int MaxGroup = 32;
+    private const int Lanes = 4;
+
+    // GgmlArithmetic.NearestInt's constants, for the four-lane version: 1.5·2^23 moves the rounded integer into
+    // the low mantissa bits, offset by 2^22.
+    private const float RoundingMagic = 12582912f;
+    private const int MantissaMask = 0x007FFFFF;
+    private const int MantissaBias = 0x00400000;
+
     /// <summary>Reads an IEEE fp16 field (little-endian) as fp32; exact.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ReadHalf(ReadOnlySpan<byte> bytes) => FromHalf(BinaryPrimitives.ReadUInt16LittleEndian(bytes));
@@ -32,12 +44,16 @@ internal static class KQuantMath
     /// symmetric levels −nmax … nmax−1 stored as 0 … 2·nmax−1 in <paramref name="levels"/>; tries 18 scales around
     /// nmax / max and keeps the one with the best weighted fit. Returns the scale (0 for an all-zero group).
     /// </summary>
+    [SkipLocalsInit]
     public static float MakeQxQuants(int nmax, ReadOnlySpan<float> x, Span<sbyte> levels)
     {
         int n = x.Length;
-        if (levels.Length < n)
-            throw new ArgumentException($"make_qx_quants: {n} values need as many levels, not {levels.Length}");
+        if (n == 0 || n > MaxGroup || n % Lanes != 0 || levels.Length < n)
+            throw new ArgumentException($"make_qx_quants: groups of 4 … {MaxGroup} values in fours, with as many levels; got {n}, {levels.Length}");
         ref float xs = ref MemoryMarshal.GetReference(x);
+        // Per element w·x·l and w·l·l of a trial (written before read, hence SkipLocalsInit).
+        Span<float> wxl = stackalloc float[MaxGroup];
+        Span<float> wll = stackalloc float[MaxGroup];
         float max = 0, amax = 0;
         for (int i = 0; i < n; i++)
         {
@@ -61,20 +77,29 @@ internal static class KQuantMath
         }
         float scale = suml2 != 0 ? sumlx / suml2 : 0f;
         float best = scale * sumlx;
-        // ggml's 18 candidate scales: nmax ± 0.1 … 0.9 levels at the largest magnitude. This is Q6_K's hot loop,
-        // hence the refs (no bounds checks); the arithmetic is ggml's, in ggml's order.
+        // ggml's 18 candidate scales: nmax ± 0.1 … 0.9 levels at the largest magnitude. This is Q6_K's hot loop:
+        // levels and the products (x·x)·x·l and (x·x)·l·l four lanes at a time (element-wise, so rounded exactly as
+        // the scalar C), then summed one by one in element order, as ggml sums them.
+        var low = Vector128.Create(-nmax);
+        var high = Vector128.Create(nmax - 1);
         for (int step = -9; step <= 9; step++)
         {
             if (step == 0) continue;
             iscale = -(nmax + 0.1f * step) / max;
+            var vIscale = Vector128.Create(iscale);
+            for (int i = 0; i < n; i += Lanes)
+            {
+                var xv = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                var l = Vector128.ConvertToSingle(Vector128.Max(low, Vector128.Min(high, NearestInt4(vIscale * xv))));
+                var w = xv * xv;
+                (w * xv * l).CopyTo(wxl[i..]);
+                (w * l * l).CopyTo(wll[i..]);
+            }
             sumlx = suml2 = 0;
             for (int i = 0; i < n; i++)
             {
-                float xi = Unsafe.Add(ref xs, i);
-                int l = Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(iscale * xi)));
-                float w = xi * xi;
-                sumlx += w * xi * l;
-                suml2 += w * l * l;
+                sumlx += wxl[i];
+                suml2 += wll[i];
             }
             if (suml2 > 0 && sumlx * sumlx > best * suml2)
             {
@@ -153,27 +178,35 @@ internal static class KQuantMath
     /// Starts from the range [min(x, 0), max(x)], then tries <paramref name="steps"/> + 1 level counts
     /// nmax + <paramref name="rmin"/> + <paramref name="rdelta"/>·k, solving the weighted least squares for scale
     /// and min each time and keeping the fit with the smallest weighted error (absolute when
-    /// <paramref name="useMad"/>, else squared). <paramref name="scratch"/> holds the candidate levels (n bytes).
+    /// <paramref name="useMad"/>, else squared). Groups are 4 … 32 values, in multiples of 4.
     /// Returns the scale; <paramref name="theMin"/> is the (non-negative) amount subtracted.
     /// </summary>
     public static float MakeQkx2Quants(int nmax, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, Span<byte> levels,
-        out float theMin, Span<byte> scratch, float rmin, float rdelta, int steps, bool useMad) => useMad
-        ? MakeQkx2Quants<AbsoluteError>(nmax, x, weights, levels, out theMin, scratch, rmin, rdelta, steps)
-        : MakeQkx2Quants<SquaredError>(nmax, x, weights, levels, out theMin, scratch, rmin, rdelta, steps);
+        out float theMin, float rmin, float rdelta, int steps, bool useMad) => useMad
+        ? MakeQkx2Quants<AbsoluteError>(nmax, x, weights, levels, out theMin, rmin, rdelta, steps)
+        : MakeQkx2Quants<SquaredError>(nmax, x, weights, levels, out theMin, rmin, rdelta, steps);
 
-    // The search runs 16 to 21 trial fits per sub-block, so it is the quantizers' hot loop: the error metric is a
-    // type argument (one specialized body each, no branch per element) and the spans are read through refs once
-    // their lengths are checked (no bounds check per element). The arithmetic is ggml's, in ggml's order.
+    // The search runs 16 to 21 trial fits per sub-block: it is the quantizers' hot loop. The error metric is a
+    // type argument (one specialized body each, no branch per element). Each trial computes its levels and the
+    // per-element products w·l, w·l·l, w·l·x four lanes at a time, which rounds exactly as the scalar C does
+    // (element-wise IEEE operations, no FMA), then adds the products up one by one in element order, as ggml's
+    // sums do; only the order of the sums matters for byte-exactness, and it is kept.
+    [SkipLocalsInit]
     private static float MakeQkx2Quants<TError>(int nmax, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, Span<byte> levels,
-        out float theMin, Span<byte> scratch, float rmin, float rdelta, int steps) where TError : struct, IErrorMetric
+        out float theMin, float rmin, float rdelta, int steps) where TError : struct, IErrorMetric
     {
         int n = x.Length;
-        if (n == 0 || weights.Length < n || levels.Length < n || scratch.Length < n)
-            throw new ArgumentException($"make_qkx2_quants: {n} values need as many weights ({weights.Length}), levels ({levels.Length}) and scratch ({scratch.Length})");
+        if (n == 0 || n > MaxGroup || n % Lanes != 0 || weights.Length < n || levels.Length < n)
+            throw new ArgumentException($"make_qkx2_quants: groups of 4 … {MaxGroup} values in fours, with as many weights and levels; got {n}, {weights.Length}, {levels.Length}");
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ws = ref MemoryMarshal.GetReference(weights);
-        ref byte ls = ref MemoryMarshal.GetReference(levels);
-        ref byte trial = ref MemoryMarshal.GetReference(scratch);
+        // Written before read on every path (hence SkipLocalsInit): the trial levels as floats, and per element
+        // w·l (reused for the weighted error), w·l·l and w·l·x.
+        Span<float> trial = stackalloc float[MaxGroup];
+        Span<float> wl = stackalloc float[MaxGroup];
+        Span<float> wll = stackalloc float[MaxGroup];
+        Span<float> wlx = stackalloc float[MaxGroup];
+        ref float tr = ref MemoryMarshal.GetReference(trial);
 
         float min = xs, max = xs;
         float sumW = ws;
@@ -201,7 +234,7 @@ internal static class KQuantMath
         {
             float xi = Unsafe.Add(ref xs, i);
             byte l = (byte)Math.Max(0, Math.Min(nmax, NearestInt(iscale * (xi - min))));
-            Unsafe.Add(ref ls, i) = l;
+            levels[i] = l;
             bestError += Unsafe.Add(ref ws, i) * TError.Of(scale * l + min - xi);
         }
         if (steps < 1)
@@ -209,19 +242,28 @@ internal static class KQuantMath
             theMin = -min;
             return scale;
         }
+        var top = Vector128.Create(nmax);
         for (int step = 0; step <= steps; step++)
         {
             iscale = (rmin + rdelta * step + nmax) / (max - min);
+            var vIscale = Vector128.Create(iscale);
+            var vMin = Vector128.Create(min);
+            for (int i = 0; i < n; i += Lanes)
+            {
+                var xv = Vector128.LoadUnsafe(ref xs, (nuint)i);
+                var l = Vector128.ConvertToSingle(Vector128.Min(Vector128.Max(NearestInt4(vIscale * (xv - vMin)), Vector128<int>.Zero), top));
+                l.StoreUnsafe(ref tr, (nuint)i);
+                var p = Vector128.LoadUnsafe(ref ws, (nuint)i) * l;
+                p.CopyTo(wl[i..]);
+                (p * l).CopyTo(wll[i..]);
+                (p * xv).CopyTo(wlx[i..]);
+            }
             float sumL = 0, sumL2 = 0, sumXL = 0;
             for (int i = 0; i < n; i++)
             {
-                float xi = Unsafe.Add(ref xs, i);
-                int l = Math.Max(0, Math.Min(nmax, NearestInt(iscale * (xi - min))));
-                Unsafe.Add(ref trial, i) = (byte)l;
-                float w = Unsafe.Add(ref ws, i);
-                sumL += w * l;
-                sumL2 += w * l * l;
-                sumXL += w * l * xi;
+                sumL += wl[i];
+                sumL2 += wll[i];
+                sumXL += wlx[i];
             }
             float det = sumW * sumL2 - sumL * sumL;
             if (det > 0)
@@ -233,12 +275,18 @@ internal static class KQuantMath
                     thisMin = 0;
                     thisScale = sumXL / sumL2;
                 }
+                var vScale = Vector128.Create(thisScale);
+                var vThisMin = Vector128.Create(thisMin);
+                for (int i = 0; i < n; i += Lanes)
+                {
+                    var diff = vScale * Vector128.LoadUnsafe(ref tr, (nuint)i) + vThisMin - Vector128.LoadUnsafe(ref xs, (nuint)i);
+                    (Vector128.LoadUnsafe(ref ws, (nuint)i) * TError.Of(diff)).CopyTo(wl[i..]);
+                }
                 float error = 0;
-                for (int i = 0; i < n; i++)
-                    error += Unsafe.Add(ref ws, i) * TError.Of(thisScale * Unsafe.Add(ref trial, i) + thisMin - Unsafe.Add(ref xs, i));
+                for (int i = 0; i < n; i++) error += wl[i];
                 if (error < bestError)
                 {
-                    scratch[..n].CopyTo(levels);
+                    for (int i = 0; i < n; i++) levels[i] = (byte)trial[i];
                     bestError = error;
                     scale = thisScale;
                     min = thisMin;
@@ -249,20 +297,28 @@ internal static class KQuantMath
         return scale;
     }
 
+    /// <summary>ggml's <c>nearest_int</c> (<see cref="GgmlArithmetic.NearestInt"/>) on four lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> NearestInt4(Vector128<float> x) =>
+        ((x + Vector128.Create(RoundingMagic)).AsInt32() & Vector128.Create(MantissaMask)) - Vector128.Create(MantissaBias);
+
     /// <summary>How <see cref="MakeQkx2Quants"/> weighs one element's error: ggml's <c>use_mad</c> switch.</summary>
     private interface IErrorMetric
     {
         static abstract float Of(float diff);
+        static abstract Vector128<float> Of(Vector128<float> diff);
     }
 
     private readonly struct AbsoluteError : IErrorMetric
     {
         public static float Of(float diff) => MathF.Abs(diff);
+        public static Vector128<float> Of(Vector128<float> diff) => Vector128.Abs(diff);
     }
 
     private readonly struct SquaredError : IErrorMetric
     {
         public static float Of(float diff) => diff * diff;
+        public static Vector128<float> Of(Vector128<float> diff) => diff * diff;
     }
 
     /// <summary>
@@ -282,7 +338,6 @@ internal static class KQuantMath
         Span<float> weights = stackalloc float[SubBlock];
         Span<float> scales = stackalloc float[SubBlocks];
         Span<float> mins = stackalloc float[SubBlocks];
-        Span<byte> candidates = stackalloc byte[SubBlock];
         float maxScale = 0, maxMin = 0;
         for (int j = 0; j < SubBlocks; j++)
         {
@@ -291,7 +346,7 @@ internal static class KQuantMath
             for (int l = 0; l < SubBlock; l++) sumX2 += xs[l] * xs[l];
             float avX = MathF.Sqrt(sumX2 / SubBlock);
             for (int l = 0; l < SubBlock; l++) weights[l] = avX + MathF.Abs(xs[l]);
-            scales[j] = MakeQkx2Quants(nmax, xs, weights, levels.Slice(SubBlock * j, SubBlock), out mins[j], candidates, rmin, rdelta, steps, useMad: false);
+            scales[j] = MakeQkx2Quants(nmax, xs, weights, levels.Slice(SubBlock * j, SubBlock), out mins[j], rmin, rdelta, steps, useMad: false);
             if (scales[j] > maxScale) maxScale = scales[j];
             if (mins[j] > maxMin) maxMin = mins[j];
         }

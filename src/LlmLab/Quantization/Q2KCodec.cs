@@ -21,7 +21,6 @@ internal sealed class Q2KCodec() : GgmlBlockCodec(TensorFormat.Q2_K)
     protected override void QuantizeBlock(ReadOnlySpan<float> x, Span<byte> y)
     {
         Span<byte> levels = stackalloc byte[BlockLength];
-        Span<byte> candidates = stackalloc byte[SubBlock];
         Span<float> weights = stackalloc float[SubBlock];
         Span<float> scales = stackalloc float[SubBlocks];
         Span<float> mins = stackalloc float[SubBlocks];
@@ -33,7 +32,7 @@ internal sealed class Q2KCodec() : GgmlBlockCodec(TensorFormat.Q2_K)
             for (int l = 0; l < SubBlock; l++) weights[l] = MathF.Abs(xs[l]);
             // ggml's search for Q2_K: level counts 2.5 … 4.0 in steps of 0.1, absolute error.
             scales[j] = KQuantMath.MakeQkx2Quants(LevelMax, xs, weights, levels.Slice(SubBlock * j, SubBlock), out mins[j],
-                candidates, rmin: -0.5f, rdelta: 0.1f, steps: 15, useMad: true);
+                rmin: -0.5f, rdelta: 0.1f, steps: 15, useMad: true);
             if (scales[j] > maxScale) maxScale = scales[j];
             if (mins[j] > maxMin) maxMin = mins[j];
         }
