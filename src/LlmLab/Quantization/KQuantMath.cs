@@ -40,6 +40,39 @@ internal static class KQuantMath
     public static void WriteHalf(Span<byte> bytes, float value) => BinaryPrimitives.WriteUInt16LittleEndian(bytes, ToHalf(value));
 
     /// <summary>
+    /// Decodes 16 unsigned levels into <paramref name="y"/> as d·l − m, ggml's <c>dequantize_row_q{2,4,5}_K</c>
+    /// expression: element-wise fp32 multiply then subtract (no FMA), so each lane rounds as the scalar C does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ScaleLevels(Vector128<byte> levels, Vector128<float> d, Vector128<float> m, Span<float> y)
+    {
+        var (low, high) = Vector128.Widen(levels);
+        var (l0, l1) = Vector128.Widen(low);
+        var (l2, l3) = Vector128.Widen(high);
+        (d * Vector128.ConvertToSingle(l0.AsInt32()) - m).CopyTo(y);
+        (d * Vector128.ConvertToSingle(l1.AsInt32()) - m).CopyTo(y[4..]);
+        (d * Vector128.ConvertToSingle(l2.AsInt32()) - m).CopyTo(y[8..]);
+        (d * Vector128.ConvertToSingle(l3.AsInt32()) - m).CopyTo(y[12..]);
+    }
+
+    /// <summary>
+    /// Decodes 16 offset levels into <paramref name="y"/> as d·(l − <paramref name="offset"/>), ggml's
+    /// <c>dequantize_row_q{3,6}_K</c> expression (the integer subtraction is exact; one fp32 multiply per lane).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ScaleLevels(Vector128<byte> levels, int offset, Vector128<float> d, Span<float> y)
+    {
+        var o = Vector128.Create(offset);
+        var (low, high) = Vector128.Widen(levels);
+        var (l0, l1) = Vector128.Widen(low);
+        var (l2, l3) = Vector128.Widen(high);
+        (d * Vector128.ConvertToSingle(l0.AsInt32() - o)).CopyTo(y);
+        (d * Vector128.ConvertToSingle(l1.AsInt32() - o)).CopyTo(y[4..]);
+        (d * Vector128.ConvertToSingle(l2.AsInt32() - o)).CopyTo(y[8..]);
+        (d * Vector128.ConvertToSingle(l3.AsInt32() - o)).CopyTo(y[12..]);
+    }
+
+    /// <summary>
     /// ggml's <c>make_qx_quants</c> with <c>rmse_type</c> 1 and no importance weights (weights x²), as Q6_K uses it:
     /// symmetric levels −nmax … nmax−1 stored as 0 … 2·nmax−1 in <paramref name="levels"/>; tries 18 scales around
     /// nmax / max and keeps the one with the best weighted fit. Returns the scale (0 for an all-zero group).

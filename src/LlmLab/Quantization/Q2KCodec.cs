@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using LlmLab.Tensors;
 using static LlmLab.Quantization.GgmlArithmetic;
 
@@ -87,15 +88,19 @@ internal sealed class Q2KCodec() : GgmlBlockCodec(TensorFormat.Q2_K)
         float d = KQuantMath.ReadHalf(block[DOffset..]), min = KQuantMath.ReadHalf(block[DminOffset..]);
         var sc = block[..SubBlocks];
         var q = block.Slice(QsOffset, BlockLength / 4);
+        var two = Vector128.Create((byte)3);
         int s = 0, o = 0;
+        // Each 32 bytes of qs hold 8 sub-blocks of 16: bits 2k..2k+1 of bytes 0–15, then of bytes 16–31.
         for (int n = 0; n < BlockLength; n += 128, q = q[32..])
         {
             for (int shift = 0; shift < 8; shift += 2)
             {
-                for (int half = 0; half < 32; half += 16, s++)
+                for (int half = 0; half < 32; half += 16, s++, o += 16)
                 {
-                    float dl = d * (sc[s] & 0xF), ml = min * (sc[s] >> 4);
-                    for (int l = 0; l < 16; l++) y[o++] = dl * ((q[half + l] >> shift) & 3) - ml;
+                    var dl = Vector128.Create(d * (sc[s] & 0xF));
+                    var ml = Vector128.Create(min * (sc[s] >> 4));
+                    var levels = Vector128.ShiftRightLogical(Vector128.Create(q.Slice(half, 16)), shift) & two;
+                    KQuantMath.ScaleLevels(levels, dl, ml, y.Slice(o, 16));
                 }
             }
         }

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using LlmLab.Tensors;
 using static LlmLab.Quantization.GgmlArithmetic;
 
@@ -87,17 +88,20 @@ internal sealed class Q3KCodec() : GgmlBlockCodec(TensorFormat.Q3_K)
         var packed = block.Slice(ScalesOffset, 12);
         var hm = block[..32];
         var q = block.Slice(QsOffset, BlockLength / 4);
+        var two = Vector128.Create((byte)3);
+        var one = Vector128.Create((byte)1);
         int s = 0, o = 0, bit = 0;
+        // Level = low 2 bits | high bit·4, stored with offset 4: ggml's q − (high bit ? 0 : 4).
         for (int n = 0; n < BlockLength; n += 128, q = q[32..])
         {
             for (int shift = 0; shift < 8; shift += 2, bit++)
             {
-                for (int half = 0; half < 32; half += 16, s++)
+                for (int half = 0; half < 32; half += 16, s++, o += 16)
                 {
-                    float dl = dAll * Scale(packed, s);
-                    // q − 4 unless the high bit is set: 4 − 4·bit, without a branch that mispredicts on random bits.
-                    for (int l = 0; l < 16; l++)
-                        y[o++] = dl * (((q[half + l] >> shift) & 3) - (4 - (((hm[half + l] >> bit) & 1) << 2)));
+                    var dl = Vector128.Create(dAll * Scale(packed, s));
+                    var low = Vector128.ShiftRightLogical(Vector128.Create(q.Slice(half, 16)), shift) & two;
+                    var high = Vector128.ShiftLeft(Vector128.ShiftRightLogical(Vector128.Create(hm.Slice(half, 16)), bit) & one, 2);
+                    KQuantMath.ScaleLevels(low | high, LevelHalf, dl, y.Slice(o, 16));
                 }
             }
         }

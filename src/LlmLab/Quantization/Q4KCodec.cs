@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using LlmLab.Tensors;
 
 namespace LlmLab.Quantization;
@@ -30,14 +31,20 @@ internal sealed class Q4KCodec() : GgmlBlockCodec(TensorFormat.Q4_K)
         float d = KQuantMath.ReadHalf(block), min = KQuantMath.ReadHalf(block[2..]);
         var packed = block.Slice(4, 12);
         var q = block[HeaderBytes..];
-        int o = 0;
+        var nibble = Vector128.Create((byte)0xF);
+        // Each 32 bytes of qs: sub-block s in the low nibbles, s+1 in the high ones; 16 bytes at a time.
         for (int j = 0, s = 0; j < BlockLength; j += 64, s += 2, q = q[32..])
         {
             var (sc1, m1) = KQuantMath.ScaleMinK4(s, packed);
             var (sc2, m2) = KQuantMath.ScaleMinK4(s + 1, packed);
-            float d1 = d * sc1, min1 = min * m1, d2 = d * sc2, min2 = min * m2;
-            for (int l = 0; l < 32; l++) y[o++] = d1 * (q[l] & 0xF) - min1;
-            for (int l = 0; l < 32; l++) y[o++] = d2 * (q[l] >> 4) - min2;
+            Vector128<float> d1 = Vector128.Create(d * sc1), min1 = Vector128.Create(min * m1);
+            Vector128<float> d2 = Vector128.Create(d * sc2), min2 = Vector128.Create(min * m2);
+            for (int l = 0; l < 32; l += 16)
+            {
+                var bytes = Vector128.Create(q.Slice(l, 16));
+                KQuantMath.ScaleLevels(bytes & nibble, d1, min1, y.Slice(j + l, 16));
+                KQuantMath.ScaleLevels(Vector128.ShiftRightLogical(bytes, 4), d2, min2, y.Slice(j + 32 + l, 16));
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using LlmLab.Tensors;
 using static LlmLab.Quantization.GgmlArithmetic;
 
@@ -76,21 +77,26 @@ internal sealed class Q6KCodec() : GgmlBlockCodec(TensorFormat.Q6_K)
         var ql = block[..QhOffset];
         var qh = block.Slice(QhOffset, 64);
         var sc = block.Slice(ScalesOffset, SubBlocks);
+        var nibble = Vector128.Create((byte)0xF);
+        var two = Vector128.Create((byte)3);
+        // Per half of 128: runs k = 0…3 of 32 elements; run k's low nibble is in ql[32·(k%2) …] (nibble k/2), its
+        // top 2 bits in bits 2k of qh. 16 elements at a time share one scale; value = (d·scale)·(q − 32).
         for (int n = 0; n < BlockLength; n += 128, ql = ql[64..], qh = qh[32..], sc = sc[8..])
         {
-            var yh = y.Slice(n, 128);
-            for (int l = 0; l < 32; l++)
+            for (int l = 0; l < 32; l += 16)
             {
                 int s = l / 16;
-                int q1 = ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - LevelHalf;
-                int q2 = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - LevelHalf;
-                int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - LevelHalf;
-                int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - LevelHalf;
-                // (d·scale)·q, in ggml's order.
-                yh[l] = d * (sbyte)sc[s] * q1;
-                yh[l + 32] = d * (sbyte)sc[s + 2] * q2;
-                yh[l + 64] = d * (sbyte)sc[s + 4] * q3;
-                yh[l + 96] = d * (sbyte)sc[s + 6] * q4;
+                var low0 = Vector128.Create(ql.Slice(l, 16));
+                var low1 = Vector128.Create(ql.Slice(l + 32, 16));
+                var high = Vector128.Create(qh.Slice(l, 16));
+                var q1 = (low0 & nibble) | Vector128.ShiftLeft(high & two, 4);
+                var q2 = (low1 & nibble) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(high, 2) & two, 4);
+                var q3 = Vector128.ShiftRightLogical(low0, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(high, 4) & two, 4);
+                var q4 = Vector128.ShiftRightLogical(low1, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(high, 6) & two, 4);
+                KQuantMath.ScaleLevels(q1, LevelHalf, Vector128.Create(d * (sbyte)sc[s]), y.Slice(n + l, 16));
+                KQuantMath.ScaleLevels(q2, LevelHalf, Vector128.Create(d * (sbyte)sc[s + 2]), y.Slice(n + l + 32, 16));
+                KQuantMath.ScaleLevels(q3, LevelHalf, Vector128.Create(d * (sbyte)sc[s + 4]), y.Slice(n + l + 64, 16));
+                KQuantMath.ScaleLevels(q4, LevelHalf, Vector128.Create(d * (sbyte)sc[s + 6]), y.Slice(n + l + 96, 16));
             }
         }
     }
