@@ -85,8 +85,9 @@ internal static class KQuantMath
             throw new ArgumentException($"make_qx_quants: groups of 4 … {MaxGroup} values in fours, with as many levels; got {n}, {levels.Length}");
         ref float xs = ref MemoryMarshal.GetReference(x);
         // Per element w·x·l and w·l·l of a trial (written before read, hence SkipLocalsInit).
-        Span<float> wxl = stackalloc float[MaxGroup];
-        Span<float> wll = stackalloc float[MaxGroup];
+        Span<float> products = stackalloc float[2 * MaxGroup];
+        ref float wxl = ref MemoryMarshal.GetReference(products);
+        ref float wll = ref Unsafe.Add(ref wxl, MaxGroup);
         float max = 0, amax = 0;
         for (int i = 0; i < n; i++)
         {
@@ -125,14 +126,14 @@ internal static class KQuantMath
                 var xv = Vector128.LoadUnsafe(ref xs, (nuint)i);
                 var l = Vector128.ConvertToSingle(Vector128.Max(low, Vector128.Min(high, NearestInt4(vIscale * xv))));
                 var w = xv * xv;
-                (w * xv * l).CopyTo(wxl[i..]);
-                (w * l * l).CopyTo(wll[i..]);
+                (w * xv * l).StoreUnsafe(ref wxl, (nuint)i);
+                (w * l * l).StoreUnsafe(ref wll, (nuint)i);
             }
             sumlx = suml2 = 0;
             for (int i = 0; i < n; i++)
             {
-                sumlx += wxl[i];
-                suml2 += wll[i];
+                sumlx += Unsafe.Add(ref wxl, i);
+                suml2 += Unsafe.Add(ref wll, i);
             }
             if (suml2 > 0 && sumlx * sumlx > best * suml2)
             {
@@ -235,11 +236,11 @@ internal static class KQuantMath
         ref float ws = ref MemoryMarshal.GetReference(weights);
         // Written before read on every path (hence SkipLocalsInit): the trial levels as floats, and per element
         // w·l (reused for the weighted error), w·l·l and w·l·x.
-        Span<float> trial = stackalloc float[MaxGroup];
-        Span<float> wl = stackalloc float[MaxGroup];
-        Span<float> wll = stackalloc float[MaxGroup];
-        Span<float> wlx = stackalloc float[MaxGroup];
-        ref float tr = ref MemoryMarshal.GetReference(trial);
+        Span<float> buffers = stackalloc float[4 * MaxGroup];
+        ref float tr = ref MemoryMarshal.GetReference(buffers);
+        ref float wl = ref Unsafe.Add(ref tr, MaxGroup);
+        ref float wll = ref Unsafe.Add(ref tr, 2 * MaxGroup);
+        ref float wlx = ref Unsafe.Add(ref tr, 3 * MaxGroup);
 
         float min = xs, max = xs;
         float sumW = ws;
@@ -287,16 +288,16 @@ internal static class KQuantMath
                 var l = Vector128.ConvertToSingle(Vector128.Min(Vector128.Max(NearestInt4(vIscale * (xv - vMin)), Vector128<int>.Zero), top));
                 l.StoreUnsafe(ref tr, (nuint)i);
                 var p = Vector128.LoadUnsafe(ref ws, (nuint)i) * l;
-                p.CopyTo(wl[i..]);
-                (p * l).CopyTo(wll[i..]);
-                (p * xv).CopyTo(wlx[i..]);
+                p.StoreUnsafe(ref wl, (nuint)i);
+                (p * l).StoreUnsafe(ref wll, (nuint)i);
+                (p * xv).StoreUnsafe(ref wlx, (nuint)i);
             }
             float sumL = 0, sumL2 = 0, sumXL = 0;
             for (int i = 0; i < n; i++)
             {
-                sumL += wl[i];
-                sumL2 += wll[i];
-                sumXL += wlx[i];
+                sumL += Unsafe.Add(ref wl, i);
+                sumL2 += Unsafe.Add(ref wll, i);
+                sumXL += Unsafe.Add(ref wlx, i);
             }
             float det = sumW * sumL2 - sumL * sumL;
             if (det > 0)
@@ -313,13 +314,13 @@ internal static class KQuantMath
                 for (int i = 0; i < n; i += Lanes)
                 {
                     var diff = vScale * Vector128.LoadUnsafe(ref tr, (nuint)i) + vThisMin - Vector128.LoadUnsafe(ref xs, (nuint)i);
-                    (Vector128.LoadUnsafe(ref ws, (nuint)i) * TError.Of(diff)).CopyTo(wl[i..]);
+                    (Vector128.LoadUnsafe(ref ws, (nuint)i) * TError.Of(diff)).StoreUnsafe(ref wl, (nuint)i);
                 }
                 float error = 0;
-                for (int i = 0; i < n; i++) error += wl[i];
+                for (int i = 0; i < n; i++) error += Unsafe.Add(ref wl, i);
                 if (error < bestError)
                 {
-                    for (int i = 0; i < n; i++) levels[i] = (byte)trial[i];
+                    for (int i = 0; i < n; i++) levels[i] = (byte)Unsafe.Add(ref tr, i);
                     bestError = error;
                     scale = thisScale;
                     min = thisMin;
