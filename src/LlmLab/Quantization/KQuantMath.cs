@@ -7,10 +7,12 @@ using static LlmLab.Quantization.GgmlArithmetic;
 namespace LlmLab.Quantization;
 
 /// <summary>
-/// The scale searches ggml's K-quant reference quantizers share (ggml/src/ggml-quants.c: <c>make_qx_quants</c>, <c>make_q3_quants</c>, <c>make_qkx2_quants</c>, <c>get_scale_min_k4</c>), written so that
-/// every fp32 operation happens in the same order as in the C code: the codecs are byte-exact with
-/// <c>ggml_quantize_chunk</c> only because of that, so do not reassociate, fuse (FMA) or vectorize the sums here.
-/// Rounding and fp16 conversions are <see cref="GgmlArithmetic"/>'s.
+/// The scale searches ggml's K-quant reference quantizers share (ggml/src/ggml-quants.c: <c>make_qx_quants</c>,
+/// <c>make_q3_quants</c>, <c>make_qkx2_quants</c>, <c>get_scale_min_k4</c>) and the decoders' inner step, written so
+/// that every fp32 operation happens as in the C code: the codecs are byte-exact with <c>ggml_quantize_chunk</c>
+/// only because of that. Element-wise work may run in SIMD lanes (each lane rounds as the scalar C does), but sums
+/// stay sequential in element order and nothing is fused (FMA) or reassociated. Rounding and fp16 conversions are
+/// <see cref="GgmlArithmetic"/>'s.
 /// </summary>
 internal static class KQuantMath
 {
