@@ -15,6 +15,7 @@ internal sealed record KQuantSample(string Name, int Rows, int RowLength, float[
 internal static class KQuantSamples
 {
     private const int Block = TensorFormats.SuperBlock;
+    private const int SharedRowLength = 2 * Block; // rows the shared inputs are cut into
 
     /// <summary>The K-quant formats under test.</summary>
     public static readonly TensorFormat[] Formats = [TensorFormat.Q2_K, TensorFormat.Q3_K, TensorFormat.Q4_K, TensorFormat.Q5_K, TensorFormat.Q6_K];
@@ -24,8 +25,8 @@ internal static class KQuantSamples
 
     /// <summary>
     /// (format, sample name) for every format and sample: the theory rows. The samples are this file's plus the
-    /// adversarial kinds all codecs are checked on (<see cref="QuantizationInputs"/>: fp32 subnormals, values up to
-    /// 3e38, fp16-overflowing scales, ties, powers of two), as rows of 512.
+    /// adversarial kinds every codec is checked on (<see cref="QuantizationInputs.Kinds"/>: fp32 subnormals,
+    /// values up to 3e38 and fp16-overflowing scales, NaN and infinities, ties, powers of two), as rows of 512.
     /// </summary>
     public static TheoryData<TensorFormat, string> FormatsBySample()
     {
@@ -35,8 +36,6 @@ internal static class KQuantSamples
                 data.Add(f, name);
         return data;
     }
-
-    private const int SharedRowLength = 2 * Block;
 
     private static IEnumerable<KQuantSample> Build()
     {
