@@ -157,11 +157,17 @@ internal static class KQuantMath
     {
         const int RefinementPasses = 5; // ggml's itry bound
         int n = x.Length;
+        if (levels.Length < n)
+            throw new ArgumentException($"make_q3_quants: {n} values need as many levels, not {levels.Length}");
+        // Each element's move depends on the sums after the previous one, so this stays scalar; refs spare the
+        // bounds checks, and w·x is computed once per element where ggml computes it twice (same value).
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref sbyte ls = ref MemoryMarshal.GetReference(levels);
         float max = 0, amax = 0;
         for (int i = 0; i < n; i++)
         {
-            float ax = MathF.Abs(x[i]);
-            if (ax > amax) { amax = ax; max = x[i]; }
+            float ax = MathF.Abs(Unsafe.Add(ref xs, i));
+            if (ax > amax) { amax = ax; max = Unsafe.Add(ref xs, i); }
         }
         if (amax < GroupMaxEps)
         {
@@ -172,10 +178,11 @@ internal static class KQuantMath
         float sumlx = 0, suml2 = 0;
         for (int i = 0; i < n; i++)
         {
-            int l = Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(iscale * x[i])));
-            levels[i] = (sbyte)l;
-            float w = x[i] * x[i];
-            sumlx += w * x[i] * l;
+            float xi = Unsafe.Add(ref xs, i);
+            int l = Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(iscale * xi)));
+            Unsafe.Add(ref ls, i) = (sbyte)l;
+            float w = xi * xi;
+            sumlx += w * xi * l;
             suml2 += w * l * l;
         }
         for (int pass = 0; pass < RefinementPasses; pass++)
@@ -183,19 +190,22 @@ internal static class KQuantMath
             int changed = 0;
             for (int i = 0; i < n; i++)
             {
-                float w = x[i] * x[i];
-                float slx = sumlx - w * x[i] * levels[i];
+                float xi = Unsafe.Add(ref xs, i);
+                int li = Unsafe.Add(ref ls, i);
+                float w = xi * xi;
+                float wx = w * xi;
+                float slx = sumlx - wx * li;
                 if (slx > 0)
                 {
-                    float sl2 = suml2 - w * levels[i] * levels[i];
-                    int newL = Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(x[i] * sl2 / slx)));
-                    if (newL != levels[i])
+                    float sl2 = suml2 - w * li * li;
+                    int newL = Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(xi * sl2 / slx)));
+                    if (newL != li)
                     {
-                        slx += w * x[i] * newL;
+                        slx += wx * newL;
                         sl2 += w * newL * newL;
                         if (sl2 > 0 && slx * slx * suml2 > sumlx * sumlx * sl2)
                         {
-                            levels[i] = (sbyte)newL;
+                            Unsafe.Add(ref ls, i) = (sbyte)newL;
                             sumlx = slx;
                             suml2 = sl2;
                             changed++;
@@ -205,7 +215,7 @@ internal static class KQuantMath
             }
             if (changed == 0) break;
         }
-        for (int i = 0; i < n; i++) levels[i] = (sbyte)(levels[i] + nmax);
+        for (int i = 0; i < n; i++) Unsafe.Add(ref ls, i) += (sbyte)nmax;
         return suml2 > 0f ? sumlx / suml2 : 0f;
     }
 
