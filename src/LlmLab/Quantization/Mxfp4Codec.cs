@@ -15,8 +15,8 @@ internal sealed class Mxfp4Codec() : GgmlBlockCodec(TensorFormat.MXFP4)
     /// <summary>ggml's <c>kvalues_mxfp4</c>: E2M1 codes 0..15 as doubled integers (±0, 0.5, 1, 1.5, 2, 3, 4, 6).</summary>
     public static ReadOnlySpan<sbyte> Values => [0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12];
 
-    // e − 127 = floor(log2 amax) − 2, so amax / 2^(e−127) lies in [4, 8): the block's largest value meets E2M1's
-    // top codes (4, 6) and at worst clips to 6 (ggml's choice; the OCP spec's rounding would differ).
+    // The OCP MX shared-exponent rule with E2M1's largest exponent (2): e − 127 = floor(log2 amax) − 2, so
+    // amax / 2^(e−127) lies in [4, 8) and values above E2M1's top code 6 saturate to ±6.
     private const int ExponentBias = 127;
     private const int HeadroomBits = 2;
 
