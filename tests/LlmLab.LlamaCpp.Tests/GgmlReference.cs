@@ -15,7 +15,13 @@ namespace LlmLab.LlamaCpp.Tests;
 /// <c>runtimes/linux-x64/native/&lt;variant&gt;/libggml-base.so</c>. The four variants (noavx, avx, avx2, avx512)
 /// carry the same libggml-base.so (the SIMD code lives in libggml-cpu.so, which is not used here), so the plain
 /// one is preferred: results then do not depend on the machine's CPU. ggml aborts the process on a failed
-/// <c>GGML_ASSERT</c>, so every argument is checked here before the call.
+/// <c>GGML_ASSERT</c>, so every argument is checked here before the call. <c>ggml_quantize_chunk</c> calls
+/// <c>ggml_quantize_init</c> itself (only the IQ1/IQ2/IQ3 grids need it), so no separate init is exposed.
+/// <para>
+/// LLamaSharp 0.30.0 ships llama.cpp 815a2a5915f2 (its README's table; <see cref="Commit"/> reports "815a2a591",
+/// ggml 0.18.0); the nuspec's release note still names c0c7e147, the commit of 0.28.0. The C sources read while
+/// writing LlmLab's codecs are ggml-org/ggml's ggml-quants.c as synced on 2026-08-21, which matches that build.
+/// </para>
 /// </remarks>
 public static unsafe partial class GgmlReference
 {

@@ -5,7 +5,8 @@ namespace LlmLab.Quantization;
 /// <summary>
 /// A ggml block type coded one block at a time: checks that values and bytes are the same whole number of
 /// blocks, then hands each block's slice to the format. Blocks are independent in every type here (no state
-/// carries from one to the next), so a tensor may be split anywhere on a block boundary.
+/// carries from one to the next), so a tensor may be split anywhere on a block boundary, and codecs hold no
+/// mutable state: one instance serves any number of threads quantizing different rows.
 /// </summary>
 internal abstract class GgmlBlockCodec(TensorFormat format) : IBlockCodec
 {

@@ -108,7 +108,8 @@ internal static class IQ4Quantizer
             if (amax < ZeroBlock) { scales[ib] = 0; continue; }
 
             // First guess: the largest value on the table's end; then 15 trial scales, keeping the one with the
-            // best weighted least-squares fit (weights x²).
+            // best weighted least-squares fit (weights x²). ggml also records this pass's levels; every path below
+            // recomputes them from the final scale, so they are not kept here.
             float d = -max / values[0];
             float id = 1 / d;
             Fit(xb, id, out float sumqx, out float sumq2);
@@ -184,11 +185,11 @@ internal static class IQ4Quantizer
     }
 
     /// <summary>
-    /// ggml's <c>best_index_int8</c> over the table: the nearest level by bisection, ties to the upper level. The
-    /// comparison is <c>x − lo &lt; hi − x</c> in fp32, as ggml computes it (not an exact midpoint test).
+    /// ggml's <c>best_index_int8</c> over the table, literally: the nearest level by bisection, ties to the upper
+    /// level, with the comparison <c>x − lo &lt; hi − x</c> in fp32 as ggml computes it. The definition
+    /// <see cref="BestIndex"/> must agree with (tests compare them); too slow for the quantizer's inner loops.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int BestIndex(float x)
+    public static int BestIndexByBisection(float x)
     {
         var values = Values;
         if (x <= values[0]) return 0;
@@ -200,5 +201,39 @@ internal static class IQ4Quantizer
             if (x < values[mid]) hi = mid; else lo = mid;
         }
         return x - values[hi - 1] < values[hi] - x ? hi - 1 : hi;
+    }
+
+    // The levels' midpoints doubled are the integers values[i] + values[i+1], from −231 to 202. Near each midpoint
+    // x and both differences x − lo, hi − x lie within a factor of two of each other, so the differences are exact
+    // in fp32 and bisection picks level i+1 exactly when 2x ≥ that integer, i.e. when floor(2x) ≥ it (far from a
+    // midpoint rounding cannot flip the comparison). The level thus follows from floor(2x), clamped to this range.
+    private const int LowestDoubledMidpoint = -231;
+    private const int HighestDoubledMidpoint = 202;
+    private static readonly byte[] LevelOfDoubled = BuildLevelTable();
+
+    private static byte[] BuildLevelTable()
+    {
+        var values = Values;
+        var table = new byte[HighestDoubledMidpoint - LowestDoubledMidpoint + 2];
+        for (int k = 0; k < table.Length; k++)
+        {
+            int doubled = LowestDoubledMidpoint - 1 + k, level = 0;
+            for (int i = 0; i < 15; i++)
+                if (doubled >= values[i] + values[i + 1]) level = i + 1;
+            table[k] = (byte)level;
+        }
+        return table;
+    }
+
+    /// <summary>
+    /// The index of the table level nearest <paramref name="x"/>, exactly as ggml's <c>best_index_int8</c> picks it
+    /// (<see cref="BestIndexByBisection"/>, NaN included: it gives 15), from a lookup on floor(2x).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int BestIndex(float x)
+    {
+        if (float.IsNaN(x)) return 15;
+        float k = Math.Clamp(MathF.Floor(2 * x), LowestDoubledMidpoint - 1, HighestDoubledMidpoint);
+        return LevelOfDoubled[(int)k - (LowestDoubledMidpoint - 1)];
     }
 }
