@@ -5,7 +5,7 @@ using LlmLab.Tensors;
 namespace LlmLab.Tests.Backends;
 
 /// <summary>
-/// The CPU matmul on ggml block formats against fp32 math on the same weights as <see cref="Quantization.BlockCodec"/>
+/// The CPU matmul on ggml block formats against fp32 math on the same weights as <see cref="LlmLab.Quantization.BlockCodec"/>
 /// dequantizes them (the reference decoder, equal to ggml's dequantize_row_*). Two references per product:
 /// (1) plain fp32 activations — the error is the int8 activation rounding, bounded per format below;
 /// (2) the activations rounded as the kernel's documented numerics say (int8 per 32, scale amax/127, round half
