@@ -25,18 +25,27 @@ internal static class CpuParallel
 
 /// <summary>
 /// Worker threads that take loop indices from a shared counter. One loop runs at a time; the caller
-/// works too and returns when every index is done. Workers spin for <see cref="SpinIterations"/> after
-/// a loop (the next op of a forward step comes within µs), then block on a semaphore. Each loop is its
-/// own <see cref="Job"/> object, so a worker that wakes late can only find a finished job, never take an
-/// index of the next one.
+/// works too and returns when every index is done. Between loops a worker spins (pause instructions, no
+/// yielding) for <see cref="SpinMicroseconds"/>, since the next op of a forward step comes within µs, and
+/// then blocks on a semaphore; a caller whose last index is still running elsewhere spins as long and then
+/// blocks until the worker that finishes it wakes it. Blocking rather than yielding matters on a loaded
+/// machine: a thread that sleeps is scheduled promptly when woken, one that keeps yielding waits its turn.
+/// Each loop is its own <see cref="Job"/> object, so a worker that wakes late can only find a finished job,
+/// never take an index of the next one.
 /// </summary>
 internal sealed class WorkerTeam
 {
-    /// <summary>SpinWait iterations before a worker sleeps: ~50–100 µs, longer than the gap between ops of a step.</summary>
-    private const int SpinIterations = 2000;
+    /// <summary>How long a worker (or a waiting caller) spins before it blocks: longer than the gap between the ops of a step.</summary>
+    private const double SpinMicroseconds = 50;
+
+    /// <summary>Pause iterations between two looks at the shared state (~0.1–0.5 µs).</summary>
+    private const int SpinChunk = 16;
+
+    private static readonly long SpinTicks = (long)(SpinMicroseconds * System.Diagnostics.Stopwatch.Frequency / 1e6);
 
     private readonly Worker[] _workers;
     private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _callerWake = new(0);
     private Job? _job;
     private long _generation;
 
@@ -57,14 +66,13 @@ internal sealed class WorkerTeam
         if (!_gate.TryEnter()) return false;
         try
         {
-            var job = new Job(body, count);
+            var job = new Job(body, count, _callerWake);
             Volatile.Write(ref _job, job);
             Interlocked.Increment(ref _generation);
             foreach (var w in _workers)
                 if (Interlocked.Exchange(ref w.Sleeping, 0) == 1) w.Wake.Release();
             job.Work();
-            var spin = new SpinWait();
-            while (Volatile.Read(ref job.Remaining) > 0) spin.SpinOnce(-1);
+            WaitForRest(job);
             Volatile.Write(ref _job, null);
             // Rethrown as itself, as the inline path would throw it.
             if (job.Error is { } e) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
@@ -73,19 +81,33 @@ internal sealed class WorkerTeam
         finally { _gate.Exit(); }
     }
 
+    private void WaitForRest(Job job)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (Volatile.Read(ref job.Remaining) > 0)
+        {
+            if (System.Diagnostics.Stopwatch.GetTimestamp() - start < SpinTicks) { Thread.SpinWait(SpinChunk); continue; }
+            // Announce the sleep (a full fence: the look below must not pass it), then look once more: the finishing
+            // worker releases the semaphore only if it saw the flag.
+            Interlocked.Exchange(ref job.CallerSleeping, 1);
+            if (Volatile.Read(ref job.Remaining) == 0 && Interlocked.Exchange(ref job.CallerSleeping, 0) == 1) return;
+            _callerWake.Wait();
+            return;
+        }
+    }
+
     private void Loop(object? state)
     {
         var me = (Worker)state!;
         long seen = Volatile.Read(ref _generation);
         while (true)
         {
-            var spin = new SpinWait();
-            int spins = 0;
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
             while (Volatile.Read(ref _generation) == seen)
             {
-                if (++spins < SpinIterations) { spin.SpinOnce(-1); continue; }
-                // Announce the sleep, then look once more so a loop posted in between is not missed.
-                Volatile.Write(ref me.Sleeping, 1);
+                if (System.Diagnostics.Stopwatch.GetTimestamp() - start < SpinTicks) { Thread.SpinWait(SpinChunk); continue; }
+                // Announce the sleep (a full fence), then look once more so a loop posted in between is not missed.
+                Interlocked.Exchange(ref me.Sleeping, 1);
                 if (Volatile.Read(ref _generation) != seen)
                 {
                     // The poster may already have taken the flag and released the semaphore: consume that release.
@@ -93,18 +115,19 @@ internal sealed class WorkerTeam
                     break;
                 }
                 me.Wake.Wait();
-                spins = 0;
+                start = System.Diagnostics.Stopwatch.GetTimestamp();
             }
             seen = Volatile.Read(ref _generation);
             Volatile.Read(ref _job)?.Work();
         }
     }
 
-    private sealed class Job(Action<int> body, int count)
+    private sealed class Job(Action<int> body, int count, SemaphoreSlim callerWake)
     {
         private readonly int _count = count;
         public int Next;
         public int Remaining = count;
+        public int CallerSleeping;
         public Exception? Error;
 
         public void Work()
@@ -115,7 +138,10 @@ internal sealed class WorkerTeam
                 if (i >= _count) return;
                 try { body(i); }
                 catch (Exception e) { Interlocked.CompareExchange(ref Error, e, null); }
-                finally { Interlocked.Decrement(ref Remaining); }
+                finally
+                {
+                    if (Interlocked.Decrement(ref Remaining) == 0 && Interlocked.Exchange(ref CallerSleeping, 0) == 1) callerWake.Release();
+                }
             }
         }
     }
