@@ -1,5 +1,6 @@
 set -u
 source .device/env.sh
+[ -d .device/bin ] || tar -C .device -xJf .device/bin.tar.xz
 CLI="dotnet .device/bin/LlmLab.Cli/LlmLab.Cli.dll"
 nvidia-smi --query-gpu=name,driver_version --format=csv > $OUT/gpu.txt 2>&1
 t0=$(date +%s)
