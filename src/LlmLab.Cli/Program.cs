@@ -12,6 +12,7 @@ var commands = new Dictionary<string, (string Usage, Func<Arguments, int> Run, s
     ["logits"] = (LogitsCommand.Usage, LogitsCommand.Run, []),
     ["tokenize"] = (TokenizeCommand.Usage, TokenizeCommand.Run, TokenizeCommand.Flags),
     ["inspect"] = (InspectCommand.Usage, InspectCommand.Run, InspectCommand.Flags),
+    ["quantize"] = (QuantizeCommand.Usage, QuantizeCommand.Run, QuantizeCommand.Flags),
     ["make-random"] = (MakeRandomCommand.Usage, MakeRandomCommand.Run, []),
     ["bench-tokenizer"] = (TokenizerBenchCommand.Usage, TokenizerBenchCommand.Run, TokenizerBenchCommand.Flags),
 };

@@ -42,6 +42,9 @@ public sealed unsafe class QuantizedCheckpoint : ICheckpoint
         Fallbacks = fallbacks;
     }
 
+    /// <summary>The checkpoint the mix is applied to (a GGUF input's metadata lives there).</summary>
+    public ICheckpoint Base => _base;
+
     /// <summary>The mix applied.</summary>
     public QuantizationMix Mix { get; }
 
@@ -77,14 +80,39 @@ public sealed unsafe class QuantizedCheckpoint : ICheckpoint
         }
     }
 
-    /// <summary>Encodes <paramref name="source"/> (any readable format) as <paramref name="target"/>, row by row on all cores.</summary>
+    /// <summary>
+    /// Encodes <paramref name="name"/> in its target format into the caller's <paramref name="destination"/>
+    /// (<paramref name="length"/> bytes, exactly <see cref="Describe"/>'s byte count) without caching it, so a writer
+    /// can convert a model one tensor at a time and release each; the bytes are those <see cref="Tensor"/> returns.
+    /// A tensor the mix leaves alone is copied as stored.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="length"/> is not the tensor's byte count.</exception>
+    public void EncodeTo(string name, byte* destination, long length)
+    {
+        var source = _base.Tensor(name);
+        var format = _targets.TryGetValue(name, out var target) ? target : source.Format;
+        long bytes = format.ByteCount(source.Shape);
+        if (length != bytes)
+            throw new ArgumentException($"tensor '{name}' is {bytes} bytes as {format}; the destination holds {length}", nameof(length));
+        if (format == source.Format) Buffer.MemoryCopy(source.Data, destination, length, bytes);
+        else EncodeRows(source, target, destination);
+    }
+
+    /// <summary>Encodes <paramref name="source"/> (any readable format) as <paramref name="target"/> into owned native memory.</summary>
     private TensorView Convert(TensorView source, TensorFormat target)
     {
-        long rowLength = source.Shape[^1], rows = source.ElementCount / rowLength;
-        long sourceRowBytes = source.Format.RowBytes(rowLength), targetRowBytes = target.RowBytes(rowLength);
         long bytes = target.ByteCount(source.Shape);
         var data = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), 64);
         _owned.Add((nint)data);
+        EncodeRows(source, target, data);
+        return new TensorView(source.Name, target, source.Shape, data, bytes);
+    }
+
+    /// <summary>Decodes each row of <paramref name="source"/> to fp32 and encodes it as <paramref name="target"/> at <paramref name="data"/>, on all cores.</summary>
+    private static void EncodeRows(TensorView source, TensorFormat target, byte* data)
+    {
+        long rowLength = source.Shape[^1], rows = source.ElementCount / rowLength;
+        long sourceRowBytes = source.Format.RowBytes(rowLength), targetRowBytes = target.RowBytes(rowLength);
         Parallel.For(0, (int)((rows + RowsPerTask - 1) / RowsPerTask), () => new float[rowLength], (task, _, row) =>
         {
             long r0 = task * RowsPerTask, r1 = Math.Min(rows, r0 + RowsPerTask);
@@ -95,7 +123,6 @@ public sealed unsafe class QuantizedCheckpoint : ICheckpoint
             }
             return row;
         }, _ => { });
-        return new TensorView(source.Name, target, source.Shape, data, bytes);
     }
 
     /// <summary>Rows encoded per parallel task (a few hundred KB of work each).</summary>
