@@ -42,7 +42,10 @@ for model in $models; do
   case $model in
     brown) name=brown-llama-7m; dir=$root/data/models/brown-llama-7m; pn=$brown_pn ;;
     1b) name=llama-3.2-1b; dir=$work/llama-3.2-1b-random; pn=$large_pn
-        [ -f "$dir/config.json" ] || llmlab make-random --preset llama-3.2-1b --dtype bf16 --out "$dir" >&2 ;;
+        [ -f "$dir/config.json" ] || llmlab make-random --preset llama-3.2-1b --dtype bf16 --out "$dir" >&2
+        # make-random writes no tokenizer; a GGUF carries one, so the model gets Llama 3's (128,256 tokens, as the preset).
+        [ -f "$dir/tokenizer.json" ] || gunzip -c "$root/tests/fixtures/tokenizers/llama3/tokenizer.json.gz" > "$dir/tokenizer.json"
+        cp "$root/tests/fixtures/tokenizers/llama3/tokenizer_config.json" "$dir/" ;;
     *) echo "unknown model $model (brown, 1b)" >&2; exit 2 ;;
   esac
   for type in $types; do

@@ -21,10 +21,11 @@ internal static class ComparisonReport
         return string.Join('\n', lines);
     }
 
-    public static string ToJson(string machine, int threads, int repetitions, double bandwidth, IReadOnlyList<ComparisonRow> rows) =>
+    public static string ToJson(string machine, string llamaCppFeatures, int threads, int repetitions, double bandwidth, IReadOnlyList<ComparisonRow> rows) =>
         JsonSerializer.Serialize(new
         {
             machine,
+            llamaCppFeatures,
             threads,
             repetitions,
             copyBandwidthGBps = bandwidth / 1e9,

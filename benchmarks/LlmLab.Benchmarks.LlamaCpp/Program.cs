@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using LLama.Native;
 using LlmLab.Backends;
 using LlmLab.Backends.Cpu;
@@ -41,7 +42,9 @@ internal static class Program
         string machine = CpuModelName();
         double bandwidth;
         using (var cpu = new CpuBackend()) bandwidth = ((IBandwidthProbe)cpu).MeasureCopyBandwidth(CopyTestBytes, CopyTestRepetitions);
-        Console.Error.WriteLine($"{machine}; {options.Threads} threads; copy bandwidth {bandwidth / 1e9:F2} GB/s");
+        // Which of LLamaSharp's native builds (noavx, avx, avx2, avx512) was loaded shows in llama.cpp's feature list.
+        string llamaFeatures = Marshal.PtrToStringUTF8(NativeApi.llama_print_system_info()) ?? "";
+        Console.Error.WriteLine($"{machine}; {options.Threads} threads; copy bandwidth {bandwidth / 1e9:F2} GB/s\nllama.cpp: {llamaFeatures}");
 
         var rows = new List<ComparisonRow>();
         foreach (var c in options.Cases)
@@ -51,7 +54,7 @@ internal static class Program
         }
         Console.WriteLine(ComparisonReport.Table(rows));
         if (options.JsonPath is not null)
-            File.WriteAllText(options.JsonPath, ComparisonReport.ToJson(machine, options.Threads, options.Repetitions, bandwidth, rows));
+            File.WriteAllText(options.JsonPath, ComparisonReport.ToJson(machine, llamaFeatures, options.Threads, options.Repetitions, bandwidth, rows));
         return 0;
     }
 
