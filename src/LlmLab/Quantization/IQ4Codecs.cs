@@ -108,7 +108,8 @@ internal static class IQ4Quantizer
             if (amax < ZeroBlock) { scales[ib] = 0; continue; }
 
             // First guess: the largest value on the table's end; then 15 trial scales, keeping the one with the
-            // best weighted least-squares fit (weights x²).
+            // best weighted least-squares fit (weights x²). ggml also records this pass's levels; every path below
+            // recomputes them from the final scale, so they are not kept here.
             float d = -max / values[0];
             float id = 1 / d;
             Fit(xb, id, out float sumqx, out float sumq2);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LlmLab.Tensors;
 using static LlmLab.Quantization.GgmlArithmetic;
 
@@ -14,8 +15,8 @@ internal sealed class Mxfp4Codec() : GgmlBlockCodec(TensorFormat.MXFP4)
     /// <summary>ggml's <c>kvalues_mxfp4</c>: E2M1 codes 0..15 as doubled integers (±0, 0.5, 1, 1.5, 2, 3, 4, 6).</summary>
     public static ReadOnlySpan<sbyte> Values => [0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12];
 
-    // e − 127 = floor(log2 amax) − 2, so amax / 2^(e−127) lies in [4, 8): the block's largest value meets E2M1's
-    // top codes (4, 6) and at worst clips to 6 (ggml's choice; the OCP spec's rounding would differ).
+    // The OCP MX shared-exponent rule with E2M1's largest exponent (2): e − 127 = floor(log2 amax) − 2, so
+    // amax / 2^(e−127) lies in [4, 8) and values above E2M1's top code 6 saturate to ±6.
     private const int ExponentBias = 127;
     private const int HeadroomBits = 2;
 
@@ -30,9 +31,14 @@ internal sealed class Mxfp4Codec() : GgmlBlockCodec(TensorFormat.MXFP4)
         byte e = amax > 0 ? (byte)Truncate(MathF.Floor(MathF.Log2(amax)) - HeadroomBits + ExponentBias) : (byte)0;
         float d = E8M0Half(e);
         y[0] = e;
+        // The 16 code values in this block's scale: ggml forms each product per comparison; forming it once is the
+        // same fp32 product.
+        Span<float> levels = stackalloc float[16];
+        var values = Values;
+        for (int i = 0; i < 16; i++) levels[i] = values[i] * d;
         var qs = y[1..];
         for (int j = 0; j < 16; j++)
-            qs[j] = (byte)(BestIndex(x[j], d) | BestIndex(x[j + 16], d) << 4);
+            qs[j] = (byte)(BestIndex(x[j], levels) | BestIndex(x[j + 16], levels) << 4);
     }
 
     protected override void DequantizeBlock(ReadOnlySpan<byte> y, Span<float> x)
@@ -47,16 +53,18 @@ internal sealed class Mxfp4Codec() : GgmlBlockCodec(TensorFormat.MXFP4)
         }
     }
 
-    // ggml's best_index_mxfp4: linear scan for the smallest |code · d − x|, the first of equals kept.
-    private static int BestIndex(float x, float d)
+    // ggml's best_index_mxfp4: linear scan for the smallest |level − x|, the first of equals kept.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int BestIndex(float x, ReadOnlySpan<float> levels)
     {
-        var values = Values;
         int best = 0;
-        float bestError = MathF.Abs(values[0] * d - x);
+        float bestError = MathF.Abs(levels[0] - x);
         for (int i = 1; i < 16; i++)
         {
-            float error = MathF.Abs(values[i] * d - x);
-            if (error < bestError) { best = i; bestError = error; }
+            float error = MathF.Abs(levels[i] - x);
+            bool better = error < bestError; // selects rather than branches: random data mispredicts a branch
+            best = better ? i : best;
+            bestError = better ? error : bestError;
         }
         return best;
     }

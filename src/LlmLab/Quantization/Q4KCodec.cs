@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using LlmLab.Tensors;
 
 namespace LlmLab.Quantization;
@@ -8,51 +9,41 @@ namespace LlmLab.Quantization;
 /// (8 six-bit scales and 8 six-bit mins, see <see cref="KQuantMath.ScaleMinK4"/>); qs u8[128], where each 32-byte
 /// group holds sub-block 2k in its low nibbles and 2k+1 in its high nibbles; value = d·scale·q − dmin·min.
 /// </summary>
-internal sealed class Q4KCodec : IBlockCodec
+internal sealed class Q4KCodec() : GgmlBlockCodec(TensorFormat.Q4_K)
 {
     private const int BlockLength = TensorFormats.SuperBlock;
     private const int LevelMax = 15;   // 4-bit levels
     private const int HeaderBytes = 16; // d, dmin, scales[12]
 
-    public TensorFormat Format => TensorFormat.Q4_K;
-
-    public void Quantize(ReadOnlySpan<float> values, Span<byte> blocks)
+    protected override void QuantizeBlock(ReadOnlySpan<float> x, Span<byte> y)
     {
-        int count = KQuantMath.BlockCount(Format, values.Length, blocks.Length);
-        int size = Format.BytesPerBlock();
         Span<byte> levels = stackalloc byte[BlockLength];
-        for (int b = 0; b < count; b++)
-        {
-            var y = blocks.Slice(b * size, size);
-            // ggml's search for Q4_K: level counts 14 … 16 in steps of 0.1, squared error.
-            KQuantMath.QuantizeScaleMinSuperBlock(values.Slice(b * BlockLength, BlockLength), LevelMax,
-                rmin: -1f, rdelta: 0.1f, steps: 20, y[..HeaderBytes], levels);
-            var q = y[HeaderBytes..];
-            for (int j = 0; j < BlockLength; j += 64, q = q[32..])
-                for (int l = 0; l < 32; l++)
-                    q[l] = (byte)(levels[j + l] | (levels[j + l + 32] << 4));
-        }
+        // ggml's search for Q4_K: level counts 14 … 16 in steps of 0.1, squared error.
+        KQuantMath.QuantizeScaleMinSuperBlock(x, LevelMax, rmin: -1f, rdelta: 0.1f, steps: 20, y[..HeaderBytes], levels);
+        var q = y[HeaderBytes..];
+        for (int j = 0; j < BlockLength; j += 64, q = q[32..])
+            for (int l = 0; l < 32; l++)
+                q[l] = (byte)(levels[j + l] | (levels[j + l + 32] << 4));
     }
 
-    public void Dequantize(ReadOnlySpan<byte> blocks, Span<float> values)
+    protected override void DequantizeBlock(ReadOnlySpan<byte> block, Span<float> y)
     {
-        int count = KQuantMath.BlockCount(Format, values.Length, blocks.Length);
-        int size = Format.BytesPerBlock();
-        for (int b = 0; b < count; b++)
+        float d = KQuantMath.ReadHalf(block), min = KQuantMath.ReadHalf(block[2..]);
+        var packed = block.Slice(4, 12);
+        var q = block[HeaderBytes..];
+        var nibble = Vector128.Create((byte)0xF);
+        // Each 32 bytes of qs: sub-block s in the low nibbles, s+1 in the high ones; 16 bytes at a time.
+        for (int j = 0, s = 0; j < BlockLength; j += 64, s += 2, q = q[32..])
         {
-            var x = blocks.Slice(b * size, size);
-            var y = values.Slice(b * BlockLength, BlockLength);
-            float d = KQuantMath.ReadHalf(x), min = KQuantMath.ReadHalf(x[2..]);
-            var packed = x.Slice(4, 12);
-            var q = x[HeaderBytes..];
-            int o = 0;
-            for (int j = 0, s = 0; j < BlockLength; j += 64, s += 2, q = q[32..])
+            var (sc1, m1) = KQuantMath.ScaleMinK4(s, packed);
+            var (sc2, m2) = KQuantMath.ScaleMinK4(s + 1, packed);
+            Vector128<float> d1 = Vector128.Create(d * sc1), min1 = Vector128.Create(min * m1);
+            Vector128<float> d2 = Vector128.Create(d * sc2), min2 = Vector128.Create(min * m2);
+            for (int l = 0; l < 32; l += 16)
             {
-                var (sc1, m1) = KQuantMath.ScaleMinK4(s, packed);
-                var (sc2, m2) = KQuantMath.ScaleMinK4(s + 1, packed);
-                float d1 = d * sc1, min1 = min * m1, d2 = d * sc2, min2 = min * m2;
-                for (int l = 0; l < 32; l++) y[o++] = d1 * (q[l] & 0xF) - min1;
-                for (int l = 0; l < 32; l++) y[o++] = d2 * (q[l] >> 4) - min2;
+                var bytes = Vector128.Create(q.Slice(l, 16));
+                KQuantMath.ScaleLevels(bytes & nibble, d1, min1, y.Slice(j + l, 16));
+                KQuantMath.ScaleLevels(Vector128.ShiftRightLogical(bytes, 4), d2, min2, y.Slice(j + 32 + l, 16));
             }
         }
     }

@@ -1,4 +1,6 @@
+using System.Runtime.Intrinsics;
 using LlmLab.Tensors;
+using static LlmLab.Quantization.GgmlArithmetic;
 
 namespace LlmLab.Quantization;
 
@@ -8,7 +10,7 @@ namespace LlmLab.Quantization;
 /// (high 2 bits), scales i8[16] (one per 16 elements), d fp16; value = d·scale·(q − 32). Within each half of 128,
 /// element l + 32k has its low bits in ql[l + 32·(k%2)] (nibble k/2) and its high bits in bits 2k of qh[l].
 /// </summary>
-internal sealed class Q6KCodec : IBlockCodec
+internal sealed class Q6KCodec() : GgmlBlockCodec(TensorFormat.Q6_K)
 {
     private const int BlockLength = TensorFormats.SuperBlock;
     private const int SubBlock = 16;
@@ -17,94 +19,84 @@ internal sealed class Q6KCodec : IBlockCodec
     private const float ScaleRange = -128f; // int8 scales; the largest-magnitude scale maps to −128
     private const int QhOffset = 128, ScalesOffset = 192, DOffset = 208;
 
-    public TensorFormat Format => TensorFormat.Q6_K;
-
-    public void Quantize(ReadOnlySpan<float> values, Span<byte> blocks)
+    protected override void QuantizeBlock(ReadOnlySpan<float> x, Span<byte> y)
     {
-        int count = KQuantMath.BlockCount(Format, values.Length, blocks.Length);
-        int size = Format.BytesPerBlock();
         Span<sbyte> levels = stackalloc sbyte[BlockLength];
         Span<float> scales = stackalloc float[SubBlocks];
-        for (int b = 0; b < count; b++)
+
+        float maxScale = 0, maxAbsScale = 0;
+        for (int j = 0; j < SubBlocks; j++)
         {
-            var x = values.Slice(b * BlockLength, BlockLength);
-            var y = blocks.Slice(b * size, size);
+            float scale = KQuantMath.MakeQxQuants(LevelHalf, x.Slice(SubBlock * j, SubBlock), levels.Slice(SubBlock * j, SubBlock));
+            scales[j] = scale;
+            float absScale = MathF.Abs(scale);
+            if (absScale > maxAbsScale) { maxAbsScale = absScale; maxScale = scale; }
+        }
+        if (maxAbsScale < KQuantMath.GroupMaxEps)
+        {
+            y.Clear();
+            return;
+        }
 
-            float maxScale = 0, maxAbsScale = 0;
-            for (int j = 0; j < SubBlocks; j++)
+        float iscale = ScaleRange / maxScale;
+        KQuantMath.WriteHalf(y[DOffset..], 1 / iscale);
+        var sc = y.Slice(ScalesOffset, SubBlocks);
+        for (int j = 0; j < SubBlocks; j++)
+            sc[j] = (byte)(sbyte)Math.Min(127, NearestInt(iscale * scales[j])); // int8_t store: low byte kept
+
+        // Requantize against the stored scales; a sub-block whose scale is 0 keeps its fit.
+        float dAll = KQuantMath.ReadHalf(y[DOffset..]);
+        for (int j = 0; j < SubBlocks; j++)
+        {
+            float d = dAll * (sbyte)sc[j];
+            if (d == 0) continue;
+            for (int i = 0; i < SubBlock; i++)
             {
-                float scale = KQuantMath.MakeQxQuants(LevelHalf, x.Slice(SubBlock * j, SubBlock), levels.Slice(SubBlock * j, SubBlock));
-                scales[j] = scale;
-                float absScale = MathF.Abs(scale);
-                if (absScale > maxAbsScale) { maxAbsScale = absScale; maxScale = scale; }
+                int l = NearestInt(x[SubBlock * j + i] / d);
+                levels[SubBlock * j + i] = (sbyte)(Math.Max(-LevelHalf, Math.Min(LevelHalf - 1, l)) + LevelHalf);
             }
-            if (maxAbsScale < KQuantMath.GroupMaxEps)
-            {
-                y.Clear();
-                continue;
-            }
+        }
 
-            float iscale = ScaleRange / maxScale;
-            KQuantMath.WriteHalf(y[DOffset..], 1 / iscale);
-            var sc = y.Slice(ScalesOffset, SubBlocks);
-            for (int j = 0; j < SubBlocks; j++)
-                sc[j] = (byte)(sbyte)Math.Min(127, KQuantMath.NearestInt(iscale * scales[j]));
-
-            // Requantize against the stored scales; a sub-block whose scale is 0 keeps its fit.
-            float dAll = KQuantMath.ReadHalf(y[DOffset..]);
-            for (int j = 0; j < SubBlocks; j++)
+        var ql = y[..QhOffset];
+        var qh = y.Slice(QhOffset, 64);
+        for (int j = 0; j < BlockLength; j += 128, ql = ql[64..], qh = qh[32..])
+        {
+            for (int l = 0; l < 32; l++)
             {
-                float d = dAll * (sbyte)sc[j];
-                if (d == 0) continue;
-                for (int i = 0; i < SubBlock; i++)
-                {
-                    int l = KQuantMath.NearestInt(x[SubBlock * j + i] / d);
-                    levels[SubBlock * j + i] = (sbyte)(Math.Max(-LevelHalf, Math.Min(LevelHalf - 1, l)) + LevelHalf);
-                }
-            }
-
-            var ql = y[..QhOffset];
-            var qh = y.Slice(QhOffset, 64);
-            for (int j = 0; j < BlockLength; j += 128, ql = ql[64..], qh = qh[32..])
-            {
-                for (int l = 0; l < 32; l++)
-                {
-                    int q1 = levels[j + l], q2 = levels[j + l + 32], q3 = levels[j + l + 64], q4 = levels[j + l + 96];
-                    ql[l] = (byte)((q1 & 0xF) | ((q3 & 0xF) << 4));
-                    ql[l + 32] = (byte)((q2 & 0xF) | ((q4 & 0xF) << 4));
-                    qh[l] = (byte)((q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6));
-                }
+                int q1 = levels[j + l], q2 = levels[j + l + 32], q3 = levels[j + l + 64], q4 = levels[j + l + 96];
+                ql[l] = (byte)((q1 & 0xF) | ((q3 & 0xF) << 4));
+                ql[l + 32] = (byte)((q2 & 0xF) | ((q4 & 0xF) << 4));
+                qh[l] = (byte)((q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6));
             }
         }
     }
 
-    public void Dequantize(ReadOnlySpan<byte> blocks, Span<float> values)
+    protected override void DequantizeBlock(ReadOnlySpan<byte> block, Span<float> y)
     {
-        int count = KQuantMath.BlockCount(Format, values.Length, blocks.Length);
-        int size = Format.BytesPerBlock();
-        for (int b = 0; b < count; b++)
+        float d = KQuantMath.ReadHalf(block[DOffset..]);
+        var ql = block[..QhOffset];
+        var qh = block.Slice(QhOffset, 64);
+        var sc = block.Slice(ScalesOffset, SubBlocks);
+        var nibble = Vector128.Create((byte)0xF);
+        var two = Vector128.Create((byte)3);
+        // Per half of 128: runs k = 0…3 of 32 elements; run k's low nibble is in ql[32·(k%2) …] (nibble k/2), its
+        // top 2 bits in bits 2k of qh. 16 elements at a time share one scale; value = (d·scale)·(q − 32).
+        for (int n = 0; n < BlockLength; n += 128, ql = ql[64..], qh = qh[32..], sc = sc[8..])
         {
-            var x = blocks.Slice(b * size, size);
-            var y = values.Slice(b * BlockLength, BlockLength);
-            float d = KQuantMath.ReadHalf(x[DOffset..]);
-            var ql = x[..QhOffset];
-            var qh = x.Slice(QhOffset, 64);
-            var sc = x.Slice(ScalesOffset, SubBlocks);
-            for (int n = 0; n < BlockLength; n += 128, ql = ql[64..], qh = qh[32..], sc = sc[8..])
+            for (int l = 0; l < 32; l += 16)
             {
-                var yh = y.Slice(n, 128);
-                for (int l = 0; l < 32; l++)
-                {
-                    int s = l / 16;
-                    int q1 = ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - LevelHalf;
-                    int q2 = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - LevelHalf;
-                    int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - LevelHalf;
-                    int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - LevelHalf;
-                    yh[l] = d * (sbyte)sc[s] * q1;
-                    yh[l + 32] = d * (sbyte)sc[s + 2] * q2;
-                    yh[l + 64] = d * (sbyte)sc[s + 4] * q3;
-                    yh[l + 96] = d * (sbyte)sc[s + 6] * q4;
-                }
+                int s = l / 16;
+                var low0 = Vector128.Create(ql.Slice(l, 16));
+                var low1 = Vector128.Create(ql.Slice(l + 32, 16));
+                var high = Vector128.Create(qh.Slice(l, 16));
+                var q1 = (low0 & nibble) | Vector128.ShiftLeft(high & two, 4);
+                var q2 = (low1 & nibble) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(high, 2) & two, 4);
+                var q3 = Vector128.ShiftRightLogical(low0, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(high, 4) & two, 4);
+                var q4 = Vector128.ShiftRightLogical(low1, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(high, 6) & two, 4);
+                KQuantMath.ScaleLevels(q1, LevelHalf, Vector128.Create(d * (sbyte)sc[s]), y.Slice(n + l, 16));
+                KQuantMath.ScaleLevels(q2, LevelHalf, Vector128.Create(d * (sbyte)sc[s + 2]), y.Slice(n + l + 32, 16));
+                KQuantMath.ScaleLevels(q3, LevelHalf, Vector128.Create(d * (sbyte)sc[s + 4]), y.Slice(n + l + 64, 16));
+                KQuantMath.ScaleLevels(q4, LevelHalf, Vector128.Create(d * (sbyte)sc[s + 6]), y.Slice(n + l + 96, 16));
             }
         }
     }

@@ -15,6 +15,7 @@ internal sealed record KQuantSample(string Name, int Rows, int RowLength, float[
 internal static class KQuantSamples
 {
     private const int Block = TensorFormats.SuperBlock;
+    private const int SharedRowLength = 2 * Block; // rows the shared inputs are cut into
 
     /// <summary>The K-quant formats under test.</summary>
     public static readonly TensorFormat[] Formats = [TensorFormat.Q2_K, TensorFormat.Q3_K, TensorFormat.Q4_K, TensorFormat.Q5_K, TensorFormat.Q6_K];
@@ -22,7 +23,11 @@ internal static class KQuantSamples
     /// <summary>Every sample, by name.</summary>
     public static IReadOnlyDictionary<string, KQuantSample> All { get; } = Build().ToDictionary(s => s.Name);
 
-    /// <summary>(format, sample name) for every format and sample: the theory rows.</summary>
+    /// <summary>
+    /// (format, sample name) for every format and sample: the theory rows. The samples are this file's plus the
+    /// adversarial kinds every codec is checked on (<see cref="QuantizationInputs.Kinds"/>: fp32 subnormals,
+    /// values up to 3e38 and fp16-overflowing scales, NaN and infinities, ties, powers of two), as rows of 512.
+    /// </summary>
     public static TheoryData<TensorFormat, string> FormatsBySample()
     {
         var data = new TheoryData<TensorFormat, string>();
@@ -34,6 +39,8 @@ internal static class KQuantSamples
 
     private static IEnumerable<KQuantSample> Build()
     {
+        foreach (var kind in QuantizationInputs.Kinds)
+            yield return new KQuantSample("shared:" + kind, QuantizationInputs.Length / SharedRowLength, SharedRowLength, QuantizationInputs.Make(kind));
         yield return Make("gaussian", 16, 4 * Block, 1, r => Gaussian(r));
         yield return Make("weights_sigma_0.02", 8, 16 * Block, 2, r => 0.02f * Gaussian(r));
         yield return Make("uniform_symmetric", 16, 2 * Block, 3, r => Uniform(r, -1, 1));

@@ -13,7 +13,7 @@ internal static class QuantizationInputs
     /// <summary>The kinds <see cref="Make"/> knows.</summary>
     public static readonly string[] Kinds =
     [
-        "gaussian", "uniform", "outliers", "zero-blocks", "tiny", "huge", "ties", "powers-of-two", "constant-blocks", "mixed-scales", "non-finite",
+        "gaussian", "uniform", "outliers", "zero-blocks", "tiny", "huge", "ties", "powers-of-two", "constant-blocks", "mixed-scales", "non-finite", "random-bits",
     ];
 
     /// <summary>The values of one kind (seeded by the kind's position in <see cref="Kinds"/>).</summary>
@@ -97,6 +97,14 @@ internal static class QuantizationInputs
             case "non-finite": // NaN and ±infinity among gaussian values: ggml writes defined bytes for them too
                 for (int i = 0; i < x.Length; i++)
                     x[i] = rng.Next(40) switch { 0 => float.NaN, 1 => float.PositiveInfinity, 2 => float.NegativeInfinity, _ => Gaussian(rng) };
+                break;
+            case "random-bits": // any finite fp32, every exponent equally likely: blocks spanning 2^-149 … 2^127
+                for (int i = 0; i < x.Length; i++)
+                {
+                    float v;
+                    do v = BitConverter.Int32BitsToSingle(rng.Next() ^ (rng.Next(2) << 31)); while (!float.IsFinite(v));
+                    x[i] = v;
+                }
                 break;
         }
         return x;

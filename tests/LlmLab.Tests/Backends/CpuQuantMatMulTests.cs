@@ -11,15 +11,20 @@ namespace LlmLab.Tests.Backends;
 /// (2) the activations rounded as the kernel's documented numerics say (int8 per 32, scale amax/127, round half
 /// to even), computed here independently — the kernel must then agree to float rounding, which pins every
 /// scale, offset and nibble of the kernels far below what the first bound could see.
-/// Shapes: k = 256·m (whole super-blocks), W row counts that are odd and not a multiple of the 16-row task.
+/// Shapes: k = 256·m (whole super-blocks), W row counts that are odd and not a multiple of the 16-row task; one
+/// and two x rows take the fused decode kernels (<see cref="CpuFusedDot"/>) where a format has one, more rows the
+/// unpacking path (four rows at a time plus the rest).
 /// </summary>
 public sealed unsafe class CpuQuantMatMulTests
 {
     /// <summary>
-    /// NMSE bound vs fp32 activations: int8 rounding of Gaussian activations gives ≈ 2–3e-5 (step amax/127 ≈ 0.017σ,
-    /// error variance step²/12 ≈ 2.4e-5σ²); measured 1.5e-5 … 5.5e-5 over the 13 formats and three shapes, so 1e-4 holds for each.
+    /// NMSE bound vs fp32 activations, per format. int8 rounding of Gaussian activations gives ≈ 2–3e-5 (step
+    /// amax/127 ≈ 0.017σ, error variance step²/12 ≈ 2.4e-5σ²); measured 1.5e-5 … 5.6e-5 for the formats without
+    /// minimums, so 1e-4. Formats whose blocks carry a minimum (Q4_1, Q5_1, Q2_K, Q4_K, Q5_K) reach 1.4e-4 on random
+    /// blocks, whose minimums are as large as their scales (every weight of a row then shares one sign), so 3e-4.
     /// </summary>
-    private const double ActivationRoundingNmse = 1e-4;
+    private static double ActivationRoundingNmse(TensorFormat format) =>
+        format is TensorFormat.Q4_1 or TensorFormat.Q5_1 or TensorFormat.Q2_K or TensorFormat.Q4_K or TensorFormat.Q5_K ? 3e-4 : 1e-4;
 
     /// <summary>NMSE bound vs the same int8 activations: float rounding of fp32 sums over k ≤ 1024 terms only.</summary>
     private const double SameActivationsNmse = 1e-10;
@@ -38,8 +43,13 @@ public sealed unsafe class CpuQuantMatMulTests
 
     [Theory]
     [MemberData(nameof(BlockFormats))]
-    public void Product_over_random_block_bytes_matches_fp32_math_on_the_dequantized_weights(TensorFormat format) =>
+    public void Product_of_three_rows_over_random_block_bytes_matches_fp32_math_on_the_dequantized_weights(TensorFormat format) =>
         CheckProduct(format, rows: 3, outputs: 19, k: 256, seed: 3, randomBlocks: true);
+
+    [Theory]
+    [MemberData(nameof(BlockFormats))]
+    public void Decode_product_over_random_block_bytes_matches_fp32_math_on_the_dequantized_weights(TensorFormat format) =>
+        CheckProduct(format, rows: 1, outputs: 61, k: 1024, seed: 5, randomBlocks: true);
 
     [Theory]
     [MemberData(nameof(BlockFormats))]
@@ -111,7 +121,7 @@ public sealed unsafe class CpuQuantMatMulTests
         var exact = Reference(weights.Dequantized, x, rows, outputs, k);
         var rounded = Reference(weights.Dequantized, RoundActivations(x), rows, outputs, k);
         double nmse = Nmse(y, exact), nmseRounded = Nmse(y, rounded);
-        Assert.True(nmse <= ActivationRoundingNmse, $"{format}: NMSE vs fp32 activations {nmse:E3} > {ActivationRoundingNmse:E0}");
+        Assert.True(nmse <= ActivationRoundingNmse(format), $"{format}: NMSE vs fp32 activations {nmse:E3} > {ActivationRoundingNmse(format):E0}");
         Assert.True(nmseRounded <= SameActivationsNmse, $"{format}: NMSE vs the same int8 activations {nmseRounded:E3} > {SameActivationsNmse:E0}");
     }
 

@@ -50,6 +50,7 @@ internal sealed unsafe class CpuActivationQuant
     public float* GroupSums(int row) => (float*)Unsafe.AsPointer(ref _sums[0]) + (long)row * (K / GroupLength);
 
     /// <summary>Quantizes row <paramref name="row"/> from <paramref name="x"/> (K floats).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Quantize(int row, float* x)
     {
         sbyte* q = Q(row);

@@ -8,6 +8,7 @@ internal static unsafe partial class CpuBlockUnpack
 {
     // block_q2_K: scales[16] (low nibble scale, high nibble min), qs[64], d, dmin. Each 128-element half reads
     // 32 bytes of qs four times (2-bit fields at shifts 0, 2, 4, 6); each 32 elements are two groups of 16.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q2_K(byte* b, sbyte* q, float* s, float* o)
     {
         byte* scales = b, qs = b + 16;
@@ -29,6 +30,7 @@ internal static unsafe partial class CpuBlockUnpack
     // block_q3_K: hmask[32], qs[64], scales[12] (sixteen 6-bit values, stored biased by 32), d. Element
     // 128h + 32j + l: low 2 bits from qs[32h + l] at shift 2j, high bit from hmask[l] bit 4h + j; q = q3 − 4
     // where q3 = low | high << 2 (ggml subtracts 4 when the high bit is clear).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q3_K(byte* b, sbyte* q, float* s)
     {
         byte* hmask = b, qs = b + 32, scales = b + 96;
@@ -57,12 +59,13 @@ internal static unsafe partial class CpuBlockUnpack
 
     /// <summary>Q4_K/Q5_K 6-bit scale and minimum of sub-block j (0..7) from the 12 packed bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (int Scale, int Min) ScaleMin(byte* p, int j) => j < 4
+    internal static (int Scale, int Min) ScaleMin(byte* p, int j) => j < 4
         ? (p[j] & 63, p[j + 4] & 63)
         : ((p[j + 4] & 0xF) | ((p[j - 4] >> 6) << 4), (p[j + 4] >> 4) | ((p[j] >> 6) << 4));
 
     // block_q4_K: d, dmin, scales[12], qs[128]. Chunk c (64 elements) reads qs[32c ..]: low nibbles are
     // sub-block 2c, high nibbles sub-block 2c + 1; w = d·sc·q − dmin·m.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q4_K(byte* b, sbyte* q, float* s, float* o)
     {
         float d = Half(b), dmin = Half(b + 2);
@@ -79,6 +82,7 @@ internal static unsafe partial class CpuBlockUnpack
 
     // block_q5_K: d, dmin, scales[12], qh[32], qs[128]: as Q4_K plus a 5th bit, qh[l] bit 2c for element
     // 64c + l and bit 2c + 1 for element 64c + 32 + l.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q5_K(byte* b, sbyte* q, float* s, float* o)
     {
         float d = Half(b), dmin = Half(b + 2);
@@ -97,6 +101,7 @@ internal static unsafe partial class CpuBlockUnpack
         ScalesAndMins(scales, d, dmin, s, o);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScalesAndMins(byte* scales, float d, float dmin, float* s, float* o)
     {
         for (int j = 0; j < 8; j++)
@@ -111,6 +116,7 @@ internal static unsafe partial class CpuBlockUnpack
     // block_q6_K: ql[128], qh[64], scales[16] int8, d. Half h (128 elements) reads ql[64h ..], qh[32h ..]:
     // element 128h + 32t + l = (nibble of ql | 2 bits of qh[l] at shift 2t) − 32, nibble = low of ql[l] (t = 0),
     // low of ql[l + 32] (t = 1), high of ql[l] (t = 2), high of ql[l + 32] (t = 3); group g has scale d·scales[g].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q6_K(byte* b, sbyte* q, float* s)
     {
         byte* ql = b, qh = b + 128;
@@ -135,6 +141,7 @@ internal static unsafe partial class CpuBlockUnpack
 
     // block_iq4_xs: d, scales_h (u16), scales_l[4], qs[128]. Sub-block i (32 elements) has the 6-bit scale
     // (low nibble of scales_l[i/2] at 4·(i%2) | 2 bits of scales_h at 2i << 4) − 32, and 16 bytes of IQ4_NL nibbles.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void IQ4_XS(byte* b, sbyte* q, float* s)
     {
         float d = Half(b);

@@ -29,6 +29,12 @@ internal static unsafe partial class CpuBlockUnpack
     /// <summary>For each byte b, eight bytes holding 0x10 where bit i of b is set: spreads a 5th-bit mask over 8 elements.</summary>
     private static readonly ulong[] FifthBits = BuildFifthBits();
 
+    /// <summary>Eight bytes holding 0x10 where bit i of <paramref name="bits"/> is set.</summary>
+    internal static ulong FifthBitsOf(byte bits) => FifthBits[bits];
+
+    /// <summary><see cref="Iq4Values"/> and <see cref="Mxfp4Values"/> as vectors for byte shuffles.</summary>
+    internal static readonly Vector128<sbyte> Iq4Table = Vector128.Create(Iq4Values), Mxfp4Table = Vector128.Create(Mxfp4Values);
+
     private static ulong[] BuildFifthBits()
     {
         var t = new ulong[256];
@@ -50,6 +56,7 @@ internal static unsafe partial class CpuBlockUnpack
     /// Unpacks <paramref name="k"/> elements (whole blocks) at <paramref name="src"/>: q [k], scale [k/16], offset [k/16]
     /// (written only when <see cref="HasOffsets"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Row(TensorFormat f, byte* src, int k, sbyte* q, float* scale, float* offset)
     {
         // One loop per format, so the per-block work (32 elements for the small types) carries no dispatch.
@@ -74,6 +81,7 @@ internal static unsafe partial class CpuBlockUnpack
     }
 
     /// <summary>Decodes <paramref name="k"/> elements to fp32 through the unpacked form (the embedding gather uses this).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ToSingle(TensorFormat f, byte* src, int k, Span<float> destination)
     {
         var q = CpuScratch.Bytes(k);
@@ -112,9 +120,10 @@ internal static unsafe partial class CpuBlockUnpack
     private const float TwoTo112 = 5.192296858534828e33f;
 
     // ggml_e8m0_to_fp32_half: 2^(e − 128), with e = 0, 1 as the subnormals 2^-128, 2^-127.
-    private static float E8M0Half(byte e) => BitConverter.UInt32BitsToSingle(e < 2 ? 0x00200000u << e : (uint)(e - 1) << 23);
+    internal static float E8M0Half(byte e) => BitConverter.UInt32BitsToSingle(e < 2 ? 0x00200000u << e : (uint)(e - 1) << 23);
 
     // block_q8_0: d (fp16), qs[32] int8 → d·q.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q8_0(byte* b, sbyte* q, float* s)
     {
         float d = Half(b);
@@ -123,6 +132,7 @@ internal static unsafe partial class CpuBlockUnpack
     }
 
     // block_q4_0: d, qs[16]: element j = low nibble of qs[j] − 8, element j + 16 = high nibble − 8.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q4_0(byte* b, sbyte* q, float* s)
     {
         SplitNibbles(b + 2, q, 8);
@@ -130,6 +140,7 @@ internal static unsafe partial class CpuBlockUnpack
     }
 
     // block_q4_1: d, m, qs[16] → d·nibble + m.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q4_1(byte* b, sbyte* q, float* s, float* o)
     {
         SplitNibbles(b + 4, q, 0);
@@ -138,6 +149,7 @@ internal static unsafe partial class CpuBlockUnpack
     }
 
     // block_q5_0: d, qh (u32: bit j = 5th bit of element j), qs[16] → d·(q5 − 16); block_q5_1: d, m, qh, qs → d·q5 + m.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q5(byte* b, sbyte* q, float* s, float* o)
     {
         byte* qh = o is null ? b + 2 : b + 4;
@@ -151,6 +163,7 @@ internal static unsafe partial class CpuBlockUnpack
     }
 
     // IQ4_NL (d, qs[16]) and MXFP4 (e, qs[16]): nibbles index a 16-entry table, low nibbles first.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Table(float d, byte* qs, sbyte[] table, sbyte* q, float* s)
     {
         LookUp(qs, table, q);

@@ -62,6 +62,7 @@ internal static unsafe class CpuMatMul
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Streaming(float* x, int n, int k, CpuWeight w, float* y, int m, int j0, int j1)
     {
         for (int i = 0; i < n; i++)
@@ -79,6 +80,7 @@ internal static unsafe class CpuMatMul
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tiled(float* x, int n, int k, CpuWeight w, float* y, int m, int j0, int j1)
     {
         // Widen the task's W rows once (≤ RowsPerTask × k fp32, L2-resident), then sweep x in chunks that stay
@@ -104,6 +106,7 @@ internal static unsafe class CpuMatMul
             }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotRows(float* w, int rows, float* x, int k, float* y)
     {
         var xi = new ReadOnlySpan<float>(x, k);

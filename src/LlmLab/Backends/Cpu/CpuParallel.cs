@@ -15,9 +15,6 @@ internal static class CpuParallel
 
     private static readonly WorkerTeam? Team = Environment.ProcessorCount > 1 ? new WorkerTeam(Environment.ProcessorCount - 1) : null;
 
-    /// <summary>Threads a parallel loop runs on (the caller plus the team).</summary>
-    public static int Threads => Environment.ProcessorCount;
-
     /// <summary>Runs <paramref name="body"/> for [0, count), in parallel when <paramref name="work"/> is large enough.</summary>
     public static void For(int count, long work, Action<int> body)
     {

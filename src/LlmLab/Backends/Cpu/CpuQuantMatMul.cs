@@ -22,7 +22,8 @@ namespace LlmLab.Backends.Cpu;
 /// AVX-VNNI exists; both give 8 int32 lanes per 32 elements, lane i summing elements 4i..4i+3, so lanes 0–3 are
 /// the first 16-element group and lanes 4–7 the second. |q| ≤ 128 and |xq| ≤ 127 keep pmaddubsw's int16 pair
 /// sums exact (2·128·127 &lt; 32768). Elsewhere a scalar loop computes the same sums.
-/// Decode and prefill share the code: a task unpacks each of its W rows once and multiplies it with every x row.
+/// Prefill: a task unpacks each of its W rows once and multiplies it with every x row (four at a time). Decode
+/// (n ≤ <see cref="FusedMaxRows"/>) of the common formats runs <see cref="CpuFusedDot"/>, which decodes blocks in registers.
 /// </summary>
 internal static unsafe class CpuQuantMatMul
 {
@@ -31,6 +32,9 @@ internal static unsafe class CpuQuantMatMul
 
     /// <summary>Below this many x rows, activations are quantized on the calling thread (one row is ~k/32 µs of work).</summary>
     private const int ParallelQuantizeRows = 8;
+
+    /// <summary>Up to this many x rows, formats with a <see cref="CpuFusedDot"/> kernel decode each block in registers (nothing to reuse an unpacked row for).</summary>
+    private const int FusedMaxRows = 2;
 
     [ThreadStatic] private static RowScratch? _scratch;
 
@@ -50,6 +54,17 @@ internal static unsafe class CpuQuantMatMul
         bool offsets = CpuBlockUnpack.HasOffsets(format);
         int tasks = (m + RowsPerTask - 1) / RowsPerTask;
         byte* data = w.Data;
+        if (n <= FusedMaxRows && CpuFusedDot.Supports(format))
+        {
+            CpuParallel.For(tasks, (long)n * m * k, task =>
+            {
+                int j0 = task * RowsPerTask, j1 = Math.Min(m, j0 + RowsPerTask);
+                for (int j = j0; j < j1; j++)
+                    for (int i = 0; i < n; i++)
+                        yp[(long)i * m + j] = CpuFusedDot.Row(format, data + j * rowBytes, k, act.Q(i), act.Scales(i), act.GroupSums(i));
+            });
+            return;
+        }
         CpuParallel.For(tasks, (long)n * m * k, task =>
         {
             var s = _scratch ??= new RowScratch();
