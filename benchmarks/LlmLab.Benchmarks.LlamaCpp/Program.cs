@@ -49,7 +49,13 @@ internal static class Program
         var rows = new List<ComparisonRow>();
         foreach (var c in options.Cases)
         {
-            rows.Add(Compare(c, options, bandwidth));
+            try { rows.Add(Compare(c, options, bandwidth)); }
+            catch (Exception e) when (e is LlmLabException or IOException or InvalidOperationException or LLama.Exceptions.RuntimeError)
+            {
+                // A file either system cannot load or run ends the comparison with one line naming it.
+                Console.Error.WriteLine(e.Message.Contains(c.Path) ? e.Message : $"{c.Path}: {e.Message}");
+                return 1;
+            }
             Console.Error.WriteLine(ComparisonReport.Table(rows).Split('\n')[^1]);
         }
         Console.WriteLine(ComparisonReport.Table(rows));
