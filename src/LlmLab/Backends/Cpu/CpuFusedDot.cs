@@ -12,7 +12,7 @@ namespace LlmLab.Backends.Cpu;
 /// loads. Same numerics as <see cref="CpuQuantMatMul"/> (exact int32 block sums, fp32 scales, activation scale per
 /// 32). AVX2 only; <see cref="CpuQuantMatMul"/> falls back to its unpacking path elsewhere and for other formats.
 /// </summary>
-internal static unsafe class CpuFusedDot
+internal static unsafe partial class CpuFusedDot
 {
     /// <summary>True for the formats with a fused kernel on this machine.</summary>
     public static bool Supports(TensorFormat f) => Avx2.IsSupported && Ssse3.IsSupported && f is TensorFormat.Q8_0 or TensorFormat.Q4_0
@@ -22,8 +22,8 @@ internal static unsafe class CpuFusedDot
     /// <summary>Σ_e w[e]·x[e] for the row at <paramref name="row"/> (k elements) and activation row (xq, dx, sums).</summary>
     public static float Row(TensorFormat f, byte* row, int k, sbyte* xq, float* dx, float* sums) => f switch
     {
-        TensorFormat.Q8_0 => Small<Q8_0Block>(row, k, xq, dx, sums),
-        TensorFormat.Q4_0 => Small<Q4_0Block>(row, k, xq, dx, sums),
+        TensorFormat.Q8_0 => Wide ? Q8_0Wide(row, k, xq, dx, sums) : Small<Q8_0Block>(row, k, xq, dx, sums),
+        TensorFormat.Q4_0 => Wide ? Q4_0Wide(row, k, xq, dx, sums) : Small<Q4_0Block>(row, k, xq, dx, sums),
         TensorFormat.Q4_1 => Small<Q4_1Block>(row, k, xq, dx, sums),
         TensorFormat.Q5_0 => Small<Q5_0Block>(row, k, xq, dx, sums),
         TensorFormat.Q5_1 => Small<Q5_1Block>(row, k, xq, dx, sums),

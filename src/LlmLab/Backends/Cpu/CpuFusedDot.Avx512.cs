@@ -1,0 +1,125 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LlmLab.Backends.Cpu;
+
+// AVX-512BW decode kernels for the two most common 32-element formats. Why not the AVX2 loop: per block it spends
+// a scalar fp16 decode, a multiply and a broadcast on the block scale and a full 256-bit pass on 32 elements; here
+// eight block scales are decoded at once (one vector fp16 → fp32), two blocks share each 512-bit multiply, and each
+// pair picks its two scales out of that vector with one permute. Numerics are the AVX2 loop's: exact int32 sums
+// per 4 elements, fp32 scales d_w·dx per block. Q4_0 multiplies the unsigned nibbles u = q + 8 (pmaddubsw needs one
+// unsigned operand and AVX-512 has no byte sign-transfer) and subtracts 8·d_w·Σx per block from the activation's
+// group sums, as the Q4_1 path adds its minimum; that term is fp32 like the rest, so results differ from the exact
+// (q − 8)·x sum by fp32 rounding only.
+internal static unsafe partial class CpuFusedDot
+{
+    /// <summary>Blocks per group: one 8-lane vector of block scales.</summary>
+    private const int ScaleGroup = 8;
+
+    private static bool Wide => Avx512BW.IsSupported;
+
+    /// <summary>
+    /// Eight fp16 values at <paramref name="p"/>, <paramref name="stride"/> bytes apart, to fp32: the lane-wise form of
+    /// <see cref="CpuBlockUnpack.Half"/> (magnitude bits moved into place × 2^112; inf/NaN exponents kept all-ones).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Halves(byte* p, int stride)
+    {
+        var h = Vector256.Create(*(ushort*)p, *(ushort*)(p + stride), *(ushort*)(p + 2 * stride), *(ushort*)(p + 3 * stride),
+            *(ushort*)(p + 4 * stride), *(ushort*)(p + 5 * stride), *(ushort*)(p + 6 * stride), *(ushort*)(p + 7 * stride)).AsUInt32();
+        var magnitude = Vector256.ShiftLeft(h & Vector256.Create(0x7FFFu), 13);
+        var finite = magnitude.AsSingle() * Vector256.Create(5.192296858534828e33f);
+        var special = (magnitude | Vector256.Create(0x7F800000u)).AsSingle();
+        var f = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(magnitude, Vector256.Create(0x0F800000u)).AsSingle(), special, finite);
+        return (f.AsUInt32() | Vector256.ShiftLeft(h & Vector256.Create(0x8000u), 16)).AsSingle();
+    }
+
+    /// <summary>Permute indices that give lanes 0–7 scales[j] and lanes 8–15 scales[j + 1]: the per-lane scales of blocks j, j + 1 of a group.</summary>
+    private static Vector512<int> PairIndex(int j) => Vector512.Create(Vector256.Create(j), Vector256.Create(j + 1));
+
+    /// <summary>16 int32 lanes of Σ u·x over 4 elements each (u unsigned ≤ 128, x signed ≤ 127: pmaddubsw's pairs stay exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Products(Vector512<byte> u, Vector512<sbyte> x) =>
+        Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, x), Vector512.Create((short)1)));
+
+    /// <summary>
+    /// Blocks j and j + 1 of Q4_0 as 64 unsigned nibbles in element order: the two 16-byte quant arrays, each copied
+    /// into two 128-bit lanes (one permute, no partial-register merges), odd lanes shifted by 4 for the high nibbles.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Q4_0Pair(byte* qa, byte* qb, Vector512<ulong> spread, Vector512<ushort> shift, Vector512<byte> nibble)
+    {
+        var both = Vector256.Create(Vector128.Load(qa), Vector128.Load(qb)).ToVector512Unsafe().AsUInt64();
+        return Avx512BW.ShiftRightLogicalVariable(Avx512F.PermuteVar8x64(both, spread).AsUInt16(), shift).AsByte() & nibble;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Q4_0Wide(byte* row, int k, sbyte* xq, float* dx, float* sums)
+    {
+        const int bytes = 18;
+        var spread = Vector512.Create(0ul, 1, 0, 1, 2, 3, 2, 3);
+        var half = Vector256.Create(Vector128<ushort>.Zero, Vector128.Create((ushort)4));
+        var shift = Vector512.Create(half, half);
+        var nibble = Vector512.Create((byte)0x0F);
+        var duplicate = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        Vector512<int> s01 = PairIndex(0), s23 = PairIndex(2), s45 = PairIndex(4), s67 = PairIndex(6);
+        var acc0 = Vector512<float>.Zero;
+        var acc1 = Vector512<float>.Zero;
+        var offset = Vector512<float>.Zero;
+        int blocks = k / 32, b = 0;
+        for (; b + ScaleGroup <= blocks; b += ScaleGroup)
+        {
+            byte* p = row + b * bytes, q = p + 2;
+            sbyte* x = xq + 32 * b;
+            var d = Halves(p, bytes);
+            var scales = (d * Vector256.Load(dx + b)).ToVector512Unsafe();
+            acc0 = Vector512.FusedMultiplyAdd(Products(Q4_0Pair(q, q + bytes, spread, shift, nibble), Vector512.Load(x)), Avx512F.PermuteVar16x32(scales, s01), acc0);
+            acc1 = Vector512.FusedMultiplyAdd(Products(Q4_0Pair(q + 2 * bytes, q + 3 * bytes, spread, shift, nibble), Vector512.Load(x + 64)), Avx512F.PermuteVar16x32(scales, s23), acc1);
+            acc0 = Vector512.FusedMultiplyAdd(Products(Q4_0Pair(q + 4 * bytes, q + 5 * bytes, spread, shift, nibble), Vector512.Load(x + 128)), Avx512F.PermuteVar16x32(scales, s45), acc0);
+            acc1 = Vector512.FusedMultiplyAdd(Products(Q4_0Pair(q + 6 * bytes, q + 7 * bytes, spread, shift, nibble), Vector512.Load(x + 192)), Avx512F.PermuteVar16x32(scales, s67), acc1);
+            // The −8 of every nibble: d_w times the block's two group sums (which carry dx already).
+            offset = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d.ToVector512Unsafe(), duplicate), Vector512.Load(sums + 2 * b), offset);
+        }
+        float tail = 0;
+        for (; b < blocks; b++)
+        {
+            var w = Q4_0Block.Decode(row + b * bytes, out float d, out _);
+            var pairs = Avx2.MultiplyAddAdjacent(Avx2.Abs(w), Avx2.Sign(Vector256.Load(xq + 32 * b), w));
+            tail += d * dx[b] * Vector256.Sum(Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1)));
+        }
+        return Vector512.Sum(acc0 + acc1) - 8 * Vector512.Sum(offset) + tail;
+    }
+
+    /// <summary>Σ q·x of two Q8_0 blocks (64 signed bytes at <paramref name="qa"/>, <paramref name="qb"/>) with 64 activations.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Q8_0Pair(byte* qa, byte* qb, sbyte* x)
+    {
+        var w = Vector256.Load((sbyte*)qa).ToVector512Unsafe().WithUpper(Vector256.Load((sbyte*)qb));
+        var a = Vector512.Load(x);
+        // q·x = |q| · (x with q's sign); where q = 0, |q| = 0 makes the sign irrelevant.
+        var signed = Vector512.ConditionalSelect(Vector512.LessThan(w, Vector512<sbyte>.Zero), Vector512<sbyte>.Zero - a, a);
+        return Products(Avx512BW.Abs(w), signed);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Q8_0Wide(byte* row, int k, sbyte* xq, float* dx, float* sums)
+    {
+        const int bytes = 34;
+        Vector512<int> s01 = PairIndex(0), s23 = PairIndex(2), s45 = PairIndex(4), s67 = PairIndex(6);
+        var acc0 = Vector512<float>.Zero;
+        var acc1 = Vector512<float>.Zero;
+        int blocks = k / 32, b = 0;
+        for (; b + ScaleGroup <= blocks; b += ScaleGroup)
+        {
+            byte* p = row + b * bytes, q = p + 2;
+            sbyte* x = xq + 32 * b;
+            var scales = (Halves(p, bytes) * Vector256.Load(dx + b)).ToVector512Unsafe();
+            acc0 = Vector512.FusedMultiplyAdd(Q8_0Pair(q, q + bytes, x), Avx512F.PermuteVar16x32(scales, s01), acc0);
+            acc1 = Vector512.FusedMultiplyAdd(Q8_0Pair(q + 2 * bytes, q + 3 * bytes, x + 64), Avx512F.PermuteVar16x32(scales, s23), acc1);
+            acc0 = Vector512.FusedMultiplyAdd(Q8_0Pair(q + 4 * bytes, q + 5 * bytes, x + 128), Avx512F.PermuteVar16x32(scales, s45), acc0);
+            acc1 = Vector512.FusedMultiplyAdd(Q8_0Pair(q + 6 * bytes, q + 7 * bytes, x + 192), Avx512F.PermuteVar16x32(scales, s67), acc1);
+        }
+        return Vector512.Sum(acc0 + acc1) + (b < blocks ? Small<Q8_0Block>(row + b * bytes, k - 32 * b, xq + 32 * b, dx + b, sums + 2 * b) : 0);
+    }
+}
