@@ -55,7 +55,7 @@ internal static unsafe partial class CpuFusedDot
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Q4_0Wide(byte* row, int k, sbyte* xq, float* dx, float* sums)
+    private static void Q4_0Wide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y)
     {
         const int bytes = 18;
         var spread = Vector512.Create(0ul, 1, 0, 1, 2, 3, 2, 3);
@@ -64,6 +64,9 @@ internal static unsafe partial class CpuFusedDot
         var nibble = Vector512.Create((byte)0x0F);
         var duplicate = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
         Vector512<int> s01 = PairIndex(0), s23 = PairIndex(2), s45 = PairIndex(4), s67 = PairIndex(6);
+        for (int r = 0; r < count; r++)
+        {
+        byte* row = first + r * rowBytes;
         var acc0 = Vector512<float>.Zero;
         var acc1 = Vector512<float>.Zero;
         var offset = Vector512<float>.Zero;
@@ -88,7 +91,8 @@ internal static unsafe partial class CpuFusedDot
             var pairs = Avx2.MultiplyAddAdjacent(Avx2.Abs(w), Avx2.Sign(Vector256.Load(xq + 32 * b), w));
             tail += d * dx[b] * Vector256.Sum(Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1)));
         }
-        return Vector512.Sum(acc0 + acc1) - 8 * Vector512.Sum(offset) + tail;
+        y[r] = Vector512.Sum(Vector512.FusedMultiplyAdd(offset, Vector512.Create(-8f), acc0 + acc1)) + tail;
+        }
     }
 
     /// <summary>Σ q·x of two Q8_0 blocks (64 signed bytes at <paramref name="qa"/>, <paramref name="qb"/>) with 64 activations.</summary>
@@ -103,10 +107,13 @@ internal static unsafe partial class CpuFusedDot
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Q8_0Wide(byte* row, int k, sbyte* xq, float* dx, float* sums)
+    private static void Q8_0Wide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y)
     {
         const int bytes = 34;
         Vector512<int> s01 = PairIndex(0), s23 = PairIndex(2), s45 = PairIndex(4), s67 = PairIndex(6);
+        for (int r = 0; r < count; r++)
+        {
+        byte* row = first + r * rowBytes;
         var acc0 = Vector512<float>.Zero;
         var acc1 = Vector512<float>.Zero;
         int blocks = k / 32, b = 0;
@@ -120,6 +127,7 @@ internal static unsafe partial class CpuFusedDot
             acc0 = Vector512.FusedMultiplyAdd(Q8_0Pair(q + 4 * bytes, q + 5 * bytes, x + 128), Avx512F.PermuteVar16x32(scales, s45), acc0);
             acc1 = Vector512.FusedMultiplyAdd(Q8_0Pair(q + 6 * bytes, q + 7 * bytes, x + 192), Avx512F.PermuteVar16x32(scales, s67), acc1);
         }
-        return Vector512.Sum(acc0 + acc1) + (b < blocks ? Small<Q8_0Block>(row + b * bytes, k - 32 * b, xq + 32 * b, dx + b, sums + 2 * b) : 0);
+        y[r] = Vector512.Sum(acc0 + acc1) + (b < blocks ? Small<Q8_0Block>(row + b * bytes, k - 32 * b, xq + 32 * b, dx + b, sums + 2 * b) : 0);
+        }
     }
 }

@@ -19,11 +19,22 @@ internal static unsafe partial class CpuFusedDot
         or TensorFormat.Q4_1 or TensorFormat.Q5_0 or TensorFormat.Q5_1 or TensorFormat.IQ4_NL or TensorFormat.MXFP4
         or TensorFormat.Q4_K or TensorFormat.Q6_K;
 
+    /// <summary>
+    /// y[r] = <see cref="Row"/> of W rows first + r·rowBytes, r &lt; count: a run of rows in one call, so a kernel sets up its
+    /// constants once and one row's final reduction overlaps the next row's loads.
+    /// </summary>
+    public static void Rows(TensorFormat f, byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y)
+    {
+        if (Wide && f == TensorFormat.Q4_0) Q4_0Wide(first, rowBytes, count, k, xq, dx, sums, y);
+        else if (Wide && f == TensorFormat.Q8_0) Q8_0Wide(first, rowBytes, count, k, xq, dx, sums, y);
+        else for (int r = 0; r < count; r++) y[r] = Row(f, first + r * rowBytes, k, xq, dx, sums);
+    }
+
     /// <summary>Σ_e w[e]·x[e] for the row at <paramref name="row"/> (k elements) and activation row (xq, dx, sums).</summary>
     public static float Row(TensorFormat f, byte* row, int k, sbyte* xq, float* dx, float* sums) => f switch
     {
-        TensorFormat.Q8_0 => Wide ? Q8_0Wide(row, k, xq, dx, sums) : Small<Q8_0Block>(row, k, xq, dx, sums),
-        TensorFormat.Q4_0 => Wide ? Q4_0Wide(row, k, xq, dx, sums) : Small<Q4_0Block>(row, k, xq, dx, sums),
+        TensorFormat.Q8_0 => Small<Q8_0Block>(row, k, xq, dx, sums),
+        TensorFormat.Q4_0 => Small<Q4_0Block>(row, k, xq, dx, sums),
         TensorFormat.Q4_1 => Small<Q4_1Block>(row, k, xq, dx, sums),
         TensorFormat.Q5_0 => Small<Q5_0Block>(row, k, xq, dx, sums),
         TensorFormat.Q5_1 => Small<Q5_1Block>(row, k, xq, dx, sums),

@@ -30,6 +30,12 @@ internal static unsafe class CpuQuantMatMul
     /// <summary>W rows per parallel task (enough work per task to amortise handing it out, small enough to balance 2–16 cores).</summary>
     private const int RowsPerTask = 16;
 
+    /// <summary>
+    /// W rows per task of the fused decode path: a decode product is ~0.1–0.3 µs per row, so 64 rows (~10 µs) make
+    /// the shared-counter hand-out negligible while 2048-row products still split into 32 tasks to balance.
+    /// </summary>
+    private const int FusedRowsPerTask = 64;
+
     /// <summary>Below this many x rows, activations are quantized on the calling thread (one row is ~k/32 µs of work).</summary>
     private const int ParallelQuantizeRows = 8;
 
@@ -56,12 +62,12 @@ internal static unsafe class CpuQuantMatMul
         byte* data = w.Data;
         if (n <= FusedMaxRows && CpuFusedDot.Supports(format))
         {
-            CpuParallel.For(tasks, (long)n * m * k, task =>
+            int fusedTasks = (m + FusedRowsPerTask - 1) / FusedRowsPerTask;
+            CpuParallel.For(fusedTasks, (long)n * m * k, task =>
             {
-                int j0 = task * RowsPerTask, j1 = Math.Min(m, j0 + RowsPerTask);
-                for (int j = j0; j < j1; j++)
-                    for (int i = 0; i < n; i++)
-                        yp[(long)i * m + j] = CpuFusedDot.Row(format, data + j * rowBytes, k, act.Q(i), act.Scales(i), act.GroupSums(i));
+                int j0 = task * FusedRowsPerTask, count = Math.Min(m, j0 + FusedRowsPerTask) - j0;
+                for (int i = 0; i < n; i++)
+                    CpuFusedDot.Rows(format, data + j0 * rowBytes, rowBytes, count, k, act.Q(i), act.Scales(i), act.GroupSums(i), yp + (long)i * m + j0);
             });
             return;
         }
