@@ -130,4 +130,64 @@ internal static unsafe partial class CpuFusedDot
         y[r] = Vector512.Sum(acc0 + acc1) + (b < blocks ? Small<Q8_0Block>(row + b * bytes, k - 32 * b, xq + 32 * b, dx + b, sums + 2 * b) : 0);
         }
     }
+
+    /// <summary>
+    /// The eight 6-bit (scale, min) pairs of a Q4_K/Q5_K super-block (12 bytes at <paramref name="p"/>) as bytes:
+    /// scales in the low 8 bytes, mins in the high 8. Sub-blocks 0–3 keep 6 bits of bytes 0–3 (scale) and 4–7 (min);
+    /// sub-blocks 4–7 take their low 4 bits from bytes 8–11 (scale: low nibble, min: high nibble) and their top 2 bits
+    /// from the spare top bits of bytes 0–3 (scale) and 4–7 (min). Four bytes per 32-bit word, all at once.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> ScalesMins(byte* p)
+    {
+        uint w0 = *(uint*)p, w1 = *(uint*)(p + 4), w2 = *(uint*)(p + 8);
+        const uint six = 0x3F3F3F3F, four = 0x0F0F0F0F, two = 0x03030303;
+        uint scalesLow = w0 & six, minsLow = w1 & six;
+        uint scalesHigh = (w2 & four) | ((w0 >> 6) & two) << 4;
+        uint minsHigh = ((w2 >> 4) & four) | ((w1 >> 6) & two) << 4;
+        return Vector128.Create(scalesLow, scalesHigh, minsLow, minsHigh).AsByte();
+    }
+
+    // Q4_K: per 256-element super-block d, dmin, eight 6-bit (scale, min) pairs, then four 32-byte chunks; chunk c
+    // holds sub-block 2c in its low nibbles and 2c + 1 in its high nibbles, i.e. activation blocks 8·sb + 2c and
+    // 8·sb + 2c + 1, 64 contiguous activations. One 512-bit multiply per chunk: the chunk copied into both halves
+    // (one permute), the upper half shifted by 4. Minimums: Σ_j dmin·m_j·(Σx of sub-block j), from the group sums.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Q4_KWide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y)
+    {
+        const int bytes = 144;
+        var spread = Vector512.Create(0ul, 1, 2, 3, 0, 1, 2, 3);
+        var shift = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)4));
+        var nibble = Vector512.Create((byte)0x0F);
+        var duplicate = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        Vector512<int> s01 = PairIndex(0), s23 = PairIndex(2), s45 = PairIndex(4), s67 = PairIndex(6);
+        for (int r = 0; r < count; r++)
+        {
+            byte* row = first + r * rowBytes;
+            var acc0 = Vector512<float>.Zero;
+            var acc1 = Vector512<float>.Zero;
+            var minimum = Vector512<float>.Zero;
+            for (int sb = 0; sb < k / 256; sb++)
+            {
+                byte* b = row + sb * bytes, qs = b + 16;
+                sbyte* x = xq + 256 * sb;
+                var sm = ScalesMins(b + 4);
+                var sc = Avx2.ConvertToVector256Int32(sm);                          // bytes 0–7: scales
+                var m = Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(sm, 8)); // bytes 8–15: mins
+                var scales = (Avx.ConvertToVector256Single(sc) * CpuBlockUnpack.Half(b) * Vector256.Load(dx + 8 * sb)).ToVector512Unsafe();
+                var mins = (Avx.ConvertToVector256Single(m) * CpuBlockUnpack.Half(b + 2)).ToVector512Unsafe();
+                acc0 = Vector512.FusedMultiplyAdd(Products(Q4_KChunk(qs, spread, shift, nibble), Vector512.Load(x)), Avx512F.PermuteVar16x32(scales, s01), acc0);
+                acc1 = Vector512.FusedMultiplyAdd(Products(Q4_KChunk(qs + 32, spread, shift, nibble), Vector512.Load(x + 64)), Avx512F.PermuteVar16x32(scales, s23), acc1);
+                acc0 = Vector512.FusedMultiplyAdd(Products(Q4_KChunk(qs + 64, spread, shift, nibble), Vector512.Load(x + 128)), Avx512F.PermuteVar16x32(scales, s45), acc0);
+                acc1 = Vector512.FusedMultiplyAdd(Products(Q4_KChunk(qs + 96, spread, shift, nibble), Vector512.Load(x + 192)), Avx512F.PermuteVar16x32(scales, s67), acc1);
+                minimum = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(mins, duplicate), Vector512.Load(sums + 16 * sb), minimum);
+            }
+            y[r] = Vector512.Sum(acc0 + acc1 - minimum);
+        }
+    }
+
+    /// <summary>32 bytes of nibbles as 64 unsigned values: low nibbles (elements 0–31), then high nibbles (32–63).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Q4_KChunk(byte* qs, Vector512<ulong> spread, Vector512<ushort> shift, Vector512<byte> nibble) =>
+        Avx512BW.ShiftRightLogicalVariable(Avx512F.PermuteVar8x64(Vector256.Load(qs).ToVector512Unsafe().AsUInt64(), spread).AsUInt16(), shift).AsByte() & nibble;
 }
