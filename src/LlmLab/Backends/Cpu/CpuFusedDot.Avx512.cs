@@ -190,4 +190,53 @@ internal static unsafe partial class CpuFusedDot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<byte> Q4_KChunk(byte* qs, Vector512<ulong> spread, Vector512<ushort> shift, Vector512<byte> nibble) =>
         Avx512BW.ShiftRightLogicalVariable(Avx512F.PermuteVar8x64(Vector256.Load(qs).ToVector512Unsafe().AsUInt64(), spread).AsUInt16(), shift).AsByte() & nibble;
+
+    // Q6_K: per 256-element super-block ql[128], qh[64], sixteen int8 group scales, d. Half h (128 elements) reads
+    // ql[64h ..] as one 512-bit [a, c] and qh[32h ..] as hb: activation blocks 4h + t are a's low nibbles (t = 0),
+    // c's low (1), a's high (2), c's high (3), each with two bits of hb (bits 2t, 2t + 1) as bits 4–5. Blocks 4h, 4h + 1
+    // are one 512-bit product, 4h + 2, 4h + 3 the next. The unsigned u = q + 32 (pmaddubsw needs it) is multiplied and
+    // 32·d·s_g·Σx of each group subtracted from the group sums, as the Q4_0 kernel does with its 8.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Q6_KWide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y)
+    {
+        const int bytes = 210;
+        var spread = Vector512.Create(0ul, 1, 2, 3, 0, 1, 2, 3);
+        var nibble = Vector512.Create((byte)0x0F);
+        var top = Vector512.Create((byte)0x30);
+        // Bits 2t, 2t + 1 of hb moved to bits 4–5: t = 0 left by 4, t = 1 left by 2 (first pair); t = 2 as is, t = 3 right by 2.
+        var leftFirst = Vector512.Create(Vector256.Create((ushort)4), Vector256.Create((ushort)2));
+        var rightSecond = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2));
+        var duplicate = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        Vector512<int> g0 = GroupIndex(0), g1 = GroupIndex(4), g2 = GroupIndex(8), g3 = GroupIndex(12);
+        for (int r = 0; r < count; r++)
+        {
+            byte* row = first + r * rowBytes;
+            var acc0 = Vector512<float>.Zero;
+            var acc1 = Vector512<float>.Zero;
+            var offset = Vector512<float>.Zero;
+            for (int sb = 0; sb < k / 256; sb++)
+            {
+                byte* b = row + sb * bytes;
+                sbyte* x = xq + 256 * sb;
+                // d·s_g per 16-element group g, and that times its block's dx.
+                var ds = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load((sbyte*)(b + 192)))) * CpuBlockUnpack.Half(b + 208);
+                var scales = ds * Avx512F.PermuteVar16x32(Vector256.Load(dx + 8 * sb).ToVector512Unsafe(), duplicate);
+                offset = Vector512.FusedMultiplyAdd(ds, Vector512.Load(sums + 16 * sb), offset);
+                for (int h = 0; h < 2; h++)
+                {
+                    var ac = Vector512.Load(b + 64 * h);
+                    var hb = Avx512F.PermuteVar8x64(Vector256.Load(b + 128 + 32 * h).ToVector512Unsafe().AsUInt64(), spread).AsUInt16();
+                    var u01 = (ac & nibble) | (Avx512BW.ShiftLeftLogicalVariable(hb, leftFirst).AsByte() & top);
+                    var u23 = (Vector512.ShiftRightLogical(ac.AsUInt16(), 4).AsByte() & nibble) | (Avx512BW.ShiftRightLogicalVariable(hb, rightSecond).AsByte() & top);
+                    acc0 = Vector512.FusedMultiplyAdd(Products(u01, Vector512.Load(x + 128 * h)), Avx512F.PermuteVar16x32(scales, h == 0 ? g0 : g2), acc0);
+                    acc1 = Vector512.FusedMultiplyAdd(Products(u23, Vector512.Load(x + 128 * h + 64)), Avx512F.PermuteVar16x32(scales, h == 0 ? g1 : g3), acc1);
+                }
+            }
+            y[r] = Vector512.Sum(Vector512.FusedMultiplyAdd(offset, Vector512.Create(-32f), acc0 + acc1));
+        }
+    }
+
+    /// <summary>Permute indices giving each 4-lane quarter of a product the scale of its group: groups g … g + 3, four lanes each.</summary>
+    private static Vector512<int> GroupIndex(int g) => Vector512.Create(
+        Vector256.Create(Vector128.Create(g), Vector128.Create(g + 1)), Vector256.Create(Vector128.Create(g + 2), Vector128.Create(g + 3)));
 }

@@ -28,6 +28,7 @@ internal static unsafe partial class CpuFusedDot
         if (Wide && f == TensorFormat.Q4_0) Q4_0Wide(first, rowBytes, count, k, xq, dx, sums, y);
         else if (Wide && f == TensorFormat.Q8_0) Q8_0Wide(first, rowBytes, count, k, xq, dx, sums, y);
         else if (Wide && f == TensorFormat.Q4_K) Q4_KWide(first, rowBytes, count, k, xq, dx, sums, y);
+        else if (Wide && f == TensorFormat.Q6_K) Q6_KWide(first, rowBytes, count, k, xq, dx, sums, y);
         else for (int r = 0; r < count; r++) y[r] = Row(f, first + r * rowBytes, k, xq, dx, sums);
     }
 
