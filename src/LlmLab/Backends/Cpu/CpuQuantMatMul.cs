@@ -25,7 +25,7 @@ namespace LlmLab.Backends.Cpu;
 /// Prefill: a task unpacks each of its W rows once and multiplies it with every x row (four at a time). Decode
 /// (n ≤ <see cref="FusedMaxRows"/>) of the common formats runs <see cref="CpuFusedDot"/>, which decodes blocks in registers.
 /// </summary>
-internal static unsafe class CpuQuantMatMul
+internal static unsafe partial class CpuQuantMatMul
 {
     /// <summary>W rows per parallel task (enough work per task to amortise handing it out, small enough to balance 2–16 cores).</summary>
     private const int RowsPerTask = 16;
@@ -80,6 +80,12 @@ internal static unsafe class CpuQuantMatMul
             {
                 CpuBlockUnpack.Row(format, data + j * rowBytes, k, s.Q, s.Scale, s.Offset);
                 int i = 0;
+                if (Avx512BW.IsSupported)
+                    for (; i + 4 <= n; i += 4)
+                    {
+                        Dot4Wide(s.Q, s.Scale, offsets ? s.Offset : null, act, i, k, s.Four);
+                        for (int r = 0; r < 4; r++) yp[(long)(i + r) * m + j] = s.Four[r];
+                    }
                 if (Avx2.IsSupported)
                     for (; i + 4 <= n; i += 4)
                     {
