@@ -61,6 +61,14 @@ public sealed unsafe class CpuQuantMatMulTests
         CheckProduct(format, rows: 2, outputs: 23, k: 13 * 32, seed: 7, randomBlocks: true);
     }
 
+    /// <summary>13 blocks of 32 (an odd block after the pairs) and 26 groups (a tail after 16 group offsets), five x rows.</summary>
+    [Theory]
+    [InlineData(TensorFormat.Q4_0)]
+    [InlineData(TensorFormat.Q4_1)]
+    [InlineData(TensorFormat.Q8_0)]
+    public void Prefill_product_of_rows_with_an_odd_number_of_blocks_matches_fp32_math(TensorFormat format) =>
+        CheckProduct(format, rows: 5, outputs: 21, k: 13 * 32, seed: 8, randomBlocks: true);
+
     [Theory]
     [MemberData(nameof(BlockFormats))]
     public void Embedding_rows_of_a_quantized_table_decode_exactly_as_the_reference_decoder(TensorFormat format)
