@@ -28,6 +28,18 @@ internal static unsafe partial class CpuQuantMatMul
         var halves = Vector512.Create(Vector256<int>.Zero, Vector256.Create(1));
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         int b = 0;
+        // Formats with offsets unpack q unsigned (CpuBlockUnpack): q is already pmaddubsw's unsigned operand, no sign work.
+        if (offset is not null)
+            for (; b + 2 <= blocks; b += 2)
+            {
+                int e = 32 * b;
+                var u = Vector512.Load((byte*)q + e);
+                var gs = Avx512F.PermuteVar16x32(Vector128.Load(scale + 2 * b).ToVector256Unsafe().ToVector512Unsafe(), groupLanes);
+                a0 = Vector512.FusedMultiplyAdd(Unsigned(u, x0 + e), gs * TwoScales(d0 + b, halves), a0);
+                a1 = Vector512.FusedMultiplyAdd(Unsigned(u, x1 + e), gs * TwoScales(d1 + b, halves), a1);
+                a2 = Vector512.FusedMultiplyAdd(Unsigned(u, x2 + e), gs * TwoScales(d2 + b, halves), a2);
+                a3 = Vector512.FusedMultiplyAdd(Unsigned(u, x3 + e), gs * TwoScales(d3 + b, halves), a3);
+            }
         for (; b + 2 <= blocks; b += 2)
         {
             int e = 32 * b;
@@ -75,6 +87,11 @@ internal static unsafe partial class CpuQuantMatMul
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> TwoScales(float* d, Vector512<int> halves) =>
         Avx512F.PermuteVar16x32(Sse2.LoadScalarVector128((double*)d).AsSingle().ToVector256Unsafe().ToVector512Unsafe(), halves);
+
+    /// <summary>Σ u·x per 4 elements as fp32 lanes, u unsigned (0…63 here, so pmaddubsw's pairs stay exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Unsigned(Vector512<byte> u, sbyte* x) =>
+        Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, Vector512.Load(x)), Vector512.Create((short)1)));
 
     /// <summary>Σ q·x per 4 elements as fp32 lanes, from |q| and q's sign mask: x negated where q &lt; 0 (|q| = 0 makes q = 0 lanes irrelevant).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
