@@ -11,6 +11,13 @@ namespace LlmLab.Backends.Cpu;
 // Numerics unchanged: exact int32 sums per 4 elements, then fp32 group scale × activation scale.
 internal static unsafe partial class CpuQuantMatMul
 {
+    /// <summary>Added to q of the formats whose unpacked q lie in [−32, 31] (Q4_0, Q5_0, Q3_K, Q6_K): u ∈ [0, 63], so 2·63·127 fits int16.</summary>
+    private const int Bias = 32;
+
+    /// <summary>The formats whose unpacked q lie in [−32, 31].</summary>
+    private static bool SmallSigned(LlmLab.Tensors.TensorFormat f) =>
+        f is LlmLab.Tensors.TensorFormat.Q4_0 or LlmLab.Tensors.TensorFormat.Q5_0 or LlmLab.Tensors.TensorFormat.Q3_K or LlmLab.Tensors.TensorFormat.Q6_K;
+
     /// <summary>Lanes 0–3 ← s[0], 4–7 ← s[1], 8–11 ← s[2], 12–15 ← s[3]: the group scale of each 4-element lane of two blocks.</summary>
     private static readonly Vector512<int> GroupLanes = Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
 
@@ -19,7 +26,7 @@ internal static unsafe partial class CpuQuantMatMul
     /// for activation rows i0 … i0 + 3: <see cref="Dot4"/> plus the offset term, two blocks per step.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot4Wide(sbyte* q, float* scale, float* offset, CpuActivationQuant act, int i0, int k, float* result)
+    private static void Dot4Wide(sbyte* q, float* scale, float* offset, bool biased, CpuActivationQuant act, int i0, int k, float* result)
     {
         int blocks = k / CpuActivationQuant.BlockLength;
         sbyte* x0 = act.Q(i0), x1 = act.Q(i0 + 1), x2 = act.Q(i0 + 2), x3 = act.Q(i0 + 3);
@@ -40,6 +47,21 @@ internal static unsafe partial class CpuQuantMatMul
                 a2 = Vector512.FusedMultiplyAdd(Unsigned(u, x2 + e), gs * TwoScales(d2 + b, halves), a2);
                 a3 = Vector512.FusedMultiplyAdd(Unsigned(u, x3 + e), gs * TwoScales(d3 + b, halves), a3);
             }
+        // Formats with |q| ≤ 32 multiply u = q + 32 (unsigned) and take 32·Σ_g s_g·xsum_g back off below.
+        if (offset is null && biased)
+        {
+            var bias = Vector512.Create((byte)Bias);
+            for (; b + 2 <= blocks; b += 2)
+            {
+                int e = 32 * b;
+                var u = Vector512.Load((byte*)q + e) + bias;
+                var gs = Avx512F.PermuteVar16x32(Vector128.Load(scale + 2 * b).ToVector256Unsafe().ToVector512Unsafe(), groupLanes);
+                a0 = Vector512.FusedMultiplyAdd(Unsigned(u, x0 + e), gs * TwoScales(d0 + b, halves), a0);
+                a1 = Vector512.FusedMultiplyAdd(Unsigned(u, x1 + e), gs * TwoScales(d1 + b, halves), a1);
+                a2 = Vector512.FusedMultiplyAdd(Unsigned(u, x2 + e), gs * TwoScales(d2 + b, halves), a2);
+                a3 = Vector512.FusedMultiplyAdd(Unsigned(u, x3 + e), gs * TwoScales(d3 + b, halves), a3);
+            }
+        }
         for (; b + 2 <= blocks; b += 2)
         {
             int e = 32 * b;
@@ -60,6 +82,27 @@ internal static unsafe partial class CpuQuantMatMul
             r1 += Dot(q + 32 * b, scale + 2 * b, x1 + 32 * b, d1 + b, 32);
             r2 += Dot(q + 32 * b, scale + 2 * b, x2 + 32 * b, d2 + b, 32);
             r3 += Dot(q + 32 * b, scale + 2 * b, x3 + 32 * b, d3 + b, 32);
+        }
+        if (offset is null && biased)
+        {
+            // Only the paired blocks were biased: the odd last block went through Dot unbiased.
+            int groups = 2 * (blocks & ~1), g = 0;
+            float* s0 = act.GroupSums(i0), s1 = act.GroupSums(i0 + 1), s2 = act.GroupSums(i0 + 2), s3 = act.GroupSums(i0 + 3);
+            Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default;
+            for (; g + 16 <= groups; g += 16)
+            {
+                var o = Vector512.Load(scale + g);
+                o0 = Vector512.FusedMultiplyAdd(o, Vector512.Load(s0 + g), o0);
+                o1 = Vector512.FusedMultiplyAdd(o, Vector512.Load(s1 + g), o1);
+                o2 = Vector512.FusedMultiplyAdd(o, Vector512.Load(s2 + g), o2);
+                o3 = Vector512.FusedMultiplyAdd(o, Vector512.Load(s3 + g), o3);
+            }
+            float t0 = Vector512.Sum(o0), t1 = Vector512.Sum(o1), t2 = Vector512.Sum(o2), t3 = Vector512.Sum(o3);
+            for (; g < groups; g++)
+            {
+                t0 += scale[g] * s0[g]; t1 += scale[g] * s1[g]; t2 += scale[g] * s2[g]; t3 += scale[g] * s3[g];
+            }
+            r0 -= Bias * t0; r1 -= Bias * t1; r2 -= Bias * t2; r3 -= Bias * t3;
         }
         if (offset is not null)
         {

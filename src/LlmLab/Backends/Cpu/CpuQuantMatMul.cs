@@ -57,7 +57,7 @@ internal static unsafe partial class CpuQuantMatMul
         else CpuParallel.For(n, (long)n * k * 4, i => act.Quantize(i, xp + (long)i * k));
 
         long rowBytes = format.RowBytes(k);
-        bool offsets = CpuBlockUnpack.HasOffsets(format);
+        bool offsets = CpuBlockUnpack.HasOffsets(format), biased = SmallSigned(format);
         int tasks = (m + RowsPerTask - 1) / RowsPerTask;
         byte* data = w.Data;
         if (n <= FusedMaxRows && CpuFusedDot.Supports(format))
@@ -83,7 +83,7 @@ internal static unsafe partial class CpuQuantMatMul
                 if (Avx512BW.IsSupported)
                     for (; i + 4 <= n; i += 4)
                     {
-                        Dot4Wide(s.Q, s.Scale, offsets ? s.Offset : null, act, i, k, s.Four);
+                        Dot4Wide(s.Q, s.Scale, offsets ? s.Offset : null, biased, act, i, k, s.Four);
                         for (int r = 0; r < 4; r++) yp[(long)(i + r) * m + j] = s.Four[r];
                     }
                 if (Avx2.IsSupported)
