@@ -10,7 +10,8 @@ namespace LlmLab.Backends.Cpu;
 /// in registers and multiplying it at once (as llama.cpp's ggml_vec_dot_*_q8_* do) instead of unpacking the row
 /// to scratch first: for one activation row nothing is reused, so the unpacked copy would only cost stores and
 /// loads. Same numerics as <see cref="CpuQuantMatMul"/> (exact int32 block sums, fp32 scales, activation scale per
-/// 32). AVX2 only; <see cref="CpuQuantMatMul"/> falls back to its unpacking path elsewhere and for other formats.
+/// 32). AVX2, with AVX-512BW kernels for Q8_0/Q4_0/Q4_K/Q6_K (CpuFusedDot.Avx512.cs) that take a run of rows per call;
+/// <see cref="CpuQuantMatMul"/> falls back to its unpacking path elsewhere and for other formats.
 /// </summary>
 internal static unsafe partial class CpuFusedDot
 {
