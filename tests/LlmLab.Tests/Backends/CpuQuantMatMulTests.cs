@@ -51,6 +51,24 @@ public sealed unsafe class CpuQuantMatMulTests
     public void Decode_product_over_random_block_bytes_matches_fp32_math_on_the_dequantized_weights(TensorFormat format) =>
         CheckProduct(format, rows: 1, outputs: 61, k: 1024, seed: 5, randomBlocks: true);
 
+    /// <summary>13 blocks of 32: one group of eight block scales decoded together, then five blocks one at a time.</summary>
+    [Theory]
+    [InlineData(TensorFormat.Q4_0)]
+    [InlineData(TensorFormat.Q8_0)]
+    public void Decode_product_of_rows_that_are_not_whole_groups_of_eight_blocks_matches_fp32_math(TensorFormat format)
+    {
+        CheckProduct(format, rows: 1, outputs: 23, k: 13 * 32, seed: 6);
+        CheckProduct(format, rows: 2, outputs: 23, k: 13 * 32, seed: 7, randomBlocks: true);
+    }
+
+    /// <summary>13 blocks of 32 (an odd block after the pairs) and 26 groups (a tail after 16 group offsets), five x rows.</summary>
+    [Theory]
+    [InlineData(TensorFormat.Q4_0)]
+    [InlineData(TensorFormat.Q4_1)]
+    [InlineData(TensorFormat.Q8_0)]
+    public void Prefill_product_of_rows_with_an_odd_number_of_blocks_matches_fp32_math(TensorFormat format) =>
+        CheckProduct(format, rows: 5, outputs: 21, k: 13 * 32, seed: 8, randomBlocks: true);
+
     [Theory]
     [MemberData(nameof(BlockFormats))]
     public void Embedding_rows_of_a_quantized_table_decode_exactly_as_the_reference_decoder(TensorFormat format)

@@ -10,14 +10,28 @@ namespace LlmLab.Backends.Cpu;
 /// in registers and multiplying it at once (as llama.cpp's ggml_vec_dot_*_q8_* do) instead of unpacking the row
 /// to scratch first: for one activation row nothing is reused, so the unpacked copy would only cost stores and
 /// loads. Same numerics as <see cref="CpuQuantMatMul"/> (exact int32 block sums, fp32 scales, activation scale per
-/// 32). AVX2 only; <see cref="CpuQuantMatMul"/> falls back to its unpacking path elsewhere and for other formats.
+/// 32). AVX2, with AVX-512BW kernels for Q8_0/Q4_0/Q4_K/Q6_K (CpuFusedDot.Avx512.cs) that take a run of rows per call;
+/// <see cref="CpuQuantMatMul"/> falls back to its unpacking path elsewhere and for other formats.
 /// </summary>
-internal static unsafe class CpuFusedDot
+internal static unsafe partial class CpuFusedDot
 {
     /// <summary>True for the formats with a fused kernel on this machine.</summary>
     public static bool Supports(TensorFormat f) => Avx2.IsSupported && Ssse3.IsSupported && f is TensorFormat.Q8_0 or TensorFormat.Q4_0
         or TensorFormat.Q4_1 or TensorFormat.Q5_0 or TensorFormat.Q5_1 or TensorFormat.IQ4_NL or TensorFormat.MXFP4
         or TensorFormat.Q4_K or TensorFormat.Q6_K;
+
+    /// <summary>
+    /// y[r] = <see cref="Row"/> of W rows first + r·rowBytes, r &lt; count: a run of rows in one call, so a kernel sets up its
+    /// constants once and one row's final reduction overlaps the next row's loads.
+    /// </summary>
+    public static void Rows(TensorFormat f, byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y)
+    {
+        if (Wide && f == TensorFormat.Q4_0) Q4_0Wide(first, rowBytes, count, k, xq, dx, sums, y);
+        else if (Wide && f == TensorFormat.Q8_0) Q8_0Wide(first, rowBytes, count, k, xq, dx, sums, y);
+        else if (Wide && f == TensorFormat.Q4_K) Q4_KWide(first, rowBytes, count, k, xq, dx, sums, y);
+        else if (Wide && f == TensorFormat.Q6_K) Q6_KWide(first, rowBytes, count, k, xq, dx, sums, y);
+        else for (int r = 0; r < count; r++) y[r] = Row(f, first + r * rowBytes, k, xq, dx, sums);
+    }
 
     /// <summary>Σ_e w[e]·x[e] for the row at <paramref name="row"/> (k elements) and activation row (xq, dx, sums).</summary>
     public static float Row(TensorFormat f, byte* row, int k, sbyte* xq, float* dx, float* sums) => f switch

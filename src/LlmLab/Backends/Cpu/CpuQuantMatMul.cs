@@ -22,13 +22,20 @@ namespace LlmLab.Backends.Cpu;
 /// AVX-VNNI exists; both give 8 int32 lanes per 32 elements, lane i summing elements 4i..4i+3, so lanes 0–3 are
 /// the first 16-element group and lanes 4–7 the second. |q| ≤ 128 and |xq| ≤ 127 keep pmaddubsw's int16 pair
 /// sums exact (2·128·127 &lt; 32768). Elsewhere a scalar loop computes the same sums.
-/// Prefill: a task unpacks each of its W rows once and multiplies it with every x row (four at a time). Decode
+/// Prefill: a task unpacks each of its W rows once and multiplies it with every x row (four at a time; with AVX-512BW
+/// two blocks per multiply, CpuQuantMatMul.Wide.cs). Decode
 /// (n ≤ <see cref="FusedMaxRows"/>) of the common formats runs <see cref="CpuFusedDot"/>, which decodes blocks in registers.
 /// </summary>
-internal static unsafe class CpuQuantMatMul
+internal static unsafe partial class CpuQuantMatMul
 {
     /// <summary>W rows per parallel task (enough work per task to amortise handing it out, small enough to balance 2–16 cores).</summary>
     private const int RowsPerTask = 16;
+
+    /// <summary>
+    /// W rows per task of the fused decode path: a decode product is ~0.1–0.3 µs per row, so 64 rows (~10 µs) make
+    /// the shared-counter hand-out negligible while 2048-row products still split into 32 tasks to balance.
+    /// </summary>
+    private const int FusedRowsPerTask = 64;
 
     /// <summary>Below this many x rows, activations are quantized on the calling thread (one row is ~k/32 µs of work).</summary>
     private const int ParallelQuantizeRows = 8;
@@ -51,17 +58,17 @@ internal static unsafe class CpuQuantMatMul
         else CpuParallel.For(n, (long)n * k * 4, i => act.Quantize(i, xp + (long)i * k));
 
         long rowBytes = format.RowBytes(k);
-        bool offsets = CpuBlockUnpack.HasOffsets(format);
+        bool offsets = CpuBlockUnpack.HasOffsets(format), biased = SmallSigned(format);
         int tasks = (m + RowsPerTask - 1) / RowsPerTask;
         byte* data = w.Data;
         if (n <= FusedMaxRows && CpuFusedDot.Supports(format))
         {
-            CpuParallel.For(tasks, (long)n * m * k, task =>
+            int fusedTasks = (m + FusedRowsPerTask - 1) / FusedRowsPerTask;
+            CpuParallel.For(fusedTasks, (long)n * m * k, task =>
             {
-                int j0 = task * RowsPerTask, j1 = Math.Min(m, j0 + RowsPerTask);
-                for (int j = j0; j < j1; j++)
-                    for (int i = 0; i < n; i++)
-                        yp[(long)i * m + j] = CpuFusedDot.Row(format, data + j * rowBytes, k, act.Q(i), act.Scales(i), act.GroupSums(i));
+                int j0 = task * FusedRowsPerTask, count = Math.Min(m, j0 + FusedRowsPerTask) - j0;
+                for (int i = 0; i < n; i++)
+                    CpuFusedDot.Rows(format, data + j0 * rowBytes, rowBytes, count, k, act.Q(i), act.Scales(i), act.GroupSums(i), yp + (long)i * m + j0);
             });
             return;
         }
@@ -74,6 +81,12 @@ internal static unsafe class CpuQuantMatMul
             {
                 CpuBlockUnpack.Row(format, data + j * rowBytes, k, s.Q, s.Scale, s.Offset);
                 int i = 0;
+                if (Avx512BW.IsSupported)
+                    for (; i + 4 <= n; i += 4)
+                    {
+                        Dot4Wide(s.Q, s.Scale, offsets ? s.Offset : null, biased, act, i, k, s.Four);
+                        for (int r = 0; r < 4; r++) yp[(long)(i + r) * m + j] = s.Four[r];
+                    }
                 if (Avx2.IsSupported)
                     for (; i + 4 <= n; i += 4)
                     {

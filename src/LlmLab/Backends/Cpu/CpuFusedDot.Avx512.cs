@@ -1,0 +1,242 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LlmLab.Backends.Cpu;
+
+// AVX-512BW decode kernels for the two most common 32-element formats. Why not the AVX2 loop: per block it spends
+// a scalar fp16 decode, a multiply and a broadcast on the block scale and a full 256-bit pass on 32 elements; here
+// eight block scales are decoded at once (one vector fp16 → fp32), two blocks share each 512-bit multiply, and each
+// pair picks its two scales out of that vector with one permute. Numerics are the AVX2 loop's: exact int32 sums
+// per 4 elements, fp32 scales d_w·dx per block. Q4_0 multiplies the unsigned nibbles u = q + 8 (pmaddubsw needs one
+// unsigned operand and AVX-512 has no byte sign-transfer) and subtracts 8·d_w·Σx per block from the activation's
+// group sums, as the Q4_1 path adds its minimum; that term is fp32 like the rest, so results differ from the exact
+// (q − 8)·x sum by fp32 rounding only.
+internal static unsafe partial class CpuFusedDot
+{
+    /// <summary>Blocks per group: one 8-lane vector of block scales.</summary>
+    private const int ScaleGroup = 8;
+
+    private static bool Wide => Avx512BW.IsSupported;
+
+    /// <summary>
+    /// Eight fp16 values at <paramref name="p"/>, <paramref name="stride"/> bytes apart, to fp32: the lane-wise form of
+    /// <see cref="CpuBlockUnpack.Half"/> (magnitude bits moved into place × 2^112; inf/NaN exponents kept all-ones).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Halves(byte* p, int stride)
+    {
+        var h = Vector256.Create(*(ushort*)p, *(ushort*)(p + stride), *(ushort*)(p + 2 * stride), *(ushort*)(p + 3 * stride),
+            *(ushort*)(p + 4 * stride), *(ushort*)(p + 5 * stride), *(ushort*)(p + 6 * stride), *(ushort*)(p + 7 * stride)).AsUInt32();
+        var magnitude = Vector256.ShiftLeft(h & Vector256.Create(0x7FFFu), 13);
+        var finite = magnitude.AsSingle() * Vector256.Create(5.192296858534828e33f);
+        var special = (magnitude | Vector256.Create(0x7F800000u)).AsSingle();
+        var f = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(magnitude, Vector256.Create(0x0F800000u)).AsSingle(), special, finite);
+        return (f.AsUInt32() | Vector256.ShiftLeft(h & Vector256.Create(0x8000u), 16)).AsSingle();
+    }
+
+    /// <summary>Permute indices that give lanes 0–7 scales[j] and lanes 8–15 scales[j + 1]: the per-lane scales of blocks j, j + 1 of a group.</summary>
+    private static Vector512<int> PairIndex(int j) => Vector512.Create(Vector256.Create(j), Vector256.Create(j + 1));
+
+    /// <summary>16 int32 lanes of Σ u·x over 4 elements each (u unsigned ≤ 128, x signed ≤ 127: pmaddubsw's pairs stay exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Products(Vector512<byte> u, Vector512<sbyte> x) =>
+        Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, x), Vector512.Create((short)1)));
+
+    /// <summary>
+    /// Blocks j and j + 1 of Q4_0 as 64 unsigned nibbles in element order: the two 16-byte quant arrays, each copied
+    /// into two 128-bit lanes (one permute, no partial-register merges), odd lanes shifted by 4 for the high nibbles.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Q4_0Pair(byte* qa, byte* qb, Vector512<ulong> spread, Vector512<ushort> shift, Vector512<byte> nibble)
+    {
+        var both = Vector256.Create(Vector128.Load(qa), Vector128.Load(qb)).ToVector512Unsafe().AsUInt64();
+        return Avx512BW.ShiftRightLogicalVariable(Avx512F.PermuteVar8x64(both, spread).AsUInt16(), shift).AsByte() & nibble;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Q4_0Wide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y)
+    {
+        const int bytes = 18;
+        var spread = Vector512.Create(0ul, 1, 0, 1, 2, 3, 2, 3);
+        var half = Vector256.Create(Vector128<ushort>.Zero, Vector128.Create((ushort)4));
+        var shift = Vector512.Create(half, half);
+        var nibble = Vector512.Create((byte)0x0F);
+        var duplicate = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        Vector512<int> s01 = PairIndex(0), s23 = PairIndex(2), s45 = PairIndex(4), s67 = PairIndex(6);
+        for (int r = 0; r < count; r++)
+        {
+        byte* row = first + r * rowBytes;
+        var acc0 = Vector512<float>.Zero;
+        var acc1 = Vector512<float>.Zero;
+        var offset = Vector512<float>.Zero;
+        int blocks = k / 32, b = 0;
+        for (; b + ScaleGroup <= blocks; b += ScaleGroup)
+        {
+            byte* p = row + b * bytes, q = p + 2;
+            sbyte* x = xq + 32 * b;
+            var d = Halves(p, bytes);
+            var scales = (d * Vector256.Load(dx + b)).ToVector512Unsafe();
+            acc0 = Vector512.FusedMultiplyAdd(Products(Q4_0Pair(q, q + bytes, spread, shift, nibble), Vector512.Load(x)), Avx512F.PermuteVar16x32(scales, s01), acc0);
+            acc1 = Vector512.FusedMultiplyAdd(Products(Q4_0Pair(q + 2 * bytes, q + 3 * bytes, spread, shift, nibble), Vector512.Load(x + 64)), Avx512F.PermuteVar16x32(scales, s23), acc1);
+            acc0 = Vector512.FusedMultiplyAdd(Products(Q4_0Pair(q + 4 * bytes, q + 5 * bytes, spread, shift, nibble), Vector512.Load(x + 128)), Avx512F.PermuteVar16x32(scales, s45), acc0);
+            acc1 = Vector512.FusedMultiplyAdd(Products(Q4_0Pair(q + 6 * bytes, q + 7 * bytes, spread, shift, nibble), Vector512.Load(x + 192)), Avx512F.PermuteVar16x32(scales, s67), acc1);
+            // The −8 of every nibble: d_w times the block's two group sums (which carry dx already).
+            offset = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d.ToVector512Unsafe(), duplicate), Vector512.Load(sums + 2 * b), offset);
+        }
+        float tail = 0;
+        for (; b < blocks; b++)
+        {
+            var w = Q4_0Block.Decode(row + b * bytes, out float d, out _);
+            var pairs = Avx2.MultiplyAddAdjacent(Avx2.Abs(w), Avx2.Sign(Vector256.Load(xq + 32 * b), w));
+            tail += d * dx[b] * Vector256.Sum(Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1)));
+        }
+        y[r] = Vector512.Sum(Vector512.FusedMultiplyAdd(offset, Vector512.Create(-8f), acc0 + acc1)) + tail;
+        }
+    }
+
+    /// <summary>Σ q·x of two Q8_0 blocks (64 signed bytes at <paramref name="qa"/>, <paramref name="qb"/>) with 64 activations.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Q8_0Pair(byte* qa, byte* qb, sbyte* x)
+    {
+        var w = Vector256.Load((sbyte*)qa).ToVector512Unsafe().WithUpper(Vector256.Load((sbyte*)qb));
+        var a = Vector512.Load(x);
+        // q·x = |q| · (x with q's sign); where q = 0, |q| = 0 makes the sign irrelevant.
+        var signed = Vector512.ConditionalSelect(Vector512.LessThan(w, Vector512<sbyte>.Zero), Vector512<sbyte>.Zero - a, a);
+        return Products(Avx512BW.Abs(w), signed);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Q8_0Wide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y)
+    {
+        const int bytes = 34;
+        Vector512<int> s01 = PairIndex(0), s23 = PairIndex(2), s45 = PairIndex(4), s67 = PairIndex(6);
+        for (int r = 0; r < count; r++)
+        {
+        byte* row = first + r * rowBytes;
+        var acc0 = Vector512<float>.Zero;
+        var acc1 = Vector512<float>.Zero;
+        int blocks = k / 32, b = 0;
+        for (; b + ScaleGroup <= blocks; b += ScaleGroup)
+        {
+            byte* p = row + b * bytes, q = p + 2;
+            sbyte* x = xq + 32 * b;
+            var scales = (Halves(p, bytes) * Vector256.Load(dx + b)).ToVector512Unsafe();
+            acc0 = Vector512.FusedMultiplyAdd(Q8_0Pair(q, q + bytes, x), Avx512F.PermuteVar16x32(scales, s01), acc0);
+            acc1 = Vector512.FusedMultiplyAdd(Q8_0Pair(q + 2 * bytes, q + 3 * bytes, x + 64), Avx512F.PermuteVar16x32(scales, s23), acc1);
+            acc0 = Vector512.FusedMultiplyAdd(Q8_0Pair(q + 4 * bytes, q + 5 * bytes, x + 128), Avx512F.PermuteVar16x32(scales, s45), acc0);
+            acc1 = Vector512.FusedMultiplyAdd(Q8_0Pair(q + 6 * bytes, q + 7 * bytes, x + 192), Avx512F.PermuteVar16x32(scales, s67), acc1);
+        }
+        y[r] = Vector512.Sum(acc0 + acc1) + (b < blocks ? Small<Q8_0Block>(row + b * bytes, k - 32 * b, xq + 32 * b, dx + b, sums + 2 * b) : 0);
+        }
+    }
+
+    /// <summary>
+    /// The eight 6-bit (scale, min) pairs of a Q4_K/Q5_K super-block (12 bytes at <paramref name="p"/>) as bytes:
+    /// scales in the low 8 bytes, mins in the high 8. Sub-blocks 0–3 keep 6 bits of bytes 0–3 (scale) and 4–7 (min);
+    /// sub-blocks 4–7 take their low 4 bits from bytes 8–11 (scale: low nibble, min: high nibble) and their top 2 bits
+    /// from the spare top bits of bytes 0–3 (scale) and 4–7 (min). Four bytes per 32-bit word, all at once.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> ScalesMins(byte* p)
+    {
+        uint w0 = *(uint*)p, w1 = *(uint*)(p + 4), w2 = *(uint*)(p + 8);
+        const uint six = 0x3F3F3F3F, four = 0x0F0F0F0F, two = 0x03030303;
+        uint scalesLow = w0 & six, minsLow = w1 & six;
+        uint scalesHigh = (w2 & four) | ((w0 >> 6) & two) << 4;
+        uint minsHigh = ((w2 >> 4) & four) | ((w1 >> 6) & two) << 4;
+        return Vector128.Create(scalesLow, scalesHigh, minsLow, minsHigh).AsByte();
+    }
+
+    // Q4_K: per 256-element super-block d, dmin, eight 6-bit (scale, min) pairs, then four 32-byte chunks; chunk c
+    // holds sub-block 2c in its low nibbles and 2c + 1 in its high nibbles, i.e. activation blocks 8·sb + 2c and
+    // 8·sb + 2c + 1, 64 contiguous activations. One 512-bit multiply per chunk: the chunk copied into both halves
+    // (one permute), the upper half shifted by 4. Minimums: Σ_j dmin·m_j·(Σx of sub-block j), from the group sums.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Q4_KWide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y)
+    {
+        const int bytes = 144;
+        var spread = Vector512.Create(0ul, 1, 2, 3, 0, 1, 2, 3);
+        var shift = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)4));
+        var nibble = Vector512.Create((byte)0x0F);
+        var duplicate = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        Vector512<int> s01 = PairIndex(0), s23 = PairIndex(2), s45 = PairIndex(4), s67 = PairIndex(6);
+        for (int r = 0; r < count; r++)
+        {
+            byte* row = first + r * rowBytes;
+            var acc0 = Vector512<float>.Zero;
+            var acc1 = Vector512<float>.Zero;
+            var minimum = Vector512<float>.Zero;
+            for (int sb = 0; sb < k / 256; sb++)
+            {
+                byte* b = row + sb * bytes, qs = b + 16;
+                sbyte* x = xq + 256 * sb;
+                var sm = ScalesMins(b + 4);
+                var sc = Avx2.ConvertToVector256Int32(sm);                          // bytes 0–7: scales
+                var m = Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(sm, 8)); // bytes 8–15: mins
+                var scales = (Avx.ConvertToVector256Single(sc) * CpuBlockUnpack.Half(b) * Vector256.Load(dx + 8 * sb)).ToVector512Unsafe();
+                var mins = (Avx.ConvertToVector256Single(m) * CpuBlockUnpack.Half(b + 2)).ToVector512Unsafe();
+                acc0 = Vector512.FusedMultiplyAdd(Products(Q4_KChunk(qs, spread, shift, nibble), Vector512.Load(x)), Avx512F.PermuteVar16x32(scales, s01), acc0);
+                acc1 = Vector512.FusedMultiplyAdd(Products(Q4_KChunk(qs + 32, spread, shift, nibble), Vector512.Load(x + 64)), Avx512F.PermuteVar16x32(scales, s23), acc1);
+                acc0 = Vector512.FusedMultiplyAdd(Products(Q4_KChunk(qs + 64, spread, shift, nibble), Vector512.Load(x + 128)), Avx512F.PermuteVar16x32(scales, s45), acc0);
+                acc1 = Vector512.FusedMultiplyAdd(Products(Q4_KChunk(qs + 96, spread, shift, nibble), Vector512.Load(x + 192)), Avx512F.PermuteVar16x32(scales, s67), acc1);
+                minimum = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(mins, duplicate), Vector512.Load(sums + 16 * sb), minimum);
+            }
+            y[r] = Vector512.Sum(acc0 + acc1 - minimum);
+        }
+    }
+
+    /// <summary>32 bytes of nibbles as 64 unsigned values: low nibbles (elements 0–31), then high nibbles (32–63).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Q4_KChunk(byte* qs, Vector512<ulong> spread, Vector512<ushort> shift, Vector512<byte> nibble) =>
+        Avx512BW.ShiftRightLogicalVariable(Avx512F.PermuteVar8x64(Vector256.Load(qs).ToVector512Unsafe().AsUInt64(), spread).AsUInt16(), shift).AsByte() & nibble;
+
+    // Q6_K: per 256-element super-block ql[128], qh[64], sixteen int8 group scales, d. Half h (128 elements) reads
+    // ql[64h ..] as one 512-bit [a, c] and qh[32h ..] as hb: activation blocks 4h + t are a's low nibbles (t = 0),
+    // c's low (1), a's high (2), c's high (3), each with two bits of hb (bits 2t, 2t + 1) as bits 4–5. Blocks 4h, 4h + 1
+    // are one 512-bit product, 4h + 2, 4h + 3 the next. The unsigned u = q + 32 (pmaddubsw needs it) is multiplied and
+    // 32·d·s_g·Σx of each group subtracted from the group sums, as the Q4_0 kernel does with its 8.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Q6_KWide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y)
+    {
+        const int bytes = 210;
+        var spread = Vector512.Create(0ul, 1, 2, 3, 0, 1, 2, 3);
+        var nibble = Vector512.Create((byte)0x0F);
+        var top = Vector512.Create((byte)0x30);
+        // Bits 2t, 2t + 1 of hb moved to bits 4–5: t = 0 left by 4, t = 1 left by 2 (first pair); t = 2 as is, t = 3 right by 2.
+        var leftFirst = Vector512.Create(Vector256.Create((ushort)4), Vector256.Create((ushort)2));
+        var rightSecond = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2));
+        var duplicate = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        Vector512<int> g0 = GroupIndex(0), g1 = GroupIndex(4), g2 = GroupIndex(8), g3 = GroupIndex(12);
+        for (int r = 0; r < count; r++)
+        {
+            byte* row = first + r * rowBytes;
+            var acc0 = Vector512<float>.Zero;
+            var acc1 = Vector512<float>.Zero;
+            var offset = Vector512<float>.Zero;
+            for (int sb = 0; sb < k / 256; sb++)
+            {
+                byte* b = row + sb * bytes;
+                sbyte* x = xq + 256 * sb;
+                // d·s_g per 16-element group g, and that times its block's dx.
+                var ds = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load((sbyte*)(b + 192)))) * CpuBlockUnpack.Half(b + 208);
+                var scales = ds * Avx512F.PermuteVar16x32(Vector256.Load(dx + 8 * sb).ToVector512Unsafe(), duplicate);
+                offset = Vector512.FusedMultiplyAdd(ds, Vector512.Load(sums + 16 * sb), offset);
+                for (int h = 0; h < 2; h++)
+                {
+                    var ac = Vector512.Load(b + 64 * h);
+                    var hb = Avx512F.PermuteVar8x64(Vector256.Load(b + 128 + 32 * h).ToVector512Unsafe().AsUInt64(), spread).AsUInt16();
+                    var u01 = (ac & nibble) | (Avx512BW.ShiftLeftLogicalVariable(hb, leftFirst).AsByte() & top);
+                    var u23 = (Vector512.ShiftRightLogical(ac.AsUInt16(), 4).AsByte() & nibble) | (Avx512BW.ShiftRightLogicalVariable(hb, rightSecond).AsByte() & top);
+                    acc0 = Vector512.FusedMultiplyAdd(Products(u01, Vector512.Load(x + 128 * h)), Avx512F.PermuteVar16x32(scales, h == 0 ? g0 : g2), acc0);
+                    acc1 = Vector512.FusedMultiplyAdd(Products(u23, Vector512.Load(x + 128 * h + 64)), Avx512F.PermuteVar16x32(scales, h == 0 ? g1 : g3), acc1);
+                }
+            }
+            y[r] = Vector512.Sum(Vector512.FusedMultiplyAdd(offset, Vector512.Create(-32f), acc0 + acc1));
+        }
+    }
+
+    /// <summary>Permute indices giving each 4-lane quarter of a product the scale of its group: groups g … g + 3, four lanes each.</summary>
+    private static Vector512<int> GroupIndex(int g) => Vector512.Create(
+        Vector256.Create(Vector128.Create(g), Vector128.Create(g + 1)), Vector256.Create(Vector128.Create(g + 2), Vector128.Create(g + 3)));
+}
