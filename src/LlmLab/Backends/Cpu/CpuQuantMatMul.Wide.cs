@@ -74,7 +74,20 @@ internal static unsafe partial class CpuQuantMatMul
             a2 = Vector512.FusedMultiplyAdd(Signed(u, negative, x2 + e), gs * TwoScales(d2 + b, halves), a2);
             a3 = Vector512.FusedMultiplyAdd(Signed(u, negative, x3 + e), gs * TwoScales(d3 + b, halves), a3);
         }
-        float r0 = Vector512.Sum(a0), r1 = Vector512.Sum(a1), r2 = Vector512.Sum(a2), r3 = Vector512.Sum(a3);
+        Finish(q, scale, offset, biased, act, i0, k, b, Vector512.Sum(a0), Vector512.Sum(a1), Vector512.Sum(a2), Vector512.Sum(a3), result);
+    }
+
+    /// <summary>
+    /// The rest of <see cref="Dot4Wide"/> once blocks [0, <paramref name="b"/>) are summed into r0–r3: the odd last
+    /// block, the bias correction and the offset terms; writes result[0..3].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Finish(sbyte* q, float* scale, float* offset, bool biased, CpuActivationQuant act, int i0, int k, int b,
+        float r0, float r1, float r2, float r3, float* result)
+    {
+        int blocks = k / CpuActivationQuant.BlockLength;
+        sbyte* x0 = act.Q(i0), x1 = act.Q(i0 + 1), x2 = act.Q(i0 + 2), x3 = act.Q(i0 + 3);
+        float* d0 = act.Scales(i0), d1 = act.Scales(i0 + 1), d2 = act.Scales(i0 + 2), d3 = act.Scales(i0 + 3);
         if (b < blocks)
         {
             // The odd last block: its two groups, row by row.

@@ -45,6 +45,9 @@ internal static unsafe partial class CpuQuantMatMul
 
     [ThreadStatic] private static RowScratch? _scratch;
 
+    /// <summary>The second W row of <see cref="Dot2x4Wide"/>.</summary>
+    [ThreadStatic] private static RowScratch? _scratch2;
+
     public static void Run(CpuTensor x, CpuWeight w, CpuTensor y)
     {
         int n = x.Rows, k = x.Cols, m = w.Rows;
@@ -77,7 +80,34 @@ internal static unsafe partial class CpuQuantMatMul
             var s = _scratch ??= new RowScratch();
             s.Ensure(k);
             int j0 = task * RowsPerTask, j1 = Math.Min(m, j0 + RowsPerTask);
-            for (int j = j0; j < j1; j++)
+            int j = j0;
+            if (Avx512BW.IsSupported && n >= 4)
+            {
+                // Two W rows per pass (CpuQuantMatMul.Pair.cs); an odd last row and x rows past a multiple of 4 go below.
+                var s2 = _scratch2 ??= new RowScratch();
+                s2.Ensure(k);
+                for (; j + 2 <= j1; j += 2)
+                {
+                    CpuBlockUnpack.Row(format, data + j * rowBytes, k, s.Q, s.Scale, s.Offset);
+                    CpuBlockUnpack.Row(format, data + (j + 1) * rowBytes, k, s2.Q, s2.Scale, s2.Offset);
+                    int i = 0;
+                    for (; i + 4 <= n; i += 4)
+                    {
+                        Dot2x4Wide(s.Q, s.Scale, offsets ? s.Offset : null, s2.Q, s2.Scale, offsets ? s2.Offset : null, biased, act, i, k, s.Four, s2.Four);
+                        for (int r = 0; r < 4; r++)
+                        {
+                            yp[(long)(i + r) * m + j] = s.Four[r];
+                            yp[(long)(i + r) * m + j + 1] = s2.Four[r];
+                        }
+                    }
+                    for (; i < n; i++)
+                    {
+                        yp[(long)i * m + j] = Single(s, offsets, act, i, k);
+                        yp[(long)i * m + j + 1] = Single(s2, offsets, act, i, k);
+                    }
+                }
+            }
+            for (; j < j1; j++)
             {
                 CpuBlockUnpack.Row(format, data + j * rowBytes, k, s.Q, s.Scale, s.Offset);
                 int i = 0;
@@ -106,6 +136,14 @@ internal static unsafe partial class CpuQuantMatMul
                 }
             }
         });
+    }
+
+    /// <summary>One unpacked W row (<paramref name="s"/>) · activation row i, offset term included.</summary>
+    private static float Single(RowScratch s, bool offsets, CpuActivationQuant act, int i, int k)
+    {
+        float v = Dot(s.Q, s.Scale, act.Q(i), act.Scales(i), k);
+        if (offsets) v += OffsetTerm(s.Offset, act.GroupSums(i), k / CpuBlockUnpack.GroupLength);
+        return v;
     }
 
     /// <summary>Σ_b dx[b] · (s[2b]·I_2b + s[2b+1]·I_2b+1) over the k/32 blocks, I_g the int8 dot of group g.</summary>
