@@ -90,6 +90,70 @@ internal static unsafe partial class CpuQuantMatMul
         Finish(qb, sb, ob, biased && ob is null, act, i0, k, b, Vector512.Sum(b0), Vector512.Sum(b1), Vector512.Sum(b2), Vector512.Sum(b3), resultB);
     }
 
+    /// <summary>
+    /// Unsigned formats only (offsets, or q + 32): four unpacked W rows (<paramref name="sa"/> … <paramref name="sd"/>) ×
+    /// activation rows i0 … i0 + 3; each row's four results go to its <see cref="RowScratch.Four"/>. The activations and their
+    /// scales are loaded once for four W rows (16 accumulators; the signed path needs sign masks and stays two-wide).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot4x4Wide(RowScratch sa, RowScratch sb, RowScratch sc, RowScratch sd, bool offsets, bool biased,
+        CpuActivationQuant act, int i0, int k)
+    {
+        int blocks = k / CpuActivationQuant.BlockLength;
+        sbyte* x0 = act.Q(i0), x1 = act.Q(i0 + 1), x2 = act.Q(i0 + 2), x3 = act.Q(i0 + 3);
+        float* d0 = act.Scales(i0), d1 = act.Scales(i0 + 1), d2 = act.Scales(i0 + 2), d3 = act.Scales(i0 + 3);
+        byte* qa = (byte*)sa.Q, qb = (byte*)sb.Q, qc = (byte*)sc.Q, qd = (byte*)sd.Q;
+        float* fa = sa.Scale, fb = sb.Scale, fc = sc.Scale, fd = sd.Scale;
+        var groupLanes = GroupLanes;
+        var halves = Vector512.Create(Vector256<int>.Zero, Vector256.Create(1));
+        var bias = Vector512.Create((byte)(offsets ? 0 : Bias));
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default;
+        int b = 0;
+        for (; b + 2 <= blocks; b += 2)
+        {
+            int e = 32 * b;
+            var ua = Vector512.Load(qa + e) + bias;
+            var ub = Vector512.Load(qb + e) + bias;
+            var uc = Vector512.Load(qc + e) + bias;
+            var ud = Vector512.Load(qd + e) + bias;
+            var ga = Avx512F.PermuteVar16x32(Vector128.Load(fa + 2 * b).ToVector256Unsafe().ToVector512Unsafe(), groupLanes);
+            var gb = Avx512F.PermuteVar16x32(Vector128.Load(fb + 2 * b).ToVector256Unsafe().ToVector512Unsafe(), groupLanes);
+            var gc = Avx512F.PermuteVar16x32(Vector128.Load(fc + 2 * b).ToVector256Unsafe().ToVector512Unsafe(), groupLanes);
+            var gd = Avx512F.PermuteVar16x32(Vector128.Load(fd + 2 * b).ToVector256Unsafe().ToVector512Unsafe(), groupLanes);
+            var x = Vector512.Load(x0 + e);
+            var t = TwoScales(d0 + b, halves);
+            a0 = Vector512.FusedMultiplyAdd(UnsignedV(ua, x), ga * t, a0);
+            b0 = Vector512.FusedMultiplyAdd(UnsignedV(ub, x), gb * t, b0);
+            c0 = Vector512.FusedMultiplyAdd(UnsignedV(uc, x), gc * t, c0);
+            e0 = Vector512.FusedMultiplyAdd(UnsignedV(ud, x), gd * t, e0);
+            x = Vector512.Load(x1 + e);
+            t = TwoScales(d1 + b, halves);
+            a1 = Vector512.FusedMultiplyAdd(UnsignedV(ua, x), ga * t, a1);
+            b1 = Vector512.FusedMultiplyAdd(UnsignedV(ub, x), gb * t, b1);
+            c1 = Vector512.FusedMultiplyAdd(UnsignedV(uc, x), gc * t, c1);
+            e1 = Vector512.FusedMultiplyAdd(UnsignedV(ud, x), gd * t, e1);
+            x = Vector512.Load(x2 + e);
+            t = TwoScales(d2 + b, halves);
+            a2 = Vector512.FusedMultiplyAdd(UnsignedV(ua, x), ga * t, a2);
+            b2 = Vector512.FusedMultiplyAdd(UnsignedV(ub, x), gb * t, b2);
+            c2 = Vector512.FusedMultiplyAdd(UnsignedV(uc, x), gc * t, c2);
+            e2 = Vector512.FusedMultiplyAdd(UnsignedV(ud, x), gd * t, e2);
+            x = Vector512.Load(x3 + e);
+            t = TwoScales(d3 + b, halves);
+            a3 = Vector512.FusedMultiplyAdd(UnsignedV(ua, x), ga * t, a3);
+            b3 = Vector512.FusedMultiplyAdd(UnsignedV(ub, x), gb * t, b3);
+            c3 = Vector512.FusedMultiplyAdd(UnsignedV(uc, x), gc * t, c3);
+            e3 = Vector512.FusedMultiplyAdd(UnsignedV(ud, x), gd * t, e3);
+        }
+        Finish(sa.Q, fa, offsets ? sa.Offset : null, biased, act, i0, k, b, Vector512.Sum(a0), Vector512.Sum(a1), Vector512.Sum(a2), Vector512.Sum(a3), sa.Four);
+        Finish(sb.Q, fb, offsets ? sb.Offset : null, biased, act, i0, k, b, Vector512.Sum(b0), Vector512.Sum(b1), Vector512.Sum(b2), Vector512.Sum(b3), sb.Four);
+        Finish(sc.Q, fc, offsets ? sc.Offset : null, biased, act, i0, k, b, Vector512.Sum(c0), Vector512.Sum(c1), Vector512.Sum(c2), Vector512.Sum(c3), sc.Four);
+        Finish(sd.Q, fd, offsets ? sd.Offset : null, biased, act, i0, k, b, Vector512.Sum(e0), Vector512.Sum(e1), Vector512.Sum(e2), Vector512.Sum(e3), sd.Four);
+    }
+
     /// <summary><see cref="Unsigned"/> with the activations already in a register.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> UnsignedV(Vector512<byte> u, Vector512<sbyte> x) =>
