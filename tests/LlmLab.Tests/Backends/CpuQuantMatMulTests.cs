@@ -61,10 +61,10 @@ public sealed unsafe class CpuQuantMatMulTests
         CheckProduct(format, rows: 2, outputs: 23, k: 13 * 32, seed: 7, randomBlocks: true);
     }
 
-    /// <summary>23 outputs: a task of 16 W rows (four quads or eight pairs) and one of 7 (a quad, a pair and a single row), six x rows.</summary>
+    /// <summary>23 outputs: a task of 16 W rows (eight pairs) and one of 7 (three pairs and a single row), six x rows.</summary>
     [Theory]
     [MemberData(nameof(BlockFormats))]
-    public void Prefill_product_with_W_rows_in_quads_pairs_and_singles_matches_fp32_math_on_the_dequantized_weights(TensorFormat format) =>
+    public void Prefill_product_with_W_rows_in_pairs_and_singles_matches_fp32_math_on_the_dequantized_weights(TensorFormat format) =>
         CheckProduct(format, rows: 6, outputs: 23, k: 512, seed: 9, randomBlocks: true);
 
     /// <summary>13 blocks of 32 (an odd block after the pairs) and 26 groups (a tail after 16 group offsets), five x rows.</summary>

@@ -48,9 +48,6 @@ internal static unsafe partial class CpuQuantMatMul
     /// <summary>The second W row of <see cref="Dot2x4Wide"/>.</summary>
     [ThreadStatic] private static RowScratch? _scratch2;
 
-    /// <summary>The third and fourth W rows of <see cref="Dot4x4Wide"/>.</summary>
-    [ThreadStatic] private static RowScratch? _scratch3, _scratch4;
-
     public static void Run(CpuTensor x, CpuWeight w, CpuTensor y)
     {
         int n = x.Rows, k = x.Cols, m = w.Rows;
@@ -89,37 +86,6 @@ internal static unsafe partial class CpuQuantMatMul
                 // Two W rows per pass (CpuQuantMatMul.Pair.cs); an odd last row and x rows past a multiple of 4 go below.
                 var s2 = _scratch2 ??= new RowScratch();
                 s2.Ensure(k);
-                if (offsets || biased)
-                {
-                    // Unsigned formats: four W rows per pass (Dot4x4Wide).
-                    var s3 = _scratch3 ??= new RowScratch();
-                    var s4 = _scratch4 ??= new RowScratch();
-                    s3.Ensure(k);
-                    s4.Ensure(k);
-                    for (; j + 4 <= j1; j += 4)
-                    {
-                        CpuBlockUnpack.Row(format, data + j * rowBytes, k, s.Q, s.Scale, s.Offset);
-                        CpuBlockUnpack.Row(format, data + (j + 1) * rowBytes, k, s2.Q, s2.Scale, s2.Offset);
-                        CpuBlockUnpack.Row(format, data + (j + 2) * rowBytes, k, s3.Q, s3.Scale, s3.Offset);
-                        CpuBlockUnpack.Row(format, data + (j + 3) * rowBytes, k, s4.Q, s4.Scale, s4.Offset);
-                        int i = 0;
-                        for (; i + 4 <= n; i += 4)
-                        {
-                            Dot4x4Wide(s, s2, s3, s4, offsets, biased, act, i, k);
-                            for (int r = 0; r < 4; r++)
-                            {
-                                long row = (long)(i + r) * m + j;
-                                yp[row] = s.Four[r]; yp[row + 1] = s2.Four[r]; yp[row + 2] = s3.Four[r]; yp[row + 3] = s4.Four[r];
-                            }
-                        }
-                        for (; i < n; i++)
-                        {
-                            long row = (long)i * m + j;
-                            yp[row] = Single(s, offsets, act, i, k); yp[row + 1] = Single(s2, offsets, act, i, k);
-                            yp[row + 2] = Single(s3, offsets, act, i, k); yp[row + 3] = Single(s4, offsets, act, i, k);
-                        }
-                    }
-                }
                 for (; j + 2 <= j1; j += 2)
                 {
                     CpuBlockUnpack.Row(format, data + j * rowBytes, k, s.Q, s.Scale, s.Offset);
