@@ -23,7 +23,7 @@ namespace LlmLab.Backends.Cpu;
 /// the first 16-element group and lanes 4–7 the second. |q| ≤ 128 and |xq| ≤ 127 keep pmaddubsw's int16 pair
 /// sums exact (2·128·127 &lt; 32768). Elsewhere a scalar loop computes the same sums.
 /// Prefill: a task unpacks each of its W rows once and multiplies it with every x row (four at a time; with AVX-512BW
-/// two blocks per multiply, CpuQuantMatMul.Wide.cs). Decode
+/// two blocks per multiply, CpuQuantMatMul.Wide.cs, and two W rows per pass, CpuQuantMatMul.Pair.cs). Decode
 /// (n ≤ <see cref="FusedMaxRows"/>) of the common formats runs <see cref="CpuFusedDot"/>, which decodes blocks in registers.
 /// </summary>
 internal static unsafe partial class CpuQuantMatMul
