@@ -144,7 +144,7 @@ public static unsafe partial class GgmlReference
     }
 
     private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
-        name == LibraryName ? Handle.Value : 0;
+        name == LibraryName ? Handle.Value : name == GgmlCpuReference.LibraryName ? GgmlCpuReference.Handle : 0;
 
     // struct ggml_type_traits (ggml/include/ggml.h at the shipped commit): type_name, blck_size,
     // blck_size_interleave, type_size, is_quantized, to_float, from_float_ref.

@@ -26,35 +26,27 @@ public sealed class QuantizedGgufLlamaCppTests(ITestOutputHelper output)
     /// <summary>A few hundred tokens: enough positions for a stable NMSE, short enough for 18 mixes in seconds.</summary>
     private const int BrownTokens = 256;
 
-    /// <summary>Top-1 agreement asked of every file.</summary>
+    /// <summary>Top-1 agreement asked of every file (measured lowest: 98.4%, Brown Q3_K_M, Q4_K_S-like rows at 98.8%).</summary>
     private const double MinTop1 = 0.98;
 
     /// <summary>
-    /// Below <see cref="MinTop1"/>, every disagreement must be a near-tie: llama.cpp's own logits for the two picks
-    /// within this many logits. The activation rounding moves logits by about 0.01–0.02 RMS (printed per case), and
-    /// this 7M model's distributions are flat, so a few positions of 256 flip between near-equal tokens
-    /// (measured: all flips within 0.06 logits).
-    /// </summary>
-    private const double NearTieLogits = 0.1;
-
-    /// <summary>Top-1 agreement below which even near-ties are too many (measured lowest: 96.5%, Brown Q5_K_S; 15/16 on qwen2-tiny Q8_0).</summary>
-    private const double MinTop1NearTies = 0.93;
-
-    /// <summary>
-    /// NMSE bounds, about 3× the value measured (2026-12, this llama.cpp build; F32 1.6e-13, F16 2.3e-8, BF16 1.5e-6,
-    /// Q8_0 and the 32-element types 1.1–1.6e-5, the K-quants and IQ4_XS 3.3–3.8e-5). F32: only summation order differs.
-    /// F16/BF16: llama.cpp rounds activations to the weight type for its matrix products (ggml's vec_dot of F16/BF16
-    /// converts the F32 row first); LlmLab keeps them F32. Block types: llama.cpp quantizes activations to Q8_0/Q8_K
-    /// (vec_dot_type) for every product, LlmLab does not, so the error grows as the weights' own precision does.
+    /// NMSE bounds, about 3–5× the value measured (2026-12-07, this llama.cpp build, AVX-512 machine; F32 1.5e-13,
+    /// F16 1.6e-8, BF16 1.5e-6, the 32-element types 0.8–1.2e-5, the K-quants and IQ4_XS 1.1–1.6e-5; the tiny
+    /// fixtures' Q8_0 and Q4_0 files 6e-15). LlmLab's products now equal llama.cpp's to float summation order for every
+    /// block format and F16 (CpuMatMulGgmlTests: activations quantized to the same Q8_0 / Q8_1 / Q8_K blocks, rounded
+    /// to fp16 for F16 weights), which the tiny fixtures show end to end. BF16: llama.cpp rounds activations to bf16,
+    /// LlmLab keeps fp32. The Brown files' ~1e-5 is not yet explained: their F16 fallback tensors (the 688-wide MLP
+    /// down projection) and the F16 model differ at 1.6e-8 although each F16 product is exact, and any such difference
+    /// upstream of an activation quantizer flips roundings downstream.
     /// </summary>
     public static TheoryData<string, double> BrownMixes => new()
     {
-        { "F32", 1e-12 }, { "F16", 1e-7 }, { "BF16", 5e-6 },
-        // Activations as Q8_0 (32-element blocks, f16 scale each).
+        { "F32", 1e-12 }, { "F16", 5e-8 }, { "BF16", 5e-6 },
+        // Activations as Q8_0 / Q8_1 (32-element blocks, f16 scale each).
         { "Q8_0", 5e-5 }, { "Q4_0", 5e-5 }, { "Q4_1", 5e-5 }, { "Q5_0", 5e-5 }, { "Q5_1", 5e-5 }, { "IQ4_NL", 5e-5 },
-        // Activations as Q8_K (256-element blocks, one f32 scale): coarser, hence the higher floor.
-        { "Q6_K", 1e-4 }, { "Q5_K_M", 1e-4 }, { "Q5_K_S", 1e-4 }, { "Q4_K_M", 1e-4 }, { "Q4_K_S", 1e-4 }, { "IQ4_XS", 1e-4 },
-        { "Q3_K_M", 1e-4 }, { "Q3_K_L", 1e-4 }, { "Q2_K", 1e-4 },
+        // Activations as Q8_K (256-element blocks, one f32 scale).
+        { "Q6_K", 5e-5 }, { "Q5_K_M", 5e-5 }, { "Q5_K_S", 5e-5 }, { "Q4_K_M", 5e-5 }, { "Q4_K_S", 5e-5 }, { "IQ4_XS", 5e-5 },
+        { "Q3_K_M", 5e-5 }, { "Q3_K_L", 5e-5 }, { "Q2_K", 5e-5 },
     };
 
     [Theory]
@@ -102,12 +94,14 @@ public sealed class QuantizedGgufLlamaCppTests(ITestOutputHelper output)
         finally { Directory.Delete(dir, recursive: true); }
     }
 
-    /// <summary>Both fixtures as F32 and Q8_0 (measured 1.0–1.1e-13 and 1.9e-4: 64-wide activations quantize coarser, relatively).</summary>
+    /// <summary>Both fixtures as F32 and Q8_0, llama-tiny also as Q4_0 and F16 (measured 1.0–1.1e-13, 6e-15, 6e-15, 1.2e-8).</summary>
     [Theory]
     [InlineData("llama-tiny", "F32", 1e-12)]
-    [InlineData("llama-tiny", "Q8_0", 6e-4)]
+    [InlineData("llama-tiny", "Q8_0", 1e-12)]
+    [InlineData("llama-tiny", "Q4_0", 1e-12)]
+    [InlineData("llama-tiny", "F16", 5e-8)]
     [InlineData("qwen2-tiny", "F32", 1e-12)]
-    [InlineData("qwen2-tiny", "Q8_0", 6e-4)]
+    [InlineData("qwen2-tiny", "Q8_0", 1e-12)]
     public void Llama_cpp_runs_the_exported_tiny_fixture_and_its_logits_match_llmlabs(string fixture, string mix, double maxNmse)
     {
         int[] ids = [1, 17, 300, 42, 42, 7, 511, 0, 128, 256, 3, 99, 5, 6, 400, 12];
@@ -152,9 +146,8 @@ public sealed class QuantizedGgufLlamaCppTests(ITestOutputHelper output)
         double widest = margins.Count == 0 ? 0 : margins.Max();
         output.WriteLine($"| {model} | {mix,-6} | {tokens} | {cmp.Nmse:E2} | {maxNmse:E0} | {cmp.Top1Agreement:P1} | {rms:F4} | {widest:F4} |{extra}");
         Assert.True(cmp.Nmse <= maxNmse, $"{model} {mix}: NMSE {cmp.Nmse:E3} above {maxNmse:E0} (max abs error {cmp.MaxAbsoluteError:E3})");
-        Assert.True(cmp.Top1Agreement >= MinTop1 || widest <= NearTieLogits,
-            $"{model} {mix}: top-1 agreement {cmp.Top1Agreement:P2}, with a disagreement where llama.cpp's two picks are {widest:F4} logits apart (above the {NearTieLogits} near-tie)");
-        Assert.True(cmp.Top1Agreement >= MinTop1NearTies, $"{model} {mix}: top-1 agreement {cmp.Top1Agreement:P2} below {MinTop1NearTies:P0}");
+        Assert.True(cmp.Top1Agreement >= MinTop1,
+            $"{model} {mix}: top-1 agreement {cmp.Top1Agreement:P2} below {MinTop1:P0} (widest disagreement: llama.cpp's two picks {widest:F4} logits apart)");
     }
 
     private static string HeldOutText() => File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "data", "text", "brown-heldout.txt"));

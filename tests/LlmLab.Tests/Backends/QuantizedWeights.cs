@@ -30,6 +30,9 @@ internal sealed unsafe class QuantizedWeights
     public int Rows { get; }
     public int Cols { get; }
 
+    /// <summary>The blocks, row after row.</summary>
+    public byte[] Bytes => _bytes;
+
     /// <summary>[Rows, Cols] as BlockCodec decodes the blocks.</summary>
     public float[] Dequantized { get; }
 

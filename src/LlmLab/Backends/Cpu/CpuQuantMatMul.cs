@@ -9,14 +9,14 @@ namespace LlmLab.Backends.Cpu;
 /// y[n, m] = x[n, k] · W[m, k]ᵀ with W in a ggml block format, read straight from its blocks (no dequantized
 /// copy of the model exists; each task unpacks one W row at a time into L1-sized scratch).
 ///
-/// Numerics, as llama.cpp computes these products: the activations are quantized to int8 per 32 elements
-/// (<see cref="CpuActivationQuant"/>: scale amax/127, round half to even), each W row is unpacked to int8 q
-/// with a scale s and offset o per 16 elements (<see cref="CpuBlockUnpack"/>, exact), and
-///   y = Σ_blocks b dx_b · (s_2b · Σ_{e∈2b} q_e·xq_e + s_2b+1 · Σ_{e∈2b+1} q_e·xq_e) + Σ_groups g o_g · dx_b(g) · Σ_{e∈g} xq_e.
-/// The integer sums are exact (int32); the only approximation is the activation rounding, |error| ≤ dx/2 per
-/// element, so the product's error relative to fp32 math on the dequantized weights is ~1e-5–1e-4 in NMSE
-/// (the tests state the bound per format). llama.cpp uses Q8_K (one scale per 256) for the K-quants: one scale
-/// per 32 is finer, at the cost of a float multiply-add per 32 elements instead of per 256.
+/// Numerics, as llama.cpp computes these products: the activations are quantized to the int8 blocks llama.cpp pairs
+/// with the weight format (<see cref="CpuActivationQuant"/>: Q8_0, Q8_1 or Q8_K numerics), each W row is unpacked to
+/// int8 q with a scale s and offset o per 16 elements (<see cref="CpuBlockUnpack"/>, exact), and
+///   y = Σ_blocks b dx_b · (s_2b · Σ_{e∈2b} q_e·xq_e + s_2b+1 · Σ_{e∈2b+1} q_e·xq_e) + Σ_groups g o_g · gs_g,
+/// with dx_b the activation scale of 32-element block b and gs_g the activation group sum d·Σxq. The integer sums are
+/// exact (int32), so the result differs from llama.cpp's only in the order of the float additions; against fp32 math
+/// on the dequantized weights the activation rounding gives an NMSE of ~1e-5–1e-4 (the tests state the bound per
+/// format).
 ///
 /// Integer dot: |q| (unsigned) × sign(x, q) with pmaddubsw + pmaddwd (AVX2 / AVX-512BW), or vpdpbusd where
 /// AVX-VNNI exists; both give 8 int32 lanes per 32 elements, lane i summing elements 4i..4i+3, so lanes 0–3 are
@@ -55,7 +55,7 @@ internal static unsafe partial class CpuQuantMatMul
         if (!CpuBlockUnpack.Supports(format)) throw new NotSupportedException($"the CPU backend has no kernel for {format} ({w.Name})");
         if (k % format.BlockLength() != 0)
             throw new ArgumentException($"{w.Name}: rows of {k} elements are not whole {format} blocks of {format.BlockLength()}");
-        var act = CpuActivationQuant.ForThread(n, k);
+        var act = CpuActivationQuant.ForThread(n, k, CpuActivationQuant.For(format));
         float* xp = x.Floats, yp = y.Floats;
         if (n < ParallelQuantizeRows) for (int i = 0; i < n; i++) act.Quantize(i, xp + (long)i * k);
         else CpuParallel.For(n, (long)n * k * 4, i => act.Quantize(i, xp + (long)i * k));
