@@ -149,9 +149,11 @@ internal static unsafe partial class CpuFusedDot
     }
 
     // Q4_K: per 256-element super-block d, dmin, eight 6-bit (scale, min) pairs, then four 32-byte chunks; chunk c
-    // holds sub-block 2c in its low nibbles and 2c + 1 in its high nibbles, i.e. activation blocks 8·sb + 2c and
-    // 8·sb + 2c + 1, 64 contiguous activations. One 512-bit multiply per chunk: the chunk copied into both halves
-    // (one permute), the upper half shifted by 4. Minimums: Σ_j dmin·m_j·(Σx of sub-block j), from the group sums.
+    // holds sub-block 2c in its low nibbles and 2c + 1 in its high nibbles, i.e. 64 contiguous activations. One 512-bit
+    // multiply per chunk: the chunk copied into both halves (one permute), the upper half shifted by 4. The activations
+    // are Q8_K (one scale per super-block), so, as llama.cpp does, the sub-block scales multiply in integers (pmaddwd
+    // of the pair sums with the 6-bit scales) and the super-block's int32 sums meet d_w·dx once. Minimums:
+    // Σ_j dmin·m_j·(Σx of sub-block j), from the group sums.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q4_KWide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y)
     {
@@ -160,31 +162,41 @@ internal static unsafe partial class CpuFusedDot
         var shift = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)4));
         var nibble = Vector512.Create((byte)0x0F);
         var duplicate = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-        Vector512<int> s01 = PairIndex(0), s23 = PairIndex(2), s45 = PairIndex(4), s67 = PairIndex(6);
+        Vector512<short> c0 = SubBlockPair(0), c1 = SubBlockPair(2), c2 = SubBlockPair(4), c3 = SubBlockPair(6);
         for (int r = 0; r < count; r++)
         {
             byte* row = first + r * rowBytes;
-            var acc0 = Vector512<float>.Zero;
-            var acc1 = Vector512<float>.Zero;
+            var acc = Vector512<float>.Zero;
             var minimum = Vector512<float>.Zero;
             for (int sb = 0; sb < k / 256; sb++)
             {
                 byte* b = row + sb * bytes, qs = b + 16;
                 sbyte* x = xq + 256 * sb;
                 var sm = ScalesMins(b + 4);
-                var sc = Avx2.ConvertToVector256Int32(sm);                          // bytes 0–7: scales
-                var m = Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(sm, 8)); // bytes 8–15: mins
-                var scales = (Avx.ConvertToVector256Single(sc) * CpuBlockUnpack.Half(b) * Vector256.Load(dx + 8 * sb)).ToVector512Unsafe();
+                var sc = Sse41.ConvertToVector128Int16(sm).ToVector256Unsafe().ToVector512Unsafe();   // int16 lanes 0–7: scales
+                var m = Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(sm, 8));        // bytes 8–15: mins
                 var mins = (Avx.ConvertToVector256Single(m) * CpuBlockUnpack.Half(b + 2)).ToVector512Unsafe();
-                acc0 = Vector512.FusedMultiplyAdd(Products(Q4_KChunk(qs, spread, shift, nibble), Vector512.Load(x)), Avx512F.PermuteVar16x32(scales, s01), acc0);
-                acc1 = Vector512.FusedMultiplyAdd(Products(Q4_KChunk(qs + 32, spread, shift, nibble), Vector512.Load(x + 64)), Avx512F.PermuteVar16x32(scales, s23), acc1);
-                acc0 = Vector512.FusedMultiplyAdd(Products(Q4_KChunk(qs + 64, spread, shift, nibble), Vector512.Load(x + 128)), Avx512F.PermuteVar16x32(scales, s45), acc0);
-                acc1 = Vector512.FusedMultiplyAdd(Products(Q4_KChunk(qs + 96, spread, shift, nibble), Vector512.Load(x + 192)), Avx512F.PermuteVar16x32(scales, s67), acc1);
+                var sum = ScaledProducts(Q4_KChunk(qs, spread, shift, nibble), Vector512.Load(x), sc, c0)
+                        + ScaledProducts(Q4_KChunk(qs + 32, spread, shift, nibble), Vector512.Load(x + 64), sc, c1)
+                        + ScaledProducts(Q4_KChunk(qs + 64, spread, shift, nibble), Vector512.Load(x + 128), sc, c2)
+                        + ScaledProducts(Q4_KChunk(qs + 96, spread, shift, nibble), Vector512.Load(x + 192), sc, c3);
+                acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sum), Vector512.Create(CpuBlockUnpack.Half(b) * dx[8 * sb]), acc);
                 minimum = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(mins, duplicate), Vector512.Load(sums + 16 * sb), minimum);
             }
-            y[r] = Vector512.Sum(acc0 + acc1 - minimum);
+            y[r] = Vector512.Sum(acc - minimum);
         }
     }
+
+    /// <summary>int16 permute indices: lanes 0–15 take scale j, lanes 16–31 scale j + 1 (the two 32-element halves of a product).</summary>
+    private static Vector512<short> SubBlockPair(int j) => Vector512.Create(Vector256.Create((short)j), Vector256.Create((short)(j + 1)));
+
+    /// <summary>
+    /// 16 int32 lanes of Σ u·x·s over 4 elements each: pmaddubsw's pair sums (exact, see <see cref="Products"/>) times the
+    /// int16 scale each lane's sub-block takes from <paramref name="scales"/> by <paramref name="index"/> (pmaddwd).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> ScaledProducts(Vector512<byte> u, Vector512<sbyte> x, Vector512<short> scales, Vector512<short> index) =>
+        Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, x), Avx512BW.PermuteVar32x16(scales, index));
 
     /// <summary>32 bytes of nibbles as 64 unsigned values: low nibbles (elements 0–31), then high nibbles (32–63).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -195,7 +207,8 @@ internal static unsafe partial class CpuFusedDot
     // ql[64h ..] as one 512-bit [a, c] and qh[32h ..] as hb: activation blocks 4h + t are a's low nibbles (t = 0),
     // c's low (1), a's high (2), c's high (3), each with two bits of hb (bits 2t, 2t + 1) as bits 4–5. Blocks 4h, 4h + 1
     // are one 512-bit product, 4h + 2, 4h + 3 the next. The unsigned u = q + 32 (pmaddubsw needs it) is multiplied and
-    // 32·d·s_g·Σx of each group subtracted from the group sums, as the Q4_0 kernel does with its 8.
+    // 32·d·s_g·Σx of each group subtracted from the group sums, as the Q4_0 kernel does with its 8. The group scales
+    // multiply in integers (pmaddwd) and each super-block's int32 sums meet d·dx once, as in the Q4_K kernel.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q6_KWide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y)
     {
@@ -206,37 +219,39 @@ internal static unsafe partial class CpuFusedDot
         // Bits 2t, 2t + 1 of hb moved to bits 4–5: t = 0 left by 4, t = 1 left by 2 (first pair); t = 2 as is, t = 3 right by 2.
         var leftFirst = Vector512.Create(Vector256.Create((ushort)4), Vector256.Create((ushort)2));
         var rightSecond = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2));
-        var duplicate = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-        Vector512<int> g0 = GroupIndex(0), g1 = GroupIndex(4), g2 = GroupIndex(8), g3 = GroupIndex(12);
+        Vector512<short> g0 = GroupQuad(0), g1 = GroupQuad(4), g2 = GroupQuad(8), g3 = GroupQuad(12);
         for (int r = 0; r < count; r++)
         {
             byte* row = first + r * rowBytes;
-            var acc0 = Vector512<float>.Zero;
-            var acc1 = Vector512<float>.Zero;
+            var acc = Vector512<float>.Zero;
             var offset = Vector512<float>.Zero;
             for (int sb = 0; sb < k / 256; sb++)
             {
                 byte* b = row + sb * bytes;
                 sbyte* x = xq + 256 * sb;
-                // d·s_g per 16-element group g, and that times its block's dx.
-                var ds = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load((sbyte*)(b + 192)))) * CpuBlockUnpack.Half(b + 208);
-                var scales = ds * Avx512F.PermuteVar16x32(Vector256.Load(dx + 8 * sb).ToVector512Unsafe(), duplicate);
+                // The sixteen int8 group scales s_g: as int16 for the integer products, and d·s_g for the −32 offset.
+                var s8 = Vector128.Load((sbyte*)(b + 192));
+                var sc = Avx2.ConvertToVector256Int16(s8).ToVector512Unsafe();
+                float d = CpuBlockUnpack.Half(b + 208);
+                var ds = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(s8)) * d;
                 offset = Vector512.FusedMultiplyAdd(ds, Vector512.Load(sums + 16 * sb), offset);
+                var sum = Vector512<int>.Zero;
                 for (int h = 0; h < 2; h++)
                 {
                     var ac = Vector512.Load(b + 64 * h);
                     var hb = Avx512F.PermuteVar8x64(Vector256.Load(b + 128 + 32 * h).ToVector512Unsafe().AsUInt64(), spread).AsUInt16();
                     var u01 = (ac & nibble) | (Avx512BW.ShiftLeftLogicalVariable(hb, leftFirst).AsByte() & top);
                     var u23 = (Vector512.ShiftRightLogical(ac.AsUInt16(), 4).AsByte() & nibble) | (Avx512BW.ShiftRightLogicalVariable(hb, rightSecond).AsByte() & top);
-                    acc0 = Vector512.FusedMultiplyAdd(Products(u01, Vector512.Load(x + 128 * h)), Avx512F.PermuteVar16x32(scales, h == 0 ? g0 : g2), acc0);
-                    acc1 = Vector512.FusedMultiplyAdd(Products(u23, Vector512.Load(x + 128 * h + 64)), Avx512F.PermuteVar16x32(scales, h == 0 ? g1 : g3), acc1);
+                    sum += ScaledProducts(u01, Vector512.Load(x + 128 * h), sc, h == 0 ? g0 : g2)
+                         + ScaledProducts(u23, Vector512.Load(x + 128 * h + 64), sc, h == 0 ? g1 : g3);
                 }
+                acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sum), Vector512.Create(d * dx[8 * sb]), acc);
             }
-            y[r] = Vector512.Sum(Vector512.FusedMultiplyAdd(offset, Vector512.Create(-32f), acc0 + acc1));
+            y[r] = Vector512.Sum(Vector512.FusedMultiplyAdd(offset, Vector512.Create(-32f), acc));
         }
     }
 
-    /// <summary>Permute indices giving each 4-lane quarter of a product the scale of its group: groups g … g + 3, four lanes each.</summary>
-    private static Vector512<int> GroupIndex(int g) => Vector512.Create(
-        Vector256.Create(Vector128.Create(g), Vector128.Create(g + 1)), Vector256.Create(Vector128.Create(g + 2), Vector128.Create(g + 3)));
+    /// <summary>int16 permute indices giving each 8-lane quarter of a product (16 elements) the scale of its group: groups g … g + 3.</summary>
+    private static Vector512<short> GroupQuad(int g) => Vector512.Create(
+        Vector256.Create(Vector128.Create((short)g), Vector128.Create((short)(g + 1))), Vector256.Create(Vector128.Create((short)(g + 2)), Vector128.Create((short)(g + 3))));
 }
