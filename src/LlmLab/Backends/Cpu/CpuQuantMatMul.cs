@@ -86,14 +86,21 @@ internal static unsafe partial class CpuQuantMatMul
                 // Two W rows per pass (CpuQuantMatMul.Pair.cs); an odd last row and x rows past a multiple of 4 go below.
                 var s2 = _scratch2 ??= new RowScratch();
                 s2.Ensure(k);
+                bool superBlocks = act.Blocks == ActivationBlocks.Q8_K;
                 for (; j + 2 <= j1; j += 2)
                 {
                     CpuBlockUnpack.Row(format, data + j * rowBytes, k, s.Q, s.Scale, s.Offset);
                     CpuBlockUnpack.Row(format, data + (j + 1) * rowBytes, k, s2.Q, s2.Scale, s2.Offset);
+                    if (superBlocks)
+                    {
+                        CpuBlockUnpack.SuperBlockScales(format, data + j * rowBytes, k, s.Lanes, s.SuperScale);
+                        CpuBlockUnpack.SuperBlockScales(format, data + (j + 1) * rowBytes, k, s2.Lanes, s2.SuperScale);
+                    }
                     int i = 0;
                     for (; i + 4 <= n; i += 4)
                     {
-                        Dot2x4Wide(s.Q, s.Scale, offsets ? s.Offset : null, s2.Q, s2.Scale, offsets ? s2.Offset : null, biased, act, i, k, s.Four, s2.Four);
+                        if (superBlocks) Dot2x4SuperBlocks(s, s2, offsets, biased, act, i, k, s.Four, s2.Four);
+                        else Dot2x4Wide(s.Q, s.Scale, offsets ? s.Offset : null, s2.Q, s2.Scale, offsets ? s2.Offset : null, biased, act, i, k, s.Four, s2.Four);
                         for (int r = 0; r < 4; r++)
                         {
                             yp[(long)(i + r) * m + j] = s.Four[r];
@@ -239,7 +246,8 @@ internal static unsafe partial class CpuQuantMatMul
     private sealed class RowScratch
     {
         private sbyte[] _q = [];
-        private float[] _s = [], _o = [];
+        private float[] _s = [], _o = [], _d = [];
+        private short[] _lanes = [];
         private readonly float[] _four = GC.AllocateArray<float>(4, pinned: true);
 
         /// <summary>The four results of <see cref="Dot4"/>.</summary>
@@ -249,12 +257,20 @@ internal static unsafe partial class CpuQuantMatMul
         public float* Scale => (float*)Unsafe.AsPointer(ref _s[0]);
         public float* Offset => (float*)Unsafe.AsPointer(ref _o[0]);
 
+        /// <summary>Super-block formats: each group's integer scale over its 8 int16 lanes (<see cref="CpuBlockUnpack.SuperBlockScales"/>).</summary>
+        public short* Lanes => (short*)Unsafe.AsPointer(ref _lanes[0]);
+
+        /// <summary>Super-block formats: each super-block's fp32 d.</summary>
+        public float* SuperScale => (float*)Unsafe.AsPointer(ref _d[0]);
+
         public void Ensure(int k)
         {
             if (_q.Length >= k) return;
             _q = GC.AllocateUninitializedArray<sbyte>(k, pinned: true);
             _s = GC.AllocateUninitializedArray<float>(k / CpuBlockUnpack.GroupLength, pinned: true);
             _o = GC.AllocateUninitializedArray<float>(k / CpuBlockUnpack.GroupLength, pinned: true);
+            _lanes = GC.AllocateUninitializedArray<short>(k / 2, pinned: true);
+            _d = GC.AllocateUninitializedArray<float>(Math.Max(1, k / 256), pinned: true);
         }
     }
 }
