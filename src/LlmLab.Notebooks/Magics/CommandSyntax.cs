@@ -51,9 +51,9 @@ public sealed record CommandSyntax(string Name, string Description)
             else if (option.Kind != MagicValueKind.Text) notes.Add(option.Kind switch
             {
                 MagicValueKind.Integer => "integer",
-                MagicValueKind.IntegerList => "integers, comma-separated",
+                MagicValueKind.IntegerList => "integers",
                 _ => "number",
-            } + (option.RangeText is { } range ? " " + range : ""));
+            } + (option.RangeText is { } range ? " " + range : "") + (option.Kind == MagicValueKind.IntegerList ? ", comma-separated" : ""));
             if (option.OnlyWith is { } other) notes.Add("only with --" + other);
             if (option.DefaultValue is { } d) notes.Add("default: " + d);
             if (option.IsRepeatable) notes.Add("repeatable");
