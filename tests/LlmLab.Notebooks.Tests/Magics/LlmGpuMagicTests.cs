@@ -56,7 +56,7 @@ public sealed class LlmGpuMagicTests
         var detailed = (await session.RunAsync("#!llm-gpu --details")).Succeeded();
 
         Assert.Equal(
-            "No GPU found\nLibcuda.so.1 / libcuda.so not found: LlmLab needs the CUDA driver library (installed with the NVIDIA driver). " +
+            "No GPU found\nlibcuda.so.1 / libcuda.so not found: LlmLab needs the CUDA driver library (installed with the NVIDIA driver). " +
             "Install it, or set LLMLAB_CUDA_PATH to the folder that holds it. (#!llm-gpu --details lists the folders searched.)",
             brief.DisplayedText());
         Assert.Equal("", brief.Stdout());

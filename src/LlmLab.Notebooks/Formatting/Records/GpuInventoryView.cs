@@ -36,7 +36,13 @@ internal static class GpuInventoryView
         return summary.Length == whyNone.Length ? line : line + " (#!llm-gpu --details lists the folders searched.)";
     }
 
-    private static string Sentence(string text) => char.ToUpperInvariant(text[0]) + text[1..] + (text.EndsWith('.') ? "" : ".");
+    /// <summary>A capital first and a full stop last; a leading file name (libcuda.so.1) keeps its spelling.</summary>
+    private static string Sentence(string text)
+    {
+        var firstWord = text.Split(' ', 2)[0];
+        var start = firstWord.Contains('.') ? text : char.ToUpperInvariant(text[0]) + text[1..];
+        return start + (text.EndsWith('.') ? "" : ".");
+    }
 
     private static double GiB(long bytes) => Math.Round(bytes / (1024.0 * 1024 * 1024), 2);
 }
