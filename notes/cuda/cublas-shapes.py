@@ -1,4 +1,4 @@
-# The 1B's decode products (batch 1, BF16) through PyTorch's cuBLAS, for Nsight Compute (gpu-run4.sh ncu stage).
+# The 1B's decode products (batch 1, BF16) through PyTorch's cuBLAS, for Nsight Compute (gpu-run.sh ncu stage).
 import torch
 x = torch.randn(1, 2048, dtype=torch.bfloat16, device="cuda")
 h = torch.randn(1, 8192, dtype=torch.bfloat16, device="cuda")

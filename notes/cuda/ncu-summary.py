@@ -1,4 +1,4 @@
-# Summarises Nsight Compute raw CSV pages (gpu-run4.sh): one line per kernel launch with time, DRAM bytes and GB/s.
+# Summarises Nsight Compute raw CSV pages (gpu-run.sh): one line per kernel launch with time, DRAM bytes and GB/s.
 import csv, sys
 for path in sys.argv[1:]:
     print(f"== {path}")

@@ -1,5 +1,6 @@
 using LlmLab.Backends;
 using LlmLab.Models;
+using LlmLab.Notebooks.Magics;
 using LlmLab.Tensors;
 
 namespace LlmLab.Cli;
@@ -11,7 +12,12 @@ namespace LlmLab.Cli;
 internal static class ModelLocator
 {
     /// <summary>The model folder: --model, else the embedded model (data/models/brown-llama-7m) found above the current directory or the program.</summary>
-    public static string Resolve(string? model) => AsUsage(() => EmbeddedModel.Resolve(model));
+    public static string Resolve(string? model) => AsUsage(() =>
+    {
+        string path = EmbeddedModel.Resolve(model);
+        ModelFiles.CheckIsModel(path);
+        return path;
+    });
 
     /// <summary>Parses --dtype for compute (f32, bf16, f16).</summary>
     public static DType? ParseDType(string? text) => AsUsage(() => DeviceCatalog.ParseComputeType(text));
@@ -29,6 +35,13 @@ internal static class ModelLocator
         string path = Resolve(model);
         return AsUsage(() => DeviceCatalog.Default.Load(path, device, dtype, batch, context, quant));
     }
+
+    /// <summary>
+    /// Loads the model the parsed <see cref="CliOptions.Loading"/> options name (<c>--model</c>, <c>--device</c>,
+    /// <c>--dtype</c>, <c>--quant</c>), as <see cref="Load(string?, string?, DType?, int, int?, QuantizationMix?)"/>.
+    /// </summary>
+    public static Transformer Load(MagicOptionValues options, int batch = 1, int? context = null) =>
+        Load(options.GetString("model"), options.GetString("device"), ParseDType(options.GetString("dtype")), batch, context, ParseQuant(options.GetString("quant")));
 
     /// <summary>Parses --quant (a llama.cpp mix name such as Q4_K_M); null stays null.</summary>
     public static QuantizationMix? ParseQuant(string? text) => text is null ? null : AsUsage(() => QuantizationMix.Parse(text));

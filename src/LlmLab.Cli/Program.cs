@@ -1,73 +1,77 @@
 using LlmLab;
 using LlmLab.Cli;
 using LlmLab.Cli.Commands;
+using LlmLab.Notebooks.Magics;
 
-// llmlab: one command per study step. User errors print one line and exit non-zero, without a trace.
-var commands = new Dictionary<string, (string Usage, Func<Arguments, int> Run, string[] Flags)>(StringComparer.Ordinal)
-{
-    ["generate"] = (GenerateCommand.Usage, GenerateCommand.Run, GenerateCommand.Flags),
-    ["bench"] = (BenchCommand.Usage, BenchCommand.Run, BenchCommand.Flags),
-    ["perplexity"] = (PerplexityCommand.Usage, PerplexityCommand.Run, PerplexityCommand.Flags),
-    ["compare"] = (CompareCommand.Usage, CompareCommand.Run, CompareCommand.Flags),
-    ["logits"] = (LogitsCommand.Usage, LogitsCommand.Run, []),
-    ["tokenize"] = (TokenizeCommand.Usage, TokenizeCommand.Run, TokenizeCommand.Flags),
-    ["inspect"] = (InspectCommand.Usage, InspectCommand.Run, InspectCommand.Flags),
-    ["quantize"] = (QuantizeCommand.Usage, QuantizeCommand.Run, QuantizeCommand.Flags),
-    ["make-random"] = (MakeRandomCommand.Usage, MakeRandomCommand.Run, []),
-    ["bench-tokenizer"] = (TokenizerBenchCommand.Usage, TokenizerBenchCommand.Run, TokenizerBenchCommand.Flags),
-};
-
-// `run` executes a notebook; its runner has its own option parser and exit codes (0 ok, 2 a cell failed).
-if (args.Length > 0 && args[0] == "run")
-    return await LlmLab.Notebooks.RunCommand.InvokeAsync(args[1..], Console.Out, Console.Error);
+// llmlab: one command per study step. Every command declares its options as a CommandSyntax (shared with the magic
+// that mirrors it through StudyOptions) and is parsed by the magics' parser, so the CLI, the magics and the Polyglot
+// directives accept the same options with the same ranges. User errors print one line, `llmlab CMD: …`, and exit
+// with ExitCodes' rule: 2 for a wrong command line, 1 for bad data files, 3 for a failing CUDA call.
+CliCommand[] commands =
+[
+    GenerateCommand.Command, BenchCommand.Command, PerplexityCommand.Command, CompareCommand.Command,
+    LogitsCommand.Command, TokenizeCommand.Command, InspectCommand.Command, QuantizeCommand.Command,
+    MakeRandomCommand.Command, TokenizerBenchCommand.Command,
+];
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
-    Console.WriteLine("usage: llmlab COMMAND [options]   (llmlab COMMAND --help for details)");
-    Console.WriteLine("  run NOTEBOOK [--output OUT.ipynb] [--html OUT.html] [-p name=value ...] [--continue-on-error]");
-    foreach (var (_, c) in commands) Console.WriteLine("  " + c.Usage.Split('\n')[0]);
-    return args.Length == 0 ? 2 : 0;
+    Console.WriteLine(CliHelp.Overview(commands));
+    return args.Length == 0 ? ExitCodes.BadCommandLine : ExitCodes.Success;
 }
 
-if (!commands.TryGetValue(args[0], out var command))
+// `run` executes a notebook with the same parser and exit-code rule (1: the notebook failed; 2: its command line).
+if (args[0] == "run")
+    return await LlmLab.Notebooks.RunCommand.InvokeAsync(args[1..], Console.Out, Console.Error);
+
+if (commands.FirstOrDefault(c => c.Name == args[0]) is not { } command)
 {
-    Console.Error.WriteLine($"llmlab: unknown command '{args[0]}'; commands: {string.Join(", ", commands.Keys)}");
-    return 2;
+    Console.Error.WriteLine($"llmlab: unknown command '{args[0]}'; commands: run, {string.Join(", ", commands.Select(c => c.Name))}");
+    return ExitCodes.BadCommandLine;
 }
 
-if (args.Skip(1).Any(a => a is "-h" or "--help"))
-{
-    Console.WriteLine(command.Usage);
-    return 0;
-}
-
+string prefix = $"llmlab {command.Name}: ";
+MagicOptionValues options;
 try
 {
-    return command.Run(new Arguments(args[0], args.Skip(1), command.Flags.ToHashSet()));
+    options = MagicOptionParser.Parse(command.Syntax, args[1..], command.Invocation);
+}
+catch (InvalidOptionException e)
+{
+    // The parser's messages already start with the invocation ("llmlab bench: --batch …").
+    Console.Error.WriteLine(e.Message);
+    return ExitCodes.BadCommandLine;
+}
+
+if (options.HelpRequested)
+{
+    Console.WriteLine(command.Syntax.Usage(command.Invocation));
+    return ExitCodes.Success;
+}
+
+foreach (string warning in options.Warnings) Console.Error.WriteLine(warning);
+try
+{
+    return command.Run(options);
 }
 catch (UsageException e)
 {
-    Console.Error.WriteLine($"llmlab {e.Message}");
-    return 2;
+    Console.Error.WriteLine(prefix + e.Message);
+    return ExitCodes.BadCommandLine;
 }
 catch (LlmLabException e)
 {
-    Console.Error.WriteLine($"llmlab {args[0]}: {e.Message}");
-    return 1;
+    Console.Error.WriteLine(prefix + e.Message);
+    return ExitCodes.BadData;
 }
 catch (LlmLab.Cuda.Interop.CudaException e)
 {
     // A failing CUDA call (driver, NVRTC, cuBLASLt) names the call and the CUDA error string.
-    Console.Error.WriteLine($"llmlab {args[0]}: {e.Message}");
-    return 3;
+    Console.Error.WriteLine(prefix + e.Message);
+    return ExitCodes.DeviceFailure;
 }
-catch (IOException e)
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
 {
-    Console.Error.WriteLine($"llmlab {args[0]}: {e.Message}");
-    return 1;
-}
-catch (UnauthorizedAccessException e)
-{
-    Console.Error.WriteLine($"llmlab {args[0]}: {e.Message}");
-    return 1;
+    Console.Error.WriteLine(prefix + e.Message);
+    return ExitCodes.BadData;
 }

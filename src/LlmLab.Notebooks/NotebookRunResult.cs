@@ -4,7 +4,7 @@ namespace LlmLab.Notebooks;
 
 /// <summary>The outcome of <see cref="NotebookRunner.RunAsync"/>.</summary>
 /// <param name="ExitCode">
-/// <see cref="NotebookRunner.ExitSucceeded"/>, <see cref="NotebookRunner.ExitCellFailed"/> or
+/// <see cref="NotebookRunner.ExitSucceeded"/>, <see cref="NotebookRunner.ExitCellFailed"/>, <see cref="NotebookRunner.ExitInvalidCommandLine"/> or
 /// <see cref="NotebookRunner.ExitInvalidInput"/>.
 /// </param>
 /// <param name="Cells">Each cell's status, in notebook order (empty when the notebook could not be read).</param>

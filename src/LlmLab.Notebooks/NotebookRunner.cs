@@ -16,11 +16,17 @@ public static class NotebookRunner
     /// <summary>Exit code of a run where every code cell succeeded.</summary>
     public const int ExitSucceeded = 0;
 
-    /// <summary>Exit code when the run could not start: unreadable notebook, bad parameter or option.</summary>
+    /// <summary>
+    /// Exit code when the notebook (a data file) is at fault: it cannot be read, or an output cannot be written. The
+    /// same code as a failed cell, so that 2 keeps one meaning for every <c>llmlab</c> command: a wrong command line.
+    /// </summary>
     public const int ExitInvalidInput = 1;
 
-    /// <summary>Exit code of a run where a cell failed.</summary>
-    public const int ExitCellFailed = 2;
+    /// <summary>Exit code of a run where a cell failed (exception, compilation error, magic error, time limit).</summary>
+    public const int ExitCellFailed = 1;
+
+    /// <summary>Exit code of <c>llmlab run</c> with a wrong command line (unknown option, missing notebook, malformed -p).</summary>
+    public const int ExitInvalidCommandLine = 2;
 
     /// <summary>Runs the notebook.</summary>
     /// <param name="options">Input, outputs, parameters, error and time-limit policy.</param>
@@ -50,6 +56,10 @@ public static class NotebookRunner
                     BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(options.InputPath)) ?? Environment.CurrentDirectory,
                 },
                 cancellationToken);
+        }
+        catch (InvalidOptionException e)
+        {
+            return new NotebookRunResult(ExitInvalidCommandLine, []) { ErrorMessage = e.Message, Duration = clock.Elapsed };
         }
         catch (LlmLabException e)
         {

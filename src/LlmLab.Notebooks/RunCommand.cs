@@ -20,7 +20,7 @@ public static class RunCommand
             new MagicOption("output", "Executed notebook to write (default: NAME.executed.ipynb beside the notebook)") { ShortName = 'o', ValueName = "OUT.ipynb" },
             new MagicOption("html", "Self-contained HTML report to write") { ValueName = "OUT.html" },
             new MagicOption("parameter", "Variable defined before the first cell, typed by its value (int, double, bool, string)") { ShortName = 'p', ValueName = "name=value", IsRepeatable = true },
-            new MagicOption("continue-on-error", "Run the remaining cells after one fails (the exit code is still 2)") { IsFlag = true },
+            new MagicOption("continue-on-error", "Run the remaining cells after one fails (the exit code is still 1)") { IsFlag = true },
         ],
         Arguments = [new MagicArgument("notebook", "The notebook to run (.dib or .ipynb)")],
     };
@@ -29,7 +29,7 @@ public static class RunCommand
     /// <param name="args">The words after <c>run</c>.</param>
     /// <param name="stdout">Receives progress and help.</param>
     /// <param name="stderr">Receives usage errors.</param>
-    /// <returns>0 when every cell succeeded, 2 when a cell failed, 1 for bad arguments or an unreadable notebook.</returns>
+    /// <returns>0 when every cell succeeded; 1 when a cell failed or the notebook cannot be read; 2 for a wrong command line.</returns>
     public static async Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
         NotebookRunOptions options;
@@ -52,19 +52,21 @@ public static class RunCommand
         }
         catch (InvalidOptionException e)
         {
-            await stderr.WriteLineAsync($"error: {e.Message}");
-            return NotebookRunner.ExitInvalidInput;
+            // The parser's messages start with the invocation (`llmlab run: …`); NotebookParameter's do not.
+            var prefix = e.Message.StartsWith(Invocation + ":", StringComparison.Ordinal) ? "" : Invocation + ": ";
+            await stderr.WriteLineAsync(prefix + e.Message);
+            return NotebookRunner.ExitInvalidCommandLine;
         }
 
         try
         {
             var result = await NotebookRunner.RunAsync(options, stdout);
-            if (result.ErrorMessage is { } message) await stderr.WriteLineAsync($"error: {message}");
+            if (result.ErrorMessage is { } message) await stderr.WriteLineAsync($"{Invocation}: {message}");
             return result.ExitCode;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            await stderr.WriteLineAsync($"error: cannot write the results: {e.Message}");
+            await stderr.WriteLineAsync($"{Invocation}: cannot write the results: {e.Message}");
             return NotebookRunner.ExitInvalidInput;
         }
     }

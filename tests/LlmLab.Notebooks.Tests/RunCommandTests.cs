@@ -20,34 +20,35 @@ public sealed class RunCommandTests
     }
 
     [Fact]
-    public async Task A_failing_cell_returns_two()
+    public async Task A_failing_cell_returns_one_as_a_bad_data_file_does()
     {
         var dir = TestPaths.TempDir();
         var input = Path.Combine(dir, "n.dib");
         await File.WriteAllTextAsync(input, "#!csharp\n\nthrow new Exception(\"no\");\n", TestContext.Current.CancellationToken);
 
-        Assert.Equal(2, await RunCommand.InvokeAsync([input, "--continue-on-error"], TextWriter.Null, TextWriter.Null));
+        Assert.Equal(1, await RunCommand.InvokeAsync([input, "--continue-on-error"], TextWriter.Null, TextWriter.Null));
     }
 
     [Fact]
-    public async Task A_missing_notebook_argument_is_a_usage_error_with_exit_code_one()
+    public async Task A_missing_notebook_argument_is_a_command_line_error_with_exit_code_two()
     {
         var stderr = new StringWriter();
 
         var code = await RunCommand.InvokeAsync(["--html", "x.html"], TextWriter.Null, stderr);
 
-        Assert.Equal(1, code);
-        Assert.Equal("error: llmlab run: missing required NOTEBOOK. Run `llmlab run --help` for usage.\n", stderr.ToString().ReplaceLineEndings("\n"));
+        Assert.Equal(2, code);
+        Assert.Equal("llmlab run: missing required NOTEBOOK. Run `llmlab run --help` for usage.\n", stderr.ToString().ReplaceLineEndings("\n"));
     }
 
     [Fact]
-    public async Task A_parameter_without_an_equals_sign_is_a_usage_error()
+    public async Task A_parameter_without_an_equals_sign_is_a_command_line_error_with_exit_code_two()
     {
         var stderr = new StringWriter();
 
         var code = await RunCommand.InvokeAsync(["n.dib", "-p", "tokens"], TextWriter.Null, stderr);
 
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
+        Assert.StartsWith("llmlab run: ", stderr.ToString());
         Assert.Contains("must look like name=value", stderr.ToString());
     }
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using LlmLab.Evaluation;
 using LlmLab.Measurement;
 using LlmLab.Models;
+using LlmLab.Notebooks.Magics;
 using LlmLab.Tokenization;
 
 namespace LlmLab.Cli.Commands;
@@ -14,31 +15,36 @@ namespace LlmLab.Cli.Commands;
 /// </summary>
 internal static class CompareCommand
 {
-    public static readonly string[] Flags = ["json"];
-
-    /// <summary>Largest --ctx accepted before a model is loaded: bounds the session allocated from the option (models here have at most 1M positions; each model's own limit is checked after loading).</summary>
-    private const int MaxContextOption = 1 << 20;
-
-    public const string Usage = """
-        compare --base DIR|FILE.gguf --model DIR|FILE.gguf [--quant TYPE] --text FILE [--ctx N] [--chunks K] [--device cpu|cuda:N] [--dtype f32|bf16] [--json]
-          --quant TYPE converts the --model's weights at load time (a llama.cpp mix: Q8_0, Q4_K_M, …), so
-          `compare --base M --model M --quant Q4_K_M` measures what that quantization costs without writing a file.
-          As llama-perplexity --kl-divergence: the whole text is tokenized once (BOS first in every chunk when the tokenizer
-          adds one) and cut into K chunks of N tokens (default 512, all chunks that fit); positions N/2..N-2 of each chunk
-          are scored with both models. Reports both perplexities, ln(PPL ratio), KL divergence percentiles, Δp and same top.
-        """;
-
-    public static int Run(Arguments a)
+    public static CliCommand Command { get; } = new(new CommandSyntax("compare", "Compares a model's next-token distributions with a base model's over a text (KL divergence, as llama-perplexity).")
     {
-        string basePath = a.Required("base"), modelPath = a.Required("model"), text = a.Required("text");
-        int ctx = a.Int("ctx", ModelComparison.MinContext, MaxContextOption) ?? ModelComparison.DefaultContext;
-        int? chunks = a.Int("chunks", 1);
-        string? device = a.String("device");
-        var dtype = ModelLocator.ParseDType(a.String("dtype"));
-        var quant = ModelLocator.ParseQuant(a.String("quant"));
-        bool json = a.Flag("json");
-        a.EnsureAllUsed();
-        if (!File.Exists(text)) throw new UsageException($"compare: --text {text} not found");
+        Options =
+        [
+            new MagicOption("base", "Base (reference) model folder or .gguf file") { IsRequired = true, ValueName = "DIR|FILE.gguf" },
+            CliOptions.RequiredModel,
+            StudyOptions.Quant with { Description = "Convert the --model's weights at load time by this llama.cpp mix (Q8_0, Q4_K_M, …); the base loads as stored" },
+            new MagicOption("text", "Text file, tokenized whole with the base's tokenizer") { ShortName = 't', IsRequired = true, ValueName = "FILE" },
+            .. StudyOptions.Compare,
+            StudyOptions.Device,
+            StudyOptions.ComputeType,
+            CliOptions.Json,
+        ],
+        Details = """
+            `compare --base M --model M --quant Q4_K_M` measures what that quantization costs without writing a file.
+            As llama-perplexity --kl-divergence: the whole text is tokenized once (BOS first in every chunk when the tokenizer
+            adds one) and cut into K chunks of N tokens (default 512, all chunks that fit); positions N/2..N-2 of each chunk
+            are scored with both models. Reports both perplexities, ln(PPL ratio), KL divergence percentiles, Δp and same top.
+            """,
+    }, Run);
+
+    private static int Run(MagicOptionValues o)
+    {
+        string basePath = o.GetString("base")!, modelPath = o.GetString("model")!, text = o.GetString("text")!;
+        int ctx = o.GetInt32("ctx")!.Value;
+        int? chunks = o.GetInt32("chunks");
+        string? device = o.GetString("device");
+        var dtype = ModelLocator.ParseDType(o.GetString("dtype"));
+        var quant = ModelLocator.ParseQuant(o.GetString("quant"));
+        if (!File.Exists(text)) throw new UsageException($"--text {text} not found");
 
         using var baseModel = Load(basePath, device, dtype, ctx, null);
         using var model = Load(modelPath, device, dtype, ctx, quant);
@@ -46,12 +52,12 @@ internal static class CompareCommand
         var progress = new ChunkProgress();
         var result = ModelComparison.Run(baseModel, model, tokens, ctx, chunks, progress);
         progress.Done();
-        Console.WriteLine(json ? JsonSerializer.Serialize(result, BenchResult.JsonOptions) : Describe(result));
-        return 0;
+        Console.WriteLine(o.GetFlag("json") ? JsonSerializer.Serialize(result, BenchResult.JsonOptions) : Describe(result));
+        return ExitCodes.Success;
     }
 
     /// <summary>
-    /// Loads one side through the CLI's one model loader (<see cref="ModelLocator.Load"/>): model folders and GGUF
+    /// Loads one side through the CLI's one model loader (<see cref="ModelLocator.Load(string?, string?, Tensors.DType?, int, int?, Models.QuantizationMix?)"/>): model folders and GGUF
     /// files, converted by a quantization mix when one is given.
     /// </summary>
     private static Transformer Load(string path, string? device, Tensors.DType? dtype, int ctx, Models.QuantizationMix? quant) =>

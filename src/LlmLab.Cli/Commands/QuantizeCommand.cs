@@ -3,6 +3,7 @@ using System.Diagnostics;
 using LlmLab.Formats;
 using LlmLab.Measurement;
 using LlmLab.Models;
+using LlmLab.Notebooks.Magics;
 
 namespace LlmLab.Cli.Commands;
 
@@ -12,30 +13,35 @@ namespace LlmLab.Cli.Commands;
 /// </summary>
 internal static class QuantizeCommand
 {
-    public static readonly string[] Flags = ["force", "allow-requantize"];
-
-    public const string Usage = """
-        quantize --model DIR|FILE --type TYPE --out FILE.gguf [--force] [--allow-requantize]
-          Writes a GGUF file llama.cpp loads: metadata as convert_hf_to_gguf.py writes it (a GGUF input keeps its own),
-          weights converted by llama.cpp's mix TYPE (F32, F16, BF16, Q8_0, Q6_K, Q5_K_M, Q5_K_S, Q4_K_M, Q4_K_S, Q4_0,
-          Q4_1, Q5_0, Q5_1, IQ4_NL, IQ4_XS, Q3_K_M, Q3_K_L, Q2_K), one tensor at a time. Progress on stderr.
-          --force overwrites an existing --out; --allow-requantize converts tensors that are already quantized.
-        """;
+    public static CliCommand Command { get; } = new(new CommandSyntax("quantize", "Writes a GGUF file llama.cpp loads, with the weights converted by a llama.cpp mix.")
+    {
+        Options =
+        [
+            CliOptions.RequiredModel,
+            new MagicOption("type", $"The llama.cpp mix ({string.Join(", ", QuantizationMix.All.Select(m => m.Name))})") { IsRequired = true, ValueName = "TYPE" },
+            new MagicOption("out", "GGUF file to write") { IsRequired = true, ValueName = "FILE.gguf" },
+            new MagicOption("force", "Overwrite an existing --out") { IsFlag = true },
+            new MagicOption("allow-requantize", "Convert tensors that are already quantized") { IsFlag = true },
+        ],
+        Details = """
+            Metadata as convert_hf_to_gguf.py writes it (a GGUF input keeps its own); weights converted one tensor at a
+            time, with the bytes --quant TYPE loads for the same mix. Progress on stderr.
+            """,
+    }, Run);
 
     /// <summary>Shortest gap between progress lines, so a model of many small tensors does not flood stderr.</summary>
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
 
-    public static int Run(Arguments a)
+    private static int Run(MagicOptionValues o)
     {
-        string model = a.Required("model");
-        var mix = ModelLocator.ParseQuant(a.Required("type"))!;
-        string output = Path.GetFullPath(a.Required("out"));
-        bool force = a.Flag("force"), allowRequantize = a.Flag("allow-requantize");
-        a.EnsureAllUsed();
+        string model = ModelLocator.Resolve(o.GetString("model"));
+        var mix = ModelLocator.ParseQuant(o.GetString("type"))!;
+        string output = Path.GetFullPath(o.GetString("out")!);
+        bool force = o.GetFlag("force"), allowRequantize = o.GetFlag("allow-requantize");
         if (File.Exists(output) && !force)
-            throw new UsageException($"quantize: {output} exists; pass --force to overwrite it");
+            throw new UsageException($"{output} exists; pass --force to overwrite it");
         if (Directory.Exists(output))
-            throw new UsageException($"quantize: --out {output} is a folder; give a .gguf file path");
+            throw new UsageException($"--out {output} is a folder; give a .gguf file path");
 
         var clock = Stopwatch.StartNew();
         using var files = ModelFiles.Open(model, mix, allowRequantize);
@@ -60,6 +66,6 @@ internal static class QuantizeCommand
         double seconds = clock.Elapsed.TotalSeconds;
         // Bits per weight of the weights alone (llama.cpp's loader reports the same: tensor bytes over elements).
         Console.Error.WriteLine($"wrote {output}: {mix.Name}, {ByteCount.Format(size)}, {files.Manifest.BitsPerWeight:F2} bits per weight, {seconds:F1} s ({written / 1e6 / Math.Max(seconds, 1e-3):F1} MB/s)");
-        return 0;
+        return ExitCodes.Success;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LlmLab.Notebooks.Magics;
 using LlmLab.Tokenization;
 
 namespace LlmLab.Cli.Commands;
@@ -6,24 +7,25 @@ namespace LlmLab.Cli.Commands;
 /// <summary><c>llmlab tokenize</c>: JSON array of strings on stdin → JSON array of id arrays on stdout.</summary>
 internal static class TokenizeCommand
 {
-    public static readonly string[] Flags = ["add-special-tokens"];
-
-    public const string Usage = """
-        tokenize --tokenizer FILE [--add-special-tokens]
-          Reads a JSON array of strings on stdin and writes a JSON array of token-id arrays on stdout.
-        """;
-
-    public static int Run(Arguments a)
+    public static CliCommand Command { get; } = new(new CommandSyntax("tokenize", "Reads a JSON array of strings on stdin and writes a JSON array of token-id arrays on stdout.")
     {
-        string path = a.Required("tokenizer");
-        bool special = a.Flag("add-special-tokens");
-        a.EnsureAllUsed();
+        Options =
+        [
+            new MagicOption("tokenizer", "tokenizer.json (or .json.gz)") { IsRequired = true, ValueName = "FILE" },
+            new MagicOption("add-special-tokens", "Add the tokenizer's special tokens (BOS) as its template says") { IsFlag = true },
+        ],
+    }, Run);
+
+    private static int Run(MagicOptionValues o)
+    {
+        string path = o.GetString("tokenizer")!;
+        bool special = o.GetFlag("add-special-tokens");
         var tokenizer = Tokenizer.FromFile(path);
         string[]? texts;
         try { texts = JsonSerializer.Deserialize<string[]>(Console.In.ReadToEnd()); }
-        catch (JsonException e) { throw new UsageException($"tokenize: stdin is not a JSON array of strings ({e.Message})"); }
-        if (texts is null || texts.Any(t => t is null)) throw new UsageException("tokenize: stdin must be a JSON array of strings");
+        catch (JsonException e) { throw new InvalidInputException($"stdin is not a JSON array of strings ({e.Message})"); }
+        if (texts is null || texts.Any(t => t is null)) throw new InvalidInputException("stdin must be a JSON array of strings");
         Console.WriteLine(JsonSerializer.Serialize(texts.Select(t => tokenizer.Encode(t, special)).ToArray()));
-        return 0;
+        return ExitCodes.Success;
     }
 }

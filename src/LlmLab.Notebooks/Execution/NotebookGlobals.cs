@@ -35,13 +35,22 @@ public sealed class NotebookGlobals
         var parameter = _session.Options.Parameters.LastOrDefault(p => p.Name == name);
         if (parameter is null) return defaultValue;
         if (parameter.Value is T typed) return typed;
+        var target = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
+        var mismatch = new InvalidOptionException(
+            $"Parameter '{name}' is {parameter.Value} ({parameter.Type.Name}), which is not a {target.Name}; give -p {name}=VALUE as the notebook's default ({defaultValue}) is written.");
+        // Any value reads as text, but a value of another kind is refused rather than converted with a loss:
+        // -p n=2.5 for Parameter("n", 3) would otherwise silently run with n = 2.
+        if (target == typeof(string)) return (T)(object)Convert.ToString(parameter.Value, CultureInfo.InvariantCulture)!;
+        if ((target == typeof(bool)) != (parameter.Value is bool)) throw mismatch;
         try
         {
-            return (T)Convert.ChangeType(parameter.Value, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T), CultureInfo.InvariantCulture);
+            var converted = Convert.ChangeType(parameter.Value, target, CultureInfo.InvariantCulture);
+            var back = Convert.ChangeType(converted, parameter.Value.GetType(), CultureInfo.InvariantCulture);
+            return Equals(back, parameter.Value) ? (T)converted : throw mismatch;
         }
         catch (Exception e) when (e is InvalidCastException or FormatException or OverflowException)
         {
-            throw new InvalidOptionException($"Parameter '{name}' is {parameter.Value} ({parameter.Type.Name}), which is not a {typeof(T).Name}.", e);
+            throw new InvalidOptionException(mismatch.Message, e);
         }
     }
 

@@ -66,7 +66,8 @@ internal sealed class RecordTable
     private static bool TryLayout(IEnumerable sequence, Type elementType, out RecordTable table)
     {
         var members = Members(elementType);
-        var columns = members.Select(m => m.Name).ToArray();
+        var names = members.Select(m => m.Name).ToArray();
+        var columns = members.Select(ColumnTitle.Of).ToArray();
         var rows = new List<object?[]>();
         var truncated = false;
         foreach (var element in sequence)
@@ -77,7 +78,7 @@ internal sealed class RecordTable
                 break;
             }
 
-            rows.Add(columns.Select(c => ValueOf(element, c)).ToArray());
+            rows.Add(names.Select(n => ValueOf(element, n)).ToArray());
         }
 
         var total = sequence is ICollection collection ? collection.Count : truncated ? (int?)null : rows.Count;

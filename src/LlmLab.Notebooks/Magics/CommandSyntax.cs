@@ -16,6 +16,9 @@ public sealed record CommandSyntax(string Name, string Description)
     /// <summary>Positional arguments, in order.</summary>
     public IReadOnlyList<MagicArgument> Arguments { get; init; } = [];
 
+    /// <summary>Paragraphs printed after the options in the help text (what is measured, how); null for none.</summary>
+    public string? Details { get; init; }
+
     /// <summary>Help text: the description, a usage line, arguments and options with their defaults.</summary>
     /// <param name="invocation">How the command is called, e.g. <c>#!llm-help</c> or <c>llmlab run</c>.</param>
     public string Usage(string invocation)
@@ -45,7 +48,13 @@ public sealed record CommandSyntax(string Name, string Description)
             var notes = new List<string>();
             if (option.IsRequired) notes.Add("required");
             if (option.Choices is { } choices) notes.Add("one of: " + string.Join(", ", choices));
-            else if (option.Kind != MagicValueKind.Text) notes.Add(option.Kind == MagicValueKind.Integer ? "integer" : "number");
+            else if (option.Kind != MagicValueKind.Text) notes.Add(option.Kind switch
+            {
+                MagicValueKind.Integer => "integer",
+                MagicValueKind.IntegerList => "integers",
+                _ => "number",
+            } + (option.RangeText is { } range ? " " + range : "") + (option.Kind == MagicValueKind.IntegerList ? ", comma-separated" : ""));
+            if (option.OnlyWith is { } other) notes.Add("only with --" + other);
             if (option.DefaultValue is { } d) notes.Add("default: " + d);
             if (option.IsRepeatable) notes.Add("repeatable");
             rows.Add((left, option.Description + (notes.Count > 0 ? $" ({string.Join("; ", notes)})" : "")));
@@ -53,6 +62,7 @@ public sealed record CommandSyntax(string Name, string Description)
 
         rows.Add(("-h, --help", "Show this help."));
         AppendRows(text, rows);
+        if (Details is { } details) text.Append("\n\n").Append(details.TrimEnd());
         return text.ToString();
     }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using LlmLab.Evaluation;
 using LlmLab.Models;
 using LlmLab.Tokenization;
@@ -24,8 +23,7 @@ public sealed class LlmCompareMagic : MagicCommand
             new MagicOption("base", "Variable holding the base (reference) model loaded by #!llm-load") { ShortName = 'b', DefaultValue = DefaultBaseName, ValueName = "NAME" },
             ModelVariable.Option,
             new MagicOption("text", $"Text file, tokenized whole with the base's tokenizer; default: the embedded held-out text {EmbeddedModel.HeldOutTextRelativePath}") { ShortName = 't', ValueName = "FILE" },
-            new MagicOption("ctx", "Tokens per chunk; positions N/2..N-2 of each are scored") { ShortName = 'c', Kind = MagicValueKind.Integer, DefaultValue = Text(ModelComparison.DefaultContext), ValueName = "N" },
-            new MagicOption("chunks", "Chunks taken from the start of the text; default: all that fit") { ShortName = 'k', Kind = MagicValueKind.Integer, ValueName = "K" },
+            .. StudyOptions.Compare,
         ],
     };
 
@@ -43,6 +41,4 @@ public sealed class LlmCompareMagic : MagicCommand
         session.Display(result);
         return Task.CompletedTask;
     }
-
-    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

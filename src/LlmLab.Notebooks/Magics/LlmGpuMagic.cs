@@ -10,12 +10,21 @@ namespace LlmLab.Notebooks.Magics;
 public sealed class LlmGpuMagic(DeviceCatalog? devices = null) : MagicCommand
 {
     /// <inheritdoc/>
-    public override CommandSyntax Syntax { get; } = new("llm-gpu", "Lists the GPUs with their power, clock, temperature and memory, or says that none was found.");
+    public override CommandSyntax Syntax { get; } = new("llm-gpu", "Lists the GPUs with their power, clock, temperature and memory, or says in one line that none was found and why.")
+    {
+        Options = [new MagicOption("details", "Without a GPU, also print the whole reason each backend gave (the folders it searched)") { IsFlag = true }],
+    };
 
     /// <inheritdoc/>
     public override Task ExecuteAsync(MagicOptionValues options, IMagicSession session, CancellationToken cancellationToken)
     {
-        session.Display((devices ?? DeviceCatalog.Default).SurveyGpus());
+        var inventory = (devices ?? DeviceCatalog.Default).SurveyGpus();
+        session.Display(inventory);
+        if (options.GetFlag("details") && inventory.WhyNone is { } why)
+        {
+            foreach (var reason in why.Split("; ", StringSplitOptions.RemoveEmptyEntries)) session.Out.WriteLine(reason);
+        }
+
         return Task.CompletedTask;
     }
 }

@@ -18,9 +18,9 @@ public sealed class LlmLoadMagic(DeviceCatalog? devices = null) : MagicCommand
     {
         Options =
         [
-            new MagicOption("device", "Where the weights go and the model runs: cpu, cuda or cuda:N") { ShortName = 'd', DefaultValue = "cpu", ValueName = "DEVICE" },
-            new MagicOption("dtype", "Compute type; the CPU computes in f32, a GPU backend picks its own when absent") { Choices = ["f32", "bf16", "f16"], ValueName = "TYPE" },
-            new MagicOption("quant", "Convert the weights while loading, as this llama.cpp mix would store them") { Choices = QuantizationMix.All.Select(m => m.Name).ToArray(), ValueName = "TYPE" },
+            StudyOptions.Device,
+            StudyOptions.ComputeType,
+            StudyOptions.Quant,
             new MagicOption("name", "Variable that receives the model (a Transformer); a model it held before is released") { ShortName = 'n', DefaultValue = ModelVariable.DefaultName, ValueName = "NAME" },
         ],
         Arguments = [new MagicArgument("path", $"Model folder (config.json, *.safetensors, tokenizer.json) or .gguf file; default: the embedded model {EmbeddedModel.RelativeDirectory}") { IsRequired = false }],

@@ -1,4 +1,3 @@
-using System.Globalization;
 using LlmLab.Evaluation;
 using LlmLab.Models;
 using LlmLab.Tokenization;
@@ -12,21 +11,13 @@ namespace LlmLab.Notebooks.Magics;
 /// </summary>
 public sealed class LlmPerplexityMagic : MagicCommand
 {
-    /// <summary>Tokens per window when --window is not given.</summary>
-    public const int DefaultWindow = 256;
-
-    /// <summary>Windows when --windows is not given: a quick estimate (the README's reference uses 32).</summary>
-    public const int DefaultWindows = 8;
-
     /// <inheritdoc/>
     public override CommandSyntax Syntax { get; } = new("llm-perplexity", "Measures a loaded model's perplexity over independent windows of a text file.")
     {
         Options =
         [
             ModelVariable.Option,
-            new MagicOption("window", "Tokens per window; tokens 1..N-1 of each are scored") { ShortName = 'w', Kind = MagicValueKind.Integer, DefaultValue = Text(DefaultWindow), ValueName = "N" },
-            new MagicOption("windows", "Windows taken from the start of the text") { ShortName = 'k', Kind = MagicValueKind.Integer, DefaultValue = Text(DefaultWindows), ValueName = "K" },
-            new MagicOption("batch", "Windows evaluated together") { Kind = MagicValueKind.Integer, DefaultValue = "4", ValueName = "B" },
+            .. StudyOptions.Perplexity,
         ],
         Arguments =
         [
@@ -48,6 +39,4 @@ public sealed class LlmPerplexityMagic : MagicCommand
         session.Display(result);
         return Task.CompletedTask;
     }
-
-    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

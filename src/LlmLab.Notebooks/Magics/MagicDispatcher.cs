@@ -47,6 +47,7 @@ public sealed class MagicDispatcher(MagicRegistry registry)
             return;
         }
 
+        foreach (var warning in options.Warnings) await session.Out.WriteLineAsync(warning);
         await command.ExecuteAsync(options, session, cancellationToken);
     }
 }

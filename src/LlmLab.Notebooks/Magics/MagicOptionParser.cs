@@ -74,8 +74,7 @@ public static class MagicOptionParser
             }
         }
 
-        var result = new MagicOptionValues(syntax, values, help);
-        if (help) return result;
+        if (help) return new MagicOptionValues(syntax, values, helpRequested: true, []);
         AssignPositionals(syntax, positionals, values, invocation);
         var missing = syntax.Options.Where(o => o.IsRequired && !values.ContainsKey(o.Name)).Select(o => "--" + o.Name)
             .Concat(syntax.Arguments.Where(a => a.IsRequired && !values.ContainsKey(a.Name)).Select(a => a.Name.ToUpperInvariant()))
@@ -85,7 +84,7 @@ public static class MagicOptionParser
             throw Fail(invocation, $"missing required {(missing.Length == 1 ? "" : "values ")}{string.Join(", ", missing)}");
         }
 
-        return result;
+        return new MagicOptionValues(syntax, values, helpRequested: false, NoEffectWarnings(syntax, values, invocation));
     }
 
     /// <returns>Whether the group was <c>-h</c>.</returns>
@@ -150,14 +149,50 @@ public static class MagicOptionParser
             throw Fail(invocation, $"--{option.Name} must be one of {string.Join(", ", choices)} (got '{value}')");
         }
 
-        var ok = option.Kind switch
+        switch (option.Kind)
         {
-            MagicValueKind.Integer => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _),
-            MagicValueKind.Number => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _),
-            _ => true,
-        };
-        if (!ok) throw Fail(invocation, $"--{option.Name} expects {(option.Kind == MagicValueKind.Integer ? "an integer" : "a number")} (got '{value}')");
+            case MagicValueKind.Integer:
+                CheckRange(option, ParseInteger(option, value, value, invocation), value, invocation);
+                break;
+            case MagicValueKind.Number:
+                if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number))
+                {
+                    throw Fail(invocation, $"--{option.Name} expects a number (got '{value}')");
+                }
+
+                CheckRange(option, number, value, invocation);
+                break;
+            case MagicValueKind.IntegerList:
+                var items = value.Split(',', StringSplitOptions.TrimEntries);
+                if (items.Any(i => i.Length == 0))
+                {
+                    throw Fail(invocation, $"--{option.Name} '{value}' has an empty item; give whole numbers separated by commas, e.g. 1,4,16");
+                }
+
+                foreach (var item in items) CheckRange(option, ParseInteger(option, item, value, invocation), item, invocation);
+                break;
+        }
     }
+
+    private static int ParseInteger(MagicOption option, string item, string value, string invocation) =>
+        int.TryParse(item, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number
+            : throw Fail(invocation, option.Kind == MagicValueKind.IntegerList
+                ? $"--{option.Name} '{value}' must be whole numbers separated by commas, e.g. 1,4,16"
+                : $"--{option.Name} expects an integer (got '{value}')");
+
+    private static void CheckRange(MagicOption option, double number, string text, string invocation)
+    {
+        var low = option.Minimum is { } min && (option.MinimumIsExclusive ? number <= min : number < min);
+        var high = option.Maximum is { } max && number > max;
+        if (low || high) throw Fail(invocation, $"--{option.Name} {text} is out of range; it must be {option.RangeText}");
+    }
+
+    /// <summary>Options given without the option that gives them an effect (<see cref="MagicOption.OnlyWith"/>).</summary>
+    private static string[] NoEffectWarnings(CommandSyntax syntax, Dictionary<string, List<string>> values, string invocation) =>
+        syntax.Options
+            .Where(o => o.OnlyWith is { } other && values.ContainsKey(o.Name) && !values.ContainsKey(other))
+            .Select(o => $"{invocation}: warning: --{o.Name} has no effect without --{o.OnlyWith}")
+            .ToArray();
 
     private static string NextValue(IReadOnlyList<string> words, ref int i, string option, string invocation)
     {

@@ -11,12 +11,19 @@ public sealed class MagicOptionValues
     private readonly CommandSyntax _syntax;
     private readonly Dictionary<string, List<string>> _values;
 
-    internal MagicOptionValues(CommandSyntax syntax, Dictionary<string, List<string>> values, bool helpRequested)
+    internal MagicOptionValues(CommandSyntax syntax, Dictionary<string, List<string>> values, bool helpRequested, IReadOnlyList<string> warnings)
     {
         _syntax = syntax;
         _values = values;
         HelpRequested = helpRequested;
+        Warnings = warnings;
     }
+
+    /// <summary>
+    /// One line per option given that changes nothing here (e.g. <c>--top-p</c> without <c>--temperature</c>), each
+    /// starting with the invocation; the caller prints them where the user reads warnings (stderr, the cell output).
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; }
 
     /// <summary>Whether <c>-h</c> or <c>--help</c> was given (the command is then not run).</summary>
     public bool HelpRequested { get; }
@@ -49,6 +56,10 @@ public sealed class MagicOptionValues
     /// <summary>The value of an integer option, its default, or null.</summary>
     public int? GetInt32(string name) =>
         GetString(name) is { } s ? int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture) : null;
+
+    /// <summary>The items of an <see cref="MagicValueKind.IntegerList"/> option (or its default); empty when neither is given.</summary>
+    public IReadOnlyList<int> GetInt32List(string name) =>
+        GetString(name) is { } s ? s.Split(',', StringSplitOptions.TrimEntries).Select(i => int.Parse(i, NumberStyles.Integer, CultureInfo.InvariantCulture)).ToArray() : [];
 
     /// <summary>The value of a numeric option, its default, or null.</summary>
     public double? GetDouble(string name) =>

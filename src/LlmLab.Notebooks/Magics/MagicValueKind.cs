@@ -9,4 +9,6 @@ public enum MagicValueKind
     Integer,
     /// <summary>A number in invariant culture (<c>0.7</c>, <c>1e-5</c>).</summary>
     Number,
+    /// <summary>Whole numbers separated by commas (<c>1,4,16</c>); an empty item is refused.</summary>
+    IntegerList,
 }

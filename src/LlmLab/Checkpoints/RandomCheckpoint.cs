@@ -12,7 +12,7 @@ public sealed record RandomCheckpointResult(string Directory, string Preset, DTy
 
 /// <summary>
 /// Writes a standard Hugging Face checkpoint (config.json, generation_config.json, sharded
-/// safetensors + index) with random weights of a preset's shapes: real-size benchmarks without
+/// safetensors + index, a tokenizer.json of the same vocabulary size) with random weights of a preset's shapes: real-size benchmarks without
 /// downloads. Matrices are uniform with std 0.02 (the usual initializer range), norms near 1.
 /// </summary>
 public static class RandomCheckpoint
@@ -24,8 +24,15 @@ public static class RandomCheckpoint
     private const int ChunkElements = 1 << 22;
 
     /// <summary>Writes the checkpoint for <paramref name="preset"/> into <paramref name="directory"/>.</summary>
-    public static RandomCheckpointResult Write(ModelPreset preset, DType dtype, string directory, int seed, IProgress<double>? progress = null)
+    /// <param name="preset">The published model whose shapes are written.</param>
+    /// <param name="dtype">Stored weight type: BF16, F16 or F32.</param>
+    /// <param name="directory">Folder to write; checkpoint files already there are replaced.</param>
+    /// <param name="seed">Seed of the weights: the same seed writes the same bytes.</param>
+    /// <param name="progress">Receives the fraction of weight bytes written.</param>
+    /// <param name="maxShardBytes">Largest weight file; a model above it is written as shards with an index (default <see cref="MaxShardBytes"/>).</param>
+    public static RandomCheckpointResult Write(ModelPreset preset, DType dtype, string directory, int seed, IProgress<double>? progress = null, long maxShardBytes = MaxShardBytes)
     {
+        if (maxShardBytes < 1) throw new InvalidOptionException($"max shard size {maxShardBytes} bytes must be positive");
         if (!dtype.IsFloatWeight()) throw new InvalidOptionException($"--dtype {dtype} must be bf16, f16 or f32");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Directory.CreateDirectory(directory);
@@ -33,6 +40,7 @@ public static class RandomCheckpoint
         File.WriteAllText(Path.Combine(directory, "config.json"), preset.ToConfigJson(dtypeName).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         File.WriteAllText(Path.Combine(directory, "generation_config.json"), "{\n  \"bos_token_id\": 1,\n  \"eos_token_id\": 2\n}\n");
         var config = ModelConfigReader.Read(directory);
+        RandomTokenizer.Write(Path.Combine(directory, "tokenizer.json"), config.VocabSize);
         var tensors = TensorManifest.Expected(config, ModelConfigReader.Architecture(config.ModelType).Names);
 
         // Group tensors into shards of at most MaxShardBytes, in checkpoint order.
@@ -41,11 +49,12 @@ public static class RandomCheckpoint
         foreach (var t in tensors)
         {
             long bytes = t.Shape.Aggregate((long)dtype.SizeOf(), (a, d) => a * d);
-            if (shardBytes > 0 && shardBytes + bytes > MaxShardBytes) { shards.Add([]); shardBytes = 0; }
+            if (shardBytes > 0 && shardBytes + bytes > maxShardBytes) { shards.Add([]); shardBytes = 0; }
             shards[^1].Add((t.Name, t.Shape));
             shardBytes += bytes;
             total += bytes;
         }
+        // Weights of an earlier checkpoint in the folder would be read beside these (or through a stale index).
         foreach (var stale in Directory.GetFiles(directory, "model*.safetensors*")) File.Delete(stale);
         var weightMap = new JsonObject();
         long written = 0;

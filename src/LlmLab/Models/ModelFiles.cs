@@ -42,6 +42,7 @@ public sealed class ModelFiles : IDisposable
     public static ModelFiles Open(string path, QuantizationMix? quant = null, bool allowRequantize = false)
     {
         path = System.IO.Path.GetFullPath(path);
+        CheckIsModel(path);
         var (config, generation, names, checkpoint) = IsGguf(path) ? OpenGguf(path) : ReadFolder(path, null);
         try
         {
@@ -53,6 +54,19 @@ public sealed class ModelFiles : IDisposable
             checkpoint.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Refuses a file inside a model folder (<c>DIR/model.safetensors</c>, <c>DIR/config.json</c>) given where a model
+    /// is expected, naming the folder to pass instead; otherwise the reader would fail on it with a JSON or
+    /// <c>weight_map</c> error that does not say what to do. A <c>.gguf</c> file is a whole model and passes.
+    /// </summary>
+    /// <exception cref="InvalidOptionException"><paramref name="path"/> is a file other than a .gguf file.</exception>
+    public static void CheckIsModel(string path)
+    {
+        if (IsGguf(path) || !File.Exists(path)) return;
+        string folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? ".";
+        throw new InvalidOptionException($"{path} is a file; a Hugging Face model is its folder: pass {folder} (a .gguf file is a model on its own)");
     }
 
     /// <summary>A Hugging Face folder read with <paramref name="config"/> in place of its config.json.</summary>

@@ -1,4 +1,5 @@
 using LlmLab.Backends;
+using LlmLab.Tensors;
 
 namespace LlmLab.Models;
 
@@ -60,8 +61,38 @@ public sealed class Transformer : IDisposable
     /// Places the weights of opened <paramref name="files"/> on <paramref name="backend"/>; the transformer then owns the
     /// files (on failure the caller still does).
     /// </summary>
-    internal static Transformer Load(ModelFiles files, IBackend backend) =>
-        new(files, ModelWeights.Load(files.Config, files.Names, files.Checkpoint, backend), backend);
+    internal static Transformer Load(ModelFiles files, IBackend backend)
+    {
+        CheckFormats(files.Manifest, backend.Device, backend.Supports);
+        return new(files, ModelWeights.Load(files.Config, files.Names, files.Checkpoint, backend), backend);
+    }
+
+    /// <summary>
+    /// Asks the backend, through <see cref="IBackend.Supports"/>, whether it reads every weight's storage format, before
+    /// anything is placed on the device: a format it lacks (block formats on CUDA, whose kernels issue 10 adds) is
+    /// refused here with every format and one tensor of each named, rather than at the first such tensor after the
+    /// embedding has been uploaded. Backends keep a guard in <c>LoadWeight</c> for callers that place weights themselves.
+    /// </summary>
+    /// <exception cref="InvalidCheckpointException">A weight is stored in a format the backend cannot compute with.</exception>
+    internal static void CheckFormats(TensorManifest manifest, string device, Func<BackendOp, TensorFormat, bool> supports)
+    {
+        var missing = manifest.Weights
+            .Where(w => !supports(OpReading(w), w.Format))
+            .GroupBy(w => w.Format)
+            .Select(g => $"{g.Key} ({g.Count()} tensors, e.g. '{g.First().Name}')")
+            .ToArray();
+        if (missing.Length > 0)
+            throw new InvalidCheckpointException($"the {device} backend has no kernels for {string.Join(", ", missing)}; " +
+                "load the model on --device cpu, or in a float format (an F16/BF16 checkpoint, or --quant F16/BF16)");
+    }
+
+    /// <summary>The op family that reads a weight: the embedding gather, the norms (which also stand for the bias adds: vectors read in fp32), or a product.</summary>
+    private static BackendOp OpReading(ManifestEntry weight) => weight.Role switch
+    {
+        TensorRole.Embedding => BackendOp.Embedding,
+        _ when weight.Shape.Length == 1 => BackendOp.RmsNorm,
+        _ => BackendOp.MatMul,
+    };
 
     /// <summary>Loads a model folder's weights with <paramref name="config"/> in place of its config.json (tests of GGUF configs on HF folders).</summary>
     internal static Transformer Load(string directory, ModelConfig config, IBackend backend)

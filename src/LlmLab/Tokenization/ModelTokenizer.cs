@@ -12,7 +12,7 @@ public static class ModelTokenizer
     {
         string path = Path.Combine(modelDirectory, FileName);
         return File.Exists(path) ? path
-            : throw new InvalidCheckpointException($"{modelDirectory} has no {FileName}; copy the model's {FileName} there (random checkpoints from make-random have none: benchmark those instead)");
+            : throw new InvalidCheckpointException($"{modelDirectory} has no {FileName}; copy the model's {FileName} there (a folder of weights without one can still be benchmarked: llmlab bench)");
     }
 
     /// <summary>Loads the tokenizer of <paramref name="modelPath"/> (a model folder or a .gguf file).</summary>

@@ -202,6 +202,35 @@ public sealed class NotebookSessionTests
     }
 
     [Fact]
+    public async Task A_fractional_value_for_an_integer_parameter_fails_the_cell_instead_of_rounding()
+    {
+        var session = await Sessions.StartAsync(new NotebookSessionOptions { Parameters = [NotebookParameter.Parse("n=2.5")] });
+        var result = await session.RunAsync("Parameter(\"n\", 3)");
+
+        Assert.False(result.Succeeded);
+        Assert.StartsWith("Parameter 'n' is 2.5 (Double), which is not a Int32", result.Error?.Message);
+    }
+
+    [Fact]
+    public async Task A_whole_number_parameter_widens_to_a_double_parameter_without_loss()
+    {
+        var session = await Sessions.StartAsync(new NotebookSessionOptions { Parameters = [NotebookParameter.Parse("t=2")] });
+        var result = await session.RunAsync("Parameter(\"t\", 0.5) / 4");
+
+        Assert.Equal("0.5", Assert.IsType<DisplayDataOutput>(Assert.Single(result.Outputs)).Data[MimeTypes.PlainText]);
+    }
+
+    [Fact]
+    public async Task A_boolean_parameter_is_not_read_as_a_number()
+    {
+        var session = await Sessions.StartAsync(new NotebookSessionOptions { Parameters = [NotebookParameter.Parse("n=true")] });
+        var result = await session.RunAsync("Parameter(\"n\", 3)");
+
+        Assert.False(result.Succeeded);
+        Assert.StartsWith("Parameter 'n' is True (Boolean), which is not a Int32", result.Error?.Message);
+    }
+
+    [Fact]
     public async Task A_variable_defined_through_the_magic_session_is_visible_to_later_cells_with_its_type()
     {
         var session = await Sessions.StartAsync();

@@ -27,7 +27,17 @@ public sealed class LlmBenchMagicTests
 
         var result = await session.RunAsync("#!llm-bench --batch 1,four");
 
-        Assert.Equal("#!llm-bench: --batch '1,four' must be whole numbers separated by commas, e.g. 1,4,16.", result.Error?.Message);
+        Assert.Equal("#!llm-bench: --batch '1,four' must be whole numbers separated by commas, e.g. 1,4,16. Run `#!llm-bench --help` for usage.", result.Error?.Message);
+    }
+
+    [Fact]
+    public async Task A_batch_list_with_an_empty_item_is_refused()
+    {
+        var session = await EngineSessions.WithModelAsync();
+
+        var result = await session.RunAsync("#!llm-bench --batch 1,,4");
+
+        Assert.Equal("#!llm-bench: --batch '1,,4' has an empty item; give whole numbers separated by commas, e.g. 1,4,16. Run `#!llm-bench --help` for usage.", result.Error?.Message);
     }
 
     [Fact]
@@ -37,6 +47,6 @@ public sealed class LlmBenchMagicTests
 
         var result = await session.RunAsync("#!llm-bench --new-tokens 1");
 
-        Assert.Equal("--new-tokens 1 must be at least 2 (one from prefill, one decoded)", result.Error?.Message);
+        Assert.Equal("#!llm-bench: --new-tokens 1 is out of range; it must be [2, 1048576]. Run `#!llm-bench --help` for usage.", result.Error?.Message);
     }
 }

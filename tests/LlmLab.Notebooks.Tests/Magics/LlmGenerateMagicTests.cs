@@ -63,6 +63,16 @@ public sealed class LlmGenerateMagicTests
 
         var result = await session.RunAsync("#!llm-generate hello --top-p 1.5");
 
-        Assert.Equal("--top-p 1.5 must be in (0, 1]", result.Error?.Message);
+        Assert.Equal("#!llm-generate: --top-p 1.5 is out of range; it must be (0, 1]. Run `#!llm-generate --help` for usage.", result.Error?.Message);
+    }
+
+    [Fact]
+    public async Task Top_p_without_temperature_runs_greedily_and_warns_in_the_cell_output()
+    {
+        var session = await EngineSessions.WithModelAsync();
+
+        var result = await session.RunAsync("#!llm-generate \"The jury said that\" --max-new-tokens 4 --top-p 0.5");
+
+        Assert.StartsWith("#!llm-generate: warning: --top-p has no effect without --temperature\nThe jury said that the first day", result.Succeeded().Stdout());
     }
 }

@@ -34,12 +34,42 @@ public sealed class LlmGpuMagicTests
             """
             1 GPU
             GPUs and their sensors (NVML) now:
-            Device  Name                   MemoryGiB  Compute  PowerW  SmClockMHz  TemperatureC  MemoryUsedGiB
-            ------  ---------------------  ---------  -------  ------  ----------  ------------  -------------
-            cuda:0  NVIDIA H100 80GB HBM3      79.65  9.0       118.4        1980            34              1
+            Device  Name                   Memory (GiB)  Compute capability  Power (W)  SM clock (MHz)  Temperature (°C)  Memory used (GiB)
+            ------  ---------------------  ------------  ------------------  ---------  --------------  ----------------  -----------------
+            cuda:0  NVIDIA H100 80GB HBM3         79.65  9.0                     118.4            1980                34                  1
             """.ReplaceLineEndings("\n"),
             result.DisplayedText());
         Assert.Contains("<td style=\"text-align:left\">NVIDIA H100 80GB HBM3</td>", result.Displays()[0].Data[MimeTypes.Html]);
+    }
+
+    [Fact]
+    public async Task Without_a_gpu_the_reason_is_one_line_and_the_folders_searched_come_with_details()
+    {
+        // The shape of NativeLibraries.NotFoundMessage: reason, the folders searched, what to do.
+        var folders = string.Join(", ", Enumerable.Range(1, 20).Select(i => $"/opt/cuda-12.{i}/lib64"));
+        var why = $"libcuda.so.1 / libcuda.so not found: LlmLab needs the CUDA driver library (installed with the NVIDIA driver). Looked in: {folders}. Install it, or set LLMLAB_CUDA_PATH to the folder that holds it.";
+        var magics = new MagicRegistry();
+        magics.Register(new LlmGpuMagic(new DeviceCatalog([new NoGpu(why)])));
+        var session = await EngineSessions.StartAsync(magics);
+
+        var brief = (await session.RunAsync("#!llm-gpu")).Succeeded();
+        var detailed = (await session.RunAsync("#!llm-gpu --details")).Succeeded();
+
+        Assert.Equal(
+            "No GPU found\nlibcuda.so.1 / libcuda.so not found: LlmLab needs the CUDA driver library (installed with the NVIDIA driver). " +
+            "Install it, or set LLMLAB_CUDA_PATH to the folder that holds it. (#!llm-gpu --details lists the folders searched.)",
+            brief.DisplayedText());
+        Assert.Equal("", brief.Stdout());
+        Assert.Equal(why + "\n", detailed.Stdout());
+    }
+
+    private sealed class NoGpu(string why) : IGpuBackendProvider
+    {
+        public string DevicePrefix => "cuda";
+
+        public IBackend CreateBackend(string device, DType? computeType) => new CpuBackend();
+
+        public GpuInventory Survey() => new([], why);
     }
 
     private sealed class OneGpu(GpuDevice gpu) : IGpuBackendProvider

@@ -150,4 +150,70 @@ public sealed class MagicOptionParserTests
     {
         Snapshot.Match(Generate.Usage("#!llm-generate"), "llm-generate-usage.txt");
     }
+
+    private static readonly CommandSyntax Ranged = new("llm-ranged", "Options with declared ranges.")
+    {
+        Options =
+        [
+            new MagicOption("top-p", "Nucleus mass") { Kind = MagicValueKind.Number, Minimum = 0, MinimumIsExclusive = true, Maximum = 1, OnlyWith = "temperature" },
+            new MagicOption("temperature", "Sampling temperature") { Kind = MagicValueKind.Number, Minimum = 0, Maximum = 100 },
+            new MagicOption("batch", "Batch sizes") { Kind = MagicValueKind.IntegerList, DefaultValue = "1", Minimum = 1, Maximum = 1024 },
+        ],
+    };
+
+    private static string FailsRanged(params string[] words) =>
+        Assert.Throws<InvalidOptionException>(() => MagicOptionParser.Parse(Ranged, words, "#!llm-ranged")).Message;
+
+    [Theory]
+    [InlineData("--temperature", "-1", "--temperature -1 is out of range; it must be [0, 100]")]
+    [InlineData("--temperature", "NaN", "--temperature expects a number (got 'NaN')")]
+    [InlineData("--top-p", "0", "--top-p 0 is out of range; it must be (0, 1]")]
+    [InlineData("--top-p", "2", "--top-p 2 is out of range; it must be (0, 1]")]
+    [InlineData("--batch", "0", "--batch 0 is out of range; it must be [1, 1024]")]
+    [InlineData("--batch", "1,2048", "--batch 2048 is out of range; it must be [1, 1024]")]
+    [InlineData("--batch", "1,,4", "--batch '1,,4' has an empty item; give whole numbers separated by commas, e.g. 1,4,16")]
+    [InlineData("--batch", "1,4,", "--batch '1,4,' has an empty item; give whole numbers separated by commas, e.g. 1,4,16")]
+    public void A_value_outside_its_declared_range_or_list_shape_is_refused_naming_the_option(string option, string value, string problem)
+    {
+        Assert.Equal($"#!llm-ranged: {problem}. Run `#!llm-ranged --help` for usage.", FailsRanged(option, value));
+    }
+
+    [Fact]
+    public void The_bounds_themselves_are_accepted_unless_declared_exclusive()
+    {
+        var values = MagicOptionParser.Parse(Ranged, ["--temperature", "0", "--top-p", "1", "--batch", "1, 4,1024"], "#!llm-ranged");
+
+        Assert.Equal((0.0, 1.0), (values.GetDouble("temperature"), values.GetDouble("top-p")));
+        Assert.Equal([1, 4, 1024], values.GetInt32List("batch"));
+    }
+
+    [Fact]
+    public void An_option_given_without_the_one_it_depends_on_is_accepted_with_a_warning()
+    {
+        var alone = MagicOptionParser.Parse(Ranged, ["--top-p", "0.9"], "#!llm-ranged");
+        var together = MagicOptionParser.Parse(Ranged, ["--top-p", "0.9", "--temperature", "0.7"], "#!llm-ranged");
+
+        Assert.Equal(["#!llm-ranged: warning: --top-p has no effect without --temperature"], alone.Warnings);
+        Assert.Empty(together.Warnings);
+    }
+
+    [Fact]
+    public void Help_text_shows_the_range_and_the_dependency()
+    {
+        var usage = Ranged.Usage("#!llm-ranged");
+
+        Assert.Matches(@"--top-p VALUE +Nucleus mass \(number \(0, 1\]; only with --temperature\)", usage);
+        Assert.Contains("(integers [1, 1024], comma-separated; default: 1)", usage);
+    }
+
+    [Fact]
+    public void The_cli_and_the_magics_share_the_declarations_of_sampling_and_bench_options()
+    {
+        var generate = new LlmGenerateMagic().Syntax.Options;
+        var bench = new LlmBenchMagic().Syntax.Options;
+
+        Assert.All(StudyOptions.Sampling, o => Assert.Contains(o, generate));
+        Assert.All(StudyOptions.Bench, o => Assert.Contains(o, bench));
+        Assert.Equal(new Measurement.BenchOptions().PromptTokens, StudyOptions.BenchOptionsFrom(MagicOptionParser.Parse(new LlmBenchMagic().Syntax, [], "#!llm-bench")).PromptTokens);
+    }
 }

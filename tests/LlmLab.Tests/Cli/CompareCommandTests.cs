@@ -44,8 +44,8 @@ public sealed class CompareCommandTests
     }
 
     [Theory]
-    [InlineData(2, "compare: --text is required", "--base", "data/models/brown-llama-7m", "--model", "data/models/brown-llama-7m")]
-    [InlineData(2, "compare: --ctx 1 must be between 3 and", "--base", "data/models/brown-llama-7m", "--model", "data/models/brown-llama-7m", "--text", "data/text/brown-heldout.txt", "--ctx", "1")]
+    [InlineData(2, "compare: missing required --text", "--base", "data/models/brown-llama-7m", "--model", "data/models/brown-llama-7m")]
+    [InlineData(2, "compare: --ctx 1 is out of range; it must be [3, ", "--base", "data/models/brown-llama-7m", "--model", "data/models/brown-llama-7m", "--text", "data/text/brown-heldout.txt", "--ctx", "1")]
     [InlineData(2, "compare: unknown option --window", "--base", "data/models/brown-llama-7m", "--model", "data/models/brown-llama-7m", "--text", "data/text/brown-heldout.txt", "--window", "8")]
     [InlineData(2, "compare: --text none.txt not found", "--base", "data/models/brown-llama-7m", "--model", "data/models/brown-llama-7m", "--text", "none.txt")]
     public void Wrong_command_lines_print_one_line_and_exit_2(int exitCode, string message, params string[] args)

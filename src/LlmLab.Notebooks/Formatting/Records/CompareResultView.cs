@@ -15,7 +15,7 @@ internal static class CompareResultView
     private const int ChartHeight = 340;
 
     /// <summary>One row of the percentile table; llama-perplexity reports no 75th or 25th KLD percentile, so those cells are empty.</summary>
-    private sealed record PercentileRow(string Percentile, string KldNats, string DeltaP);
+    private sealed record PercentileRow(string Percentile, string KldNats, [property: System.ComponentModel.DisplayName("Δp")] string DeltaP);
 
     public static RecordView Of(CompareResult r)
     {
