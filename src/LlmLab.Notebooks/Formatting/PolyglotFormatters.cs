@@ -12,8 +12,10 @@ public static class PolyglotFormatters
 {
     /// <summary>
     /// Registers every formatter of the registry except the plain-text fallback (Polyglot has its own), and makes
-    /// HTML the preferred MIME type of <see cref="Chart"/>. Formatters a notebook registers later for more specific
-    /// types still win, as Polyglot picks the most specific type.
+    /// LlmLab's own types (charts, the engine's records) display in every MIME type the registry writes for them, HTML
+    /// first: a chart as <c>text/html</c>, <c>text/plain</c> and <c>application/vnd.plotly.v1+json</c>, a record as
+    /// <c>text/html</c> and <c>text/plain</c>. Formatters a notebook registers later for more specific types still
+    /// win, as Polyglot picks the most specific type.
     /// </summary>
     public static void Register(FormatterRegistry registry)
     {
@@ -25,6 +27,37 @@ public static class PolyglotFormatters
             Formatter.Register(new PolyglotTypeFormatter(formatter));
         }
 
-        Formatter.SetPreferredMimeTypesFor(typeof(Chart), MimeTypes.Html);
+        foreach (var (type, mimeTypes) in PreferredMimeTypes(registry))
+        {
+            Formatter.SetPreferredMimeTypesFor(type, mimeTypes);
+        }
     }
+
+    /// <summary>
+    /// For each of LlmLab's own value types in the registry, the MIME types it is written in, HTML first. Shared types
+    /// (<c>IEnumerable</c>, <c>Exception</c>) keep Polyglot's choice, which strings and every other sequence share.
+    /// </summary>
+    internal static IReadOnlyList<(Type Type, string[] MimeTypes)> PreferredMimeTypes(FormatterRegistry registry) =>
+        registry.Formatters
+            .Where(f => f.ValueType.Namespace?.StartsWith("LlmLab", StringComparison.Ordinal) == true)
+            .GroupBy(f => f.ValueType)
+            .Select(g => (g.Key, g.Select(f => f.MimeType).Distinct().OrderBy(MimeRank).ToArray()))
+            .ToArray();
+
+    /// <summary>
+    /// The first output the extension shows when it loads: the magics it added, and plotly.js as one script element, so
+    /// that charts drawn later in the notebook (<see cref="PlotlyJsSource.Page"/>) render without a network.
+    /// </summary>
+    /// <param name="magicInvocations">The directives registered, e.g. <c>#!llm-load</c>.</param>
+    public static string LoadedHtml(IEnumerable<string> magicInvocations) =>
+        $"<p class=\"llmlab-loaded\">LlmLab loaded: magics {HtmlText.Encode(string.Join(", ", magicInvocations))}; " +
+        $"charts draw with the plotly.js {PlotlyJs.Version} this output holds (MIT license), offline.</p>\n" +
+        PlotlyJs.HtmlScriptElement();
+
+    private static int MimeRank(string mimeType) => mimeType switch
+    {
+        MimeTypes.Html => 0,
+        MimeTypes.PlainText => 1,
+        _ => 2,
+    };
 }
