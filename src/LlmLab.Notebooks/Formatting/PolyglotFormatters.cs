@@ -12,11 +12,15 @@ public static class PolyglotFormatters
 {
     /// <summary>
     /// Registers every formatter of the registry except the plain-text fallback (Polyglot has its own), and makes
-    /// LlmLab's own types (charts, the engine's records) display in every MIME type the registry writes for them, HTML
-    /// first: a chart as <c>text/html</c>, <c>text/plain</c> and <c>application/vnd.plotly.v1+json</c>, a record as
-    /// <c>text/html</c> and <c>text/plain</c>. Formatters a notebook registers later for more specific types still
-    /// win, as Polyglot picks the most specific type.
+    /// LlmLab's own types (charts, the engine's records) display as <c>text/html</c> and <c>text/plain</c>. Formatters a
+    /// notebook registers later for more specific types still win, as Polyglot picks the most specific type.
     /// </summary>
+    /// <remarks>
+    /// A chart is not offered as <c>application/vnd.plotly.v1+json</c> by default: the kernel's Jupyter layer sends
+    /// every MIME type except <c>application/json</c> as a string (<c>ExecuteRequestHandler.PreserveJson</c> in
+    /// dotnet/interactive, tool 1.0.712001), and Jupyter's Plotly renderers, which front ends prefer to HTML, cannot draw
+    /// a figure given as a JSON string. <c>chart.ToDisplayString("application/vnd.plotly.v1+json")</c> still gives it.
+    /// </remarks>
     public static void Register(FormatterRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
@@ -34,12 +38,13 @@ public static class PolyglotFormatters
     }
 
     /// <summary>
-    /// For each of LlmLab's own value types in the registry, the MIME types it is written in, HTML first. Shared types
-    /// (<c>IEnumerable</c>, <c>Exception</c>) keep Polyglot's choice, which strings and every other sequence share.
+    /// For each of LlmLab's own value types in the registry, the MIME types it is displayed in, HTML first (Plotly JSON
+    /// left out, see <see cref="Register"/>). Shared types (<c>IEnumerable</c>, <c>Exception</c>) keep Polyglot's
+    /// choice, which strings and every other sequence share.
     /// </summary>
     internal static IReadOnlyList<(Type Type, string[] MimeTypes)> PreferredMimeTypes(FormatterRegistry registry) =>
         registry.Formatters
-            .Where(f => f.ValueType.Namespace?.StartsWith("LlmLab", StringComparison.Ordinal) == true)
+            .Where(f => f.ValueType.Namespace?.StartsWith("LlmLab", StringComparison.Ordinal) == true && f.MimeType != MimeTypes.PlotlyJson)
             .GroupBy(f => f.ValueType)
             .Select(g => (g.Key, g.Select(f => f.MimeType).Distinct().OrderBy(MimeRank).ToArray()))
             .ToArray();
@@ -54,10 +59,5 @@ public static class PolyglotFormatters
         $"charts draw with the plotly.js {PlotlyJs.Version} this output holds (MIT license), offline.</p>\n" +
         PlotlyJs.HtmlScriptElement();
 
-    private static int MimeRank(string mimeType) => mimeType switch
-    {
-        MimeTypes.Html => 0,
-        MimeTypes.PlainText => 1,
-        _ => 2,
-    };
+    private static int MimeRank(string mimeType) => mimeType == MimeTypes.Html ? 0 : 1;
 }
