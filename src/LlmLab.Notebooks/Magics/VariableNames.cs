@@ -57,7 +57,7 @@ public static class VariableNames
     {
         if (IsValid(name)) return;
         var why = IsReservedKeyword(name)
-            ? "it is a C# keyword; choose another name"
+            ? "it is a C# keyword"
             : "a C# identifier starts with a letter or _ and holds letters, digits and _";
         throw new InvalidOptionException($"'{name}' cannot be a variable name: {why}.");
     }

@@ -69,7 +69,7 @@ public sealed class VariableNamesTests
     {
         var error = Assert.Throws<InvalidOptionException>(() => VariableNames.Validate("class"));
 
-        Assert.Equal("'class' cannot be a variable name: it is a C# keyword; choose another name.", error.Message);
+        Assert.Equal("'class' cannot be a variable name: it is a C# keyword.", error.Message);
     }
 
     [Fact]
