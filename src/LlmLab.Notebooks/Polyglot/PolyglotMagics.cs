@@ -67,7 +67,8 @@ public static class PolyglotMagics
     }
 
     /// <summary>
-    /// One line for a failed magic: <c>#!llm-load: message</c>, with inner exceptions' messages after <c>; caused by</c>.
+    /// One line for a failed magic: <c>#!llm-load: message</c> (the name once), with inner exceptions' messages after
+    /// <c>; caused by</c>.
     /// The exception's type is named only when it is not one of LlmLab's own input errors (<see cref="LlmLabException"/>), whose message says it all.
     /// </summary>
     internal static string ErrorLine(Exception exception, string magic)
@@ -76,7 +77,9 @@ public static class PolyglotMagics
         if (exception is TargetInvocationException { InnerException: { } inner }) exception = inner;
         var text = exception is LlmLabException ? exception.Message : $"{exception.GetType().Name}: {exception.Message}";
         for (var e = exception.InnerException; e is not null; e = e.InnerException) text += $"; caused by {e.GetType().Name}: {e.Message}";
-        return $"{magic}: {string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))}";
+        var line = string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        // Option errors already start with the magic's name (the parser is told how it was invoked).
+        return line.StartsWith(magic + ":", StringComparison.Ordinal) ? line : $"{magic}: {line}";
     }
 
     private static string MagicOf(string commandLine)

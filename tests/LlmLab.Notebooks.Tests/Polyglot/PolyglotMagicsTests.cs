@@ -46,6 +46,7 @@ public sealed class PolyglotMagicsTests
 
         Assert.NotNull(error);
         Assert.StartsWith("#!llm-echo: ", error);
+        Assert.DoesNotContain("#!llm-echo: #!llm-echo", error);
         Assert.Contains("--times", error);
         Assert.DoesNotContain("\n", error);
         Assert.DoesNotContain(" at ", error);
