@@ -53,6 +53,18 @@ public sealed class ExtensionInKernelTests(PolyglotKernel kernel) : IClassFixtur
         Assert.InRange((int)result.GetType().GetProperty("NewTokens")!.GetValue(result)!, 1, 3);
     }
 
+    [Theory]
+    [InlineData("-h")]
+    [InlineData("--help")]
+    public async Task Help_prints_the_magics_usage(string help)
+    {
+        var result = await kernel.SubmitAsync("#!llm-bench " + help);
+
+        Assert.DoesNotContain(result.Events, e => e is CommandFailed);
+        var text = string.Concat(result.Events.OfType<StandardOutputValueProduced>().SelectMany(e => e.FormattedValues).Select(v => v.Value));
+        Assert.Contains("Usage: #!llm-bench", text);
+    }
+
     [Fact]
     public async Task A_bad_option_fails_the_cell_with_one_line_naming_the_magic()
     {
