@@ -32,8 +32,9 @@ def read_cells(path):
 
 
 def notebook(cells, kernel_name):
-    def cell(kind, source):
-        c = {"cell_type": kind, "metadata": {}, "source": source}
+    def cell(index, kind, source):
+        # nbformat 4.5 gives every cell an id.
+        c = {"id": f"cell-{index}", "cell_type": kind, "metadata": {}, "source": source}
         if kind == "code-error":
             kind = c["cell_type"] = "code"
             c["metadata"]["tags"] = ["raises-exception"]
@@ -42,7 +43,7 @@ def notebook(cells, kernel_name):
         return c
 
     return {
-        "cells": [cell(k, s) for k, s in cells],
+        "cells": [cell(i, k, s) for i, (k, s) in enumerate(cells, 1)],
         "metadata": {
             "kernelspec": {"name": kernel_name, "display_name": ".NET (C#)", "language": "C#"},
             "language_info": {"name": "C#", "file_extension": ".cs"},
