@@ -24,6 +24,15 @@ public static class PlotlyJs
     /// <summary>The minified plotly.js source (about 4.8 MB), decompressed once per process.</summary>
     public static string MinifiedScript => Script.Value;
 
+    /// <summary>
+    /// The bundle as one HTML <c>script</c> element that defines <c>window.Plotly</c> (about 4.8 MB): displayed once in
+    /// a notebook, it lets every later chart output with <see cref="PlotlyJsSource.Page"/> draw offline.
+    /// </summary>
+    public static string HtmlScriptElement() =>
+        // "</script" cannot occur inside a script element; the bundle's own occurrences are in strings, where "<\/" reads the same.
+        $"<script type=\"text/javascript\">/* plotly.js {Version}, MIT license, (c) Plotly, Inc. */\n" +
+        MinifiedScript.Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase) + "\n</script>";
+
     private static string ReadScript()
     {
         using var stream = typeof(PlotlyJs).Assembly.GetManifestResourceStream(ResourceName)

@@ -2,6 +2,7 @@ using LlmLab.Backends;
 using LlmLab.Evaluation;
 using LlmLab.Generation;
 using LlmLab.Measurement;
+using LlmLab.Notebooks.Charts;
 using LlmLab.Notebooks.Formatting.Records;
 
 namespace LlmLab.Notebooks.Formatting;
@@ -24,7 +25,8 @@ public sealed class FormatterRegistry
     /// <see cref="PerplexityResult"/>, <see cref="CompareResult"/>, <see cref="GeneratedText"/>, <see cref="GpuInventory"/>), and plain text for
     /// everything else.
     /// </summary>
-    public static FormatterRegistry CreateDefault()
+    /// <param name="plotlyJs">Where chart HTML gets plotly.js from when the page lacks it.</param>
+    public static FormatterRegistry CreateDefault(PlotlyJsSource plotlyJs = PlotlyJsSource.Cdn)
     {
         var registry = new FormatterRegistry();
         registry.Add(new PlainTextObjectFormatter());
@@ -34,15 +36,15 @@ public sealed class FormatterRegistry
         registry.Add(new HtmlExceptionFormatter());
         registry.Add(new HtmlContentFormatter());
         registry.Add(new PlainTextChartFormatter());
-        registry.Add(new HtmlChartFormatter());
+        registry.Add(new HtmlChartFormatter(plotlyJs));
         registry.Add(new PlotlyJsonChartFormatter());
-        AddRecord<ModelSummary>(registry, ModelSummaryView.Of);
-        AddRecord<MemoryLedger>(registry, MemoryLedgerView.Of);
-        AddRecord<BenchResult>(registry, BenchResultView.Of);
-        AddRecord<PerplexityResult>(registry, PerplexityResultView.Of);
-        AddRecord<CompareResult>(registry, CompareResultView.Of);
-        AddRecord<GeneratedText>(registry, GeneratedTextView.Of);
-        AddRecord<GpuInventory>(registry, GpuInventoryView.Of);
+        AddRecord<ModelSummary>(registry, ModelSummaryView.Of, plotlyJs);
+        AddRecord<MemoryLedger>(registry, MemoryLedgerView.Of, plotlyJs);
+        AddRecord<BenchResult>(registry, BenchResultView.Of, plotlyJs);
+        AddRecord<PerplexityResult>(registry, PerplexityResultView.Of, plotlyJs);
+        AddRecord<CompareResult>(registry, CompareResultView.Of, plotlyJs);
+        AddRecord<GeneratedText>(registry, GeneratedTextView.Of, plotlyJs);
+        AddRecord<GpuInventory>(registry, GpuInventoryView.Of, plotlyJs);
         return registry;
     }
 
@@ -92,11 +94,11 @@ public sealed class FormatterRegistry
         Find(value, mimeType) is { } formatter ? FormatWith(formatter, value) : null;
 
     /// <summary>Adds the HTML and text formatters of one engine record type, both writing the same layout.</summary>
-    private static void AddRecord<T>(FormatterRegistry registry, Func<T, RecordView> layout)
+    private static void AddRecord<T>(FormatterRegistry registry, Func<T, RecordView> layout, PlotlyJsSource plotlyJs)
         where T : notnull
     {
         registry.Add(new PlainTextRecordFormatter<T>(layout));
-        registry.Add(new HtmlRecordFormatter<T>(layout));
+        registry.Add(new HtmlRecordFormatter<T>(layout, plotlyJs));
     }
 
     private static string FormatWith(IDisplayFormatter formatter, object value)

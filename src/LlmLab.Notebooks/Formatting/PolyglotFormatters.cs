@@ -12,9 +12,15 @@ public static class PolyglotFormatters
 {
     /// <summary>
     /// Registers every formatter of the registry except the plain-text fallback (Polyglot has its own), and makes
-    /// HTML the preferred MIME type of <see cref="Chart"/>. Formatters a notebook registers later for more specific
-    /// types still win, as Polyglot picks the most specific type.
+    /// LlmLab's own types (charts, the engine's records) display as <c>text/html</c> and <c>text/plain</c>. Formatters a
+    /// notebook registers later for more specific types still win, as Polyglot picks the most specific type.
     /// </summary>
+    /// <remarks>
+    /// A chart is not offered as <c>application/vnd.plotly.v1+json</c> by default: the kernel's Jupyter layer sends
+    /// every MIME type except <c>application/json</c> as a string (<c>ExecuteRequestHandler.PreserveJson</c> in
+    /// dotnet/interactive, tool 1.0.712001), and Jupyter's Plotly renderers, which front ends prefer to HTML, cannot draw
+    /// a figure given as a JSON string. <c>chart.ToDisplayString("application/vnd.plotly.v1+json")</c> still gives it.
+    /// </remarks>
     public static void Register(FormatterRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
@@ -25,6 +31,33 @@ public static class PolyglotFormatters
             Formatter.Register(new PolyglotTypeFormatter(formatter));
         }
 
-        Formatter.SetPreferredMimeTypesFor(typeof(Chart), MimeTypes.Html);
+        foreach (var (type, mimeTypes) in PreferredMimeTypes(registry))
+        {
+            Formatter.SetPreferredMimeTypesFor(type, mimeTypes);
+        }
     }
+
+    /// <summary>
+    /// For each of LlmLab's own value types in the registry, the MIME types it is displayed in, HTML first (Plotly JSON
+    /// left out, see <see cref="Register"/>). Shared types (<c>IEnumerable</c>, <c>Exception</c>) keep Polyglot's
+    /// choice, which strings and every other sequence share.
+    /// </summary>
+    internal static IReadOnlyList<(Type Type, string[] MimeTypes)> PreferredMimeTypes(FormatterRegistry registry) =>
+        registry.Formatters
+            .Where(f => f.ValueType.Namespace?.StartsWith("LlmLab", StringComparison.Ordinal) == true && f.MimeType != MimeTypes.PlotlyJson)
+            .GroupBy(f => f.ValueType)
+            .Select(g => (g.Key, g.Select(f => f.MimeType).Distinct().OrderBy(MimeRank).ToArray()))
+            .ToArray();
+
+    /// <summary>
+    /// The first output the extension shows when it loads: the magics it added, and plotly.js as one script element, so
+    /// that charts drawn later in the notebook (<see cref="PlotlyJsSource.Page"/>) render without a network.
+    /// </summary>
+    /// <param name="magicInvocations">The directives registered, e.g. <c>#!llm-load</c>.</param>
+    public static string LoadedHtml(IEnumerable<string> magicInvocations) =>
+        $"<p class=\"llmlab-loaded\">LlmLab loaded: magics {HtmlText.Encode(string.Join(", ", magicInvocations))}; " +
+        $"charts draw with the plotly.js {PlotlyJs.Version} this output holds (MIT license), offline.</p>\n" +
+        PlotlyJs.HtmlScriptElement();
+
+    private static int MimeRank(string mimeType) => mimeType == MimeTypes.Html ? 0 : 1;
 }

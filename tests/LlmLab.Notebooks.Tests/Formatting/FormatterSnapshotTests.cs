@@ -52,6 +52,25 @@ public sealed partial class FormatterSnapshotTests
     }
 
     [Fact]
+    public void A_chart_for_a_page_holding_plotly_js_waits_for_it_and_loads_nothing()
+    {
+        var html = FormatterRegistry.CreateDefault(LlmLab.Notebooks.Charts.PlotlyJsSource.Page).Format(SampleValues.Chart, MimeTypes.Html)!;
+
+        Snapshot.Match(html, "chart.page.html");
+        Assert.DoesNotContain(LlmLab.Notebooks.Charts.PlotlyJs.CdnUrl, html);
+        Assert.DoesNotContain(".src", html);
+    }
+
+    [Fact]
+    public void A_record_for_a_page_holding_plotly_js_draws_its_charts_without_a_url()
+    {
+        var html = FormatterRegistry.CreateDefault(LlmLab.Notebooks.Charts.PlotlyJsSource.Page).Format(EngineRecords.Bench, MimeTypes.Html)!;
+
+        Assert.Contains("class=\"llmlab-chart\"", html);
+        Assert.DoesNotContain(LlmLab.Notebooks.Charts.PlotlyJs.CdnUrl, html);
+    }
+
+    [Fact]
     public void A_chart_renders_as_one_line_of_text()
     {
         Assert.Equal(

@@ -23,9 +23,33 @@ public sealed class PolyglotFormattersTests
     }
 
     [Fact]
-    public void A_charts_preferred_mime_type_is_html()
+    public void A_chart_displays_as_html_and_text_and_not_as_a_plotly_json_string()
     {
-        Assert.Equal([MimeTypes.Html], Formatter.GetPreferredMimeTypesFor(typeof(LlmLab.Notebooks.Charts.Chart)));
+        Assert.Equal([MimeTypes.Html, MimeTypes.PlainText], Formatter.GetPreferredMimeTypesFor(typeof(LlmLab.Notebooks.Charts.Chart)));
+    }
+
+    [Fact]
+    public void An_engine_record_displays_as_html_and_text()
+    {
+        Assert.Equal([MimeTypes.Html, MimeTypes.PlainText], Formatter.GetPreferredMimeTypesFor(typeof(LlmLab.Measurement.BenchResult)));
+    }
+
+    [Fact]
+    public void Shared_types_keep_polyglots_preferred_mime_types()
+    {
+        Assert.DoesNotContain(PolyglotFormatters.PreferredMimeTypes(Ours), p => p.Type == typeof(System.Collections.IEnumerable) || p.Type == typeof(Exception));
+    }
+
+    [Fact]
+    public void The_load_output_holds_plotly_js_and_no_url_to_load_it_from()
+    {
+        var html = PolyglotFormatters.LoadedHtml(["#!llm-help", "#!llm-load"]);
+
+        Assert.Contains("#!llm-help, #!llm-load", html);
+        Assert.Contains(LlmLab.Notebooks.Charts.PlotlyJs.MinifiedScript[..1000], html);
+        Assert.DoesNotContain("<script src", html);
+        Assert.EndsWith("</script>", html);
+        Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(html, "</script", System.Text.RegularExpressions.RegexOptions.IgnoreCase));
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using LlmLab.Notebooks.Charts;
+
 namespace LlmLab.Notebooks.Formatting.Records;
 
 /// <summary>
@@ -5,7 +7,8 @@ namespace LlmLab.Notebooks.Formatting.Records;
 /// two-column table, tables as <see cref="HtmlTableFormatter"/> does, charts drawn by plotly.js, passages as text.
 /// </summary>
 /// <param name="layout">Lays the record out.</param>
-internal sealed class HtmlRecordFormatter<T>(Func<T, RecordView> layout) : IDisplayFormatter
+/// <param name="plotlyJs">Where its charts get plotly.js from when the page lacks it.</param>
+internal sealed class HtmlRecordFormatter<T>(Func<T, RecordView> layout, PlotlyJsSource plotlyJs = PlotlyJsSource.Cdn) : IDisplayFormatter
     where T : notnull
 {
     private static readonly HtmlTableFormatter Tables = new();
@@ -41,7 +44,7 @@ internal sealed class HtmlRecordFormatter<T>(Func<T, RecordView> layout) : IDisp
                     writer.Write('\n');
                     break;
                 case ChartBlock chart:
-                    HtmlChartFormatter.WriteFigure(chart.Chart.ToPlotlyJson(), chart.Chart.Height, writer);
+                    HtmlChartFormatter.WriteFigure(chart.Chart.ToPlotlyJson(), chart.Chart.Height, writer, plotlyJs);
                     writer.Write('\n');
                     break;
                 case PassageBlock passage:
