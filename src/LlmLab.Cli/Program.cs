@@ -15,6 +15,7 @@ var commands = new Dictionary<string, (string Usage, Func<Arguments, int> Run, s
     ["quantize"] = (QuantizeCommand.Usage, QuantizeCommand.Run, QuantizeCommand.Flags),
     ["make-random"] = (MakeRandomCommand.Usage, MakeRandomCommand.Run, []),
     ["bench-tokenizer"] = (TokenizerBenchCommand.Usage, TokenizerBenchCommand.Run, TokenizerBenchCommand.Flags),
+    ["verify"] = (VerifyCommand.Usage, VerifyCommand.Run, []),
 };
 
 // `run` executes a notebook; its runner has its own option parser and exit codes (0 ok, 2 a cell failed).

@@ -3,6 +3,7 @@ using LlmLab.Evaluation;
 using LlmLab.Generation;
 using LlmLab.Measurement;
 using LlmLab.Notebooks.Formatting.Records;
+using LlmLab.Reproducibility;
 
 namespace LlmLab.Notebooks.Formatting;
 
@@ -43,6 +44,9 @@ public sealed class FormatterRegistry
         AddRecord<CompareResult>(registry, CompareResultView.Of);
         AddRecord<GeneratedText>(registry, GeneratedTextView.Of);
         AddRecord<GpuInventory>(registry, GpuInventoryView.Of);
+        AddRecord<ModelFingerprint>(registry, ModelFingerprintView.Of);
+        AddRecord<EnvironmentFingerprint>(registry, EnvironmentFingerprintView.Of);
+        registry.Add(new ModelFingerprintJsonFormatter());
         return registry;
     }
 
