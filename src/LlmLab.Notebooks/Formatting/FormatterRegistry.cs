@@ -19,7 +19,8 @@ public sealed class FormatterRegistry
     public IReadOnlyList<IDisplayFormatter> Formatters => _formatters;
 
     /// <summary>
-    /// A registry with LlmLab's formatters: charts (Plotly JSON, HTML, text), sequences of records (HTML and text
+    /// A registry with LlmLab's formatters: charts (Plotly JSON, HTML, text; LlmLab's <see cref="Charts.Chart"/> and
+    /// Plotly.NET's <c>GenericChart</c>, recognised by type name), sequences of records (HTML and text
     /// tables), exceptions (HTML and text), <see cref="HtmlContent"/>, the engine's result records (HTML with tables
     /// and charts, and text: <see cref="ModelSummary"/>, <see cref="MemoryLedger"/>, <see cref="BenchResult"/>,
     /// <see cref="PerplexityResult"/>, <see cref="CompareResult"/>, <see cref="GeneratedText"/>, <see cref="GpuInventory"/>), and plain text for
@@ -37,6 +38,9 @@ public sealed class FormatterRegistry
         registry.Add(new PlainTextChartFormatter());
         registry.Add(new HtmlChartFormatter());
         registry.Add(new PlotlyJsonChartFormatter());
+        registry.Add(new PlotlyNetTextFormatter());
+        registry.Add(new PlotlyNetHtmlFormatter());
+        registry.Add(new PlotlyNetJsonFormatter());
         AddRecord<ModelSummary>(registry, ModelSummaryView.Of);
         AddRecord<MemoryLedger>(registry, MemoryLedgerView.Of);
         AddRecord<BenchResult>(registry, BenchResultView.Of);
