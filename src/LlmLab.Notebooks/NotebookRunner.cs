@@ -59,6 +59,7 @@ public static class NotebookRunner
 
         // Read before the first cell, so GPU clocks and memory describe the machine as the study found it.
         var environment = EnvironmentFingerprint.Capture();
+        var loadsBefore = LoadedCheckpoints.Count;
         var codeCells = document.Cells.Count(IsCode);
         await progress.WriteLineAsync($"Running {options.InputPath}: {Plural(document.Cells.Count, "cell")}, {codeCells} to run");
         var cells = document.Cells.ToArray();
@@ -102,7 +103,7 @@ public static class NotebookRunner
             await progress.WriteLineAsync($"Stopped after cell {stop} failed; {Plural(notRun, "code cell")} not run (--continue-on-error runs them).");
         }
 
-        var provenance = StudyProvenance.Of(document, environment);
+        var provenance = StudyProvenance.Of(document, environment, LoadedCheckpoints.Since(loadsBefore));
         document = provenance.AddTo(document);
         NotebookFile.Save(document, outputPath);
         await progress.WriteLineAsync($"Wrote {outputPath}");

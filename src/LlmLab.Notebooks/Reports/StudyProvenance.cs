@@ -22,7 +22,14 @@ public sealed record StudyProvenance(EnvironmentFingerprint Environment, IReadOn
     /// (each <c>#!llm-load</c> displays a <see cref="ModelFingerprint"/>, carried as <see cref="ModelFingerprint.MimeType"/>),
     /// so it works wherever the cells ran — in this process or in a kernel.
     /// </summary>
-    public static StudyProvenance Of(NotebookDocument document, EnvironmentFingerprint environment)
+    public static StudyProvenance Of(NotebookDocument document, EnvironmentFingerprint environment) => Of(document, environment, []);
+
+    /// <summary>
+    /// As <see cref="Of(NotebookDocument, EnvironmentFingerprint)"/>, plus the models at <paramref name="loadedPaths"/>
+    /// (those the run's cells loaded in this process, from <see cref="LoadedCheckpoints"/>, e.g. by C# code rather than a
+    /// magic), hashed now through the cache; a path that is gone or unreadable by then is left out.
+    /// </summary>
+    public static StudyProvenance Of(NotebookDocument document, EnvironmentFingerprint environment, IReadOnlyList<string> loadedPaths)
     {
         ArgumentNullException.ThrowIfNull(document);
         var models = new List<ModelFingerprint>();
@@ -41,6 +48,18 @@ public sealed record StudyProvenance(EnvironmentFingerprint Environment, IReadOn
 
             if (model is { Path: not null, Files: not null } && !models.Any(m => m.Path == model.Path && m.Files.SequenceEqual(model.Files)))
                 models.Add(model);
+        }
+
+        foreach (var path in loadedPaths.Where(p => models.All(m => m.Path != p)))
+        {
+            try
+            {
+                models.Add(ModelFingerprint.Of(path));
+            }
+            catch (Exception e) when (e is LlmLabException or IOException or UnauthorizedAccessException)
+            {
+                // A temporary checkpoint the study deleted: nothing left to hash, and no reason to fail the run's output.
+            }
         }
 
         return new StudyProvenance(environment, models);

@@ -60,8 +60,12 @@ public sealed class Transformer : IDisposable
     /// Places the weights of opened <paramref name="files"/> on <paramref name="backend"/>; the transformer then owns the
     /// files (on failure the caller still does).
     /// </summary>
-    internal static Transformer Load(ModelFiles files, IBackend backend) =>
-        new(files, ModelWeights.Load(files.Config, files.Names, files.Checkpoint, backend), backend);
+    internal static Transformer Load(ModelFiles files, IBackend backend)
+    {
+        // Every load goes through here (CLI, magics, C# cells), so a study's report can hash each model it used.
+        Reproducibility.LoadedCheckpoints.Record(files.Path);
+        return new(files, ModelWeights.Load(files.Config, files.Names, files.Checkpoint, backend), backend);
+    }
 
     /// <summary>Loads a model folder's weights with <paramref name="config"/> in place of its config.json (tests of GGUF configs on HF folders).</summary>
     internal static Transformer Load(string directory, ModelConfig config, IBackend backend)

@@ -34,7 +34,8 @@ public sealed class StudyProvenanceTests
         Assert.Equal(RuntimeInformation.FrameworkDescription, (string?)llmlab["environment"]!["dotNet"]);
         Assert.Equal(Environment.ProcessorCount, (int?)llmlab["environment"]!["cpuCores"]);
         Assert.Matches("^([0-9a-f]{40}|unknown)$", (string?)llmlab["environment"]!["commit"]);
-        var model = Assert.Single(llmlab["models"]!.AsArray())!;
+        // Other tests load models in parallel in this process; the study's own model must be there exactly once.
+        var model = Assert.Single(llmlab["models"]!.AsArray(), m => ((string?)m!["path"])!.EndsWith("brown-llama-7m", StringComparison.Ordinal))!;
         Assert.Equal(BrownSha256, (string?)model["files"]![0]!["sha256"]);
     }
 
@@ -46,6 +47,22 @@ public sealed class StudyProvenanceTests
         Assert.Contains("<details class=\"provenance\"><summary>Environment and 1 model (SHA-256)</summary>", html);
         Assert.Contains($"<th>.NET</th><td>{RuntimeInformation.FrameworkDescription}</td>", html);
         Assert.Contains($"sha256 <code>{BrownSha256}</code>", html);
+    }
+
+    [Fact]
+    public async Task A_model_loaded_by_csharp_code_rather_than_a_magic_is_recorded_with_its_hash()
+    {
+        var dir = TestPaths.TempDir();
+        var model = Path.Combine(TestPaths.RepoRoot, "tests", "fixtures", "models", "llama-tiny-bf16");
+        var input = Path.Combine(dir, "study.dib");
+        NotebookFile.Save(NotebookDocument.Create(NotebookCell.CSharpCell($"var m = DeviceCatalog.Default.Load(@\"{model}\"); m.Dispose();")), input);
+
+        var result = await NotebookRunner.RunAsync(new NotebookRunOptions(input), TextWriter.Null, Cancel);
+
+        Assert.Equal(NotebookRunner.ExitSucceeded, result.ExitCode);
+        var models = NotebookFile.Load(result.OutputPath!).ExtraMetadata![StudyProvenance.MetadataKey]!["models"]!.AsArray();
+        var recorded = Assert.Single(models, m => (string?)m!["path"] == model)!;
+        Assert.Equal(FileHashCache.Hash(Path.Combine(model, "model-00001-of-00003.safetensors")), (string?)recorded["files"]![0]!["sha256"]);
     }
 
     [Fact]
