@@ -6,8 +6,8 @@ namespace LlmLab.Reproducibility;
 
 /// <summary>
 /// SHA-256 of files, computed once and remembered by full path, length and last-write time, so a study that loads a
-/// 16 GB checkpoint pays for hashing it (about 10 s at 1.5 GB/s) the first time only. A file whose length or
-/// modification time changed is hashed again.
+/// 16 GB checkpoint pays for hashing it (about 15 s: `llmlab verify` hashed 512 MiB in 0.5 s on the 2-core CI machine,
+/// sha256sum took 1.6 s) the first time only. A file whose length or modification time changed is hashed again.
 /// </summary>
 /// <remarks>
 /// The cache is one small JSON file under the user's cache folder (<see cref="DefaultPath"/>), not beside the model:
