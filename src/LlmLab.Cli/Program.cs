@@ -11,7 +11,7 @@ CliCommand[] commands =
 [
     GenerateCommand.Command, BenchCommand.Command, PerplexityCommand.Command, CompareCommand.Command,
     LogitsCommand.Command, TokenizeCommand.Command, InspectCommand.Command, QuantizeCommand.Command,
-    MakeRandomCommand.Command, TokenizerBenchCommand.Command,
+    MakeRandomCommand.Command, TokenizerBenchCommand.Command, VerifyCommand.Command,
 ];
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")

@@ -30,16 +30,21 @@ public sealed class CudaBackendProvider : IGpuBackendProvider
         {
             var info = CudaBackend.DeviceInfo(i);
             TelemetrySample? sample = null;
+            var limits = ((string?)null, (int?)null, (int?)null, (double?)null);
             try
             {
                 using var nvml = NvmlTelemetry.Open(info);
                 sample = nvml.Sample();
+                limits = nvml.Limits();
             }
             catch (Exception e) when (e is CudaUnavailableException or CudaException or DllNotFoundException)
             {
                 // No NVML on this machine: the GPU is listed without sensor readings.
             }
-            gpus.Add(new GpuDevice(info.Device, info.Name, info.TotalMemoryBytes, info.ComputeCapability, sample));
+            gpus.Add(new GpuDevice(info.Device, info.Name, info.TotalMemoryBytes, info.ComputeCapability, sample)
+            {
+                Details = CudaLibraryVersions.Details(limits.Item1, limits.Item2, limits.Item3, limits.Item4),
+            });
         }
         return new GpuInventory(gpus, null);
     }

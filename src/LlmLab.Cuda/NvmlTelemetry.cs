@@ -58,6 +58,28 @@ internal sealed unsafe class NvmlTelemetry : IDisposable
         return new TelemetrySample(DateTimeOffset.UtcNow, milliwatts / 1000.0, energy, (int)mhz, (int)celsius, (long)memory.Used, (long)memory.Total);
     }
 
+    /// <summary>
+    /// The display driver's version, the maximum SM and memory clocks (MHz) and the enforced power limit (W); a value
+    /// the device does not report (NVML_ERROR_NOT_SUPPORTED, e.g. power limits on some boards) is null.
+    /// </summary>
+    public (string? DriverVersion, int? MaxSmClockMHz, int? MaxMemoryClockMHz, double? PowerLimitWatts) Limits()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var version = new byte[Nvml.DriverVersionBufferBytes];
+        string? driver;
+        fixed (byte* p = version) driver = Nvml.nvmlSystemGetDriverVersion(p, (uint)version.Length) == Nvml.Success ? CString(version) : null;
+        int? sm = Nvml.nvmlDeviceGetMaxClockInfo(_device, Nvml.ClockSm, out uint smMHz) == Nvml.Success ? (int)smMHz : null;
+        int? memory = Nvml.nvmlDeviceGetMaxClockInfo(_device, Nvml.ClockMemory, out uint memMHz) == Nvml.Success ? (int)memMHz : null;
+        double? watts = Nvml.nvmlDeviceGetEnforcedPowerLimit(_device, out uint milliwatts) == Nvml.Success ? milliwatts / 1000.0 : null;
+        return (driver, sm, memory, watts);
+    }
+
+    private static string CString(byte[] bytes)
+    {
+        int n = Array.IndexOf(bytes, (byte)0);
+        return Encoding.UTF8.GetString(bytes, 0, n < 0 ? bytes.Length : n);
+    }
+
     public void Dispose()
     {
         if (_disposed) return;

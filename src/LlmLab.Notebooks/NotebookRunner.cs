@@ -3,6 +3,7 @@ using System.Globalization;
 using LlmLab.Notebooks.Documents;
 using LlmLab.Notebooks.Execution;
 using LlmLab.Notebooks.Reports;
+using LlmLab.Reproducibility;
 
 namespace LlmLab.Notebooks;
 
@@ -66,6 +67,9 @@ public static class NotebookRunner
             return new NotebookRunResult(ExitInvalidInput, []) { ErrorMessage = e.Message, Duration = clock.Elapsed };
         }
 
+        // Read before the first cell, so GPU clocks and memory describe the machine as the study found it.
+        var environment = EnvironmentFingerprint.Capture();
+        var loadsBefore = LoadedCheckpoints.Count;
         var codeCells = document.Cells.Count(IsCode);
         await progress.WriteLineAsync($"Running {options.InputPath}: {Plural(document.Cells.Count, "cell")}, {codeCells} to run");
         var cells = document.Cells.ToArray();
@@ -109,6 +113,8 @@ public static class NotebookRunner
             await progress.WriteLineAsync($"Stopped after cell {stop} failed; {Plural(notRun, "code cell")} not run (--continue-on-error runs them).");
         }
 
+        var provenance = StudyProvenance.Of(document, environment, LoadedCheckpoints.Since(loadsBefore));
+        document = provenance.AddTo(document);
         NotebookFile.Save(document, outputPath);
         await progress.WriteLineAsync($"Wrote {outputPath}");
         if (options.HtmlPath is { } htmlPath)
@@ -118,6 +124,7 @@ public static class NotebookRunner
                 Source = options.InputPath,
                 Generated = DateTimeOffset.UtcNow,
                 Parameters = options.Parameters.Select(p => KeyValuePair.Create(p.Name, Convert.ToString(p.Value, CultureInfo.InvariantCulture) ?? "")).ToArray(),
+                Provenance = provenance,
             };
             HtmlReport.Save(document, header, htmlPath);
             await progress.WriteLineAsync($"Wrote {htmlPath}");

@@ -12,6 +12,10 @@ internal static unsafe partial class Nvml
     public const int ErrorNotSupported = 3;
     /// <summary>NVML_CLOCK_SM.</summary>
     public const int ClockSm = 1;
+    /// <summary>NVML_CLOCK_MEM.</summary>
+    public const int ClockMemory = 2;
+    /// <summary>NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE: the driver version string fits in 80 bytes.</summary>
+    public const int DriverVersionBufferBytes = 80;
     /// <summary>NVML_TEMPERATURE_GPU.</summary>
     public const int TemperatureGpu = 0;
 
@@ -32,6 +36,9 @@ internal static unsafe partial class Nvml
     [LibraryImport(Lib)] public static partial int nvmlDeviceGetTemperature(nint device, int sensor, out uint celsius);
     [LibraryImport(Lib)] public static partial int nvmlDeviceGetPowerUsage(nint device, out uint milliwatts);
     [LibraryImport(Lib)] public static partial int nvmlDeviceGetTotalEnergyConsumption(nint device, out ulong millijoules);
+    [LibraryImport(Lib)] public static partial int nvmlSystemGetDriverVersion(byte* version, uint length);
+    [LibraryImport(Lib)] public static partial int nvmlDeviceGetMaxClockInfo(nint device, int clock, out uint megahertz);
+    [LibraryImport(Lib)] public static partial int nvmlDeviceGetEnforcedPowerLimit(nint device, out uint milliwatts);
 
     /// <summary>Throws <see cref="CudaException"/> unless <paramref name="result"/> is NVML_SUCCESS.</summary>
     public static void Check(int result, [CallerArgumentExpression(nameof(result))] string call = "")

@@ -4,6 +4,7 @@ using LlmLab.Generation;
 using LlmLab.Measurement;
 using LlmLab.Notebooks.Charts;
 using LlmLab.Notebooks.Formatting.Records;
+using LlmLab.Reproducibility;
 
 namespace LlmLab.Notebooks.Formatting;
 
@@ -19,7 +20,8 @@ public sealed class FormatterRegistry
     public IReadOnlyList<IDisplayFormatter> Formatters => _formatters;
 
     /// <summary>
-    /// A registry with LlmLab's formatters: charts (Plotly JSON, HTML, text), sequences of records (HTML and text
+    /// A registry with LlmLab's formatters: charts (Plotly JSON, HTML, text; LlmLab's <see cref="Charts.Chart"/> and
+    /// Plotly.NET's <c>GenericChart</c>, recognised by type name), sequences of records (HTML and text
     /// tables), exceptions (HTML and text), <see cref="HtmlContent"/>, the engine's result records (HTML with tables
     /// and charts, and text: <see cref="ModelSummary"/>, <see cref="MemoryLedger"/>, <see cref="BenchResult"/>,
     /// <see cref="PerplexityResult"/>, <see cref="CompareResult"/>, <see cref="GeneratedText"/>, <see cref="GpuInventory"/>), and plain text for
@@ -38,6 +40,9 @@ public sealed class FormatterRegistry
         registry.Add(new PlainTextChartFormatter());
         registry.Add(new HtmlChartFormatter(plotlyJs));
         registry.Add(new PlotlyJsonChartFormatter());
+        registry.Add(new PlotlyNetTextFormatter());
+        registry.Add(new PlotlyNetHtmlFormatter(plotlyJs));
+        registry.Add(new PlotlyNetJsonFormatter());
         AddRecord<ModelSummary>(registry, ModelSummaryView.Of, plotlyJs);
         AddRecord<MemoryLedger>(registry, MemoryLedgerView.Of, plotlyJs);
         AddRecord<BenchResult>(registry, BenchResultView.Of, plotlyJs);
@@ -45,6 +50,9 @@ public sealed class FormatterRegistry
         AddRecord<CompareResult>(registry, CompareResultView.Of, plotlyJs);
         AddRecord<GeneratedText>(registry, GeneratedTextView.Of, plotlyJs);
         AddRecord<GpuInventory>(registry, GpuInventoryView.Of, plotlyJs);
+        AddRecord<ModelFingerprint>(registry, ModelFingerprintView.Of, plotlyJs);
+        AddRecord<EnvironmentFingerprint>(registry, EnvironmentFingerprintView.Of, plotlyJs);
+        registry.Add(new ModelFingerprintJsonFormatter());
         return registry;
     }
 

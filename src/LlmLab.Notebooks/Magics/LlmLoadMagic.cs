@@ -2,13 +2,14 @@ using System.Diagnostics;
 using LlmLab.Backends;
 using LlmLab.Measurement;
 using LlmLab.Models;
+using LlmLab.Reproducibility;
 
 namespace LlmLab.Notebooks.Magics;
 
 /// <summary>
-/// <c>#!llm-load [PATH] [--device D] [--dtype T] [--quant TYPE] [--name NAME]</c>: validates a model folder or GGUF file, loads it onto a device
+/// <c>#!llm-load [PATH] [--device D] [--dtype T] [--quant TYPE] [--name NAME] [--sha256 HASH]</c>: validates a model folder or GGUF file, loads it onto a device
 /// through <see cref="DeviceCatalog"/> (as <c>llmlab</c> commands do), defines a <see cref="Transformer"/> variable
-/// for later cells and magics, and shows the model's <see cref="ModelSummary"/>.
+/// for later cells and magics, and shows the model's <see cref="ModelSummary"/> and the SHA-256 of its weight files (<see cref="ModelFingerprint"/>).
 /// </summary>
 /// <param name="devices">Where backends come from; null for <see cref="DeviceCatalog.Default"/>.</param>
 public sealed class LlmLoadMagic(DeviceCatalog? devices = null) : MagicCommand
@@ -22,6 +23,7 @@ public sealed class LlmLoadMagic(DeviceCatalog? devices = null) : MagicCommand
             StudyOptions.ComputeType,
             StudyOptions.Quant,
             new MagicOption("name", "Variable that receives the model (a Transformer); a model it held before is released") { ShortName = 'n', DefaultValue = ModelVariable.DefaultName, ValueName = "NAME" },
+            new MagicOption("sha256", "Refuse the model unless its weight file has this SHA-256 (as the Hugging Face file page lists it)") { ValueName = "HASH" },
         ],
         Arguments = [new MagicArgument("path", $"Model folder (config.json, *.safetensors, tokenizer.json) or .gguf file; default: the embedded model {EmbeddedModel.RelativeDirectory}") { IsRequired = false }],
     };
@@ -33,6 +35,12 @@ public sealed class LlmLoadMagic(DeviceCatalog? devices = null) : MagicCommand
         VariableNames.Validate(name);
         var path = EmbeddedModel.Resolve(options.GetString("path"));
         var quant = options.GetString("quant") is { } q ? QuantizationMix.Parse(q) : null;
+        // The weight files' SHA-256 (hashed once per file, then cached by path, size and mtime) lets the study's report
+        // name exactly which bytes it measured. With --sha256 they are hashed before loading, so a mismatched model
+        // is refused before any memory is spent on it; otherwise after, so a bad path gets the loader's own message.
+        var expected = options.GetString("sha256");
+        var fingerprint = expected is null ? null : ModelFingerprint.Of(path);
+        if (expected is not null) fingerprint!.Require(expected);
         var clock = Stopwatch.StartNew();
         var model = (devices ?? DeviceCatalog.Default).Load(path, options.GetString("device"), DeviceCatalog.ParseComputeType(options.GetString("dtype")), quant: quant);
         var summary = ModelSummary.Of(model);
@@ -42,5 +50,6 @@ public sealed class LlmLoadMagic(DeviceCatalog? devices = null) : MagicCommand
         if (previous is Transformer old && !ReferenceEquals(old, model)) old.Dispose();
         await session.Out.WriteLineAsync(FormattableString.Invariant($"{name}: {Path.GetFileName(path)} loaded on {model.Backend.Device} in {seconds:F2} s"));
         session.Display(summary);
+        session.Display(fingerprint ?? ModelFingerprint.Of(path));
     }
 }

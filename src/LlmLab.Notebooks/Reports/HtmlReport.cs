@@ -85,7 +85,24 @@ public static partial class HtmlReport
             writer.Write("</p>\n");
         }
 
+        if (header.Provenance is { } provenance) WriteProvenance(provenance, writer);
         writer.Write("</header>\n");
+    }
+
+    /// <summary>The environment fingerprint and the models' hashes, folded so they do not push the study down the page.</summary>
+    private static void WriteProvenance(StudyProvenance provenance, TextWriter writer)
+    {
+        writer.Write("<details class=\"provenance\"><summary>Environment");
+        if (provenance.Models.Count > 0) writer.Write($" and {(provenance.Models.Count == 1 ? "1 model" : $"{provenance.Models.Count} models")} (SHA-256)");
+        writer.Write("</summary>\n<table class=\"environment\">\n");
+        foreach (var (label, value) in provenance.Environment.Describe()) writer.Write($"<tr><th>{Encode(label)}</th><td>{Encode(value)}</td></tr>\n");
+        foreach (var model in provenance.Models)
+        {
+            foreach (var file in model.Files)
+                writer.Write($"<tr><th>Model</th><td>{Encode(Path.GetFileName(model.Path) == file.Name ? model.Path : Path.Combine(model.Path, file.Name))} · {file.Bytes.ToString(CultureInfo.InvariantCulture)} bytes · sha256 <code>{Encode(file.Sha256)}</code></td></tr>\n");
+        }
+
+        writer.Write("</table>\n</details>\n");
     }
 
     private static void WriteCell(NotebookCell cell, int number, TextWriter writer)

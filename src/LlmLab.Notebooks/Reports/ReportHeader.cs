@@ -12,4 +12,7 @@ public sealed record ReportHeader(string Title)
 
     /// <summary>Parameters the run was given, shown as <c>name = value</c>.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Parameters { get; init; } = [];
+
+    /// <summary>The machine, software and models the study ran with; null to leave the section out.</summary>
+    public StudyProvenance? Provenance { get; init; }
 }

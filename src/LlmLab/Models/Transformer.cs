@@ -64,6 +64,8 @@ public sealed class Transformer : IDisposable
     internal static Transformer Load(ModelFiles files, IBackend backend)
     {
         CheckFormats(files.Manifest, backend.Device, backend.Supports);
+        // Every load goes through here (CLI, magics, C# cells), so a study's report can hash each model it used.
+        Reproducibility.LoadedCheckpoints.Record(files.Path);
         return new(files, ModelWeights.Load(files.Config, files.Names, files.Checkpoint, backend), backend);
     }
 

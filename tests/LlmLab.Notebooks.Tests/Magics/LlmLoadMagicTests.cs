@@ -25,7 +25,7 @@ public sealed class LlmLoadMagicTests
         var result = (await session.RunAsync("#!llm-load --name brown")).Succeeded();
 
         Assert.StartsWith("brown: brown-llama-7m loaded on cpu in ", result.Stdout());
-        var summary = Assert.Single(result.Displays()).Data;
+        var summary = result.Displays()[0].Data;
         Assert.StartsWith("brown-llama-7m · llama · 6.45 M parameters", summary[MimeTypes.PlainText]);
         Assert.Contains("class=\"llmlab-chart\"", summary[MimeTypes.Html]);
         Assert.Equal("true", (await session.RunAsync("brown is LlmLab.Models.Transformer")).DisplayedText());
@@ -97,4 +97,44 @@ public sealed class LlmLoadMagicTests
         Assert.Matches($@"\nweights +{weightBytes} ", text);
         Assert.Matches(@"\nKV cache +0 ", text);
     }
+
+    [Fact]
+    public async Task Loading_shows_the_sha256_of_the_weight_file_as_text_and_as_json_for_the_report()
+    {
+        var session = await EngineSessions.StartAsync();
+
+        var result = (await session.RunAsync("#!llm-load")).Succeeded();
+
+        var fingerprint = result.Displays()[1].Data;
+        Assert.Contains(BrownSha256, fingerprint[MimeTypes.PlainText]);
+        Assert.Contains($"\"sha256\":\"{BrownSha256}\"", fingerprint[LlmLab.Reproducibility.ModelFingerprint.MimeType]);
+    }
+
+    [Fact]
+    public async Task A_sha256_that_does_not_match_refuses_the_model_in_one_line_naming_both_hashes()
+    {
+        var session = await EngineSessions.StartAsync();
+        const string other = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+        var result = await session.RunAsync($"#!llm-load --sha256 {other}");
+
+        Assert.Equal("InvalidCheckpointException", result.Error?.Name);
+        Assert.Contains(BrownSha256, result.Error?.Message);
+        Assert.Contains(other, result.Error?.Message);
+        Assert.DoesNotContain('\n', result.Error!.Message);
+        Assert.False(session.TryGetVariable("model", out _));
+    }
+
+    [Fact]
+    public async Task A_matching_sha256_loads_the_model()
+    {
+        var session = await EngineSessions.StartAsync();
+
+        (await session.RunAsync($"#!llm-load --sha256 {BrownSha256}")).Succeeded();
+
+        Assert.True(session.TryGetVariable("model", out _));
+    }
+
+    // sha256sum data/models/brown-llama-7m/model.safetensors (GNU coreutils 9.1), 2026-12-07.
+    private const string BrownSha256 = "6def9c7ad11c7c4215586adbc94021edce18dd16030ac0d0d8a85bd77f1198c8";
 }

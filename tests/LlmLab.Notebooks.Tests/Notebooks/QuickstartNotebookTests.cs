@@ -16,20 +16,21 @@ public sealed class QuickstartNotebookTests
     }
 
     [Fact]
-    public async Task The_quickstart_shows_the_summary_generation_benchmark_perplexity_and_gpu_list()
+    public async Task The_quickstart_shows_the_summary_model_hash_generation_benchmark_perplexity_and_gpu_list()
     {
         var (run, _) = await QuickstartRun.ResultAsync();
 
         var shown = run.Document!.Cells.SelectMany(c => c.Outputs).OfType<DisplayDataOutput>()
             .Select(d => d.Data[MimeTypes.PlainText].Split('\n')[0]).ToArray();
-        Assert.Equal(7, shown.Length);
+        Assert.Equal(8, shown.Length);
         Assert.StartsWith("brown-llama-7m · llama · 6.45 M parameters", shown[0]);
-        Assert.Equal("Memory held on cpu", shown[1]);
-        Assert.Equal("Generated 40 tokens on cpu", shown[2]);
-        Assert.StartsWith("brown-llama-7m on cpu", shown[3]);
-        Assert.StartsWith("Chart \"Inter-token latency of each decode step, batch 1\"", shown[4]);
-        Assert.StartsWith("Perplexity ", shown[5]);
-        Assert.Equal("No GPU found", shown[6]);
+        Assert.Equal("SHA-256 of brown-llama-7m", shown[1]);
+        Assert.Equal("Memory held on cpu", shown[2]);
+        Assert.Equal("Generated 40 tokens on cpu", shown[3]);
+        Assert.StartsWith("brown-llama-7m on cpu", shown[4]);
+        Assert.StartsWith("Chart \"Inter-token latency of each decode step, batch 1\"", shown[5]);
+        Assert.StartsWith("Perplexity ", shown[6]);
+        Assert.Equal("No GPU found", shown[7]);
     }
 
     [Fact]

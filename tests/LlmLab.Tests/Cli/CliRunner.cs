@@ -31,6 +31,8 @@ internal static class CliRunner
             UseShellExecute = false,
             WorkingDirectory = Fixtures.RepoRoot,
         };
+        // Hashes `llmlab verify` and loads cache go to a test folder, not the user's ~/.cache/llmlab.
+        psi.Environment["LLMLAB_CACHE_DIR"] = Path.Combine(Path.GetTempPath(), "llmlab-tests", "cache");
         psi.ArgumentList.Add(CliDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
