@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LlmLab.Backends;
 using LlmLab.Generation;
 using LlmLab.Models;
@@ -33,8 +32,8 @@ public static class Benchmark
             points.Add(MeasureBatch(model, options, batch, progress, clock ?? TimeProvider.System, out var report));
             memoryReport ??= report;
         }
-        // Peak memory is read before the copy test, whose buffers are not the model's.
-        long peak = backend.Device == "cpu" ? Process.GetCurrentProcess().PeakWorkingSet64 : backend.Memory.Peak;
+        // The ledger's peak, the same figure on every device, read before the copy test, whose buffers are not the model's.
+        long peak = backend.Memory.Peak;
         progress?.Report(new BenchProgress("bandwidth", 0, 0, options.Repetitions, 0, 0));
         double bandwidth = backend is IBandwidthProbe probe ? probe.MeasureCopyBandwidth(CopyTestBytes, CopyTestRepetitions) : double.NaN;
 

@@ -14,10 +14,8 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
     /// <inheritdoc />
     public MemoryReport MemoryReport()
     {
-        var held = Memory.Snapshot();
         var (available, total) = HostMemory.Read();
-        return new MemoryReport(Device, held[MemoryCategory.Weights], held[MemoryCategory.KvCache], held[MemoryCategory.Activations],
-            held[MemoryCategory.Other], Memory.Total, Memory.Peak, available, total, _availableAtStart);
+        return Memory.Report(available, total, _availableAtStart);
     }
 
     /// <inheritdoc />
@@ -62,8 +60,7 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
     public KvCache AllocateKvCache(KvCacheShape shape) => new CpuKvCache(shape, Memory);
 
     /// <inheritdoc />
-    public RopeTable CreateRopeTable(RopeSpec rope, int maxPositions) =>
-        new CpuRopeTable(rope.InverseFrequencies, rope.HeadDim, maxPositions, rope.Interleaved);
+    public RopeTable CreateRopeTable(RopeSpec rope, int maxPositions) => new CpuRopeTable(rope, maxPositions);
 
     /// <inheritdoc />
     public void Write(DeviceTensor destination, ReadOnlySpan<int> values) => values.CopyTo(Cpu(destination).IntSpan);
