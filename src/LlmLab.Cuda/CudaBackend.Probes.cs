@@ -79,9 +79,7 @@ public sealed partial class CudaBackend
     {
         MakeCurrent();
         var (free, total) = DeviceAllocator.DriverMemory();
-        var held = Memory.Snapshot();
-        return new MemoryReport(Device, held[MemoryCategory.Weights], held[MemoryCategory.KvCache], held[MemoryCategory.Activations],
-            held[MemoryCategory.Other], Memory.Total, Memory.Peak, free, total, _driverFreeAtStart);
+        return Memory.Report(free, total, _driverFreeAtStart);
     }
 
     /// <summary>
@@ -93,18 +91,7 @@ public sealed partial class CudaBackend
         ArgumentNullException.ThrowIfNull(plan);
         MakeCurrent();
         var (free, total) = DeviceAllocator.DriverMemory();
-        if (plan.TotalBytes <= free) return;
-        string advice;
-        long room = free - plan.WeightBytes - plan.WorkspaceBytes;
-        if (room > 0 && plan.KvBytesPerToken > 0)
-            advice = $"the weights fit with a KV cache of about {room / plan.KvBytesPerToken} tokens (batch × context): use a shorter context or a smaller batch";
-        else if (plan.WeightBytes > free)
-            advice = $"the weights alone need {Bytes.Format(plan.WeightBytes)}: use a smaller model, or a GPU with more memory";
-        else
-            advice = "use a shorter context or a smaller batch";
-        throw new OutOfDeviceMemoryException(
-            $"needs {Bytes.Format(plan.TotalBytes)} on {Device} (weights {Bytes.Format(plan.WeightBytes)} + KV cache {Bytes.Format(plan.KvCacheBytes)} + workspace {Bytes.Format(plan.WorkspaceBytes)}), " +
-            $"{Bytes.Format(free)} free of {Bytes.Format(total)}: {advice}");
+        MemoryFit.Check(Device, plan, free, total, Memory);
     }
 
     /// <inheritdoc />

@@ -88,14 +88,9 @@ public sealed unsafe partial class CudaBackend
         LoadModules(["attention.cu"], [$"HEAD_DIM={shape.HeadDim}"]);
         LoadClusterAttention(shape.HeadDim);
         long bytes = 2L * shape.Layers * shape.ElementsPerLayer * ActivationType.SizeOf();
-        var (free, _) = DeviceAllocator.DriverMemory();
-        if (bytes > free)
-        {
-            long perToken = 2L * shape.Layers * shape.KvHeads * shape.HeadDim * ActivationType.SizeOf() * shape.Batch;
-            throw new OutOfDeviceMemoryException(
-                $"{Device}: a KV cache for {shape.Batch} × {shape.MaxSequence} tokens needs {Bytes.Format(bytes)}, {Bytes.Format(free)} free; " +
-                $"about {Math.Max(0, free / perToken)} tokens per sequence would fit: use a shorter context or a smaller batch");
-        }
+        long perToken = 2L * shape.Layers * shape.KvHeads * shape.HeadDim * ActivationType.SizeOf();
+        var (free, total) = DeviceAllocator.DriverMemory();
+        MemoryFit.Check(Device, new MemoryPlan(0, bytes, 0, perToken), free, total, Memory);
         return new CudaKvCache(shape, ActivationType, _allocator);
     }
 
@@ -106,18 +101,9 @@ public sealed unsafe partial class CudaBackend
         // refuse rather than produce wrong logits. The CPU backend implements both.
         if (rope.Interleaved)
             throw new InvalidOptionException("the CUDA backend rotates rotate-half RoPE pairs only; this model (a GGUF llama checkpoint) needs interleaved pairs — run it on the CPU backend for now");
-        // Same arithmetic as the CPU table (angle = inv_freq · pos in fp32), so both backends rotate identically.
-        var inverse = rope.InverseFrequencies;
-        int headDim = rope.HeadDim, half = headDim / 2;
-        var cos = new float[(long)maxPositions * half];
-        var sin = new float[cos.Length];
-        for (int p = 0; p < maxPositions; p++)
-            for (int i = 0; i < half; i++)
-            {
-                float angle = inverse[i] * p;
-                cos[p * half + i] = MathF.Cos(angle);
-                sin[p * half + i] = MathF.Sin(angle);
-            }
+        // The tables the CPU rotates with (RopeSpec.Tables), uploaded, so both backends rotate identically.
+        var (cos, sin) = rope.Tables(maxPositions);
+        int headDim = rope.HeadDim;
         MakeCurrent();
         var cosBuffer = UploadFloats(cos, MemoryCategory.Other);
         try

@@ -22,10 +22,15 @@ internal sealed class DeviceAllocator(CudaContext context, MemoryLedger ledger, 
         int result = DeviceMemory.TryAllocate(context, bytes, out var memory);
         if (result == CudaDriver.ErrorOutOfMemory)
         {
+            // The driver refused: say so as the plan check does, with this request in its category.
             var (free, total) = DriverMemory();
-            throw new OutOfDeviceMemoryException(
-                $"{device}: allocating {Bytes.Format(bytes)} for {Bytes.Describe(category)} failed: {Bytes.Format(free)} free of {Bytes.Format(total)}; " +
-                $"LlmLab holds {Bytes.Format(Ledger.Total)} ({Bytes.Breakdown(Ledger)}). Use a shorter context, a smaller batch, or a smaller model.");
+            var request = category switch
+            {
+                MemoryCategory.Weights => new MemoryPlan(bytes, 0, 0),
+                MemoryCategory.KvCache => new MemoryPlan(0, bytes, 0),
+                _ => new MemoryPlan(0, 0, bytes),
+            };
+            throw new OutOfDeviceMemoryException(MemoryFit.Message(device, request, free, total, Ledger));
         }
         CudaDriver.Check(result, "cuMemAlloc_v2");
         Ledger.Add(category, bytes);
@@ -60,21 +65,4 @@ internal sealed class DeviceBuffer(DeviceMemory memory, long bytes, MemoryCatego
         memory.Dispose();
         ledger.Remove(Category, Bytes);
     }
-}
-
-/// <summary>Byte counts as text for messages and reports.</summary>
-internal static class Bytes
-{
-    public static string Format(long bytes) => ByteCount.Format(bytes);
-
-    public static string Describe(MemoryCategory category) => category switch
-    {
-        MemoryCategory.Weights => "weights",
-        MemoryCategory.KvCache => "the KV cache",
-        MemoryCategory.Activations => "activations and workspace",
-        _ => "tables and buffers",
-    };
-
-    public static string Breakdown(MemoryLedger ledger) =>
-        string.Join(", ", ledger.Snapshot().Where(kv => kv.Value > 0).Select(kv => $"{Describe(kv.Key)} {Format(kv.Value)}")) is { Length: > 0 } s ? s : "nothing";
 }

@@ -31,6 +31,7 @@ internal sealed class EagerBackend(IBackend inner) : IBackend
     public void LastRows(DeviceTensor x, StepLayout step, DeviceTensor output) => inner.LastRows(x, step, output);
     public void Argmax(DeviceTensor logits, DeviceTensor ids) => inner.Argmax(logits, ids);
     public void Sample(DeviceTensor logits, float temperature, int topK, float topP, ReadOnlySpan<float> uniforms, DeviceTensor ids) => inner.Sample(logits, temperature, topK, topP, uniforms, ids);
+    public void RepetitionPenalty(DeviceTensor logits, DeviceTensor seen, DeviceTensor? consumed, float penalty) => inner.RepetitionPenalty(logits, seen, consumed, penalty);
     public void Synchronize() => inner.Synchronize();
     public void Dispose() { } // the wrapped backend is owned by the test
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LlmLab.Backends.Cpu;
 using LlmLab.Formats;
 using LlmLab.Generation;
 using LlmLab.Models;
@@ -55,5 +56,23 @@ public sealed class GenerationTests
         Assert.Equal(StopReason.EndOfSequence, result.Stop);
         Assert.Equal([14, 0], result.GeneratedIds);
         gpu.Synchronize();
+    }
+
+    [Theory, MemberData(nameof(Gpu.Devices), MemberType = typeof(Gpu))]
+    public void Greedy_generation_with_a_repetition_penalty_on_the_gpu_equals_the_cpu(int device)
+    {
+        // The penalty runs on the device with the history kept there, so the pipelined loop penalises the token it has
+        // not read back yet; the CPU runs the same loop step by step.
+        using var gpu = Gpu.Open(device, DType.F32);
+        int[] prompt = [474, 502, 1145, 553, 474];
+        var options = new SamplingOptions(RepetitionPenalty: 1.5f);
+        using var onGpu = Transformer.Load(Fixtures.BrownModel, gpu);
+        using var onCpu = Transformer.Load(Fixtures.BrownModel, new CpuBackend());
+
+        var expected = new Generator(onCpu).Generate(prompt, 24, options, stopIds: []).GeneratedIds;
+        var actual = new Generator(onGpu).Generate(prompt, 24, options, stopIds: []).GeneratedIds;
+
+        Assert.Equal(expected, actual);
+        Assert.NotEqual(new Generator(onCpu).Generate(prompt, 24, SamplingOptions.Greedy, stopIds: []).GeneratedIds, expected);
     }
 }

@@ -1,3 +1,4 @@
+using LlmLab.Backends;
 using LlmLab.Tensors;
 
 namespace LlmLab.Cuda.Tests;
@@ -49,5 +50,35 @@ public sealed class SamplingTests
         gpu.Read(ids.Gpu, got);
         for (int r = 0; r < rows; r++)
             Assert.Equal(System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits.AsSpan(r * vocab, vocab)), got[r]);
+    }
+
+    [Theory, MemberData(nameof(Devices))]
+    public void Gpu_repetition_penalty_equals_the_cpu_reference_and_records_the_consumed_ids(int device)
+    {
+        using var gpu = Gpu.Open(device, DType.F32);
+        using var h = new OpHarness(gpu);
+        const int rows = 3, vocab = 128256;
+        var (cpuLogits, gpuLogits) = h.Activation(h.Random((long)rows * vocab, 4f), rows, vocab);
+        // Each row has seen a few ids (one twice); the consumed ids add one new id per row.
+        var mask = new int[rows * vocab];
+        foreach (var (row, id) in new[] { (0, 5), (0, 5), (0, 128255), (1, 0), (1, 77), (2, 3000) }) mask[row * vocab + id] = 1;
+        var seen = (h.Cpu.Allocate(DType.I32, rows, vocab), gpu.Allocate(DType.I32, rows, vocab));
+        using var cpuSeen = seen.Item1;
+        using var gpuSeen = seen.Item2;
+        h.Cpu.Write(cpuSeen, mask);
+        gpu.Write(gpuSeen, mask);
+        var consumed = h.Ints([9, 77, 128000]);
+        // A penalty after the prompt (nothing consumed), then one after a decode step (below 1: seen ids favoured).
+        h.Cpu.RepetitionPenalty(cpuLogits, cpuSeen, null, 1.3f);
+        gpu.RepetitionPenalty(gpuLogits, gpuSeen, null, 1.3f);
+        h.Cpu.RepetitionPenalty(cpuLogits, cpuSeen, consumed.Cpu, 0.7f);
+        gpu.RepetitionPenalty(gpuLogits, gpuSeen, consumed.Gpu, 0.7f);
+        var (c, g) = h.Read((cpuLogits, gpuLogits));
+        Assert.Equal(c, g);
+        var (cs, gs) = (new int[rows * vocab], new int[rows * vocab]);
+        h.Cpu.Read(cpuSeen, cs);
+        gpu.Read(gpuSeen, gs);
+        Assert.Equal(cs, gs);
+        Assert.Equal(1, gs[2 * vocab + 128000]);
     }
 }

@@ -48,7 +48,7 @@ internal static class InspectCommand
             var plan = planner.Plan(summary.Config.Shape, batch, tokens);
             var (free, total) = planner.DriverMemory();
             Console.WriteLine($"memory plan on {backend.Device} ({backend.ActivationType}) for {batch} × {tokens} tokens: weights {ByteCount.Format(plan.WeightBytes)} + KV cache {ByteCount.Format(plan.KvCacheBytes)} + workspace {ByteCount.Format(plan.WorkspaceBytes)} = {ByteCount.Format(plan.TotalBytes)}; " +
-                $"{ByteCount.Format(free)} free of {ByteCount.Format(total)}: {(plan.TotalBytes <= free ? "fits" : "does NOT fit")}");
+                $"{ByteCount.Format(free)} free of {ByteCount.Format(total)}: {(MemoryFit.Fits(plan, free) ? "fits" : "does NOT fit")}");
         }
         return ExitCodes.Success;
     }

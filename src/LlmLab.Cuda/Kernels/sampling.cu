@@ -141,3 +141,28 @@ extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS) sample_rows(const f
         ids[blockIdx.x] = pick;
     }
 }
+
+// grid (rows), PENALTY_THREADS: transformers' repetition penalty on row r of fp32 logits, in place (see
+// IBackend.RepetitionPenalty). seen [rows, cols] marks the ids already in row r's sequence; consumed (null after a
+// prompt) holds the id the step just consumed, recorded first. A seen logit is × penalty when negative, else ÷ penalty.
+#define PENALTY_THREADS 256
+extern "C" __global__ void __launch_bounds__(PENALTY_THREADS) repetition_penalty(float* __restrict__ logits, int* __restrict__ seen,
+    const int* __restrict__ consumed, int cols, float penalty)
+{
+    GRID_DEPENDENCY_WAIT();
+    GRID_DEPENDENTS_LAUNCH();
+    float* x = logits + (size_t)blockIdx.x * cols;
+    int* s = seen + (size_t)blockIdx.x * cols;
+    if (consumed != nullptr && threadIdx.x == 0)
+    {
+        int id = consumed[blockIdx.x];
+        if (id >= 0 && id < cols) s[id] = 1; // ids come from argmax/sampling over these cols; a stray one is ignored
+    }
+    __syncthreads(); // the mark is visible to the whole block before the scan
+    for (int i = threadIdx.x; i < cols; i += blockDim.x)
+        if (s[i] != 0)
+        {
+            float v = x[i];
+            x[i] = v < 0.f ? v * penalty : v / penalty;
+        }
+}

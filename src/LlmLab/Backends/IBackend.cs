@@ -98,6 +98,16 @@ public interface IBackend : IDisposable
     /// </summary>
     void Sample(DeviceTensor logits, float temperature, int topK, float topP, ReadOnlySpan<float> uniforms, DeviceTensor ids);
 
+    /// <summary>
+    /// transformers' <c>RepetitionPenaltyLogitsProcessor</c> on each row r of <paramref name="logits"/> ([rows, vocab] F32),
+    /// in place. When <paramref name="consumed"/> ([rows, 1] I32) is given, its id for row r — the token that row's sequence
+    /// just consumed — is first recorded in row r of <paramref name="seen"/> ([rows, vocab] I32, non-zero = already in the
+    /// sequence); then every seen id's logit moves away from likely: × <paramref name="penalty"/> when negative,
+    /// ÷ <paramref name="penalty"/> otherwise. Keeping the history on the device lets a pipelined decode loop penalise
+    /// a token the host has not read back yet.
+    /// </summary>
+    void RepetitionPenalty(DeviceTensor logits, DeviceTensor seen, DeviceTensor? consumed, float penalty);
+
     /// <summary>Waits for queued work.</summary>
     void Synchronize();
 }

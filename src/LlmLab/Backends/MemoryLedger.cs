@@ -1,5 +1,3 @@
-using LlmLab.Backends;
-
 namespace LlmLab.Backends;
 
 /// <summary>
@@ -39,6 +37,18 @@ public sealed class MemoryLedger(string device)
     public void Remove(MemoryCategory category, long bytes)
     {
         lock (_gate) _current[(int)category] -= bytes;
+    }
+
+    /// <summary>
+    /// The one way a <see cref="MemoryReport"/> is made: what this ledger holds by category and its peak, beside what
+    /// the driver (or the OS, on the CPU) says is free now, the device's size, and what was free when the backend started.
+    /// </summary>
+    public MemoryReport Report(long driverFreeBytes, long driverTotalBytes, long driverFreeAtStartBytes)
+    {
+        lock (_gate)
+            return new MemoryReport(Device, _current[(int)MemoryCategory.Weights], _current[(int)MemoryCategory.KvCache],
+                _current[(int)MemoryCategory.Activations], _current[(int)MemoryCategory.Other], _current.Sum(), _peak,
+                driverFreeBytes, driverTotalBytes, driverFreeAtStartBytes);
     }
 
     /// <summary>Current bytes by category.</summary>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using LlmLab.Backends;
 using LlmLab.Models;
 
 namespace LlmLab.Generation;
@@ -31,8 +29,8 @@ public sealed record GeneratedToken(int Id, int Index, double ElapsedMs);
 public sealed record GenerationResult(int PromptTokens, IReadOnlyList<int> GeneratedIds, StopReason Stop, double TimeToFirstTokenMs, double DecodeTokensPerSecond, double TotalMs);
 
 /// <summary>
-/// Streaming text generation for one sequence: prefill the prompt, then decode one token at a time
-/// with the KV cache, choosing each with a <see cref="Sampler"/>.
+/// Streaming text generation for one sequence: the session's decode loop (<see cref="InferenceSession.Decode"/>) with
+/// the model's stop tokens and a context sized to the prompt and the budget.
 /// </summary>
 public sealed class Generator(Transformer model)
 {
@@ -42,6 +40,9 @@ public sealed class Generator(Transformer model)
     /// <summary>Yields new tokens as they are produced; stops on eos, the budget, or a full context.</summary>
     public IEnumerable<GeneratedToken> Stream(IReadOnlyList<int> prompt, int maxNewTokens, SamplingOptions sampling, IReadOnlyCollection<int>? stopIds = null)
     {
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentNullException.ThrowIfNull(sampling);
+        sampling.Validate();
         if (prompt.Count == 0) throw new InvalidOptionException("the prompt is empty; give at least one token");
         if (maxNewTokens < 0) throw new InvalidOptionException($"--max-new-tokens {maxNewTokens} must not be negative");
         int context = Math.Min(Model.Config.MaxPositionEmbeddings, prompt.Count + maxNewTokens);
@@ -52,76 +53,12 @@ public sealed class Generator(Transformer model)
 
     private IEnumerable<GeneratedToken> StreamCore(IReadOnlyList<int> prompt, int maxNewTokens, SamplingOptions sampling, IReadOnlyCollection<int> stopIds, int context)
     {
-        var backend = Model.Backend;
-        var sampler = new Sampler(sampling);
-        var draws = sampling.Seed is { } seed ? new Random(seed) : new Random();
-        // Without a repetition penalty the choice runs on the backend (argmax or a draw), so a GPU never copies
-        // the logits back; the penalty needs the history, so that case samples on the host.
-        bool onDevice = sampling.RepetitionPenalty == 1f;
-        var history = new List<int>(prompt);
         using var session = Model.CreateSession(1, context);
-        var logits = onDevice ? [] : new float[Model.Config.VocabSize];
-        var chosen = new int[1];
-        var clock = Stopwatch.StartNew();
-        if (onDevice && backend is IQueuedReads queued)
+        foreach (var step in session.Decode(prompt, maxNewTokens, sampling))
         {
-            // The device chooses each token into the ids of the next step, so step n + 1 is queued before the host
-            // waits for token n; after a stop, the one step queued ahead is dropped.
-            void Choose(DeviceTensor logits)
-            {
-                if (sampling.IsGreedy) backend.Argmax(logits, session.NextTokens);
-                else backend.Sample(logits, sampling.Temperature!.Value, sampling.TopK ?? 0, sampling.TopP ?? 1f, [(float)draws.NextDouble()], session.NextTokens);
-            }
-            if (maxNewTokens == 0) yield break;
-            Choose(session.Step(prompt.ToArray())!);
-            PendingRead? pending = queued.QueueRead(session.NextTokens), ahead = null;
-            try
-            {
-                for (int i = 0; ; i++)
-                {
-                    if (i + 1 < maxNewTokens && session.Position + 1 <= context)
-                    {
-                        Choose(session.StepChosen());
-                        ahead = queued.QueueRead(session.NextTokens);
-                    }
-                    var read = pending!;
-                    pending = null;
-                    read.Complete(chosen);
-                    int id = chosen[0];
-                    history.Add(id);
-                    yield return new GeneratedToken(id, i, clock.Elapsed.TotalMilliseconds);
-                    if (ahead is null || stopIds.Contains(id)) yield break;
-                    (pending, ahead) = (ahead, null);
-                }
-            }
-            finally
-            {
-                // A step still queued (after a stop, or when the caller stops early) finishes before the session is freed.
-                pending?.Complete(chosen);
-                ahead?.Complete(chosen);
-            }
-        }
-        int[] next = prompt.ToArray();
-        for (int i = 0; i < maxNewTokens; i++)
-        {
-            var output = session.Step(next)!;
-            int id;
-            if (!onDevice)
-            {
-                backend.Read(output, logits);
-                id = sampler.Next(logits, history);
-            }
-            else
-            {
-                if (sampling.IsGreedy) backend.Argmax(output, session.NextTokens);
-                else backend.Sample(output, sampling.Temperature!.Value, sampling.TopK ?? 0, sampling.TopP ?? 1f, [(float)draws.NextDouble()], session.NextTokens);
-                backend.Read(session.NextTokens, chosen);
-                id = chosen[0];
-            }
-            history.Add(id);
-            yield return new GeneratedToken(id, i, clock.Elapsed.TotalMilliseconds);
-            if (stopIds.Contains(id) || session.Position + 1 > context) yield break;
-            next = [id];
+            int id = step.Ids[0];
+            yield return new GeneratedToken(id, step.Index, step.ElapsedMs);
+            if (stopIds.Contains(id)) yield break;
         }
     }
 

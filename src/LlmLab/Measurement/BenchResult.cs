@@ -92,7 +92,10 @@ public sealed record BenchResult
     public required double RooflineTokensPerSecond { get; init; }
     /// <summary>Decode tok/s ÷ roofline tok/s.</summary>
     public required double RooflineFraction { get; init; }
-    /// <summary>Peak memory: resident set on the CPU, peak ledger bytes on a GPU.</summary>
+    /// <summary>
+    /// Peak bytes LlmLab held on the device (its memory ledger: weights, KV cache, activations, tables), measured the same
+    /// way on every device; <see cref="Memory"/> splits what is held by category.
+    /// </summary>
     public required long PeakMemoryBytes { get; init; }
     /// <summary>Device memory at the end of the headline batch's decode (session still allocated): held by category, peak, and the driver's free/total.</summary>
     public MemoryReport? Memory { get; init; }
@@ -123,9 +126,9 @@ public sealed record BenchResult
             $"inter-token latency p50 {InterTokenMs.P50:F3} ms  p90 {InterTokenMs.P90:F3} ms  p99 {InterTokenMs.P99:F3} ms",
             $"bytes per token {BytesPerToken / 1e6:F2} MB (weights {WeightBytes / 1e6:F2} MB held); copy bandwidth {BandwidthGBps:F1} GB/s",
             $"roofline = {BandwidthGBps:F1} GB/s ÷ {BytesPerToken / 1e6:F2} MB = {RooflineTokensPerSecond:F1} tok/s; achieved {DecodeTokensPerSecond:F2} tok/s = {RooflineFraction:P1} of roofline",
-            $"peak memory {PeakMemoryBytes / 1048576.0:F1} MiB",
         };
-        if (Memory is not null) lines.Add(Memory.Describe());
+        // One peak: the memory line carries it; without one, the ledger's peak on its own.
+        lines.Add(Memory is not null ? Memory.Describe() : $"memory on {Device}: peak {ByteCount.Format(PeakMemoryBytes)} held");
         if (AverageWatts is { } w) lines.Add($"power {w:F1} W average during decode; {TokensPerJoule:F2} tokens/J");
         if (BatchSweep is { Count: > 1 })
             foreach (var p in BatchSweep)

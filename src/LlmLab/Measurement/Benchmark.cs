@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using LlmLab.Backends;
+using LlmLab.Generation;
 using LlmLab.Models;
 using LlmLab.Tensors;
 
@@ -20,8 +20,8 @@ public static class Benchmark
     /// <summary>Telemetry sampling period during decode.</summary>
     private static readonly TimeSpan TelemetryPeriod = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>Runs the benchmark on <paramref name="model"/>.</summary>
-    public static BenchResult Run(Transformer model, BenchOptions options, IProgress<BenchProgress>? progress = null)
+    /// <summary>Runs the benchmark on <paramref name="model"/>; times are read from <paramref name="clock"/> (the system's by default).</summary>
+    public static BenchResult Run(Transformer model, BenchOptions options, IProgress<BenchProgress>? progress = null, TimeProvider? clock = null)
     {
         options.Validate(model.Config.MaxPositionEmbeddings);
         var backend = model.Backend;
@@ -29,11 +29,11 @@ public static class Benchmark
         MemoryReport? memoryReport = null;
         foreach (int batch in options.Batches)
         {
-            points.Add(MeasureBatch(model, options, batch, progress, out var report));
+            points.Add(MeasureBatch(model, options, batch, progress, clock ?? TimeProvider.System, out var report));
             memoryReport ??= report;
         }
-        // Peak memory is read before the copy test, whose buffers are not the model's.
-        long peak = backend.Device == "cpu" ? Process.GetCurrentProcess().PeakWorkingSet64 : backend.Memory.Peak;
+        // The ledger's peak, the same figure on every device, read before the copy test, whose buffers are not the model's.
+        long peak = backend.Memory.Peak;
         progress?.Report(new BenchProgress("bandwidth", 0, 0, options.Repetitions, 0, 0));
         double bandwidth = backend is IBandwidthProbe probe ? probe.MeasureCopyBandwidth(CopyTestBytes, CopyTestRepetitions) : double.NaN;
 
@@ -80,81 +80,54 @@ public static class Benchmark
         return bytes + model.Config.KvCacheBytesPerToken(kvElement) * contextTokens;
     }
 
-    private static (BatchPoint, double, double, double?, double?, double[]) MeasureBatch(Transformer model, BenchOptions o, int batch, IProgress<BenchProgress>? progress, out MemoryReport? memory)
+    private static (BatchPoint, double, double, double?, double?, double[]) MeasureBatch(Transformer model, BenchOptions o, int batch, IProgress<BenchProgress>? progress, TimeProvider clock, out MemoryReport? memory)
     {
         var backend = model.Backend;
         var random = new Random(o.Seed);
         var prompt = new int[batch * o.PromptTokens];
         for (int i = 0; i < prompt.Length; i++) prompt[i] = random.Next(model.Config.VocabSize);
         var ttft = new List<double>();
-        var prefillSeconds = new List<double>();
         var decodeSeconds = new List<double>();
         var itl = new List<double>();
         using var session = model.CreateSession(batch, o.PromptTokens + o.NewTokens);
-        var next = new int[batch];
         var telemetry = new List<TelemetrySample>();
         for (int rep = -o.Warmup; rep < o.Repetitions; rep++)
         {
             bool timed = rep >= 0;
+            string phase = timed ? "decode" : "warm-up";
             session.Reset();
             progress?.Report(new BenchProgress(timed ? "prefill" : "warm-up", batch, rep + 1, o.Repetitions, 0, o.NewTokens));
-            var clock = Stopwatch.StartNew();
-            session.Step(prompt);
-            backend.Argmax(session.LastLogits, session.NextTokens);
-            backend.Read(session.NextTokens, next);
-            double first = clock.Elapsed.TotalMilliseconds;
-            using var sampler = timed ? TelemetrySampler.Start(backend as ITelemetrySource, TelemetryPeriod) : null;
-            var decodeClock = Stopwatch.StartNew();
-            double previous = 0;
-            void Arrived(int t)
+            // The session's decode loop, as generation runs it: every sample is the gap between two tokens reaching the host.
+            double first = 0, previous = 0;
+            TelemetrySampler? sampler = null;
+            try
             {
-                double now = decodeClock.Elapsed.TotalMilliseconds;
-                if (timed) itl.Add(now - previous);
-                previous = now;
-                if (t % 8 == 0) progress?.Report(new BenchProgress(timed ? "decode" : "warm-up", batch, rep + 1, o.Repetitions, t, o.NewTokens));
-            }
-            if (backend is IQueuedReads queued && batch <= PendingRead.MaxValues)
-            {
-                // As the generation loop runs: step t + 1 (on the ids the device chose) is queued before the host
-                // waits for the tokens of step t, so the device does not idle while a token is read back.
-                PendingRead? pending = null;
-                for (int t = 1; t < o.NewTokens; t++)
+                foreach (var step in session.Decode(prompt, o.NewTokens, SamplingOptions.Greedy, clock))
                 {
-                    backend.Argmax(session.StepChosen(), session.NextTokens);
-                    var read = queued.QueueRead(session.NextTokens);
-                    if (pending is not null)
+                    if (step.Index == 0)
                     {
-                        pending.Complete(next);
-                        Arrived(t - 1);
+                        first = step.ElapsedMs;
+                        if (timed) sampler = TelemetrySampler.Start(backend as ITelemetrySource, TelemetryPeriod);
                     }
-                    pending = read;
+                    else if (timed) itl.Add(step.ElapsedMs - previous);
+                    previous = step.ElapsedMs;
+                    if (step.Index % 8 == 0) progress?.Report(new BenchProgress(phase, batch, rep + 1, o.Repetitions, step.Index, o.NewTokens));
                 }
-                if (pending is not null)
-                {
-                    pending.Complete(next);
-                    Arrived(o.NewTokens - 1);
-                }
+                if (!timed) continue;
+                ttft.Add(first);
+                decodeSeconds.Add((previous - first) / 1000);
+                if (sampler is not null) telemetry.AddRange(sampler.Stop());
             }
-            else
+            finally
             {
-                for (int t = 1; t < o.NewTokens; t++)
-                {
-                    session.Step(next);
-                    backend.Argmax(session.LastLogits, session.NextTokens);
-                    backend.Read(session.NextTokens, next);
-                    Arrived(t);
-                }
+                sampler?.Dispose();
             }
-            if (!timed) continue;
-            ttft.Add(first);
-            prefillSeconds.Add(first / 1000);
-            decodeSeconds.Add(decodeClock.Elapsed.TotalSeconds);
-            if (sampler is not null) telemetry.AddRange(sampler.Stop());
         }
         // Read while the session (KV cache, activations) is still allocated, and before the copy test.
         memory = (backend as IMemoryReporter)?.MemoryReport();
         double medianTtft = Median(ttft);
-        double prefillTps = batch * o.PromptTokens / Median(prefillSeconds);
+        // Time to first token is the prefill plus choosing and reading one token: prefill tok/s is measured on it.
+        double prefillTps = batch * o.PromptTokens / (medianTtft / 1000);
         double perSequenceTps = (o.NewTokens - 1) / Median(decodeSeconds);
         double? watts = telemetry.Count > 0 ? telemetry.Average(s => s.PowerWatts) : null;
         double? perJoule = watts is > 0 ? batch * perSequenceTps / watts : null;

@@ -1,3 +1,4 @@
+using LlmLab.Backends;
 using LlmLab.Tensors;
 using LlmLab.Formats;
 using LlmLab.Models;
@@ -70,10 +71,10 @@ public sealed record ModelSummary(
             $"{Directory}",
             $"architecture {ModelType}: {c.NumLayers} layers, hidden {c.HiddenSize}, MLP {c.IntermediateSize}, {c.NumHeads} heads / {c.NumKvHeads} KV heads × {c.HeadDim}, vocab {c.VocabSize}, context {c.MaxPositionEmbeddings}",
             $"RoPE {c.Rope.Type} θ={c.Rope.Theta}{(c.Rope.Type == "llama3" ? $" factor {c.Rope.Factor}" : "")}; tied head {c.TieWordEmbeddings}; qkv bias {c.QkvBias}; q/k norm {c.QkNorm}",
-            $"parameters {ParameterCount:N0} ({ParameterCount / 1e9:F3} B); weights {WeightBytes / 1048576.0:F1} MiB in {Files} file(s), {BitsPerWeight:F2} bits/weight{(Quantization is null ? "" : $" after --quant {Quantization}")}; formats {string.Join(", ", BytesByDType.Select(kv => $"{kv.Key} {kv.Value / 1048576.0:F1} MiB"))}",
+            $"parameters {ParameterCount:N0} ({ParameterCount / 1e9:F3} B); weights {ByteCount.Format(WeightBytes)} in {Files} file(s), {BitsPerWeight:F2} bits/weight{(Quantization is null ? "" : $" after --quant {Quantization}")}; formats {string.Join(", ", BytesByDType.Select(kv => $"{kv.Key} {ByteCount.Format(kv.Value)}"))}",
         };
-        foreach (var g in Groups) lines.Add($"  {g.Group,-12} {g.Tensors,5} tensors {g.Parameters,15:N0} params {g.Bytes / 1048576.0,12:F1} MiB {g.BitsPerWeight,6:F2} bpw  {g.FormatsText}");
-        lines.Add($"KV cache per token: {KvCacheBytesPerToken16:N0} bytes at 16-bit, {KvCacheBytesPerToken32:N0} bytes at fp32 ({KvCacheBytesPerToken16 * 4096 / 1048576.0:F1} MiB for 4k tokens at 16-bit)");
+        foreach (var g in Groups) lines.Add($"  {g.Group,-12} {g.Tensors,5} tensors {g.Parameters,15:N0} params {ByteCount.Format(g.Bytes),12} {g.BitsPerWeight,6:F2} bpw  {g.FormatsText}");
+        lines.Add($"KV cache per token: {KvCacheBytesPerToken16:N0} bytes at 16-bit, {KvCacheBytesPerToken32:N0} bytes at fp32 ({ByteCount.Format(KvCacheBytesPerToken16 * 4096)} for 4k tokens at 16-bit)");
         return string.Join(Environment.NewLine, lines);
     }
 }

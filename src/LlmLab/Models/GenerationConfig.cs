@@ -1,3 +1,4 @@
+using LlmLab.Formats;
 using System.Text.Json;
 
 namespace LlmLab.Models;
@@ -26,10 +27,11 @@ public sealed record GenerationConfig
     public static GenerationConfig Read(string path)
     {
         if (!File.Exists(path)) return new GenerationConfig();
-        using var json = new JsonFields(path, ConfigLimits.MaxJsonBytes);
+        using var file = JsonFile.Open(path, ConfigLimits.MaxJsonBytes, JsonFileKind.Config);
+        var json = file.Root;
         return new GenerationConfig
         {
-            EosTokenIds = json.IntOrIntList("eos_token_id"),
+            EosTokenIds = json.IntOrIntList("eos_token_id", ConfigLimits.MaxListLength),
             BosTokenId = json.OptionalInt("bos_token_id", 0, int.MaxValue),
             DoSample = json.OptionalBool("do_sample") ?? false,
             Temperature = json.OptionalFloat("temperature", 0, 100),

@@ -1,3 +1,5 @@
+using LlmLab.Formats;
+
 namespace LlmLab.Models;
 
 /// <summary>
@@ -20,8 +22,8 @@ public interface IArchitecture
 /// <summary>Read-only access to config.json fields for architecture files.</summary>
 public sealed class JsonConfigView
 {
-    private readonly JsonFields _fields;
-    internal JsonConfigView(JsonFields fields) => _fields = fields;
+    private readonly JsonField _fields;
+    internal JsonConfigView(JsonField fields) => _fields = fields;
 
     /// <summary>A boolean field, or null when absent.</summary>
     public bool? Bool(string name) => _fields.OptionalBool(name);
@@ -30,7 +32,7 @@ public sealed class JsonConfigView
     public int? Int(string name, int min, int max) => _fields.OptionalInt(name, min, max);
 
     /// <summary>An error naming the file and field.</summary>
-    public InvalidConfigException Error(string field, string problem) => _fields.Error(field, problem);
+    public InvalidConfigException Error(string field, string problem) => (InvalidConfigException)_fields.Error(field, problem);
 }
 
 /// <summary>

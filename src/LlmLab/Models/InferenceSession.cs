@@ -8,7 +8,7 @@ namespace LlmLab.Models;
 /// equal-length sequences, and the position the sequences have reached. Prompts longer than the
 /// step size are prefilled in chunks.
 /// </summary>
-public sealed class InferenceSession : IDisposable
+public sealed partial class InferenceSession : IDisposable
 {
     /// <summary>Default tokens per sequence in one prefill step (bounds activation memory).</summary>
     public const int DefaultChunk = Backends.DecoderShape.DefaultPrefillChunk;

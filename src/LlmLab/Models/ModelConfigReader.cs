@@ -1,3 +1,4 @@
+using LlmLab.Formats;
 using LlmLab.Models.Architectures;
 using LlmLab.Tensors;
 
@@ -21,7 +22,8 @@ public static class ModelConfigReader
     public static ModelConfig Read(string path)
     {
         if (Directory.Exists(path)) path = Path.Combine(path, "config.json");
-        using var json = new JsonFields(Path.GetFullPath(path), ConfigLimits.MaxJsonBytes);
+        using var file = JsonFile.Open(Path.GetFullPath(path), ConfigLimits.MaxJsonBytes, JsonFileKind.Config);
+        var json = file.Root;
         string modelType = json.OptionalString("model_type") ?? throw json.Error("model_type", "is missing; this does not look like a Hugging Face model config");
         var architecture = Architectures.FirstOrDefault(a => a.ModelType == modelType)
             ?? throw json.Error("model_type", $"is '{modelType}', which LlmLab does not run; supported: {string.Join(", ", Architectures.Select(a => a.ModelType))}");
@@ -54,7 +56,7 @@ public static class ModelConfigReader
             TieWordEmbeddings = json.OptionalBool("tie_word_embeddings") ?? false,
             QkvBias = false,
             BosTokenId = json.OptionalInt("bos_token_id", 0, ConfigLimits.MaxVocab),
-            EosTokenIds = json.IntOrIntList("eos_token_id"),
+            EosTokenIds = json.IntOrIntList("eos_token_id", ConfigLimits.MaxListLength),
             DeclaredDType = ReadDType(json),
         };
         string? act = json.OptionalString("hidden_act");
@@ -68,14 +70,14 @@ public static class ModelConfigReader
         return config;
     }
 
-    private static int DefaultHeadDim(JsonFields json, int hidden, int heads)
+    private static int DefaultHeadDim(JsonField json, int hidden, int heads)
     {
         if (hidden % heads != 0)
             throw json.Error("hidden_size", $"{hidden} is not divisible by num_attention_heads {heads}, and no head_dim is given");
         return hidden / heads;
     }
 
-    private static DType? ReadDType(JsonFields json)
+    private static DType? ReadDType(JsonField json)
     {
         string? name = json.OptionalString("dtype") ?? json.OptionalString("torch_dtype");
         return name switch
@@ -89,11 +91,11 @@ public static class ModelConfigReader
     }
 
     /// <summary>RoPE in both spellings: hub form (rope_theta + rope_scaling) and transformers 5 (rope_parameters).</summary>
-    private static RopeConfig ReadRope(JsonFields json)
+    private static RopeConfig ReadRope(JsonField json)
     {
-        var parameters = json.Object("rope_parameters") ?? json.Object("rope_scaling");
-        double theta = parameters?.OptionalDouble("rope_theta", 1, 1e12) ?? json.OptionalDouble("rope_theta", 1, 1e12) ?? 10000;
-        if (parameters is null) return new RopeConfig("default", theta);
+        var found = json.Object("rope_parameters") ?? json.Object("rope_scaling");
+        double theta = found?.OptionalDouble("rope_theta", 1, 1e12) ?? json.OptionalDouble("rope_theta", 1, 1e12) ?? 10000;
+        if (found is not { } parameters) return new RopeConfig("default", theta);
         string type = parameters.OptionalString("rope_type") ?? parameters.OptionalString("type") ?? "default";
         if (!RopeConfig.SupportedTypes.Contains(type))
             throw parameters.Error("rope_type", $"is '{type}'; supported RoPE types are {string.Join(", ", RopeConfig.SupportedTypes)}");

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using LlmLab.Formats;
 
 namespace LlmLab.Tokenization;
 

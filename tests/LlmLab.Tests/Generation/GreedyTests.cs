@@ -69,7 +69,7 @@ public sealed class GreedyTests
     }
 }
 
-/// <summary>The pipelined decode API: a step on the ids the device chose, and reads queued behind the device's work.</summary>
+/// <summary>The pipelined decode API: a step on the ids the device chose.</summary>
 public sealed class ChosenStepTests
 {
     [Fact]
@@ -93,19 +93,6 @@ public sealed class ChosenStepTests
 
         Assert.Equal(expected, actual);
         Assert.Equal(prompt.Length + 1, chosen.Position);
-    }
-
-    [Fact]
-    public void A_queued_read_gives_the_values_once()
-    {
-        using var backend = new CpuBackend();
-        using var ids = backend.Allocate(LlmLab.Tensors.DType.I32, 3, 1);
-        backend.Write(ids, [7, 8, 9]);
-        var read = ((LlmLab.Backends.IQueuedReads)backend).QueueRead(ids);
-        var values = new int[3];
-        read.Complete(values);
-        Assert.Equal([7, 8, 9], values);
-        Assert.Throws<InvalidOperationException>(() => { read.Complete(values); });
     }
 
     [Fact]

@@ -129,35 +129,35 @@ public sealed class ConfigTests
     {
         string path = ConfigFiles.Edited("llama-tiny", c => c["rope_scaling"]!["rope_type"] = "yarn");
         Rejection.Expect<InvalidConfigException>(() => ModelConfigReader.Read(path),
-            path, "(rope_scaling)", "'rope_type'", "'yarn'", "default, llama3, linear");
+            path, "'rope_scaling.rope_type'", "'yarn'", "default, llama3, linear");
     }
 
     [Fact]
     public void Unknown_rope_type_in_the_legacy_type_key_is_rejected()
     {
         string path = ConfigFiles.Edited("llama-tiny", c => c["rope_scaling"] = new JsonObject { ["type"] = "dynamic", ["factor"] = 2.0 });
-        Rejection.Expect<InvalidConfigException>(() => ModelConfigReader.Read(path), path, "'rope_type'", "'dynamic'");
+        Rejection.Expect<InvalidConfigException>(() => ModelConfigReader.Read(path), path, "'rope_scaling.rope_type'", "'dynamic'");
     }
 
     [Fact]
     public void Unknown_rope_type_in_transformers_5_rope_parameters_is_rejected()
     {
         string path = ConfigFiles.Edited("llama-tiny-bf16", c => c["rope_parameters"]!["rope_type"] = "yarn");
-        Rejection.Expect<InvalidConfigException>(() => ModelConfigReader.Read(path), path, "(rope_parameters)", "'rope_type'", "'yarn'");
+        Rejection.Expect<InvalidConfigException>(() => ModelConfigReader.Read(path), path, "'rope_parameters.rope_type'", "'yarn'");
     }
 
     [Fact]
     public void Llama3_rope_without_factor_names_the_missing_field()
     {
         string path = ConfigFiles.Edited("llama-tiny", c => c["rope_scaling"]!.AsObject().Remove("factor"));
-        Rejection.Expect<InvalidConfigException>(() => ModelConfigReader.Read(path), path, "'factor'", "is missing", "llama3");
+        Rejection.Expect<InvalidConfigException>(() => ModelConfigReader.Read(path), path, "'rope_scaling.factor'", "is missing", "llama3");
     }
 
     [Fact]
     public void Llama3_rope_without_original_max_position_embeddings_names_the_missing_field()
     {
         string path = ConfigFiles.Edited("llama-tiny-bf16", c => c["rope_parameters"]!.AsObject().Remove("original_max_position_embeddings"));
-        Rejection.Expect<InvalidConfigException>(() => ModelConfigReader.Read(path), path, "'original_max_position_embeddings'", "is missing");
+        Rejection.Expect<InvalidConfigException>(() => ModelConfigReader.Read(path), path, "'rope_parameters.original_max_position_embeddings'", "is missing");
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LlmLab.Tokenization;
+using LlmLab.Formats;
 
 namespace LlmLab.Tests.Tokenization;
 

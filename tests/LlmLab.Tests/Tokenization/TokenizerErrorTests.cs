@@ -62,19 +62,19 @@ public sealed class TokenizerErrorTests
     [Fact]
     public void A_vocabulary_of_the_wrong_type_is_named()
     {
-        AssertMessage(Fails(Mutate(j => j["model"]!["vocab"] = new JsonArray(1, 2))), "model.vocab", "expected an object", "an array");
+        AssertMessage(Fails(Mutate(j => j["model"]!["vocab"] = new JsonArray(1, 2))), "model.vocab", "must be an object", "an array");
     }
 
     [Fact]
     public void A_token_id_that_is_not_an_integer_is_named()
     {
-        AssertMessage(Fails(Mutate(j => j["model"]!["vocab"]!["a"] = "zero")), "model.vocab[\"a\"]", "expected a number");
+        AssertMessage(Fails(Mutate(j => j["model"]!["vocab"]!["a"] = "zero")), "model.vocab[\"a\"]", "must be an integer");
     }
 
     [Fact]
     public void A_huge_token_id_is_rejected_before_anything_is_sized_by_it()
     {
-        AssertMessage(Fails(Mutate(j => j["model"]!["vocab"]!["a"] = int.MaxValue)), "model.vocab[\"a\"]", "2147483647", "expected an integer in");
+        AssertMessage(Fails(Mutate(j => j["model"]!["vocab"]!["a"] = int.MaxValue)), "model.vocab[\"a\"]", "2147483647", "outside the sane range");
     }
 
     [Fact]

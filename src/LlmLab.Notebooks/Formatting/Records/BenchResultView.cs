@@ -33,7 +33,7 @@ internal static class BenchResultView
             new("Bytes read per token", Invariant($"{r.BytesPerToken / 1e6:F2} MB (weights held: {r.WeightBytes / 1e6:F2} MB)")),
             new("Copy bandwidth", Invariant($"{r.BandwidthGBps:F1} GB/s, measured in this run")),
             new("Decode roofline", Invariant($"{r.BandwidthGBps:F1} GB/s ÷ {r.BytesPerToken / 1e6:F2} MB = {r.RooflineTokensPerSecond:F1} tok/s; achieved {Percent(r.RooflineFraction)}")),
-            new("Peak memory", Bytes(r.PeakMemoryBytes)),
+            new("Peak memory held", Invariant($"{Bytes(r.PeakMemoryBytes)} on {r.Device} (weights, KV cache, activations)")),
         };
         if (r.AverageWatts is { } watts) facts.Add(new("Power", Invariant($"{watts:F1} W average during decode; {r.TokensPerJoule:F2} tokens/J")));
 

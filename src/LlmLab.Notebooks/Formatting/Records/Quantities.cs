@@ -7,14 +7,8 @@ internal static class Quantities
 {
     private const double KiB = 1024, MiB = KiB * 1024, GiB = MiB * 1024;
 
-    /// <summary>Bytes in the largest binary unit that keeps a leading digit: <c>512 B</c>, <c>12.9 MiB</c>, <c>13.48 GiB</c>.</summary>
-    public static string Bytes(long bytes) => Math.Abs(bytes) switch
-    {
-        < (long)KiB => Invariant($"{bytes} B"),
-        < (long)MiB => Invariant($"{bytes / KiB:F1} KiB"),
-        < (long)GiB => Invariant($"{bytes / MiB:F1} MiB"),
-        _ => Invariant($"{bytes / GiB:F2} GiB"),
-    };
+    /// <summary>Bytes as the engine writes them everywhere (<see cref="LlmLab.Backends.ByteCount.Format"/>): <c>512 B</c>, <c>12.30 MiB</c>, <c>13.48 GiB</c>.</summary>
+    public static string Bytes(long bytes) => LlmLab.Backends.ByteCount.Format(bytes);
 
     /// <summary>Mebibytes rounded to 2 decimals, for table columns and chart values.</summary>
     public static double Mebibytes(long bytes) => Math.Round(bytes / MiB, 2);

@@ -7,17 +7,15 @@ namespace LlmLab.Backends.Cpu;
 /// The reference backend: fp32 math on all cores with SIMD, weights read in their stored format
 /// straight from the memory-mapped checkpoint. Its results are what other backends are held to.
 /// </summary>
-public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReporter, IQueuedReads
+public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReporter
 {
     private readonly long _availableAtStart = HostMemory.Read().Available;
 
     /// <inheritdoc />
     public MemoryReport MemoryReport()
     {
-        var held = Memory.Snapshot();
         var (available, total) = HostMemory.Read();
-        return new MemoryReport(Device, held[MemoryCategory.Weights], held[MemoryCategory.KvCache], held[MemoryCategory.Activations],
-            held[MemoryCategory.Other], Memory.Total, Memory.Peak, available, total, _availableAtStart);
+        return Memory.Report(available, total, _availableAtStart);
     }
 
     /// <inheritdoc />
@@ -62,8 +60,7 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
     public KvCache AllocateKvCache(KvCacheShape shape) => new CpuKvCache(shape, Memory);
 
     /// <inheritdoc />
-    public RopeTable CreateRopeTable(RopeSpec rope, int maxPositions) =>
-        new CpuRopeTable(rope.InverseFrequencies, rope.HeadDim, maxPositions, rope.Interleaved);
+    public RopeTable CreateRopeTable(RopeSpec rope, int maxPositions) => new CpuRopeTable(rope, maxPositions);
 
     /// <inheritdoc />
     public void Write(DeviceTensor destination, ReadOnlySpan<int> values) => values.CopyTo(Cpu(destination).IntSpan);
@@ -73,28 +70,6 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
 
     /// <inheritdoc />
     public void Read(DeviceTensor source, Span<int> destination) => Cpu(source).IntSpan[..destination.Length].CopyTo(destination);
-
-    /// <inheritdoc />
-    public PendingRead QueueRead(DeviceTensor source)
-    {
-        var t = Cpu(source);
-        if (t.DType != DType.I32 || t.Length > PendingRead.MaxValues)
-            throw new ArgumentException($"a queued read takes an I32 tensor of at most {PendingRead.MaxValues} values, not {t.DType} [{t.Rows}, {t.Cols}]");
-        return new CopiedRead(t.IntSpan.ToArray());
-    }
-
-    /// <summary>The CPU computes synchronously, so a queued read is a copy taken at once.</summary>
-    private sealed class CopiedRead(int[] values) : PendingRead
-    {
-        private bool _done;
-
-        public override void Complete(Span<int> destination)
-        {
-            if (_done) throw new InvalidOperationException("this read was already completed");
-            _done = true;
-            values.AsSpan(0, Math.Min(values.Length, destination.Length)).CopyTo(destination);
-        }
-    }
 
     /// <inheritdoc />
     public void Embedding(DeviceTensor ids, DeviceWeight table, DeviceTensor output)
@@ -244,6 +219,19 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
         var (l, o) = (Cpu(logits), Cpu(ids));
         if (uniforms.Length < l.Rows) throw new ArgumentException($"{l.Rows} rows need {l.Rows} uniforms, got {uniforms.Length}");
         for (int r = 0; r < l.Rows; r++) o.Ints[r] = CpuSampling.SampleRow(l.Row(r), temperature, topK, topP, uniforms[r]);
+    }
+
+    /// <inheritdoc />
+    public void RepetitionPenalty(DeviceTensor logits, DeviceTensor seen, DeviceTensor? consumed, float penalty)
+    {
+        var (l, s) = (Cpu(logits), Cpu(seen));
+        var c = consumed is null ? null : Cpu(consumed);
+        if (s.DType != DType.I32 || s.Rows < l.Rows || s.Cols != l.Cols)
+            throw new ArgumentException($"repetition penalty: logits [{l.Rows}, {l.Cols}] need an I32 seen mask of the same shape, not {s.DType} [{s.Rows}, {s.Cols}]");
+        if (c is not null && (c.DType != DType.I32 || c.Length < l.Rows))
+            throw new ArgumentException($"repetition penalty: {l.Rows} rows need {l.Rows} consumed ids, got {c.DType} [{c.Rows}, {c.Cols}]");
+        for (int r = 0; r < l.Rows; r++)
+            CpuRepetitionPenalty.ApplyRow(l.Row(r), s.IntSpan.Slice(r * s.Cols, s.Cols), c is null ? null : c.IntSpan[r], penalty);
     }
 
     /// <inheritdoc />

@@ -128,19 +128,10 @@ internal sealed unsafe class CpuKvCache : KvCache
 /// <summary>cos/sin [maxPositions, headDim/2] in fp32, computed as transformers does (angle = inv_freq·pos in fp32).</summary>
 internal sealed class CpuRopeTable : RopeTable
 {
-    public CpuRopeTable(float[] inverseFrequencies, int headDim, int maxPositions, bool interleaved = false) : base(headDim, maxPositions)
+    public CpuRopeTable(RopeSpec rope, int maxPositions) : base(rope.HeadDim, maxPositions)
     {
-        Interleaved = interleaved;
-        int half = headDim / 2;
-        Cos = new float[(long)maxPositions * half];
-        Sin = new float[Cos.Length];
-        for (int p = 0; p < maxPositions; p++)
-            for (int i = 0; i < half; i++)
-            {
-                float angle = inverseFrequencies[i] * p;
-                Cos[p * half + i] = MathF.Cos(angle);
-                Sin[p * half + i] = MathF.Sin(angle);
-            }
+        Interleaved = rope.Interleaved;
+        (Cos, Sin) = rope.Tables(maxPositions);
     }
 
     /// <summary>Rotate pairs (2i, 2i+1) instead of (i, i + headDim/2); see <see cref="RopeSpec.Interleaved"/>.</summary>

@@ -1,3 +1,4 @@
+using LlmLab.Formats;
 namespace LlmLab.Tokenization;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Text;
+using LlmLab.Formats;
 
 namespace LlmLab.Tokenization;
 

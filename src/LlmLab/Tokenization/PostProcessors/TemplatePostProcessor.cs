@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LlmLab.Formats;
 
 namespace LlmLab.Tokenization;
 

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using LlmLab.Backends;
+using LlmLab.Tensors;
+
+namespace LlmLab.Tests.Models;
+
+/// <summary>
+/// A backend double for decode-loop timing: it forwards every op to another backend, counts the token choices
+/// (Argmax, Sample) — one per prefill or decode step — and makes each choice take at least <paramref name="choiceDelay"/>
+/// of real time. <see cref="Clock"/> is a virtual clock that advances by exactly <see cref="StepCost"/> per choice and
+/// nothing else, so a loop timed by it measures steps, whatever the load of the machine running the test.
+/// </summary>
+internal sealed class TimedChoiceBackend(IBackend inner, TimeSpan choiceDelay) : IBackend
+{
+    /// <summary>What one step costs on <see cref="Clock"/>.</summary>
+    public static readonly TimeSpan StepCost = TimeSpan.FromMilliseconds(25);
+
+    private int _choices;
+
+    /// <summary>Tokens chosen so far (one per prefill or decode step of a batch).</summary>
+    public int Choices => Volatile.Read(ref _choices);
+
+    /// <summary>Time that is <see cref="Choices"/> × <see cref="StepCost"/>.</summary>
+    public TimeProvider Clock => new StepClock(this);
+
+    private sealed class StepClock(TimedChoiceBackend backend) : TimeProvider
+    {
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+        public override long GetTimestamp() => backend.Choices * StepCost.Ticks;
+    }
+
+    private void Chosen()
+    {
+        // Sleep, then spin out any remainder: Thread.Sleep may wake a little early on a busy machine.
+        var clock = Stopwatch.StartNew();
+        if (choiceDelay > TimeSpan.Zero) Thread.Sleep(choiceDelay);
+        while (clock.Elapsed < choiceDelay) Thread.SpinWait(100);
+        Interlocked.Increment(ref _choices);
+    }
+
+    public string Device => inner.Device;
+    public DType ActivationType => inner.ActivationType;
+    public MemoryLedger Memory => inner.Memory;
+    public bool Supports(BackendOp op, TensorFormat weightFormat) => inner.Supports(op, weightFormat);
+    public DeviceWeight LoadWeight(TensorView tensor) => inner.LoadWeight(tensor);
+    public DeviceTensor Allocate(DType dtype, int rows, int cols, MemoryCategory category = MemoryCategory.Activations) => inner.Allocate(dtype, rows, cols, category);
+    public DeviceTensor View(DeviceTensor tensor, int rows) => inner.View(tensor, rows);
+    public KvCache AllocateKvCache(KvCacheShape shape) => inner.AllocateKvCache(shape);
+    public RopeTable CreateRopeTable(RopeSpec rope, int maxPositions) => inner.CreateRopeTable(rope, maxPositions);
+    public void Write(DeviceTensor destination, ReadOnlySpan<int> values) => inner.Write(destination, values);
+    public void Read(DeviceTensor source, Span<float> destination) => inner.Read(source, destination);
+    public void Read(DeviceTensor source, Span<int> destination) => inner.Read(source, destination);
+    public void Embedding(DeviceTensor ids, DeviceWeight table, DeviceTensor output) => inner.Embedding(ids, table, output);
+    public void RmsNorm(DeviceTensor x, DeviceWeight weight, float eps, DeviceTensor output) => inner.RmsNorm(x, weight, eps, output);
+    public void AddRmsNorm(DeviceTensor residual, DeviceTensor delta, DeviceWeight weight, float eps, DeviceTensor output) => inner.AddRmsNorm(residual, delta, weight, eps, output);
+    public void MatMul(DeviceTensor x, DeviceWeight weight, DeviceWeight? bias, DeviceTensor output) => inner.MatMul(x, weight, bias, output);
+    public void Add(DeviceTensor residual, DeviceTensor delta) => inner.Add(residual, delta);
+    public void RopeAndCache(DeviceTensor q, DeviceTensor k, DeviceTensor v, RopeTable rope, StepLayout step, KvCache cache, int layer) => inner.RopeAndCache(q, k, v, rope, step, cache, layer);
+    public void Attention(DeviceTensor q, KvCache cache, int layer, StepLayout step, DeviceTensor output) => inner.Attention(q, cache, layer, step, output);
+    public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output) => inner.SwiGlu(gate, up, output);
+    public void LastRows(DeviceTensor x, StepLayout step, DeviceTensor output) => inner.LastRows(x, step, output);
+    public void RepetitionPenalty(DeviceTensor logits, DeviceTensor seen, DeviceTensor? consumed, float penalty) => inner.RepetitionPenalty(logits, seen, consumed, penalty);
+    public void Synchronize() => inner.Synchronize();
+    public void Dispose() => inner.Dispose();
+
+    public void Argmax(DeviceTensor logits, DeviceTensor ids)
+    {
+        inner.Argmax(logits, ids);
+        Chosen();
+    }
+
+    public void Sample(DeviceTensor logits, float temperature, int topK, float topP, ReadOnlySpan<float> uniforms, DeviceTensor ids)
+    {
+        inner.Sample(logits, temperature, topK, topP, uniforms, ids);
+        Chosen();
+    }
+}
