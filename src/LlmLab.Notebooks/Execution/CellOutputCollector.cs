@@ -5,9 +5,10 @@ namespace LlmLab.Notebooks.Execution;
 
 /// <summary>
 /// Outputs of one running cell, in the order they happened. Consecutive writes to the same stream merge into one
-/// stream output, as Jupyter shows them. Thread-safe: a cell may write from several threads.
+/// stream output, as Jupyter shows them. Thread-safe: a cell may write from several threads. An optional observer
+/// sees each accepted piece as it happens (the kernel publishes them live), in the same order.
 /// </summary>
-internal sealed class CellOutputCollector
+internal sealed class CellOutputCollector(Action<CellOutput>? observer = null)
 {
     /// <summary>
     /// Stream text kept per cell (characters): far more than anyone reads, small enough that a cell printing in a
@@ -39,6 +40,7 @@ internal sealed class CellOutputCollector
             _streamCharacters += text.Length;
             if (_outputs.Count > 0 && _outputs[^1] is (string name, StringBuilder buffer) && name == stream) buffer.Append(text);
             else _outputs.Add((stream, new StringBuilder(text)));
+            observer?.Invoke(new StreamOutput(stream, text));
         }
     }
 
@@ -46,8 +48,15 @@ internal sealed class CellOutputCollector
     {
         lock (_lock)
         {
-            if (output is ErrorOutput || (_outputs.Count < MaxOutputs && !_truncated)) _outputs.Add(output);
-            else Truncate();
+            if (output is ErrorOutput || (_outputs.Count < MaxOutputs && !_truncated))
+            {
+                _outputs.Add(output);
+                observer?.Invoke(output);
+            }
+            else
+            {
+                Truncate();
+            }
         }
     }
 
@@ -63,7 +72,9 @@ internal sealed class CellOutputCollector
     {
         if (_truncated) return;
         _truncated = true;
-        _outputs.Add(new StreamOutput(StreamOutput.StandardError,
-            $"\n[LlmLab: further output of this cell was dropped; a cell keeps at most {MaxStreamCharacters / (1024 * 1024)} M characters of text and {MaxOutputs} outputs]\n"));
+        var notice = new StreamOutput(StreamOutput.StandardError,
+            $"\n[LlmLab: further output of this cell was dropped; a cell keeps at most {MaxStreamCharacters / (1024 * 1024)} M characters of text and {MaxOutputs} outputs]\n");
+        _outputs.Add(notice);
+        observer?.Invoke(notice);
     }
 }

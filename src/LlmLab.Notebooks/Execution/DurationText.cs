@@ -13,4 +13,25 @@ internal static class DurationText
         { TotalHours: < 1 } => $"{duration.TotalMinutes.ToString("0.##", CultureInfo.InvariantCulture)} min",
         _ => $"{duration.TotalHours.ToString("0.##", CultureInfo.InvariantCulture)} h",
     };
+
+    /// <summary>
+    /// Parses a time limit as options give it: <c>90s</c>, <c>10m</c>, <c>1.5h</c>, <c>250ms</c>, a bare number of
+    /// seconds, or <c>none</c> for no limit.
+    /// </summary>
+    /// <param name="text">The option's value.</param>
+    /// <param name="option">The option's name, for the error message (e.g. <c>--timeout</c>).</param>
+    /// <exception cref="InvalidOptionException">Not a positive duration.</exception>
+    public static TimeSpan Parse(string text, string option)
+    {
+        var trimmed = text.Trim().ToLowerInvariant();
+        if (trimmed is "none" or "infinite") return Timeout.InfiniteTimeSpan;
+        (string Suffix, double Seconds)[] units = [("ms", 0.001), ("s", 1), ("min", 60), ("m", 60), ("h", 3600)];
+        var (number, scale) = units.Where(u => trimmed.EndsWith(u.Suffix, StringComparison.Ordinal)).Select(u => (trimmed[..^u.Suffix.Length], u.Seconds)).FirstOrDefault((trimmed, 1));
+        if (!double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || value <= 0 || value * scale > TimeSpan.MaxValue.TotalSeconds / 2)
+        {
+            throw new InvalidOptionException($"{option} {text}: give a positive duration such as 90s, 10m or 1h (or 'none' for no limit).");
+        }
+
+        return TimeSpan.FromSeconds(value * scale);
+    }
 }

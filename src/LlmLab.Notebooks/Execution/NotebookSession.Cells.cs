@@ -7,13 +7,13 @@ namespace LlmLab.Notebooks.Execution;
 /// <summary>Running one cell: threads, time limit, magic lines, compilation, outputs.</summary>
 public sealed partial class NotebookSession
 {
-    private async Task<CellExecution> ExecuteLockedAsync(string source, string? cellName, CancellationToken cancellationToken)
+    private async Task<CellExecution> ExecuteLockedAsync(string source, string? cellName, Action<CellOutput>? onOutput, CancellationToken cancellationToken)
     {
         ConsoleCapture.EnsureInstalled();
         var count = Interlocked.Increment(ref _executionCount);
         var name = cellName ?? $"cell [{count}]";
         var started = DateTimeOffset.UtcNow;
-        var outputs = new CellOutputCollector();
+        var outputs = new CellOutputCollector(onOutput);
         var parsed = CellSource.Parse(source);
         if (parsed.OtherLanguage is { } language)
         {
