@@ -19,7 +19,7 @@ var commands = new Dictionary<string, (string Usage, Func<Arguments, int> Run, s
 
 // `run` executes a notebook; its runner has its own option parser and exit codes (0 ok, 2 a cell failed).
 if (args.Length > 0 && args[0] == "run")
-    return await LlmLab.Notebooks.RunCommand.InvokeAsync(args[1..], Console.Out, Console.Error);
+    return await LlmLab.Notebooks.RunCommand.InvokeAsync(args[1..], Console.Out, Console.Error, LlmLab.Notebooks.Kernel.KernelLaunch.CurrentProcess());
 
 // `kernel` serves LlmLab's Jupyter kernel (or installs its kernelspec); its own options and exit codes too.
 if (args.Length > 0 && args[0] == "kernel")
@@ -28,7 +28,7 @@ if (args.Length > 0 && args[0] == "kernel")
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine("usage: llmlab COMMAND [options]   (llmlab COMMAND --help for details)");
-    Console.WriteLine("  run NOTEBOOK [--output OUT.ipynb] [--html OUT.html] [-p name=value ...] [--continue-on-error]");
+    Console.WriteLine("  run NOTEBOOK [--output OUT.ipynb] [--html OUT.html] [-p name=value ...] [--continue-on-error] [--timeout 10m]");
     Console.WriteLine("  kernel install [--user | --prefix DIR]   |   kernel --connection-file FILE   (LlmLab's Jupyter kernel)");
     foreach (var (_, c) in commands) Console.WriteLine("  " + c.Usage.Split('\n')[0]);
     return args.Length == 0 ? 2 : 0;

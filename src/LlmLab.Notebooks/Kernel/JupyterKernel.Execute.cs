@@ -15,6 +15,9 @@ public sealed partial class JupyterKernel
     /// </summary>
     private const int StreamFlushMilliseconds = 50;
 
+    /// <summary>How long an exiting kernel waits for its last outputs to leave (twice: hand-over, then the wire).</summary>
+    private static readonly TimeSpan ExitFlushAllowance = TimeSpan.FromMilliseconds(200);
+
     private RunningCell? _running;
     private TaskCompletionSource<string>? _pendingInput;
 
@@ -30,7 +33,8 @@ public sealed partial class JupyterKernel
         CellExecution execution;
         try
         {
-            execution = await _notebook.ExecuteAsync(code, null, cell.OnOutput, cell.Stop.Token);
+            var cellName = request.Metadata[CellNameMetadata] is JsonValue name && name.TryGetValue<string>(out var text) ? text : null;
+            execution = await _notebook.ExecuteAsync(code, cellName, cell.OnOutput, cell.Stop.Token);
         }
         finally
         {
@@ -60,6 +64,18 @@ public sealed partial class JupyterKernel
     private void Interrupt()
     {
         if (Volatile.Read(ref _running) is { } cell) cell.Cancel();
+    }
+
+    /// <summary>
+    /// A cell called <c>Environment.Exit</c>: publish what it printed so far before the process ends, so the
+    /// frontend (or the runner) shows the output that led up to the exit.
+    /// </summary>
+    private void FlushBeforeExit()
+    {
+        if (Volatile.Read(ref _running) is not { } cell) return;
+        cell.FlushStreams();
+        _loop.FlushAsync().Wait(ExitFlushAllowance);
+        Thread.Sleep(ExitFlushAllowance); // NetMQ writes on its own I/O thread after the hand-over
     }
 
     /// <summary>

@@ -49,6 +49,12 @@ public sealed partial class JupyterKernel : IDisposable
         _signer = new MessageSigner(connection.Key);
     }
 
+    /// <summary>
+    /// Key of an execute_request's metadata naming the cell for error messages (<c>cell 4</c>, its place in the
+    /// notebook); the runner sends it. Without it cells are named by execution count (<c>cell [4]</c>).
+    /// </summary>
+    internal const string CellNameMetadata = "llmlab_cell_name";
+
     /// <summary>The implementation version in kernel_info: LlmLab.Notebooks' informational version.</summary>
     public static string Version { get; } =
         typeof(JupyterKernel).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
@@ -75,6 +81,7 @@ public sealed partial class JupyterKernel : IDisposable
             new NotebookSessionOptions { CellTimeout = _options.CellTimeout, Parameters = _options.Parameters, BaseDirectory = _options.BaseDirectory },
             cancellationToken);
         Console.SetIn(new KernelInputReader(this));
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => FlushBeforeExit();
         using var interruptSignal = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
         {
             // Ctrl-C in a terminal reaches every process of the group, the kernel too: it stops the running cell, not the kernel.
