@@ -58,8 +58,9 @@ internal sealed class KernelClient : IAsyncDisposable
     private DealerSocket _control = null!;
     private DealerSocket _stdin = null!;
 
-    private KernelClient(Process process, string connectionFile, ConnectionInfo connection)
+    private KernelClient(Process process, string connectionFile, ConnectionInfo connection, Func<string, string?>? input)
     {
+        Input = input;
         _process = process;
         _connectionFile = connectionFile;
         _signer = new MessageSigner(connection.Key);
@@ -68,7 +69,7 @@ internal sealed class KernelClient : IAsyncDisposable
     }
 
     /// <summary>Answers a cell's <c>Console.ReadLine</c> (input_request); null sends allow_stdin=false, so reads see end of input.</summary>
-    public Func<string, string?>? Input { get; init; }
+    public Func<string, string?>? Input { get; }
 
     /// <summary>Whether the kernel process has ended (died, or was killed).</summary>
     public bool HasExited => _exited.IsCompleted;
@@ -80,8 +81,9 @@ internal sealed class KernelClient : IAsyncDisposable
     /// <param name="launch">How to start llmlab.</param>
     /// <param name="kernelOptions">Options after <c>kernel --connection-file FILE</c> (parameters, timeout, notebook folder).</param>
     /// <param name="cancellationToken">Stops waiting (the process is killed).</param>
+    /// <param name="input">Answers <c>Console.ReadLine</c> in cells; null: cells read end of input.</param>
     /// <exception cref="KernelStartException">The process could not start, exited, or did not answer in time.</exception>
-    public static async Task<KernelClient> StartAsync(KernelLaunch launch, IEnumerable<string> kernelOptions, CancellationToken cancellationToken)
+    public static async Task<KernelClient> StartAsync(KernelLaunch launch, IEnumerable<string> kernelOptions, CancellationToken cancellationToken, Func<string, string?>? input = null)
     {
         var connection = ConnectionInfo.CreateLocal();
         var connectionFile = Path.Combine(Path.GetTempPath(), $"llmlab-kernel-{Guid.NewGuid():N}.json");
@@ -106,7 +108,7 @@ internal sealed class KernelClient : IAsyncDisposable
             throw new KernelStartException($"cannot start the kernel ({string.Join(' ', arguments)}): {e.Message}", e);
         }
 
-        var client = new KernelClient(process, connectionFile, connection);
+        var client = new KernelClient(process, connectionFile, connection, input);
         try
         {
             await client.WaitReadyAsync(cancellationToken);
