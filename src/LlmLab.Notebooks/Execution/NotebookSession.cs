@@ -81,7 +81,7 @@ public sealed partial class NotebookSession : IMagicSession
         ExecuteAsync(source, cellName, null, cancellationToken);
 
     /// <summary>Runs one cell like <see cref="ExecuteAsync(string, string?, CancellationToken)"/>, showing each output to <paramref name="onOutput"/> as it happens.</summary>
-    internal async Task<CellExecution> ExecuteAsync(string source, string? cellName, Action<CellOutput>? onOutput, CancellationToken cancellationToken)
+    internal async Task<CellExecution> ExecuteAsync(string source, string? cellName, Action<CellOutputEvent>? onOutput, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try

@@ -159,8 +159,9 @@ public sealed partial class JupyterKernel
         }
 
         /// <summary>One output as the session accepts it (under its lock, so in order): published unless the cell is over.</summary>
-        public void OnOutput(CellOutput output)
+        public void OnOutput(CellOutputEvent update)
         {
+            var output = update.Output;
             lock (_lock)
             {
                 // An abandoned cell's thread may still print after its reply: those outputs belong to no request.
@@ -185,11 +186,11 @@ public sealed partial class JupyterKernel
                         }, Request);
                         break;
                     case DisplayDataOutput display:
-                        _kernel.Publish("display_data", new JsonObject
+                        _kernel.Publish(update.IsUpdate ? "update_display_data" : "display_data", new JsonObject
                         {
                             ["data"] = MimeBundle.ToJson(display.Data),
                             ["metadata"] = display.Metadata?.DeepClone() ?? new JsonObject(),
-                            ["transient"] = new JsonObject(),
+                            ["transient"] = update.DisplayId is { } id ? new JsonObject { ["display_id"] = id } : new JsonObject(),
                         }, Request);
                         break;
                     case ErrorOutput error:

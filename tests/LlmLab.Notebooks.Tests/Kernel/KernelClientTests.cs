@@ -54,6 +54,17 @@ public sealed class KernelClientTests
     }
 
     [Fact]
+    public async Task Updating_a_display_handle_replaces_the_shown_value_through_update_display_data()
+    {
+        await using var kernel = await KernelClient.StartAsync(KernelProcess.Launch, [], Cancel);
+
+        var execution = await kernel.ExecuteAsync("var shown = display(\"step 1 of 2\");\nConsole.WriteLine(\"working\");\nshown.Update(\"done\");", "cell 1", Limit, Cancel);
+
+        Assert.Equal("done", Assert.IsType<DisplayDataOutput>(execution.Outputs[0]).Data["text/plain"]);
+        Assert.Equal(new StreamOutput("stdout", "working\n"), execution.Outputs[1]);
+    }
+
+    [Fact]
     public async Task Console_ReadLine_in_a_cell_asks_the_client_through_stdin()
     {
         var prompts = new List<string>();
