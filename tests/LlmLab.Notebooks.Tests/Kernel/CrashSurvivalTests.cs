@@ -86,6 +86,26 @@ public sealed class CrashSurvivalTests
     }
 
     [Fact]
+    public async Task Interrupting_the_run_stops_the_running_cell_in_the_kernel_and_still_writes_the_results()
+    {
+        var dir = TestPaths.TempDir();
+        var input = Path.Combine(dir, "study.dib");
+        var started = Path.Combine(dir, "started");
+        NotebookFile.Save(NotebookDocument.Create(NotebookCell.CSharpCell($"File.WriteAllText(@\"{started}\", \"\");\nwhile (true) {{ }}"), NotebookCell.CSharpCell("1")), input);
+        using var ctrlC = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
+        var run = NotebookRunner.RunAsync(new NotebookRunOptions(input) { Kernel = KernelProcess.Launch }, TextWriter.Null, ctrlC.Token);
+        while (!File.Exists(started) && !run.IsCompleted) await Task.Delay(50, Cancel);
+
+        await ctrlC.CancelAsync();
+        var result = await run;
+
+        Assert.Equal(NotebookRunner.ExitCellFailed, result.ExitCode);
+        Assert.Equal([CellRunStatus.Failed, CellRunStatus.NotRun], result.Cells.Select(c => c.Status));
+        Assert.Equal("Cancelled", result.Cells[0].Error?.Name);
+        Assert.True(File.Exists(result.OutputPath));
+    }
+
+    [Fact]
     public async Task Parameters_reach_the_kernel_with_their_types()
     {
         var dir = TestPaths.TempDir();
