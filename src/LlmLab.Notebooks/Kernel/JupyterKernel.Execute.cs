@@ -21,7 +21,8 @@ public sealed partial class JupyterKernel
     private RunningCell? _running;
     private TaskCompletionSource<string>? _pendingInput;
 
-    private async Task ExecuteAsync(JupyterMessage request, RouterSocket socket)
+    /// <returns>Whether the cell failed with stop_on_error set, so requests queued behind it are aborted.</returns>
+    private async Task<bool> ExecuteAsync(JupyterMessage request, RouterSocket socket)
     {
         var code = Text(request.Content, "code");
         var silent = Flag(request.Content, "silent", false);
@@ -42,6 +43,7 @@ public sealed partial class JupyterKernel
             cell.Close();
         }
 
+        var failed = execution.Error is not null;
         Reply(socket, request, "execute_reply", execution.Error is { } error
             ? new JsonObject
             {
@@ -58,7 +60,15 @@ public sealed partial class JupyterKernel
                 ["payload"] = new JsonArray(),
                 ["user_expressions"] = new JsonObject(),
             });
+        return failed && Flag(request.Content, "stop_on_error", true);
     }
+
+    /// <summary>
+    /// After a failed cell with stop_on_error, the execute requests already received behind it (JupyterLab's "Run
+    /// All") are answered "aborted" instead of run, as ipykernel does: later cells would run on a broken state.
+    /// </summary>
+    private void Abort(JupyterMessage request, RouterSocket socket) =>
+        Reply(socket, request, "execute_reply", new JsonObject { ["status"] = "aborted", ["execution_count"] = _notebook.ExecutionCount });
 
     /// <summary>Asks the running cell, if any, to stop (it ends with a "Cancelled" error at its next loop checkpoint).</summary>
     private void Interrupt()
@@ -73,9 +83,16 @@ public sealed partial class JupyterKernel
     private void FlushBeforeExit()
     {
         if (Volatile.Read(ref _running) is not { } cell) return;
-        cell.FlushStreams();
-        _loop.FlushAsync().Wait(ExitFlushAllowance);
-        Thread.Sleep(ExitFlushAllowance); // NetMQ writes on its own I/O thread after the hand-over
+        try
+        {
+            cell.FlushStreams();
+            _loop.FlushAsync().Wait(ExitFlushAllowance);
+            Thread.Sleep(ExitFlushAllowance); // NetMQ writes on its own I/O thread after the hand-over
+        }
+        catch (ObjectDisposedException)
+        {
+            // The kernel was shutting down already: nothing more can be sent.
+        }
     }
 
     /// <summary>

@@ -37,6 +37,11 @@ public sealed partial class JupyterKernel : IDisposable
     private PublisherSocket _iopub = null!;
     private NotebookSession _notebook = null!;
 
+    // Shell messages received (counted on the socket thread, in channel order), and the count up to which queued
+    // execute requests are aborted after a failed cell with stop_on_error.
+    private long _shellReceived;
+    private long _abortThrough;
+
     /// <summary>Creates a kernel for a connection file's sockets and key; <see cref="RunAsync"/> serves it.</summary>
     /// <param name="connection">Where to listen, and the signing key.</param>
     /// <param name="options">Cell time limit, parameters, base folder.</param>
@@ -63,7 +68,10 @@ public sealed partial class JupyterKernel : IDisposable
     /// <param name="cancellationToken">Ends serving as a shutdown would.</param>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
-        _shell = _loop.Add(new RouterSocket(), frames => Receive(frames, "shell", _shellRequests.Writer));
+        _shell = _loop.Add(new RouterSocket(), frames =>
+        {
+            if (Receive(frames, "shell", _shellRequests.Writer)) Interlocked.Increment(ref _shellReceived);
+        });
         _control = _loop.Add(new RouterSocket(), frames => Receive(frames, "control", _controlRequests.Writer));
         _stdin = _loop.Add(new RouterSocket(), ReceiveInput);
         _iopub = _loop.AddSender(new PublisherSocket());
@@ -105,26 +113,31 @@ public sealed partial class JupyterKernel : IDisposable
     /// <inheritdoc/>
     public void Dispose() => _loop.Dispose();
 
-    private void Receive(List<byte[]> frames, string channel, ChannelWriter<JupyterMessage> requests)
+    private bool Receive(List<byte[]> frames, string channel, ChannelWriter<JupyterMessage> requests)
     {
         try
         {
-            requests.TryWrite(JupyterMessage.Parse(frames, _signer));
+            return requests.TryWrite(JupyterMessage.Parse(frames, _signer));
         }
         catch (JupyterProtocolException e)
         {
             _log.WriteLine($"llmlab kernel: {channel}: {e.Message}");
+            return false;
         }
     }
 
     private async Task ServeAsync(ChannelReader<JupyterMessage> requests, RouterSocket socket)
     {
+        var isShell = ReferenceEquals(socket, _shell);
+        long read = 0;
         await foreach (var request in requests.ReadAllAsync())
         {
+            read += isShell ? 1 : 0;
             Publish("status", new JsonObject { ["execution_state"] = "busy" }, request);
             try
             {
-                await HandleAsync(request, socket);
+                if (isShell && request.MessageType == "execute_request" && read <= Volatile.Read(ref _abortThrough)) Abort(request, socket);
+                else if (await HandleAsync(request, socket)) Volatile.Write(ref _abortThrough, Volatile.Read(ref _shellReceived));
             }
             catch (Exception e)
             {
@@ -148,7 +161,8 @@ public sealed partial class JupyterKernel : IDisposable
         }
     }
 
-    private async Task HandleAsync(JupyterMessage request, RouterSocket socket)
+    /// <returns>Whether queued execute requests must be aborted (a cell failed with stop_on_error).</returns>
+    private async Task<bool> HandleAsync(JupyterMessage request, RouterSocket socket)
     {
         var content = request.Content;
         switch (request.MessageType)
@@ -157,8 +171,7 @@ public sealed partial class JupyterKernel : IDisposable
                 Reply(socket, request, "kernel_info_reply", KernelInfo());
                 break;
             case "execute_request":
-                await ExecuteAsync(request, socket);
-                break;
+                return await ExecuteAsync(request, socket);
             case "complete_request":
                 Reply(socket, request, "complete_reply", Complete(Text(content, "code"), Int(content, "cursor_pos", Text(content, "code").Length)));
                 break;
@@ -194,6 +207,8 @@ public sealed partial class JupyterKernel : IDisposable
                 _log.WriteLine($"llmlab kernel: ignored a '{request.MessageType}' message: LlmLab's kernel does not handle this type.");
                 break;
         }
+
+        return false;
     }
 
     private JsonObject KernelInfo()

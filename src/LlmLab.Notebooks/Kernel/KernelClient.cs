@@ -177,6 +177,11 @@ internal sealed class KernelClient : IAsyncDisposable
                 {
                     var content = (await reply).Content;
                     var count = content["execution_count"] is JsonValue v && v.TryGetValue<int>(out var n) ? n : 0;
+                    if (content["status"]?.ToString() == "aborted")
+                    {
+                        outputs.Add(new ErrorOutput("Aborted", $"{cellName} was not run: a cell before it failed, and the kernel aborts the cells queued behind a failure.", []));
+                    }
+
                     return new CellExecution(count, outputs.Snapshot(), new CellTiming(started, DateTimeOffset.UtcNow));
                 }
 

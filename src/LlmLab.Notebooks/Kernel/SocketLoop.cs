@@ -41,8 +41,12 @@ internal sealed class SocketLoop : IDisposable
         socket.Options.MaxMsgSize = MaxMessageBytes;
         socket.ReceiveReady += (_, e) =>
         {
-            var frames = new List<byte[]>();
-            while (e.Socket.TryReceiveMultipartBytes(ref frames!)) onFrames(frames);
+            List<byte[]>? frames = null;
+            while (e.Socket.TryReceiveMultipartBytes(ref frames!))
+            {
+                onFrames(frames);
+                frames = null; // NetMQ refills a list it is given: each message gets its own
+            }
         };
         _sockets.Add(socket);
         _poller.Add(socket);

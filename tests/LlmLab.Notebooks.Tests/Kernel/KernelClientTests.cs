@@ -65,6 +65,21 @@ public sealed class KernelClientTests
     }
 
     [Fact]
+    public async Task Cells_queued_behind_a_failed_cell_are_aborted_as_ipykernel_does_and_later_ones_run()
+    {
+        await using var kernel = await KernelClient.StartAsync(KernelProcess.Launch, [], Cancel);
+
+        var failing = kernel.ExecuteAsync("Thread.Sleep(500);\nthrow new Exception(\"first\");", "cell 1", Limit, Cancel);
+        var queued = kernel.ExecuteAsync("Console.WriteLine(\"queued\");", "cell 2", Limit, Cancel);
+        await Task.WhenAll(failing, queued);
+        var later = await kernel.ExecuteAsync("Console.WriteLine(\"later\");", "cell 3", Limit, Cancel);
+
+        Assert.Equal("Exception", (await failing).Error?.Name);
+        Assert.Equal("Aborted", Assert.IsType<ErrorOutput>(Assert.Single((await queued).Outputs)).Name);
+        Assert.Equal(new StreamOutput("stdout", "later\n"), Assert.Single(later.Outputs));
+    }
+
+    [Fact]
     public async Task Console_ReadLine_in_a_cell_asks_the_client_through_stdin()
     {
         var prompts = new List<string>();
