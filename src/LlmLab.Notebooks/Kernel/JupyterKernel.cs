@@ -22,6 +22,9 @@ namespace LlmLab.Notebooks.Kernel;
 /// </remarks>
 public sealed partial class JupyterKernel : IDisposable
 {
+    /// <summary>How long shutting down waits for a running cell to stop after being interrupted.</summary>
+    private static readonly TimeSpan ShutdownAllowance = TimeSpan.FromSeconds(3);
+
     private readonly ConnectionInfo _connection;
     private readonly KernelOptions _options;
     private readonly MessageSigner _signer;
@@ -97,8 +100,8 @@ public sealed partial class JupyterKernel : IDisposable
             Interrupt();
         });
 
-        var shell = ServeAsync(_shellRequests.Reader, _shell);
-        var control = ServeAsync(_controlRequests.Reader, _control);
+        // Two workers: control requests (interrupt, shutdown) are served while a shell request runs a cell.
+        var workers = Task.WhenAll(ServeAsync(_shellRequests.Reader, _shell), ServeAsync(_controlRequests.Reader, _control));
         await using (cancellationToken.Register(() => _shutdown.TrySetResult()))
         {
             await _shutdown.Task;
@@ -107,6 +110,8 @@ public sealed partial class JupyterKernel : IDisposable
         Interrupt();
         _shellRequests.Writer.TryComplete();
         _controlRequests.Writer.TryComplete();
+        // A cell that ignores the interrupt (blocked in a call) must not hold the shutdown: wait briefly, then go.
+        await Task.WhenAny(workers, Task.Delay(ShutdownAllowance, CancellationToken.None));
         await _loop.FlushAsync();
     }
 
