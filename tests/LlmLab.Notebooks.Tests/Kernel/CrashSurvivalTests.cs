@@ -106,6 +106,35 @@ public sealed class CrashSurvivalTests
     }
 
     [Fact]
+    public async Task The_llmlab_run_command_itself_survives_a_cell_calling_Environment_Exit_and_exits_with_two()
+    {
+        var dir = TestPaths.TempDir();
+        var input = Path.Combine(dir, "exit.dib");
+        NotebookFile.Save(NotebookDocument.Create(NotebookCell.CSharpCell("Environment.Exit(3);"), NotebookCell.CSharpCell("1 + 1")), input);
+        var start = new System.Diagnostics.ProcessStartInfo(KernelProcess.Launch.Command[0])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in KernelProcess.Launch.Command.Skip(1).Concat(["run", input, "--continue-on-error", "--html", Path.Combine(dir, "exit.html")]))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(Cancel);
+        await process.StandardError.ReadToEndAsync(Cancel);
+        await process.WaitForExitAsync(Cancel);
+
+        Assert.Equal(NotebookRunner.ExitCellFailed, process.ExitCode);
+        Assert.Contains("[1/2] cell 1 (csharp) FAILED", await stdout);
+        Assert.Contains("[2/2] cell 2 (csharp) ok", await stdout);
+        Assert.Equal("KernelDied", Assert.IsType<ErrorOutput>(Assert.Single(NotebookFile.Load(Path.Combine(dir, "exit.executed.ipynb")).Cells[0].Outputs)).Name);
+        Assert.True(File.Exists(Path.Combine(dir, "exit.html")));
+    }
+
+    [Fact]
     public async Task Parameters_reach_the_kernel_with_their_types()
     {
         var dir = TestPaths.TempDir();
