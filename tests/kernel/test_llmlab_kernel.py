@@ -6,6 +6,7 @@ Run by .ci/run after `llmlab kernel install --prefix DIR` with JUPYTER_PATH=DIR/
     python3 -m unittest tests/kernel/test_llmlab_kernel.py -v
 """
 
+import time
 import unittest
 
 import jupyter_kernel_test
@@ -51,6 +52,56 @@ class LlmLabKernelTests(jupyter_kernel_test.KernelTests):
     invalid_code_samples = ["var = ;", "x + ) 2;"]
 
     code_inspect_sample = "Console.WriteLine"
+
+    # Beyond the base class: what VS Code and JupyterLab rely on besides the samples above.
+
+    def test_plotly_chart_data_is_a_json_object(self):
+        self.flush_channels()
+        reply, outputs = self.execute_helper(
+            'new ChartBuilder().Title("t").Bar(new[] { "a" }, new[] { 1.0 }, "n").Build()'
+        )
+        self.assertEqual(reply["content"]["status"], "ok")
+        (result,) = [m for m in outputs if m["msg_type"] == "execute_result"]
+        figure = result["content"]["data"]["application/vnd.plotly.v1+json"]
+        self.assertIsInstance(figure, dict)
+        self.assertEqual(figure["data"][0]["type"], "bar")
+        self.assertIn("text/plain", result["content"]["data"])
+
+    def test_update_display_data_replaces_a_display_by_its_id(self):
+        self.flush_channels()
+        reply, outputs = self.execute_helper('var shown = display("step 1");\nshown.Update("done");')
+        self.assertEqual(reply["content"]["status"], "ok")
+        (shown,) = [m for m in outputs if m["msg_type"] == "display_data"]
+        (update,) = [m for m in outputs if m["msg_type"] == "update_display_data"]
+        self.assertEqual(shown["content"]["transient"]["display_id"], update["content"]["transient"]["display_id"])
+        self.assertEqual(update["content"]["data"]["text/plain"], "done")
+
+    def test_console_readline_asks_through_stdin(self):
+        self.flush_channels()
+        msg_id = self.kc.execute('Console.ReadLine().ToUpperInvariant()', allow_stdin=True)
+        request = self.kc.get_stdin_msg(timeout=jupyter_kernel_test.TIMEOUT)
+        self.assertEqual(request["msg_type"], "input_request")
+        self.kc.input("q4_k_m")
+        reply = self.get_non_kernel_info_reply(timeout=jupyter_kernel_test.TIMEOUT)
+        self.assertEqual(reply["parent_header"]["msg_id"], msg_id)
+        self.assertEqual(reply["content"]["status"], "ok")
+        while True:
+            message = self.kc.get_iopub_msg(timeout=jupyter_kernel_test.TIMEOUT)
+            if message["msg_type"] == "execute_result":
+                self.assertEqual(message["content"]["data"]["text/plain"], "Q4_K_M")
+                break
+
+    def test_interrupt_stops_a_running_cell_and_the_kernel_lives_on(self):
+        self.flush_channels()
+        self.kc.execute("long i = 0;\nwhile (true) { i++; }")
+        time.sleep(1)
+        self.km.interrupt_kernel()  # interrupt_mode "message": an interrupt_request on the control channel
+        reply = self.get_non_kernel_info_reply(timeout=jupyter_kernel_test.TIMEOUT)
+        self.assertEqual(reply["content"]["status"], "error")
+        self.assertEqual(reply["content"]["ename"], "Cancelled")
+        self.flush_channels()
+        reply, _ = self.execute_helper("1 + 1")
+        self.assertEqual(reply["content"]["status"], "ok")
 
 
 if __name__ == "__main__":
