@@ -5,6 +5,12 @@ namespace LlmLab.Notebooks.Execution;
 /// <summary>Short human text for durations in messages and progress lines: <c>850 ms</c>, <c>2.4 s</c>, <c>3.5 min</c>.</summary>
 internal static class DurationText
 {
+    /// <summary>
+    /// Longest finite time limit: .NET timers (Task.Delay, WaitAsync) take at most int.MaxValue ms (24.8 days),
+    /// and the runner adds its allowances on top.
+    /// </summary>
+    public static readonly TimeSpan MaxLimit = TimeSpan.FromDays(20);
+
     public static string Of(TimeSpan duration) => duration switch
     {
         _ when duration == Timeout.InfiniteTimeSpan => "no limit",
@@ -27,9 +33,14 @@ internal static class DurationText
         if (trimmed is "none" or "infinite") return Timeout.InfiniteTimeSpan;
         (string Suffix, double Seconds)[] units = [("ms", 0.001), ("s", 1), ("min", 60), ("m", 60), ("h", 3600)];
         var (number, scale) = units.Where(u => trimmed.EndsWith(u.Suffix, StringComparison.Ordinal)).Select(u => (trimmed[..^u.Suffix.Length], u.Seconds)).FirstOrDefault((trimmed, 1));
-        if (!double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || value <= 0 || value * scale > TimeSpan.MaxValue.TotalSeconds / 2)
+        if (!double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || value <= 0)
         {
             throw new InvalidOptionException($"{option} {text}: give a positive duration such as 90s, 10m or 1h (or 'none' for no limit).");
+        }
+
+        if (value * scale > MaxLimit.TotalSeconds)
+        {
+            throw new InvalidOptionException($"{option} {text}: a time limit is at most {MaxLimit.TotalDays} days; give 'none' for no limit.");
         }
 
         return TimeSpan.FromSeconds(value * scale);

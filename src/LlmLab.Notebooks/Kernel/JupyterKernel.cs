@@ -78,6 +78,10 @@ public sealed partial class JupyterKernel : IDisposable
         _control = _loop.Add(new RouterSocket(), frames => Receive(frames, "control", _controlRequests.Writer));
         _stdin = _loop.Add(new RouterSocket(), ReceiveInput);
         _iopub = _loop.AddSender(new PublisherSocket());
+        // ZeroMQ drops PUB messages past the high-water mark (1000 queued): a cell displaying in a fast loop would
+        // lose outputs, or the idle status the client waits for. A cell's outputs are bounded already
+        // (CellOutputCollector's limits), so the queue is too.
+        _iopub.Options.SendHighWatermark = 0;
         var heartbeat = new ResponseSocket();
         _loop.Add(heartbeat, frames => heartbeat.SendMultipartBytes(frames));
         _shell.Bind(_connection.Endpoint(_connection.ShellPort));

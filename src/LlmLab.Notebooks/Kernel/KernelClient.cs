@@ -35,6 +35,9 @@ internal sealed class KernelClient : IAsyncDisposable
     /// <summary>How often kernel_info is re-sent while waiting for a new kernel (iopub subscriptions take a moment to connect).</summary>
     private static readonly TimeSpan ReadyPoll = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>How long outputs may trail the execute_reply (nbclient's iopub_timeout is 4 s).</summary>
+    private static readonly TimeSpan IdleAfterReplyAllowance = TimeSpan.FromSeconds(4);
+
     /// <summary>How long a shutdown_request may take before the process is killed.</summary>
     private static readonly TimeSpan ShutdownAllowance = TimeSpan.FromSeconds(5);
 
@@ -163,7 +166,7 @@ internal sealed class KernelClient : IAsyncDisposable
         var reply = Expect(request);
         _loop.Send(_shell, request.ToFrames(_signer));
 
-        var done = Task.WhenAll(reply, idle.Task);
+        var done = ReplyThenIdleAsync(reply, idle.Task);
         var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var onCancel = cancellationToken.Register(() => cancelled.TrySetResult());
         var stuck = timeout == Timeout.InfiniteTimeSpan ? Task.Delay(Timeout.Infinite, CancellationToken.None) : Task.Delay(timeout + StuckAllowance, CancellationToken.None);
@@ -218,6 +221,16 @@ internal sealed class KernelClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A cell is over when its reply has come and its outputs too (the idle status after them, on iopub); should
+    /// the idle status be lost, the reply alone ends the cell after <see cref="IdleAfterReplyAllowance"/>, as nbclient does.
+    /// </summary>
+    private static async Task ReplyThenIdleAsync(Task<JupyterMessage> reply, Task idle)
+    {
+        await reply;
+        await Task.WhenAny(idle, Task.Delay(IdleAfterReplyAllowance));
+    }
+
     /// <summary>Asks the kernel to shut down (shutdown_request on control), kills it if it does not, and releases the sockets.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -251,6 +264,7 @@ internal sealed class KernelClient : IAsyncDisposable
         _shell.Options.Identity = identity;
         _stdin.Options.Identity = identity;
         iopub.SubscribeToAnyTopic();
+        iopub.Options.ReceiveHighWatermark = 0; // never drop a cell's outputs (the kernel bounds them)
         _shell.Connect(connection.Endpoint(connection.ShellPort));
         _control.Connect(connection.Endpoint(connection.ControlPort));
         _stdin.Connect(connection.Endpoint(connection.StdinPort));

@@ -22,6 +22,14 @@ public sealed class DurationTextTests
         Assert.Equal(Timeout.InfiniteTimeSpan, DurationText.Parse("none", "--timeout"));
     }
 
+    [Fact]
+    public void A_limit_longer_than_timers_can_wait_asks_for_none_instead()
+    {
+        var error = Assert.Throws<InvalidOptionException>(() => DurationText.Parse("1000h", "--timeout"));
+
+        Assert.Equal("--timeout 1000h: a time limit is at most 20 days; give 'none' for no limit.", error.Message);
+    }
+
     [Theory]
     [InlineData("0s")]
     [InlineData("-5m")]

@@ -80,6 +80,18 @@ public sealed class KernelClientTests
     }
 
     [Fact]
+    public async Task Thousands_of_displays_in_a_fast_loop_all_arrive_past_zeromq_s_high_water_mark()
+    {
+        await using var kernel = await KernelClient.StartAsync(KernelProcess.Launch, [], Cancel);
+
+        var execution = await kernel.ExecuteAsync("for (var i = 0; i < 5000; i++) display(i);", "cell 1", Limit, Cancel);
+
+        Assert.True(execution.Succeeded);
+        Assert.Equal(5000, execution.Outputs.Count);
+        Assert.Equal("4999", Assert.IsType<DisplayDataOutput>(execution.Outputs[^1]).Data["text/plain"]);
+    }
+
+    [Fact]
     public async Task Console_ReadLine_in_a_cell_asks_the_client_through_stdin()
     {
         var prompts = new List<string>();
