@@ -78,9 +78,9 @@ public sealed partial class JupyterKernel : IDisposable
         _control = _loop.Add(new RouterSocket(), frames => Receive(frames, "control", _controlRequests.Writer));
         _stdin = _loop.Add(new RouterSocket(), ReceiveInput);
         _iopub = _loop.AddSender(new PublisherSocket());
-        // ZeroMQ drops PUB messages past the high-water mark (1000 queued): a cell displaying in a fast loop would
-        // lose outputs, or the idle status the client waits for. A cell's outputs are bounded already
-        // (CellOutputCollector's limits), so the queue is too.
+        // ZeroMQ drops PUB messages past the high-water mark (1000 queued): a cell displaying in a fast loop could
+        // lose outputs, or the idle status the client waits for, whenever the client reads slower than the cell
+        // writes. A cell's outputs are bounded already (CellOutputCollector's limits), so the queue is too.
         _iopub.Options.SendHighWatermark = 0;
         var heartbeat = new ResponseSocket();
         _loop.Add(heartbeat, frames => heartbeat.SendMultipartBytes(frames));
