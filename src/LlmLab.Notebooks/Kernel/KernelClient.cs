@@ -355,7 +355,7 @@ internal sealed class KernelClient : IAsyncDisposable
         var stderr = StderrLines();
         var said = stderr.FirstOrDefault(l => l.Trim().Length > 0) is { } first ? $" It said: {first.Trim()}" : "";
         return new ErrorOutput("KernelDied",
-            $"{cellName} ended the kernel process ({how}).{said} LlmLab starts a new kernel for later cells; variables, functions and models of earlier cells are gone.",
+            $"{cellName} ended the kernel process ({how}).{said} The notebook's variables, functions and models went with it; any later cells run in a new kernel.",
             stderr.Take(StderrTailLines).ToArray());
     }
 
