@@ -14,6 +14,10 @@ CliCommand[] commands =
     MakeRandomCommand.Command, TokenizerBenchCommand.Command, VerifyCommand.Command,
 ];
 
+// `kernel` serves LlmLab's Jupyter kernel (or installs its kernelspec); its own options, the same exit-code rule.
+if (args.Length > 0 && args[0] == "kernel")
+    return await LlmLab.Notebooks.Kernel.KernelCommand.InvokeAsync(args[1..], Console.Out, Console.Error);
+
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine(CliHelp.Overview(commands));
@@ -22,11 +26,11 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 
 // `run` executes a notebook with the same parser and exit-code rule (1: the notebook failed; 2: its command line).
 if (args[0] == "run")
-    return await LlmLab.Notebooks.RunCommand.InvokeAsync(args[1..], Console.Out, Console.Error);
+    return await LlmLab.Notebooks.RunCommand.InvokeAsync(args[1..], Console.Out, Console.Error, LlmLab.Notebooks.Kernel.KernelLaunch.CurrentProcess());
 
 if (commands.FirstOrDefault(c => c.Name == args[0]) is not { } command)
 {
-    Console.Error.WriteLine($"llmlab: unknown command '{args[0]}'; commands: run, {string.Join(", ", commands.Select(c => c.Name))}");
+    Console.Error.WriteLine($"llmlab: unknown command '{args[0]}'; commands: run, kernel, {string.Join(", ", commands.Select(c => c.Name))}");
     return ExitCodes.BadCommandLine;
 }
 

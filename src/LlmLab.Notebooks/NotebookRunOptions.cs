@@ -1,4 +1,5 @@
 using LlmLab.Notebooks.Execution;
+using LlmLab.Notebooks.Kernel;
 
 namespace LlmLab.Notebooks;
 
@@ -20,8 +21,23 @@ public sealed record NotebookRunOptions(string InputPath)
     /// <summary>Whether cells after a failed one still run (the run still ends with exit code 2).</summary>
     public bool ContinueOnError { get; init; }
 
-    /// <summary>Time limit of each cell.</summary>
-    public TimeSpan CellTimeout { get; init; } = NotebookSessionOptions.DefaultCellTimeout;
+    /// <summary>
+    /// Time limit of each cell when none is given (<c>--timeout</c>): long enough for a CPU benchmark cell of a
+    /// study, short enough that a forgotten endless loop does not hold a CI run for long.
+    /// </summary>
+    public static readonly TimeSpan DefaultCellTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>Time limit of each cell; <see cref="Timeout.InfiniteTimeSpan"/> for none.</summary>
+    public TimeSpan CellTimeout { get; init; } = DefaultCellTimeout;
+
+    /// <summary>
+    /// How to start an LlmLab kernel process that runs the cells (what <c>llmlab run</c> does), so a cell that
+    /// exits, overflows the stack or hangs fails alone; null runs them in this process.
+    /// </summary>
+    public KernelLaunch? Kernel { get; init; }
+
+    /// <summary>The notebook's folder: relative <c>#r</c> and <c>#load</c> paths in cells resolve against it.</summary>
+    public string NotebookDirectory => Path.GetDirectoryName(Path.GetFullPath(InputPath)) ?? Environment.CurrentDirectory;
 
     /// <summary>The executed notebook's path when none is given: <c>NAME.executed.ipynb</c> beside the input.</summary>
     public string DefaultOutputPath =>

@@ -2,14 +2,15 @@ using System.Diagnostics;
 using System.Globalization;
 using LlmLab.Notebooks.Documents;
 using LlmLab.Notebooks.Execution;
+using LlmLab.Notebooks.Kernel;
 using LlmLab.Notebooks.Reports;
 using LlmLab.Reproducibility;
 
 namespace LlmLab.Notebooks;
 
 /// <summary>
-/// Runs a <c>.dib</c> or <c>.ipynb</c> notebook top to bottom in one <see cref="NotebookSession"/>, writes the
-/// executed notebook (with outputs, openable in VS Code and Jupyter) and optionally a self-contained HTML report,
+/// Runs a <c>.dib</c> or <c>.ipynb</c> notebook top to bottom, in an LlmLab kernel process it drives
+/// (<see cref="NotebookRunOptions.Kernel"/>) or in one <see cref="NotebookSession"/> of its own, writes the executed notebook (with outputs, openable in VS Code and Jupyter) and optionally a self-contained HTML report,
 /// and reports progress per cell. Results are written even when a cell fails, so the failure can be read.
 /// </summary>
 public static class NotebookRunner
@@ -40,7 +41,7 @@ public static class NotebookRunner
         var clock = Stopwatch.StartNew();
         var outputPath = options.OutputPath ?? options.DefaultOutputPath;
         NotebookDocument document;
-        NotebookSession session;
+        ICellHost host;
         try
         {
             if (!outputPath.EndsWith(".ipynb", StringComparison.OrdinalIgnoreCase))
@@ -49,14 +50,9 @@ public static class NotebookRunner
             }
 
             document = NotebookFile.Load(options.InputPath);
-            session = await NotebookSession.StartAsync(
-                new NotebookSessionOptions
-                {
-                    CellTimeout = options.CellTimeout,
-                    Parameters = options.Parameters,
-                    BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(options.InputPath)) ?? Environment.CurrentDirectory,
-                },
-                cancellationToken);
+            host = options.Kernel is { } kernel
+                ? await KernelCellHost.StartAsync(kernel, options, progress, cancellationToken)
+                : await SessionCellHost.StartAsync(options, cancellationToken);
         }
         catch (InvalidOptionException e)
         {
@@ -75,7 +71,7 @@ public static class NotebookRunner
         var cells = document.Cells.ToArray();
         var reports = new List<CellRunReport>(cells.Length);
         var stoppedAfter = (int?)null;
-        try
+        await using (host)
         {
             for (var i = 0; i < cells.Length; i++)
             {
@@ -94,17 +90,15 @@ public static class NotebookRunner
                     continue;
                 }
 
-                var report = await RunCellAsync(session, cell, number, cancellationToken);
+                var report = await RunCellAsync(host, cell, number, cancellationToken);
                 cells[i] = report.Cell;
                 reports.Add(report.Report);
                 await progress.WriteLineAsync(ProgressLine(report.Report, cells.Length));
                 if (report.Report.Status == CellRunStatus.Failed && !options.ContinueOnError) stoppedAfter = number;
             }
         }
-        finally
-        {
-            document = document with { Cells = cells };
-        }
+
+        document = document with { Cells = cells };
 
         var failed = reports.Count(r => r.Status == CellRunStatus.Failed);
         if (stoppedAfter is { } stop)
@@ -143,7 +137,7 @@ public static class NotebookRunner
         };
     }
 
-    private static async Task<(NotebookCell Cell, CellRunReport Report)> RunCellAsync(NotebookSession session, NotebookCell cell, int number, CancellationToken cancellationToken)
+    private static async Task<(NotebookCell Cell, CellRunReport Report)> RunCellAsync(ICellHost host, NotebookCell cell, int number, CancellationToken cancellationToken)
     {
         var name = $"cell {number}";
         if (!cell.IsCSharp)
@@ -156,7 +150,7 @@ public static class NotebookRunner
                 new CellRunReport(number, cell.Language, CellRunStatus.Failed, timing, error));
         }
 
-        var execution = await session.ExecuteAsync(cell.Source, name, cancellationToken);
+        var execution = await host.ExecuteAsync(cell.Source, name, cancellationToken);
         var status = execution.Succeeded ? CellRunStatus.Succeeded : CellRunStatus.Failed;
         return (cell with { Outputs = execution.Outputs, ExecutionCount = execution.ExecutionCount, Timing = execution.Timing },
             new CellRunReport(number, cell.Language, status, execution.Timing, execution.Error));

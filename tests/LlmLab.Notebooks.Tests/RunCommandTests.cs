@@ -64,6 +64,17 @@ public sealed class RunCommandTests
     }
 
     [Fact]
+    public async Task A_timeout_that_is_not_a_duration_is_a_usage_error()
+    {
+        var stderr = new StringWriter();
+
+        var code = await RunCommand.InvokeAsync(["n.dib", "--timeout", "soon"], TextWriter.Null, stderr);
+
+        Assert.Equal(NotebookRunner.ExitInvalidCommandLine, code);
+        Assert.Contains("--timeout soon: give a positive duration", stderr.ToString());
+    }
+
+    [Fact]
     public async Task Help_prints_the_usage_and_returns_zero()
     {
         var stdout = new StringWriter();

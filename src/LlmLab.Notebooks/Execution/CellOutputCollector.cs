@@ -5,9 +5,10 @@ namespace LlmLab.Notebooks.Execution;
 
 /// <summary>
 /// Outputs of one running cell, in the order they happened. Consecutive writes to the same stream merge into one
-/// stream output, as Jupyter shows them. Thread-safe: a cell may write from several threads.
+/// stream output, as Jupyter shows them. Thread-safe: a cell may write from several threads. An optional observer
+/// sees each accepted piece as it happens (the kernel publishes them live), in the same order.
 /// </summary>
-internal sealed class CellOutputCollector
+internal sealed class CellOutputCollector(Action<CellOutputEvent>? observer = null)
 {
     /// <summary>
     /// Stream text kept per cell (characters): far more than anyone reads, small enough that a cell printing in a
@@ -21,6 +22,7 @@ internal sealed class CellOutputCollector
     // Each entry is a CellOutput, or a (stream name, text so far) pair still being appended to.
     private readonly List<object> _outputs = [];
     private readonly Lock _lock = new();
+    private readonly Dictionary<string, int> _displayIndices = new(StringComparer.Ordinal);
     private int _streamCharacters;
     private bool _truncated;
 
@@ -39,15 +41,39 @@ internal sealed class CellOutputCollector
             _streamCharacters += text.Length;
             if (_outputs.Count > 0 && _outputs[^1] is (string name, StringBuilder buffer) && name == stream) buffer.Append(text);
             else _outputs.Add((stream, new StringBuilder(text)));
+            observer?.Invoke(new CellOutputEvent(new StreamOutput(stream, text)));
         }
     }
 
-    public void Add(CellOutput output)
+    /// <param name="output">The output to add.</param>
+    /// <param name="displayId">Id of a display that <see cref="Update"/> may replace later; null for none.</param>
+    public void Add(CellOutput output, string? displayId = null)
     {
         lock (_lock)
         {
-            if (output is ErrorOutput || (_outputs.Count < MaxOutputs && !_truncated)) _outputs.Add(output);
-            else Truncate();
+            if (output is ErrorOutput || (_outputs.Count < MaxOutputs && !_truncated))
+            {
+                if (displayId is not null) _displayIndices[displayId] = _outputs.Count;
+                _outputs.Add(output);
+                observer?.Invoke(new CellOutputEvent(output, displayId));
+            }
+            else
+            {
+                Truncate();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Replaces the display with <paramref name="displayId"/> if this cell showed it; the observer hears of the update
+    /// either way (a frontend updates a display of an earlier cell too).
+    /// </summary>
+    public void Update(string displayId, DisplayDataOutput output)
+    {
+        lock (_lock)
+        {
+            if (_displayIndices.TryGetValue(displayId, out var index)) _outputs[index] = output;
+            observer?.Invoke(new CellOutputEvent(output, displayId, IsUpdate: true));
         }
     }
 
@@ -63,7 +89,9 @@ internal sealed class CellOutputCollector
     {
         if (_truncated) return;
         _truncated = true;
-        _outputs.Add(new StreamOutput(StreamOutput.StandardError,
-            $"\n[LlmLab: further output of this cell was dropped; a cell keeps at most {MaxStreamCharacters / (1024 * 1024)} M characters of text and {MaxOutputs} outputs]\n"));
+        var notice = new StreamOutput(StreamOutput.StandardError,
+            $"\n[LlmLab: further output of this cell was dropped; a cell keeps at most {MaxStreamCharacters / (1024 * 1024)} M characters of text and {MaxOutputs} outputs]\n");
+        _outputs.Add(notice);
+        observer?.Invoke(new CellOutputEvent(notice));
     }
 }

@@ -17,12 +17,15 @@ public sealed class NotebookGlobals
 
     internal NotebookGlobals(NotebookSession session) => _session = session;
 
-    /// <summary>Shows a value as an output of the running cell, in every MIME type a formatter handles.</summary>
+    /// <summary>
+    /// Shows a value as an output of the running cell, in every MIME type a formatter handles; the handle it returns
+    /// replaces the value in place (<c>var shown = display(table); … shown.Update(table);</c>).
+    /// </summary>
 #pragma warning disable IDE1006 // Lower-case like Polyglot's display(), so notebooks run in both.
-    public void display(object? value) => Show(value, null);
+    public DisplayHandle display(object? value) => Show(value, null);
 
     /// <summary>Shows a value in the given MIME types only, e.g. <c>display(table, "text/plain")</c>.</summary>
-    public void display(object? value, params string[] mimeTypes) => Show(value, mimeTypes.Length == 0 ? null : mimeTypes);
+    public DisplayHandle display(object? value, params string[] mimeTypes) => Show(value, mimeTypes.Length == 0 ? null : mimeTypes);
 #pragma warning restore IDE1006
 
     /// <summary>
@@ -70,10 +73,19 @@ public sealed class NotebookGlobals
         lock (_lock) _pending[name] = value;
     }
 
-    private void Show(object? value, IReadOnlyCollection<string>? mimeTypes)
+    internal void Update(DisplayHandle handle, object? value)
     {
-        var data = _session.Formatters.Format(value, mimeTypes);
-        if (CellContext.Current is { } cell) cell.Outputs.Add(new DisplayDataOutput(data));
+        var data = _session.Formatters.Format(value, handle.MimeTypes);
+        if (CellContext.Current is { } cell) cell.Outputs.Update(handle.DisplayId, new DisplayDataOutput(data));
         else if (data.TryGetValue(MimeTypes.PlainText, out var text)) Console.WriteLine(text);
+    }
+
+    private DisplayHandle Show(object? value, IReadOnlyCollection<string>? mimeTypes)
+    {
+        var handle = new DisplayHandle(this, Guid.NewGuid().ToString("N"), mimeTypes);
+        var data = _session.Formatters.Format(value, mimeTypes);
+        if (CellContext.Current is { } cell) cell.Outputs.Add(new DisplayDataOutput(data), handle.DisplayId);
+        else if (data.TryGetValue(MimeTypes.PlainText, out var text)) Console.WriteLine(text);
+        return handle;
     }
 }

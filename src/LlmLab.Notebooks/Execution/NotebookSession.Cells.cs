@@ -7,13 +7,13 @@ namespace LlmLab.Notebooks.Execution;
 /// <summary>Running one cell: threads, time limit, magic lines, compilation, outputs.</summary>
 public sealed partial class NotebookSession
 {
-    private async Task<CellExecution> ExecuteLockedAsync(string source, string? cellName, CancellationToken cancellationToken)
+    private async Task<CellExecution> ExecuteLockedAsync(string source, string? cellName, Action<CellOutputEvent>? onOutput, CancellationToken cancellationToken)
     {
         ConsoleCapture.EnsureInstalled();
         var count = Interlocked.Increment(ref _executionCount);
         var name = cellName ?? $"cell [{count}]";
         var started = DateTimeOffset.UtcNow;
-        var outputs = new CellOutputCollector();
+        var outputs = new CellOutputCollector(onOutput);
         var parsed = CellSource.Parse(source);
         if (parsed.OtherLanguage is { } language)
         {
@@ -123,7 +123,8 @@ public sealed partial class NotebookSession
                     return CellErrors.FromException(state.Exception, _cellNamesByPath);
             }
 
-            if (state.ReturnValue is { } value) context.Outputs.Add(new DisplayDataOutput(Formatters.Format(value), count));
+            // A cell ending in display(x) without a semicolon returns the handle: the value is already shown.
+            if (state.ReturnValue is { } value and not DisplayHandle) context.Outputs.Add(new DisplayDataOutput(Formatters.Format(value), count));
             return null;
         }
         catch (Exception e) when (context.Stop.IsCancellationRequested && e is OperationCanceledException or CellInterruptedException)

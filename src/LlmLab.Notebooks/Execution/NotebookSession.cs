@@ -77,12 +77,16 @@ public sealed partial class NotebookSession : IMagicSession
     /// <param name="source">The cell's text.</param>
     /// <param name="cellName">How errors name the cell, e.g. <c>cell 4</c>; defaults to <c>cell [N]</c> by execution count.</param>
     /// <param name="cancellationToken">Stops the cell like a timeout does.</param>
-    public async Task<CellExecution> ExecuteAsync(string source, string? cellName = null, CancellationToken cancellationToken = default)
+    public Task<CellExecution> ExecuteAsync(string source, string? cellName = null, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(source, cellName, null, cancellationToken);
+
+    /// <summary>Runs one cell like <see cref="ExecuteAsync(string, string?, CancellationToken)"/>, showing each output to <paramref name="onOutput"/> as it happens.</summary>
+    internal async Task<CellExecution> ExecuteAsync(string source, string? cellName, Action<CellOutputEvent>? onOutput, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            return await ExecuteLockedAsync(source, cellName, cancellationToken);
+            return await ExecuteLockedAsync(source, cellName, onOutput, cancellationToken);
         }
         finally
         {

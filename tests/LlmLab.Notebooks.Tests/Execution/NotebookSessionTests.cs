@@ -19,6 +19,27 @@ public sealed class NotebookSessionTests
     }
 
     [Fact]
+    public async Task Updating_a_display_handle_replaces_that_display_in_place()
+    {
+        var session = await Sessions.StartAsync();
+
+        var result = await session.RunAsync("var shown = display(1);\nConsole.WriteLine(\"working\");\nshown.Update(2);");
+
+        Assert.Equal("2", Assert.IsType<DisplayDataOutput>(result.Outputs[0]).Data[MimeTypes.PlainText]);
+        Assert.Equal(2, result.Outputs.Count);
+    }
+
+    [Fact]
+    public async Task A_cell_ending_in_display_without_a_semicolon_shows_the_value_once_and_no_handle()
+    {
+        var session = await Sessions.StartAsync();
+
+        var result = await session.RunAsync("display(42)");
+
+        Assert.Equal("42", Assert.IsType<DisplayDataOutput>(Assert.Single(result.Outputs)).Data[MimeTypes.PlainText]);
+    }
+
+    [Fact]
     public async Task A_trailing_expression_becomes_the_result_and_a_statement_does_not()
     {
         var session = await Sessions.StartAsync();
