@@ -16,10 +16,12 @@ public static class PolyglotFormatters
     /// notebook registers later for more specific types still win, as Polyglot picks the most specific type.
     /// </summary>
     /// <remarks>
-    /// A chart is not offered as <c>application/vnd.plotly.v1+json</c> by default: the kernel's Jupyter layer sends
+    /// No value is offered in a <c>+json</c> MIME type by default (a chart's <c>application/vnd.plotly.v1+json</c>, a
+    /// model fingerprint's <c>application/vnd.llmlab.model-fingerprint+json</c>): the kernel's Jupyter layer sends
     /// every MIME type except <c>application/json</c> as a string (<c>ExecuteRequestHandler.PreserveJson</c> in
     /// dotnet/interactive, tool 1.0.712001), and Jupyter's Plotly renderers, which front ends prefer to HTML, cannot draw
     /// a figure given as a JSON string. <c>chart.ToDisplayString("application/vnd.plotly.v1+json")</c> still gives it.
+    /// (LlmLab's own kernel and <c>llmlab run</c> send these types as JSON objects.)
     /// </remarks>
     public static void Register(FormatterRegistry registry)
     {
@@ -39,12 +41,12 @@ public static class PolyglotFormatters
 
     /// <summary>
     /// For each of LlmLab's own value types in the registry, the MIME types it is displayed in, HTML first (Plotly JSON
-    /// left out, see <see cref="Register"/>). Shared types (<c>IEnumerable</c>, <c>Exception</c>) keep Polyglot's
+    /// and every other <c>+json</c> type left out, see <see cref="Register"/>). Shared types (<c>IEnumerable</c>, <c>Exception</c>) keep Polyglot's
     /// choice, which strings and every other sequence share.
     /// </summary>
     internal static IReadOnlyList<(Type Type, string[] MimeTypes)> PreferredMimeTypes(FormatterRegistry registry) =>
         registry.Formatters
-            .Where(f => f.ValueType.Namespace?.StartsWith("LlmLab", StringComparison.Ordinal) == true && f.MimeType != MimeTypes.PlotlyJson)
+            .Where(f => f.ValueType.Namespace?.StartsWith("LlmLab", StringComparison.Ordinal) == true && !IsJsonSuffixed(f.MimeType))
             .GroupBy(f => f.ValueType)
             .Select(g => (g.Key, g.Select(f => f.MimeType).Distinct().OrderBy(MimeRank).ToArray()))
             .ToArray();
@@ -60,4 +62,7 @@ public static class PolyglotFormatters
         PlotlyJs.HtmlScriptElement();
 
     private static int MimeRank(string mimeType) => mimeType == MimeTypes.Html ? 0 : 1;
+
+    /// <summary>A structured-syntax JSON type (RFC 6839 <c>+json</c>), which the kernel would send as a string.</summary>
+    private static bool IsJsonSuffixed(string mimeType) => mimeType.EndsWith("+json", StringComparison.Ordinal);
 }

@@ -35,6 +35,13 @@ public sealed class PolyglotFormattersTests
     }
 
     [Fact]
+    public void No_value_is_offered_in_a_json_suffixed_type_the_kernel_would_send_as_a_string()
+    {
+        Assert.Equal([MimeTypes.Html, MimeTypes.PlainText], Formatter.GetPreferredMimeTypesFor(typeof(LlmLab.Reproducibility.ModelFingerprint)));
+        Assert.DoesNotContain(PolyglotFormatters.PreferredMimeTypes(Ours).SelectMany(p => p.MimeTypes), m => m.EndsWith("+json", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Shared_types_keep_polyglots_preferred_mime_types()
     {
         Assert.DoesNotContain(PolyglotFormatters.PreferredMimeTypes(Ours), p => p.Type == typeof(System.Collections.IEnumerable) || p.Type == typeof(Exception));

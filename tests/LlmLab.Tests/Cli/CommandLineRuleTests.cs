@@ -103,7 +103,7 @@ public sealed class CommandLineRuleTests
         var r = CliRunner.Run(null, "benchmark");
 
         Assert.Equal(2, r.ExitCode);
-        Assert.StartsWith("llmlab: unknown command 'benchmark'; commands: run, generate", r.Stderr);
+        Assert.StartsWith("llmlab: unknown command 'benchmark'; commands: run, kernel, generate", r.Stderr);
     }
 
     [Fact]
