@@ -7,13 +7,14 @@ closing note: the two kernels side by side. Not part of CI (the kernel is deprec
     JUPYTER_PATH=/tmp/di-jupyter PATH=/tmp/di:$PATH python3 -m unittest notes/notebooks/dotnet_interactive_conformance.py -v
 """
 
+import os
 import unittest
 
 import jupyter_kernel_test
 
 
 class DotnetInteractiveKernelTests(jupyter_kernel_test.KernelTests):
-    kernel_name = ".net-csharp"
+    kernel_name = os.environ.get("DOTNET_INTERACTIVE_KERNEL", ".net-csharp")
     language_name = "C#"
     file_extension = ".cs"
 
