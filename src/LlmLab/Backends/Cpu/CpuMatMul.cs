@@ -8,8 +8,9 @@ namespace LlmLab.Backends.Cpu;
 /// <summary>
 /// y[n, m] = x[n, k] · W[m, k]ᵀ with W stored as F32, F16 or BF16 and all math in fp32; block formats go
 /// to <see cref="CpuQuantMatMul"/>. Work is split over blocks of W rows across all cores.
-/// Decode (n ≤ <see cref="StreamingMaxRows"/>) streams each W row once through a fused widen-and-dot,
-/// four W rows at a time so each x vector load serves four rows. Prefill widens the task's W rows to fp32
+/// Decode (n ≤ <see cref="StreamingMaxRows"/>) streams each W row once through a fused widen-and-dot: BF16 one row
+/// after the other (<see cref="DotBF16Paired"/>, no cross-lane widening, W read as one sequential stream per task),
+/// F32 with <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>. Prefill widens the task's W rows to fp32
 /// once (per-thread scratch) and multiplies them with x in 4 × 4 register blocks (<see cref="TileRows"/> W rows
 /// × <see cref="TileCols"/> x rows): per k step 8 vector loads feed 16 FMAs, W is read from memory once per
 /// task instead of once per x row, and x is swept in L2-sized chunks.
@@ -50,6 +51,17 @@ internal static unsafe class CpuMatMul
         if (w.Cols != k || y.Cols != m || y.Rows != n)
             throw new ArgumentException($"matmul shapes: x [{n}, {k}] · {w.Name} [{m}, {w.Cols}]ᵀ → y [{y.Rows}, {y.Cols}]");
         if (w.Format.IsBlockQuantized()) CpuQuantMatMul.Run(x, w, y);
+        else if (n <= StreamingMaxRows && w.Format == TensorFormat.BF16 && Vector512.IsHardwareAccelerated && k % PairChunk == 0)
+        {
+            float* paired = PairedForBF16(x.Floats, n, k), yp = y.Floats;
+            int tasks = (m + RowsPerTask - 1) / RowsPerTask;
+            CpuParallel.For(tasks, (long)n * m * k, task =>
+            {
+                int j0 = task * RowsPerTask, j1 = Math.Min(m, j0 + RowsPerTask);
+                for (int i = 0; i < n; i++)
+                    DotBF16Paired((ushort*)w.Data + (long)j0 * k, j1 - j0, k, paired + (long)i * k, yp + (long)i * m + j0);
+            });
+        }
         else
         {
             float* xp = x.Floats, yp = y.Floats;
@@ -206,6 +218,66 @@ internal static unsafe class CpuMatMul
                 for (int c = 0; c < 4; c++) s[r * 4 + c] += w[r * k + i] * x[c * k + i];
         for (int r = 0; r < 4; r++)
             for (int c = 0; c < 4; c++) y[c * ldy + r] = s[r * 4 + c];
+    }
+
+    /// <summary>BF16 elements per step of <see cref="DotBF16Paired"/>: one 64-byte load of W.</summary>
+    private const int PairChunk = 32;
+
+    [ThreadStatic] private static float[]? _paired;
+
+    /// <summary>
+    /// x's rows with each 32-element chunk reordered as its 16 even-indexed elements, then its 16 odd-indexed ones, in
+    /// this thread's scratch: the order a 64-byte load of 32 bf16 values yields when read as 16 uint32 lanes, where
+    /// lane j holds element 2j in its low half and element 2j+1 in its high half.
+    /// </summary>
+    private static float* PairedForBF16(float* x, int n, int k)
+    {
+        int count = n * k;
+        if (_paired is null || _paired.Length < count) _paired = GC.AllocateUninitializedArray<float>(count, pinned: true);
+        fixed (float* p = _paired)
+        {
+            for (long c = 0; c < count; c += PairChunk)
+                for (int j = 0; j < PairChunk / 2; j++)
+                {
+                    p[c + j] = x[c + 2 * j];
+                    p[c + PairChunk / 2 + j] = x[c + 2 * j + 1];
+                }
+            return p;
+        }
+    }
+
+    /// <summary>
+    /// y[r] = Σ bf16(w[r·k + i]) · x[i] for <paramref name="rows"/> consecutive rows, one row after the other so W is
+    /// read as one sequential stream. Each 64-byte load of W is read as 16 uint32 lanes: a left shift by 16 gives the
+    /// even elements as fp32 and a mask of the high half the odd ones, with no cross-lane widening; x comes reordered
+    /// to match (<see cref="PairedForBF16"/>). Products and sums in fp32, as the other paths.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotBF16Paired(ushort* w, int rows, int k, float* paired, float* y)
+    {
+        var high = Vector512.Create(0xFFFF0000u);
+        for (int r = 0; r < rows; r++)
+        {
+            uint* row = (uint*)(w + (long)r * k);
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            int i = 0;
+            for (; i + 2 * PairChunk <= k; i += 2 * PairChunk)
+            {
+                var u = Vector512.Load(row + i / 2);
+                var v = Vector512.Load(row + i / 2 + 16);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(u, 16).AsSingle(), Vector512.Load(paired + i), a0);
+                a1 = Vector512.FusedMultiplyAdd((u & high).AsSingle(), Vector512.Load(paired + i + 16), a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(v, 16).AsSingle(), Vector512.Load(paired + i + 32), a2);
+                a3 = Vector512.FusedMultiplyAdd((v & high).AsSingle(), Vector512.Load(paired + i + 48), a3);
+            }
+            if (i < k)
+            {
+                var u = Vector512.Load(row + i / 2);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(u, 16).AsSingle(), Vector512.Load(paired + i), a0);
+                a1 = Vector512.FusedMultiplyAdd((u & high).AsSingle(), Vector512.Load(paired + i + 16), a1);
+            }
+            y[r] = Vector512.Sum((a0 + a1) + (a2 + a3));
+        }
     }
 
     /// <summary>Four dot products y[r] = Σ bf16(w[r·k + i]) · x[i], r ∈ [0, 4), sharing each x load (bf16 → fp32 is a 16-bit shift).</summary>

@@ -1,0 +1,87 @@
+using System.Runtime.InteropServices;
+using LlmLab.Backends;
+using LlmLab.Backends.Cpu;
+using LlmLab.Tensors;
+
+namespace LlmLab.Tests.Backends;
+
+/// <summary>
+/// The CPU matmul on F32, BF16 and F16 weights against a double-precision product of the same weights (widened
+/// exactly) and the activations the kernel documents: fp32 for F32 and BF16, fp16-rounded for F16 (llama.cpp's
+/// vec_dot_type for F16). Every path: the BF16 decode kernel that reads W as even/odd lanes against a reordered x
+/// (k a multiple of 32, with and without an odd 32-element chunk after the 64-element steps), the streaming F32 path,
+/// the row-at-a-time fallback for k not a multiple of 32, and the tiled prefill path (4 × 4 blocks plus edges).
+/// The bound is fp32 summation over k ≤ 2080 terms: NMSE ≤ 1e-12.
+/// </summary>
+public sealed unsafe class CpuMatMulTests
+{
+    private const double SummationNmse = 1e-12;
+
+    [Theory]
+    [InlineData(TensorFormat.BF16, 1, 2048)]
+    [InlineData(TensorFormat.BF16, 1, 2080)]
+    [InlineData(TensorFormat.BF16, 2, 96)]
+    [InlineData(TensorFormat.BF16, 1, 40)]
+    [InlineData(TensorFormat.BF16, 7, 2080)]
+    [InlineData(TensorFormat.F32, 1, 520)]
+    [InlineData(TensorFormat.F32, 9, 520)]
+    [InlineData(TensorFormat.F16, 1, 520)]
+    [InlineData(TensorFormat.F16, 6, 520)]
+    public void Product_matches_double_precision_math_on_the_same_weights(TensorFormat format, int rows, int k)
+    {
+        const int outputs = 53;   // three 16-row tasks and a partial one; not a multiple of 4
+        var random = new Random(rows * 7919 + k);
+        var values = new float[outputs * k];
+        for (int i = 0; i < values.Length; i++) values[i] = Stored(format, (float)(random.NextDouble() * 2 - 1));
+        var x = new float[rows * k];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(random.NextDouble() * 2 - 1);
+
+        var bytes = Encode(format, values);
+        var handle = GCHandle.Alloc(bytes, GCHandleType.Pinned);
+        try
+        {
+            using var backend = new CpuBackend();
+            var view = new TensorView("blk.0.ffn_up.weight", format, [outputs, k], (byte*)handle.AddrOfPinnedObject(), bytes.Length);
+            using var w = backend.LoadWeight(view);
+            using var input = backend.Allocate(DType.F32, rows, k);
+            using var output = backend.Allocate(DType.F32, rows, outputs);
+            x.CopyTo(((CpuTensor)input).FloatSpan);
+
+            backend.MatMul(input, w, null, output);
+
+            var y = ((CpuTensor)output).FloatSpan.ToArray();
+            var activations = format == TensorFormat.F16 ? x.Select(v => (float)(Half)v).ToArray() : x;
+            double error = 0, power = 0;
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < outputs; j++)
+                {
+                    double s = 0;
+                    for (int e = 0; e < k; e++) s += (double)values[j * k + e] * activations[i * k + e];
+                    error += (y[i * outputs + j] - s) * (y[i * outputs + j] - s);
+                    power += s * s;
+                }
+            Assert.True(error / power <= SummationNmse, $"{format} n={rows} k={k}: NMSE {error / power:E3} > {SummationNmse:E0}");
+        }
+        finally { handle.Free(); }
+    }
+
+    /// <summary><paramref name="v"/> as the format stores it, back in fp32 (exact: BF16 truncated to its top 16 bits, F16 rounded).</summary>
+    private static float Stored(TensorFormat format, float v) => format switch
+    {
+        TensorFormat.BF16 => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(v) & 0xFFFF0000u),
+        TensorFormat.F16 => (float)(Half)v,
+        _ => v,
+    };
+
+    private static byte[] Encode(TensorFormat format, float[] values)
+    {
+        var bytes = new byte[values.Length * (format == TensorFormat.F32 ? 4 : 2)];
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (format == TensorFormat.F32) BitConverter.TryWriteBytes(bytes.AsSpan(4 * i), values[i]);
+            else if (format == TensorFormat.BF16) BitConverter.TryWriteBytes(bytes.AsSpan(2 * i), (ushort)(BitConverter.SingleToUInt32Bits(values[i]) >> 16));
+            else BitConverter.TryWriteBytes(bytes.AsSpan(2 * i), BitConverter.HalfToUInt16Bits((Half)values[i]));
+        }
+        return bytes;
+    }
+}
