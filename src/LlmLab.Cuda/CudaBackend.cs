@@ -169,7 +169,8 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
     }
 
     /// <inheritdoc />
-    public bool Supports(BackendOp op, TensorFormat weightFormat) => weightFormat.IsFloat();
+    public bool Supports(BackendOp op, TensorFormat weightFormat) =>
+        weightFormat.IsFloat() || (op is BackendOp.MatMul or BackendOp.Embedding && HasQuantKernel(weightFormat));
 
     /// <inheritdoc />
     public DeviceTensor Allocate(DType dtype, int rows, int cols, MemoryCategory category = MemoryCategory.Activations)
@@ -399,6 +400,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         DisposeQueuedReads();
         _upload?.Dispose();
         _prefill.Dispose();
+        _dequantWorkspace?.Dispose();
         _argmaxScratch?.Dispose();
         _normStats?.Dispose();
         _normInputs?.Dispose();
