@@ -27,6 +27,9 @@ public sealed unsafe partial class CudaBackend
     /// <summary>Device rows of block weights start 16-byte aligned, for the kernels' 16-byte loads.</summary>
     private const int QuantRowAlignment = 16;
 
+    /// <summary>Bytes after a block weight's last row that gemv_quant.cu's unaligned word loads may touch (QSLACK).</summary>
+    private const int QuantSlackBytes = 16;
+
     /// <summary>Warps per block of the quantized GEMV (QG_WARPS); one row per warp unless split.</summary>
     private const int QuantGemvWarps = 8;
 
@@ -88,7 +91,7 @@ public sealed unsafe partial class CudaBackend
         long stride = QuantRowStride(tensor.Format, cols);
         MakeCurrent();
         PrepareQuantized(tensor.Format, rows, cols);
-        var buffer = _allocator.Allocate(checked(rows * stride), MemoryCategory.Weights);
+        var buffer = _allocator.Allocate(checked(rows * stride + QuantSlackBytes), MemoryCategory.Weights);
         try
         {
             _upload ??= new HostToDeviceCopier(this);
@@ -109,7 +112,7 @@ public sealed unsafe partial class CudaBackend
         var shapes = tensors.Select(QuantShape).ToArray();
         int cols = shapes[0].Cols;
         long stride = QuantRowStride(format, cols);
-        long total = checked(shapes.Sum(s => (long)s.Rows) * stride);
+        long total = checked(shapes.Sum(s => (long)s.Rows) * stride + QuantSlackBytes);
         MakeCurrent();
         foreach (var (rows, c) in shapes) PrepareQuantized(format, rows, c);
         var buffer = _allocator.Allocate(total, MemoryCategory.Weights);

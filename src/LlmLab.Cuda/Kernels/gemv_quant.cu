@@ -55,19 +55,41 @@ __device__ __forceinline__ float ld_half(const unsigned char* p)
     return to_float(h);
 }
 
-// The 32 bytes at p (2-byte aligned) as 8 little-endian words.
-__device__ __forceinline__ void ld_32bytes(const unsigned char* p, unsigned (&w)[8])
+// W little-endian words of the bytes at p, at any alignment: the W + 1 aligned words around them, funnel-shifted (W + 1
+// loads instead of 2·W 16-bit ones; the last word may lie up to 3 bytes past the range: tiles and weight buffers
+// carry QSLACK bytes of slack for it).
+template <int W> __device__ __forceinline__ void ld_words(const unsigned char* p, unsigned (&w)[W])
 {
+    const size_t address = reinterpret_cast<size_t>(p);
+    const unsigned* base = reinterpret_cast<const unsigned*>(address & ~(size_t)3);
+    const unsigned shift = (unsigned)(address & 3) * 8;
+    unsigned lo = base[0];
 #pragma unroll
-    for (int i = 0; i < 8; i++) w[i] = ld_u16(p + 4 * i) | (ld_u16(p + 4 * i + 2) << 16);
+    for (int i = 0; i < W; i++)
+    {
+        const unsigned hi = base[i + 1];
+        w[i] = __funnelshift_r(lo, hi, shift);
+        lo = hi;
+    }
 }
 
-// The 16 bytes at p (2-byte aligned) as 4 words.
-__device__ __forceinline__ void ld_16bytes(const unsigned char* p, unsigned (&w)[4])
+// The same for byte ranges known to be 16-byte aligned (vector loads).
+template <int W> __device__ __forceinline__ void ld_words_aligned16(const unsigned char* p, unsigned (&w)[W])
 {
 #pragma unroll
-    for (int i = 0; i < 4; i++) w[i] = ld_u16(p + 4 * i) | (ld_u16(p + 4 * i + 2) << 16);
+    for (int i = 0; i < W; i += 4)
+    {
+        const uint4 v = *reinterpret_cast<const uint4*>(p + 4 * i);
+        w[i] = v.x; w[i + 1] = v.y; w[i + 2] = v.z; w[i + 3] = v.w;
+    }
 }
+
+// The 32 bytes at p as 8 words; the 16 bytes at p as 4 words.
+__device__ __forceinline__ void ld_32bytes(const unsigned char* p, unsigned (&w)[8]) { ld_words<8>(p, w); }
+__device__ __forceinline__ void ld_16bytes(const unsigned char* p, unsigned (&w)[4]) { ld_words<4>(p, w); }
+
+// Bytes past the end of a block range ld_words may touch (rounded to whole 16-byte chunks).
+#define QSLACK 16
 
 __device__ __forceinline__ int byte_of(const unsigned* w, int i) { return (w[i >> 2] >> ((i & 3) * 8)) & 0xff; }
 
@@ -226,10 +248,12 @@ __device__ __forceinline__ float e8m0_half(unsigned e)
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
     const float d = e8m0_half(ld_u8(b));
+    unsigned q[4];
+    ld_16bytes(b + 1, q);
 #pragma unroll
     for (int i = 0; i < 16; i++)
     {
-        const int v = ld_u8(b + 1 + i);
+        const int v = byte_of(q, i);
         w[i] = d * mxfp4_level(v & 0xF);
         w[i + 16] = d * mxfp4_level(v >> 4);
     }
@@ -246,7 +270,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
     scale_min_k4(p, b + 4, sc, mn);
     const float d = ld_half(b) * sc, m = ld_half(b + 2) * mn;
     unsigned q[8];
-    ld_32bytes(b + 16 + 32 * (p >> 1), q);
+    ld_words_aligned16<8>(b + 16 + 32 * (p >> 1), q);   // blocks of 144 bytes start 16-byte aligned (rows are)
     const int shift = (p & 1) * 4;
 #pragma unroll
     for (int i = 0; i < 32; i++) w[i] = d * (float)((byte_of(q, i) >> shift) & 0xF) - m;
@@ -262,8 +286,8 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
     scale_min_k4(p, b + 4, sc, mn);
     const float d = ld_half(b) * sc, m = ld_half(b + 2) * mn;
     unsigned q[8], h[8];
-    ld_32bytes(b + 48 + 32 * (p >> 1), q);
-    ld_32bytes(b + 16, h);
+    ld_words_aligned16<8>(b + 48 + 32 * (p >> 1), q);   // blocks of 176 bytes start 16-byte aligned (rows are)
+    ld_words_aligned16<8>(b + 16, h);
     const int shift = (p & 1) * 4;
 #pragma unroll
     for (int i = 0; i < 32; i++)
@@ -424,7 +448,7 @@ __device__ __forceinline__ void store_tile(unsigned char* tile, int lane, const 
 
 // Σ over this lane's parts of one tile: acc[r][n] += dequant(W row r) · x[n].
 template <int N, int R>
-__device__ __forceinline__ void tile_dot(unsigned char (*tiles)[QTILE_BYTES], int t, int nb, int lane,
+__device__ __forceinline__ void tile_dot(unsigned char (*tiles)[QTILE_BYTES + QSLACK], int t, int nb, int lane,
                                          const act_t* __restrict__ x, int k, float (&acc)[R][N])
 {
     const int V = Vec16<act_t>::N;
@@ -463,7 +487,7 @@ __device__ __forceinline__ void tile_dot(unsigned char (*tiles)[QTILE_BYTES], in
 template <int N, int R>
 __device__ __forceinline__ void qdot_rows(const unsigned char* const (&rows)[R], const act_t* __restrict__ x, int k, float (&acc)[R][N])
 {
-    __shared__ __align__(16) unsigned char tiles[QG_WARPS][R][QTILE_BYTES];
+    __shared__ __align__(16) unsigned char tiles[QG_WARPS][R][QTILE_BYTES + QSLACK];
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int part = warp % QG_SPLIT;
     const int nb = k / QK, tiles_in_row = (nb + QTILE - 1) / QTILE;
