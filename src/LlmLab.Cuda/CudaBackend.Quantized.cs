@@ -224,19 +224,24 @@ public sealed unsafe partial class CudaBackend
 
     /// <summary>
     /// The dequantization workspace, allocated on first use at the size the largest block weight loaded needs (so once per
-    /// model); it grows only if a larger weight was loaded since, which cannot happen inside a captured graph (prefill is
-    /// never captured; decode products do not use it).
+    /// model; relaxed capture allows that first allocation inside a graph, as for the other scratch buffers). It grows only
+    /// if a larger weight was loaded since; the old buffer is kept until the backend is disposed, as graphs captured with
+    /// it may still run.
     /// </summary>
     private DeviceBuffer DequantWorkspace(CudaWeight w)
     {
         long needed = Math.Max(_dequantWorkspaceNeeded, Math.Min((long)w.Rows * w.Cols, (long)DequantSliceRowMultiple * w.Cols) * ActivationType.SizeOf());
         if (_dequantWorkspace is not null && _dequantWorkspace.Bytes >= needed) return _dequantWorkspace;
-        NotCapturing("growing the dequantization workspace");
-        _dequantWorkspace?.Dispose();
-        _dequantWorkspace = null;
+        if (_dequantWorkspace is not null)
+        {
+            NotCapturing("growing the dequantization workspace");
+            _retiredDequantWorkspaces.Add(_dequantWorkspace);
+        }
         _dequantWorkspace = _allocator.Allocate(needed, MemoryCategory.Activations);
         return _dequantWorkspace;
     }
+
+    private readonly List<DeviceBuffer> _retiredDequantWorkspaces = [];
 
     /// <summary>Queues dequant_rows: W's rows named by <paramref name="ids"/> (an I32 device pointer), or rows [first, first + rows) when 0, into <paramref name="output"/>.</summary>
     private void LaunchDequantRows(CudaWeight w, ulong ids, int first, int rows, int vocab, ulong output, ulong statsPointer, int statsCount)
