@@ -93,17 +93,22 @@ __device__ __forceinline__ void ld_16bytes(const unsigned char* p, unsigned (&w)
 
 __device__ __forceinline__ int byte_of(const unsigned* w, int i) { return (w[i >> 2] >> ((i & 3) * 8)) & 0xff; }
 
-// The IQ4_NL / IQ4_XS level table (ggml's kvalues_iq4nl) and the MXFP4 E2M1 table in half units (ggml's kvalues_mxfp4).
-__device__ __forceinline__ float iq4_level(int i)
+// (float)v − offset for a small unsigned integer v (< 2^23), without an int→float conversion instruction (16 per clock
+// per SM on sm_80/sm_90: fewer than a 4-bit format needs per element at full bandwidth): the bits of 2^23 + v, minus
+// 2^23 + offset. Exact for the levels here, so the values are bit-identical to ggml's (float) conversions.
+__device__ __forceinline__ float level(unsigned v, float offset) { return __uint_as_float(0x4B000000u | v) - (8388608.0f + offset); }
+
+// Entry i (0..15) of a 16-byte table packed in four words, by two byte permutes (no local-memory array).
+__device__ __forceinline__ unsigned table16(unsigned i, unsigned w0, unsigned w1, unsigned w2, unsigned w3)
 {
-    const signed char t[16] = { -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113 };
-    return (float)t[i];
+    const unsigned lo = __byte_perm(w0, w1, i & 7), hi = __byte_perm(w2, w3, i & 7);
+    return ((i & 8) ? hi : lo) & 0xFF;
 }
-__device__ __forceinline__ float mxfp4_level(int i)
-{
-    const signed char t[16] = { 0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12 };
-    return (float)t[i];
-}
+
+// The IQ4_NL / IQ4_XS levels (ggml's kvalues_iq4nl: −127 −104 −83 −65 −49 −35 −22 −10 1 13 25 38 53 69 89 113) and the
+// MXFP4 E2M1 values in half units (ggml's kvalues_mxfp4: 0 1 2 3 4 6 8 12 and their negatives), each stored + 128.
+__device__ __forceinline__ float iq4_level(unsigned i) { return level(table16(i, 0x3F2D1801u, 0x766A5D4Fu, 0xA6998D81u, 0xF1D9C5B5u), 128.0f); }
+__device__ __forceinline__ float mxfp4_level(unsigned i) { return level(table16(i, 0x83828180u, 0x8C888684u, 0x7D7E7F80u, 0x74787A7Cu), 128.0f); }
 
 // Q4_K / Q5_K: sub-block j's 6-bit scale and min from the 12 packed bytes at q (ggml's get_scale_min_k4).
 __device__ __forceinline__ void scale_min_k4(int j, const unsigned char* q, float& sc, float& mn)
@@ -135,7 +140,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
     unsigned q[8];
     ld_32bytes(b + 2, q);
 #pragma unroll
-    for (int i = 0; i < 32; i++) w[i] = d * (float)(signed char)byte_of(q, i);
+    for (int i = 0; i < 32; i++) w[i] = d * level(byte_of(q, i) ^ 0x80, 128.0f);   // int8 as (byte ^ 0x80) − 128
 }
 #elif QFORMAT == QF_Q4_0
 // d:f16, qs:u8[16]; element j is the low nibble of qs[j], element j+16 the high one; w = d·(q − 8).
@@ -151,8 +156,8 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
     for (int i = 0; i < 16; i++)
     {
         const int v = byte_of(q, i);
-        w[i] = d * (float)((v & 0xF) - 8);
-        w[i + 16] = d * (float)((v >> 4) - 8);
+        w[i] = d * level(v & 0xF, 8.0f);
+        w[i + 16] = d * level(v >> 4, 8.0f);
     }
 }
 #elif QFORMAT == QF_Q4_1
@@ -169,8 +174,8 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
     for (int i = 0; i < 16; i++)
     {
         const int v = byte_of(q, i);
-        w[i] = d * (float)(v & 0xF) + m;
-        w[i + 16] = d * (float)(v >> 4) + m;
+        w[i] = d * level(v & 0xF, 0.0f) + m;
+        w[i + 16] = d * level(v >> 4, 0.0f) + m;
     }
 }
 #elif QFORMAT == QF_Q5_0
@@ -190,8 +195,8 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
         const int v = byte_of(q, i);
         const int lo = (v & 0xF) | (((qh >> i) & 1) << 4);
         const int hi = (v >> 4) | (((qh >> (i + 16)) & 1) << 4);
-        w[i] = d * (float)(lo - 16);
-        w[i + 16] = d * (float)(hi - 16);
+        w[i] = d * level(lo, 16.0f);
+        w[i + 16] = d * level(hi, 16.0f);
     }
 }
 #elif QFORMAT == QF_Q5_1
@@ -211,8 +216,8 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
         const int v = byte_of(q, i);
         const int lo = (v & 0xF) | (((qh >> i) & 1) << 4);
         const int hi = (v >> 4) | (((qh >> (i + 16)) & 1) << 4);
-        w[i] = d * (float)lo + m;
-        w[i + 16] = d * (float)hi + m;
+        w[i] = d * level(lo, 0.0f) + m;
+        w[i + 16] = d * level(hi, 0.0f) + m;
     }
 }
 #elif QFORMAT == QF_IQ4_NL
@@ -273,7 +278,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
     ld_words_aligned16<8>(b + 16 + 32 * (p >> 1), q);   // blocks of 144 bytes start 16-byte aligned (rows are)
     const int shift = (p & 1) * 4;
 #pragma unroll
-    for (int i = 0; i < 32; i++) w[i] = d * (float)((byte_of(q, i) >> shift) & 0xF) - m;
+    for (int i = 0; i < 32; i++) w[i] = d * level((byte_of(q, i) >> shift) & 0xF, 0.0f) - m;
 }
 #elif QFORMAT == QF_Q5_K
 // d:f16, dmin:f16, scales:u8[12], qh:u8[32] (bit p of qh[l]: 5th bit of element 32p + l), qs:u8[128] as Q4_K.
@@ -293,7 +298,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
     for (int i = 0; i < 32; i++)
     {
         const int v = ((byte_of(q, i) >> shift) & 0xF) | (((byte_of(h, i) >> p) & 1) << 4);
-        w[i] = d * (float)v - m;
+        w[i] = d * level(v, 0.0f) - m;
     }
 }
 #elif QFORMAT == QF_Q6_K
@@ -317,7 +322,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
     for (int l = 0; l < 32; l++)
     {
         const int v = ((byte_of(ql, l) >> lowShift) & 0xF) | (((byte_of(qh, l) >> highShift) & 3) << 4);
-        w[l] = (l < 16 ? d0 : d1) * (float)(v - 32);
+        w[l] = (l < 16 ? d0 : d1) * level(v, 32.0f);
     }
 }
 #elif QFORMAT == QF_Q2_K
@@ -339,7 +344,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
     for (int l = 0; l < 32; l++)
     {
         const int v = (byte_of(q, l) >> (2 * i)) & 3;
-        w[l] = l < 16 ? d0 * (float)v - m0 : d1 * (float)v - m1;
+        w[l] = l < 16 ? d0 * level(v, 0.0f) - m0 : d1 * level(v, 0.0f) - m1;
     }
 }
 #elif QFORMAT == QF_Q3_K
@@ -369,8 +374,9 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
 #pragma unroll
     for (int l = 0; l < 32; l++)
     {
-        const int v = ((byte_of(q, l) >> (2 * i)) & 3) - (((byte_of(h, l) >> bit) & 1) ? 0 : 4);
-        w[l] = (l < 16 ? d0 : d1) * (float)v;
+        // q − 4 when the high bit is clear, q when set: (q | h << 2) − 4.
+        const unsigned v = ((byte_of(q, l) >> (2 * i)) & 3) | (((byte_of(h, l) >> bit) & 1) << 2);
+        w[l] = (l < 16 ? d0 : d1) * level(v, 4.0f);
     }
 }
 #elif QFORMAT == QF_IQ4_XS
