@@ -473,16 +473,16 @@ __device__ __forceinline__ void tile_dot(unsigned char (*tiles)[QTILE_BYTES + QS
 #pragma unroll
             for (int n = 0; n < N; n++)
             {
-                float s = 0.0f;
+                float s[2] = { 0.0f, 0.0f };   // two chains: 32 dependent FMAs would stall on their latency
 #pragma unroll
                 for (int c = 0; c < QPART; c += V)
                 {
                     float xf[Vec16<act_t>::N];
                     load16(x + (size_t)n * k + e0 + c, xf);
 #pragma unroll
-                    for (int v = 0; v < V; v++) s = fmaf(w[c + v], xf[v], s);
+                    for (int v = 0; v < V; v++) s[v & 1] = fmaf(w[c + v], xf[v], s[v & 1]);
                 }
-                acc[r][n] += s;
+                acc[r][n] += s[0] + s[1];
             }
         }
     }
