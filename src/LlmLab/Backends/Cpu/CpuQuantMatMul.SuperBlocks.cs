@@ -8,8 +8,10 @@ namespace LlmLab.Backends.Cpu;
 // W rows × four activation rows, with the group scales multiplied in integers as llama.cpp does — pmaddubsw's pair sums
 // times each lane's int16 group scale (pmaddwd) accumulate in int32 over a super-block, and only then meet
 // d_w · dx in fp32. Per 64 elements and (W row, x row) that is three integer operations where the per-block float
-// path (Dot2x4Wide) spends a conversion, a scale product and an FMA besides. Offsets, the +32 bias and the
-// minimums are Finish's, unchanged. Sums: exact in int32 (|pair| ≤ 2·127·127, |scale| ≤ 128, 4 steps per super-block).
+// path (Dot2x4Wide) spends a conversion, a scale product and an FMA besides. The minimums (offset formats) go into
+// the same fp32 accumulators before the one horizontal sum per result (a separate pass with its own sums cost a sixth
+// of the product). Sums: exact in int32 (|pair| ≤ 2·127·127, |scale| ≤ 128,
+// 4 steps per super-block).
 internal static unsafe partial class CpuQuantMatMul
 {
     /// <summary>Type argument of <see cref="SuperBlockSums{TSign}"/>: W's int8 values are signed (|q| times x with q's sign).</summary>
@@ -21,22 +23,28 @@ internal static unsafe partial class CpuQuantMatMul
     private static void Dot2x4SuperBlocks(RowScratch wa, RowScratch wb, bool offsets, bool biased, CpuActivationQuant act, int i0, int k,
         float* resultA, float* resultB)
     {
-        float* sums = stackalloc float[8];
-        if (offsets || biased) SuperBlockSums<UnsignedQ>(wa, wb, (byte)(offsets ? 0 : Bias), act, i0, k, sums);
-        else SuperBlockSums<SignedQ>(wa, wb, 0, act, i0, k, sums);
-        int blocks = k / CpuActivationQuant.BlockLength;
-        Finish(wa.Q, wa.Scale, offsets ? wa.Offset : null, biased && !offsets, act, i0, k, blocks, sums[0], sums[1], sums[2], sums[3], resultA);
-        Finish(wb.Q, wb.Scale, offsets ? wb.Offset : null, biased && !offsets, act, i0, k, blocks, sums[4], sums[5], sums[6], sums[7], resultB);
+        if (offsets) SuperBlockSums<UnsignedQ>(wa, wb, 0, wa.Offset, wb.Offset, act, i0, k, resultA, resultB);
+        else if (!biased) SuperBlockSums<SignedQ>(wa, wb, 0, null, null, act, i0, k, resultA, resultB);
+        else
+        {
+            // The −32 correction of the biased formats stays a separate sum subtracted at the end (Finish): folded into the
+            // accumulators it changed Q3_K's rounding enough to flip near-ties against llama.cpp (top-1 97.7 % on Brown).
+            SuperBlockSums<UnsignedQ>(wa, wb, Bias, null, null, act, i0, k, resultA, resultB);
+            int blocks = k / CpuActivationQuant.BlockLength;
+            Finish(wa.Q, wa.Scale, null, true, act, i0, k, blocks, resultA[0], resultA[1], resultA[2], resultA[3], resultA);
+            Finish(wb.Q, wb.Scale, null, true, act, i0, k, blocks, resultB[0], resultB[1], resultB[2], resultB[3], resultB);
+        }
     }
 
     /// <summary>
-    /// sums[r] = Σ_sb d_a[sb]·dx_r[sb]·(int32 Σ over the super-block of q_a·scale·xq_r) for x rows i0 … i0 + 3 (r = 0–3, W row A)
-    /// and the same for W row B (r = 4–7). The sign mode is a type argument so the JIT compiles one branch-free loop per
+    /// resultA[r] = Σ_sb d_a[sb]·dx_r[sb]·(int32 Σ over the super-block of q_a·scale·xq_r) + Σ_g offsetA[g]·groupSum_r[g]
+    /// for x rows i0 … i0 + 3 (r = 0–3), and resultB for W row B; the second sum (the minimums) is skipped when offsetA is null. The sign mode is a type argument so the JIT compiles one branch-free loop per
     /// mode, every pointer advances in a register, and the step is written out in place: the earlier form (a flag tested
     /// per step, accumulators passed by reference) ran at a quarter of this loop's speed.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SuperBlockSums<TSign>(RowScratch wa, RowScratch wb, byte biasValue, CpuActivationQuant act, int i0, int k, float* sums)
+    private static void SuperBlockSums<TSign>(RowScratch wa, RowScratch wb, byte biasValue, float* offsetA, float* offsetB,
+        CpuActivationQuant act, int i0, int k, float* resultA, float* resultB)
         where TSign : struct
     {
         bool signed = typeof(TSign) == typeof(SignedQ);
@@ -97,8 +105,25 @@ internal static unsafe partial class CpuQuantMatMul
             b2 = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(ib2), Vector512.Create(fb * s2), b2);
             b3 = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(ib3), Vector512.Create(fb * s3), b3);
         }
-        sums[0] = Vector512.Sum(a0); sums[1] = Vector512.Sum(a1); sums[2] = Vector512.Sum(a2); sums[3] = Vector512.Sum(a3);
-        sums[4] = Vector512.Sum(b0); sums[5] = Vector512.Sum(b1); sums[6] = Vector512.Sum(b2); sums[7] = Vector512.Sum(b3);
+        if (offsetA is not null)
+        {
+            float* g0 = act.GroupSums(i0), g1 = act.GroupSums(i0 + 1), g2 = act.GroupSums(i0 + 2), g3 = act.GroupSums(i0 + 3);
+            for (int g = 0; g < k / CpuBlockUnpack.GroupLength; g += 16)
+            {
+                var ta = Vector512.Load(offsetA + g);
+                var tb = Vector512.Load(offsetB + g);
+                var s = Vector512.Load(g0 + g);
+                a0 = Vector512.FusedMultiplyAdd(ta, s, a0); b0 = Vector512.FusedMultiplyAdd(tb, s, b0);
+                s = Vector512.Load(g1 + g);
+                a1 = Vector512.FusedMultiplyAdd(ta, s, a1); b1 = Vector512.FusedMultiplyAdd(tb, s, b1);
+                s = Vector512.Load(g2 + g);
+                a2 = Vector512.FusedMultiplyAdd(ta, s, a2); b2 = Vector512.FusedMultiplyAdd(tb, s, b2);
+                s = Vector512.Load(g3 + g);
+                a3 = Vector512.FusedMultiplyAdd(ta, s, a3); b3 = Vector512.FusedMultiplyAdd(tb, s, b3);
+            }
+        }
+        resultA[0] = Vector512.Sum(a0); resultA[1] = Vector512.Sum(a1); resultA[2] = Vector512.Sum(a2); resultA[3] = Vector512.Sum(a3);
+        resultB[0] = Vector512.Sum(b0); resultB[1] = Vector512.Sum(b1); resultB[2] = Vector512.Sum(b2); resultB[3] = Vector512.Sum(b3);
     }
 
     /// <summary>16 int32 lanes of Σ u·x·scale over 4 elements each: pmaddubsw's exact pair sums times each lane's int16 group scale.</summary>
