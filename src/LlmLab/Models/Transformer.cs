@@ -71,9 +71,8 @@ public sealed class Transformer : IDisposable
 
     /// <summary>
     /// Asks the backend, through <see cref="IBackend.Supports"/>, whether it reads every weight's storage format, before
-    /// anything is placed on the device: a format it lacks (block formats on CUDA, whose kernels issue 10 adds) is
-    /// refused here with every format and one tensor of each named, rather than at the first such tensor after the
-    /// embedding has been uploaded. Backends keep a guard in <c>LoadWeight</c> for callers that place weights themselves.
+    /// anything is placed on the device: a format it lacks is refused here with every format and one tensor of each
+    /// named, rather than at the first such tensor after the embedding has been uploaded. Backends keep a guard in <c>LoadWeight</c> for callers that place weights themselves.
     /// </summary>
     /// <exception cref="InvalidCheckpointException">A weight is stored in a format the backend cannot compute with.</exception>
     internal static void CheckFormats(TensorManifest manifest, string device, Func<BackendOp, TensorFormat, bool> supports)

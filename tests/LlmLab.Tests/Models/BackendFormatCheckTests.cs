@@ -6,8 +6,8 @@ using LlmLab.Tensors;
 namespace LlmLab.Tests.Models;
 
 /// <summary>
-/// Model loading asks the backend (IBackend.Supports) about every weight's format before placing any: the CUDA backend
-/// has only float kernels so far, and a block-format model must be refused there with the formats named.
+/// Model loading asks the backend (IBackend.Supports) about every weight's format before placing any: a backend without
+/// kernels for a format (a stand-in here that reads only float formats) must refuse a block-format model with the formats named.
 /// </summary>
 public sealed class BackendFormatCheckTests
 {
@@ -20,7 +20,7 @@ public sealed class BackendFormatCheckTests
         var e = Assert.Throws<InvalidCheckpointException>(() => Transformer.CheckFormats(files.Manifest, "cuda:0", (op, format) =>
         {
             asked.Add((op, format));
-            return format.IsFloat(); // what CudaBackend.Supports answers today
+            return format.IsFloat(); // a backend with float kernels only
         }));
 
         Assert.Equal(files.Manifest.Weights.Count, asked.Count);
