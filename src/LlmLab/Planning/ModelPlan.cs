@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using LlmLab.Backends;
 
 namespace LlmLab.Planning;
@@ -17,7 +18,11 @@ public sealed record ModelPlan(string Model, string? Quantization, double BitsPe
     /// <summary>Whether every device fits (devices of unknown free memory count as fitting).</summary>
     public bool Fits => Devices.All(d => d.Fits != false);
 
+    /// <summary>What would fit instead, computed by <see cref="MemoryPlanner.Advice"/>, when the plan does not fit.</summary>
+    public string? Advice { get; init; }
+
     /// <summary>The first device that does not fit, or null.</summary>
+    [JsonIgnore]
     public DevicePlan? FirstMisfit => Devices.FirstOrDefault(d => d.Fits == false);
 
     /// <summary>The plan as lines of text.</summary>
@@ -44,10 +49,10 @@ public sealed record ModelPlan(string Model, string? Quantization, double BitsPe
     public long WeightsBytes => Devices.Sum(d => d.WeightsBytes);
 
     /// <summary>"cuda:0 needs 18.5 GiB (…), 12.0 GiB free of 12.0 GiB: …" for the first device that does not fit.</summary>
-    public string? MisfitMessage(string? advice)
+    public string? MisfitMessage()
     {
         if (FirstMisfit is not { } d) return null;
         string device = d.Name is null ? d.Device : $"{d.Device} ({d.Name})";
-        return MemoryFit.Message(device, d.ToMemoryPlan(), d.FreeBytes!.Value, d.DeviceBytes ?? d.FreeBytes.Value, advice: advice);
+        return MemoryFit.Message(device, d.ToMemoryPlan(), d.FreeBytes!.Value, d.DeviceBytes ?? d.FreeBytes.Value, advice: Advice);
     }
 }
