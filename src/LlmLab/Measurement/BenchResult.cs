@@ -106,7 +106,7 @@ public sealed record BenchResult
     public Planning.DevicePlan? Planned { get; init; }
     /// <summary>The planner's decode prediction for this run: the roofline × <see cref="PredictedDecodeFraction"/>.</summary>
     public double? PredictedDecodeTokensPerSecond { get; init; }
-    /// <summary>The decode efficiency the planner states for this kind of device (CPU: 28 %; a catalog GPU: LlmLab's measured fraction).</summary>
+    /// <summary>The decode efficiency the planner states for this kind of device (CPU: 100 %; a catalog GPU: LlmLab's measured fraction).</summary>
     public double? PredictedDecodeFraction { get; init; }
     /// <summary>Mean board power during decode (GPU telemetry), if available.</summary>
     public double? AverageWatts { get; init; }
