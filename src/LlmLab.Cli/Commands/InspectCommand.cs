@@ -61,7 +61,7 @@ internal static class InspectCommand
     private static ModelPlan Plan(string path, QuantizationMix? quant, string device, DType? dtype, int batch, int? context)
     {
         var model = PlanModel.Resolve(path, quant);
-        device = Usage(() => DeviceMap.CheckDevice(device));
+        device = ModelLocator.AsUsage(() => DeviceMap.CheckDevice(device));
         PlanDevice info;
         if (device == "cpu")
         {
@@ -80,12 +80,6 @@ internal static class InspectCommand
         int tokens = Math.Min(context ?? model.Config.MaxPositionEmbeddings, model.Config.MaxPositionEmbeddings);
         return MemoryPlanner.Plan(model, DeviceMap.OnDevice(device, model.Config.NumLayers), tokens, batch,
             new Dictionary<string, PlanDevice> { [device] = info }, dtype ?? MemoryPlanner.DefaultGpuComputeType);
-    }
-
-    private static T Usage<T>(Func<T> f)
-    {
-        try { return f(); }
-        catch (InvalidOptionException e) { throw new UsageException(e.Message); }
     }
 
     /// <summary>

@@ -50,21 +50,21 @@ internal static class PlanCommand
     {
         var quant = ModelLocator.ParseQuant(o.GetString("quant"));
         string modelName = o.GetString("model")!;
-        var model = Usage(() => PlanModel.Resolve(modelName, quant));
+        var model = ModelLocator.AsUsage(() => PlanModel.Resolve(modelName, quant));
         int context = o.GetInt32("context") ?? Math.Min(DefaultContext, model.Config.MaxPositionEmbeddings);
         int batch = o.GetInt32("batch")!.Value;
         var compute = ModelLocator.ParseDType(o.GetString("dtype")) ?? MemoryPlanner.DefaultGpuComputeType;
         string? gpuLayers = o.GetString("n-gpu-layers");
         bool json = o.GetFlag("json");
-        Usage(() => MemoryPlanner.Plan(model, DeviceMap.OnDevice("cpu", model.Config.NumLayers), context, batch, new Dictionary<string, PlanDevice>()));
+        ModelLocator.AsUsage(() => { MemoryPlanner.CheckRequest(model, context, batch); return true; });
 
         if (o.GetString("gpu") is { } gpuText)
         {
-            var gpus = Usage(() => GpuCatalog.Parse(gpuText));
+            var gpus = ModelLocator.AsUsage(() => GpuCatalog.Parse(gpuText));
             if (gpus.Count > 1) return Table(modelName, model, quant, gpus, gpuLayers, context, batch, compute, json);
             return Single(model, "cuda:0", PlanDevice.ForCatalogGpu("cuda:0", gpus[0]), gpuLayers, context, batch, compute, json);
         }
-        string device = Usage(() => DeviceMap.CheckDevice(o.GetString("device") ?? "cpu"));
+        string device = ModelLocator.AsUsage(() => DeviceMap.CheckDevice(o.GetString("device") ?? "cpu"));
         return Single(model, device, device == "cpu" ? null : LocalGpu(device, compute), gpuLayers, context, batch, compute, json);
     }
 
@@ -72,7 +72,7 @@ internal static class PlanCommand
     {
         var map = Map(model, device, gpuLayers);
         var devices = Devices(gpu, map);
-        var plan = Usage(() => MemoryPlanner.Plan(model, map, context, batch, devices, compute));
+        var plan = ModelLocator.AsUsage(() => MemoryPlanner.Plan(model, map, context, batch, devices, compute));
         if (!plan.Fits) plan = plan with { Advice = MemoryPlanner.Advice(model, map, context, batch, devices, compute) };
         Console.WriteLine(json ? JsonSerializer.Serialize(plan, BenchResult.JsonOptions) : plan.Describe());
         if (plan.Fits) return ExitCodes.Success;
@@ -86,7 +86,7 @@ internal static class PlanCommand
     {
         var models = quant is not null || model.Manifest.Weights.Any(w => w.Format.IsBlockQuantized())
             ? [(quant?.Name ?? "as stored", model)]
-            : TablePrecisions.Select(p => (p, p == "BF16" ? model : Usage(() => PlanModel.Resolve(modelName, QuantizationMix.Parse(p))))).ToArray();
+            : TablePrecisions.Select(p => (p, p == "BF16" ? model : ModelLocator.AsUsage(() => PlanModel.Resolve(modelName, QuantizationMix.Parse(p))))).ToArray();
         var rows = new List<GpuPlanRow>();
         foreach (var gpu in gpus)
             foreach (var (precision, m) in models)
@@ -118,7 +118,7 @@ internal static class PlanCommand
     {
         int layers = model.Config.NumLayers;
         if (gpuLayers is null) return DeviceMap.OnDevice(device, layers);
-        return Usage(() => DeviceMap.GpuLayers(device, DeviceMap.ParseGpuLayers(gpuLayers, layers), layers));
+        return ModelLocator.AsUsage(() => DeviceMap.GpuLayers(device, DeviceMap.ParseGpuLayers(gpuLayers, layers), layers));
     }
 
     // This machine's CPU (available RAM; its copy bandwidth measured when it holds layers), and the GPU given.
@@ -155,12 +155,6 @@ internal static class PlanCommand
         return spec is null
             ? new PlanDevice(device, name, free, total, null, 0, "not in the GPU catalog: no speed prediction")
             : PlanDevice.ForCatalogGpu(device, spec) with { Name = name, FreeBytes = free, TotalBytes = total };
-    }
-
-    private static T Usage<T>(Func<T> f)
-    {
-        try { return f(); }
-        catch (InvalidOptionException e) { throw new UsageException(e.Message); }
     }
 
     /// <summary>One GPU × precision of the --gpu table.</summary>

@@ -57,15 +57,24 @@ public static class MemoryPlanner
         ArgumentNullException.ThrowIfNull(map);
         ArgumentNullException.ThrowIfNull(devices);
         var config = model.Config;
-        if (context < 1 || context > config.MaxPositionEmbeddings)
-            throw new InvalidOptionException($"--context {context} must be between 1 and the model's max_position_embeddings ({config.MaxPositionEmbeddings})");
-        if (batch < 1 || batch > MaxBatch) throw new InvalidOptionException($"--batch {batch} must be between 1 and {MaxBatch}");
+        CheckRequest(model, context, batch);
         if (map.Layers.Count != config.NumLayers)
             throw new InvalidOptionException($"the device map places {map.Layers.Count} layers but {model.Name} has {config.NumLayers}");
 
         var plans = map.Devices.Select(d => PlanDevice(model, map, d, context, batch, devices.GetValueOrDefault(d), gpuComputeType)).ToArray();
         return new ModelPlan(model.Name, model.Quantization, model.Manifest.BitsPerWeight, context, batch, map.Describe(), plans,
             Speed(model, map, plans, context, devices));
+    }
+
+    /// <summary>Refuses a context outside 1 … the model's max_position_embeddings, or a batch outside 1 … <see cref="MaxBatch"/>.</summary>
+    /// <exception cref="InvalidOptionException">Either is out of range; the message names the option and the range.</exception>
+    public static void CheckRequest(PlanModel model, int context, int batch)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        int longest = model.Config.MaxPositionEmbeddings;
+        if (context < 1 || context > longest)
+            throw new InvalidOptionException($"--context {context} must be between 1 and the model's max_position_embeddings ({longest})");
+        if (batch < 1 || batch > MaxBatch) throw new InvalidOptionException($"--batch {batch} must be between 1 and {MaxBatch}");
     }
 
     /// <summary>

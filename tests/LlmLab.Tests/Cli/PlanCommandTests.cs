@@ -94,4 +94,30 @@ public sealed class PlanCommandTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void Bench_json_sets_the_planned_bytes_beside_the_measured_ledger()
+    {
+        var r = CliRunner.Run(null, "bench", "--prompt-tokens", "16", "--new-tokens", "8", "--repetitions", "1", "--warmup", "0", "--json");
+
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout);
+        var (planned, measured) = (json.RootElement.GetProperty("planned"), json.RootElement.GetProperty("memory"));
+        Assert.Equal(measured.GetProperty("weightBytes").GetInt64(), planned.GetProperty("weightsBytes").GetInt64());
+        Assert.Equal(measured.GetProperty("kvCacheBytes").GetInt64(), planned.GetProperty("kvCacheBytes").GetInt64());
+        Assert.Equal(measured.GetProperty("activationBytes").GetInt64() + measured.GetProperty("otherBytes").GetInt64(), planned.GetProperty("workspaceBytes").GetInt64());
+        Assert.True(json.RootElement.GetProperty("predictedDecodeTokensPerSecond").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Inspect_prints_the_plan_on_the_cpu_and_puts_it_in_its_json()
+    {
+        var text = CliRunner.Run(null, "inspect", "--context", "512");
+        var json = CliRunner.Run(null, "inspect", "--context", "512", "--json");
+
+        Assert.True(text.ExitCode == 0, text.Stderr);
+        Assert.Contains("memory plan for 1 × 512 tokens on cpu", text.Stdout);
+        using var doc = JsonDocument.Parse(json.Stdout);
+        Assert.Equal(2L * 6 * 128 * 4 * 512, doc.RootElement.GetProperty("plan").GetProperty("devices")[0].GetProperty("kvCacheBytes").GetInt64()); // Brown: 6 layers, 4 KV heads of 32, fp32
+    }
 }
