@@ -19,7 +19,11 @@ public sealed record DeviceMap(string Embedding, IReadOnlyList<string> Layers, s
     public IReadOnlyList<string> Devices => new[] { Embedding }.Concat(Layers).Append(Output).Distinct().ToArray();
 
     /// <summary>Everything on <paramref name="device"/>.</summary>
-    public static DeviceMap OnDevice(string device, int layers) => new(CheckDevice(device), Enumerable.Repeat(CheckDevice(device), layers).ToArray(), CheckDevice(device));
+    public static DeviceMap OnDevice(string device, int layers)
+    {
+        device = CheckDevice(device);
+        return new(device, Enumerable.Repeat(device, layers).ToArray(), device);
+    }
 
     /// <summary>
     /// llama.cpp's <c>--n-gpu-layers N</c> over <paramref name="layers"/> decoder layers (src/llama-model.cpp,
