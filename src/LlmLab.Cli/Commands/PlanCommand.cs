@@ -109,7 +109,7 @@ internal static class PlanCommand
             var p = r.Plan.Predicted;
             string Num(double? v, string format) => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "–";
             Console.WriteLine($"{r.Name,-16} {r.Precision,-10} {ByteCount.Format(r.Plan.Devices.Sum(d => d.TotalBytes)),10} {(r.Fits ? "yes" : "no"),5} {r.MaxContext,12} " +
-                $"{Num(p?.DecodeTokensPerSecond, "F1"),13} {Num(p?.PrefillTokensPerSecond, "F0"),14} {Num(p?.TokensPerJoule, "F2"),7} {Num(p?.UsdPerMillionTokens, "F3"),8}");
+                $"{Num(p?.DecodeTokensPerSecond, "F1"),13} {Num(p?.PrefillTokensPerSecond, "F0"),14} {Num(p?.TokensPerJoule, "F2"),7} {Num(p?.UsdPerMillionTokens, "G3"),8}");
         }
         return ExitCodes.Success;
     }
@@ -147,7 +147,16 @@ internal static class PlanCommand
     // A GPU of this machine: its free memory now, and a catalog entry (for speeds) when the driver's name is known.
     private static PlanDevice LocalGpu(string device, DType compute)
     {
-        using var backend = ModelLocator.CreateBackend(device, compute);
+        IBackend backend;
+        try
+        {
+            backend = ModelLocator.CreateBackend(device, compute);
+        }
+        catch (Exception e) when (e is LlmLabException or UsageException)
+        {
+            throw new UsageException($"{e.Message}; to plan for a GPU this machine does not have, use --gpu NAME (--gpu all: every GPU of the catalog)");
+        }
+        using var owned = backend;
         if (backend is not IMemoryPlanner planner) throw new UsageException($"{device} cannot report its free memory");
         var (free, total) = planner.DriverMemory();
         string? name = (backend as ITelemetrySource)?.DeviceName;
