@@ -223,7 +223,9 @@ public sealed partial class CudaBackend
         if (_pending.Count > 0)
         {
             var first = _pending[0];
+            // Products of one launch read one weight format (a Q4_K_M layer's Q6_K v runs apart from its Q4_K q and k).
             bool joins = _pending.Count < MaxFusedProducts && first.X.Pointer == product.X.Pointer && first.X.Rows == product.X.Rows &&
+                         first.W.Format == product.W.Format &&
                          first.X.Cols == product.X.Cols && first.Gemv == product.Gemv && !Overlaps(product.Y, product.X) &&
                          _pending.All(p => !Overlaps(p.Y, product.Y));
             if (!joins) FlushProducts();
@@ -254,6 +256,11 @@ public sealed partial class CudaBackend
     /// </summary>
     private void LaunchGemv(PendingProduct[] products, CudaTensor? residual, NormInputs? next = null)
     {
+        if (products[0].W.Quantized)
+        {
+            LaunchQuantGemv(products);
+            return;
+        }
         var x = products[0].X;
         bool f32Out = products[0].Y.DType == DType.F32;
         int rows = products.Sum(p => p.W.Rows);
@@ -308,7 +315,7 @@ public sealed partial class CudaBackend
     {
         if (!FuseProducts || !FuseNorms || _pending.Count != 1) return false;
         var p = _pending[0];
-        if (!p.Gemv || p.Y.Pointer != d.Pointer || p.Y.Rows != d.Rows || p.Y.Cols != d.Cols || p.W.Rows != r.Cols ||
+        if (!p.Gemv || p.W.Quantized || p.Y.Pointer != d.Pointer || p.Y.Rows != d.Rows || p.Y.Cols != d.Cols || p.W.Rows != r.Cols ||
             r.DType != ActivationType || d.DType != ActivationType || Overlaps(r, p.X) || Overlaps(r, d))
             return false;
         _pending.Clear();
@@ -328,6 +335,11 @@ public sealed partial class CudaBackend
             return false;
         var (gp, up) = (_pending[0], _pending[1]);
         _pending.Clear();
+        if (gp.W.Quantized)
+        {
+            LaunchQuantGateUp(gp, up);
+            return true;
+        }
         var (defines, rowsPerBlock, threads) = _gemvOverride is null ? (WithGemvBase(Defines(GateUpFor(gp.X.Cols))), GateUpFor(gp.X.Cols).RowsPerBlock, GateUpFor(gp.X.Cols).Threads) : Gemv(gp.W.Rows, gp.X.Cols);
         int blocks = (gp.W.Rows + rowsPerBlock - 1) / rowsPerBlock;
         var norm = TakeNorm([gp, up]);
@@ -349,6 +361,7 @@ public sealed partial class CudaBackend
                     pq.Y.Length == q.Length && pk.Y.Length == k.Length && pv.Y.Length == v.Length;
         if (!same) return false;
         var shape = kv.Shape;
+        if (pq.Gemv && pq.W.Quantized) return false;   // quantized q/k/v: one qgemv launch, then the RoPE kernel
         if (pq.Gemv)
         {
             // Only where q/k/v run one warp per row (run 8: RoPE fused cost the 8B's split rows 1.5%, gained the 1B 3-4%).

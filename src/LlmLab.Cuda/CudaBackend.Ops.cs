@@ -18,11 +18,17 @@ public sealed partial class CudaBackend
     public void Embedding(DeviceTensor ids, DeviceWeight table, DeviceTensor output)
     {
         var (i, w, y) = (Cuda(ids), Cuda(table), Cuda(output));
-        if (i.DType != DType.I32 || y.Rows != i.Rows || y.Cols != w.Cols || y.DType != w.DType)
-            throw new ArgumentException($"embedding: ids [{i.Rows}, {i.Cols}] {i.DType}, {w.Name} [{w.Rows}, {w.Cols}] {w.DType} → [{y.Rows}, {y.Cols}] {y.DType}");
+        if (i.DType != DType.I32 || y.Rows != i.Rows || y.Cols != w.Cols || y.DType != (w.Quantized ? ActivationType : w.DType))
+            throw new ArgumentException($"embedding: ids [{i.Rows}, {i.Cols}] {i.DType}, {w.Name} [{w.Rows}, {w.Cols}] {w.Format} → [{y.Rows}, {y.Cols}] {y.DType}");
         Prepare();
         // A forward step starts here: its fused norms take statistics slots from the first again, which the gather clears.
         _normStatsUsed = 0;
+        if (w.Quantized)
+        {
+            // The looked-up rows are dequantized from their blocks (a GGUF token_embd is often Q4_K, Q6_K or Q8_0).
+            LaunchDequantRows(w, i.Pointer, first: 0, y.Rows, vocab: w.Rows, y.Pointer, _normStats?.Pointer ?? 0UL, _normStats is null ? 0 : NormStatsSlots * NormStatsSlotFloats);
+            return;
+        }
         Launch(Kernel("embedding.cu", "embedding"), (y.Rows, 1, 1), 128, 0, i.Pointer, w.Pointer, y.Pointer, w.Rows, w.Cols, _status.Pointer,
             _normStats?.Pointer ?? 0UL, _normStats is null ? 0 : NormStatsSlots * NormStatsSlotFloats);
     }
@@ -103,15 +109,15 @@ public sealed partial class CudaBackend
     {
         var (xs, w, y) = (Cuda(x), Cuda(weight), Cuda(output));
         int n = xs.Rows, k = xs.Cols, m = w.Rows;
-        if (w.Cols != k || y.Cols != m || y.Rows != n || xs.DType != ActivationType || w.DType != ActivationType || y.DType is not (DType.F32 or DType.BF16 or DType.F16) ||
+        if (w.Cols != k || y.Cols != m || y.Rows != n || xs.DType != ActivationType || (w.DType != ActivationType && !w.Quantized) || y.DType is not (DType.F32 or DType.BF16 or DType.F16) ||
             (y.DType != DType.F32 && y.DType != ActivationType))
-            throw new ArgumentException($"matmul shapes: x [{n}, {k}] {xs.DType} · {w.Name} [{m}, {w.Cols}]ᵀ {w.DType} → y [{y.Rows}, {y.Cols}] {y.DType}");
+            throw new ArgumentException($"matmul shapes: x [{n}, {k}] {xs.DType} · {w.Name} [{m}, {w.Cols}]ᵀ {w.Format} → y [{y.Rows}, {y.Cols}] {y.DType}");
         CudaWeight? b = bias is null ? null : Cuda(bias);
         if (b is not null && (b.Cols != m || b.DType != DType.F32)) throw new ArgumentException($"bias {b.Name} has {b.Cols} values for {m} outputs");
         if (n == 0) return;
         MakeCurrent();
         bool f32Out = y.DType == DType.F32;
-        var product = new PendingProduct(xs, w, b, y, Gemv: RunsAsGemv(n, k));
+        var product = new PendingProduct(xs, w, b, y, Gemv: w.Quantized ? n <= GemvRowLimit : RunsAsGemv(n, k));
         // Products into act_t are held back so those sharing x run as one (decode: one GEMV launch; prefill: q/k/v as one
         // cuBLASLt product when their weights lie back to back). Prefill is never captured, so its scratch may grow.
         if (!f32Out && FuseProducts && (product.Gemv || (!_capturing && b is null)))
@@ -128,7 +134,8 @@ public sealed partial class CudaBackend
     private void RunGemm(PendingProduct p)
     {
         int m = p.W.Rows;
-        Gemm(p.X, p.W.Pointer, m, p.Y.Pointer, p.Y.DType);
+        if (p.W.Quantized) RunQuantGemm(p);
+        else Gemm(p.X, p.W.Pointer, m, p.Y.Pointer, p.Y.DType);
         if (p.Bias is not null)
         {
             long count = (long)p.X.Rows * m;

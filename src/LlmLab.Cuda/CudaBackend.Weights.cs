@@ -16,7 +16,8 @@ public sealed unsafe partial class CudaBackend
     public DeviceWeight LoadWeight(TensorView tensor)
     {
         if (!Supports(BackendOp.MatMul, tensor.Format))
-            throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.Format}; the CUDA backend computes with F32, F16 or BF16 weights (quantized CUDA kernels are not built yet: use --device cpu)");
+            throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.Format}; the CUDA backend computes with {SupportedFormatList} weights: convert the tensor (llmlab quantize, --quant) or use --device cpu");
+        if (tensor.Format.IsBlockQuantized()) return LoadQuantizedWeight(tensor);
         var (rows, cols) = tensor.Shape.Length switch
         {
             1 => (1, checked((int)tensor.Shape[0])),
@@ -47,9 +48,29 @@ public sealed unsafe partial class CudaBackend
         ArgumentNullException.ThrowIfNull(tensors);
         if (tensors.Count == 0) return [];
         long cols = tensors[0].Shape.Length == 2 ? tensors[0].Shape[1] : -1;
-        if (tensors.Any(t => t.Shape.Length != 2 || t.Shape[1] != cols || !t.Format.IsFloat()))
+        if (tensors.Any(t => t.Shape.Length != 2 || t.Shape[1] != cols))
             throw new InvalidCheckpointException($"tensors {string.Join(", ", tensors.Select(t => $"'{t.Name}' {t.ShapeText}"))} cannot be placed as one group: " +
-                                                 "a group is float matrices with equal row lengths");
+                                                 "a group is matrices with equal row lengths");
+        foreach (var t in tensors)
+            if (!Supports(BackendOp.MatMul, t.Format))
+                throw new InvalidCheckpointException($"tensor '{t.Name}' is {t.Format}; the CUDA backend computes with {SupportedFormatList} weights: convert the tensor (llmlab quantize, --quant) or use --device cpu");
+        // Block matrices share an allocation when they share a format (one fused kernel reads them); a mix (Q4_K_M's
+        // Q4_K q/k with a Q6_K v) is placed one weight at a time, and their products run separately.
+        if (tensors[0].Format.IsBlockQuantized() && tensors.All(t => t.Format == tensors[0].Format)) return LoadQuantizedGroup(tensors);
+        if (!tensors.All(t => t.Format.IsFloat()))
+        {
+            var single = new List<DeviceWeight>(tensors.Count);
+            try
+            {
+                foreach (var t in tensors) single.Add(LoadWeight(t));
+                return single;
+            }
+            catch
+            {
+                foreach (var w in single) w.Dispose();
+                throw;
+            }
+        }
         int elementBytes = ActivationType.SizeOf();
         long total = tensors.Sum(t => t.Shape[0] * t.Shape[1]) * elementBytes;
         MakeCurrent();

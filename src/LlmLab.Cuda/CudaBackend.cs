@@ -9,8 +9,9 @@ namespace LlmLab.Cuda;
 
 /// <summary>
 /// The CUDA backend: one GPU, one stream, the device's primary context made current by every call (so
-/// several backends, on several GPUs, can be driven from one thread). Weights, activations and the KV cache
-/// are kept in <see cref="CudaBackendOptions.ComputeType"/>; kernels (Kernels/*.cu) are compiled by NVRTC for the
+/// several backends, on several GPUs, can be driven from one thread). Float weights, activations and the KV cache
+/// are kept in <see cref="CudaBackendOptions.ComputeType"/>; ggml block-format weights (Q8_0 … MXFP4) stay in their
+/// blocks and are read by Kernels/gemv_quant.cu (CudaBackend.Quantized.cs); kernels (Kernels/*.cu) are compiled by NVRTC for the
 /// device at creation and cached on disk; products of more than a few rows go through cuBLASLt.
 /// All ops are queued on the stream; Read and Synchronize wait, and report device-side input errors
 /// (a token id outside the vocabulary, a position past the cache) raised by the kernels since the last wait.
@@ -169,7 +170,8 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
     }
 
     /// <inheritdoc />
-    public bool Supports(BackendOp op, TensorFormat weightFormat) => weightFormat.IsFloat();
+    public bool Supports(BackendOp op, TensorFormat weightFormat) =>
+        weightFormat.IsFloat() || (op is BackendOp.MatMul or BackendOp.Embedding && HasQuantKernel(weightFormat));
 
     /// <inheritdoc />
     public DeviceTensor Allocate(DType dtype, int rows, int cols, MemoryCategory category = MemoryCategory.Activations)
@@ -399,6 +401,8 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         DisposeQueuedReads();
         _upload?.Dispose();
         _prefill.Dispose();
+        _dequantWorkspace?.Dispose();
+        foreach (var b in _retiredDequantWorkspaces) b.Dispose();
         _argmaxScratch?.Dispose();
         _normStats?.Dispose();
         _normInputs?.Dispose();

@@ -29,8 +29,10 @@ internal sealed class CudaTensor : DeviceTensor
 }
 
 /// <summary>
-/// A weight on the device: matrices in the backend's compute type, vectors (norms, biases) in fp32. It owns its
-/// buffer, or shares one with the other weights of a group placed back to back (freed with the last of them).
+/// A weight on the device: float matrices in the backend's compute type, vectors (norms, biases) in fp32, and
+/// ggml block-format matrices as their raw blocks (<see cref="Quantized"/>: rows of the format's RowBytes at a
+/// <see cref="RowStride"/> rounded up to 16 bytes, see gemv_quant.cu). It owns its buffer, or shares one with the
+/// other weights of a group placed back to back (freed with the last of them).
 /// </summary>
 internal sealed class CudaWeight : DeviceWeight
 {
@@ -43,6 +45,7 @@ internal sealed class CudaWeight : DeviceWeight
         DType = dtype;
         _owned = buffer;
         Pointer = buffer.Pointer;
+        RowStride = (long)cols * dtype.SizeOf();
     }
 
     /// <summary>A weight at <paramref name="pointer"/> inside <paramref name="shared"/> (which counts it as one owner).</summary>
@@ -51,16 +54,38 @@ internal sealed class CudaWeight : DeviceWeight
         DType = dtype;
         _shared = shared;
         Pointer = pointer;
+        RowStride = (long)cols * dtype.SizeOf();
     }
 
-    /// <summary>Device address of element [0, 0].</summary>
+    /// <summary>A block-format matrix at <paramref name="pointer"/>, in <paramref name="buffer"/> (owned) or <paramref name="shared"/>.</summary>
+    public CudaWeight(string name, TensorFormat format, int rows, int cols, long rowStride, ulong pointer, DeviceBuffer? buffer, SharedDeviceBuffer? shared)
+        : base(name, format, rows, cols)
+    {
+        if (!format.IsBlockQuantized()) throw new ArgumentException($"{format} is not a block format", nameof(format));
+        DType = DType.U8;
+        _owned = buffer;
+        _shared = shared;
+        Pointer = pointer;
+        RowStride = rowStride;
+    }
+
+    /// <summary>Device address of element [0, 0] (of the first block, for block formats).</summary>
     public ulong Pointer { get; }
 
-    /// <summary>Element type on the device (weights are converted to F32, F16 or BF16 when uploaded).</summary>
+    /// <summary>Element type on the device (weights are converted to F32, F16 or BF16 when uploaded); U8 (raw bytes) for block formats.</summary>
     public DType DType { get; }
 
-    /// <summary>Whether <paramref name="next"/> starts where this weight ends, with the same row length (one [rows, cols] matrix together).</summary>
-    public bool IsFollowedBy(CudaWeight next) => next.Cols == Cols && next.DType == DType && next.Pointer == Pointer + (ulong)Bytes;
+    /// <summary>Whether the weight is kept in a ggml block format (read by gemv_quant.cu).</summary>
+    public bool Quantized => Format.IsBlockQuantized();
+
+    /// <summary>Bytes from one row to the next on the device.</summary>
+    public long RowStride { get; }
+
+    /// <summary>
+    /// Whether <paramref name="next"/> starts where this weight ends, with the same row length (one [rows, cols] matrix
+    /// together); never for block formats, whose prefill products dequantize one weight at a time.
+    /// </summary>
+    public bool IsFollowedBy(CudaWeight next) => !Quantized && next.Cols == Cols && next.DType == DType && next.Pointer == Pointer + (ulong)Bytes;
 
     public override void Dispose()
     {

@@ -53,6 +53,45 @@ internal sealed unsafe class HostToDeviceCopier : IDisposable
         }
     }
 
+    /// <summary>
+    /// Queues the copy of <paramref name="rows"/> rows of <paramref name="rowBytes"/> raw bytes (block-format weights) to
+    /// <paramref name="destination"/> at a stride of <paramref name="stride"/> ≥ rowBytes bytes, the gap after each row zeroed.
+    /// </summary>
+    public void CopyRows(byte* source, long rows, long rowBytes, long stride, ulong destination)
+    {
+        if (stride == rowBytes)
+        {
+            Copy(source, DType.U8, DType.U8, checked(rows * rowBytes), destination);
+            return;
+        }
+        long perChunk = Math.Max(1, StagingBytes / stride);
+        if (perChunk * stride > StagingBytes)
+            throw new ArgumentException($"a row of {stride} bytes does not fit the {StagingBytes}-byte staging buffer", nameof(stride));
+        for (long done = 0; done < rows; done += perChunk)
+        {
+            long n = Math.Min(perChunk, rows - done);
+            int slot = _next;
+            _next ^= 1;
+            if (_pending[slot]) _done[slot].Synchronize();
+            byte* staged = _staging[slot].Pointer;
+            byte* from = source + done * rowBytes;
+            Parallel.For(0L, (n + RowsPerPiece - 1) / RowsPerPiece, piece =>
+            {
+                for (long r = piece * RowsPerPiece, end = Math.Min(n, r + RowsPerPiece); r < end; r++)
+                {
+                    Buffer.MemoryCopy(from + r * rowBytes, staged + r * stride, rowBytes, rowBytes);
+                    new Span<byte>(staged + r * stride + rowBytes, (int)(stride - rowBytes)).Clear();
+                }
+            });
+            CudaDriver.Check(CudaDriver.cuMemcpyHtoDAsync_v2(destination + (ulong)(done * stride), staged, (nuint)(n * stride), _backend.Stream.Value));
+            _done[slot].Record(_backend.Stream);
+            _pending[slot] = true;
+        }
+    }
+
+    /// <summary>Rows one task repacks (a few hundred KB of a typical weight; amortises scheduling).</summary>
+    private const int RowsPerPiece = 256;
+
     /// <summary>Waits until every queued copy has left the staging buffers.</summary>
     public void Finish()
     {

@@ -13,7 +13,7 @@ public sealed class KernelCompileTests
         get
         {
             var data = new TheoryData<string, string, int>();
-            foreach (var file in new[] { "embedding.cu", "rmsnorm.cu", "rope.cu", "elementwise.cu", "gemv.cu", "argmax.cu", "attention.cu" })
+            foreach (var file in new[] { "embedding.cu", "rmsnorm.cu", "rope.cu", "elementwise.cu", "gemv.cu", "argmax.cu", "attention.cu", "gemv_quant.cu" })
                 foreach (var type in new[] { "bf16", "f16", "float" })
                     foreach (int arch in new[] { 80, 90 })
                         data.Add(file, type, arch);
@@ -26,12 +26,17 @@ public sealed class KernelCompileTests
     {
         if (!NativeLibraries.IsAvailable(NvidiaLibrary.Nvrtc)) Assert.Skip("NVRTC not found (it ships with the CUDA toolkit)");
         var headDims = file == "attention.cu" ? new[] { 16, 64, 96, 128, 256 } : [0];
+        // gemv_quant.cu is compiled per block format (QFORMAT ids 1..13, the QF_* of the file) and row split.
+        var formats = file == "gemv_quant.cu" ? Enumerable.Range(1, 13).ToArray() : [0];
         foreach (int headDim in headDims)
-        {
-            var defines = new List<string> { $"ACT_TYPE={type}" };
-            if (headDim > 0) defines.Add($"HEAD_DIM={headDim}");
-            var image = KernelCompiler.Compile(file, arch / 10, arch % 10, defines);
-            Assert.NotEmpty(image);
-        }
+            foreach (int format in formats)
+                foreach (int split in format > 0 ? new[] { 1, 2 } : [0])
+                {
+                    var defines = new List<string> { $"ACT_TYPE={type}" };
+                    if (headDim > 0) defines.Add($"HEAD_DIM={headDim}");
+                    if (format > 0) defines.AddRange([$"QFORMAT={format}", "QG_WARPS=8", $"QG_SPLIT={split}"]);
+                    var image = KernelCompiler.Compile(file, arch / 10, arch % 10, defines);
+                    Assert.NotEmpty(image);
+                }
     }
 }

@@ -80,6 +80,43 @@ internal sealed unsafe class OpHarness : IDisposable
         return pairs;
     }
 
+    /// <summary>
+    /// A [rows, cols] matrix in block format <paramref name="format"/> (random values quantized by LlmLab's ggml-exact
+    /// quantizer) on the GPU, with its dequantized values (ggml's dequantize_row, BlockCodec) for the reference.
+    /// </summary>
+    public (DeviceWeight Gpu, float[] Dequantized) QuantWeight(string name, TensorFormat format, int rows, int cols, float scale = 0.1f)
+    {
+        var view = QuantView(name, format, rows, cols, scale, out var dequantized);
+        var gpu = Gpu.LoadWeight(view);
+        _owned.Add(gpu);
+        return (gpu, dequantized);
+    }
+
+    /// <summary>Block matrices of one row length placed as a group on the GPU (<see cref="IWeightGroups"/>, as models load q/k/v and gate/up).</summary>
+    public (DeviceWeight Gpu, float[] Dequantized)[] QuantWeightGroup(int cols, params (string Name, TensorFormat Format, int Rows)[] matrices)
+    {
+        var dequantized = new float[matrices.Length][];
+        var views = matrices.Select((m, i) => QuantView(m.Name, m.Format, m.Rows, cols, 0.1f, out dequantized[i])).ToArray();
+        var gpu = Gpu.LoadWeightGroup(views);
+        _owned.AddRange(gpu);
+        return gpu.Select((w, i) => (w, dequantized[i])).ToArray();
+    }
+
+    private TensorView QuantView(string name, TensorFormat format, int rows, int cols, float scale, out float[] dequantized)
+    {
+        // Rows of different magnitudes (as trained weights have), so the per-block scales differ.
+        var values = new float[(long)rows * cols];
+        for (long i = 0; i < values.Length; i++) values[i] = (float)(_random.NextDouble() * 2 - 1) * scale * (1 + (i / cols) % 7);
+        long bytes = format.ByteCount([rows, cols]);
+        var p = (byte*)NativeMemory.Alloc((nuint)bytes);
+        _native.Add((nint)p);
+        var blocks = new Span<byte>(p, checked((int)bytes));
+        LlmLab.Quantization.BlockCodec.Quantize(format, values, blocks);
+        dequantized = new float[values.Length];
+        LlmLab.Quantization.BlockCodec.Dequantize(format, blocks, dequantized);
+        return new TensorView(name, format, [rows, cols], p, bytes);
+    }
+
     /// <summary>An I32 [rows, 1] tensor on both backends.</summary>
     public (DeviceTensor Cpu, DeviceTensor Gpu) Ints(int[] values)
     {

@@ -13,7 +13,9 @@ namespace LlmLab.Cuda.Tests.Bench;
 /// token (weights + the KV cache read at the mean context), the copy bandwidth measured in the same run, and the
 /// fraction of the roofline (bandwidth ÷ bytes per token) achieved. Also: time to first token for a 512-token
 /// prompt, aggregate decode throughput over batch sizes, and peak device memory with a 4k context.
-/// usage: bench [--preset llama-3.2-1b|llama-3.1-8b]... [--dir FOLDER] [--json FILE] [--steps N]
+/// With --quant MIX (Q8_0, Q4_0, Q4_K_M, …) the weights are quantized at load time (gemv_quant.cu reads the blocks) and
+/// the roofline counts the blocks' bytes.
+/// usage: bench [--preset llama-3.2-1b|llama-3.1-8b]... [--dir FOLDER] [--json FILE] [--steps N] [--quant MIX] [--lab]
 /// </summary>
 internal static class DecodeBench
 {
@@ -24,6 +26,7 @@ internal static class DecodeBench
         string? json = null;
         int steps = 256;
         bool lab = false;
+        QuantizationMix? quant = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -33,6 +36,7 @@ internal static class DecodeBench
                 case "--json": json = args[++i]; break;
                 case "--steps": steps = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--lab": lab = true; break;
+                case "--quant": quant = QuantizationMix.Parse(args[++i]); break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
@@ -48,7 +52,7 @@ internal static class DecodeBench
             var sw = Stopwatch.StartNew();
             var dir = EnsureCheckpoint(preset, Path.Combine(root, preset));
             Console.WriteLine($"== {preset}: checkpoint ready in {sw.Elapsed.TotalSeconds:0.0} s ({dir})");
-            results.Add(RunPreset(preset, dir, steps, lab));
+            results.Add(RunPreset(preset, dir, steps, lab, quant));
         }
         if (json is not null) File.WriteAllText(json, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
         return 0;
@@ -70,16 +74,16 @@ internal static class DecodeBench
         return directory;
     }
 
-    private static Dictionary<string, object> RunPreset(string preset, string dir, int steps, bool lab)
+    private static Dictionary<string, object> RunPreset(string preset, string dir, int steps, bool lab, QuantizationMix? quant)
     {
-        var r = new Dictionary<string, object> { ["preset"] = preset };
+        var r = new Dictionary<string, object> { ["preset"] = preset, ["quant"] = quant?.Name ?? "BF16" };
         using var gpu = CudaBackend.Create(0, CudaBackendOptions.Default);
         r["device"] = $"{gpu.Info.Name} (cc {gpu.Info.ComputeCapability}, {gpu.Info.Multiprocessors} SMs)";
 
         var config = ModelConfigReader.Read(dir);
         gpu.CheckFits(gpu.Plan(config.Shape, 1, 4096));
         var sw = Stopwatch.StartNew();
-        using var model = Transformer.Load(dir, gpu);
+        using var model = Transformer.Load(dir, gpu, quant);
         gpu.Synchronize();
         long weights = model.Weights.Bytes;
         r["load_s"] = sw.Elapsed.TotalSeconds;

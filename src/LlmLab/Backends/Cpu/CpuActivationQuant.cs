@@ -72,8 +72,11 @@ internal sealed unsafe class CpuActivationQuant
     /// <summary>The activation type rows are quantized as.</summary>
     public ActivationBlocks Blocks { get; private set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public sbyte* Q(int row) => (sbyte*)Unsafe.AsPointer(ref _q[0]) + (long)row * K;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float* Scales(int row) => (float*)Unsafe.AsPointer(ref _scales[0]) + (long)row * (K / BlockLength);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float* GroupSums(int row) => (float*)Unsafe.AsPointer(ref _sums[0]) + (long)row * (K / GroupLength);
 
     /// <summary>Quantizes row <paramref name="row"/> from <paramref name="x"/> (K floats).</summary>

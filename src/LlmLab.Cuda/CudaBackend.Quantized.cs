@@ -1,0 +1,254 @@
+using LlmLab.Backends;
+using LlmLab.Tensors;
+
+namespace LlmLab.Cuda;
+
+// ggml block-format weights (Q8_0 … MXFP4) computed with directly from their blocks (Kernels/gemv_quant.cu): decode
+// products stream the blocks (qgemv*), prefill products dequantize one weight (or a slice of its rows) into a
+// compute-type workspace and run cuBLASLt on it, the embedding gather dequantizes the rows it looks up. No
+// dequantized copy of the model is kept; activations are not quantized (the CPU backend quantizes them to Q8 as
+// llama.cpp does, so the two differ by that rounding).
+public sealed unsafe partial class CudaBackend
+{
+    /// <summary>Block formats with kernels, and their QFORMAT ids in gemv_quant.cu (QF_*).</summary>
+    private static readonly Dictionary<TensorFormat, int> QuantFormatIds = new()
+    {
+        [TensorFormat.Q8_0] = 1, [TensorFormat.Q4_0] = 2, [TensorFormat.Q4_1] = 3, [TensorFormat.Q5_0] = 4, [TensorFormat.Q5_1] = 5,
+        [TensorFormat.Q2_K] = 6, [TensorFormat.Q3_K] = 7, [TensorFormat.Q4_K] = 8, [TensorFormat.Q5_K] = 9, [TensorFormat.Q6_K] = 10,
+        [TensorFormat.IQ4_NL] = 11, [TensorFormat.IQ4_XS] = 12, [TensorFormat.MXFP4] = 13,
+    };
+
+    /// <summary>The block formats the CUDA backend computes with, in declaration order.</summary>
+    internal static IReadOnlyList<TensorFormat> QuantizedFormats { get; } = TensorFormats.All.Where(QuantFormatIds.ContainsKey).ToArray();
+
+    /// <summary>Elements each thread of gemv_quant.cu dequantizes at once (QPART): block rows must be whole multiples of it.</summary>
+    private const int QuantPart = 32;
+
+    /// <summary>Device rows of block weights start 16-byte aligned, for the kernels' 16-byte loads.</summary>
+    private const int QuantRowAlignment = 16;
+
+    /// <summary>Bytes after a block weight's last row that gemv_quant.cu's unaligned word loads may touch (QSLACK).</summary>
+    private const int QuantSlackBytes = 16;
+
+    /// <summary>Warps per block of the quantized GEMV (QG_WARPS); one row per warp unless split.</summary>
+    private const int QuantGemvWarps = 8;
+
+    /// <summary>
+    /// Largest dequantized slice of a weight a prefill product multiplies at once (bytes of the compute-type workspace):
+    /// an 8B model's largest layer matrix (14336 × 4096 BF16, 112 MiB) fits whole; a 128k-token output head runs in slices.
+    /// </summary>
+    private const long DequantWorkspaceCapBytes = 128L << 20;
+
+    /// <summary>Rows of a slice are a multiple of this, so each slice's output columns stay aligned for cuBLASLt.</summary>
+    private const int DequantSliceRowMultiple = 64;
+
+    /// <summary>Threads per block of dequant_rows, and the most blocks of its grid-stride loop.</summary>
+    private const int DequantThreads = 256;
+
+    private DeviceBuffer? _dequantWorkspace;   // (rows, cols) act_t: the dequantized slice of a prefill product's weight
+    private long _dequantWorkspaceNeeded;      // bytes the largest block weight loaded needs (capped at DequantWorkspaceCapBytes)
+
+    private static bool HasQuantKernel(TensorFormat f) => QuantFormatIds.ContainsKey(f);
+
+    private static string QuantFormatDefine(TensorFormat f) => $"QFORMAT={QuantFormatIds[f]}";
+
+    private static string SupportedFormatList => "F32, F16, BF16, " + string.Join(", ", QuantizedFormats);
+
+    /// <summary>Device bytes between rows of a block matrix of <paramref name="cols"/> elements.</summary>
+    private static long QuantRowStride(TensorFormat f, int cols) =>
+        (f.RowBytes(cols) + QuantRowAlignment - 1) / QuantRowAlignment * QuantRowAlignment;
+
+    /// <summary>The (rows, cols) of a block-format matrix, refusing what the kernels cannot read with a message naming the tensor.</summary>
+    private static (int Rows, int Cols) QuantShape(TensorView tensor)
+    {
+        if (tensor.Shape.Length != 2)
+            throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.Format} with shape {tensor.ShapeText}; the CUDA backend reads block formats as matrices only");
+        int rows = checked((int)tensor.Shape[0]), cols = checked((int)tensor.Shape[1]);
+        if (!tensor.Format.DividesRow(cols) || cols % QuantPart != 0)
+            throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.Format} with rows of {cols} elements, not a whole number of {tensor.Format.BlockLength()}-element blocks; the file is damaged or mislabelled");
+        long expected = tensor.Format.ByteCount(tensor.Shape);
+        if (tensor.ByteLength != expected)
+            throw new InvalidCheckpointException($"tensor '{tensor.Name}' holds {tensor.ByteLength} bytes; {tensor.ShapeText} in {tensor.Format} is {expected} bytes");
+        return (rows, cols);
+    }
+
+    /// <summary>Compiles gemv_quant.cu for <paramref name="format"/> (once) and grows the prefill workspace's planned size.</summary>
+    private void PrepareQuantized(TensorFormat format, int rows, int cols)
+    {
+        LoadModules(["gemv_quant.cu"], QuantDefines(format, split: 1));
+        LoadModules(["gemv_quant.cu"], QuantDefines(format, split: 2));
+        long bytes = Math.Min((long)rows * cols * ActivationType.SizeOf(), Math.Max(DequantWorkspaceCapBytes, (long)DequantSliceRowMultiple * cols * ActivationType.SizeOf()));
+        _dequantWorkspaceNeeded = Math.Max(_dequantWorkspaceNeeded, bytes);
+    }
+
+    private static string[] QuantDefines(TensorFormat format, int split) =>
+        [QuantFormatDefine(format), $"QG_WARPS={QuantGemvWarps}", $"QG_SPLIT={split}"];
+
+    /// <summary>Uploads a block-format matrix as its raw rows (16-byte row stride) in one owned buffer.</summary>
+    private CudaWeight LoadQuantizedWeight(TensorView tensor)
+    {
+        var (rows, cols) = QuantShape(tensor);
+        long stride = QuantRowStride(tensor.Format, cols);
+        MakeCurrent();
+        PrepareQuantized(tensor.Format, rows, cols);
+        var buffer = _allocator.Allocate(checked(rows * stride + QuantSlackBytes), MemoryCategory.Weights);
+        try
+        {
+            _upload ??= new HostToDeviceCopier(this);
+            _upload.CopyRows(tensor.Data, rows, tensor.Format.RowBytes(cols), stride, buffer.Pointer);
+            return new CudaWeight(tensor.Name, tensor.Format, rows, cols, stride, buffer.Pointer, buffer, shared: null);
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Block matrices of one format and row length placed back to back in one allocation (decode fuses their products).</summary>
+    private IReadOnlyList<DeviceWeight> LoadQuantizedGroup(IReadOnlyList<TensorView> tensors)
+    {
+        var format = tensors[0].Format;
+        var shapes = tensors.Select(QuantShape).ToArray();
+        int cols = shapes[0].Cols;
+        long stride = QuantRowStride(format, cols);
+        long total = checked(shapes.Sum(s => (long)s.Rows) * stride + QuantSlackBytes);
+        MakeCurrent();
+        foreach (var (rows, c) in shapes) PrepareQuantized(format, rows, c);
+        var buffer = _allocator.Allocate(total, MemoryCategory.Weights);
+        var shared = new SharedDeviceBuffer(buffer, tensors.Count);
+        var loaded = new List<DeviceWeight>(tensors.Count);
+        try
+        {
+            _upload ??= new HostToDeviceCopier(this);
+            ulong at = buffer.Pointer;
+            for (int i = 0; i < tensors.Count; i++)
+            {
+                var t = tensors[i];
+                _upload.CopyRows(t.Data, shapes[i].Rows, format.RowBytes(cols), stride, at);
+                loaded.Add(new CudaWeight(t.Name, format, shapes[i].Rows, cols, stride, at, buffer: null, shared));
+                at += (ulong)(shapes[i].Rows * stride);
+            }
+            return loaded;
+        }
+        catch
+        {
+            foreach (var w in loaded) w.Dispose();
+            for (int i = loaded.Count; i < tensors.Count; i++) shared.Release();
+            throw;
+        }
+    }
+
+    /// <summary>Whether a quantized GEMV of <paramref name="rows"/> rows of length <paramref name="k"/> splits rows over 2 warps.</summary>
+    private int QuantSplit(TensorFormat format, int rows, int k)
+    {
+        // A row is split when it spans several tiles and the rows alone leave the GPU's warps short (fewer than
+        // 2 blocks of 8 rows per multiprocessor): the 1B's down projection (2048 rows of 8192).
+        const int MinTilesPerWarp = 2, BlocksPerSm = 2;
+        int tileElements = QuantTileBlocks(format) * format.BlockLength();
+        int tiles = (k + tileElements - 1) / tileElements;
+        return tiles >= 2 * MinTilesPerWarp && (long)rows < (long)BlocksPerSm * Info.Multiprocessors * QuantGemvWarps ? 2 : 1;
+    }
+
+    /// <summary>QTILE of gemv_quant.cu: blocks a warp loads per tile.</summary>
+    private static int QuantTileBlocks(TensorFormat f) => f switch
+    {
+        TensorFormat.MXFP4 => 128,
+        _ when f.BlockLength() == TensorFormats.SmallBlock => 64,
+        _ => 8,
+    };
+
+    /// <summary>One quantized GEMV launch for <paramref name="products"/> (sharing x, one format and row length).</summary>
+    private void LaunchQuantGemv(PendingProduct[] products)
+    {
+        FlushNorm();
+        var x = products[0].X;
+        var w = products[0].W;
+        bool f32Out = products[0].Y.DType == DType.F32;
+        int rows = products.Sum(p => p.W.Rows);
+        int split = QuantSplit(w.Format, rows, x.Cols);
+        int rowsPerBlock = QuantGemvWarps / split;
+        var args = new KernelArg[3 + 4 * MaxFusedProducts];
+        args[0] = x.Pointer;
+        args[1] = x.Cols;
+        args[2] = (ulong)w.RowStride;
+        for (int i = 0; i < MaxFusedProducts; i++)
+        {
+            var p = i < products.Length ? products[i] : null;
+            args[3 + 4 * i] = p?.W.Pointer ?? 0UL;
+            args[4 + 4 * i] = p?.Bias?.Pointer ?? 0UL;
+            args[5 + 4 * i] = p?.Y.Pointer ?? 0UL;
+            args[6 + 4 * i] = p?.W.Rows ?? 0;
+        }
+        Launch(Kernel("gemv_quant.cu", $"qgemv{x.Rows}_{(f32Out ? "f32" : "act")}", QuantDefines(w.Format, split)),
+            ((rows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), QuantGemvWarps * 32, 0, args);
+    }
+
+    /// <summary>Gate and up (one block format) with SwiGLU in one quantized GEMV launch.</summary>
+    private void LaunchQuantGateUp(PendingProduct gate, PendingProduct up)
+    {
+        FlushNorm();
+        var x = gate.X;
+        int split = QuantSplit(gate.W.Format, gate.W.Rows, x.Cols);
+        int rowsPerBlock = QuantGemvWarps / split;
+        Launch(Kernel("gemv_quant.cu", $"qgemv_gate_up{x.Rows}", QuantDefines(gate.W.Format, split)),
+            ((gate.W.Rows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), QuantGemvWarps * 32, 0,
+            x.Pointer, x.Cols, (ulong)gate.W.RowStride, gate.W.Pointer, gate.Bias?.Pointer ?? 0UL, gate.Y.Pointer,
+            up.W.Pointer, up.Bias?.Pointer ?? 0UL, up.Y.Pointer, gate.W.Rows);
+    }
+
+    /// <summary>
+    /// A prefill product with a block-format weight: its rows are dequantized into the workspace a slice at a time
+    /// (the whole weight when it fits <see cref="DequantWorkspaceCapBytes"/>), each slice multiplied by cuBLASLt into its
+    /// columns of y.
+    /// </summary>
+    private void RunQuantGemm(PendingProduct p)
+    {
+        var (x, w) = (p.X, p.W);
+        int act = ActivationType.SizeOf(), outBytes = p.Y.DType.SizeOf();
+        var workspace = DequantWorkspace(w);
+        int sliceRows = (int)Math.Min(w.Rows, workspace.Bytes / ((long)w.Cols * act));
+        if (sliceRows < w.Rows) sliceRows = Math.Max(DequantSliceRowMultiple, sliceRows / DequantSliceRowMultiple * DequantSliceRowMultiple);
+        for (int first = 0; first < w.Rows; first += sliceRows)
+        {
+            int rows = Math.Min(sliceRows, w.Rows - first);
+            LaunchDequantRows(w, ids: 0, first, rows, vocab: w.Rows, workspace.Pointer, statsPointer: 0, statsCount: 0);
+            ulong y = p.Y.Pointer + (ulong)((long)first * outBytes);
+            var shape = new GemmShape(TransposeB: true, M: x.Rows, N: rows, K: x.Cols, InputType: BlasType(ActivationType), OutputType: BlasType(p.Y.DType),
+                Lda: x.Cols, StrideA: 0, Ldb: x.Cols, StrideB: 0, Ldc: w.Rows, StrideC: 0, Batch: 1,
+                AlignA: CublasLtGemm.Alignment(x.Pointer, act, x.Cols), AlignB: CublasLtGemm.Alignment(workspace.Pointer, act, x.Cols),
+                AlignC: CublasLtGemm.Alignment(y, outBytes, w.Rows));
+            _gemm.Run(shape, x.Pointer, workspace.Pointer, y, _stream);
+        }
+    }
+
+    /// <summary>
+    /// The dequantization workspace, allocated on first use at the size the largest block weight loaded needs (so once per
+    /// model; relaxed capture allows that first allocation inside a graph, as for the other scratch buffers). It grows only
+    /// if a larger weight was loaded since; the old buffer is kept until the backend is disposed, as graphs captured with
+    /// it may still run.
+    /// </summary>
+    private DeviceBuffer DequantWorkspace(CudaWeight w)
+    {
+        long needed = Math.Max(_dequantWorkspaceNeeded, Math.Min((long)w.Rows * w.Cols, (long)DequantSliceRowMultiple * w.Cols) * ActivationType.SizeOf());
+        if (_dequantWorkspace is not null && _dequantWorkspace.Bytes >= needed) return _dequantWorkspace;
+        if (_dequantWorkspace is not null)
+        {
+            NotCapturing("growing the dequantization workspace");
+            _retiredDequantWorkspaces.Add(_dequantWorkspace);
+        }
+        _dequantWorkspace = _allocator.Allocate(needed, MemoryCategory.Activations);
+        return _dequantWorkspace;
+    }
+
+    private readonly List<DeviceBuffer> _retiredDequantWorkspaces = [];
+
+    /// <summary>Queues dequant_rows: W's rows named by <paramref name="ids"/> (an I32 device pointer), or rows [first, first + rows) when 0, into <paramref name="output"/>.</summary>
+    private void LaunchDequantRows(CudaWeight w, ulong ids, int first, int rows, int vocab, ulong output, ulong statsPointer, int statsCount)
+    {
+        long parts = (long)rows * (w.Cols / QuantPart);
+        int blocks = (int)Math.Clamp((parts + DequantThreads - 1) / DequantThreads, 1, MaxGridStrideBlocks);
+        Launch(Kernel("gemv_quant.cu", "dequant_rows", QuantDefines(w.Format, split: 1)), (blocks, 1, 1), DequantThreads, 0,
+            w.Pointer, (ulong)w.RowStride, ids, first, rows, w.Cols, vocab, output, _status.Pointer, statsPointer, statsCount);
+    }
+}

@@ -1,0 +1,654 @@
+// gemv_quant.cu: products with ggml block-format weights read directly from their blocks (no dequantized copy).
+//
+// Compiled once per format with -DQFORMAT=<n> (the QF_* ids below) and the compute type ACT_TYPE. Layout on the
+// device: row r of W [m, k] is k/QK blocks as ggml stores them (RowBytes), rows at a stride rounded up to 16 bytes
+// (0..15 zero bytes after rows whose length is not a multiple of 16), so every row starts 16-byte aligned.
+//
+//  - qgemv<N>_act / _f32: y[n, m] = x[n, k] · Wᵀ (+ bias) for decode rows (n ≤ 4), up to three products sharing x
+//    (q, k, v) in one grid, as gemv.cu's gemv<N>_act. qgemv_gate_up<N>: gate and up rows together with SwiGLU.
+//    Each warp streams its row in tiles of QTILE blocks (a whole number of 16-byte chunks) with 16-byte coalesced
+//    loads, the next tile loaded before the current one is used; the tile goes through the warp's own shared memory
+//    (blocks of 18, 34 or 210 bytes do not fall on 16-byte lanes), each lane dequantizes 32-element parts of it in
+//    registers and multiplies them with x in fp32; the sums are reduced with warp shuffles (and in shared memory
+//    over the QG_SPLIT warps of a row). Activations stay in the compute type: unlike llama.cpp's MMVQ (and the CPU
+//    backend), x is NOT quantized to Q8, so the product is that of the dequantized weights and the given x.
+//  - dequant_rows: rows of W (or the rows named by token ids: the embedding gather) dequantized into act_t, for
+//    prefill (then cuBLASLt multiplies the workspace) and for a quantized token embedding.
+#include "common.cuh"
+
+#define QF_Q8_0 1
+#define QF_Q4_0 2
+#define QF_Q4_1 3
+#define QF_Q5_0 4
+#define QF_Q5_1 5
+#define QF_Q2_K 6
+#define QF_Q3_K 7
+#define QF_Q4_K 8
+#define QF_Q5_K 9
+#define QF_Q6_K 10
+#define QF_IQ4_NL 11
+#define QF_IQ4_XS 12
+#define QF_MXFP4 13
+
+#ifndef QFORMAT
+#error "compile with -DQFORMAT=<format id> (see QF_* in gemv_quant.cu)"
+#endif
+#ifndef QG_WARPS
+#define QG_WARPS 8      // warps per block
+#endif
+#ifndef QG_SPLIT
+#define QG_SPLIT 1      // warps sharing one output row (tiles of the row dealt round-robin, sums added in shared memory)
+#endif
+#define QG_ROWS (QG_WARPS / QG_SPLIT)
+
+// Elements every lane dequantizes at once: each format's blocks split into parts of 32 consecutive elements.
+#define QPART 32
+
+// ---- Reading block bytes (shared or global memory; blocks are only 2-byte aligned in general) ----
+
+__device__ __forceinline__ unsigned ld_u8(const unsigned char* p) { return *p; }
+__device__ __forceinline__ unsigned ld_u16(const unsigned char* p) { return *reinterpret_cast<const unsigned short*>(p); }
+__device__ __forceinline__ float ld_half(const unsigned char* p)
+{
+    f16 h;
+    h.bits = *reinterpret_cast<const unsigned short*>(p);
+    return to_float(h);
+}
+
+// W little-endian words of the bytes at p, at any alignment: the W + 1 aligned words around them, funnel-shifted (W + 1
+// loads instead of 2·W 16-bit ones; the last word may lie up to 3 bytes past the range: tiles and weight buffers
+// carry QSLACK bytes of slack for it).
+template <int W> __device__ __forceinline__ void ld_words(const unsigned char* p, unsigned (&w)[W])
+{
+    const size_t address = reinterpret_cast<size_t>(p);
+    const unsigned* base = reinterpret_cast<const unsigned*>(address & ~(size_t)3);
+    const unsigned shift = (unsigned)(address & 3) * 8;
+    unsigned lo = base[0];
+#pragma unroll
+    for (int i = 0; i < W; i++)
+    {
+        const unsigned hi = base[i + 1];
+        w[i] = __funnelshift_r(lo, hi, shift);
+        lo = hi;
+    }
+}
+
+// The same for byte ranges known to be 16-byte aligned (vector loads).
+template <int W> __device__ __forceinline__ void ld_words_aligned16(const unsigned char* p, unsigned (&w)[W])
+{
+#pragma unroll
+    for (int i = 0; i < W; i += 4)
+    {
+        const uint4 v = *reinterpret_cast<const uint4*>(p + 4 * i);
+        w[i] = v.x; w[i + 1] = v.y; w[i + 2] = v.z; w[i + 3] = v.w;
+    }
+}
+
+// The 32 bytes at p as 8 words; the 16 bytes at p as 4 words.
+__device__ __forceinline__ void ld_32bytes(const unsigned char* p, unsigned (&w)[8]) { ld_words<8>(p, w); }
+__device__ __forceinline__ void ld_16bytes(const unsigned char* p, unsigned (&w)[4]) { ld_words<4>(p, w); }
+
+// Bytes past the end of a block range ld_words may touch (rounded to whole 16-byte chunks).
+#define QSLACK 16
+
+__device__ __forceinline__ int byte_of(const unsigned* w, int i) { return (w[i >> 2] >> ((i & 3) * 8)) & 0xff; }
+
+// (float)v − offset for a small unsigned integer v (< 2^23), without an int→float conversion instruction (16 per clock
+// per SM on sm_80/sm_90: fewer than a 4-bit format needs per element at full bandwidth): the bits of 2^23 + v, minus
+// 2^23 + offset. Exact for the levels here, so the values are bit-identical to ggml's (float) conversions.
+__device__ __forceinline__ float level(unsigned v, float offset) { return __uint_as_float(0x4B000000u | v) - (8388608.0f + offset); }
+
+// Entry i (0..15) of a 16-byte table packed in four words, by two byte permutes (no local-memory array).
+__device__ __forceinline__ unsigned table16(unsigned i, unsigned w0, unsigned w1, unsigned w2, unsigned w3)
+{
+    const unsigned lo = __byte_perm(w0, w1, i & 7), hi = __byte_perm(w2, w3, i & 7);
+    return ((i & 8) ? hi : lo) & 0xFF;
+}
+
+// The IQ4_NL / IQ4_XS levels (ggml's kvalues_iq4nl: −127 −104 −83 −65 −49 −35 −22 −10 1 13 25 38 53 69 89 113) and the
+// MXFP4 E2M1 values in half units (ggml's kvalues_mxfp4: 0 1 2 3 4 6 8 12 and their negatives), each stored + 128.
+__device__ __forceinline__ float iq4_level(unsigned i) { return level(table16(i, 0x3F2D1801u, 0x766A5D4Fu, 0xA6998D81u, 0xF1D9C5B5u), 128.0f); }
+__device__ __forceinline__ float mxfp4_level(unsigned i) { return level(table16(i, 0x83828180u, 0x8C888684u, 0x7D7E7F80u, 0x74787A7Cu), 128.0f); }
+
+// Q4_K / Q5_K: sub-block j's 6-bit scale and min from the 12 packed bytes at q (ggml's get_scale_min_k4).
+__device__ __forceinline__ void scale_min_k4(int j, const unsigned char* q, float& sc, float& mn)
+{
+    if (j < 4)
+    {
+        sc = (float)(ld_u8(q + j) & 63);
+        mn = (float)(ld_u8(q + j + 4) & 63);
+    }
+    else
+    {
+        sc = (float)((ld_u8(q + j + 4) & 0xF) | ((ld_u8(q + j - 4) >> 6) << 4));
+        mn = (float)((ld_u8(q + j + 4) >> 4) | ((ld_u8(q + j) >> 6) << 4));
+    }
+}
+
+// ---- Formats: block geometry and the dequantization of part p (elements [32p, 32p + 32) of the block) ----
+// QK: elements per block; QBYTES: bytes per block; QPARTS: QK / 32; QTILE: blocks per warp tile (QTILE·QBYTES is a
+// whole number of 16-byte chunks, QTILE·QPARTS a multiple of 32 so every lane has the same number of parts).
+
+#if QFORMAT == QF_Q8_0
+// d:f16, qs:i8[32]; w = d·q.
+#define QK 32
+#define QBYTES 34
+#define QTILE 64
+__device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
+{
+    const float d = ld_half(b);
+    unsigned q[8];
+    ld_32bytes(b + 2, q);
+#pragma unroll
+    for (int i = 0; i < 32; i++) w[i] = d * level(byte_of(q, i) ^ 0x80, 128.0f);   // int8 as (byte ^ 0x80) − 128
+}
+#elif QFORMAT == QF_Q4_0
+// d:f16, qs:u8[16]; element j is the low nibble of qs[j], element j+16 the high one; w = d·(q − 8).
+#define QK 32
+#define QBYTES 18
+#define QTILE 64
+__device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
+{
+    const float d = ld_half(b);
+    unsigned q[4];
+    ld_16bytes(b + 2, q);
+#pragma unroll
+    for (int i = 0; i < 16; i++)
+    {
+        const int v = byte_of(q, i);
+        w[i] = d * level(v & 0xF, 8.0f);
+        w[i + 16] = d * level(v >> 4, 8.0f);
+    }
+}
+#elif QFORMAT == QF_Q4_1
+// d:f16, m:f16, qs:u8[16] (nibbles as Q4_0); w = d·q + m.
+#define QK 32
+#define QBYTES 20
+#define QTILE 64
+__device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
+{
+    const float d = ld_half(b), m = ld_half(b + 2);
+    unsigned q[4];
+    ld_16bytes(b + 4, q);
+#pragma unroll
+    for (int i = 0; i < 16; i++)
+    {
+        const int v = byte_of(q, i);
+        w[i] = d * level(v & 0xF, 0.0f) + m;
+        w[i + 16] = d * level(v >> 4, 0.0f) + m;
+    }
+}
+#elif QFORMAT == QF_Q5_0
+// d:f16, qh:u32 (bit j: 5th bit of element j), qs:u8[16] (nibbles as Q4_0); w = d·(q − 16).
+#define QK 32
+#define QBYTES 22
+#define QTILE 64
+__device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
+{
+    const float d = ld_half(b);
+    const unsigned qh = ld_u16(b + 2) | (ld_u16(b + 4) << 16);
+    unsigned q[4];
+    ld_16bytes(b + 6, q);
+#pragma unroll
+    for (int i = 0; i < 16; i++)
+    {
+        const int v = byte_of(q, i);
+        const int lo = (v & 0xF) | (((qh >> i) & 1) << 4);
+        const int hi = (v >> 4) | (((qh >> (i + 16)) & 1) << 4);
+        w[i] = d * level(lo, 16.0f);
+        w[i + 16] = d * level(hi, 16.0f);
+    }
+}
+#elif QFORMAT == QF_Q5_1
+// d:f16, m:f16, qh:u32, qs:u8[16]; w = d·q + m.
+#define QK 32
+#define QBYTES 24
+#define QTILE 64
+__device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
+{
+    const float d = ld_half(b), m = ld_half(b + 2);
+    const unsigned qh = ld_u16(b + 4) | (ld_u16(b + 6) << 16);
+    unsigned q[4];
+    ld_16bytes(b + 8, q);
+#pragma unroll
+    for (int i = 0; i < 16; i++)
+    {
+        const int v = byte_of(q, i);
+        const int lo = (v & 0xF) | (((qh >> i) & 1) << 4);
+        const int hi = (v >> 4) | (((qh >> (i + 16)) & 1) << 4);
+        w[i] = d * level(lo, 0.0f) + m;
+        w[i + 16] = d * level(hi, 0.0f) + m;
+    }
+}
+#elif QFORMAT == QF_IQ4_NL
+// d:f16, qs:u8[16] (nibbles as Q4_0) indexing the non-linear table; w = d·table[q].
+#define QK 32
+#define QBYTES 18
+#define QTILE 64
+__device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
+{
+    const float d = ld_half(b);
+    unsigned q[4];
+    ld_16bytes(b + 2, q);
+#pragma unroll
+    for (int i = 0; i < 16; i++)
+    {
+        const int v = byte_of(q, i);
+        w[i] = d * iq4_level(v & 0xF);
+        w[i + 16] = d * iq4_level(v >> 4);
+    }
+}
+#elif QFORMAT == QF_MXFP4
+// e:E8M0 (scale 2^(e − 127)), qs:u8[16] (nibbles as Q4_0) of E2M1 values; w = 2^(e−127) · e2m1(q), the table in
+// halves so the scale is 2^(e − 128) (ggml's ggml_e8m0_to_fp32_half).
+#define QK 32
+#define QBYTES 17
+#define QTILE 128
+__device__ __forceinline__ float e8m0_half(unsigned e)
+{
+    // 2^(e − 128) as an fp32 bit pattern; e < 2 needs a subnormal.
+    const unsigned bits = e < 2 ? (0x00200000u << e) : ((e - 1) << 23);
+    return __uint_as_float(bits);
+}
+__device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
+{
+    const float d = e8m0_half(ld_u8(b));
+    unsigned q[4];
+    ld_16bytes(b + 1, q);
+#pragma unroll
+    for (int i = 0; i < 16; i++)
+    {
+        const int v = byte_of(q, i);
+        w[i] = d * mxfp4_level(v & 0xF);
+        w[i + 16] = d * mxfp4_level(v >> 4);
+    }
+}
+#elif QFORMAT == QF_Q4_K
+// d:f16, dmin:f16, scales:u8[12] (6-bit scale and min per sub-block of 32), qs:u8[128]: each 32 bytes hold
+// sub-block 2i in the low nibbles and 2i+1 in the high ones; w = d·sc·q − dmin·mn.
+#define QK 256
+#define QBYTES 144
+#define QTILE 8
+__device__ __forceinline__ void dequant_part(const unsigned char* b, int p, float (&w)[QPART])
+{
+    float sc, mn;
+    scale_min_k4(p, b + 4, sc, mn);
+    const float d = ld_half(b) * sc, m = ld_half(b + 2) * mn;
+    unsigned q[8];
+    ld_words_aligned16<8>(b + 16 + 32 * (p >> 1), q);   // blocks of 144 bytes start 16-byte aligned (rows are)
+    const int shift = (p & 1) * 4;
+#pragma unroll
+    for (int i = 0; i < 32; i++) w[i] = d * level((byte_of(q, i) >> shift) & 0xF, 0.0f) - m;
+}
+#elif QFORMAT == QF_Q5_K
+// d:f16, dmin:f16, scales:u8[12], qh:u8[32] (bit p of qh[l]: 5th bit of element 32p + l), qs:u8[128] as Q4_K.
+#define QK 256
+#define QBYTES 176
+#define QTILE 8
+__device__ __forceinline__ void dequant_part(const unsigned char* b, int p, float (&w)[QPART])
+{
+    float sc, mn;
+    scale_min_k4(p, b + 4, sc, mn);
+    const float d = ld_half(b) * sc, m = ld_half(b + 2) * mn;
+    unsigned q[8], h[8];
+    ld_words_aligned16<8>(b + 48 + 32 * (p >> 1), q);   // blocks of 176 bytes start 16-byte aligned (rows are)
+    ld_words_aligned16<8>(b + 16, h);
+    const int shift = (p & 1) * 4;
+#pragma unroll
+    for (int i = 0; i < 32; i++)
+    {
+        const int v = ((byte_of(q, i) >> shift) & 0xF) | (((byte_of(h, i) >> p) & 1) << 4);
+        w[i] = d * level(v, 0.0f) - m;
+    }
+}
+#elif QFORMAT == QF_Q6_K
+// ql:u8[128], qh:u8[64], scales:i8[16], d:f16. In each half (128 elements: ql 64 bytes, qh 32 bytes, 8 scales),
+// run i (elements 32i .. 32i+31) takes low nibbles (i < 2) or high nibbles (i ≥ 2) of ql[32·(i%2) + l] and bits
+// 2i, 2i+1 of qh[l]; 16 elements share a scale; w = d·sc·(q − 32).
+#define QK 256
+#define QBYTES 210
+#define QTILE 8
+__device__ __forceinline__ void dequant_part(const unsigned char* b, int p, float (&w)[QPART])
+{
+    const int half = p >> 2, i = p & 3;
+    const float d = ld_half(b + 208);
+    const float d0 = d * (float)(signed char)ld_u8(b + 192 + 8 * half + 2 * i);
+    const float d1 = d * (float)(signed char)ld_u8(b + 192 + 8 * half + 2 * i + 1);
+    unsigned ql[8], qh[8];
+    ld_32bytes(b + 64 * half + 32 * (i & 1), ql);
+    ld_32bytes(b + 128 + 32 * half, qh);
+    const int lowShift = (i >> 1) * 4, highShift = 2 * i;
+#pragma unroll
+    for (int l = 0; l < 32; l++)
+    {
+        const int v = ((byte_of(ql, l) >> lowShift) & 0xF) | (((byte_of(qh, l) >> highShift) & 3) << 4);
+        w[l] = (l < 16 ? d0 : d1) * level(v, 32.0f);
+    }
+}
+#elif QFORMAT == QF_Q2_K
+// scales:u8[16] (low nibble scale, high nibble min, per 16 elements), qs:u8[64], d:f16, dmin:f16. In each half
+// (128 elements, 32 bytes of qs), run i (elements 32i .. 32i+31) is bits 2i, 2i+1 of qs[l]; w = d·sc·q − dmin·mn.
+#define QK 256
+#define QBYTES 84
+#define QTILE 8
+__device__ __forceinline__ void dequant_part(const unsigned char* b, int p, float (&w)[QPART])
+{
+    const int half = p >> 2, i = p & 3;
+    const float d = ld_half(b + 80), dmin = ld_half(b + 82);
+    const unsigned s0 = ld_u8(b + 8 * half + 2 * i), s1 = ld_u8(b + 8 * half + 2 * i + 1);
+    const float d0 = d * (float)(s0 & 0xF), m0 = dmin * (float)(s0 >> 4);
+    const float d1 = d * (float)(s1 & 0xF), m1 = dmin * (float)(s1 >> 4);
+    unsigned q[8];
+    ld_32bytes(b + 16 + 32 * half, q);
+#pragma unroll
+    for (int l = 0; l < 32; l++)
+    {
+        const int v = (byte_of(q, l) >> (2 * i)) & 3;
+        w[l] = l < 16 ? d0 * level(v, 0.0f) - m0 : d1 * level(v, 0.0f) - m1;
+    }
+}
+#elif QFORMAT == QF_Q3_K
+// hmask:u8[32], qs:u8[64], scales:u8[12] (16 six-bit scales, offset 32), d:f16. In each half (32 bytes of qs),
+// run i is bits 2i, 2i+1 of qs[l]; the third bit is bit (4·half + i) of hmask[l], and subtracts 4 when clear;
+// w = d·(sc − 32)·q.
+#define QK 256
+#define QBYTES 110
+#define QTILE 8
+__device__ __forceinline__ int q3k_scale(const unsigned char* s, int j)
+{
+    // ggml's kmask unpacking: scale j's low 4 bits are nibble (j/8) of byte j%8, its top 2 bits are bits 2·(j/4) of byte 8 + j%4.
+    const int low = (ld_u8(s + (j & 7)) >> (4 * (j >> 3))) & 0xF;
+    const int high = (ld_u8(s + 8 + (j & 3)) >> (2 * (j >> 2))) & 3;
+    return (low | (high << 4)) - 32;
+}
+__device__ __forceinline__ void dequant_part(const unsigned char* b, int p, float (&w)[QPART])
+{
+    const int half = p >> 2, i = p & 3;
+    const float d = ld_half(b + 108);
+    const float d0 = d * (float)q3k_scale(b + 96, 8 * half + 2 * i);
+    const float d1 = d * (float)q3k_scale(b + 96, 8 * half + 2 * i + 1);
+    unsigned q[8], h[8];
+    ld_32bytes(b + 32 + 32 * half, q);
+    ld_32bytes(b, h);
+    const int bit = 4 * half + i;
+#pragma unroll
+    for (int l = 0; l < 32; l++)
+    {
+        // q − 4 when the high bit is clear, q when set: (q | h << 2) − 4.
+        const unsigned v = ((byte_of(q, l) >> (2 * i)) & 3) | (((byte_of(h, l) >> bit) & 1) << 2);
+        w[l] = (l < 16 ? d0 : d1) * level(v, 4.0f);
+    }
+}
+#elif QFORMAT == QF_IQ4_XS
+// d:f16, scales_h:u16 (top 2 bits of each sub-block's scale), scales_l:u8[4] (low nibbles), qs:u8[128]: sub-block
+// p's 16 bytes hold elements l (low nibble) and l + 16 (high); w = d·(scale − 32)·table[q].
+#define QK 256
+#define QBYTES 136
+#define QTILE 8
+__device__ __forceinline__ void dequant_part(const unsigned char* b, int p, float (&w)[QPART])
+{
+    const unsigned hi = ld_u16(b + 2);
+    const int ls = ((ld_u8(b + 4 + (p >> 1)) >> (4 * (p & 1))) & 0xF) | (((hi >> (2 * p)) & 3) << 4);
+    const float d = ld_half(b) * (float)(ls - 32);
+    unsigned q[4];
+    ld_16bytes(b + 8 + 16 * p, q);
+#pragma unroll
+    for (int i = 0; i < 16; i++)
+    {
+        const int v = byte_of(q, i);
+        w[i] = d * iq4_level(v & 0xF);
+        w[i + 16] = d * iq4_level(v >> 4);
+    }
+}
+#else
+#error "unknown QFORMAT"
+#endif
+
+#define QPARTS (QK / QPART)
+#define QTILE_BYTES (QTILE * QBYTES)
+#define QTILE_CHUNKS (QTILE_BYTES / 16)
+#define QLOADS ((QTILE_CHUNKS + 31) / 32)          // 16-byte loads per lane per tile
+#define QLANE_PARTS (QTILE * QPARTS / 32)           // parts each lane dequantizes per tile
+static_assert(QTILE_BYTES % 16 == 0, "a tile must be whole 16-byte chunks");
+static_assert((QTILE * QPARTS) % 32 == 0, "a tile must give every lane the same number of parts");
+
+// A weight load that skips L1 and leaves L2 first (read once per step), as gemv.cu's load_weight.
+__device__ __forceinline__ uint4 qload(const unsigned char* p)
+{
+    uint4 r;
+#if __CUDA_ARCH__ >= 800
+    unsigned long long policy;
+    asm("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));
+    asm("ld.global.nc.L1::no_allocate.L2::cache_hint.v4.u32 {%0, %1, %2, %3}, [%4], %5;"
+        : "=r"(r.x), "=r"(r.y), "=r"(r.z), "=r"(r.w) : "l"(p), "l"(policy));
+#else
+    asm("ld.global.nc.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(r.x), "=r"(r.y), "=r"(r.z), "=r"(r.w) : "l"(p));
+#endif
+    return r;
+}
+
+// Loads this lane's chunks of tile t of a row (blocks [t·QTILE, …) of nb): chunks past the row's blocks read nothing.
+__device__ __forceinline__ void load_tile(const unsigned char* row, int t, int nb, int lane, uint4 (&r)[QLOADS])
+{
+    const int blocks = min(QTILE, nb - t * QTILE);
+    const int chunks = blocks > 0 ? (blocks * QBYTES + 15) / 16 : 0;
+    const unsigned char* base = row + (size_t)t * QTILE_BYTES;
+#pragma unroll
+    for (int u = 0; u < QLOADS; u++)
+    {
+        const int c = lane + 32 * u;
+        if (c < chunks) r[u] = qload(base + 16 * c);
+        else { r[u].x = 0; r[u].y = 0; r[u].z = 0; r[u].w = 0; }
+    }
+}
+
+__device__ __forceinline__ void store_tile(unsigned char* tile, int lane, const uint4 (&r)[QLOADS])
+{
+#pragma unroll
+    for (int u = 0; u < QLOADS; u++)
+    {
+        const int c = lane + 32 * u;
+        if (c < QTILE_CHUNKS) reinterpret_cast<uint4*>(tile)[c] = r[u];
+    }
+}
+
+// Σ over this lane's parts of one tile: acc[r][n] += dequant(W row r) · x[n].
+template <int N, int R>
+__device__ __forceinline__ void tile_dot(unsigned char (*tiles)[QTILE_BYTES + QSLACK], int t, int nb, int lane,
+                                         const act_t* __restrict__ x, int k, float (&acc)[R][N])
+{
+    const int V = Vec16<act_t>::N;
+#pragma unroll
+    for (int j = 0; j < QLANE_PARTS; j++)
+    {
+        const int part = lane + 32 * j;
+        const int blk = part / QPARTS, p = part % QPARTS;
+        if (t * QTILE + blk >= nb) continue;
+        const size_t e0 = ((size_t)t * QTILE + blk) * QK + (size_t)p * QPART;
+#pragma unroll
+        for (int r = 0; r < R; r++)
+        {
+            float w[QPART];
+            dequant_part(tiles[r] + blk * QBYTES, p, w);
+#pragma unroll
+            for (int n = 0; n < N; n++)
+            {
+                float s[2] = { 0.0f, 0.0f };   // two chains: 32 dependent FMAs would stall on their latency
+#pragma unroll
+                for (int c = 0; c < QPART; c += V)
+                {
+                    float xf[Vec16<act_t>::N];
+                    load16(x + (size_t)n * k + e0 + c, xf);
+#pragma unroll
+                    for (int v = 0; v < V; v++) s[v & 1] = fmaf(w[c + v], xf[v], s[v & 1]);
+                }
+                acc[r][n] += s[0] + s[1];
+            }
+        }
+    }
+}
+
+// Dot products of R weight rows (row byte pointers, 16-byte aligned) with the N rows of x; every thread of the block
+// must call it. The result is in acc on lane 0 of the row's first warp (warp % QG_SPLIT == 0).
+template <int N, int R>
+__device__ __forceinline__ void qdot_rows(const unsigned char* const (&rows)[R], const act_t* __restrict__ x, int k, float (&acc)[R][N])
+{
+    __shared__ __align__(16) unsigned char tiles[QG_WARPS][R][QTILE_BYTES + QSLACK];
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int part = warp % QG_SPLIT;
+    const int nb = k / QK, tiles_in_row = (nb + QTILE - 1) / QTILE;
+#pragma unroll
+    for (int r = 0; r < R; r++)
+#pragma unroll
+        for (int n = 0; n < N; n++) acc[r][n] = 0.0f;
+
+    uint4 next[R][QLOADS];
+#pragma unroll
+    for (int r = 0; r < R; r++) load_tile(rows[r], part, nb, lane, next[r]);
+    GRID_DEPENDENCY_WAIT();
+    GRID_DEPENDENTS_LAUNCH();
+    for (int t = part; t < tiles_in_row; t += QG_SPLIT)
+    {
+#pragma unroll
+        for (int r = 0; r < R; r++)
+        {
+            store_tile(tiles[warp][r], lane, next[r]);
+            load_tile(rows[r], t + QG_SPLIT, nb, lane, next[r]);
+        }
+        __syncwarp();
+        tile_dot<N, R>(tiles[warp], t, nb, lane, x, k, acc);
+        __syncwarp();
+    }
+#pragma unroll
+    for (int r = 0; r < R; r++)
+#pragma unroll
+        for (int n = 0; n < N; n++) acc[r][n] = warp_sum(acc[r][n]);
+#if QG_SPLIT > 1
+    __shared__ float partial[QG_WARPS][R][N];
+    if (lane == 0)
+#pragma unroll
+        for (int r = 0; r < R; r++)
+#pragma unroll
+            for (int n = 0; n < N; n++) partial[warp][r][n] = acc[r][n];
+    __syncthreads();
+    if (part == 0)
+#pragma unroll
+        for (int r = 0; r < R; r++)
+#pragma unroll
+            for (int n = 0; n < N; n++)
+            {
+                float s = 0.0f;
+#pragma unroll
+                for (int q = 0; q < QG_SPLIT; q++) s += partial[warp + q][r][n];
+                acc[r][n] = s;
+            }
+#endif
+}
+
+// Up to three products sharing x: rows [0, m0) of W0, then [0, m1) of W1, then [0, m2) of W2; `stride`: bytes between
+// rows (the same for the three: one format, one k).
+template <int N, typename Y>
+__device__ __forceinline__ void qgemv(const act_t* __restrict__ x, int k, size_t stride,
+                                      const unsigned char* w0, const float* b0, Y* y0, int m0,
+                                      const unsigned char* w1, const float* b1, Y* y1, int m1,
+                                      const unsigned char* w2, const float* b2, Y* y2, int m2)
+{
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    int r = blockIdx.x * QG_ROWS + warp / QG_SPLIT;
+    const unsigned char* w = w0; const float* b = b0; Y* y = y0; int m = m0;
+    if (r >= m0) { r -= m0; w = w1; b = b1; y = y1; m = m1; if (r >= m1) { r -= m1; w = w2; b = b2; y = y2; m = m2; } }
+    const bool valid = r < m;
+    const unsigned char* rows[1] = { valid ? w + (size_t)r * stride : w0 };   // idle warps read row 0 of W0
+    float acc[1][N];
+    qdot_rows<N, 1>(rows, x, k, acc);
+    if (valid && lane == 0 && warp % QG_SPLIT == 0)
+    {
+        const float bias = b != 0 ? b[r] : 0.0f;
+#pragma unroll
+        for (int n = 0; n < N; n++) y[(size_t)n * m + r] = from_float<Y>(acc[0][n] + bias);
+    }
+}
+
+// MLP gate and up rows together (one format): up = x·Wuᵀ, gate = silu(x·Wgᵀ)·up, rounded as the separate ops round.
+template <int N>
+__device__ __forceinline__ void qgemv_gate_up(const act_t* __restrict__ x, int k, size_t stride,
+                                              const unsigned char* wg, const float* bg, act_t* gate,
+                                              const unsigned char* wu, const float* bu, act_t* up, int m)
+{
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int r = blockIdx.x * QG_ROWS + warp / QG_SPLIT;
+    const bool valid = r < m;
+    const size_t offset = (size_t)(valid ? r : 0) * stride;
+    const unsigned char* rows[2] = { wg + offset, wu + offset };
+    float acc[2][N];
+    qdot_rows<N, 2>(rows, x, k, acc);
+    if (valid && lane == 0 && warp % QG_SPLIT == 0)
+    {
+#pragma unroll
+        for (int n = 0; n < N; n++)
+        {
+            const float g = to_float(from_float<act_t>(acc[0][n] + (bg != 0 ? bg[r] : 0.0f)));
+            const act_t u = from_float<act_t>(acc[1][n] + (bu != 0 ? bu[r] : 0.0f));
+            const float sig = 1.0f / (1.0f + expf(-g));
+            up[(size_t)n * m + r] = u;
+            gate[(size_t)n * m + r] = from_float<act_t>(sig * g * to_float(u));
+        }
+    }
+}
+
+// qgemv<N>_act / qgemv<N>_f32 / qgemv_gate_up<N>. Block: QG_WARPS·32 threads; grid: ceil(total rows / QG_ROWS).
+#define QGEMV_PRODUCT_ARGS(Y)                                                                                                 \
+    const act_t* __restrict__ x, int k, unsigned long long stride,                                                            \
+    const unsigned char* w0, const float* b0, Y* y0, int m0, const unsigned char* w1, const float* b1, Y* y1, int m1,        \
+    const unsigned char* w2, const float* b2, Y* y2, int m2
+#define QGEMV_KERNELS(N)                                                                                                      \
+    extern "C" __global__ void __launch_bounds__(QG_WARPS * 32) qgemv##N##_act(QGEMV_PRODUCT_ARGS(act_t))                     \
+    { qgemv<N, act_t>(x, k, (size_t)stride, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2); }                               \
+    extern "C" __global__ void __launch_bounds__(QG_WARPS * 32) qgemv##N##_f32(QGEMV_PRODUCT_ARGS(float))                     \
+    { qgemv<N, float>(x, k, (size_t)stride, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2); }                               \
+    extern "C" __global__ void __launch_bounds__(QG_WARPS * 32) qgemv_gate_up##N(const act_t* __restrict__ x, int k,          \
+        unsigned long long stride, const unsigned char* wg, const float* bg, act_t* gate,                                     \
+        const unsigned char* wu, const float* bu, act_t* up, int m)                                                           \
+    { qgemv_gate_up<N>(x, k, (size_t)stride, wg, bg, gate, wu, bu, up, m); }
+
+QGEMV_KERNELS(1)
+QGEMV_KERNELS(2)
+QGEMV_KERNELS(3)
+QGEMV_KERNELS(4)
+
+// out[i, :] = dequant(W[row_i, :]) for i < rows, row_i = ids[i] (the embedding gather; an id outside [0, vocab) raises
+// STATUS_BAD_TOKEN and writes zeros) or first + i when ids is null (prefill: W's rows [first, first + rows) into a
+// dense workspace). One thread per 32-element part; grid-stride over rows·(k/32) parts. As the gather starts a forward
+// step, block 0 clears the step's norm statistics (statsCount floats, as embedding.cu does; 0 for prefill products).
+extern "C" __global__ void dequant_rows(const unsigned char* __restrict__ w, unsigned long long stride, const int* __restrict__ ids,
+                                        int first, int rows, int k, int vocab, act_t* __restrict__ out, int* __restrict__ status,
+                                        float* __restrict__ stats, int statsCount)
+{
+    GRID_DEPENDENCY_WAIT();
+    GRID_DEPENDENTS_LAUNCH();
+    if (blockIdx.x == 0)
+        for (int i = threadIdx.x; i < statsCount; i += blockDim.x) stats[i] = 0.0f;
+    const int partsPerRow = k / QPART;
+    const size_t total = (size_t)rows * partsPerRow;
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x)
+    {
+        const int row = (int)(i / partsPerRow), q = (int)(i % partsPerRow);
+        act_t* o = out + (size_t)row * k + (size_t)q * QPART;
+        int source = first + row;
+        if (ids != 0)
+        {
+            source = ids[row];
+            if (source < 0 || source >= vocab)
+            {
+                if (q == 0) atomicOr(status, STATUS_BAD_TOKEN);
+#pragma unroll
+                for (int e = 0; e < QPART; e++) o[e] = from_float<act_t>(0.0f);
+                continue;
+            }
+        }
+        float v[QPART];
+        dequant_part(w + (size_t)source * stride + (size_t)(q / QPARTS) * QBYTES, q % QPARTS, v);
+#pragma unroll
+        for (int e = 0; e < QPART; e += Vec16<act_t>::N) store16(o + e, v + e);
+    }
+}

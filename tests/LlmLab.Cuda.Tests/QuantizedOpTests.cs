@@ -1,0 +1,185 @@
+using LlmLab.Backends;
+using LlmLab.Tensors;
+
+namespace LlmLab.Cuda.Tests;
+
+/// <summary>
+/// Products and the embedding gather with ggml block-format weights (gemv_quant.cu) against the exact product of the
+/// dequantized weights (BlockCodec, byte-exact with ggml's dequantize_row_*) and the given activations, summed in
+/// fp64: the GPU does not quantize activations, so only fp32 summation order, the output's rounding and (prefill)
+/// the workspace's rounding of the dequantized weights to the compute type remain. Bounds: F32 compute NMSE ≤ 1e-9;
+/// BF16 compute NMSE ≤ 1e-4 (the bf16 output rounding alone gives ~1e-6, the bf16 workspace about as much again).
+/// </summary>
+public sealed class QuantizedOpTests
+{
+    public static TheoryData<int, DType> Targets => Gpu.DevicesAndTypes;
+
+    /// <summary>Every block format the CUDA backend computes with.</summary>
+    private static readonly TensorFormat[] Formats =
+    [
+        TensorFormat.Q8_0, TensorFormat.Q4_0, TensorFormat.Q4_K, TensorFormat.Q6_K, TensorFormat.Q5_K, TensorFormat.Q5_0, TensorFormat.Q5_1,
+        TensorFormat.Q4_1, TensorFormat.Q3_K, TensorFormat.Q2_K, TensorFormat.IQ4_NL, TensorFormat.IQ4_XS, TensorFormat.MXFP4,
+    ];
+
+    /// <summary>
+    /// (rows, k): k = 768 is three super-blocks (Q6_K, Q3_K, Q2_K, IQ4_XS and MXFP4 rows are padded to a 16-byte stride
+    /// on the device; 300 rows leave idle warps in the last block); k = 8192 with few rows splits each row over two warps.
+    /// </summary>
+    private static readonly (int Rows, int K)[] Shapes = [(300, 768), (96, 8192)];
+
+    private static double Bound(DType type) => type == DType.F32 ? 1e-9 : 1e-4;
+
+    private static void Check(string op, int device, DType type, float[] reference, float[] gpu, double? bound = null)
+    {
+        double nmse = OpHarness.Nmse(gpu, reference);
+        Report.Line($"op {op,-44} cuda:{device} {type,-4} NMSE {nmse:E2}");
+        Assert.True(nmse <= (bound ?? Bound(type)), $"{op}: NMSE {nmse:E3} above {bound ?? Bound(type):E1}");
+    }
+
+    /// <summary>y[n, m] = x[n, k] · Wᵀ (+ bias) in fp64 from the dequantized weights.</summary>
+    private static float[] Product(float[] x, float[] w, float[]? bias, int n, int m, int k)
+    {
+        var y = new float[n * m];
+        Parallel.For(0, m, r =>
+        {
+            for (int i = 0; i < n; i++)
+            {
+                double s = bias?[r] ?? 0;
+                for (int j = 0; j < k; j++) s += (double)x[i * k + j] * w[(long)r * k + j];
+                y[i * m + r] = (float)s;
+            }
+        });
+        return y;
+    }
+
+    private static float[] ReadGpu(OpHarness h, DeviceTensor t)
+    {
+        var values = new float[t.Length];
+        h.Gpu.Read(t, values);
+        return values;
+    }
+
+    private static void RunProducts(int device, DType type, int[] rowCounts, string what)
+    {
+        using var gpu = Gpu.Open(device, type);
+        gpu.GemvRowLimit = 4;   // n = 3, 4 run as the GEMV too (the default stops at 2)
+        foreach (var format in Formats)
+            foreach (var (m, k) in Shapes)
+            {
+                using var h = new OpHarness(gpu, seed: 7 + (int)format);
+                var (w, deq) = h.QuantWeight("w", format, m, k);
+                var bias = h.Random(m);
+                var b = h.Weight("bias", bias, 1, m, vector: true);
+                foreach (int n in rowCounts)
+                {
+                    var xValues = h.Random((long)n * k);
+                    var x = h.Activation(xValues, n, k);
+                    foreach (bool f32 in new[] { true, false })
+                    {
+                        var y = h.Empty(n, m, f32);
+                        bool withBias = !f32;
+                        h.Gpu.MatMul(x.Gpu, w, withBias ? b.Gpu : null, y.Gpu);
+                        var reference = Product(xValues, deq, withBias ? bias : null, n, m, k);
+                        Check($"{what} {format} n={n} [{m}, {k}]{(f32 ? " f32" : " +bias")}", device, type, reference, ReadGpu(h, y.Gpu));
+                    }
+                }
+            }
+    }
+
+    [Theory, MemberData(nameof(Targets))]
+    public void Decode_products_read_every_block_format_directly(int device, DType type) =>
+        RunProducts(device, type, [1, 2, 4], "qgemv");
+
+    [Theory, MemberData(nameof(Targets))]
+    public void Prefill_products_dequantize_each_block_format_into_the_workspace(int device, DType type) =>
+        RunProducts(device, type, [17, 64], "dequant+gemm");
+
+    [Theory, MemberData(nameof(Targets))]
+    public void Grouped_qkv_and_gate_up_run_fused_and_a_mixed_group_runs_apart(int device, DType type)
+    {
+        using var gpu = Gpu.Open(device, type);
+        const int k = 512, q = 256, kv = 128, inter = 344;
+        foreach (int n in new[] { 1, 2 })
+            foreach (var (qf, kf, vf) in new[] { (TensorFormat.Q4_K, TensorFormat.Q4_K, TensorFormat.Q4_K), (TensorFormat.Q8_0, TensorFormat.Q8_0, TensorFormat.Q8_0),
+                         (TensorFormat.Q4_K, TensorFormat.Q4_K, TensorFormat.Q6_K) })
+            {
+                using var h = new OpHarness(gpu, seed: 90 + n);
+                var xValues = h.Random((long)n * k);
+                var x = h.Activation(xValues, n, k);
+                var qkv = h.QuantWeightGroup(k, ("q", qf, q), ("k", kf, kv), ("v", vf, kv));
+                var outs = new[] { h.Empty(n, q), h.Empty(n, kv), h.Empty(n, kv) };
+                for (int i = 0; i < 3; i++) h.Gpu.MatMul(x.Gpu, qkv[i].Gpu, null, outs[i].Gpu);
+                for (int i = 0; i < 3; i++)
+                {
+                    var reference = Product(xValues, qkv[i].Dequantized, null, n, qkv[i].Gpu.Rows, k).Select(h.Round).ToArray();
+                    Check($"qkv group {qf}/{kf}/{vf} n={n} product {i}", device, type, reference, ReadGpu(h, outs[i].Gpu));
+                }
+
+                var gateUp = h.QuantWeightGroup(k, ("gate", qf, inter), ("up", vf, inter));
+                var (g, u) = (h.Empty(n, inter), h.Empty(n, inter));
+                h.Gpu.MatMul(x.Gpu, gateUp[0].Gpu, null, g.Gpu);
+                h.Gpu.MatMul(x.Gpu, gateUp[1].Gpu, null, u.Gpu);
+                h.Gpu.SwiGlu(g.Gpu, u.Gpu, g.Gpu);
+                var gateRef = Product(xValues, gateUp[0].Dequantized, null, n, inter, k).Select(h.Round).ToArray();
+                var upRef = Product(xValues, gateUp[1].Dequantized, null, n, inter, k).Select(h.Round).ToArray();
+                var swiglu = gateRef.Zip(upRef, (a, c) => h.Round(a / (1 + MathF.Exp(-a)) * c)).ToArray();
+                Check($"gate/up+SwiGLU {qf}/{vf} n={n} up", device, type, upRef, ReadGpu(h, u.Gpu));
+                Check($"gate/up+SwiGLU {qf}/{vf} n={n} silu(gate)·up", device, type, swiglu, ReadGpu(h, g.Gpu));
+            }
+    }
+
+    [Theory, MemberData(nameof(Targets))]
+    public void Embedding_gathers_dequantized_rows_of_a_block_table(int device, DType type)
+    {
+        using var gpu = Gpu.Open(device, type);
+        const int vocab = 300, hidden = 768;
+        int[] ids = [5, 0, 299, 17, 5];
+        foreach (var format in Formats)
+        {
+            using var h = new OpHarness(gpu, seed: 3 + (int)format);
+            var (table, deq) = h.QuantWeight("token_embd", format, vocab, hidden, scale: 1f);
+            var i = h.Ints(ids);
+            var y = h.Empty(ids.Length, hidden);
+            h.Gpu.Embedding(i.Gpu, table, y.Gpu);
+            var reference = ids.SelectMany(id => deq.AsSpan(id * hidden, hidden).ToArray()).Select(h.Round).ToArray();
+            // The device may fuse a dequantization's d·q + m into one FMA (ggml's CUDA code does too): one fp32 ulp, which
+            // can move a bf16 rounding by one step in rare elements.
+            Check($"Embedding {format}", device, type, reference, ReadGpu(h, y.Gpu), type == DType.F32 ? 1e-12 : 1e-6);
+        }
+    }
+
+    [Theory, MemberData(nameof(Gpu.Devices), MemberType = typeof(Gpu))]
+    public void A_token_id_outside_a_block_table_is_reported_at_the_next_synchronisation(int device)
+    {
+        using var gpu = Gpu.Open(device);
+        using var h = new OpHarness(gpu);
+        var (table, _) = h.QuantWeight("token_embd", TensorFormat.Q4_K, 10, 256);
+        var ids = h.Ints([3, 10]);
+        var y = h.Empty(2, 256);
+        gpu.Embedding(ids.Gpu, table, y.Gpu);
+        var e = Assert.Throws<InvalidOptionException>(gpu.Synchronize);
+        Assert.Contains("vocabulary", e.Message);
+        gpu.Synchronize();
+    }
+
+    [Theory, MemberData(nameof(Gpu.Devices), MemberType = typeof(Gpu))]
+    public unsafe void A_weight_format_without_a_kernel_is_refused_naming_the_tensor_and_the_supported_formats(int device)
+    {
+        using var gpu = Gpu.Open(device);
+        foreach (var format in Formats)
+        {
+            Assert.True(gpu.Supports(BackendOp.MatMul, format), $"{format} products");
+            Assert.True(gpu.Supports(BackendOp.Embedding, format), $"{format} embedding");
+        }
+        Assert.False(gpu.Supports(BackendOp.MatMul, TensorFormat.F8_E4M3));
+        var bytes = new byte[16 * 32];
+        fixed (byte* p = bytes)
+        {
+            var view = new TensorView("blk.0.attn_q.weight", TensorFormat.F8_E4M3, [16, 32], p, bytes.Length);
+            var e = Assert.Throws<InvalidCheckpointException>(() => gpu.LoadWeight(view));
+            Assert.Contains("blk.0.attn_q.weight", e.Message, StringComparison.Ordinal);
+            Assert.Contains("F8_E4M3", e.Message, StringComparison.Ordinal);
+            Assert.Contains("Q4_K", e.Message, StringComparison.Ordinal);
+        }
+    }
+}
