@@ -24,6 +24,36 @@ public static class CudaMemoryRule
     /// <summary>Device memory cuBLASLt may use for split-K and stream-K products (32 MiB is NVIDIA's advice for Hopper); the backend's default.</summary>
     public const long DefaultGemmWorkspaceBytes = 32L << 20;
 
+    /// <summary>Device rows of block weights start 16-byte aligned, for the quantized kernels' 16-byte loads.</summary>
+    public const int QuantRowAlignment = 16;
+
+    /// <summary>Bytes after a block weight buffer's last row that gemv_quant.cu's unaligned word loads may touch (QSLACK).</summary>
+    public const int QuantSlackBytes = 16;
+
+    /// <summary>
+    /// Largest dequantized slice of a block weight a prefill product multiplies at once (bytes of the compute-type
+    /// workspace): an 8B model's largest layer matrix (14336 × 4096 BF16, 112 MiB) fits whole; a 128k-token head runs in slices.
+    /// </summary>
+    public const long DequantWorkspaceCapBytes = 128L << 20;
+
+    /// <summary>Rows of a dequantized slice are a multiple of this, so each slice's output columns stay aligned for cuBLASLt.</summary>
+    public const int DequantSliceRowMultiple = 64;
+
+    /// <summary>Device bytes between rows of a block matrix of <paramref name="cols"/> elements (row bytes rounded up to <see cref="QuantRowAlignment"/>).</summary>
+    public static long QuantRowStride(TensorFormat format, long cols) =>
+        (format.RowBytes(cols) + QuantRowAlignment - 1) / QuantRowAlignment * QuantRowAlignment;
+
+    /// <summary>
+    /// The dequantization workspace a block matrix of <paramref name="rows"/> × <paramref name="cols"/> asks for (the
+    /// backend allocates the largest any loaded block weight asks for, at the first prefill product): the whole matrix
+    /// in the compute type, capped at <see cref="DequantWorkspaceCapBytes"/> unless <see cref="DequantSliceRowMultiple"/> rows exceed it.
+    /// </summary>
+    public static long DequantWorkspaceBytes(long rows, long cols, DType computeType)
+    {
+        int act = computeType.SizeOf();
+        return Math.Min(rows * cols * act, Math.Max(DequantWorkspaceCapBytes, DequantSliceRowMultiple * cols * act));
+    }
+
     /// <summary>Floats per split's partial result (PARTIAL_STRIDE in attention.cu): acc[headDim], max, sum, padded to 16 bytes.</summary>
     public static int PartialStride(int headDim) => headDim + 4;
 
@@ -31,13 +61,17 @@ public static class CudaMemoryRule
     public static bool FlashPrefillApplies(DType computeType, int headDim) =>
         computeType is DType.BF16 or DType.F16 && headDim % 16 == 0 && headDim <= FlashMaxHeadDim;
 
-    /// <summary>Weight bytes on the device: vectors in fp32, float matrices in the compute type, block formats as stored.</summary>
+    /// <summary>
+    /// Weight bytes on the device: vectors in fp32, float matrices in the compute type, block matrices as stored with
+    /// rows at a <see cref="QuantRowStride"/> and <see cref="QuantSlackBytes"/> after them (a group of matrices placed
+    /// back to back shares one slack; counting it per matrix overstates by at most 16 bytes each).
+    /// </summary>
     public static long WeightBytes(TensorFormat stored, long[] shape, DType computeType)
     {
         ArgumentNullException.ThrowIfNull(shape);
         long elements = shape.Aggregate(1L, (a, d) => checked(a * d));
         if (shape.Length == 1) return elements * sizeof(float);
-        return stored.IsBlockQuantized() ? stored.ByteCount(shape) : elements * computeType.SizeOf();
+        return stored.IsBlockQuantized() ? shape[0] * QuantRowStride(stored, shape[^1]) + QuantSlackBytes : elements * computeType.SizeOf();
     }
 
     /// <summary>

@@ -162,6 +162,7 @@ public static class MemoryPlanner
         int chunk = Math.Min(DecoderShape.DefaultPrefillChunk, context);
         long workspace = gpu
             ? CudaMemoryRule.WorkspaceBytes(config.Shape, batch, context, chunk, gpuComputeType, CudaMemoryRule.FlashPrefillApplies(gpuComputeType, config.HeadDim), CudaMemoryRule.DefaultGemmWorkspaceBytes)
+              + (chunk > 1 ? DequantWorkspace(model, map, device, gpuComputeType) : 0)
             : config.Shape.SessionBufferBytes(batch, chunk, sizeof(float));
         long overhead = gpu ? GpuRuntimeOverheadBytes : 0;
         DeviceSpeed? speed = null;
@@ -174,6 +175,13 @@ public static class MemoryPlanner
         }
         return new DevicePlan(device, info?.Name, layers, weights, kv, workspace, overhead, info?.FreeBytes, info?.TotalBytes, kvPerToken, speed);
     }
+
+    // The CUDA backend's dequantization workspace: what the largest block matrix it holds asks for, allocated at the
+    // first prefill product (none without block matrices, or when no step has more than one token).
+    private static long DequantWorkspace(PlanModel model, DeviceMap map, string device, DType computeType) =>
+        Held(model, map, device).Where(h => h.Entry.Format.IsBlockQuantized() && h.Entry.Shape.Length == 2)
+            .Select(h => CudaMemoryRule.DequantWorkspaceBytes(h.Entry.Shape[0], h.Entry.Shape[1], computeType))
+            .DefaultIfEmpty(0).Max();
 
     // The weights a device holds, and whether a decode step reads all of each (false: the embedding table, of which a
     // lookup reads one row). A tied head on another device than the embedding is a copy of the table there (llama.cpp

@@ -117,4 +117,17 @@ public sealed class PresetPlanTests
         Assert.True(MemoryPlanner.Plan(model, map, longest, 1, devices).Fits);
         Assert.False(MemoryPlanner.Plan(model, map, longest + 1, 1, devices).Fits);
     }
+
+    [Fact]
+    public void A_q4_k_m_preset_on_a_gpu_holds_its_blocks_and_the_dequantization_workspace()
+    {
+        var bf16 = MemoryPlanner.Plan(PlanModel.Resolve("llama-3.1-8b", null), DeviceMap.OnDevice("cuda:0", 32), 4096, 1, NoDeviceFigures).Devices[0];
+        var q4 = MemoryPlanner.Plan(PlanModel.Resolve("llama-3.1-8b", QuantizationMix.Parse("Q4_K_M")), DeviceMap.OnDevice("cuda:0", 32), 4096, 1, NoDeviceFigures).Devices[0];
+
+        // Rows of 4096 and 14336 elements are whole multiples of 16 bytes in Q4_K and Q6_K, so the device holds the stored
+        // bytes (norms already F32 in the mix) and 16 bytes of slack after each of the 226 matrices (7 per layer, embedding, head).
+        Assert.Equal(4_912_898_048 + 226 * 16, q4.WeightsBytes);
+        // The largest block matrix (the embedding, 1 GiB in BF16) asks for the 128 MiB cap of dequantization workspace.
+        Assert.Equal(128L << 20, q4.WorkspaceBytes - bf16.WorkspaceBytes);
+    }
 }
