@@ -46,7 +46,8 @@ internal static class ModelLocator
     /// <summary>Parses --quant (a llama.cpp mix name such as Q4_K_M); null stays null.</summary>
     public static QuantizationMix? ParseQuant(string? text) => text is null ? null : AsUsage(() => QuantizationMix.Parse(text));
 
-    private static T AsUsage<T>(Func<T> lookup)
+    /// <summary>Runs <paramref name="lookup"/>, reporting a bad option (<see cref="InvalidOptionException"/>) as a usage error (exit code 2).</summary>
+    public static T AsUsage<T>(Func<T> lookup)
     {
         try { return lookup(); }
         catch (InvalidOptionException e) { throw new UsageException(e.Message); }

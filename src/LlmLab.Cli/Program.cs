@@ -11,7 +11,7 @@ CliCommand[] commands =
 [
     GenerateCommand.Command, BenchCommand.Command, PerplexityCommand.Command, CompareCommand.Command,
     LogitsCommand.Command, TokenizeCommand.Command, InspectCommand.Command, QuantizeCommand.Command,
-    MakeRandomCommand.Command, TokenizerBenchCommand.Command, VerifyCommand.Command,
+    MakeRandomCommand.Command, TokenizerBenchCommand.Command, VerifyCommand.Command, PlanCommand.Command,
 ];
 
 // `kernel` serves LlmLab's Jupyter kernel (or installs its kernelspec); its own options, the same exit-code rule.

@@ -10,13 +10,13 @@ public sealed partial class CudaBackend
     private const int AttentionThreads = 128;
 
     /// <summary>Most splits of one query's keys: bounds the partial-result scratch and the merge work (MAX_SPLITS in attention.cu).</summary>
-    private const int MaxSplits = 64;
+    private const int MaxSplits = CudaMemoryRule.MaxSplits;
 
     /// <summary>Floats per split's partial result (PARTIAL_STRIDE in attention.cu): acc[headDim], max, sum, padded to 16 bytes.</summary>
-    private static int PartialStride(int headDim) => headDim + 4;
+    private static int PartialStride(int headDim) => CudaMemoryRule.PartialStride(headDim);
 
     /// <summary>Prefill score rows are padded to this many elements (16-byte aligned rows for cuBLASLt's tensor-core kernels).</summary>
-    private const int ScoreRowAlignment = 8;
+    private const int ScoreRowAlignment = CudaMemoryRule.ScoreRowAlignment;
 
     private readonly PrefillScratch _prefill = new();
 
@@ -39,15 +39,12 @@ public sealed partial class CudaBackend
     /// <summary>Query rows one flash-prefill block handles (FA_ROWS in attention.cu).</summary>
     private const int FlashRows = 64;
 
-    /// <summary>Widest head the flash prefill kernel keeps in registers (its head must be whole 16-wide mma steps).</summary>
-    private const int FlashMaxHeadDim = 128;
-
     /// <summary>Run prefill attention with the flash kernel where it applies (benchmarks compare it with the cuBLASLt path).</summary>
     internal bool FlashPrefill { get; set; } = true;
 
     /// <summary>The flash kernel needs 16-bit tensor-core inputs and whole 16-wide steps of the head.</summary>
     private bool CanFlashPrefill(int headDim) =>
-        FlashPrefill && (ActivationType is DType.BF16 or DType.F16) && headDim % 16 == 0 && headDim <= FlashMaxHeadDim;
+        FlashPrefill && CudaMemoryRule.FlashPrefillApplies(ActivationType, headDim);
 
     /// <summary>
     /// Prefill as one kernel per step: the tensor cores compute Q·Kᵀ and P·V tile by tile with the softmax in

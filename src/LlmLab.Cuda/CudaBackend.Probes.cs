@@ -9,9 +9,6 @@ namespace LlmLab.Cuda;
 // Graph capture, the bandwidth probe, telemetry and memory reports/checks.
 public sealed partial class CudaBackend
 {
-    /// <summary>Allowance for the backend's own small buffers (status word, sampled ids).</summary>
-    private const long SmallBuffersBytes = 4096;
-
     private NvmlTelemetry? _telemetry;
 
     /// <inheritdoc />
@@ -122,17 +119,8 @@ public sealed partial class CudaBackend
         long weights = config.MatrixParameters * act + config.VectorParameters * sizeof(float);
         long perToken = config.KvCacheBytesPerToken(act);
         long kv = perToken * batch * maxSequence;
-        long chunk = Math.Min(maxTokensPerStep, maxSequence), rows = batch * chunk;
-        long activations = rows * (3L * config.HiddenSize + 2L * config.QueryDim + 2L * config.KvDim + 2L * config.IntermediateSize) * act
-            + (long)batch * (config.HiddenSize * act + config.VocabSize * sizeof(float)) + 2L * rows * sizeof(int);
-        long ld = (maxSequence + ScoreRowAlignment - 1) / ScoreRowAlignment * ScoreRowAlignment;
-        // Prefill: the fused q/k/v product, and (without the flash kernel) head-major q/outputs and the score matrices.
-        long scores = CanFlashPrefill(config.HeadDim) ? 0 : 2 * rows * config.QueryDim * act + config.Heads * chunk * ld * (sizeof(float) + act);
-        long prefill = chunk > 1 ? scores + rows * (config.QueryDim + 2L * config.KvDim) * act : 0;
-        long ropeTables = 2L * maxSequence * (config.HeadDim / 2) * sizeof(float);
-        long decodePartials = (long)batch * MaxSplits * config.Heads * PartialStride(config.HeadDim) * sizeof(float);
-        long small = batch * sizeof(int) + SmallBuffersBytes;
-        long workspace = activations + prefill + ropeTables + decodePartials + small + Options.GemmWorkspaceBytes;
+        // One arithmetic with the planner's (llmlab plan): CudaMemoryRule.
+        long workspace = CudaMemoryRule.WorkspaceBytes(config, batch, maxSequence, maxTokensPerStep, ActivationType, CanFlashPrefill(config.HeadDim), Options.GemmWorkspaceBytes);
         return new MemoryPlan(weights, kv, workspace, perToken);
     }
 }

@@ -24,11 +24,8 @@ public sealed unsafe partial class CudaBackend
     /// <summary>Elements each thread of gemv_quant.cu dequantizes at once (QPART): block rows must be whole multiples of it.</summary>
     private const int QuantPart = 32;
 
-    /// <summary>Device rows of block weights start 16-byte aligned, for the kernels' 16-byte loads.</summary>
-    private const int QuantRowAlignment = 16;
-
     /// <summary>Bytes after a block weight's last row that gemv_quant.cu's unaligned word loads may touch (QSLACK).</summary>
-    private const int QuantSlackBytes = 16;
+    private const int QuantSlackBytes = CudaMemoryRule.QuantSlackBytes;
 
     /// <summary>Warps per block of the quantized GEMV (QG_WARPS); one row per warp unless split.</summary>
     private const int QuantGemvWarps = 8;
@@ -37,10 +34,10 @@ public sealed unsafe partial class CudaBackend
     /// Largest dequantized slice of a weight a prefill product multiplies at once (bytes of the compute-type workspace):
     /// an 8B model's largest layer matrix (14336 × 4096 BF16, 112 MiB) fits whole; a 128k-token output head runs in slices.
     /// </summary>
-    private const long DequantWorkspaceCapBytes = 128L << 20;
+    private const long DequantWorkspaceCapBytes = CudaMemoryRule.DequantWorkspaceCapBytes;
 
     /// <summary>Rows of a slice are a multiple of this, so each slice's output columns stay aligned for cuBLASLt.</summary>
-    private const int DequantSliceRowMultiple = 64;
+    private const int DequantSliceRowMultiple = CudaMemoryRule.DequantSliceRowMultiple;
 
     /// <summary>Threads per block of dequant_rows, and the most blocks of its grid-stride loop.</summary>
     private const int DequantThreads = 256;
@@ -54,9 +51,8 @@ public sealed unsafe partial class CudaBackend
 
     private static string SupportedFormatList => "F32, F16, BF16, " + string.Join(", ", QuantizedFormats);
 
-    /// <summary>Device bytes between rows of a block matrix of <paramref name="cols"/> elements.</summary>
-    private static long QuantRowStride(TensorFormat f, int cols) =>
-        (f.RowBytes(cols) + QuantRowAlignment - 1) / QuantRowAlignment * QuantRowAlignment;
+    /// <summary>Device bytes between rows of a block matrix of <paramref name="cols"/> elements (16-byte aligned for the kernels' loads).</summary>
+    private static long QuantRowStride(TensorFormat f, int cols) => CudaMemoryRule.QuantRowStride(f, cols);
 
     /// <summary>The (rows, cols) of a block-format matrix, refusing what the kernels cannot read with a message naming the tensor.</summary>
     private static (int Rows, int Cols) QuantShape(TensorView tensor)
@@ -77,8 +73,7 @@ public sealed unsafe partial class CudaBackend
     {
         LoadModules(["gemv_quant.cu"], QuantDefines(format, split: 1));
         LoadModules(["gemv_quant.cu"], QuantDefines(format, split: 2));
-        long bytes = Math.Min((long)rows * cols * ActivationType.SizeOf(), Math.Max(DequantWorkspaceCapBytes, (long)DequantSliceRowMultiple * cols * ActivationType.SizeOf()));
-        _dequantWorkspaceNeeded = Math.Max(_dequantWorkspaceNeeded, bytes);
+        _dequantWorkspaceNeeded = Math.Max(_dequantWorkspaceNeeded, CudaMemoryRule.DequantWorkspaceBytes(rows, cols, ActivationType));
     }
 
     private static string[] QuantDefines(TensorFormat format, int split) =>

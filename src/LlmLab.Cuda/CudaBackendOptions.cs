@@ -19,7 +19,7 @@ public sealed record CudaBackendOptions
     public bool OverlapKernels { get; init; } = true;
 
     /// <summary>Device memory cuBLASLt may use for split-K and stream-K products (32 MiB is NVIDIA's advice for Hopper).</summary>
-    public long GemmWorkspaceBytes { get; init; } = 32L << 20;
+    public long GemmWorkspaceBytes { get; init; } = LlmLab.Backends.CudaMemoryRule.DefaultGemmWorkspaceBytes;
 
     /// <summary>The default options (BF16 compute).</summary>
     public static CudaBackendOptions Default { get; } = new();

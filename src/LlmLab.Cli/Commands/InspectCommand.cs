@@ -1,7 +1,11 @@
 using System.Text.Json;
 using LlmLab.Backends;
+using LlmLab.Backends.Cpu;
 using LlmLab.Measurement;
+using LlmLab.Models;
 using LlmLab.Notebooks.Magics;
+using LlmLab.Planning;
+using LlmLab.Tensors;
 using LlmLab.Tokenization;
 
 namespace LlmLab.Cli.Commands;
@@ -15,15 +19,16 @@ internal static class InspectCommand
         [
             StudyOptions.Quant with { Description = "Show the tensors as this llama.cpp mix (Q4_K_M, Q8_0, …) would store them" },
             CliOptions.Json,
-            StudyOptions.Device with { Description = "With a GPU device (cuda or cuda:N), also the memory plan against its free memory" },
+            StudyOptions.Device with { Description = "The device the memory plan is for (cpu: available RAM; cuda or cuda:N: the GPU's free memory)" },
             StudyOptions.ComputeType,
             new MagicOption("batch", "Sequences the memory plan holds") { Kind = MagicValueKind.Integer, DefaultValue = "1", Minimum = 1, Maximum = 4096, ValueName = "B" },
             new MagicOption("context", "Tokens per sequence the memory plan holds; default: the model's context") { Kind = MagicValueKind.Integer, Minimum = 1, ValueName = "T" },
         ],
         Arguments = [new MagicArgument("path", "Model folder or .gguf file; default: the embedded model") { IsRequired = false }],
         Details = """
-            Validates everything loading validates (config, weights, tokenizer); exit 0 only for a good model. With a GPU
-            device, also the memory plan (weights + KV cache + workspace for B × T tokens) against the GPU's free memory.
+            Validates everything loading validates (config, weights, tokenizer); exit 0 only for a good model. Also the
+            memory plan on the device (weights + KV cache + workspace + runtime overhead for B × T tokens, as llmlab plan
+            computes it) against its free memory; JSON: the summary with a "plan" field.
             """,
     }, Run);
 
@@ -38,19 +43,43 @@ internal static class InspectCommand
         string path = ModelLocator.Resolve(o.GetString("path"));
         var summary = ModelSummary.Inspect(path, quant);
         bool hasTokenizer = CheckTokenizer(path, summary.Config.VocabSize);
-        Console.WriteLine(json ? JsonSerializer.Serialize(summary, BenchResult.JsonOptions) : summary.Describe());
-        if (!hasTokenizer && !json) Console.WriteLine($"tokenizer: none ({ModelTokenizer.FileName} absent): bench runs, generate and perplexity need one");
-        if (device is not null && device != "cpu")
+        var plan = Plan(path, quant, device ?? "cpu", dtype, batch, context);
+        if (json)
+        {
+            var node = JsonSerializer.SerializeToNode(summary, BenchResult.JsonOptions)!.AsObject();
+            node["plan"] = JsonSerializer.SerializeToNode(plan, BenchResult.JsonOptions);
+            Console.WriteLine(node.ToJsonString(BenchResult.JsonOptions));
+            return ExitCodes.Success;
+        }
+        Console.WriteLine(summary.Describe());
+        if (!hasTokenizer) Console.WriteLine($"tokenizer: none ({ModelTokenizer.FileName} absent): bench runs, generate and perplexity need one");
+        Console.WriteLine($"memory plan for {plan.Batch} × {plan.Context} tokens on " + plan.Devices[0].Describe());
+        return ExitCodes.Success;
+    }
+
+    // The planner's bytes for the model on the device (free memory: available RAM, or the GPU driver's), before loading.
+    private static ModelPlan Plan(string path, QuantizationMix? quant, string device, DType? dtype, int batch, int? context)
+    {
+        var model = PlanModel.Resolve(path, quant);
+        device = ModelLocator.AsUsage(() => DeviceMap.CheckDevice(device));
+        PlanDevice info;
+        if (device == "cpu")
+        {
+            using var cpu = new CpuBackend();
+            var report = cpu.MemoryReport();
+            info = PlanDevice.ForCpu(report.DriverFreeBytes, report.DriverTotalBytes, null);
+        }
+        else
         {
             using var backend = ModelLocator.CreateBackend(device, dtype);
             if (backend is not IMemoryPlanner planner) throw new UsageException($"{device} cannot plan memory");
-            int tokens = Math.Min(context ?? summary.Config.MaxPositionEmbeddings, summary.Config.MaxPositionEmbeddings);
-            var plan = planner.Plan(summary.Config.Shape, batch, tokens);
             var (free, total) = planner.DriverMemory();
-            Console.WriteLine($"memory plan on {backend.Device} ({backend.ActivationType}) for {batch} × {tokens} tokens: weights {ByteCount.Format(plan.WeightBytes)} + KV cache {ByteCount.Format(plan.KvCacheBytes)} + workspace {ByteCount.Format(plan.WorkspaceBytes)} = {ByteCount.Format(plan.TotalBytes)}; " +
-                $"{ByteCount.Format(free)} free of {ByteCount.Format(total)}: {(MemoryFit.Fits(plan, free) ? "fits" : "does NOT fit")}");
+            info = new PlanDevice(device, (backend as ITelemetrySource)?.DeviceName, free, total, null, 0, "driver free memory");
+            dtype = backend.ActivationType;
         }
-        return ExitCodes.Success;
+        int tokens = Math.Min(context ?? model.Config.MaxPositionEmbeddings, model.Config.MaxPositionEmbeddings);
+        return MemoryPlanner.Plan(model, DeviceMap.OnDevice(device, model.Config.NumLayers), tokens, batch,
+            new Dictionary<string, PlanDevice> { [device] = info }, dtype ?? MemoryPlanner.DefaultGpuComputeType);
     }
 
     /// <summary>

@@ -27,4 +27,17 @@ public sealed record DecoderShape(int Layers, int HiddenSize, int IntermediateSi
 
     /// <summary>KV-cache bytes per token for all layers at the given element size (K and V).</summary>
     public long KvCacheBytesPerToken(int bytesPerElement) => 2L * Layers * KvDim * bytesPerElement;
+
+    /// <summary>
+    /// Bytes of a session's step buffers (what <c>InferenceSession</c> allocates, on every backend): for rows = batch ×
+    /// tokens per step, the residual, normed and projected rows (rows, hidden), q and the attention output (rows, heads·headDim),
+    /// k and v (rows, kvHeads·headDim), gate and up (rows, intermediate) in the activation type; the last hidden rows
+    /// (batch, hidden) in the activation type and their logits (batch, vocab) in fp32; token ids and positions (rows) as int32.
+    /// </summary>
+    public long SessionBufferBytes(int batch, int tokensPerStep, int activationBytes)
+    {
+        long rows = (long)batch * tokensPerStep;
+        return rows * (3L * HiddenSize + 2L * QueryDim + 2L * KvDim + 2L * IntermediateSize) * activationBytes
+            + (long)batch * ((long)HiddenSize * activationBytes + (long)VocabSize * sizeof(float)) + 2L * rows * sizeof(int);
+    }
 }

@@ -27,18 +27,21 @@ public static class MemoryFit
 
     /// <summary>
     /// "<c>cuda:0: needs 18.50 GiB (weights 15.00 GiB + KV cache 3.00 GiB + workspace 1.50 GiB), 16.00 GiB free of 79.19 GiB:
-    /// the weights fit with a KV cache of about 9000 tokens (batch × context), which would fit: …</c>" on one line.
+    /// the weights fit with a KV cache of about 9000 tokens (batch × context), which would fit: …</c>" on one line;
+    /// <paramref name="advice"/>, when given, replaces the generic advice with what the caller computed would fit (the
+    /// planner's fewer GPU layers, smaller quant or shorter context).
     /// </summary>
-    public static string Message(string device, MemoryPlan plan, long freeBytes, long totalBytes, MemoryLedger? held = null)
+    public static string Message(string device, MemoryPlan plan, long freeBytes, long totalBytes, MemoryLedger? held = null, string? advice = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var parts = new List<string>();
         if (plan.WeightBytes > 0) parts.Add($"weights {ByteCount.Format(plan.WeightBytes)}");
         if (plan.KvCacheBytes > 0) parts.Add($"KV cache {ByteCount.Format(plan.KvCacheBytes)}");
         if (plan.WorkspaceBytes > 0) parts.Add($"workspace {ByteCount.Format(plan.WorkspaceBytes)}");
+        if (plan.OverheadBytes > 0) parts.Add($"runtime overhead {ByteCount.Format(plan.OverheadBytes)}");
         string holding = held is { Total: > 0 } ? $"; LlmLab holds {ByteCount.Format(held.Total)} there ({Breakdown(held)})" : "";
-        long room = freeBytes - plan.WeightBytes - plan.WorkspaceBytes;
-        string advice = room > 0 && plan.KvBytesPerToken > 0
+        long room = freeBytes - plan.WeightBytes - plan.WorkspaceBytes - plan.OverheadBytes;
+        advice ??= room > 0 && plan.KvBytesPerToken > 0
             ? $"a KV cache of about {room / plan.KvBytesPerToken} tokens (batch × context) would fit: use a shorter context or a smaller batch"
             : plan.WeightBytes > freeBytes
                 ? $"the weights alone need {ByteCount.Format(plan.WeightBytes)}: use a smaller model, or a device with more memory"

@@ -99,6 +99,15 @@ public sealed record BenchResult
     public required long PeakMemoryBytes { get; init; }
     /// <summary>Device memory at the end of the headline batch's decode (session still allocated): held by category, peak, and the driver's free/total.</summary>
     public MemoryReport? Memory { get; init; }
+    /// <summary>
+    /// The planner's bytes for this run (model, device, batch, prompt + new tokens), computed from the manifest without
+    /// loading: weights, KV cache and workspace to set beside <see cref="Memory"/>'s measured ledger.
+    /// </summary>
+    public Planning.DevicePlan? Planned { get; init; }
+    /// <summary>The planner's decode prediction for this run: the roofline × <see cref="PredictedDecodeFraction"/>.</summary>
+    public double? PredictedDecodeTokensPerSecond { get; init; }
+    /// <summary>The decode efficiency the planner states for this kind of device (CPU: 100 %; a catalog GPU: LlmLab's measured fraction).</summary>
+    public double? PredictedDecodeFraction { get; init; }
     /// <summary>Mean board power during decode (GPU telemetry), if available.</summary>
     public double? AverageWatts { get; init; }
     /// <summary>Decoded tokens per joule, if power was measured.</summary>
@@ -129,6 +138,15 @@ public sealed record BenchResult
         };
         // One peak: the memory line carries it; without one, the ledger's peak on its own.
         lines.Add(Memory is not null ? Memory.Describe() : $"memory on {Device}: peak {ByteCount.Format(PeakMemoryBytes)} held");
+        if (Planned is { } plan)
+        {
+            string Beside(long planned, long? measured) => measured is { } m ? $"{ByteCount.Format(planned)} (measured {ByteCount.Format(m)})" : ByteCount.Format(planned);
+            lines.Add($"planned before loading: weights {Beside(plan.WeightsBytes, Memory?.WeightBytes)}, KV cache {Beside(plan.KvCacheBytes, Memory?.KvCacheBytes)}, " +
+                $"workspace {Beside(plan.WorkspaceBytes, Memory is null ? null : Memory.ActivationBytes + Memory.OtherBytes)}" +
+                (plan.OverheadBytes > 0 ? $", runtime overhead {ByteCount.Format(plan.OverheadBytes)} (outside the ledger)" : ""));
+        }
+        if (PredictedDecodeTokensPerSecond is { } predicted)
+            lines.Add($"predicted decode {predicted:F2} tok/s (roofline × {PredictedDecodeFraction:P1}); measured {DecodeTokensPerSecond:F2} tok/s = {DecodeTokensPerSecond / predicted:P0} of the prediction");
         if (AverageWatts is { } w) lines.Add($"power {w:F1} W average during decode; {TokensPerJoule:F2} tokens/J");
         if (BatchSweep is { Count: > 1 })
             foreach (var p in BatchSweep)

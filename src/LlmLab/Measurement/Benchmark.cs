@@ -1,6 +1,7 @@
 using LlmLab.Backends;
 using LlmLab.Generation;
 using LlmLab.Models;
+using LlmLab.Planning;
 using LlmLab.Tensors;
 
 namespace LlmLab.Measurement;
@@ -40,10 +41,18 @@ public static class Benchmark
         var head = points[0];
         long bytesPerToken = BytesPerToken(model, options.PromptTokens + options.NewTokens / 2);
         double roofline = bandwidth / bytesPerToken;
+        string? deviceName = (backend as ITelemetrySource)?.DeviceName;
+        // What the planner predicted for this run before loading: bytes by category (the ledger's categories), and decode
+        // at the roofline × the stated efficiency of this kind of device.
+        var planned = MemoryPlanner.Plan(new PlanModel(Path.GetFileName(model.ModelPath), "loaded", model.Config, model.Manifest, model.Quantization?.Name),
+            DeviceMap.OnDevice(backend.Device, model.Config.NumLayers), options.PromptTokens + options.NewTokens, head.Point.Batch,
+            new Dictionary<string, PlanDevice>(), backend.ActivationType).Devices[0];
+        double decodeFraction = backend.Device == "cpu" ? PlanDevice.CpuDecodeFractionOfCopy
+            : GpuCatalog.FindByDriverName(deviceName)?.DecodeFractionOfCopy ?? GpuSpec.DefaultDecodeFractionOfCopy;
         return new BenchResult
         {
             Device = backend.Device,
-            DeviceName = (backend as ITelemetrySource)?.DeviceName ?? (backend.Device == "cpu" ? $"{Environment.ProcessorCount} logical cores" : null),
+            DeviceName = deviceName ?? (backend.Device == "cpu" ? $"{Environment.ProcessorCount} logical cores" : null),
             Model = Path.GetFileName(model.ModelPath),
             PromptTokens = options.PromptTokens,
             NewTokens = options.NewTokens,
@@ -61,6 +70,9 @@ public static class Benchmark
             RooflineFraction = head.DecodeTps / roofline,
             PeakMemoryBytes = peak,
             Memory = memoryReport,
+            Planned = planned,
+            PredictedDecodeTokensPerSecond = double.IsFinite(roofline) ? roofline * decodeFraction : null,
+            PredictedDecodeFraction = decodeFraction,
             AverageWatts = head.Watts,
             TokensPerJoule = head.TokensPerJoule,
             BatchSweep = points.Count > 1 ? points.Select(p => p.Point).ToArray() : null,

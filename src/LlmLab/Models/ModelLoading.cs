@@ -1,4 +1,5 @@
 using LlmLab.Backends;
+using LlmLab.Planning;
 using LlmLab.Tensors;
 
 namespace LlmLab.Models;
@@ -21,9 +22,7 @@ public static class ModelLoading
         try
         {
             backend = catalog.CreateBackend(device, computeType);
-            var config = files.Config;
-            if (backend is IMemoryPlanner planner)
-                planner.CheckFits(config.Shape, batch, Math.Min(context ?? config.MaxPositionEmbeddings, config.MaxPositionEmbeddings));
+            if (backend is IMemoryPlanner planner) CheckFits(files, backend, planner, batch, context, quant);
             return Transformer.Load(files, backend);
         }
         catch
@@ -32,5 +31,21 @@ public static class ModelLoading
             files.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The planner's bytes for the model on the backend's device (weights as its manifest stores them — block formats
+    /// included — KV cache and workspace, as <c>llmlab plan</c> computes them) against the driver's free memory now.
+    /// The backend exists, so its context and library handles are already out of the free memory: no runtime overhead.
+    /// </summary>
+    private static void CheckFits(ModelFiles files, IBackend backend, IMemoryPlanner planner, int batch, int? context, QuantizationMix? quant)
+    {
+        var config = files.Config;
+        int tokens = Math.Min(context ?? config.MaxPositionEmbeddings, config.MaxPositionEmbeddings);
+        var model = new PlanModel(files.Path, "checkpoint", config, files.Manifest, quant?.Name);
+        var plan = MemoryPlanner.Plan(model, DeviceMap.OnDevice(backend.Device, config.NumLayers), tokens, batch, new Dictionary<string, PlanDevice>(),
+            backend.ActivationType).Devices[0];
+        var (free, total) = planner.DriverMemory();
+        MemoryFit.Check(backend.Device, plan.ToMemoryPlan() with { OverheadBytes = 0 }, free, total, backend.Memory);
     }
 }

@@ -78,7 +78,7 @@ public sealed class CommandLineRuleTests
 
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("\n  run ", r.Stdout);
-        foreach (string command in new[] { "generate", "bench", "perplexity", "compare", "logits", "tokenize", "inspect", "quantize", "make-random", "bench-tokenizer" })
+        foreach (string command in new[] { "generate", "bench", "perplexity", "compare", "logits", "tokenize", "inspect", "quantize", "make-random", "bench-tokenizer", "plan" })
             Assert.Contains($"\n  {command} ", r.Stdout);
         Assert.Contains("2 a wrong command line", r.Stdout);
     }

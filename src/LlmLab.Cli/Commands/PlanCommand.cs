@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Text.Json;
+using LlmLab.Backends;
+using LlmLab.Backends.Cpu;
+using LlmLab.Measurement;
+using LlmLab.Models;
+using LlmLab.Notebooks.Magics;
+using LlmLab.Planning;
+using LlmLab.Tensors;
+
+namespace LlmLab.Cli.Commands;
+
+/// <summary><c>llmlab plan</c>: memory per device by category and predicted speed, before anything is loaded.</summary>
+internal static class PlanCommand
+{
+    /// <summary>Context planned when --context is absent: llama.cpp's default n_ctx, or the model's own context when shorter.</summary>
+    private const int DefaultContext = 4096;
+
+    /// <summary>The CPU copy test behind CPU decode predictions: 256 MiB (far past the caches) × 3.</summary>
+    private const long CpuCopyTestBytes = 256L << 20;
+    private const int CpuCopyTestRepetitions = 3;
+
+    /// <summary>Precisions the --gpu table compares when the model is stored in a float format and no --quant is given.</summary>
+    private static readonly string[] TablePrecisions = ["BF16", "Q8_0", "Q4_K_M"];
+
+    public static CliCommand Command { get; } = new(new CommandSyntax("plan", "Plans memory per device (weights, KV cache, workspace, runtime overhead) and predicts decode/prefill speed, before anything is loaded.")
+    {
+        Options =
+        [
+            new MagicOption("model", "A preset (llama-3.1-8b, …; see make-random), a model folder, a .gguf file or a bare config.json") { ShortName = 'm', IsRequired = true, ValueName = "PRESET|DIR|FILE" },
+            StudyOptions.Quant with { Description = "Plan the weights as this llama.cpp mix stores them (Q4_K_M, Q8_0, …): the bytes quantize writes" },
+            new MagicOption("context", $"Tokens per sequence the KV cache holds; default: {DefaultContext} or the model's context when shorter") { Kind = MagicValueKind.Integer, Minimum = 1, Maximum = 1 << 26, ValueName = "N" },
+            new MagicOption("batch", "Sequences the KV cache holds") { Kind = MagicValueKind.Integer, DefaultValue = "1", Minimum = 1, Maximum = MemoryPlanner.MaxBatch, ValueName = "B" },
+            StudyOptions.Device with { Description = "The device to plan for: cpu, or cuda:N (a GPU on this machine: its free memory)" },
+            new MagicOption("n-gpu-layers", "llama.cpp's split: the last N layers (the output head counting as one, offloaded first) on the GPU, the rest on the CPU; a number or all") { ValueName = "N" },
+            new MagicOption("gpu", "Plan for catalog GPUs instead of a local device: a name (h100-sxm, rtx-4090, …), a comma-separated list, or all (a table)") { ValueName = "NAME" },
+            StudyOptions.ComputeType with { Description = "GPU compute type (bf16 default, f16, f32); the CPU computes in f32" },
+            CliOptions.Json,
+        ],
+        Details = """
+            Sizes every device of the placement from the tensor manifest and the backends' own rules: weights as the
+            backend holds them, the KV cache of batch × context tokens, activations and workspace, and on a GPU the
+            runtime's overhead (CUDA context, cuBLASLt, modules: 560 MiB measured). Predicts decode tok/s as bandwidth ×
+            LlmLab's measured efficiency ÷ bytes per token, and prefill from tensor throughput. Exit 1 when the plan does
+            not fit, with one line naming the device, what is needed and free, and what would fit.
+            """,
+    }, Run);
+
+    private static int Run(MagicOptionValues o)
+    {
+        var quant = ModelLocator.ParseQuant(o.GetString("quant"));
+        string modelName = o.GetString("model")!;
+        var model = ModelLocator.AsUsage(() => PlanModel.Resolve(modelName, quant));
+        int context = o.GetInt32("context") ?? Math.Min(DefaultContext, model.Config.MaxPositionEmbeddings);
+        int batch = o.GetInt32("batch")!.Value;
+        var compute = ModelLocator.ParseDType(o.GetString("dtype")) ?? MemoryPlanner.DefaultGpuComputeType;
+        string? gpuLayers = o.GetString("n-gpu-layers");
+        bool json = o.GetFlag("json");
+        ModelLocator.AsUsage(() => { MemoryPlanner.CheckRequest(model, context, batch); return true; });
+
+        if (o.GetString("gpu") is { } gpuText)
+        {
+            var gpus = ModelLocator.AsUsage(() => GpuCatalog.Parse(gpuText));
+            if (gpus.Count > 1) return Table(modelName, model, quant, gpus, gpuLayers, context, batch, compute, json);
+            return Single(model, "cuda:0", PlanDevice.ForCatalogGpu("cuda:0", gpus[0]), gpuLayers, context, batch, compute, json);
+        }
+        string device = ModelLocator.AsUsage(() => DeviceMap.CheckDevice(o.GetString("device") ?? "cpu"));
+        return Single(model, device, device == "cpu" ? null : LocalGpu(device, compute), gpuLayers, context, batch, compute, json);
+    }
+
+    private static int Single(PlanModel model, string device, PlanDevice? gpu, string? gpuLayers, int context, int batch, DType compute, bool json)
+    {
+        var map = Map(model, device, gpuLayers);
+        var devices = Devices(gpu, map);
+        var plan = ModelLocator.AsUsage(() => MemoryPlanner.Plan(model, map, context, batch, devices, compute));
+        if (!plan.Fits) plan = plan with { Advice = MemoryPlanner.Advice(model, map, context, batch, devices, compute) };
+        Console.WriteLine(json ? JsonSerializer.Serialize(plan, BenchResult.JsonOptions) : plan.Describe());
+        if (plan.Fits) return ExitCodes.Success;
+        Console.Error.WriteLine("llmlab plan: " + plan.MisfitMessage());
+        return ExitCodes.BadData;
+    }
+
+    // GPU × precision: fits at the context asked, the longest context that fits, predicted speeds.
+    private static int Table(string modelName, PlanModel model, QuantizationMix? quant, IReadOnlyList<GpuSpec> gpus, string? gpuLayers, int context, int batch,
+        DType compute, bool json)
+    {
+        var models = quant is not null || model.Manifest.Weights.Any(w => w.Format.IsBlockQuantized())
+            ? [(quant?.Name ?? "as stored", model)]
+            : TablePrecisions.Select(p => (p, p == "BF16" ? model : ModelLocator.AsUsage(() => PlanModel.Resolve(modelName, QuantizationMix.Parse(p))))).ToArray();
+        var rows = new List<GpuPlanRow>();
+        foreach (var gpu in gpus)
+            foreach (var (precision, m) in models)
+            {
+                var map = Map(m, "cuda:0", gpuLayers);
+                var devices = Devices(PlanDevice.ForCatalogGpu("cuda:0", gpu), map);
+                var plan = MemoryPlanner.Plan(m, map, context, batch, devices, compute);
+                rows.Add(new GpuPlanRow(gpu.Id, gpu.Name, precision, plan.Fits, MemoryPlanner.MaxContext(m, map, batch, devices, compute), plan));
+            }
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new { model = model.Name, context, batch, rows }, BenchResult.JsonOptions));
+            return ExitCodes.Success;
+        }
+        Console.WriteLine($"plan: {model.Name} on catalog GPUs, context {context} × batch {batch}" + (gpuLayers is null ? "" : $", --n-gpu-layers {gpuLayers}") +
+            "; decode = bandwidth × LlmLab's measured efficiency ÷ bytes per token (KV at half the context); prefill at 50 % of dense BF16");
+        Console.WriteLine($"{"GPU",-16} {"precision",-10} {"total",10} {"fits",5} {"max context",12} {"decode tok/s",13} {"prefill tok/s",14} {"tok/J",7} {"$/Mtok",8}");
+        foreach (var r in rows)
+        {
+            var p = r.Plan.Predicted;
+            string Num(double? v, string format) => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "–";
+            Console.WriteLine($"{r.Name,-16} {r.Precision,-10} {ByteCount.Format(r.Plan.Devices.Sum(d => d.TotalBytes)),10} {(r.Fits ? "yes" : "no"),5} {r.MaxContext,12} " +
+                $"{Num(p?.DecodeTokensPerSecond, "F1"),13} {Num(p?.PrefillTokensPerSecond, "F0"),14} {Num(p?.TokensPerJoule, "F2"),7} {Num(p?.UsdPerMillionTokens, "G3"),8}");
+        }
+        return ExitCodes.Success;
+    }
+
+    private static DeviceMap Map(PlanModel model, string device, string? gpuLayers)
+    {
+        int layers = model.Config.NumLayers;
+        if (gpuLayers is null) return DeviceMap.OnDevice(device, layers);
+        return ModelLocator.AsUsage(() => DeviceMap.GpuLayers(device, DeviceMap.ParseGpuLayers(gpuLayers, layers), layers));
+    }
+
+    // This machine's CPU (available RAM; its copy bandwidth measured when it holds layers), and the GPU given.
+    private static Dictionary<string, PlanDevice> Devices(PlanDevice? gpu, DeviceMap map)
+    {
+        var devices = new Dictionary<string, PlanDevice>();
+        if (gpu is not null) devices[gpu.Device] = gpu;
+        if (map.Devices.Contains("cpu"))
+        {
+            using var cpu = new CpuBackend();
+            var report = cpu.MemoryReport();
+            double? bandwidth = map.Layers.Contains("cpu") || map.Output == "cpu" ? CpuBandwidth : null;
+            devices["cpu"] = PlanDevice.ForCpu(report.DriverFreeBytes, report.DriverTotalBytes, bandwidth);
+        }
+        return devices;
+    }
+
+    private static double CpuBandwidth => MeasuredCpuBandwidth.Value;
+
+    private static readonly Lazy<double> MeasuredCpuBandwidth = new(() =>
+    {
+        using var cpu = new CpuBackend();
+        return cpu.MeasureCopyBandwidth(CpuCopyTestBytes, CpuCopyTestRepetitions);
+    });
+
+    // A GPU of this machine: its free memory now, and a catalog entry (for speeds) when the driver's name is known.
+    private static PlanDevice LocalGpu(string device, DType compute)
+    {
+        IBackend backend;
+        try
+        {
+            backend = ModelLocator.CreateBackend(device, compute);
+        }
+        catch (Exception e) when (e is LlmLabException or UsageException)
+        {
+            throw new UsageException($"{e.Message}; to plan for a GPU this machine does not have, use --gpu NAME (--gpu all: every GPU of the catalog)");
+        }
+        using var owned = backend;
+        if (backend is not IMemoryPlanner planner) throw new UsageException($"{device} cannot report its free memory");
+        var (free, total) = planner.DriverMemory();
+        string? name = (backend as ITelemetrySource)?.DeviceName;
+        var spec = GpuCatalog.FindByDriverName(name);
+        return spec is null
+            ? new PlanDevice(device, name, free, total, null, 0, "not in the GPU catalog: no speed prediction")
+            : PlanDevice.ForCatalogGpu(device, spec) with { Name = name, FreeBytes = free, TotalBytes = total };
+    }
+
+    /// <summary>One GPU × precision of the --gpu table.</summary>
+    private sealed record GpuPlanRow(string Gpu, string Name, string Precision, bool Fits, int MaxContext, ModelPlan Plan);
+}

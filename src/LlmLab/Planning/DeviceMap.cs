@@ -1,0 +1,84 @@
+using System.Globalization;
+
+namespace LlmLab.Planning;
+
+/// <summary>
+/// Which device holds each part of a decoder: the embedding table, each layer (with its KV cache), and the output
+/// (final norm and head). Devices are <c>cpu</c> or <c>cuda:N</c>. The planner sizes every device a map names; the
+/// forms built today are one device for everything and llama.cpp's <c>--n-gpu-layers</c> split.
+/// </summary>
+/// <param name="Embedding">Device of the token embedding table.</param>
+/// <param name="Layers">Device of each decoder layer, in order.</param>
+/// <param name="Output">Device of the final norm and the output head (a tied head is a copy of the table there).</param>
+public sealed record DeviceMap(string Embedding, IReadOnlyList<string> Layers, string Output)
+{
+    /// <summary>Most <c>--n-gpu-layers</c> accepted as a number; larger values mean "all" as in llama.cpp (<c>-ngl 999</c>).</summary>
+    private const int MaxGpuLayersOption = 100_000;
+
+    /// <summary>Every device the map names, in the order a token meets them.</summary>
+    public IReadOnlyList<string> Devices => new[] { Embedding }.Concat(Layers).Append(Output).Distinct().ToArray();
+
+    /// <summary>Everything on <paramref name="device"/>.</summary>
+    public static DeviceMap OnDevice(string device, int layers)
+    {
+        device = CheckDevice(device);
+        return new(device, Enumerable.Repeat(device, layers).ToArray(), device);
+    }
+
+    /// <summary>
+    /// llama.cpp's <c>--n-gpu-layers N</c> over <paramref name="layers"/> decoder layers (src/llama-model.cpp,
+    /// <c>load_tensors</c>): the output (final norm + head) counts as layer number <paramref name="layers"/> and the GPU
+    /// takes the last N of the layers + 1, so the head goes first, then the last decoder layer, and so on; the input
+    /// embedding always stays on the CPU. N = layers + 1 puts every layer and the head on the GPU.
+    /// </summary>
+    public static DeviceMap GpuLayers(string gpu, int gpuLayers, int layers)
+    {
+        CheckDevice(gpu);
+        if (gpu == "cpu") throw new InvalidOptionException("--n-gpu-layers needs a GPU device (--device cuda:N or --gpu NAME); with --device cpu every layer is on the CPU already");
+        if (gpuLayers < 0) throw new InvalidOptionException($"--n-gpu-layers {gpuLayers} must be 0 or more");
+        int firstOnGpu = Math.Max(layers + 1 - gpuLayers, 0);
+        string Where(int index) => index >= firstOnGpu ? gpu : "cpu";
+        return new("cpu", Enumerable.Range(0, layers).Select(Where).ToArray(), Where(layers));
+    }
+
+    /// <summary>
+    /// Parses <c>--n-gpu-layers</c>: a count (more than <paramref name="layers"/> + 1 means all, as in llama.cpp), or
+    /// <c>all</c> (<paramref name="layers"/> + 1: every layer and the head).
+    /// </summary>
+    /// <exception cref="InvalidOptionException">Not a whole number ≥ 0 or <c>all</c>.</exception>
+    public static int ParseGpuLayers(string text, int layers)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return layers + 1;
+        if (!int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n > MaxGpuLayersOption)
+            throw new InvalidOptionException($"--n-gpu-layers '{text}' must be a whole number of layers from 0 to {layers + 1} ({layers} layers + the output head), or all");
+        return Math.Min(n, layers + 1);
+    }
+
+    /// <summary>The device text, checked: <c>cpu</c>, <c>cuda</c> (= <c>cuda:0</c>) or <c>cuda:N</c>.</summary>
+    /// <exception cref="InvalidOptionException">Any other text.</exception>
+    public static string CheckDevice(string device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (device == "cpu") return device;
+        if (device == "cuda") return "cuda:0";
+        if (device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n < 1024)
+            return $"cuda:{n}";
+        throw new InvalidOptionException($"device '{device}' is not known; use cpu, cuda or cuda:N");
+    }
+
+    /// <summary>One line: "all on cuda:0", or "embedding on cpu, layers 0-15 on cpu, 16-31 on cuda:0, output on cuda:0".</summary>
+    public string Describe()
+    {
+        if (Devices.Count == 1) return $"all on {Embedding}";
+        var runs = new List<string>();
+        for (int start = 0; start < Layers.Count;)
+        {
+            int end = start;
+            while (end + 1 < Layers.Count && Layers[end + 1] == Layers[start]) end++;
+            runs.Add(start == end ? $"{start} on {Layers[start]}" : $"{start}-{end} on {Layers[start]}");
+            start = end + 1;
+        }
+        return $"embedding on {Embedding}, layers {string.Join(", ", runs)}, output on {Output}";
+    }
+}

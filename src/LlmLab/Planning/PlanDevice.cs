@@ -1,0 +1,42 @@
+namespace LlmLab.Planning;
+
+/// <summary>
+/// What the planner knows of one device of a map: how much memory it has free, and what its decode speed is predicted
+/// from. A <c>cpu</c> device is sized by the CPU backend's rules, a <c>cuda:N</c> device by the CUDA backend's.
+/// </summary>
+/// <param name="Device">cpu or cuda:N.</param>
+/// <param name="Name">GPU name (catalog or driver) or CPU description, if known.</param>
+/// <param name="FreeBytes">Bytes free for the plan (driver free memory, available RAM, or a catalog GPU's whole memory); null when unknown.</param>
+/// <param name="TotalBytes">Device memory size, if known.</param>
+/// <param name="BandwidthBytesPerSecond">Bandwidth decode predictions start from (a copy test's, measured or assumed); null: no speed prediction.</param>
+/// <param name="DecodeFraction">Fraction of <paramref name="BandwidthBytesPerSecond"/> decode reaches (measured by LlmLab; see the callers).</param>
+/// <param name="Basis">How bandwidth and efficiency were obtained, for the printed arithmetic.</param>
+/// <param name="Gpu">The catalog entry (tensor throughput, TDP, price), when the device is a catalog GPU.</param>
+public sealed record PlanDevice(string Device, string? Name, long? FreeBytes, long? TotalBytes, double? BandwidthBytesPerSecond, double DecodeFraction,
+    string Basis, GpuSpec? Gpu = null)
+{
+    /// <summary>
+    /// Decode tok/s on the CPU as a fraction of its copy-bandwidth roofline (bench's: copy-test GB/s ÷ bytes per token):
+    /// 1.0, the median of five <c>llmlab bench</c> runs of a make-random llama-3.2-1b (2.5 GB in BF16, far past the
+    /// caches; prompt 16 + 16) on the project's 2-core machine on 2026-12-07 — BF16 0.73, 1.01, 1.14; Q8_0 1.05; Q4_K_M
+    /// 0.82. Decode reads each weight once while the copy test reads and writes, so a memory-bound CPU reaches about
+    /// the copy roofline; a model that fits in the caches (the 12 MB Brown model) runs faster than predicted and a
+    /// machine shared with other jobs slower (the same Q8_0 run gave 0.22 under load).
+    /// </summary>
+    public const double CpuDecodeFractionOfCopy = 1.0;
+
+    /// <summary>Whether the device is a GPU (sized by the CUDA backend's rules).</summary>
+    public bool IsGpu => Device != "cpu";
+
+    /// <summary>A catalog GPU as <paramref name="device"/>, with its whole memory free and its decode efficiency.</summary>
+    public static PlanDevice ForCatalogGpu(string device, GpuSpec gpu)
+    {
+        ArgumentNullException.ThrowIfNull(gpu);
+        return new(device, gpu.Name, gpu.MemoryBytes, gpu.MemoryBytes, gpu.CopyBandwidthBytesPerSecond, gpu.DecodeFractionOfCopy, gpu.EfficiencyBasis, gpu);
+    }
+
+    /// <summary>This machine's CPU: <paramref name="availableBytes"/> of RAM, a measured copy bandwidth (bytes/s, null when not measured).</summary>
+    public static PlanDevice ForCpu(long availableBytes, long totalBytes, double? copyBytesPerSecond) =>
+        new("cpu", $"{Environment.ProcessorCount} logical cores", availableBytes, totalBytes, copyBytesPerSecond, CpuDecodeFractionOfCopy,
+            copyBytesPerSecond is { } bw ? $"measured copy {bw / 1e9:F1} GB/s × {CpuDecodeFractionOfCopy:P0} (LlmLab's CPU decode fraction)" : "no bandwidth measured");
+}
