@@ -8,9 +8,9 @@ namespace LlmLab.Tests.Backends;
 /// <summary>
 /// The CPU matmul on F32, BF16 and F16 weights against a double-precision product of the same weights (widened
 /// exactly) and the activations the kernel documents: fp32 for F32 and BF16, fp16-rounded for F16 (llama.cpp's
-/// vec_dot_type for F16). Every path: the BF16 decode kernel that reads W as even/odd lanes against a reordered x
-/// (k a multiple of 32, with and without an odd 32-element chunk after the 64-element steps), the streaming F32 path,
-/// the row-at-a-time fallback for k not a multiple of 32, and the tiled prefill path (4 × 4 blocks plus edges).
+/// vec_dot_type for F16). Every path: the BF16 and F16 decode kernels that read W as even/odd lanes against a reordered
+/// x (whole 32-element chunks, then a tail of k mod 32 in order; BF16 with and without an odd chunk after its 64-element
+/// steps), the streaming F32 path, and the tiled prefill path (4 × 4 blocks plus edges).
 /// The bound is fp32 summation over k ≤ 2080 terms: NMSE ≤ 1e-12.
 /// </summary>
 public sealed unsafe class CpuMatMulTests
@@ -26,6 +26,10 @@ public sealed unsafe class CpuMatMulTests
     [InlineData(TensorFormat.F32, 1, 520)]
     [InlineData(TensorFormat.F32, 9, 520)]
     [InlineData(TensorFormat.F16, 1, 520)]
+    [InlineData(TensorFormat.F16, 1, 2048)]
+    [InlineData(TensorFormat.F16, 2, 96)]
+    [InlineData(TensorFormat.F16, 2, 688)]
+    [InlineData(TensorFormat.BF16, 2, 688)]
     [InlineData(TensorFormat.F16, 6, 520)]
     public void Product_matches_double_precision_math_on_the_same_weights(TensorFormat format, int rows, int k)
     {
@@ -63,6 +67,61 @@ public sealed unsafe class CpuMatMulTests
             Assert.True(error / power <= SummationNmse, $"{format} n={rows} k={k}: NMSE {error / power:E3} > {SummationNmse:E0}");
         }
         finally { handle.Free(); }
+    }
+
+    /// <summary>
+    /// The F16 decode kernel widens fp16 in registers with its own bit arithmetic: with x = the unit vector e_j, y[r] must be
+    /// exactly W[r, j] for every one of the 63,488 finite fp16 bit patterns (normal, subnormal, ±0), in even and odd lanes,
+    /// and +inf must stay +inf.
+    /// </summary>
+    [Fact]
+    public void F16_decode_widens_every_finite_half_exactly()
+    {
+        const int k = 32;
+        var patterns = Enumerable.Range(0, 1 << 16).Select(b => (ushort)b).Where(b => (b & 0x7C00) != 0x7C00).ToArray();
+        int rows = patterns.Length / k;   // 63,488 = 1984 rows of 32
+        var bytes = new byte[patterns.Length * 2];
+        Buffer.BlockCopy(patterns, 0, bytes, 0, bytes.Length);
+        var handle = GCHandle.Alloc(bytes, GCHandleType.Pinned);
+        try
+        {
+            using var backend = new CpuBackend();
+            using var w = backend.LoadWeight(new TensorView("output.weight", TensorFormat.F16, [rows, k], (byte*)handle.AddrOfPinnedObject(), bytes.Length));
+            using var input = backend.Allocate(DType.F32, 1, k);
+            using var output = backend.Allocate(DType.F32, 1, rows);
+            for (int j = 0; j < k; j++)
+            {
+                var x = ((CpuTensor)input).FloatSpan;
+                x.Clear();
+                x[j] = 1;
+                backend.MatMul(input, w, null, output);
+                var y = ((CpuTensor)output).FloatSpan;
+                for (int r = 0; r < rows; r++)
+                {
+                    ushort h = patterns[r * k + j];
+                    float expected = (float)BitConverter.UInt16BitsToHalf(h);
+                    Assert.True(BitConverter.SingleToUInt32Bits(expected + 0f) == BitConverter.SingleToUInt32Bits(y[r] + 0f), $"0x{h:X4}: {y[r]:R} != {expected:R}");
+                }
+            }
+        }
+        finally { handle.Free(); }
+
+        ushort[] withInf = new ushort[k];
+        withInf[5] = 0x7C00;
+        var infBytes = new byte[k * 2];
+        Buffer.BlockCopy(withInf, 0, infBytes, 0, infBytes.Length);
+        var infHandle = GCHandle.Alloc(infBytes, GCHandleType.Pinned);
+        try
+        {
+            using var backend = new CpuBackend();
+            using var w = backend.LoadWeight(new TensorView("output.weight", TensorFormat.F16, [1, k], (byte*)infHandle.AddrOfPinnedObject(), infBytes.Length));
+            using var input = backend.Allocate(DType.F32, 1, k);
+            using var output = backend.Allocate(DType.F32, 1, 1);
+            ((CpuTensor)input).FloatSpan[5] = 1;
+            backend.MatMul(input, w, null, output);
+            Assert.Equal(float.PositiveInfinity, ((CpuTensor)output).FloatSpan[0]);
+        }
+        finally { infHandle.Free(); }
     }
 
     /// <summary><paramref name="v"/> as the format stores it, back in fp32 (exact: BF16 truncated to its top 16 bits, F16 rounded).</summary>

@@ -8,9 +8,9 @@ namespace LlmLab.Backends.Cpu;
 /// <summary>
 /// y[n, m] = x[n, k] · W[m, k]ᵀ with W stored as F32, F16 or BF16 and all math in fp32; block formats go
 /// to <see cref="CpuQuantMatMul"/>. Work is split over blocks of W rows across all cores.
-/// Decode (n ≤ <see cref="StreamingMaxRows"/>) streams each W row once through a fused widen-and-dot: BF16 one row
-/// after the other (<see cref="DotBF16Paired"/>, no cross-lane widening, W read as one sequential stream per task),
-/// F32 with <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>. Prefill widens the task's W rows to fp32
+/// Decode (n ≤ <see cref="StreamingMaxRows"/>) streams each W row once through a fused widen-and-dot: BF16 and F16 one
+/// row after the other (<see cref="DotBF16Paired"/>, <see cref="DotF16Paired"/>: no cross-lane widening, W read as one
+/// sequential stream per task), F32 with <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>. Prefill widens the task's W rows to fp32
 /// once (per-thread scratch) and multiplies them with x in 4 × 4 register blocks (<see cref="TileRows"/> W rows
 /// × <see cref="TileCols"/> x rows): per k step 8 vector loads feed 16 FMAs, W is read from memory once per
 /// task instead of once per x row, and x is swept in L2-sized chunks.
@@ -51,15 +51,20 @@ internal static unsafe class CpuMatMul
         if (w.Cols != k || y.Cols != m || y.Rows != n)
             throw new ArgumentException($"matmul shapes: x [{n}, {k}] · {w.Name} [{m}, {w.Cols}]ᵀ → y [{y.Rows}, {y.Cols}]");
         if (w.Format.IsBlockQuantized()) CpuQuantMatMul.Run(x, w, y);
-        else if (n <= StreamingMaxRows && w.Format == TensorFormat.BF16 && Vector512.IsHardwareAccelerated && k % PairChunk == 0)
+        else if (n <= StreamingMaxRows && w.Format is TensorFormat.BF16 or TensorFormat.F16 && Vector512.IsHardwareAccelerated)
         {
-            float* paired = PairedForBF16(x.Floats, n, k), yp = y.Floats;
+            bool half = w.Format == TensorFormat.F16;
+            float* paired = PairedLanes(half ? RoundedToHalf(x.Floats, n * k) : x.Floats, n, k), yp = y.Floats;
             int tasks = (m + RowsPerTask - 1) / RowsPerTask;
             CpuParallel.For(tasks, (long)n * m * k, task =>
             {
                 int j0 = task * RowsPerTask, j1 = Math.Min(m, j0 + RowsPerTask);
                 for (int i = 0; i < n; i++)
-                    DotBF16Paired((ushort*)w.Data + (long)j0 * k, j1 - j0, k, paired + (long)i * k, yp + (long)i * m + j0);
+                {
+                    ushort* first = (ushort*)w.Data + (long)j0 * k;
+                    if (half) DotF16Paired(first, j1 - j0, k, paired + (long)i * k, yp + (long)i * m + j0);
+                    else DotBF16Paired(first, j1 - j0, k, paired + (long)i * k, yp + (long)i * m + j0);
+                }
             });
         }
         else
@@ -220,28 +225,32 @@ internal static unsafe class CpuMatMul
             for (int c = 0; c < 4; c++) y[c * ldy + r] = s[r * 4 + c];
     }
 
-    /// <summary>BF16 elements per step of <see cref="DotBF16Paired"/>: one 64-byte load of W.</summary>
+    /// <summary>BF16/F16 elements per step of <see cref="DotBF16Paired"/> and <see cref="DotF16Paired"/>: one 64-byte load of W.</summary>
     private const int PairChunk = 32;
 
     [ThreadStatic] private static float[]? _paired;
 
     /// <summary>
-    /// x's rows with each 32-element chunk reordered as its 16 even-indexed elements, then its 16 odd-indexed ones, in
-    /// this thread's scratch: the order a 64-byte load of 32 bf16 values yields when read as 16 uint32 lanes, where
+    /// x's rows with each whole 32-element chunk reordered as its 16 even-indexed elements, then its 16 odd-indexed ones
+    /// (a row's last k mod 32 elements stay in order), in this thread's scratch: the order a 64-byte load of 32 bf16 values yields when read as 16 uint32 lanes, where
     /// lane j holds element 2j in its low half and element 2j+1 in its high half.
     /// </summary>
-    private static float* PairedForBF16(float* x, int n, int k)
+    private static float* PairedLanes(float* x, int n, int k)
     {
-        int count = n * k;
+        int count = n * k, full = k / PairChunk * PairChunk;
         if (_paired is null || _paired.Length < count) _paired = GC.AllocateUninitializedArray<float>(count, pinned: true);
         fixed (float* p = _paired)
         {
-            for (long c = 0; c < count; c += PairChunk)
-                for (int j = 0; j < PairChunk / 2; j++)
-                {
-                    p[c + j] = x[c + 2 * j];
-                    p[c + PairChunk / 2 + j] = x[c + 2 * j + 1];
-                }
+            for (long row = 0; row < count; row += k)
+            {
+                for (long c = row; c < row + full; c += PairChunk)
+                    for (int j = 0; j < PairChunk / 2; j++)
+                    {
+                        p[c + j] = x[c + 2 * j];
+                        p[c + PairChunk / 2 + j] = x[c + 2 * j + 1];
+                    }
+                for (long e = row + full; e < row + k; e++) p[e] = x[e];   // the tail stays in order
+            }
             return p;
         }
     }
@@ -250,7 +259,7 @@ internal static unsafe class CpuMatMul
     /// y[r] = Σ bf16(w[r·k + i]) · x[i] for <paramref name="rows"/> consecutive rows, one row after the other so W is
     /// read as one sequential stream. Each 64-byte load of W is read as 16 uint32 lanes: a left shift by 16 gives the
     /// even elements as fp32 and a mask of the high half the odd ones, with no cross-lane widening; x comes reordered
-    /// to match (<see cref="PairedForBF16"/>). Products and sums in fp32, as the other paths.
+    /// to match (<see cref="PairedLanes"/>). Products and sums in fp32, as the other paths.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotBF16Paired(ushort* w, int rows, int k, float* paired, float* y)
@@ -270,14 +279,59 @@ internal static unsafe class CpuMatMul
                 a2 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(v, 16).AsSingle(), Vector512.Load(paired + i + 32), a2);
                 a3 = Vector512.FusedMultiplyAdd((v & high).AsSingle(), Vector512.Load(paired + i + 48), a3);
             }
-            if (i < k)
+            if (i + PairChunk <= k)
             {
                 var u = Vector512.Load(row + i / 2);
                 a0 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(u, 16).AsSingle(), Vector512.Load(paired + i), a0);
                 a1 = Vector512.FusedMultiplyAdd((u & high).AsSingle(), Vector512.Load(paired + i + 16), a1);
+                i += PairChunk;
             }
-            y[r] = Vector512.Sum((a0 + a1) + (a2 + a3));
+            float tail = 0;
+            for (ushort* e = w + (long)r * k; i < k; i++) tail += FloatConversion.BF16ToSingle(e[i]) * paired[i];
+            y[r] = Vector512.Sum((a0 + a1) + (a2 + a3)) + tail;
         }
+    }
+
+    /// <summary>
+    /// <see cref="DotBF16Paired"/> for F16 weights: the low halves of the uint32 lanes (even elements) and the high halves
+    /// (odd elements) widened to fp32 in registers by <see cref="HalfLanes"/> (.NET 10 has no F16C intrinsic; the
+    /// library's Half conversion took a third of a small model's decode step when it widened whole rows to scratch).
+    /// x comes rounded to fp16 (llama.cpp's vec_dot_type for F16), so every product is exact in fp32.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotF16Paired(ushort* w, int rows, int k, float* paired, float* y)
+    {
+        var low = Vector512.Create(0xFFFFu);
+        for (int r = 0; r < rows; r++)
+        {
+            uint* row = (uint*)(w + (long)r * k);
+            Vector512<float> a0 = default, a1 = default;
+            int i = 0;
+            for (; i + PairChunk <= k; i += PairChunk)
+            {
+                var u = Vector512.Load(row + i / 2);
+                a0 = Vector512.FusedMultiplyAdd(HalfLanes(u & low), Vector512.Load(paired + i), a0);
+                a1 = Vector512.FusedMultiplyAdd(HalfLanes(Vector512.ShiftRightLogical(u, 16)), Vector512.Load(paired + i + 16), a1);
+            }
+            float tail = 0;
+            for (ushort* e = w + (long)r * k; i < k; i++) tail += (float)BitConverter.UInt16BitsToHalf(e[i]) * paired[i];
+            y[r] = Vector512.Sum(a0 + a1) + tail;
+        }
+    }
+
+    /// <summary>
+    /// fp16 bit patterns in the low 16 bits of each lane, as fp32: the magnitude bits moved into fp32's place and scaled
+    /// by 2^112 (exact for normal and subnormal values), exponent 31 kept all-ones (inf, NaN with its payload), sign
+    /// copied; the lane-wise form of <see cref="CpuBlockUnpack.Half"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> HalfLanes(Vector512<uint> h)
+    {
+        var magnitude = Vector512.ShiftLeft(h & Vector512.Create(0x7FFFu), 13);
+        var finite = magnitude.AsSingle() * Vector512.Create(5.192296858534828e33f);
+        var special = (magnitude | Vector512.Create(0x7F800000u)).AsSingle();
+        var f = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(magnitude, Vector512.Create(0x0F800000u)).AsSingle(), special, finite);
+        return (f.AsUInt32() | Vector512.ShiftLeft(h & Vector512.Create(0x8000u), 16)).AsSingle();
     }
 
     /// <summary>Four dot products y[r] = Σ bf16(w[r·k + i]) · x[i], r ∈ [0, 4), sharing each x load (bf16 → fp32 is a 16-bit shift).</summary>
