@@ -110,7 +110,7 @@ public sealed class ModelTests
         using var gpu = Gpu.Open(device, type);
         var (ids, batch, tokens) = Inputs(model);
         if (model == "brown-llama-7m") tokens = Math.Min(tokens, 64); // enough decode steps; keeps the test short
-        var prompt = Slice(ids, batch, (int)Inputs(model).Tokens, 0, tokens);
+        var prompt = Decoding.Slice(ids, batch, (int)Inputs(model).Tokens, 0, tokens);
         var full = AllLogits(gpu, model, prompt, batch, tokens);
         int vocab = full.Length / (batch * tokens), prefill = tokens / 2;
         foreach (var (name, backend) in new (string, IBackend)[] { ("graphs", gpu), ("eager", new EagerBackend(gpu)) })
@@ -124,8 +124,8 @@ public sealed class ModelTests
                 got.AddRange(logits);
                 for (int b = 0; b < batch; b++) want.AddRange(full.AsSpan(((b * tokens) + position) * vocab, vocab).ToArray());
             }
-            Take(session.StepToHost(Slice(prompt, batch, tokens, 0, prefill)), prefill - 1);
-            for (int t = prefill; t < tokens; t++) Take(session.StepToHost(Slice(prompt, batch, tokens, t, t + 1)), t);
+            Take(session.StepToHost(Decoding.Slice(prompt, batch, tokens, 0, prefill)), prefill - 1);
+            for (int t = prefill; t < tokens; t++) Take(session.StepToHost(Decoding.Slice(prompt, batch, tokens, t, t + 1)), t);
             CheckAgreement($"{model} cuda:{device} {type} decode ({name}) vs full", type, LogitComparison.Compare(got.ToArray(), want.ToArray(), vocab));
         }
     }
@@ -149,27 +149,6 @@ public sealed class ModelTests
     private static int[] Greedy(IBackend backend, int[] prompt, int count)
     {
         using var transformer = Transformer.Load(Fixtures.Model("llama-tiny"), backend);
-        using var session = transformer.CreateSession(1, prompt.Length + count);
-        var result = new int[count];
-        var next = prompt;
-        var id = new int[1];
-        using var device = backend.Allocate(DType.I32, 1, 1);
-        for (int i = 0; i < count; i++)
-        {
-            var logits = session.Step(next)!;
-            backend.Argmax(logits, device);
-            backend.Read(device, id);
-            result[i] = id[0];
-            next = [id[0]];
-        }
-        return result;
-    }
-
-    /// <summary>Tokens [from, to) of each sequence of a sequence-major [batch, tokens] id array.</summary>
-    private static int[] Slice(int[] ids, int batch, int tokens, int from, int to)
-    {
-        var result = new int[batch * (to - from)];
-        for (int b = 0; b < batch; b++) Array.Copy(ids, b * tokens + from, result, b * (to - from), to - from);
-        return result;
+        return Decoding.Greedy(transformer, backend, prompt, count);
     }
 }

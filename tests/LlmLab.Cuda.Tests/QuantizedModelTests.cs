@@ -82,7 +82,7 @@ public sealed class QuantizedModelTests
         using var gpu = Gpu.Open(device, type);
         var (all, batch, fixtureTokens) = Inputs();
         int tokens = Math.Min(fixtureTokens, 48), prefill = tokens / 2;
-        var prompt = Slice(all, batch, fixtureTokens, 0, tokens);
+        var prompt = Decoding.Slice(all, batch, fixtureTokens, 0, tokens);
         var full = AllLogits(gpu, mix, prompt, batch, tokens);
         int vocab = full.Length / (batch * tokens);
         using var transformer = Load(gpu, mix);
@@ -94,8 +94,8 @@ public sealed class QuantizedModelTests
             got.AddRange(logits);
             for (int b = 0; b < batch; b++) want.AddRange(full.AsSpan((b * tokens + position) * vocab, vocab).ToArray());
         }
-        Take(session.StepToHost(Slice(prompt, batch, tokens, 0, prefill)), prefill - 1);
-        for (int t = prefill; t < tokens; t++) Take(session.StepToHost(Slice(prompt, batch, tokens, t, t + 1)), t);
+        Take(session.StepToHost(Decoding.Slice(prompt, batch, tokens, 0, prefill)), prefill - 1);
+        for (int t = prefill; t < tokens; t++) Take(session.StepToHost(Decoding.Slice(prompt, batch, tokens, t, t + 1)), t);
         var cmp = LogitComparison.Compare(got.ToArray(), want.ToArray(), vocab);
         Line($"brown {mix} cuda:{device} {type} decode vs prefill", cmp);
         if (type == DType.F32) Assert.True(cmp.Nmse <= F32Bound, $"{mix}: NMSE {cmp.Nmse:E3} above {F32Bound:E0}");
@@ -123,27 +123,6 @@ public sealed class QuantizedModelTests
     private static int[] Greedy(IBackend backend, int[] prompt, int count)
     {
         using var transformer = Load(backend, "Q8_0");
-        using var session = transformer.CreateSession(1, prompt.Length + count);
-        var result = new int[count];
-        var next = prompt;
-        var id = new int[1];
-        using var device = backend.Allocate(DType.I32, 1, 1);
-        for (int i = 0; i < count; i++)
-        {
-            var logits = session.Step(next)!;
-            backend.Argmax(logits, device);
-            backend.Read(device, id);
-            result[i] = id[0];
-            next = [id[0]];
-        }
-        return result;
-    }
-
-    /// <summary>Tokens [from, to) of each sequence of a sequence-major [batch, tokens] id array.</summary>
-    private static int[] Slice(int[] ids, int batch, int tokens, int from, int to)
-    {
-        var result = new int[batch * (to - from)];
-        for (int b = 0; b < batch; b++) Array.Copy(ids, b * tokens + from, result, b * (to - from), to - from);
-        return result;
+        return Decoding.Greedy(transformer, backend, prompt, count);
     }
 }
