@@ -110,6 +110,21 @@ __device__ __forceinline__ unsigned table16(unsigned i, unsigned w0, unsigned w1
 __device__ __forceinline__ float iq4_level(unsigned i) { return level(table16(i, 0x3F2D1801u, 0x766A5D4Fu, 0xA6998D81u, 0xF1D9C5B5u), 128.0f); }
 __device__ __forceinline__ float mxfp4_level(unsigned i) { return level(table16(i, 0x83828180u, 0x8C888684u, 0x7D7E7F80u, 0x74787A7Cu), 128.0f); }
 
+// The 32 weights of a part stored as 16 bytes of nibble pairs (element i in the low nibble of byte i, element i + 16 in
+// the high one: Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, MXFP4), w[e] = value(q_e). With qh, bit e of qh is q_e's 5th bit (Q5_0, Q5_1).
+template <typename Value> __device__ __forceinline__ void nibble_part(const unsigned char* qs, unsigned qh, Value value, float (&w)[QPART])
+{
+    unsigned q[4];
+    ld_16bytes(qs, q);
+#pragma unroll
+    for (int i = 0; i < 16; i++)
+    {
+        const int v = byte_of(q, i);
+        w[i] = value((v & 0xF) | (((qh >> i) & 1) << 4));
+        w[i + 16] = value((v >> 4) | (((qh >> (i + 16)) & 1) << 4));
+    }
+}
+
 // Q4_K / Q5_K: sub-block j's 6-bit scale and min from the 12 packed bytes at q (ggml's get_scale_min_k4).
 __device__ __forceinline__ void scale_min_k4(int j, const unsigned char* q, float& sc, float& mn)
 {
@@ -150,15 +165,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
     const float d = ld_half(b);
-    unsigned q[4];
-    ld_16bytes(b + 2, q);
-#pragma unroll
-    for (int i = 0; i < 16; i++)
-    {
-        const int v = byte_of(q, i);
-        w[i] = d * level(v & 0xF, 8.0f);
-        w[i + 16] = d * level(v >> 4, 8.0f);
-    }
+    nibble_part(b + 2, 0, [d](int q) { return d * level(q, 8.0f); }, w);
 }
 #elif QFORMAT == QF_Q4_1
 // d:f16, m:f16, qs:u8[16] (nibbles as Q4_0); w = d·q + m.
@@ -168,15 +175,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
     const float d = ld_half(b), m = ld_half(b + 2);
-    unsigned q[4];
-    ld_16bytes(b + 4, q);
-#pragma unroll
-    for (int i = 0; i < 16; i++)
-    {
-        const int v = byte_of(q, i);
-        w[i] = d * level(v & 0xF, 0.0f) + m;
-        w[i + 16] = d * level(v >> 4, 0.0f) + m;
-    }
+    nibble_part(b + 4, 0, [d, m](int q) { return d * level(q, 0.0f) + m; }, w);
 }
 #elif QFORMAT == QF_Q5_0
 // d:f16, qh:u32 (bit j: 5th bit of element j), qs:u8[16] (nibbles as Q4_0); w = d·(q − 16).
@@ -187,17 +186,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 {
     const float d = ld_half(b);
     const unsigned qh = ld_u16(b + 2) | (ld_u16(b + 4) << 16);
-    unsigned q[4];
-    ld_16bytes(b + 6, q);
-#pragma unroll
-    for (int i = 0; i < 16; i++)
-    {
-        const int v = byte_of(q, i);
-        const int lo = (v & 0xF) | (((qh >> i) & 1) << 4);
-        const int hi = (v >> 4) | (((qh >> (i + 16)) & 1) << 4);
-        w[i] = d * level(lo, 16.0f);
-        w[i + 16] = d * level(hi, 16.0f);
-    }
+    nibble_part(b + 6, qh, [d](int q) { return d * level(q, 16.0f); }, w);
 }
 #elif QFORMAT == QF_Q5_1
 // d:f16, m:f16, qh:u32, qs:u8[16]; w = d·q + m.
@@ -208,17 +197,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 {
     const float d = ld_half(b), m = ld_half(b + 2);
     const unsigned qh = ld_u16(b + 4) | (ld_u16(b + 6) << 16);
-    unsigned q[4];
-    ld_16bytes(b + 8, q);
-#pragma unroll
-    for (int i = 0; i < 16; i++)
-    {
-        const int v = byte_of(q, i);
-        const int lo = (v & 0xF) | (((qh >> i) & 1) << 4);
-        const int hi = (v >> 4) | (((qh >> (i + 16)) & 1) << 4);
-        w[i] = d * level(lo, 0.0f) + m;
-        w[i + 16] = d * level(hi, 0.0f) + m;
-    }
+    nibble_part(b + 8, qh, [d, m](int q) { return d * level(q, 0.0f) + m; }, w);
 }
 #elif QFORMAT == QF_IQ4_NL
 // d:f16, qs:u8[16] (nibbles as Q4_0) indexing the non-linear table; w = d·table[q].
@@ -228,15 +207,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
     const float d = ld_half(b);
-    unsigned q[4];
-    ld_16bytes(b + 2, q);
-#pragma unroll
-    for (int i = 0; i < 16; i++)
-    {
-        const int v = byte_of(q, i);
-        w[i] = d * iq4_level(v & 0xF);
-        w[i + 16] = d * iq4_level(v >> 4);
-    }
+    nibble_part(b + 2, 0, [d](int q) { return d * iq4_level(q); }, w);
 }
 #elif QFORMAT == QF_MXFP4
 // e:E8M0 (scale 2^(e − 127)), qs:u8[16] (nibbles as Q4_0) of E2M1 values; w = 2^(e−127) · e2m1(q), the table in
@@ -253,15 +224,7 @@ __device__ __forceinline__ float e8m0_half(unsigned e)
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
     const float d = e8m0_half(ld_u8(b));
-    unsigned q[4];
-    ld_16bytes(b + 1, q);
-#pragma unroll
-    for (int i = 0; i < 16; i++)
-    {
-        const int v = byte_of(q, i);
-        w[i] = d * mxfp4_level(v & 0xF);
-        w[i + 16] = d * mxfp4_level(v >> 4);
-    }
+    nibble_part(b + 1, 0, [d](int q) { return d * mxfp4_level(q); }, w);
 }
 #elif QFORMAT == QF_Q4_K
 // d:f16, dmin:f16, scales:u8[12] (6-bit scale and min per sub-block of 32), qs:u8[128]: each 32 bytes hold
