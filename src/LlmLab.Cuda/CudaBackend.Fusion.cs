@@ -254,6 +254,22 @@ public sealed partial class CudaBackend
     /// One GEMV launch for <paramref name="products"/> (sharing x), computing a held-back norm of x if it is theirs; with
     /// <paramref name="residual"/>, residual += y, and with <paramref name="next"/> the next norm's inputs too.
     /// </summary>
+    /// <summary>
+    /// The GEMV kernels' product arguments from <paramref name="at"/> on: for each of <see cref="MaxFusedProducts"/> slots
+    /// W, bias, y and W's row count (zeros for the slots <paramref name="products"/> leaves empty).
+    /// </summary>
+    private static void PutProducts(KernelArg[] args, int at, PendingProduct[] products)
+    {
+        for (int i = 0; i < MaxFusedProducts; i++)
+        {
+            var p = i < products.Length ? products[i] : null;
+            args[at + 4 * i] = p?.W.Pointer ?? 0UL;
+            args[at + 1 + 4 * i] = p?.Bias?.Pointer ?? 0UL;
+            args[at + 2 + 4 * i] = p?.Y.Pointer ?? 0UL;
+            args[at + 3 + 4 * i] = p?.W.Rows ?? 0;
+        }
+    }
+
     private void LaunchGemv(PendingProduct[] products, CudaTensor? residual, NormInputs? next = null)
     {
         if (products[0].W.Quantized)
@@ -272,14 +288,7 @@ public sealed partial class CudaBackend
         KernelArg[] args = new KernelArg[2 + 4 * MaxFusedProducts + 7];
         args[0] = (norm?.U ?? x).Pointer;
         args[1] = x.Cols;
-        for (int i = 0; i < MaxFusedProducts; i++)
-        {
-            var p = i < products.Length ? products[i] : null;
-            args[2 + 4 * i] = p?.W.Pointer ?? 0UL;
-            args[3 + 4 * i] = p?.Bias?.Pointer ?? 0UL;
-            args[4 + 4 * i] = p?.Y.Pointer ?? 0UL;
-            args[5 + 4 * i] = p?.W.Rows ?? 0;
-        }
+        PutProducts(args, 2, products);
         int at = 2 + 4 * MaxFusedProducts;
         args[at] = residual?.Pointer ?? 0UL;
         args[at + 1] = next?.W.Pointer ?? 0UL;

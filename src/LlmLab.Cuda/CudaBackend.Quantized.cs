@@ -167,14 +167,7 @@ public sealed unsafe partial class CudaBackend
         args[0] = x.Pointer;
         args[1] = x.Cols;
         args[2] = (ulong)w.RowStride;
-        for (int i = 0; i < MaxFusedProducts; i++)
-        {
-            var p = i < products.Length ? products[i] : null;
-            args[3 + 4 * i] = p?.W.Pointer ?? 0UL;
-            args[4 + 4 * i] = p?.Bias?.Pointer ?? 0UL;
-            args[5 + 4 * i] = p?.Y.Pointer ?? 0UL;
-            args[6 + 4 * i] = p?.W.Rows ?? 0;
-        }
+        PutProducts(args, 3, products);
         Launch(Kernel("gemv_quant.cu", $"qgemv{x.Rows}_{(f32Out ? "f32" : "act")}", QuantDefines(w.Format, split)),
             ((rows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), QuantGemvWarps * 32, 0, args);
     }
