@@ -251,10 +251,6 @@ public sealed partial class CudaBackend
     }
 
     /// <summary>
-    /// One GEMV launch for <paramref name="products"/> (sharing x), computing a held-back norm of x if it is theirs; with
-    /// <paramref name="residual"/>, residual += y, and with <paramref name="next"/> the next norm's inputs too.
-    /// </summary>
-    /// <summary>
     /// The GEMV kernels' product arguments from <paramref name="at"/> on: for each of <see cref="MaxFusedProducts"/> slots
     /// W, bias, y and W's row count (zeros for the slots <paramref name="products"/> leaves empty).
     /// </summary>
@@ -270,6 +266,10 @@ public sealed partial class CudaBackend
         }
     }
 
+    /// <summary>
+    /// One GEMV launch for <paramref name="products"/> (sharing x), computing a held-back norm of x if it is theirs; with
+    /// <paramref name="residual"/>, residual += y, and with <paramref name="next"/> the next norm's inputs too.
+    /// </summary>
     private void LaunchGemv(PendingProduct[] products, CudaTensor? residual, NormInputs? next = null)
     {
         if (products[0].W.Quantized)
