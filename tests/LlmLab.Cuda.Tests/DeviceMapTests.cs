@@ -16,9 +16,7 @@ namespace LlmLab.Cuda.Tests;
 /// </summary>
 public sealed class DeviceMapTests
 {
-    private const double F32Bound = 1e-8;
-    private const double HalfBound = 1e-3;
-    private const double Top1Bound = 0.95;
+    private const double F32Bound = ModelTests.F32Bound, HalfBound = ModelTests.HalfBound, Top1Bound = ModelTests.Top1Bound;
 
     /// <summary>Brown (untied head) and qwen2-tiny (tied head: a copy of the table on the head's device).</summary>
     private static readonly string[] Models = ["brown-llama-7m", "qwen2-tiny"];
