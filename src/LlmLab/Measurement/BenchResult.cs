@@ -112,6 +112,20 @@ public sealed record BenchResult
     public double? AverageWatts { get; init; }
     /// <summary>Decoded tokens per joule, if power was measured.</summary>
     public double? TokensPerJoule { get; init; }
+    /// <summary>The device map the model ran over ("embedding on cpu, layers 0-7 on cpu, 8-15 on cuda:0, output on cuda:0"); null on one device.</summary>
+    public string? DeviceMap { get; init; }
+    /// <summary>
+    /// For a model spread over several devices: each device's share — bytes it reads per decode step, its copy bandwidth in
+    /// this run, the time those bytes take at it, its ledger and the planner's bytes. <see cref="RooflineTokensPerSecond"/> is
+    /// then the bound 1 / (Σ device times + crossings), and <see cref="BandwidthGBps"/> the bytes per token over that time.
+    /// </summary>
+    public IReadOnlyList<BenchDevice>? Devices { get; init; }
+    /// <summary>Moves of the residual stream between devices per decode step (stages − 1); null on one device.</summary>
+    public int? CrossingsPerToken { get; init; }
+    /// <summary>Mean time of one move during decode, ms (measured: the sending device finished, then the copy); null on one device.</summary>
+    public double? CrossingMs { get; init; }
+    /// <summary>Bytes one move carries at the headline batch ([batch, hidden] in the activation type).</summary>
+    public long? CrossingBytes { get; init; }
     /// <summary>All sweep points when several batch sizes were asked for.</summary>
     public IReadOnlyList<BatchPoint>? BatchSweep { get; init; }
 
@@ -136,8 +150,18 @@ public sealed record BenchResult
             $"bytes per token {BytesPerToken / 1e6:F2} MB (weights {WeightBytes / 1e6:F2} MB held); copy bandwidth {BandwidthGBps:F1} GB/s",
             $"roofline = {BandwidthGBps:F1} GB/s ÷ {BytesPerToken / 1e6:F2} MB = {RooflineTokensPerSecond:F1} tok/s; achieved {DecodeTokensPerSecond:F2} tok/s = {RooflineFraction:P1} of roofline",
         };
+        if (Devices is { } devices)
+        {
+            lines.Add($"device map: {DeviceMap}");
+            foreach (var d in devices)
+                lines.Add($"  {d.Device}{(d.DeviceName is null ? "" : $" ({d.DeviceName})")}: {d.Planned.Layers} layers, reads {d.BytesPerToken / 1e6:F2} MB per token at {d.BandwidthGBps:F1} GB/s = {d.BoundMsPerToken:F3} ms; " +
+                    (d.Memory is not null ? d.Memory.Describe() : $"peak {ByteCount.Format(d.PeakMemoryBytes)} held"));
+            if (CrossingMs is { } crossing)
+                lines.Add($"residual stream crossings: {CrossingsPerToken} per token × {crossing * 1e3:F1} µs ({ByteCount.Format(CrossingBytes ?? 0)} each) = {CrossingsPerToken * crossing:F3} ms per token");
+            lines.Add($"bound = 1 / ({string.Join(" + ", devices.Select(d => $"{d.BoundMsPerToken:F3}"))}{(CrossingMs is { } c ? $" + {CrossingsPerToken * c:F3}" : "")} ms) = {RooflineTokensPerSecond:F2} tok/s; achieved {RooflineFraction:P1} of it");
+        }
         // One peak: the memory line carries it; without one, the ledger's peak on its own.
-        lines.Add(Memory is not null ? Memory.Describe() : $"memory on {Device}: peak {ByteCount.Format(PeakMemoryBytes)} held");
+        else lines.Add(Memory is not null ? Memory.Describe() : $"memory on {Device}: peak {ByteCount.Format(PeakMemoryBytes)} held");
         if (Planned is { } plan)
         {
             string Beside(long planned, long? measured) => measured is { } m ? $"{ByteCount.Format(planned)} (measured {ByteCount.Format(m)})" : ByteCount.Format(planned);

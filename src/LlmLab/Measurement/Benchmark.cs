@@ -27,32 +27,77 @@ public static class Benchmark
         options.Validate(model.Config.MaxPositionEmbeddings);
         var backend = model.Backend;
         var points = new List<(BatchPoint Point, double PrefillTps, double DecodeTps, double? Watts, double? TokensPerJoule, double[] InterTokenSamples)>();
-        MemoryReport? memoryReport = null;
+        IReadOnlyList<MemoryReport?>? memoryReports = null;
+        ResidualCrossings? crossings = null;
         foreach (int batch in options.Batches)
         {
-            points.Add(MeasureBatch(model, options, batch, progress, clock ?? TimeProvider.System, out var report));
-            memoryReport ??= report;
+            points.Add(MeasureBatch(model, options, batch, progress, clock ?? TimeProvider.System, out var reports, out var moved));
+            memoryReports ??= reports;
+            crossings ??= moved;
         }
-        // The ledger's peak, the same figure on every device, read before the copy test, whose buffers are not the model's.
-        long peak = backend.Memory.Peak;
+        // The ledgers' peaks, read before the copy tests, whose buffers are not the model's.
+        var peaks = model.Backends.Select(b => b.Memory.Peak).ToArray();
         progress?.Report(new BenchProgress("bandwidth", 0, 0, options.Repetitions, 0, 0));
-        double bandwidth = backend is IBandwidthProbe probe ? probe.MeasureCopyBandwidth(CopyTestBytes, CopyTestRepetitions) : double.NaN;
+        var bandwidths = model.Backends.Select(b => b is IBandwidthProbe probe ? probe.MeasureCopyBandwidth(CopyTestBytes, CopyTestRepetitions) : double.NaN).ToArray();
+        double bandwidth = bandwidths[model.Backends.Count - 1];
+        var memoryReport = memoryReports![model.Backends.Count - 1];
+        long peak = peaks[^1];
 
         var head = points[0];
         long bytesPerToken = BytesPerToken(model, options.PromptTokens + options.NewTokens / 2);
         double roofline = bandwidth / bytesPerToken;
         string? deviceName = (backend as ITelemetrySource)?.DeviceName;
+        var planModel = new PlanModel(Path.GetFileName(model.ModelPath), "loaded", model.Config, model.Manifest, model.Quantization?.Name);
+        int context = options.PromptTokens + options.NewTokens;
+        var gpuType = model.Map.Devices.Where(d => d != "cpu").Select(d => model.BackendOf(d).ActivationType).FirstOrDefault(MemoryPlanner.DefaultGpuComputeType);
         // What the planner predicted for this run before loading: bytes by category (the ledger's categories), and decode
         // at the roofline × the stated efficiency of this kind of device.
-        var planned = MemoryPlanner.Plan(new PlanModel(Path.GetFileName(model.ModelPath), "loaded", model.Config, model.Manifest, model.Quantization?.Name),
-            DeviceMap.OnDevice(backend.Device, model.Config.NumLayers), options.PromptTokens + options.NewTokens, head.Point.Batch,
+        var planned = MemoryPlanner.Plan(planModel, DeviceMap.OnDevice(backend.Device, model.Config.NumLayers), context, head.Point.Batch,
             new Dictionary<string, PlanDevice>(), backend.ActivationType).Devices[0];
         double decodeFraction = backend.Device == "cpu" ? PlanDevice.CpuDecodeFractionOfCopy
             : GpuCatalog.FindByDriverName(deviceName)?.DecodeFractionOfCopy ?? GpuSpec.DefaultDecodeFractionOfCopy;
+        IReadOnlyList<BenchDevice>? devices = null;
+        double? crossingMs = null;
+        if (model.Backends.Count > 1)
+        {
+            // A map: each device reads its part at its own copy bandwidth, one after the other, and the residual stream
+            // crosses between them; the bound is the sum of those times.
+            var known = new Dictionary<string, PlanDevice>();
+            string? NameOf(IBackend b) => (b as ITelemetrySource)?.DeviceName ?? (b.Device == "cpu" ? $"{Environment.ProcessorCount} logical cores" : null);
+            double BandwidthOf(IBackend b) => bandwidths[IndexOf(model.Backends, b)];
+            foreach (string d in model.Map.Devices)
+            {
+                var b = model.BackendOf(d);
+                known[d] = new PlanDevice(d, NameOf(b), null, null, BandwidthOf(b), 1.0, $"copy test {BandwidthOf(b) / 1e9:F1} GB/s in this run");
+            }
+            var plan = MemoryPlanner.Plan(planModel, model.Map, context, head.Point.Batch, known, gpuType);
+            int kvTokens = options.PromptTokens + options.NewTokens / 2;
+            devices = plan.Devices.Select(p =>
+            {
+                var b = model.BackendOf(p.Device);
+                int i = IndexOf(model.Backends, b);
+                // The planner reads K and V at half the context; the bench's decode averages prompt + new/2 positions.
+                long bytes = p.Predicted!.BytesPerToken - p.KvBytesPerToken * (context / 2) + p.KvBytesPerToken * kvTokens;
+                return new BenchDevice(p.Device, NameOf(b), bandwidths[i] / 1e9, bytes, bytes / bandwidths[i] * 1e3, peaks[i], memoryReports[i], p);
+            }).ToArray();
+            int perToken = model.Stages.Count - 1;
+            crossingMs = crossings is { Count: > 0 } c ? c.Milliseconds / c.Count : null;
+            double boundMs = devices.Sum(d => d.BoundMsPerToken) + perToken * (crossingMs ?? 0);
+            bytesPerToken = devices.Sum(d => d.BytesPerToken);
+            roofline = 1e3 / boundMs;
+            bandwidth = bytesPerToken / (boundMs / 1e3);
+            peak = peaks.Sum();
+            decodeFraction = 1.0;
+        }
         return new BenchResult
         {
-            Device = backend.Device,
-            DeviceName = deviceName ?? (backend.Device == "cpu" ? $"{Environment.ProcessorCount} logical cores" : null),
+            Device = devices is null ? backend.Device : string.Join(" + ", model.Map.Devices),
+            DeviceName = devices is null ? deviceName ?? (backend.Device == "cpu" ? $"{Environment.ProcessorCount} logical cores" : null) : null,
+            DeviceMap = devices is null ? null : model.Map.Describe(),
+            Devices = devices,
+            CrossingsPerToken = devices is null ? null : model.Stages.Count - 1,
+            CrossingMs = crossingMs,
+            CrossingBytes = devices is null ? null : (long)head.Point.Batch * model.Config.HiddenSize * gpuType.SizeOf(),
             Model = Path.GetFileName(model.ModelPath),
             PromptTokens = options.PromptTokens,
             NewTokens = options.NewTokens,
@@ -70,9 +115,9 @@ public static class Benchmark
             RooflineFraction = head.DecodeTps / roofline,
             PeakMemoryBytes = peak,
             Memory = memoryReport,
-            Planned = planned,
-            PredictedDecodeTokensPerSecond = double.IsFinite(roofline) ? roofline * decodeFraction : null,
-            PredictedDecodeFraction = decodeFraction,
+            Planned = devices is null ? planned : null,
+            PredictedDecodeTokensPerSecond = devices is null && double.IsFinite(roofline) ? roofline * decodeFraction : null,
+            PredictedDecodeFraction = devices is null ? decodeFraction : null,
             AverageWatts = head.Watts,
             TokensPerJoule = head.TokensPerJoule,
             BatchSweep = points.Count > 1 ? points.Select(p => p.Point).ToArray() : null,
@@ -92,7 +137,15 @@ public static class Benchmark
         return bytes + model.Config.KvCacheBytesPerToken(kvElement) * contextTokens;
     }
 
-    private static (BatchPoint, double, double, double?, double?, double[]) MeasureBatch(Transformer model, BenchOptions o, int batch, IProgress<BenchProgress>? progress, TimeProvider clock, out MemoryReport? memory)
+    private static int IndexOf(IReadOnlyList<IBackend> backends, IBackend backend)
+    {
+        for (int i = 0; i < backends.Count; i++)
+            if (ReferenceEquals(backends[i], backend)) return i;
+        throw new ArgumentException($"{backend.Device} is not one of the model's backends", nameof(backend));
+    }
+
+    private static (BatchPoint, double, double, double?, double?, double[]) MeasureBatch(Transformer model, BenchOptions o, int batch, IProgress<BenchProgress>? progress,
+        TimeProvider clock, out IReadOnlyList<MemoryReport?> memory, out ResidualCrossings crossings)
     {
         var backend = model.Backend;
         var random = new Random(o.Seed);
@@ -103,6 +156,7 @@ public static class Benchmark
         var itl = new List<double>();
         using var session = model.CreateSession(batch, o.PromptTokens + o.NewTokens);
         var telemetry = new List<TelemetrySample>();
+        var decodeCrossings = new ResidualCrossings(0, 0, 0);
         for (int rep = -o.Warmup; rep < o.Repetitions; rep++)
         {
             bool timed = rep >= 0;
@@ -112,6 +166,7 @@ public static class Benchmark
             // The session's decode loop, as generation runs it: every sample is the gap between two tokens reaching the host.
             double first = 0, previous = 0;
             TelemetrySampler? sampler = null;
+            ResidualCrossings? atFirst = null;
             try
             {
                 foreach (var step in session.Decode(prompt, o.NewTokens, SamplingOptions.Greedy, clock))
@@ -119,6 +174,7 @@ public static class Benchmark
                     if (step.Index == 0)
                     {
                         first = step.ElapsedMs;
+                        atFirst = session.Crossings;
                         if (timed) sampler = TelemetrySampler.Start(backend as ITelemetrySource, TelemetryPeriod);
                     }
                     else if (timed) itl.Add(step.ElapsedMs - previous);
@@ -126,6 +182,8 @@ public static class Benchmark
                     if (step.Index % 8 == 0) progress?.Report(new BenchProgress(phase, batch, rep + 1, o.Repetitions, step.Index, o.NewTokens));
                 }
                 if (!timed) continue;
+                // The crossings of the decode steps (a queued step may straddle the first token: a count, not a timing, concern).
+                if (atFirst is not null) decodeCrossings = decodeCrossings.Plus(session.Crossings.Since(atFirst));
                 ttft.Add(first);
                 decodeSeconds.Add((previous - first) / 1000);
                 if (sampler is not null) telemetry.AddRange(sampler.Stop());
@@ -136,7 +194,8 @@ public static class Benchmark
             }
         }
         // Read while the session (KV cache, activations) is still allocated, and before the copy test.
-        memory = (backend as IMemoryReporter)?.MemoryReport();
+        memory = model.Backends.Select(b => (b as IMemoryReporter)?.MemoryReport()).ToArray();
+        crossings = decodeCrossings;
         double medianTtft = Median(ttft);
         // Time to first token is the prefill plus choosing and reading one token: prefill tok/s is measured on it.
         double prefillTps = batch * o.PromptTokens / (medianTtft / 1000);

@@ -19,6 +19,7 @@ public sealed partial class InferenceSession : IDisposable
     private readonly DeviceBuffers _first, _last;   // where ids are read (the embedding) and where tokens are chosen (the head)
     private readonly Dictionary<(int Stage, int Rows, LogitsFor Mode), CapturedGraph> _graphs = [];   // decode steps, on IGraphCapture backends
     private float[] _crossing = [];                 // host staging of the residual stream between stages without a peer copy
+    private long _crossings, _crossingBytes, _crossingTicks;
 
     internal InferenceSession(Transformer model, int batch, int maxSequence, int maxTokensPerStep)
     {
@@ -67,6 +68,13 @@ public sealed partial class InferenceSession : IDisposable
     /// reads, so <see cref="StepChosen"/> can run before the host has read the tokens back.
     /// </summary>
     public DeviceTensor NextTokens => _last.NextTokens;
+
+    /// <summary>
+    /// The residual stream's moves between devices so far (zero for a model on one device): how many, their bytes, and the
+    /// time from the sending device having finished its stage to the copy being done (through the host) or queued (a peer
+    /// copy). A decode step of a map with S stages makes S − 1 of them.
+    /// </summary>
+    public ResidualCrossings Crossings => new(_crossings, _crossingBytes, _crossingTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency);
 
     /// <summary>This session's buffers on <paramref name="backend"/>.</summary>
     internal DeviceBuffers Buffers(IBackend backend) => _devices[backend];
@@ -168,12 +176,19 @@ public sealed partial class InferenceSession : IDisposable
     {
         var (source, destination) = (_devices[from].For(rows).Residual, _devices[to].For(rows).Residual);
         if (ReferenceEquals(source, destination)) return;
-        if (to is IPeerCopy peer && peer.TryCopyFrom(from, source, destination)) return;
-        int length = checked((int)source.Length);
-        if (_crossing.Length < length) _crossing = new float[length];
-        var host = _crossing.AsSpan(0, length);
-        from.Read(source, host);
-        to.Write(destination, host);
+        from.Synchronize();   // the sending stage's work is done: what follows is the crossing alone
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (to is not IPeerCopy peer || !peer.TryCopyFrom(from, source, destination))
+        {
+            int length = checked((int)source.Length);
+            if (_crossing.Length < length) _crossing = new float[length];
+            var host = _crossing.AsSpan(0, length);
+            from.Read(source, host);
+            to.Write(destination, host);
+        }
+        _crossingTicks += System.Diagnostics.Stopwatch.GetTimestamp() - start;
+        _crossings++;
+        _crossingBytes += source.Bytes;
     }
 
     /// <summary>

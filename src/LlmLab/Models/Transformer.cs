@@ -50,6 +50,11 @@ public sealed class Transformer : IDisposable
     /// <summary>The map's runs of parts on one backend, in order.</summary>
     internal IReadOnlyList<ModelStage> Stages { get; }
 
+    /// <summary>The backend holding the parts <see cref="Map"/> places on <paramref name="device"/>.</summary>
+    /// <exception cref="ArgumentException">The map places nothing on <paramref name="device"/>.</exception>
+    public IBackend BackendOf(string device) => Stages.FirstOrDefault(s => s.Device == device)?.Backend
+        ?? throw new ArgumentException($"the model's device map ({Map.Describe()}) places nothing on {device}", nameof(device));
+
     /// <summary>End-of-sequence ids from config.json and generation_config.json.</summary>
     public IReadOnlyList<int> EosTokenIds => Config.EosTokenIds.Concat(Generation.EosTokenIds).Distinct().ToArray();
 
