@@ -37,11 +37,18 @@ internal static class ModelLocator
     }
 
     /// <summary>
-    /// Loads the model the parsed <see cref="CliOptions.Loading"/> options name (<c>--model</c>, <c>--device</c>,
-    /// <c>--dtype</c>, <c>--quant</c>), as <see cref="Load(string?, string?, DType?, int, int?, QuantizationMix?)"/>.
+    /// Loads the model the parsed <see cref="CliOptions.Loading"/> options name (<c>--model</c>, <c>--device</c> and
+    /// <c>--n-gpu-layers</c>, <c>--dtype</c>, <c>--quant</c>): on one device, or over the map they describe, each device's
+    /// memory plan checked before anything is allocated.
     /// </summary>
-    public static Transformer Load(MagicOptionValues options, int batch = 1, int? context = null) =>
-        Load(options.GetString("model"), options.GetString("device"), ParseDType(options.GetString("dtype")), batch, context, ParseQuant(options.GetString("quant")));
+    public static Transformer Load(MagicOptionValues options, int batch = 1, int? context = null)
+    {
+        string path = Resolve(options.GetString("model"));
+        var dtype = ParseDType(options.GetString("dtype"));
+        var quant = ParseQuant(options.GetString("quant"));
+        var map = StudyOptions.DeviceMapFrom(options);
+        return AsUsage(() => DeviceCatalog.Default.Load(path, map, dtype, batch, context, quant));
+    }
 
     /// <summary>Parses --quant (a llama.cpp mix name such as Q4_K_M); null stays null.</summary>
     public static QuantizationMix? ParseQuant(string? text) => text is null ? null : AsUsage(() => QuantizationMix.Parse(text));

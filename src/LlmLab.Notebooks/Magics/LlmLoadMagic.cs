@@ -7,7 +7,7 @@ using LlmLab.Reproducibility;
 namespace LlmLab.Notebooks.Magics;
 
 /// <summary>
-/// <c>#!llm-load [PATH] [--device D] [--dtype T] [--quant TYPE] [--name NAME] [--sha256 HASH]</c>: validates a model folder or GGUF file, loads it onto a device
+/// <c>#!llm-load [PATH] [--device D] [--n-gpu-layers N] [--dtype T] [--quant TYPE] [--name NAME] [--sha256 HASH]</c>: validates a model folder or GGUF file, loads it onto a device
 /// through <see cref="DeviceCatalog"/> (as <c>llmlab</c> commands do), defines a <see cref="Transformer"/> variable
 /// for later cells and magics, and shows the model's <see cref="ModelSummary"/> and the SHA-256 of its weight files (<see cref="ModelFingerprint"/>).
 /// </summary>
@@ -20,6 +20,7 @@ public sealed class LlmLoadMagic(DeviceCatalog? devices = null) : MagicCommand
         Options =
         [
             StudyOptions.Device,
+            .. StudyOptions.Placement,
             StudyOptions.ComputeType,
             StudyOptions.Quant,
             new MagicOption("name", "Variable that receives the model (a Transformer); a model it held before is released") { ShortName = 'n', DefaultValue = ModelVariable.DefaultName, ValueName = "NAME" },
@@ -42,13 +43,14 @@ public sealed class LlmLoadMagic(DeviceCatalog? devices = null) : MagicCommand
         var fingerprint = expected is null ? null : ModelFingerprint.Of(path);
         if (expected is not null) fingerprint!.Require(expected);
         var clock = Stopwatch.StartNew();
-        var model = (devices ?? DeviceCatalog.Default).Load(path, options.GetString("device"), DeviceCatalog.ParseComputeType(options.GetString("dtype")), quant: quant);
+        var model = (devices ?? DeviceCatalog.Default).Load(path, StudyOptions.DeviceMapFrom(options), DeviceCatalog.ParseComputeType(options.GetString("dtype")), quant: quant);
         var summary = ModelSummary.Of(model);
         var seconds = clock.Elapsed.TotalSeconds;
         session.TryGetVariable(name, out var previous);
         await session.DefineVariableAsync(name, model, cancellationToken);
         if (previous is Transformer old && !ReferenceEquals(old, model)) old.Dispose();
-        await session.Out.WriteLineAsync(FormattableString.Invariant($"{name}: {Path.GetFileName(path)} loaded on {model.Backend.Device} in {seconds:F2} s"));
+        string where = model.Backends.Count == 1 ? model.Backend.Device : model.Map.Describe();
+        await session.Out.WriteLineAsync(FormattableString.Invariant($"{name}: {Path.GetFileName(path)} loaded on {where} in {seconds:F2} s"));
         session.Display(summary);
         session.Display(fingerprint ?? ModelFingerprint.Of(path));
     }

@@ -3,6 +3,7 @@ using LlmLab.Evaluation;
 using LlmLab.Generation;
 using LlmLab.Measurement;
 using LlmLab.Models;
+using LlmLab.Planning;
 
 namespace LlmLab.Notebooks.Magics;
 
@@ -43,6 +44,28 @@ public static class StudyOptions
 
     /// <summary><c>--quant TYPE</c>: a llama.cpp mix applied while loading.</summary>
     public static MagicOption Quant { get; } = new("quant", $"Convert the weights while loading, as this llama.cpp mix stores them ({string.Join(", ", QuantizationMix.All.Select(m => m.Name))})") { ValueName = "TYPE" };
+
+    /// <summary>
+    /// <c>--n-gpu-layers N|all</c>: llama.cpp's split — the last N layers (the output head counting as one, placed
+    /// first) on the <c>--device</c> GPU, the rest and the embedding on the CPU.
+    /// </summary>
+    public static MagicOption GpuLayers { get; } = new("n-gpu-layers", "llama.cpp's split: the last N layers (the output head counting as one, offloaded first) on the --device GPU, the rest on the CPU; a number or all") { ValueName = "N" };
+
+    /// <summary>The options that place a model's parts on devices (beside <see cref="Device"/>).</summary>
+    public static IReadOnlyList<MagicOption> Placement { get; } = [GpuLayers];
+
+    /// <summary>
+    /// The device map the parsed <see cref="Device"/> and <see cref="Placement"/> options describe, as a function of the
+    /// model's layer count (known once its config is read): everything on the device, or the <c>--n-gpu-layers</c> split.
+    /// </summary>
+    public static Func<int, DeviceMap> DeviceMapFrom(MagicOptionValues options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        string device = options.GetString("device") ?? "cpu";
+        string? gpuLayers = options.GetString("n-gpu-layers");
+        if (gpuLayers is null) return layers => DeviceMap.OnDevice(device, layers);
+        return layers => DeviceMap.GpuLayers(DeviceMap.CheckDevice(device), DeviceMap.ParseGpuLayers(gpuLayers, layers), layers);
+    }
 
     // Generation (llmlab generate, #!llm-generate).
 

@@ -19,6 +19,8 @@ public sealed class CommandLineRuleTests
     [InlineData("bench", "--new-tokens 1 is out of range; it must be [2, 1048576]", "--new-tokens", "1")]
     [InlineData("perplexity", "--window 1 is out of range; it must be [2, ", "--text", "data/text/brown-heldout.txt", "--window", "1")]
     [InlineData("bench-tokenizer", "--repetitions 0 is out of range", "--tokenizer", "t.json", "--text", "t.txt", "--repetitions", "0")]
+    [InlineData("generate", "--n-gpu-layers needs a GPU device (--device cuda:N or --gpu NAME)", "--prompt", "x", "--n-gpu-layers", "2")]
+    [InlineData("bench", "--n-gpu-layers 'half' must be a whole number of layers from 0 to 7 (6 layers + the output head), or all", "--device", "cuda:0", "--n-gpu-layers", "half")]
     [InlineData("make-random", "--dtype must be one of bf16, f16, f32 (got 'int8')", "--preset", "tiny-llama", "--dtype", "int8", "--out", "/tmp/never")]
     public void Out_of_range_and_malformed_values_exit_2_with_one_line_naming_the_option(string command, string message, params string[] args)
     {
