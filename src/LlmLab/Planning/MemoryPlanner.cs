@@ -100,9 +100,10 @@ public static class MemoryPlanner
     private static readonly string[] SmallerMixes = ["Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q3_K_M", "Q2_K"];
 
     /// <summary>
-    /// What would fit when <paramref name="map"/> does not, each computed by planning it: fewer GPU layers (llama.cpp's
-    /// split, the head first), the largest smaller quantization mix, and the longest context — e.g. "fits with
-    /// --n-gpu-layers 20, or --quant Q4_K_M, or --context 9216".
+    /// What would fit when <paramref name="map"/> does not, each computed by planning it: fewer GPU layers (on one GPU
+    /// llama.cpp's split, the head first; over several, the <c>auto</c> or else <c>sequential</c> map of the GPUs' free
+    /// memory), the largest smaller quantization mix, and the longest context — e.g. "fits with --n-gpu-layers 20, or
+    /// --quant Q4_K_M, or --context 9216".
     /// </summary>
     public static string Advice(PlanModel model, DeviceMap map, int context, int batch, IReadOnlyDictionary<string, PlanDevice> devices,
         DType gpuComputeType = DefaultGpuComputeType)
@@ -116,12 +117,14 @@ public static class MemoryPlanner
             string gpu = gpus[0];
             int layers = model.Config.NumLayers, current = map.Layers.Count(l => l == gpu) + (map.Output == gpu ? 1 : 0);
             for (int n = Math.Min(current, layers + 1) - 1; n >= 0; n--)
-                if (Plan(model, DeviceMap.GpuLayers(gpu, n, layers), context, batch, devices, gpuComputeType).Fits)
+                if (Plan(model, DeviceMap.GpuLayers(gpu, n, layers) with { KvCacheOnCpu = map.KvCacheOnCpu }, context, batch, devices, gpuComputeType).Fits)
                 {
                     if (n > 0) options.Add($"--n-gpu-layers {n}");
                     break;
                 }
         }
+        else if (gpus.Length > 1 && AutoMapThatFits(model, map, context, batch, devices, gpuComputeType) is { } fitting)
+            options.Add(fitting);
         foreach (var mix in SmallerMixes.Select(QuantizationMix.Parse))
         {
             var smaller = model with { Manifest = PlanModel.Computed(model.Config, mix, PlanModel.DefaultStoredFormat), Quantization = mix.Name };
@@ -134,6 +137,37 @@ public static class MemoryPlanner
         if (longest >= 1 && longest < context) options.Add($"--context {longest}");
         return options.Count > 0 ? "fits with " + string.Join(", or ", options)
             : "no smaller split, quantization or context fits: use a device with more memory";
+    }
+
+    /// <summary>
+    /// Plans <paramref name="model"/> over <paramref name="map"/> as <see cref="Plan"/> does and refuses a plan that does not
+    /// fit, before anything is loaded: the one-line message names the first device that does not fit, what it needs by
+    /// category, what is free, and what would fit (<see cref="Advice"/>).
+    /// </summary>
+    /// <exception cref="OutOfDeviceMemoryException">A device of known free memory cannot hold its share.</exception>
+    /// <exception cref="InvalidOptionException">A context or batch out of range, or a map that does not cover the model's layers.</exception>
+    public static ModelPlan CheckFits(PlanModel model, DeviceMap map, int context, int batch, IReadOnlyDictionary<string, PlanDevice> devices,
+        DType gpuComputeType = DefaultGpuComputeType)
+    {
+        var plan = Plan(model, map, context, batch, devices, gpuComputeType);
+        if (plan.Fits) return plan;
+        plan = plan with { Advice = Advice(model, map, context, batch, devices, gpuComputeType) };
+        throw new OutOfDeviceMemoryException(plan.MisfitMessage()!);
+    }
+
+    // Over several GPUs: the auto (balanced) map, else the sequential one, over the same GPUs' free memory, when it fits —
+    // "--device-map auto (embedding on cuda:0, layers 0-17 on cuda:0, 18-31 on cuda:1, output on cuda:1)".
+    private static string? AutoMapThatFits(PlanModel model, DeviceMap map, int context, int batch, IReadOnlyDictionary<string, PlanDevice> devices, DType gpuComputeType)
+    {
+        var budgets = map.Devices.Where(d => d != "cpu" && devices.GetValueOrDefault(d)?.FreeBytes is not null)
+            .ToDictionary(d => d, d => devices[d].FreeBytes!.Value);
+        if (budgets.Count == 0) return null;
+        foreach (var (strategy, name) in new[] { (DeviceMapStrategy.Auto, "auto"), (DeviceMapStrategy.Sequential, "sequential") })
+        {
+            var candidate = AutoDeviceMap.Infer(model, strategy, budgets, context, batch, gpuComputeType, map.KvCacheOnCpu);
+            if (Plan(model, candidate, context, batch, devices, gpuComputeType).Fits) return $"--device-map {name} ({candidate.Describe()})";
+        }
+        return null;
     }
 
     /// <summary>FLOPs one prompt token costs in prefill: 2 per weight of the decoder layers, plus QKᵀ and PV over half the context on average (4 × layers × heads·headDim × context/2).</summary>
