@@ -92,15 +92,15 @@ internal static class PlanCommand
     // Two placement options that each decide where the layers go, or a budget without the strategy it is for.
     private static void CheckConflicts(Placement p, string? device)
     {
-        if (p.DeviceMap is not null && p.GpuLayers is not null)
+        if (p.MapText is not null && p.GpuLayers is not null)
             throw new UsageException("--device-map and --n-gpu-layers both place the layers; give one (--device-map sequential with --max-memory cuda:0=SIZE caps the GPU's share by bytes)");
-        if (p.DeviceMap is not null && p.TensorSplit is not null)
+        if (p.MapText is not null && p.TensorSplit is not null)
             throw new UsageException("--device-map and --tensor-split both place the layers; give one");
         if (p.PlacesOverGpus && device is not null)
-            throw new UsageException($"--device {device} puts everything on one device; with --{(p.DeviceMap is not null ? "device-map" : "tensor-split")} leave it out (the GPUs are this machine's, or --gpu NAME,NAME…)");
+            throw new UsageException($"--device {device} puts everything on one device; with --{(p.MapText is not null ? "device-map" : "tensor-split")} leave it out (the GPUs are this machine's, or --gpu NAME,NAME…)");
         if (p.MaxMemory is not null && p.Strategy is null)
             throw new UsageException("--max-memory sets the budgets of --device-map auto|balanced|balanced_low_0|sequential; give one of those with it" +
-                (p.DeviceMap is not null ? $" (--device-map {p.DeviceMap} places the layers itself)" : ""));
+                (p.MapText is not null ? $" (--device-map {p.MapText} places the layers itself)" : ""));
     }
 
     // A device map over the GPUs given (catalog or local) and the CPU.
@@ -116,7 +116,7 @@ internal static class PlanCommand
                 int offloaded = placement.GpuLayers is { } n ? DeviceMap.ParseGpuLayers(n, layers) : layers + 1;
                 return DeviceMap.TensorSplit(proportions, offloaded, layers);
             }
-            string form = placement.DeviceMap!;
+            string form = placement.MapText!;
             if (placement.Strategy is { } strategy)
             {
                 // accelerate: only the devices max_memory names are used; the CPU takes the rest whatever it names.
@@ -125,7 +125,8 @@ internal static class PlanCommand
                     : gpus.ToDictionary(g => g.Device, g => g.FreeBytes ?? 0);
                 return AutoDeviceMap.Infer(model, strategy, budgets, context, batch, compute, placement.KvCacheOnCpu);
             }
-            if (form == "cpu" || form.StartsWith("cuda", StringComparison.Ordinal))
+            // A device ("cpu", "cuda:1"; "tpu:0" is refused as a device), else a file.
+            if (form == "cpu" || form.StartsWith("cuda", StringComparison.Ordinal) || (form.Contains(':', StringComparison.Ordinal) && !File.Exists(form)))
                 return DeviceMap.OnDevice(DeviceMap.CheckDevice(form, gpus.Count, "--device-map"), layers);
             return DeviceMap.FromJsonFile(form, layers, gpus.Count);
         }) with { KvCacheOnCpu = placement.KvCacheOnCpu };
@@ -245,13 +246,13 @@ internal static class PlanCommand
     }
 
     /// <summary>The placement options as given: the forms that place layers, the budgets, and where the KV caches live.</summary>
-    private sealed record Placement(string? DeviceMap, string? TensorSplit, string? MaxMemory, string? GpuLayers, bool KvCacheOnCpu)
+    private sealed record Placement(string? MapText, string? TensorSplit, string? MaxMemory, string? GpuLayers, bool KvCacheOnCpu)
     {
         /// <summary>The accelerate strategy --device-map names, if it names one.</summary>
-        public DeviceMapStrategy? Strategy => DeviceMap is null ? null : AutoDeviceMap.ParseStrategy(DeviceMap);
+        public DeviceMapStrategy? Strategy => MapText is null ? null : AutoDeviceMap.ParseStrategy(MapText);
 
         /// <summary>Whether the placement spreads the model over the machine's GPUs (cuda:0 … from --gpu or this machine).</summary>
-        public bool PlacesOverGpus => DeviceMap is not null || TensorSplit is not null;
+        public bool PlacesOverGpus => MapText is not null || TensorSplit is not null;
     }
 
     /// <summary>One GPU × precision of the --gpu table.</summary>
