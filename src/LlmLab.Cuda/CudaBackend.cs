@@ -16,7 +16,7 @@ namespace LlmLab.Cuda;
 /// All ops are queued on the stream; Read and Synchronize wait, and report device-side input errors
 /// (a token id outside the vocabulary, a position past the cache) raised by the kernels since the last wait.
 /// </summary>
-public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITelemetrySource, IGraphCapture, IMemoryReporter, IMemoryPlanner, IWeightGroups, IQueuedReads
+public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITelemetrySource, IGraphCapture, IMemoryReporter, IMemoryPlanner, IWeightGroups, IQueuedReads, IPeerCopy
 {
     /// <summary>Rows up to which a product runs as the bandwidth-bound GEMV by default (gemv.cu instantiates 1..4).</summary>
     internal const int GemvMaxRows = 2;
@@ -200,6 +200,49 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         // From pageable memory the driver stages the values before returning, so the span may be reused at once.
         fixed (int* p = values)
             CudaDriver.Check(CudaDriver.cuMemcpyHtoDAsync_v2(t.Pointer, p, (nuint)(values.Length * sizeof(int)), _stream.Value));
+    }
+
+    /// <inheritdoc />
+    public void Write(DeviceTensor destination, ReadOnlySpan<float> values)
+    {
+        var t = Cuda(destination);
+        if (t.DType == DType.I32) throw new ArgumentException("an I32 tensor is written from ints");
+        if (values.Length > t.Length) throw new ArgumentException($"{values.Length} values do not fit a tensor of {t.Length}");
+        if (values.IsEmpty) return;
+        Prepare();
+        // From pageable memory the driver stages the values before returning, so the buffers may be reused at once.
+        if (t.DType == DType.F32)
+        {
+            fixed (float* p = values)
+                CudaDriver.Check(CudaDriver.cuMemcpyHtoDAsync_v2(t.Pointer, p, (nuint)(values.Length * sizeof(float)), _stream.Value));
+            return;
+        }
+        var raw = new ushort[values.Length];
+        if (t.DType == DType.BF16) FloatConversion.SingleToBF16(values, raw);
+        else System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(values, System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, Half>(raw.AsSpan()));
+        fixed (ushort* p = raw)
+            CudaDriver.Check(CudaDriver.cuMemcpyHtoDAsync_v2(t.Pointer, p, (nuint)(raw.Length * sizeof(ushort)), _stream.Value));
+    }
+
+    /// <summary>
+    /// GPU to GPU: within one context (two backends on one GPU share its primary context) a device copy, across GPUs a
+    /// peer copy (the driver goes through the host where peer access is off). The source's queued ops finish first (the
+    /// host waits for its stream: a stage boundary at batch 1 is sequential anyway).
+    /// </summary>
+    public bool TryCopyFrom(IBackend sourceBackend, DeviceTensor source, DeviceTensor destination)
+    {
+        if (sourceBackend is not CudaBackend from) return false;
+        var (s, d) = (Cuda(source), Cuda(destination));
+        if (s.DType != d.DType || s.Length != d.Length) return false;
+        NotCapturing("a copy between backends");
+        from.Synchronize();
+        Prepare();
+        nuint bytes = (nuint)s.Bytes;
+        if (from._context.Value == _context.Value)
+            CudaDriver.Check(CudaDriver.cuMemcpyDtoDAsync_v2(d.Pointer, s.Pointer, bytes, _stream.Value));
+        else
+            CudaDriver.Check(CudaDriver.cuMemcpyPeerAsync(d.Pointer, _context.Value, s.Pointer, from._context.Value, bytes, _stream.Value));
+        return true;
     }
 
     /// <inheritdoc />

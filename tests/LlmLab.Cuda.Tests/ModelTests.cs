@@ -14,9 +14,9 @@ namespace LlmLab.Cuda.Tests;
 /// </summary>
 public sealed class ModelTests
 {
-    private const double F32Bound = 1e-8;
-    private const double HalfBound = 1e-3;
-    private const double Top1Bound = 0.95;
+    internal const double F32Bound = 1e-8;
+    internal const double HalfBound = 1e-3;
+    internal const double Top1Bound = 0.95;
 
     /// <summary>Fixture model folders and where their inputs (and PyTorch logits) are.</summary>
     private static readonly string[] Models = ["llama-tiny", "qwen2-tiny", "llama-tiny-bf16", "qwen2-tiny-bf16", "brown-llama-7m"];

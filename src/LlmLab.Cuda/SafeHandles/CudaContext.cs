@@ -21,6 +21,9 @@ internal sealed class CudaContext : SafeHandle
 
     public override bool IsInvalid => handle == 0;
 
+    /// <summary>The CUcontext (for driver calls that name two contexts, such as a peer copy).</summary>
+    public nint Value => handle;
+
     /// <summary>Retains the primary context of <paramref name="device"/>.</summary>
     public static CudaContext RetainPrimary(int device)
     {

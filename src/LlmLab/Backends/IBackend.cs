@@ -41,6 +41,12 @@ public interface IBackend : IDisposable
     /// <summary>Copies host integers (token ids, positions) into an I32 tensor.</summary>
     void Write(DeviceTensor destination, ReadOnlySpan<int> values);
 
+    /// <summary>
+    /// Copies host fp32 values into a float tensor, converted to its element type (the residual stream crossing from
+    /// another device); the span may be reused as soon as this returns.
+    /// </summary>
+    void Write(DeviceTensor destination, ReadOnlySpan<float> values);
+
     /// <summary>Copies a tensor to the host as fp32 (blocking).</summary>
     void Read(DeviceTensor source, Span<float> destination);
 

@@ -14,10 +14,11 @@ public sealed partial class InferenceSession : IDisposable
     public const int DefaultChunk = Backends.DecoderShape.DefaultPrefillChunk;
 
     private readonly Transformer _model;
-    private readonly DeviceTensor _ids, _positions, _residual, _normed, _q, _k, _v, _attention, _projected, _gate, _up;
-    private readonly Dictionary<int, StepBuffers> _views = [];
-    private readonly Dictionary<(int Rows, LogitsFor Mode), CapturedGraph> _graphs = [];   // decode steps, on IGraphCapture backends
-    private DeviceTensor? _allLogits;
+    private readonly IReadOnlyList<ModelStage> _stages;
+    private readonly Dictionary<IBackend, DeviceBuffers> _devices = new(ReferenceEqualityComparer.Instance);
+    private readonly DeviceBuffers _first, _last;   // where ids are read (the embedding) and where tokens are chosen (the head)
+    private readonly Dictionary<(int Stage, int Rows, LogitsFor Mode), CapturedGraph> _graphs = [];   // decode steps, on IGraphCapture backends
+    private float[] _crossing = [];                 // host staging of the residual stream between stages without a peer copy
 
     internal InferenceSession(Transformer model, int batch, int maxSequence, int maxTokensPerStep)
     {
@@ -26,28 +27,26 @@ public sealed partial class InferenceSession : IDisposable
         if (maxSequence < 1 || maxSequence > c.MaxPositionEmbeddings)
             throw new InvalidOptionException($"context of {maxSequence} tokens must be between 1 and the model's max_position_embeddings ({c.MaxPositionEmbeddings})");
         _model = model;
+        _stages = model.Stages;
         Batch = batch;
         MaxSequence = maxSequence;
         MaxTokensPerStep = Math.Clamp(maxTokensPerStep, 1, maxSequence);
-        var be = model.Backend;
-        var act = be.ActivationType;
-        int rows = checked(batch * MaxTokensPerStep);
-        _ids = be.Allocate(DType.I32, rows, 1);                    // (rows, 1) token ids
-        _positions = be.Allocate(DType.I32, rows, 1);              // (rows, 1) positions
-        _residual = be.Allocate(act, rows, c.HiddenSize);          // (rows, hidden)
-        _normed = be.Allocate(act, rows, c.HiddenSize);            // (rows, hidden)
-        _q = be.Allocate(act, rows, c.QueryDim);                   // (rows, heads·headDim)
-        _k = be.Allocate(act, rows, c.KvDim);                      // (rows, kvHeads·headDim)
-        _v = be.Allocate(act, rows, c.KvDim);                      // (rows, kvHeads·headDim)
-        _attention = be.Allocate(act, rows, c.QueryDim);           // (rows, heads·headDim)
-        _projected = be.Allocate(act, rows, c.HiddenSize);         // (rows, hidden)
-        _gate = be.Allocate(act, rows, c.IntermediateSize);        // (rows, intermediate)
-        _up = be.Allocate(act, rows, c.IntermediateSize);          // (rows, intermediate)
-        LastHidden = be.Allocate(act, batch, c.HiddenSize);        // (batch, hidden)
-        LastLogits = be.Allocate(DType.F32, batch, c.VocabSize);   // (batch, vocab)
-        NextTokens = be.View(_ids, batch);                         // (batch, 1): the ids a decode step reads
-        Cache = be.AllocateKvCache(new KvCacheShape(c.NumLayers, batch, maxSequence, c.NumKvHeads, c.HeadDim, c.SlidingWindow));
-        Rope = be.CreateRopeTable(c.Rope.Spec(c.HeadDim), maxSequence);
+        try
+        {
+            foreach (var backend in model.Backends)
+            {
+                var here = Enumerable.Range(0, c.NumLayers)
+                    .Select(l => _stages.Any(s => ReferenceEquals(s.Backend, backend) && l >= s.FirstLayer && l < s.EndLayer)).ToArray();
+                _devices[backend] = new DeviceBuffers(backend, c, batch, maxSequence, MaxTokensPerStep, here);
+            }
+        }
+        catch
+        {
+            foreach (var d in _devices.Values) d.Dispose();
+            throw;
+        }
+        _first = _devices[_stages[0].Backend];
+        _last = _devices[_stages[^1].Backend];
     }
 
     /// <summary>Sequences in the batch.</summary>
@@ -61,16 +60,16 @@ public sealed partial class InferenceSession : IDisposable
     /// <summary>The model this session runs.</summary>
     public Transformer Model => _model;
 
-    internal KvCache Cache { get; }
-    internal RopeTable Rope { get; }
-    internal DeviceTensor LastHidden { get; }
-    /// <summary>Logits of the last position of each sequence after <see cref="Step"/> ([batch, vocab], F32).</summary>
-    public DeviceTensor LastLogits { get; }
+    /// <summary>Logits of the last position of each sequence after <see cref="Step"/> ([batch, vocab], F32, on the head's device).</summary>
+    public DeviceTensor LastLogits => _last.LastLogits;
     /// <summary>
-    /// Where the token chosen for each sequence goes on the device ([batch, 1] I32): the ids the next decode step
+    /// Where the token chosen for each sequence goes on the head's device ([batch, 1] I32): the ids the next decode step
     /// reads, so <see cref="StepChosen"/> can run before the host has read the tokens back.
     /// </summary>
-    public DeviceTensor NextTokens { get; }
+    public DeviceTensor NextTokens => _last.NextTokens;
+
+    /// <summary>This session's buffers on <paramref name="backend"/>.</summary>
+    internal DeviceBuffers Buffers(IBackend backend) => _devices[backend];
 
     /// <summary>Forgets the cached context (the buffers are kept).</summary>
     public void Reset() => Position = 0;
@@ -95,22 +94,15 @@ public sealed partial class InferenceSession : IDisposable
             int chunk = Math.Min(MaxTokensPerStep, n - start);
             bool last = start + chunk == n;
             var ids = new int[Batch * chunk];
-            var positions = new int[Batch * chunk];
             for (int b = 0; b < Batch; b++)
                 for (int i = 0; i < chunk; i++)
-                {
                     ids[b * chunk + i] = tokens[b * n + start + i];
-                    positions[b * chunk + i] = Position + i;
-                }
-            var buffers = BuffersFor(Batch * chunk);
-            _model.Backend.Write(buffers.Ids, ids);
-            _model.Backend.Write(buffers.Positions, positions);
-            var step = new StepLayout(Batch, chunk, Position, buffers.Positions);
+            int rows = Batch * chunk;
+            _stages[0].Backend.Write(_first.For(rows).Ids, ids);
             var mode = last ? logitsFor : LogitsFor.None;
-            if (chunk == 1 && _model.Backend is IGraphCapture capture) ForwardCaptured(capture, step, mode);
-            else _model.Forward(this, step, mode);
+            Run(chunk, mode);
             Position += chunk;
-            logits = mode switch { LogitsFor.AllPositions => buffers.Logits, LogitsFor.LastPosition => LastLogits, _ => null };
+            logits = mode switch { LogitsFor.AllPositions => _last.For(rows).Logits, LogitsFor.LastPosition => LastLogits, _ => null };
         }
         return logits;
     }
@@ -119,18 +111,19 @@ public sealed partial class InferenceSession : IDisposable
     /// A decode step on the tokens the device chose into <see cref="NextTokens"/> (argmax or sampling of the previous
     /// step's logits), queued without the host knowing them: the generation loop queues step n + 1 before it reads the
     /// token step n chose, so the device does not wait for the host between steps. Returns the last-position logits.
+    /// When the head and the embedding are on different devices the ids cross to the embedding's first (a wait).
     /// </summary>
     public DeviceTensor StepChosen()
     {
         if (Position + 1 > MaxSequence)
             throw new InvalidOptionException($"{Position + 1} tokens exceed the session's context of {MaxSequence}; create the session with a larger context");
-        var buffers = BuffersFor(Batch);
-        var positions = new int[Batch];
-        Array.Fill(positions, Position);
-        _model.Backend.Write(buffers.Positions, positions);
-        var step = new StepLayout(Batch, 1, Position, buffers.Positions);
-        if (_model.Backend is IGraphCapture capture) ForwardCaptured(capture, step, LogitsFor.LastPosition);
-        else _model.Forward(this, step, LogitsFor.LastPosition);
+        if (!ReferenceEquals(_first, _last))
+        {
+            var ids = new int[Batch];
+            _stages[^1].Backend.Read(_last.NextTokens, ids);
+            _stages[0].Backend.Write(_first.NextTokens, ids);
+        }
+        Run(1, LogitsFor.LastPosition);
         Position += 1;
         return LastLogits;
     }
@@ -145,17 +138,57 @@ public sealed partial class InferenceSession : IDisposable
     }
 
     /// <summary>
-    /// A decode step (one token per sequence) recorded as a graph on first use and replayed afterwards: its shapes
+    /// One forward step of <paramref name="chunk"/> tokens per sequence at <see cref="Position"/>, ids already written:
+    /// positions to every device, then each stage in order, the residual stream moved across every boundary.
+    /// </summary>
+    private void Run(int chunk, LogitsFor mode)
+    {
+        int rows = Batch * chunk;
+        var positions = new int[rows];
+        for (int b = 0; b < Batch; b++)
+            for (int i = 0; i < chunk; i++)
+                positions[b * chunk + i] = Position + i;
+        foreach (var (backend, buffers) in _devices) backend.Write(buffers.For(rows).Positions, positions);
+        for (int i = 0; i < _stages.Count; i++)
+        {
+            var stage = _stages[i];
+            if (i > 0) MoveResidual(_stages[i - 1].Backend, stage.Backend, rows);
+            var step = new StepLayout(Batch, chunk, Position, _devices[stage.Backend].For(rows).Positions);
+            var stageMode = stage.HasOutput ? mode : LogitsFor.None;
+            if (chunk == 1 && stage.Backend is IGraphCapture capture) ForwardCaptured(capture, i, step, stageMode);
+            else _model.Forward(this, stage, step, stageMode);
+        }
+    }
+
+    /// <summary>
+    /// Copies the residual stream ([rows, hidden]) from one stage's device to the next: device to device where the
+    /// receiving backend can (<see cref="IPeerCopy"/>), otherwise through the host, converted to fp32 and back.
+    /// </summary>
+    private void MoveResidual(IBackend from, IBackend to, int rows)
+    {
+        var (source, destination) = (_devices[from].For(rows).Residual, _devices[to].For(rows).Residual);
+        if (ReferenceEquals(source, destination)) return;
+        if (to is IPeerCopy peer && peer.TryCopyFrom(from, source, destination)) return;
+        int length = checked((int)source.Length);
+        if (_crossing.Length < length) _crossing = new float[length];
+        var host = _crossing.AsSpan(0, length);
+        from.Read(source, host);
+        to.Write(destination, host);
+    }
+
+    /// <summary>
+    /// A stage's decode step (one token per sequence) recorded as a graph on first use and replayed afterwards: its shapes
     /// repeat and the backend reads ids and positions on the device, so only the Writes before it change.
     /// </summary>
-    private void ForwardCaptured(IGraphCapture capture, StepLayout step, LogitsFor mode)
+    private void ForwardCaptured(IGraphCapture capture, int stageIndex, StepLayout step, LogitsFor mode)
     {
-        if (!_graphs.TryGetValue((step.Rows, mode), out var graph))
+        var stage = _stages[stageIndex];
+        if (!_graphs.TryGetValue((stageIndex, step.Rows, mode), out var graph))
         {
             capture.BeginCapture();
             try
             {
-                _model.Forward(this, step, mode);
+                _model.Forward(this, stage, step, mode);
             }
             catch
             {
@@ -164,49 +197,15 @@ public sealed partial class InferenceSession : IDisposable
                 throw;
             }
             graph = capture.EndCapture();
-            _graphs[(step.Rows, mode)] = graph;
+            _graphs[(stageIndex, step.Rows, mode)] = graph;
         }
         graph.Replay();
-    }
-
-    internal StepBuffers BuffersFor(int rows)
-    {
-        if (_views.TryGetValue(rows, out var b)) return b;
-        var be = _model.Backend;
-        DeviceTensor V(DeviceTensor t) => be.View(t, rows);
-        b = new StepBuffers(V(_ids), V(_positions), V(_residual), V(_normed), V(_q), V(_k), V(_v), V(_attention), V(_projected), V(_gate), V(_up), this, rows);
-        _views[rows] = b;
-        return b;
-    }
-
-    internal DeviceTensor AllLogits(int rows)
-    {
-        if (_allLogits is null || _allLogits.Rows < rows)
-        {
-            _allLogits?.Dispose();
-            _allLogits = _model.Backend.Allocate(DType.F32, Batch * MaxTokensPerStep, _model.Config.VocabSize);
-        }
-        return _model.Backend.View(_allLogits, rows);
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var t in new[] { _ids, _positions, _residual, _normed, _q, _k, _v, _attention, _projected, _gate, _up, LastHidden, LastLogits, NextTokens })
-            t.Dispose();
-        _allLogits?.Dispose();
         foreach (var g in _graphs.Values) g.Dispose();
-        Cache.Dispose();
-        Rope.Dispose();
+        foreach (var d in _devices.Values) d.Dispose();
     }
-}
-
-/// <summary>Views of a session's buffers with exactly one step's rows.</summary>
-internal sealed record StepBuffers(
-    DeviceTensor Ids, DeviceTensor Positions, DeviceTensor Residual, DeviceTensor Normed,
-    DeviceTensor Q, DeviceTensor K, DeviceTensor V, DeviceTensor AttentionOut, DeviceTensor Projected,
-    DeviceTensor Gate, DeviceTensor Up, InferenceSession Session, int Rows)
-{
-    /// <summary>Logits for every row (allocated on first use: [rows, vocab] can be large).</summary>
-    public DeviceTensor Logits => Session.AllLogits(Rows);
 }

@@ -44,18 +44,26 @@ public sealed class ModelWeights : IDisposable
     public IReadOnlyList<LayerWeights> Layers { get; }
     /// <summary>Final RMSNorm [hidden].</summary>
     public DeviceWeight FinalNorm { get; }
-    /// <summary>Output head [vocab, hidden] (the embedding table when tied).</summary>
+    /// <summary>Output head [vocab, hidden] (the embedding table when tied; a copy of it when the head is on another device).</summary>
     public DeviceWeight OutputHead { get; }
-    /// <summary>Bytes of distinct weights as the backend holds them.</summary>
+    /// <summary>Bytes of distinct weights as the backends hold them (a tied head copied to another device counts twice).</summary>
     public long Bytes => _all.Sum(w => w.Bytes);
 
     /// <summary>Validates, then places every weight on <paramref name="backend"/>.</summary>
-    public static ModelWeights Load(ModelConfig config, TensorNames names, ICheckpoint checkpoint, IBackend backend)
+    public static ModelWeights Load(ModelConfig config, TensorNames names, ICheckpoint checkpoint, IBackend backend) =>
+        Load(config, names, checkpoint, _ => backend);
+
+    /// <summary>
+    /// Validates, then places each weight on the backend <paramref name="backendFor"/> gives for its part of the model. A
+    /// tied head whose part is on another backend than the embedding gets its own copy of the table there.
+    /// </summary>
+    internal static ModelWeights Load(ModelConfig config, TensorNames names, ICheckpoint checkpoint, Func<ModelPart, IBackend> backendFor)
     {
         TensorManifest.Build(config, names, checkpoint);
         var all = new List<DeviceWeight>();
         try
         {
+            IBackend backend = backendFor(ModelPart.Embedding);
             DeviceWeight Get(string name) { var w = backend.LoadWeight(checkpoint.Tensor(name)); all.Add(w); return w; }
             DeviceWeight? Optional(bool present, string name) => present ? Get(name) : null;
             // Matrices that share an input go back to back where the backend can place them so (one product in prefill).
@@ -66,10 +74,12 @@ public sealed class ModelWeights : IDisposable
                 all.AddRange(loaded);
                 return loaded;
             }
+            var embeddingBackend = backend;
             var embedding = Get(names.Embedding);
             var layers = new LayerWeights[config.NumLayers];
             for (int l = 0; l < config.NumLayers; l++)
             {
+                backend = backendFor(ModelPart.OfLayer(l));
                 string L(string pattern) => TensorNames.Layer(pattern, l);
                 var norm = Get(L(names.AttentionNorm));
                 var qkv = Group(L(names.Query), L(names.Key), L(names.Value));
@@ -82,8 +92,11 @@ public sealed class ModelWeights : IDisposable
                 layers[l] = new LayerWeights(norm, qkv[0], qkv[1], qkv[2], output, queryBias, keyBias, valueBias, outputBias,
                     queryNorm, keyNorm, mlpNorm, gateUp[0], gateUp[1], Get(L(names.Down)));
             }
+            backend = backendFor(ModelPart.Output);
             var finalNorm = Get(names.FinalNorm);
-            var head = config.TieWordEmbeddings ? embedding : Get(names.OutputHead);
+            var head = !config.TieWordEmbeddings ? Get(names.OutputHead)
+                : ReferenceEquals(backend, embeddingBackend) ? embedding
+                : Get(names.Embedding);
             return new ModelWeights(embedding, layers, finalNorm, head, all);
         }
         catch
@@ -99,4 +112,17 @@ public sealed class ModelWeights : IDisposable
         foreach (var w in _all) w.Dispose();
         _all.Clear();
     }
+}
+
+/// <summary>A part of the decoder a device map places: the embedding lookup, one layer, or the output (final norm and head).</summary>
+/// <param name="Layer">The decoder layer, or null for the embedding and the output.</param>
+/// <param name="IsOutput">The final norm and the output head.</param>
+internal readonly record struct ModelPart(int? Layer, bool IsOutput)
+{
+    /// <summary>The token embedding table.</summary>
+    public static ModelPart Embedding => new(null, false);
+    /// <summary>The final norm and the output head.</summary>
+    public static ModelPart Output => new(null, true);
+    /// <summary>Decoder layer <paramref name="layer"/>.</summary>
+    public static ModelPart OfLayer(int layer) => new(layer, false);
 }

@@ -1,22 +1,27 @@
 using LlmLab.Backends;
+using LlmLab.Planning;
 using LlmLab.Tensors;
 
 namespace LlmLab.Models;
 
 /// <summary>
-/// A Llama-family decoder (Llama, Mistral, Qwen2, Qwen3) on one backend. The forward pass is written
-/// once, here, over <see cref="IBackend"/>; architectures differ only in config quirks (biases,
+/// A Llama-family decoder (Llama, Mistral, Qwen2, Qwen3) on one backend, or spread over several by a
+/// <see cref="DeviceMap"/>. The forward pass is written once, here, over <see cref="IBackend"/>; architectures differ only in config quirks (biases,
 /// q/k norm, tied head, RoPE scaling) read by their <see cref="IArchitecture"/> file.
 /// </summary>
 public sealed class Transformer : IDisposable
 {
     private readonly ModelFiles _files;
+    private readonly IReadOnlyList<IBackend> _owned;
 
-    private Transformer(ModelFiles files, ModelWeights weights, IBackend backend)
+    private Transformer(ModelFiles files, ModelWeights weights, DeviceMap map, IReadOnlyList<ModelStage> stages, IReadOnlyList<IBackend> owned)
     {
         _files = files;
         Weights = weights;
-        Backend = backend;
+        Map = map;
+        Stages = stages;
+        Backends = stages.Select(s => s.Backend).Distinct(ReferenceEqualityComparer.Instance).Cast<IBackend>().ToArray();
+        _owned = owned;
     }
 
     /// <summary>The model folder or GGUF file.</summary>
@@ -31,10 +36,19 @@ public sealed class Transformer : IDisposable
     public TensorManifest Manifest => _files.Manifest;
     /// <summary>The quantization mix applied at load time, or null.</summary>
     public QuantizationMix? Quantization => (_files.Checkpoint as QuantizedCheckpoint)?.Mix;
-    /// <summary>Weights on <see cref="Backend"/>.</summary>
+    /// <summary>Weights, each on the backend its part of the model is placed on.</summary>
     public ModelWeights Weights { get; }
-    /// <summary>Where the model runs.</summary>
-    public IBackend Backend { get; }
+    /// <summary>
+    /// Where the output head runs and tokens are chosen: the model's only backend, or the last stage's when a
+    /// <see cref="DeviceMap"/> spreads it over several.
+    /// </summary>
+    public IBackend Backend => Stages[^1].Backend;
+    /// <summary>Every backend the model runs on, in the order a token meets them.</summary>
+    public IReadOnlyList<IBackend> Backends { get; }
+    /// <summary>Which device holds each part (one device for everything unless loaded with a map).</summary>
+    public DeviceMap Map { get; }
+    /// <summary>The map's runs of parts on one backend, in order.</summary>
+    internal IReadOnlyList<ModelStage> Stages { get; }
 
     /// <summary>End-of-sequence ids from config.json and generation_config.json.</summary>
     public IReadOnlyList<int> EosTokenIds => Config.EosTokenIds.Concat(Generation.EosTokenIds).Distinct().ToArray();
@@ -61,13 +75,58 @@ public sealed class Transformer : IDisposable
     /// Places the weights of opened <paramref name="files"/> on <paramref name="backend"/>; the transformer then owns the
     /// files (on failure the caller still does).
     /// </summary>
-    internal static Transformer Load(ModelFiles files, IBackend backend)
+    internal static Transformer Load(ModelFiles files, IBackend backend) =>
+        Load(files, DeviceMap.OnDevice(backend.Device, files.Config.NumLayers), new Dictionary<string, IBackend> { [backend.Device] = backend }, owned: []);
+
+    /// <summary>
+    /// Loads a Hugging Face model folder or a GGUF file with each part on the backend <paramref name="map"/> names for it
+    /// (<paramref name="backends"/>: device name → backend, one entry per device of the map). The forward pass runs the
+    /// map's stages in order and moves the residual stream between them; the caller keeps the backends.
+    /// </summary>
+    /// <exception cref="InvalidOptionException">The map does not cover the model's layers, or names a device with no backend.</exception>
+    public static Transformer Load(string path, DeviceMap map, IReadOnlyDictionary<string, IBackend> backends, QuantizationMix? quant = null)
     {
-        CheckFormats(files.Manifest, backend.Device, backend.Supports);
+        ArgumentNullException.ThrowIfNull(map);
+        ArgumentNullException.ThrowIfNull(backends);
+        var files = ModelFiles.Open(path, quant);
+        try
+        {
+            return Load(files, map, backends, owned: []);
+        }
+        catch
+        {
+            files.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Places the weights of opened <paramref name="files"/> per <paramref name="map"/>; the transformer then owns the files
+    /// and the backends in <paramref name="owned"/> (on failure the caller still does).
+    /// </summary>
+    internal static Transformer Load(ModelFiles files, DeviceMap map, IReadOnlyDictionary<string, IBackend> backends, IReadOnlyList<IBackend> owned)
+    {
+        if (map.Layers.Count != files.Config.NumLayers)
+            throw new InvalidOptionException($"the device map places {map.Layers.Count} layers but {Path.GetFileName(files.Path)} has {files.Config.NumLayers}");
+        var stages = ModelStage.Of(map, backends);
+        foreach (var stage in stages)
+            CheckFormats(files.Manifest.Weights.Where(w => OnStage(w, stage, files.Config.TieWordEmbeddings)), stage.Backend.Device, stage.Backend.Supports);
         // Every load goes through here (CLI, magics, C# cells), so a study's report can hash each model it used.
         Reproducibility.LoadedCheckpoints.Record(files.Path);
-        return new(files, ModelWeights.Load(files.Config, files.Names, files.Checkpoint, backend), backend);
+        var weights = ModelWeights.Load(files.Config, files.Names, files.Checkpoint,
+            part => (part.Layer is int l ? stages.First(s => l >= s.FirstLayer && l < s.EndLayer)
+                : part.IsOutput ? stages[^1] : stages[0]).Backend);
+        return new(files, weights, map, stages, owned);
     }
+
+    // Whether a stage holds the weight: its layer's, the embedding table on the first stage, the norm and head on the last
+    // (a tied head is the table again there).
+    private static bool OnStage(ManifestEntry w, ModelStage stage, bool tied) => w.Role switch
+    {
+        TensorRole.Embedding => stage.HasEmbedding || (tied && stage.HasOutput),
+        TensorRole.FinalNorm or TensorRole.OutputHead => stage.HasOutput,
+        _ => w.Layer is int l && l >= stage.FirstLayer && l < stage.EndLayer,
+    };
 
     /// <summary>
     /// Asks the backend, through <see cref="IBackend.Supports"/>, whether it reads every weight's storage format, before
@@ -75,9 +134,9 @@ public sealed class Transformer : IDisposable
     /// named, rather than at the first such tensor after the embedding has been uploaded. Backends keep a guard in <c>LoadWeight</c> for callers that place weights themselves.
     /// </summary>
     /// <exception cref="InvalidCheckpointException">A weight is stored in a format the backend cannot compute with.</exception>
-    internal static void CheckFormats(TensorManifest manifest, string device, Func<BackendOp, TensorFormat, bool> supports)
+    internal static void CheckFormats(IEnumerable<ManifestEntry> weights, string device, Func<BackendOp, TensorFormat, bool> supports)
     {
-        var missing = manifest.Weights
+        var missing = weights
             .Where(w => !supports(OpReading(w), w.Format))
             .GroupBy(w => w.Format)
             .Select(g => $"{g.Key} ({g.Count()} tensors, e.g. '{g.First().Name}')")
@@ -115,21 +174,24 @@ public sealed class Transformer : IDisposable
         new(this, batch, maxSequence, maxTokensPerStep);
 
     /// <summary>
-    /// One step of the decoder for the tokens already written to <paramref name="s"/>'s id and
-    /// position buffers. Leaves the final hidden states (normed) in s.Normed and, per
-    /// <paramref name="logitsFor"/>, logits in s.Logits.
+    /// <paramref name="stage"/>'s part of one step of the decoder, for the tokens already written to
+    /// <paramref name="s"/>'s id and position buffers (the first stage) or the residual stream moved in from the stage
+    /// before. A stage that hands on leaves the residual stream in its buffer; the last leaves the final hidden states
+    /// (normed) and, per <paramref name="logitsFor"/>, the logits.
     /// </summary>
-    internal void Forward(InferenceSession s, StepLayout step, LogitsFor logitsFor)
+    internal void Forward(InferenceSession s, ModelStage stage, StepLayout step, LogitsFor logitsFor)
     {
         var c = Config;
-        var be = Backend;
-        var t = s.BuffersFor(step.Rows);             // views of the session's buffers with step.Rows rows
+        var be = stage.Backend;
+        var d = s.Buffers(be);
+        var t = d.For(step.Rows);                    // views of this device's buffers with step.Rows rows
         var (x, h) = (t.Residual, t.Normed);         // (rows, hidden): residual stream, normed block input
-        be.Embedding(t.Ids, Weights.Embedding, x);
-        be.RmsNorm(x, Weights.Layers[0].AttentionNorm, c.RmsNormEps, h);
-        for (int l = 0; l < c.NumLayers; l++)
+        if (stage.HasEmbedding) be.Embedding(t.Ids, Weights.Embedding, x);
+        if (stage.HasLayers) be.RmsNorm(x, Weights.Layers[stage.FirstLayer].AttentionNorm, c.RmsNormEps, h);
+        for (int l = stage.FirstLayer; l < stage.EndLayer; l++)
         {
             var w = Weights.Layers[l];
+            var (cache, cacheLayer) = (d.Cache!, d.CacheLayer(l));
             // Attention: q,k,v = h·Wqᵀ, h·Wkᵀ, h·Wvᵀ (+ bias); per-head q/k norm (Qwen3); RoPE; cache k,v.
             be.MatMul(h, w.Query, w.QueryBias, t.Q);
             be.MatMul(h, w.Key, w.KeyBias, t.K);
@@ -139,9 +201,9 @@ public sealed class Transformer : IDisposable
                 be.RmsNorm(t.Q, w.QueryNorm, c.RmsNormEps, t.Q);
                 be.RmsNorm(t.K, w.KeyNorm, c.RmsNormEps, t.K);
             }
-            be.RopeAndCache(t.Q, t.K, t.V, s.Rope, step, s.Cache, l);
+            be.RopeAndCache(t.Q, t.K, t.V, d.Rope!, step, cache, cacheLayer);
             // softmax(q·kᵀ/√d + causal mask)·v over the cache, then the output projection.
-            be.Attention(t.Q, s.Cache, l, step, t.AttentionOut);
+            be.Attention(t.Q, cache, cacheLayer, step, t.AttentionOut);
             be.MatMul(t.AttentionOut, w.Output, w.OutputBias, t.Projected);
             // x += attention; h = RMSNorm(x) for the MLP.
             be.AddRmsNorm(x, t.Projected, w.MlpNorm, c.RmsNormEps, h);
@@ -150,17 +212,21 @@ public sealed class Transformer : IDisposable
             be.MatMul(h, w.Up, null, t.Up);
             be.SwiGlu(t.Gate, t.Up, t.Gate);
             be.MatMul(t.Gate, w.Down, null, t.Projected);
-            // x += mlp; h = RMSNorm(x) with the next layer's norm, or the final norm after the last layer.
-            var nextNorm = l + 1 < c.NumLayers ? Weights.Layers[l + 1].AttentionNorm : Weights.FinalNorm;
-            be.AddRmsNorm(x, t.Projected, nextNorm, c.RmsNormEps, h);
+            // x += mlp; h = RMSNorm(x) with the next layer's norm, or the final norm after the last layer; a stage that
+            // hands x on to another device only adds (the next stage norms what it receives).
+            if (l + 1 < stage.EndLayer) be.AddRmsNorm(x, t.Projected, Weights.Layers[l + 1].AttentionNorm, c.RmsNormEps, h);
+            else if (stage.HasOutput) be.AddRmsNorm(x, t.Projected, Weights.FinalNorm, c.RmsNormEps, h);
+            else be.Add(x, t.Projected);
         }
+        if (!stage.HasOutput) return;
+        if (!stage.HasLayers) be.RmsNorm(x, Weights.FinalNorm, c.RmsNormEps, h);
         // Logits = h·W_headᵀ for every position, or only for the last position of each sequence.
         if (logitsFor == LogitsFor.AllPositions)
             be.MatMul(h, Weights.OutputHead, null, t.Logits);
         else if (logitsFor == LogitsFor.LastPosition)
         {
-            be.LastRows(h, step, s.LastHidden);
-            be.MatMul(s.LastHidden, Weights.OutputHead, null, s.LastLogits);
+            be.LastRows(h, step, d.LastHidden);
+            be.MatMul(d.LastHidden, Weights.OutputHead, null, d.LastLogits);
         }
     }
 
@@ -169,6 +235,7 @@ public sealed class Transformer : IDisposable
     {
         Weights.Dispose();
         _files.Dispose();
+        foreach (var backend in _owned) backend.Dispose();
     }
 }
 

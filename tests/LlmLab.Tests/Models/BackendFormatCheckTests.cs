@@ -17,7 +17,7 @@ public sealed class BackendFormatCheckTests
         using var files = ModelFiles.Open(Fixtures.BrownModel, QuantizationMix.Parse("Q8_0"));
         var asked = new List<(BackendOp Op, TensorFormat Format)>();
 
-        var e = Assert.Throws<InvalidCheckpointException>(() => Transformer.CheckFormats(files.Manifest, "cuda:0", (op, format) =>
+        var e = Assert.Throws<InvalidCheckpointException>(() => Transformer.CheckFormats(files.Manifest.Weights, "cuda:0", (op, format) =>
         {
             asked.Add((op, format));
             return format.IsFloat(); // a backend with float kernels only
@@ -36,6 +36,6 @@ public sealed class BackendFormatCheckTests
         using var files = ModelFiles.Open(Fixtures.BrownModel, QuantizationMix.Parse("Q4_K_M"));
         using var backend = new CpuBackend();
 
-        Transformer.CheckFormats(files.Manifest, backend.Device, backend.Supports);
+        Transformer.CheckFormats(files.Manifest.Weights, backend.Device, backend.Supports);
     }
 }

@@ -48,6 +48,7 @@ internal sealed class TimedChoiceBackend(IBackend inner, TimeSpan choiceDelay) :
     public KvCache AllocateKvCache(KvCacheShape shape) => inner.AllocateKvCache(shape);
     public RopeTable CreateRopeTable(RopeSpec rope, int maxPositions) => inner.CreateRopeTable(rope, maxPositions);
     public void Write(DeviceTensor destination, ReadOnlySpan<int> values) => inner.Write(destination, values);
+    public void Write(DeviceTensor destination, ReadOnlySpan<float> values) => inner.Write(destination, values);
     public void Read(DeviceTensor source, Span<float> destination) => inner.Read(source, destination);
     public void Read(DeviceTensor source, Span<int> destination) => inner.Read(source, destination);
     public void Embedding(DeviceTensor ids, DeviceWeight table, DeviceTensor output) => inner.Embedding(ids, table, output);

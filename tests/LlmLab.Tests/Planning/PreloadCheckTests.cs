@@ -53,6 +53,7 @@ public sealed class PreloadCheckTests
         public KvCache AllocateKvCache(KvCacheShape shape) => _cpu.AllocateKvCache(shape);
         public RopeTable CreateRopeTable(RopeSpec rope, int maxPositions) => _cpu.CreateRopeTable(rope, maxPositions);
         public void Write(DeviceTensor destination, ReadOnlySpan<int> values) => _cpu.Write(destination, values);
+        public void Write(DeviceTensor destination, ReadOnlySpan<float> values) => _cpu.Write(destination, values);
         public void Read(DeviceTensor source, Span<float> destination) => _cpu.Read(source, destination);
         public void Read(DeviceTensor source, Span<int> destination) => _cpu.Read(source, destination);
         public void Embedding(DeviceTensor ids, DeviceWeight table, DeviceTensor output) => _cpu.Embedding(ids, table, output);

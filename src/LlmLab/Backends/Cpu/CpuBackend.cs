@@ -66,6 +66,14 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
     public void Write(DeviceTensor destination, ReadOnlySpan<int> values) => values.CopyTo(Cpu(destination).IntSpan);
 
     /// <inheritdoc />
+    public void Write(DeviceTensor destination, ReadOnlySpan<float> values)
+    {
+        var t = Cpu(destination);
+        if (t.DType != DType.F32) throw new ArgumentException($"Write of floats needs an F32 tensor, not {t.DType}");
+        values.CopyTo(t.FloatSpan);
+    }
+
+    /// <inheritdoc />
     public void Read(DeviceTensor source, Span<float> destination) => Cpu(source).FloatSpan[..destination.Length].CopyTo(destination);
 
     /// <inheritdoc />
