@@ -17,7 +17,8 @@ namespace LlmLab.Planning;
 /// but the last to the model's size ÷ GPUs + a buffer of 1.25 × the largest decoder layer (accelerate: 1.25 × the larger of
 /// a no-split block and the mean leaf module), leaving the last GPU its whole budget in case the buffer is short.
 /// <c>balanced_low_0</c> spreads the model over the other GPUs the same way (size ÷ (GPUs − 1)) and gives GPU 0 only what
-/// their budgets cannot hold. With one GPU, <c>balanced_low_0</c> is <c>balanced</c>. When any part lands on the CPU,
+/// their budgets cannot hold. With one GPU, <c>balanced_low_0</c> is <c>balanced</c>. <c>auto</c> is <c>balanced</c> when
+/// that fits on the GPUs, else whichever of balanced and sequential leaves fewer parts to the CPU. When any part lands on the CPU,
 /// the first GPU keeps room for the largest part still to place (accelerate's reserve on its main device, so that an
 /// offloaded layer can be brought to the GPU to run: the streamed offload the issue asks for).
 /// </para>
@@ -31,6 +32,9 @@ namespace LlmLab.Planning;
 /// <item>The reserve for the largest part is taken only when something is offloaded (accelerate takes it always, so a
 /// model that just fits still loses a layer to the CPU). The CPU keeps no reserve, since LlmLab has no disk offload:
 /// parts the GPUs cannot take all go to the CPU, and the plan then says whether the CPU's budget holds them.</item>
+/// <item><c>auto</c> is <c>balanced</c> only when balanced fits: over uneven GPUs (24 GiB + 4 GiB) balanced's cap on the
+/// first GPU sends layers to the CPU that the first GPU could hold, and accelerate's auto does that too; LlmLab's auto
+/// then takes the sequential map.</item>
 /// <item>A device missing from <c>--max-memory</c> is not used, as in accelerate, except the CPU, which then has its
 /// available RAM (the remainder has to go somewhere).</item>
 /// </list>
@@ -65,7 +69,7 @@ public static class AutoDeviceMap
     /// <param name="batch">Sequences.</param>
     /// <param name="gpuComputeType">The GPUs' compute type (weights and KV sizes).</param>
     /// <param name="kvCacheOnCpu">Every KV cache on the CPU (<c>--kv-offload none</c>): layers weigh only their weights on a GPU.</param>
-    /// <exception cref="InvalidOptionException">A context or batch out of range, or a budget below 0.</exception>
+    /// <exception cref="InvalidOptionException">A context or batch out of range, a budget below 0, a device that is not cpu or cuda:N, or a GPU named twice.</exception>
     public static DeviceMap Infer(PlanModel model, DeviceMapStrategy strategy, IReadOnlyDictionary<string, long> budgets, int context, int batch,
         DType gpuComputeType = MemoryPlanner.DefaultGpuComputeType, bool kvCacheOnCpu = false)
     {
@@ -76,14 +80,32 @@ public static class AutoDeviceMap
             throw new InvalidOptionException($"the budget of {negative.Key} is negative ({negative.Value} bytes)");
 
         var parts = new Parts(model, context, batch, gpuComputeType, kvCacheOnCpu);
-        var gpus = budgets.Where(b => b.Key != "cpu" && b.Value > 0).Select(b => DeviceMap.CheckDevice(b.Key))
-            .OrderBy(DeviceMap.GpuIndex).ToArray();
-        var limits = gpus.ToDictionary(g => g, g => budgets.First(b => DeviceMap.CheckDevice(b.Key) == g).Value);
+        var given = new Dictionary<string, long>();
+        foreach (var (device, bytes) in budgets)
+        {
+            string gpu = DeviceMap.CheckDevice(device);
+            if (gpu == "cpu" || bytes == 0) continue;
+            if (!given.TryAdd(gpu, bytes)) throw new InvalidOptionException($"the budgets name {gpu} twice ('{device}'); give each device once");
+        }
+        var gpus = given.Keys.OrderBy(DeviceMap.GpuIndex).ToArray();
+        var limits = new Dictionary<string, long>(given);
         if (strategy != DeviceMapStrategy.Sequential) Balance(parts, gpus, limits, lowZero: strategy == DeviceMapStrategy.BalancedLow0);
 
-        var where = Place(parts, gpus, limits, reserve: false);
-        if (gpus.Length > 0 && where.Contains("cpu")) where = Place(parts, gpus, limits, reserve: true);
+        var where = PlaceWithReserve(parts, gpus, limits);
+        if (strategy == DeviceMapStrategy.Auto && where.Contains("cpu"))
+        {
+            // Balanced caps can offload what one full GPU would hold (uneven GPUs); then auto is sequential.
+            var sequential = PlaceWithReserve(parts, gpus, given);
+            if (sequential.Count(d => d == "cpu") < where.Count(d => d == "cpu")) where = sequential;
+        }
         return new DeviceMap(where[0], where[1..^1], where[^1]) { KvCacheOnCpu = kvCacheOnCpu };
+    }
+
+    // Placed without a reserve first; when anything lands on the CPU, again keeping room on the first GPU.
+    private static string[] PlaceWithReserve(Parts parts, string[] gpus, Dictionary<string, long> limits)
+    {
+        var where = Place(parts, gpus, limits, reserve: false);
+        return gpus.Length > 0 && where.Contains("cpu") ? Place(parts, gpus, limits, reserve: true) : where;
     }
 
     // get_balanced_memory: every GPU but the last capped at an even share + buffer (GPU 0 at the others' overflow for low_zero).

@@ -42,7 +42,19 @@ public sealed class AutoDeviceMapTests
     }
 
     [Fact]
-    public void Auto_is_balanced_as_transformers_passes_it()
+    public void Auto_is_sequential_when_balanced_caps_would_send_layers_to_the_cpu_that_one_gpu_can_hold()
+    {
+        // Balanced caps cuda:0 at about 9.5 GB (half the model + buffer + overhead); the 4 GiB cuda:1 takes 7 layers; the
+        // rest would go to the CPU although cuda:0's 24 GiB holds the whole 16.6 GB model.
+        var budgets = new Dictionary<string, long> { ["cuda:0"] = 24L << 30, ["cuda:1"] = 4L << 30 };
+
+        Assert.Contains("cpu", Infer(DeviceMapStrategy.Balanced, budgets).Devices);
+        Assert.Equal("all on cuda:0", Infer(DeviceMapStrategy.Auto, budgets).Describe());
+        Assert.Equal("all on cuda:0", Infer(DeviceMapStrategy.Sequential, budgets).Describe());
+    }
+
+    [Fact]
+    public void Auto_is_balanced_when_balanced_keeps_everything_on_the_gpus()
     {
         var budgets = new Dictionary<string, long> { ["cuda:0"] = 24L << 30, ["cuda:1"] = 12L << 30, ["cuda:2"] = 24L << 30 };
 
@@ -128,6 +140,16 @@ public sealed class AutoDeviceMapTests
     {
         Assert.Equal("all on cpu", Infer(DeviceMapStrategy.Auto, new() { ["cpu"] = 64L << 30 }).Describe());
         Assert.Equal("all on cpu", Infer(DeviceMapStrategy.Sequential, new() { ["cuda:0"] = 0 }).Describe());
+    }
+
+    [Fact]
+    public void Budgets_that_name_a_gpu_twice_or_a_negative_size_are_refused()
+    {
+        var twice = Assert.Throws<InvalidOptionException>(() => Infer(DeviceMapStrategy.Auto, new() { ["cuda:0"] = 1L << 30, ["cuda"] = 2L << 30 }));
+        var negative = Assert.Throws<InvalidOptionException>(() => Infer(DeviceMapStrategy.Auto, new() { ["cuda:0"] = -1 }));
+
+        Assert.Equal("the budgets name cuda:0 twice ('cuda'); give each device once", twice.Message);
+        Assert.Equal("the budget of cuda:0 is negative (-1 bytes)", negative.Message);
     }
 
     [Theory]
