@@ -201,7 +201,7 @@ internal static class PlanCommand
         return map with { KvCacheOnCpu = placement.KvCacheOnCpu };
     }
 
-    // This machine's CPU (available RAM; its copy bandwidth measured when it holds layers or KV caches), and the GPUs given.
+    // This machine's CPU (available RAM; its copy bandwidth measured when the map uses it), and the GPUs given.
     private static Dictionary<string, PlanDevice> Devices(IReadOnlyList<PlanDevice> gpus, DeviceMap map, bool withCpu = false)
     {
         var devices = gpus.ToDictionary(g => g.Device);
@@ -209,7 +209,8 @@ internal static class PlanCommand
         {
             using var cpu = new CpuBackend();
             var report = cpu.MemoryReport();
-            double? bandwidth = map.Layers.Contains("cpu") || map.Output == "cpu" || map.KvCacheOnCpu ? CpuBandwidth : null;
+            // Measured whenever the map uses the CPU (even for the embedding's one row per token: without it no decode is predicted).
+            double? bandwidth = map.Devices.Contains("cpu") || map.KvCacheOnCpu ? CpuBandwidth : null;
             devices["cpu"] = PlanDevice.ForCpu(report.DriverFreeBytes, report.DriverTotalBytes, bandwidth);
         }
         return devices;
