@@ -17,7 +17,9 @@ public sealed partial record DeviceMap(string Embedding, IReadOnlyList<string> L
     /// <summary>
     /// Every layer's KV cache in host memory, whatever device holds the layer's weights (llama.cpp's <c>-nkvo</c>,
     /// <c>--kv-offload none</c>): the planner moves all KV bytes to <c>cpu</c>, in the CPU backend's KV type (fp32),
-    /// since attention over a host-side cache runs on the CPU as llama.cpp's does.
+    /// since attention over a host-side cache runs on the CPU as llama.cpp's does. <see cref="Devices"/> does not list the
+    /// CPU for it (it names where the parts are); the planner adds it. Planned only: the forward pass keeps each KV cache
+    /// with its layer today.
     /// </summary>
     public bool KvCacheOnCpu { get; init; }
 
