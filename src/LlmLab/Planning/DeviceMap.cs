@@ -4,14 +4,25 @@ namespace LlmLab.Planning;
 
 /// <summary>
 /// Which device holds each part of a decoder: the embedding table, each layer (with its KV cache), and the output
-/// (final norm and head). Devices are <c>cpu</c> or <c>cuda:N</c>. The planner sizes every device a map names; the
-/// forms built today are one device for everything and llama.cpp's <c>--n-gpu-layers</c> split.
+/// (final norm and head). Devices are <c>cpu</c> or <c>cuda:N</c>. The planner sizes every device a map names. Forms:
+/// one device for everything (<see cref="OnDevice"/>), llama.cpp's <c>--n-gpu-layers</c> split (<see cref="GpuLayers"/>)
+/// and <c>--tensor-split</c> (<see cref="TensorSplit"/>), an explicit JSON map (<see cref="FromJsonFile"/>), and
+/// accelerate's <c>auto</c>/<c>balanced</c>/<c>balanced_low_0</c>/<c>sequential</c> (<see cref="AutoDeviceMap"/>).
 /// </summary>
 /// <param name="Embedding">Device of the token embedding table.</param>
 /// <param name="Layers">Device of each decoder layer, in order.</param>
 /// <param name="Output">Device of the final norm and the output head (a tied head is a copy of the table there).</param>
-public sealed record DeviceMap(string Embedding, IReadOnlyList<string> Layers, string Output)
+public sealed partial record DeviceMap(string Embedding, IReadOnlyList<string> Layers, string Output)
 {
+    /// <summary>
+    /// Every layer's KV cache in host memory, whatever device holds the layer's weights (llama.cpp's <c>-nkvo</c>,
+    /// <c>--kv-offload none</c>): the planner moves all KV bytes to <c>cpu</c>, in the CPU backend's KV type (fp32),
+    /// since attention over a host-side cache runs on the CPU as llama.cpp's does. <see cref="Devices"/> does not list the
+    /// CPU for it (it names where the parts are); the planner adds it. Planned only: the forward pass keeps each KV cache
+    /// with its layer today.
+    /// </summary>
+    public bool KvCacheOnCpu { get; init; }
+
     /// <summary>Most <c>--n-gpu-layers</c> accepted as a number; larger values mean "all" as in llama.cpp (<c>-ngl 999</c>).</summary>
     private const int MaxGpuLayersOption = 100_000;
 
@@ -67,8 +78,40 @@ public sealed record DeviceMap(string Embedding, IReadOnlyList<string> Layers, s
         throw new InvalidOptionException($"device '{device}' is not known; use cpu, cuda or cuda:N");
     }
 
-    /// <summary>One line: "all on cuda:0", or "embedding on cpu, layers 0-15 on cpu, 16-31 on cuda:0, output on cuda:0".</summary>
-    public string Describe()
+    /// <summary>
+    /// The device text, checked as <see cref="CheckDevice(string)"/> does and, when <paramref name="gpuCount"/> is known, against
+    /// the GPUs given (<c>cuda:0</c> … <c>cuda:gpuCount−1</c>); <paramref name="where"/> names the option or file.
+    /// </summary>
+    /// <exception cref="InvalidOptionException">Not a device, or a GPU beyond those given.</exception>
+    public static string CheckDevice(string device, int? gpuCount, string where)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        string checkedDevice;
+        try
+        {
+            checkedDevice = CheckDevice(device);
+        }
+        catch (InvalidOptionException e)
+        {
+            throw new InvalidOptionException($"{where}: {e.Message}");
+        }
+        if (gpuCount is { } n && checkedDevice != "cpu" && GpuIndex(checkedDevice) >= n)
+            throw new InvalidOptionException(n == 0
+                ? $"{where}: device '{device}' names a GPU but none is given; plan for catalog GPUs with --gpu NAME[,NAME…]"
+                : $"{where}: device '{device}' is beyond the {n} GPU{(n == 1 ? "" : "s")} given ({(n == 1 ? "cuda:0" : $"cuda:0 … cuda:{n - 1}")}); give more with --gpu NAME,NAME…");
+        return checkedDevice;
+    }
+
+    /// <summary>N of a checked <c>cuda:N</c>.</summary>
+    internal static int GpuIndex(string device) => int.Parse(device.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// One line: "all on cuda:0", or "embedding on cpu, layers 0-15 on cpu, 16-31 on cuda:0, output on cuda:0"; with
+    /// "; KV cache on cpu" appended under <see cref="KvCacheOnCpu"/>.
+    /// </summary>
+    public string Describe() => Placement() + (KvCacheOnCpu ? "; KV cache on cpu" : "");
+
+    private string Placement()
     {
         if (Devices.Count == 1) return $"all on {Embedding}";
         var runs = new List<string>();

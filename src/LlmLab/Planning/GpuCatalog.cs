@@ -40,6 +40,21 @@ public static class GpuCatalog
         return names.Select(Get).Distinct().ToArray();
     }
 
+    /// <summary>
+    /// The GPUs of a machine to plan a device map for: a comma-separated list of ids/names, in order, a name repeated
+    /// for each GPU of that kind (<c>h100-sxm,h100-sxm</c> is cuda:0 and cuda:1).
+    /// </summary>
+    /// <exception cref="InvalidOptionException">An unknown or empty name, or <c>all</c> (a table, not a machine).</exception>
+    public static IReadOnlyList<GpuSpec> ParseMachine(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOptionException("--gpu all prints a table of single GPUs; with a device map name the machine's GPUs in order, e.g. --gpu h100-sxm,h100-sxm");
+        var names = text.Split(',', StringSplitOptions.TrimEntries);
+        if (names.Any(string.IsNullOrEmpty)) throw new InvalidOptionException($"--gpu '{text}' has an empty name; give ids separated by commas, e.g. h100-sxm,h100-sxm");
+        return names.Select(Get).ToArray();
+    }
+
     // "H100 SXM", "h100-sxm" and "H100_SXM" are one name.
     private static string Normalize(string name) => new(name.ToLowerInvariant().Where(char.IsLetterOrDigit).ToArray());
 

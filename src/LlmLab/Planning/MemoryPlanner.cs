@@ -61,7 +61,7 @@ public static class MemoryPlanner
         if (map.Layers.Count != config.NumLayers)
             throw new InvalidOptionException($"the device map places {map.Layers.Count} layers but {model.Name} has {config.NumLayers}");
 
-        var plans = map.Devices.Select(d => PlanDevice(model, map, d, context, batch, devices.GetValueOrDefault(d), gpuComputeType)).ToArray();
+        var plans = PlannedDevices(map).Select(d => PlanDevice(model, map, d, context, batch, devices.GetValueOrDefault(d), gpuComputeType)).ToArray();
         return new ModelPlan(model.Name, model.Quantization, model.Manifest.BitsPerWeight, context, batch, map.Describe(), plans,
             Speed(model, map, plans, context, devices));
     }
@@ -100,9 +100,10 @@ public static class MemoryPlanner
     private static readonly string[] SmallerMixes = ["Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q3_K_M", "Q2_K"];
 
     /// <summary>
-    /// What would fit when <paramref name="map"/> does not, each computed by planning it: fewer GPU layers (llama.cpp's
-    /// split, the head first), the largest smaller quantization mix, and the longest context — e.g. "fits with
-    /// --n-gpu-layers 20, or --quant Q4_K_M, or --context 9216".
+    /// What would fit when <paramref name="map"/> does not, each computed by planning it: fewer GPU layers (on one GPU
+    /// llama.cpp's split, the head first; over several, the <c>auto</c> or else <c>sequential</c> map of the GPUs' free
+    /// memory), the largest smaller quantization mix, and the longest context — e.g. "fits with --n-gpu-layers 20, or
+    /// --quant Q4_K_M, or --context 9216".
     /// </summary>
     public static string Advice(PlanModel model, DeviceMap map, int context, int batch, IReadOnlyDictionary<string, PlanDevice> devices,
         DType gpuComputeType = DefaultGpuComputeType)
@@ -116,12 +117,14 @@ public static class MemoryPlanner
             string gpu = gpus[0];
             int layers = model.Config.NumLayers, current = map.Layers.Count(l => l == gpu) + (map.Output == gpu ? 1 : 0);
             for (int n = Math.Min(current, layers + 1) - 1; n >= 0; n--)
-                if (Plan(model, DeviceMap.GpuLayers(gpu, n, layers), context, batch, devices, gpuComputeType).Fits)
+                if (Plan(model, DeviceMap.GpuLayers(gpu, n, layers) with { KvCacheOnCpu = map.KvCacheOnCpu }, context, batch, devices, gpuComputeType).Fits)
                 {
                     if (n > 0) options.Add($"--n-gpu-layers {n}");
                     break;
                 }
         }
+        else if (gpus.Length > 1 && AutoMapThatFits(model, map, context, batch, devices, gpuComputeType) is { } fitting)
+            options.Add(fitting);
         foreach (var mix in SmallerMixes.Select(QuantizationMix.Parse))
         {
             var smaller = model with { Manifest = PlanModel.Computed(model.Config, mix, PlanModel.DefaultStoredFormat), Quantization = mix.Name };
@@ -136,6 +139,37 @@ public static class MemoryPlanner
             : "no smaller split, quantization or context fits: use a device with more memory";
     }
 
+    /// <summary>
+    /// Plans <paramref name="model"/> over <paramref name="map"/> as <see cref="Plan"/> does and refuses a plan that does not
+    /// fit, before anything is loaded: the one-line message names the first device that does not fit, what it needs by
+    /// category, what is free, and what would fit (<see cref="Advice"/>).
+    /// </summary>
+    /// <exception cref="OutOfDeviceMemoryException">A device of known free memory cannot hold its share.</exception>
+    /// <exception cref="InvalidOptionException">A context or batch out of range, or a map that does not cover the model's layers.</exception>
+    public static ModelPlan CheckFits(PlanModel model, DeviceMap map, int context, int batch, IReadOnlyDictionary<string, PlanDevice> devices,
+        DType gpuComputeType = DefaultGpuComputeType)
+    {
+        var plan = Plan(model, map, context, batch, devices, gpuComputeType);
+        if (plan.Fits) return plan;
+        plan = plan with { Advice = Advice(model, map, context, batch, devices, gpuComputeType) };
+        throw new OutOfDeviceMemoryException(plan.MisfitMessage()!);
+    }
+
+    // Over several GPUs: the auto (balanced) map, else the sequential one, over the same GPUs' free memory, when it fits —
+    // "--device-map auto (embedding on cuda:0, layers 0-17 on cuda:0, 18-31 on cuda:1, output on cuda:1)".
+    private static string? AutoMapThatFits(PlanModel model, DeviceMap map, int context, int batch, IReadOnlyDictionary<string, PlanDevice> devices, DType gpuComputeType)
+    {
+        var budgets = map.Devices.Where(d => d != "cpu" && devices.GetValueOrDefault(d)?.FreeBytes is not null)
+            .ToDictionary(d => d, d => devices[d].FreeBytes!.Value);
+        if (budgets.Count == 0) return null;
+        foreach (var (strategy, name) in new[] { (DeviceMapStrategy.Auto, "auto"), (DeviceMapStrategy.Sequential, "sequential") })
+        {
+            var candidate = AutoDeviceMap.Infer(model, strategy, budgets, context, batch, gpuComputeType, map.KvCacheOnCpu);
+            if (Plan(model, candidate, context, batch, devices, gpuComputeType).Fits) return $"--device-map {name} ({candidate.Describe()})";
+        }
+        return null;
+    }
+
     /// <summary>FLOPs one prompt token costs in prefill: 2 per weight of the decoder layers, plus QKᵀ and PV over half the context on average (4 × layers × heads·headDim × context/2).</summary>
     public static double PrefillFlopsPerToken(PlanModel model, int context)
     {
@@ -144,26 +178,26 @@ public static class MemoryPlanner
         return 2 * layerWeights + 4.0 * model.Config.NumLayers * model.Config.QueryDim * (context / 2.0);
     }
 
+    // The devices a plan sizes: those the map names, and the CPU when it holds every layer's KV cache.
+    private static IReadOnlyList<string> PlannedDevices(DeviceMap map) =>
+        map.KvCacheOnCpu && !map.Devices.Contains("cpu") ? [.. map.Devices, "cpu"] : map.Devices;
+
     private static DevicePlan PlanDevice(PlanModel model, DeviceMap map, string device, int context, int batch, PlanDevice? info, DType gpuComputeType)
     {
-        var config = model.Config;
         bool gpu = device != "cpu";
-        int kvElement = gpu ? gpuComputeType.SizeOf() : sizeof(float);
         int layers = map.Layers.Count(d => d == device);
         long weights = 0, read = 0;
         foreach (var (entry, reads) in Held(model, map, device))
         {
-            long bytes = gpu ? CudaMemoryRule.WeightBytes(entry.Format, entry.Shape, gpuComputeType) : entry.Bytes;
+            long bytes = HeldBytes(entry, gpu, gpuComputeType);
             weights += bytes;
             read += reads ? bytes : bytes / entry.Shape[0];
         }
-        long kvPerToken = 2L * layers * config.KvDim * kvElement;
+        // Under KvCacheOnCpu the CPU holds (and reads) the K and V of every layer; a GPU none.
+        int kvLayers = !map.KvCacheOnCpu ? layers : gpu ? 0 : map.Layers.Count;
+        long kvPerToken = kvLayers * LayerKvBytesPerToken(model, gpu, gpuComputeType);
         long kv = kvPerToken * batch * context;
-        int chunk = Math.Min(DecoderShape.DefaultPrefillChunk, context);
-        long workspace = gpu
-            ? CudaMemoryRule.WorkspaceBytes(config.Shape, batch, context, chunk, gpuComputeType, CudaMemoryRule.FlashPrefillApplies(gpuComputeType, config.HeadDim), CudaMemoryRule.DefaultGemmWorkspaceBytes)
-              + (chunk > 1 ? DequantWorkspace(model, map, device, gpuComputeType) : 0)
-            : config.Shape.SessionBufferBytes(batch, chunk, sizeof(float));
+        long workspace = WorkspaceBytes(model, gpu, context, batch, gpuComputeType, DequantWorkspace(model, map, device, gpuComputeType));
         long overhead = gpu ? GpuRuntimeOverheadBytes : 0;
         DeviceSpeed? speed = null;
         if (info?.BandwidthBytesPerSecond is { } bandwidth)
@@ -176,12 +210,39 @@ public static class MemoryPlanner
         return new DevicePlan(device, info?.Name, layers, weights, kv, workspace, overhead, info?.FreeBytes, info?.TotalBytes, kvPerToken, speed);
     }
 
+    /// <summary>Bytes a device holds for one weight: on a GPU as <see cref="CudaMemoryRule"/> sizes it, on the CPU as stored.</summary>
+    internal static long HeldBytes(ManifestEntry entry, bool gpu, DType gpuComputeType) =>
+        gpu ? CudaMemoryRule.WeightBytes(entry.Format, entry.Shape, gpuComputeType) : entry.Bytes;
+
+    /// <summary>K and V bytes per token of one layer: in the compute type on a GPU, fp32 on the CPU.</summary>
+    internal static long LayerKvBytesPerToken(PlanModel model, bool gpu, DType gpuComputeType) =>
+        2L * model.Config.KvDim * (gpu ? gpuComputeType.SizeOf() : sizeof(float));
+
+    /// <summary>
+    /// Activations and workspace of a device that holds any part of the model: on a GPU the CUDA backend's step buffers,
+    /// attention scratch and GEMM workspace, plus <paramref name="dequantBytes"/> when a step has more than one token; on the
+    /// CPU the session's step buffers.
+    /// </summary>
+    internal static long WorkspaceBytes(PlanModel model, bool gpu, int context, int batch, DType gpuComputeType, long dequantBytes)
+    {
+        var config = model.Config;
+        int chunk = Math.Min(DecoderShape.DefaultPrefillChunk, context);
+        return gpu
+            ? CudaMemoryRule.WorkspaceBytes(config.Shape, batch, context, chunk, gpuComputeType, CudaMemoryRule.FlashPrefillApplies(gpuComputeType, config.HeadDim), CudaMemoryRule.DefaultGemmWorkspaceBytes)
+              + (chunk > 1 ? dequantBytes : 0)
+            : config.Shape.SessionBufferBytes(batch, chunk, sizeof(float));
+    }
+
+    /// <summary>The CUDA backend's dequantization workspace for the largest block matrix among <paramref name="entries"/>.</summary>
+    internal static long DequantWorkspace(IEnumerable<ManifestEntry> entries, DType computeType) =>
+        entries.Where(e => e.Format.IsBlockQuantized() && e.Shape.Length == 2)
+            .Select(e => CudaMemoryRule.DequantWorkspaceBytes(e.Shape[0], e.Shape[1], computeType))
+            .DefaultIfEmpty(0).Max();
+
     // The CUDA backend's dequantization workspace: what the largest block matrix it holds asks for, allocated at the
     // first prefill product (none without block matrices, or when no step has more than one token).
     private static long DequantWorkspace(PlanModel model, DeviceMap map, string device, DType computeType) =>
-        Held(model, map, device).Where(h => h.Entry.Format.IsBlockQuantized() && h.Entry.Shape.Length == 2)
-            .Select(h => CudaMemoryRule.DequantWorkspaceBytes(h.Entry.Shape[0], h.Entry.Shape[1], computeType))
-            .DefaultIfEmpty(0).Max();
+        DequantWorkspace(Held(model, map, device).Select(h => h.Entry), computeType);
 
     // The weights a device holds, and whether a decode step reads all of each (false: the embedding table, of which a
     // lookup reads one row). A tied head on another device than the embedding is a copy of the table there (llama.cpp
@@ -212,7 +273,7 @@ public static class MemoryPlanner
         if (plans.Any(p => p.Predicted is null)) return null;
         double decode = 1e3 / plans.Sum(p => p.Predicted!.MsPerToken);
         double flops = PrefillFlopsPerToken(model, context);
-        var gpus = map.Devices.Select(d => devices[d].Gpu).ToArray();
+        var gpus = PlannedDevices(map).Select(d => devices[d].Gpu).ToArray();
         bool allGpu = gpus.All(g => g is not null);
         double? prefill = null;
         if (map.Layers.All(d => devices[d].Gpu is not null))
