@@ -38,7 +38,7 @@ internal static class ModelLocator
 
     /// <summary>
     /// Loads the model the parsed <see cref="CliOptions.Loading"/> options name (<c>--model</c>, <c>--device</c> and
-    /// <c>--n-gpu-layers</c>, <c>--dtype</c>, <c>--quant</c>): on one device, or over the map they describe, each device's
+    /// the placement options, <c>--dtype</c>, <c>--quant</c>): on one device, or over the map they describe, each device's
     /// memory plan checked before anything is allocated.
     /// </summary>
     public static Transformer Load(MagicOptionValues options, int batch = 1, int? context = null)
@@ -46,8 +46,8 @@ internal static class ModelLocator
         string path = Resolve(options.GetString("model"));
         var dtype = ParseDType(options.GetString("dtype"));
         var quant = ParseQuant(options.GetString("quant"));
-        var map = StudyOptions.DeviceMapFrom(options);
-        return AsUsage(() => DeviceCatalog.Default.Load(path, map, dtype, batch, context, quant));
+        var placement = AsUsage(() => StudyOptions.PlacementFrom(options));
+        return AsUsage(() => DeviceCatalog.Default.Load(path, placement, options.GetString("device"), dtype, batch, context, quant));
     }
 
     /// <summary>Parses --quant (a llama.cpp mix name such as Q4_K_M); null stays null.</summary>

@@ -32,12 +32,9 @@ internal static class PlanCommand
             new MagicOption("context", $"Tokens per sequence the KV cache holds; default: {DefaultContext} or the model's context when shorter") { Kind = MagicValueKind.Integer, Minimum = 1, Maximum = 1 << 26, ValueName = "N" },
             new MagicOption("batch", "Sequences the KV cache holds") { Kind = MagicValueKind.Integer, DefaultValue = "1", Minimum = 1, Maximum = MemoryPlanner.MaxBatch, ValueName = "B" },
             StudyOptions.Device with { Description = "The device to plan for: cpu, or cuda:N (a GPU on this machine: its free memory)" },
-            new MagicOption("n-gpu-layers", "llama.cpp's split: the last N layers (the output head counting as one, offloaded first) on the GPU, the rest on the CPU; a number or all") { ValueName = "N" },
+            StudyOptions.GpuLayers,
             new MagicOption("gpu", "Plan for catalog GPUs instead of a local device: a name (h100-sxm, rtx-4090, …), a comma-separated list, or all (a table); with --device-map or --tensor-split, the machine's GPUs in order (h100-sxm,h100-sxm: cuda:0, cuda:1)") { ValueName = "NAME" },
-            new MagicOption("device-map", "Placement over the GPUs and the CPU: auto, balanced, balanced_low_0 or sequential (accelerate's, sized by this planner), a device (cpu, cuda:N), or a JSON file {\"embed\": \"cuda:0\", \"layers.0-15\": \"cuda:0\", \"layers.16-31\": \"cuda:1\", \"norm\": \"cuda:1\", \"head\": \"cuda:1\"}") { ValueName = "STRATEGY|DEVICE|FILE.json" },
-            new MagicOption("max-memory", "Budgets of --device-map auto|balanced|balanced_low_0|sequential, e.g. cuda:0=20GiB,cuda:1=20GiB,cpu=64GiB (default: each GPU's free memory, the host's available RAM)") { ValueName = "DEV=SIZE,…" },
-            new MagicOption("tensor-split", "llama.cpp's layer split: proportions of the offloaded layers over cuda:0, cuda:1, … (e.g. 3,1); with --n-gpu-layers, of those layers") { ValueName = "P0,P1,…" },
-            new MagicOption("kv-offload", "Where each layer's KV cache lives: layer (with the layer, default) or none (all on the CPU, llama.cpp's -nkvo)") { Choices = ["layer", "none"], DefaultValue = "layer", ValueName = "layer|none" },
+            StudyOptions.DeviceMapOption, StudyOptions.MaxMemory, StudyOptions.TensorSplit, StudyOptions.KvOffload,
             StudyOptions.ComputeType with { Description = "GPU compute type (bf16 default, f16, f32); the CPU computes in f32" },
             CliOptions.Json,
         ],
@@ -64,10 +61,8 @@ internal static class PlanCommand
         var compute = ModelLocator.ParseDType(o.GetString("dtype")) ?? MemoryPlanner.DefaultGpuComputeType;
         string? gpuLayers = o.GetString("n-gpu-layers");
         bool json = o.GetFlag("json");
-        var placement = new Placement(o.GetString("device-map"), o.GetString("tensor-split"), o.GetString("max-memory"), gpuLayers,
-            o.GetString("kv-offload") == "none");
         ModelLocator.AsUsage(() => { MemoryPlanner.CheckRequest(model, context, batch); return true; });
-        CheckConflicts(placement, o.Has("device") ? o.GetString("device") : null);
+        var placement = ModelLocator.AsUsage(() => StudyOptions.PlacementFrom(o));
 
         if (o.GetString("gpu") is { } gpuText)
         {
@@ -89,47 +84,11 @@ internal static class PlanCommand
         return Single(model, device, device == "cpu" ? null : LocalGpu(device, compute), placement, context, batch, compute, json);
     }
 
-    // Two placement options that each decide where the layers go, or a budget without the strategy it is for.
-    private static void CheckConflicts(Placement p, string? device)
-    {
-        if (p.MapText is not null && p.GpuLayers is not null)
-            throw new UsageException("--device-map and --n-gpu-layers both place the layers; give one (--device-map sequential with --max-memory cuda:0=SIZE caps the GPU's share by bytes)");
-        if (p.MapText is not null && p.TensorSplit is not null)
-            throw new UsageException("--device-map and --tensor-split both place the layers; give one");
-        if (p.PlacesOverGpus && device is not null)
-            throw new UsageException($"--device {device} puts everything on one device; with --{(p.MapText is not null ? "device-map" : "tensor-split")} leave it out (the GPUs are this machine's, or --gpu NAME,NAME…)");
-        if (p.MaxMemory is not null && p.Strategy is null)
-            throw new UsageException("--max-memory sets the budgets of --device-map auto|balanced|balanced_low_0|sequential; give one of those with it" +
-                (p.MapText is not null ? $" (--device-map {p.MapText} places the layers itself)" : ""));
-    }
-
     // A device map over the GPUs given (catalog or local) and the CPU.
     private static int Placed(PlanModel model, Placement placement, IReadOnlyList<PlanDevice> gpus, int context, int batch, DType compute, bool json)
     {
-        int layers = model.Config.NumLayers;
-        var maxMemory = placement.MaxMemory is { } text ? ModelLocator.AsUsage(() => MaxMemory.Parse(text, gpus.Count)) : null;
-        var map = ModelLocator.AsUsage(() =>
-        {
-            if (placement.TensorSplit is { } split)
-            {
-                var proportions = DeviceMap.ParseTensorSplit(split, gpus.Count);
-                int offloaded = placement.GpuLayers is { } n ? DeviceMap.ParseGpuLayers(n, layers) : layers + 1;
-                return DeviceMap.TensorSplit(proportions, offloaded, layers);
-            }
-            string form = placement.MapText!;
-            if (placement.Strategy is { } strategy)
-            {
-                // accelerate: only the devices max_memory names are used; the CPU takes the rest whatever it names.
-                var budgets = maxMemory is not null
-                    ? maxMemory.Where(b => b.Key != "cpu").ToDictionary()
-                    : gpus.ToDictionary(g => g.Device, g => g.FreeBytes ?? 0);
-                return AutoDeviceMap.Infer(model, strategy, budgets, context, batch, compute, placement.KvCacheOnCpu);
-            }
-            // A device ("cpu", "cuda:1"; "tpu:0" is refused as a device), else a file.
-            if (form == "cpu" || form.StartsWith("cuda", StringComparison.Ordinal) || (form.Contains(':', StringComparison.Ordinal) && !File.Exists(form)))
-                return DeviceMap.OnDevice(DeviceMap.CheckDevice(form, gpus.Count, "--device-map"), layers);
-            return DeviceMap.FromJsonFile(form, layers, gpus.Count);
-        }) with { KvCacheOnCpu = placement.KvCacheOnCpu };
+        var maxMemory = ModelLocator.AsUsage(() => placement.Budgets(gpus.Count));
+        var map = ModelLocator.AsUsage(() => placement.Resolve(model, "cuda:0", gpus, context, batch, compute));
 
         // The CPU is always known here, so that a suggested map that offloads to it is checked against its memory.
         var devices = Devices(gpus, map, withCpu: true);
@@ -142,7 +101,7 @@ internal static class PlanCommand
 
     private static int Single(PlanModel model, string device, PlanDevice? gpu, Placement placement, int context, int batch, DType compute, bool json)
     {
-        var map = Map(model, device, placement);
+        var map = ModelLocator.AsUsage(() => placement.Resolve(model, device, [], context, batch, compute));
         return Report(model, map, Devices(gpu is null ? [] : [gpu], map), context, batch, compute, json);
     }
 
@@ -167,7 +126,7 @@ internal static class PlanCommand
         foreach (var gpu in gpus)
             foreach (var (precision, m) in models)
             {
-                var map = Map(m, "cuda:0", placement);
+                var map = ModelLocator.AsUsage(() => placement.Resolve(m, "cuda:0", [], context, batch, compute));
                 var devices = Devices([PlanDevice.ForCatalogGpu("cuda:0", gpu)], map);
                 var plan = MemoryPlanner.Plan(m, map, context, batch, devices, compute);
                 rows.Add(new GpuPlanRow(gpu.Id, gpu.Name, precision, plan.Fits, MemoryPlanner.MaxContext(m, map, batch, devices, compute), plan));
@@ -189,16 +148,6 @@ internal static class PlanCommand
                 $"{Num(p?.DecodeTokensPerSecond, "F1"),13} {Num(p?.PrefillTokensPerSecond, "F0"),14} {Num(p?.TokensPerJoule, "F2"),7} {Num(p?.UsdPerMillionTokens, "G3"),8}");
         }
         return ExitCodes.Success;
-    }
-
-    // One device, or llama.cpp's --n-gpu-layers split of it; every KV cache on the CPU under --kv-offload none.
-    private static DeviceMap Map(PlanModel model, string device, Placement placement)
-    {
-        int layers = model.Config.NumLayers;
-        var map = placement.GpuLayers is { } gpuLayers
-            ? ModelLocator.AsUsage(() => DeviceMap.GpuLayers(device, DeviceMap.ParseGpuLayers(gpuLayers, layers), layers))
-            : DeviceMap.OnDevice(device, layers);
-        return map with { KvCacheOnCpu = placement.KvCacheOnCpu };
     }
 
     // This machine's CPU (available RAM; its copy bandwidth measured when the map uses it), and the GPUs given.
@@ -244,16 +193,6 @@ internal static class PlanCommand
         return spec is null
             ? new PlanDevice(device, name, free, total, null, 0, "not in the GPU catalog: no speed prediction")
             : PlanDevice.ForCatalogGpu(device, spec) with { Name = name, FreeBytes = free, TotalBytes = total };
-    }
-
-    /// <summary>The placement options as given: the forms that place layers, the budgets, and where the KV caches live.</summary>
-    private sealed record Placement(string? MapText, string? TensorSplit, string? MaxMemory, string? GpuLayers, bool KvCacheOnCpu)
-    {
-        /// <summary>The accelerate strategy --device-map names, if it names one.</summary>
-        public DeviceMapStrategy? Strategy => MapText is null ? null : AutoDeviceMap.ParseStrategy(MapText);
-
-        /// <summary>Whether the placement spreads the model over the machine's GPUs (cuda:0 … from --gpu or this machine).</summary>
-        public bool PlacesOverGpus => MapText is not null || TensorSplit is not null;
     }
 
     /// <summary>One GPU × precision of the --gpu table.</summary>

@@ -7,7 +7,7 @@ using LlmLab.Reproducibility;
 namespace LlmLab.Notebooks.Magics;
 
 /// <summary>
-/// <c>#!llm-load [PATH] [--device D] [--n-gpu-layers N] [--dtype T] [--quant TYPE] [--name NAME] [--sha256 HASH]</c>: validates a model folder or GGUF file, loads it onto a device
+/// <c>#!llm-load [PATH] [--device D] [--n-gpu-layers N | --device-map M | --tensor-split P] [--dtype T] [--quant TYPE] [--name NAME] [--sha256 HASH]</c>: validates a model folder or GGUF file, loads it onto a device
 /// through <see cref="DeviceCatalog"/> (as <c>llmlab</c> commands do), defines a <see cref="Transformer"/> variable
 /// for later cells and magics, and shows the model's <see cref="ModelSummary"/> and the SHA-256 of its weight files (<see cref="ModelFingerprint"/>).
 /// </summary>
@@ -43,7 +43,8 @@ public sealed class LlmLoadMagic(DeviceCatalog? devices = null) : MagicCommand
         var fingerprint = expected is null ? null : ModelFingerprint.Of(path);
         if (expected is not null) fingerprint!.Require(expected);
         var clock = Stopwatch.StartNew();
-        var model = (devices ?? DeviceCatalog.Default).Load(path, StudyOptions.DeviceMapFrom(options), DeviceCatalog.ParseComputeType(options.GetString("dtype")), quant: quant);
+        var model = (devices ?? DeviceCatalog.Default).Load(path, StudyOptions.PlacementFrom(options), options.GetString("device"),
+            DeviceCatalog.ParseComputeType(options.GetString("dtype")), quant: quant);
         var summary = ModelSummary.Of(model);
         var seconds = clock.Elapsed.TotalSeconds;
         session.TryGetVariable(name, out var previous);

@@ -49,22 +49,32 @@ public static class StudyOptions
     /// <c>--n-gpu-layers N|all</c>: llama.cpp's split — the last N layers (the output head counting as one, placed
     /// first) on the <c>--device</c> GPU, the rest and the embedding on the CPU.
     /// </summary>
-    public static MagicOption GpuLayers { get; } = new("n-gpu-layers", "llama.cpp's split: the last N layers (the output head counting as one, offloaded first) on the --device GPU, the rest on the CPU; a number or all") { ValueName = "N" };
+    public static MagicOption GpuLayers { get; } = new("n-gpu-layers", "llama.cpp's split: the last N layers (the output head counting as one, offloaded first) on the GPU, the rest on the CPU; a number or all") { ValueName = "N" };
+
+    /// <summary><c>--device-map</c>: accelerate's strategies sized by the planner, a device, or a JSON map.</summary>
+    public static MagicOption DeviceMapOption { get; } = new("device-map", "Placement over the GPUs and the CPU: auto, balanced, balanced_low_0 or sequential (accelerate's, sized by this planner), a device (cpu, cuda:N), or a JSON file {\"embed\": \"cuda:0\", \"layers.0-15\": \"cuda:0\", \"layers.16-31\": \"cuda:1\", \"norm\": \"cuda:1\", \"head\": \"cuda:1\"}") { ValueName = "STRATEGY|DEVICE|FILE.json" };
+
+    /// <summary><c>--max-memory</c>: the budgets of a --device-map strategy.</summary>
+    public static MagicOption MaxMemory { get; } = new("max-memory", "Budgets of --device-map auto|balanced|balanced_low_0|sequential, e.g. cuda:0=20GiB,cuda:1=20GiB,cpu=64GiB (default: each GPU's free memory, the host's available RAM)") { ValueName = "DEV=SIZE,…" };
+
+    /// <summary><c>--tensor-split</c>: llama.cpp's layer split over the GPUs.</summary>
+    public static MagicOption TensorSplit { get; } = new("tensor-split", "llama.cpp's layer split: proportions of the offloaded layers over cuda:0, cuda:1, … (e.g. 3,1); with --n-gpu-layers, of those layers") { ValueName = "P0,P1,…" };
+
+    /// <summary><c>--kv-offload layer|none</c>: where each layer's KV cache lives.</summary>
+    public static MagicOption KvOffload { get; } = new("kv-offload", "Where each layer's KV cache lives: layer (with the layer, default) or none (all on the CPU, llama.cpp's -nkvo)") { Choices = ["layer", "none"], DefaultValue = "layer", ValueName = "layer|none" };
 
     /// <summary>The options that place a model's parts on devices (beside <see cref="Device"/>).</summary>
-    public static IReadOnlyList<MagicOption> Placement { get; } = [GpuLayers];
+    public static IReadOnlyList<MagicOption> Placement { get; } = [GpuLayers, DeviceMapOption, MaxMemory, TensorSplit, KvOffload];
 
-    /// <summary>
-    /// The device map the parsed <see cref="Device"/> and <see cref="Placement"/> options describe, as a function of the
-    /// model's layer count (known once its config is read): everything on the device, or the <c>--n-gpu-layers</c> split.
-    /// </summary>
-    public static Func<int, DeviceMap> DeviceMapFrom(MagicOptionValues options)
+    /// <summary>The <see cref="Planning.Placement"/> the parsed <see cref="Placement"/> options give, checked for conflicts with an explicit --device.</summary>
+    /// <exception cref="InvalidOptionException">Two options that both place the layers, or a budget without a strategy.</exception>
+    public static Placement PlacementFrom(MagicOptionValues options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        string device = options.GetString("device") ?? "cpu";
-        string? gpuLayers = options.GetString("n-gpu-layers");
-        if (gpuLayers is null) return layers => DeviceMap.OnDevice(device, layers);
-        return layers => DeviceMap.GpuLayers(DeviceMap.CheckDevice(device), DeviceMap.ParseGpuLayers(gpuLayers, layers), layers);
+        var placement = new Placement(options.GetString("device-map"), options.GetString("tensor-split"), options.GetString("max-memory"),
+            options.GetString("n-gpu-layers"), options.GetString("kv-offload") == "none");
+        placement.CheckConflicts(options.Has("device") ? options.GetString("device") : null);
+        return placement;
     }
 
     // Generation (llmlab generate, #!llm-generate).

@@ -15,29 +15,56 @@ public static class ModelLoading
     /// </summary>
     public static Transformer Load(this DeviceCatalog catalog, string path, string? device = null, DType? computeType = null, int batch = 1,
         int? context = null, QuantizationMix? quant = null) =>
-        Load(catalog, path, layers => DeviceMap.OnDevice(device ?? "cpu", layers), computeType, batch, context, quant);
+        Load(catalog, path, Placement.None, device, computeType, batch, context, quant);
 
     /// <summary>
-    /// Loads the model with each part on the device <paramref name="map"/> gives it for the model's layer count (a map
-    /// form such as <c>--n-gpu-layers</c> needs that count, known once the config is read): a new backend per device
-    /// (<paramref name="computeType"/> is the GPUs'; the CPU computes in fp32), each planning backend checked against the
-    /// planner's bytes for its device before any weight is read. The model owns the backends.
+    /// Loads the model with each part where <paramref name="placement"/> puts it (resolved once the config is read: the
+    /// <c>--n-gpu-layers</c> split of <paramref name="device"/>, a strategy sized over this machine's GPUs and their free
+    /// memory, a tensor split, a JSON map): a backend per device of the map (<paramref name="computeType"/> is the GPUs';
+    /// the CPU computes in fp32), each planning backend checked against the planner's bytes for its device before any
+    /// weight is read. The model owns the backends.
     /// </summary>
-    public static Transformer Load(this DeviceCatalog catalog, string path, Func<int, DeviceMap> map, DType? computeType = null, int batch = 1,
+    /// <exception cref="InvalidOptionException">A malformed or conflicting placement, or <c>--kv-offload none</c> (planned, not run yet).</exception>
+    public static Transformer Load(this DeviceCatalog catalog, string path, Placement placement, string? device = null, DType? computeType = null, int batch = 1,
         int? context = null, QuantizationMix? quant = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(map);
+        ArgumentNullException.ThrowIfNull(placement);
         var files = ModelFiles.Open(path, quant);
         var backends = new Dictionary<string, IBackend>();
         try
         {
-            var placed = map(files.Config.NumLayers);
-            bool several = placed.Devices.Count > 1;
-            foreach (string device in placed.Devices)
-                backends[device] = catalog.CreateBackend(device, several && device == "cpu" ? null : computeType);
-            CheckFits(files, placed, backends, batch, context, quant);
-            return Transformer.Load(files, placed, backends, owned: backends.Values.ToArray());
+            var config = files.Config;
+            int tokens = Math.Min(context ?? config.MaxPositionEmbeddings, config.MaxPositionEmbeddings);
+            var model = new PlanModel(files.Path, "checkpoint", config, files.Manifest, quant?.Name);
+            var gpuType = computeType ?? MemoryPlanner.DefaultGpuComputeType;
+            var gpus = new List<PlanDevice>();
+            if (placement.PlacesOverGpus)
+            {
+                // Every GPU of the machine, opened to read its free memory (a strategy sizes by it); those the map leaves out are released.
+                int count = catalog.SurveyGpus().Gpus.Count;
+                for (int i = 0; i < count; i++)
+                {
+                    var gpu = catalog.CreateBackend($"cuda:{i}", computeType);
+                    backends[gpu.Device] = gpu;
+                    gpuType = gpu.ActivationType;
+                    var (free, total) = gpu is IMemoryPlanner p ? p.DriverMemory() : (0L, 0L);
+                    gpus.Add(new PlanDevice(gpu.Device, null, free, total, null, 0, "this machine"));
+                }
+            }
+            var map = placement.Resolve(model, DeviceMap.CheckDevice(device ?? "cpu"), gpus, tokens, batch, gpuType);
+            if (map.KvCacheOnCpu)
+                throw new InvalidOptionException("--kv-offload none is planned by llmlab plan but the forward pass does not run it yet; leave it out to keep each layer's KV cache with the layer");
+            foreach (string unused in backends.Keys.Except(map.Devices).ToArray())
+            {
+                backends[unused].Dispose();
+                backends.Remove(unused);
+            }
+            bool several = map.Devices.Count > 1;
+            foreach (string d in map.Devices.Where(d => !backends.ContainsKey(d)))
+                backends[d] = catalog.CreateBackend(d, several && d == "cpu" ? null : computeType);
+            CheckFits(files, map, backends, batch, context, quant);
+            return Transformer.Load(files, map, backends, owned: backends.Values.ToArray());
         }
         catch
         {
