@@ -17,6 +17,9 @@ internal static class BenchResultView
     /// <summary>Histogram bins asked of Plotly: enough to show a tail over a few hundred samples.</summary>
     private const int LatencyBins = 40;
 
+    /// <summary>One row of the device-map table: a device's share of a decode step.</summary>
+    private sealed record DeviceRow(string Device, int Layers, double ReadsMB, double BandwidthGBps, double BoundMs, string Held);
+
     /// <summary>One row of the batch-sweep table.</summary>
     private sealed record SweepRow(int Batch, double TokensPerSecond, double TtftMs, double InterTokenP50Ms, double InterTokenP99Ms);
 
@@ -36,8 +39,19 @@ internal static class BenchResultView
             new("Peak memory held", Invariant($"{Bytes(r.PeakMemoryBytes)} on {r.Device} (weights, KV cache, activations)")),
         };
         if (r.AverageWatts is { } watts) facts.Add(new("Power", Invariant($"{watts:F1} W average during decode; {r.TokensPerJoule:F2} tokens/J")));
+        if (r.DeviceMap is { } map)
+        {
+            facts.Add(new("Device map", map));
+            if (r.CrossingMs is { } crossing)
+                facts.Add(new("Residual stream crossings", Invariant($"{r.CrossingsPerToken} per token × {crossing * 1e3:F1} µs ({Bytes(r.CrossingBytes ?? 0)} each), measured")));
+        }
 
-        var blocks = new List<ViewBlock> { new FactsBlock(facts), new ChartBlock(Throughput(r)) };
+        var blocks = new List<ViewBlock> { new FactsBlock(facts) };
+        if (r.Devices is { } devices)
+            blocks.Add(new TableBlock("Each device's share of a decode step (the bound sums the times and the crossings)", devices.Select(d =>
+                new DeviceRow(d.DeviceName is null ? d.Device : $"{d.Device} ({d.DeviceName})", d.Planned.Layers, Math.Round(d.BytesPerToken / 1e6, 2),
+                    Math.Round(d.BandwidthGBps, 1), Math.Round(d.BoundMsPerToken, 3), Bytes(d.Memory?.TotalBytes ?? d.PeakMemoryBytes))).ToArray()));
+        blocks.Add(new ChartBlock(Throughput(r)));
         if (r.InterTokenSamplesMs is { Count: > 0 } samples) blocks.Add(new ChartBlock(Latencies(r, samples)));
         if (r.BatchSweep is { Count: > 1 } sweep)
         {
