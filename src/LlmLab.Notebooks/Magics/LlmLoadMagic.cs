@@ -2,6 +2,7 @@ using System.Diagnostics;
 using LlmLab.Backends;
 using LlmLab.Measurement;
 using LlmLab.Models;
+using LlmLab.Planning;
 using LlmLab.Reproducibility;
 
 namespace LlmLab.Notebooks.Magics;
@@ -52,7 +53,26 @@ public sealed class LlmLoadMagic(DeviceCatalog? devices = null) : MagicCommand
         if (previous is Transformer old && !ReferenceEquals(old, model)) old.Dispose();
         string where = model.Backends.Count == 1 ? model.Backend.Device : model.Map.Describe();
         await session.Out.WriteLineAsync(FormattableString.Invariant($"{name}: {Path.GetFileName(path)} loaded on {where} in {seconds:F2} s"));
+        foreach (string line in PlannedBesideHeld(model)) await session.Out.WriteLineAsync(line);
         session.Display(summary);
         session.Display(fingerprint ?? ModelFingerprint.Of(path));
+    }
+
+    /// <summary>Context the load-time plan shows a session's KV cache for: llama.cpp's default n_ctx, or the model's when shorter.</summary>
+    private const int PlannedContext = 4096;
+
+    /// <summary>
+    /// Per device of the model's map, the planner's weights (computed from the manifest before loading) beside what the
+    /// device's ledger holds now, and what a session of <see cref="PlannedContext"/> tokens would add.
+    /// </summary>
+    internal static IEnumerable<string> PlannedBesideHeld(Transformer model)
+    {
+        int context = Math.Min(PlannedContext, model.Config.MaxPositionEmbeddings);
+        var gpuType = model.Map.Devices.Where(d => d != "cpu").Select(d => model.BackendOf(d).ActivationType).FirstOrDefault(MemoryPlanner.DefaultGpuComputeType);
+        var plan = MemoryPlanner.Plan(new PlanModel(Path.GetFileName(model.ModelPath), "loaded", model.Config, model.Manifest, model.Quantization?.Name),
+            model.Map, context, 1, new Dictionary<string, PlanDevice>(), gpuType);
+        foreach (var d in plan.Devices)
+            yield return $"  {d.Device}: weights planned {ByteCount.Format(d.WeightsBytes)}, held {ByteCount.Format(model.BackendOf(d.Device).Memory[MemoryCategory.Weights])}; " +
+                $"a session of {context} tokens adds KV cache {ByteCount.Format(d.KvCacheBytes)} + workspace {ByteCount.Format(d.WorkspaceBytes)}";
     }
 }

@@ -25,6 +25,10 @@ public sealed class LlmLoadMagicTests
         var result = (await session.RunAsync("#!llm-load --name brown")).Succeeded();
 
         Assert.StartsWith("brown: brown-llama-7m loaded on cpu in ", result.Stdout());
+        // The planner's weights beside the ledger's, equal on the CPU (PlannerVersusLedgerTests holds them to the byte).
+        var weights = ModelSummary.Inspect(LlmLab.Models.EmbeddedModel.Resolve(null)).WeightBytes;
+        string held = LlmLab.Backends.ByteCount.Format(weights);
+        Assert.Contains($"  cpu: weights planned {held}, held {held}; a session of 1024 tokens adds KV cache ", result.Stdout());
         var summary = result.Displays()[0].Data;
         Assert.StartsWith("brown-llama-7m · llama · 6.45 M parameters", summary[MimeTypes.PlainText]);
         Assert.Contains("class=\"llmlab-chart\"", summary[MimeTypes.Html]);
