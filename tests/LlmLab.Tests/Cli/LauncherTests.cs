@@ -36,9 +36,11 @@ public sealed class LauncherTests
     [InlineData("quickstart.html")]
     [InlineData("quantization.html")]
     [InlineData("choosing-a-gpu.html")]
+    [InlineData("device-maps.html")]
     [InlineData("notebooks/01-quickstart.executed.ipynb")]
     [InlineData("notebooks/02-quantization.executed.ipynb")]
     [InlineData("notebooks/03-choosing-a-gpu.executed.ipynb")]
+    [InlineData("notebooks/04-device-maps.executed.ipynb")]
     public void What_the_readmes_run_commands_write_is_ignored_by_git(string path)
     {
         var psi = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Fixtures.RepoRoot };
