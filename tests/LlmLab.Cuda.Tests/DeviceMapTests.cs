@@ -36,11 +36,12 @@ public sealed class DeviceMapTests
 
     private static string Folder(string model) => model == "brown-llama-7m" ? Fixtures.BrownModel : Fixtures.Model(model);
 
-    private static readonly int[] Prompt = [1, 17, 42, 7, 99, 5, 23, 61, 8, 3, 77, 12, 30, 2, 45, 9];
+    /// <summary>64 positions: top-1 agreement over 16 moved in steps of 6 % (one near-tie of a random-weight model flipped it).</summary>
+    private static readonly int[] Prompt = Enumerable.Range(0, 64).Select(i => 1 + (i * 37 + 11) % 250).ToArray();
 
     private static float[] Logits(Transformer model)
     {
-        using var session = model.CreateSession(1, 64, Prompt.Length);
+        using var session = model.CreateSession(1, 128, Prompt.Length);
         return session.StepToHost(Prompt, LogitsFor.AllPositions);
     }
 
@@ -95,7 +96,8 @@ public sealed class DeviceMapTests
         var tokens = Tokens(split);
         Report.Line($"map {model} {type} two backends: greedy {tokens.Zip(greedy).Count(p => p.First == p.Second)}/{greedy.Length} tokens as one GPU");
         if (type == DType.F32) Assert.Equal(greedy, tokens);
-        Assert.True(second.Memory[MemoryCategory.Weights] > 0 && second.Memory[MemoryCategory.KvCache] > 0, "the second backend holds its half");
+        Assert.True(second.Memory[MemoryCategory.Weights] > 0 && second.Memory[MemoryCategory.Weights] < first.Memory[MemoryCategory.Weights],
+            "the second backend holds its half of the weights (the first also holds the single-GPU model)");
     }
 
     [Theory, MemberData(nameof(Gpu.Devices), MemberType = typeof(Gpu))]
@@ -123,7 +125,7 @@ public sealed class DeviceMapTests
 
     private static int[] Tokens(Transformer model)
     {
-        using var session = model.CreateSession(1, 64);
+        using var session = model.CreateSession(1, 128);
         return session.Decode(Prompt, 16, SamplingOptions.Greedy).SelectMany(t => t.Ids).ToArray();
     }
 }

@@ -12,8 +12,8 @@ namespace LlmLab.Cuda.Tests;
 /// backends, LlmLab's ggml-exact quantizer) to Q8_0, Q4_0 and Q4_K_M, on the GPU against the CPU. The two differ by more
 /// than summation order: the CPU quantizes each product's activations to Q8 blocks as llama.cpp does, the GPU multiplies
 /// the dequantized weights with the activations as they are (per product the CPU's rounding is an NMSE of ~1e-5–1e-4).
-/// Bounds (first GPU run to measure them; the report line gives the figures): logits NMSE ≤ 1e-2 with ≥ 90% top-1
-/// agreement over all positions; greedy ids equal the CPU's for Q8_0 over 16 tokens (F32 compute). Decode through the
+/// Bounds, from the first GPU run (H100, 2026-12-07: NMSE 1.22e-5 … 3.09e-5, top-1 98.6 … 99.4 % over Q8_0/Q4_0/Q4_K_M in
+/// F32 and BF16 compute): logits NMSE ≤ 1e-4 with ≥ 97% top-1 agreement over all positions; greedy ids equal the CPU's for Q8_0 over 16 tokens (F32 compute). Decode through the
 /// block GEMV against the prefill path (dequantized workspace and cuBLASLt) on the same GPU has no activation rounding
 /// between them: the bounds of <see cref="ModelTests"/> (F32 NMSE ≤ 1e-8; BF16 ≤ 1e-3 with ≥ 95% top-1).
 /// (The Brown model's down projections have rows of 688, not whole 32-element blocks: the mixes keep them in F16, so
@@ -21,8 +21,8 @@ namespace LlmLab.Cuda.Tests;
 /// </summary>
 public sealed class QuantizedModelTests
 {
-    private const double CpuNmseBound = 1e-2;
-    private const double CpuTop1Bound = 0.90;
+    private const double CpuNmseBound = 1e-4;
+    private const double CpuTop1Bound = 0.97;
     private const double F32Bound = 1e-8;
     private const double HalfBound = 1e-3;
     private const double HalfTop1Bound = 0.95;
