@@ -67,8 +67,18 @@ internal sealed unsafe class CpuWeight : DeviceWeight
             _vector = (float*)NativeMemory.AlignedAlloc((nuint)cols * sizeof(float), 64);
             ToSingle(view.Format, view.Data, new Span<float>(_vector, cols));
         }
-        ledger.Add(MemoryCategory.Weights, Bytes);
+        else Repacked = CpuRepackedWeight.Create(view.Format, view.Data, rows, cols);
+        // The ledger counts the bytes the kernels read: the repacked copy of the whole 16-row groups plus the rows past
+        // them, which stay in the mapped file. The mapped original of the repacked rows is then read only by embedding
+        // gathers (a tied table's few token rows), so it is not counted again.
+        _ledgerBytes = Repacked is null ? Bytes : Repacked.Bytes + (rows - Repacked.Groups * CpuRepackedWeight.GroupRows) * view.Format.RowBytes(cols);
+        ledger.Add(MemoryCategory.Weights, _ledgerBytes);
     }
+
+    private readonly long _ledgerBytes;
+
+    /// <summary>Rows interleaved 16 at a time for <see cref="CpuRepackedMatMul"/> (Q4_0, Q4_K on AVX-512BW), or null.</summary>
+    public CpuRepackedWeight? Repacked { get; private set; }
 
     /// <summary>The stored bytes (row-major [Rows, Cols]).</summary>
     public byte* Data { get; }
@@ -91,7 +101,8 @@ internal sealed unsafe class CpuWeight : DeviceWeight
     public override void Dispose()
     {
         if (_vector is not null) { NativeMemory.AlignedFree(_vector); _vector = null; }
-        _ledger.Remove(MemoryCategory.Weights, Bytes);
+        if (Repacked is not null) { Repacked.Dispose(); Repacked = null; }
+        _ledger.Remove(MemoryCategory.Weights, _ledgerBytes);
     }
 }
 
