@@ -58,7 +58,13 @@ internal sealed unsafe class CpuWeight : DeviceWeight
     private readonly MemoryLedger _ledger;
     private float* _vector;
 
-    public CpuWeight(TensorView view, int rows, int cols, MemoryLedger ledger) : base(view.Name, view.Format, rows, cols)
+    /// <summary>Views <paramref name="view"/>'s blocks as a [<paramref name="rows"/>, <paramref name="cols"/>] weight counted in <paramref name="ledger"/>.</summary>
+    /// <param name="view">The tensor in the mapped file.</param>
+    /// <param name="rows">Output features.</param>
+    /// <param name="cols">Input features.</param>
+    /// <param name="ledger">Where the bytes the kernels read are counted as weights.</param>
+    /// <param name="repack">Make the <see cref="Repacked"/> copy where the format has one (false: the row-by-row kernels read the file, for comparisons).</param>
+    public CpuWeight(TensorView view, int rows, int cols, MemoryLedger ledger, bool repack = true) : base(view.Name, view.Format, rows, cols)
     {
         _ledger = ledger;
         Data = view.Data;
@@ -67,7 +73,7 @@ internal sealed unsafe class CpuWeight : DeviceWeight
             _vector = (float*)NativeMemory.AlignedAlloc((nuint)cols * sizeof(float), 64);
             ToSingle(view.Format, view.Data, new Span<float>(_vector, cols));
         }
-        else Repacked = CpuRepackedWeight.Create(view.Format, view.Data, rows, cols);
+        else if (repack) Repacked = CpuRepackedWeight.Create(view.Format, view.Data, rows, cols);
         // The ledger counts the bytes the kernels read: the repacked copy of the whole 16-row groups plus the rows past
         // them, which stay in the mapped file. The mapped original of the repacked rows is then read only by embedding
         // gathers (a tied table's few token rows), so it is not counted again.
