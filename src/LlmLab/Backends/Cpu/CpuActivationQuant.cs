@@ -18,9 +18,10 @@ namespace LlmLab.Backends.Cpu;
 /// The kernels read one scale per 32 (<see cref="Scales"/>; a Q8_K scale is repeated for its 8 blocks of 32) and one
 /// sum d·Σq per 16 (<see cref="GroupSums"/>; in Q8_1 the block's fp16 sum sits in its first group and the second
 /// holds 0, so Σ over a block's two groups is llama.cpp's s).
-/// <see cref="BlockSums"/> holds each block's integer Σq (what ggml's Q8_K bsums hold per 16), for the repacked
-/// kernels (<see cref="CpuRepackedMatMul"/>), which subtract a weight offset or minimum in int32 before scaling.
-/// Shapes: Q [rows, k] sbyte, Scales [rows, k/32], GroupSums [rows, k/16], BlockSums [rows, k/32] int16 (|Σq| ≤ 32·127).
+/// <see cref="BlockSums"/> and <see cref="IntGroupSums"/> hold the integer Σq per 32 and per 16 (ggml's Q8_K bsums),
+/// for the repacked kernels (<see cref="CpuRepackedMatMul"/>), which subtract a weight offset or minimum in int32.
+/// Shapes: Q [rows, k] sbyte, Scales [rows, k/32], GroupSums [rows, k/16], BlockSums [rows, k/32] int16 (|Σq| ≤ 32·127),
+/// IntGroupSums [rows, k/16] int16.
 /// </summary>
 internal sealed unsafe class CpuActivationQuant
 {
@@ -40,7 +41,7 @@ internal sealed unsafe class CpuActivationQuant
 
     private sbyte[] _q = [];
     private float[] _scales = [], _sums = [];
-    private short[] _blockSums = [];
+    private short[] _blockSums = [], _intSums = [];
 
     /// <summary>The activation type llama.cpp's CPU backend quantizes activations to for weights in <paramref name="weights"/>.</summary>
     public static ActivationBlocks For(TensorFormat weights) => weights switch
@@ -64,6 +65,7 @@ internal sealed unsafe class CpuActivationQuant
             a._scales = GC.AllocateUninitializedArray<float>((int)(elements / BlockLength), pinned: true);
             a._sums = GC.AllocateUninitializedArray<float>((int)(elements / GroupLength), pinned: true);
             a._blockSums = GC.AllocateUninitializedArray<short>((int)(elements / BlockLength), pinned: true);
+            a._intSums = GC.AllocateUninitializedArray<short>((int)(elements / GroupLength), pinned: true);
         }
         a.K = k;
         a.Blocks = blocks;
@@ -84,6 +86,8 @@ internal sealed unsafe class CpuActivationQuant
     public float* GroupSums(int row) => (float*)Unsafe.AsPointer(ref _sums[0]) + (long)row * (K / GroupLength);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public short* BlockSums(int row) => (short*)Unsafe.AsPointer(ref _blockSums[0]) + (long)row * (K / BlockLength);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public short* IntGroupSums(int row) => (short*)Unsafe.AsPointer(ref _intSums[0]) + (long)row * (K / GroupLength);
 
     /// <summary>Quantizes row <paramref name="row"/> from <paramref name="x"/> (K floats).</summary>
     public void Quantize(int row, float* x)
@@ -98,7 +102,7 @@ internal sealed unsafe class CpuActivationQuant
     {
         sbyte* q = Q(row);
         float* scales = Scales(row), sums = GroupSums(row);
-        short* blockSums = BlockSums(row);
+        short* blockSums = BlockSums(row), intSums = IntGroupSums(row);
         for (int b = 0; b < K / BlockLength; b++)
         {
             float* xb = x + b * BlockLength;
@@ -108,6 +112,8 @@ internal sealed unsafe class CpuActivationQuant
             scales[b] = d16;
             Round(xb, id, q + b * BlockLength, out int s0, out int s1);
             blockSums[b] = (short)(s0 + s1);
+            intSums[2 * b] = (short)s0;
+            intSums[2 * b + 1] = (short)s1;
             if (blockSum)
             {
                 sums[2 * b] = (float)(Half)(d * (s0 + s1));
@@ -127,7 +133,7 @@ internal sealed unsafe class CpuActivationQuant
     {
         sbyte* q = Q(row);
         float* scales = Scales(row), sums = GroupSums(row);
-        short* blockSums = BlockSums(row);
+        short* blockSums = BlockSums(row), intSums = IntGroupSums(row);
         const int per = SuperBlockLength / BlockLength;
         for (int sb = 0; sb < K / SuperBlockLength; sb++)
         {
@@ -141,6 +147,8 @@ internal sealed unsafe class CpuActivationQuant
             {
                 Round(x + b * BlockLength, iscale, q + b * BlockLength, out int s0, out int s1);
                 blockSums[b] = (short)(s0 + s1);
+                intSums[2 * b] = (short)s0;
+                intSums[2 * b + 1] = (short)s1;
                 scales[b] = d;
                 sums[2 * b] = d * s0;
                 sums[2 * b + 1] = d * s1;

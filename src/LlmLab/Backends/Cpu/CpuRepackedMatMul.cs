@@ -16,7 +16,7 @@ namespace LlmLab.Backends.Cpu;
 /// × d_w·d_x in fp32; Q4_K per super-block isum = Σ_j sc_j·Σu·x and msum = Σ_j m_j·Σx (Σx per 32 from
 /// <see cref="CpuActivationQuant.BlockSums"/>), exact in int32, then d_w·d_x·isum − dmin·d_x·msum in fp32.
 /// </summary>
-internal static unsafe class CpuRepackedMatMul
+internal static unsafe partial class CpuRepackedMatMul
 {
     /// <summary>Activation rows per prefill pass: 4 × (int16 sum, int32 sum, fp32 accumulator) plus 8 W vectors fit the 32 registers.</summary>
     private const int TileRows = 4;
@@ -36,7 +36,7 @@ internal static unsafe class CpuRepackedMatMul
         int k = w.Cols, groups = w.Groups;
         int per = n < TileRows ? DecodeGroupsPerTask : 1;
         int tasks = (groups + per - 1) / per;
-        bool q4_0 = w.Format == TensorFormat.Q4_0;
+        var format = w.Format;
         CpuParallel.For(tasks, (long)n * groups * CpuRepackedWeight.GroupRows * k, task =>
         {
             int g1 = Math.Min(groups, (task + 1) * per);
@@ -46,11 +46,13 @@ internal static unsafe class CpuRepackedMatMul
                 float* yg = y + g * CpuRepackedWeight.GroupRows;
                 int i = 0;
                 for (; i + TileRows <= n; i += TileRows)
-                    if (q4_0) Q4_0Tile(wg, k, act, i, yg, m);
-                    else Q4_KTile(wg, k, act, i, yg, m);
+                    if (format == TensorFormat.Q4_0) Q4_0Tile(wg, k, act, i, yg, m);
+                    else if (format == TensorFormat.Q4_K) Q4_KTile(wg, k, act, i, yg, m);
+                    else Q6_KTile(wg, k, act, i, yg, m);
                 for (; i < n; i++)
-                    if (q4_0) Q4_0Row(wg, k, act, i, yg + (long)i * m);
-                    else Q4_KRow(wg, k, act, i, yg + (long)i * m);
+                    if (format == TensorFormat.Q4_0) Q4_0Row(wg, k, act, i, yg + (long)i * m);
+                    else if (format == TensorFormat.Q4_K) Q4_KRow(wg, k, act, i, yg + (long)i * m);
+                    else Q6_KRow(wg, k, act, i, yg + (long)i * m);
             }
         });
     }

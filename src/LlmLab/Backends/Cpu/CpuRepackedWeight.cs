@@ -5,7 +5,7 @@ using LlmLab.Tensors;
 namespace LlmLab.Backends.Cpu;
 
 /// <summary>
-/// A copy of a Q4_0 or Q4_K weight matrix with its rows interleaved sixteen at a time (llama.cpp's REPACK idea, in a
+/// A copy of a Q4_0, Q4_K or Q6_K weight matrix with its rows interleaved sixteen at a time (llama.cpp's REPACK idea, in a
 /// layout of our own), made once at load for <see cref="CpuRepackedMatMul"/>. Why: the row-by-row kernels decode
 /// each block's scale and nibbles once per W row and multiply 64 elements of one row per instruction pair, so every
 /// 4 elements end in an int32 → fp32 conversion and a scale product; here an int32 lane belongs to one W row, a
@@ -22,6 +22,11 @@ namespace LlmLab.Backends.Cpu;
 /// bytes [sub-block j][row r] (128 bytes); the 6-bit mins as bytes [pair p][row r][2] = m of sub-blocks 2p, 2p + 1 (128
 /// bytes); then per sub-block j the 4 nibble vectors of the Q4_0 layout (2048 bytes). 2368 bytes against the original
 /// 16 × 144 = 2304 (+2.8 %: the scales and mins unpacked to bytes).</item>
+/// <item>Q6_K, per 256-element super-block: the 16 rows' fp16 d (32 bytes); the int8 group scales as bytes
+/// [group g][row r] (256 bytes); then per 32-element block j: the low 4 bits of u = q + 32 in the 4 nibble vectors of
+/// the Q4_0 layout (256 bytes) and their top 2 bits in 2 vectors (128 bytes): byte 4r + i of the first holds in bits
+/// 2t, 2t + 1 the top bits of element 32j + 4t + i of row r, the second those of element 32j + 16 + 4t + i. 3360 bytes,
+/// the size of the 16 original rows.</item>
 /// </list>
 /// Rows past the last whole group (Rows % 16) are not copied: the kernels read them from the original blocks.
 /// </summary>
@@ -35,6 +40,12 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
 
     /// <summary>Q4_K bytes per super-block of a group: d, dmin (fp16 ×16 each), scales and mins (16 × 8 bytes each), nibbles.</summary>
     public const int Q4_KSuperBlockBytes = 2 * GroupRows * 2 + 2 * GroupRows * 8 + GroupRows * 128;
+
+    /// <summary>Q6_K bytes per super-block of a group: d (fp16 ×16), scales (16 × 16 bytes), 8 blocks of 384 bytes.</summary>
+    public const int Q6_KSuperBlockBytes = GroupRows * 2 + GroupRows * 16 + 8 * Q6_KBlockBytes;
+
+    /// <summary>Q6_K bytes per 32-element block of a group: 4 nibble vectors and 2 vectors of top bits.</summary>
+    public const int Q6_KBlockBytes = 6 * 64;
 
     /// <summary>Cache-line alignment, so every 64-byte vector of the layout is one aligned load.</summary>
     private const int Alignment = 64;
@@ -51,7 +62,7 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
         _data = (byte*)NativeMemory.AlignedAlloc((nuint)Bytes, Alignment);
     }
 
-    /// <summary>The original format (Q4_0 or Q4_K).</summary>
+    /// <summary>The original format (Q4_0, Q4_K or Q6_K).</summary>
     public TensorFormat Format { get; }
 
     /// <summary>Whole groups of 16 rows held here; rows from 16·Groups on stay in the original blocks.</summary>
@@ -60,7 +71,7 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
     /// <summary>Elements per row (k).</summary>
     public int Cols { get; }
 
-    /// <summary>Bytes of one group (k/32 · 288 for Q4_0, k/256 · 2368 for Q4_K).</summary>
+    /// <summary>Bytes of one group (k/32 · 288 for Q4_0, k/256 · 2368 for Q4_K, k/256 · 3360 for Q6_K).</summary>
     public long GroupBytes { get; }
 
     /// <summary>Bytes of the copy (what the memory ledger counts for the repacked rows).</summary>
@@ -70,7 +81,7 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
     public byte* Group(int g) => _data + g * GroupBytes;
 
     /// <summary>True when this machine runs the repacked kernels (AVX-512BW) and the format has a layout here.</summary>
-    public static bool Supports(TensorFormat format) => Avx512BW.IsSupported && format is TensorFormat.Q4_0 or TensorFormat.Q4_K;
+    public static bool Supports(TensorFormat format) => Avx512BW.IsSupported && format is TensorFormat.Q4_0 or TensorFormat.Q4_K or TensorFormat.Q6_K;
 
     /// <summary>
     /// The repacked copy of the whole groups of <paramref name="rows"/> rows at <paramref name="source"/> (row-major ggml
@@ -80,7 +91,12 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
     {
         if (!Supports(format) || rows < GroupRows || !format.DividesRow(cols)) return null;
         int groups = rows / GroupRows;
-        long groupBytes = format == TensorFormat.Q4_0 ? (long)(cols / 32) * Q4_0BlockBytes : (long)(cols / 256) * Q4_KSuperBlockBytes;
+        long groupBytes = format switch
+        {
+            TensorFormat.Q4_0 => (long)(cols / 32) * Q4_0BlockBytes,
+            TensorFormat.Q4_K => (long)(cols / 256) * Q4_KSuperBlockBytes,
+            _ => (long)(cols / 256) * Q6_KSuperBlockBytes,
+        };
         var w = new CpuRepackedWeight(format, groups, cols, groupBytes);
         long rowBytes = format.RowBytes(cols);
         // Each group is independent; a 1B model's ~0.7 GB repacks in parallel at load.
@@ -88,7 +104,8 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
         {
             byte* first = source + (long)g * GroupRows * rowBytes;
             if (format == TensorFormat.Q4_0) PackQ4_0(first, rowBytes, cols, w.Group(g));
-            else PackQ4_K(first, rowBytes, cols, w.Group(g));
+            else if (format == TensorFormat.Q4_K) PackQ4_K(first, rowBytes, cols, w.Group(g));
+            else PackQ6_K(first, rowBytes, cols, w.Group(g));
         });
         return w;
     }
@@ -136,6 +153,44 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
                     for (int t = 0; t < 4; t++)
                         for (int i = 0; i < 4; i++)
                             nibbles[256 * j + 64 * t + 4 * r + i] = (byte)(u[32 * j + 4 * t + i] | u[32 * j + 16 + 4 * t + i] << 4);
+            }
+    }
+
+    /// <summary>One group of 16 Q6_K rows into the layout of the class summary.</summary>
+    private static void PackQ6_K(byte* first, long rowBytes, int cols, byte* dst)
+    {
+        byte* u = stackalloc byte[256];
+        for (int sb = 0; sb < cols / 256; sb++, dst += Q6_KSuperBlockBytes)
+            for (int r = 0; r < GroupRows; r++)
+            {
+                byte* block = first + r * rowBytes + sb * 210, ql = block, qh = block + 128;
+                ((ushort*)dst)[r] = *(ushort*)(block + 208);
+                for (int g = 0; g < 16; g++) dst[32 + GroupRows * g + r] = block[192 + g];
+                // ggml's element order: half h (128 elements) takes ql[64h ..], qh[32h ..]; element 128h + 32s + l
+                // (s = 0 … 3, l < 32) is the low (s < 2) or high (s ≥ 2) nibble of ql[64h + 32(s & 1) + l], with bits
+                // 2s, 2s + 1 of qh[32h + l] on top.
+                for (int h = 0; h < 2; h++)
+                    for (int l = 0; l < 32; l++)
+                    {
+                        byte a = ql[64 * h + l], c = ql[64 * h + 32 + l], hb = qh[32 * h + l];
+                        u[128 * h + l] = (byte)((a & 0x0F) | (hb & 3) << 4);
+                        u[128 * h + 32 + l] = (byte)((c & 0x0F) | ((hb >> 2) & 3) << 4);
+                        u[128 * h + 64 + l] = (byte)((a >> 4) | ((hb >> 4) & 3) << 4);
+                        u[128 * h + 96 + l] = (byte)((c >> 4) | ((hb >> 6) & 3) << 4);
+                    }
+                for (int j = 0; j < 8; j++)
+                {
+                    byte* nibbles = dst + 288 + Q6_KBlockBytes * j, top = nibbles + 256;
+                    for (int t = 0; t < 4; t++)
+                        for (int i = 0; i < 4; i++)
+                        {
+                            byte lo = u[32 * j + 4 * t + i], hi = u[32 * j + 16 + 4 * t + i];
+                            nibbles[64 * t + 4 * r + i] = (byte)((lo & 0x0F) | (hi & 0x0F) << 4);
+                            if (t == 0) { top[4 * r + i] = 0; top[64 + 4 * r + i] = 0; }
+                            top[4 * r + i] |= (byte)((lo >> 4) << (2 * t));
+                            top[64 + 4 * r + i] |= (byte)((hi >> 4) << (2 * t));
+                        }
+                }
             }
     }
 
