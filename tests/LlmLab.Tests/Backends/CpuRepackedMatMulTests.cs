@@ -6,7 +6,8 @@ using LlmLab.Tensors;
 namespace LlmLab.Tests.Backends;
 
 /// <summary>
-/// The repacked kernels (<see cref="CpuRepackedMatMul"/> over <see cref="CpuRepackedWeight"/>, 16 W rows interleaved)
+/// The repacked kernels (<see cref="CpuRepackedMatMul"/> over <see cref="CpuRepackedWeight"/>, 16 W rows interleaved;
+/// Q4_0, Q8_0, Q4_K, Q6_K)
 /// against the row-by-row kernels on the same blocks and the same quantized activations (CpuQuantMatMulTests checks
 /// the row-by-row kernels against fp32 math and llama.cpp's numerics). Both form the same exact int32 block sums, so
 /// they may differ only in the order of fp32 additions. Shapes cover one group and several, W rows past the last
@@ -26,7 +27,7 @@ public sealed unsafe class CpuRepackedMatMulTests
     public static TheoryData<TensorFormat, int, int, int> Shapes()
     {
         var data = new TheoryData<TensorFormat, int, int, int>();
-        foreach (var f in new[] { TensorFormat.Q4_0, TensorFormat.Q4_K, TensorFormat.Q6_K })
+        foreach (var f in new[] { TensorFormat.Q4_0, TensorFormat.Q8_0, TensorFormat.Q4_K, TensorFormat.Q6_K })
         {
             int block = f.BlockLength();
             data.Add(f, 1, 16, block);          // decode, one group, one block
@@ -54,12 +55,15 @@ public sealed unsafe class CpuRepackedMatMulTests
     }
 
     /// <summary>
-    /// All nibbles 15 (Q6_K: all six bits set) and activations all ±127 push every int16 partial sum to its largest
-    /// value (Q4: 8 pairs × 2 × 15 × 127 = 30480; Q6_K: 2 pairs × 2 × 63 × 127 = 32004): a saturating sum would show.
+    /// All nibbles 15 (Q6_K: all six bits set; Q8_0: every q = −128) and activations all ±127 push every int16 partial
+    /// sum to its largest value (Q4: 8 pairs × 2 × 15 × 127 = 30480; Q6_K: 2 pairs × 2 × 63 × 127 = 32004; Q8_0: one pair
+    /// 2 × 128 × 127 = 32512): a saturating sum would show.
     /// </summary>
     [Theory]
     [InlineData(TensorFormat.Q4_0, 1f)]
     [InlineData(TensorFormat.Q4_0, -1f)]
+    [InlineData(TensorFormat.Q8_0, 1f)]
+    [InlineData(TensorFormat.Q8_0, -1f)]
     [InlineData(TensorFormat.Q4_K, 1f)]
     [InlineData(TensorFormat.Q4_K, -1f)]
     [InlineData(TensorFormat.Q6_K, 1f)]
@@ -75,7 +79,7 @@ public sealed unsafe class CpuRepackedMatMulTests
         // A constant row quantizes to q = ±127 everywhere: with d = fp16(1/127) (Q8_0 activations, for Q4_0) or
         // d = 1/(−127/x) (Q8_K, for the K-quants) each activation is d·q, so only fp32 rounding separates the product
         // of the dequantized weights with d·q from the kernels'.
-        float rounded = format == TensorFormat.Q4_0 ? (float)(Half)(1f / 127f) * 127 * value : 1f / (-127f / value) * -127;
+        float rounded = format is TensorFormat.Q4_0 or TensorFormat.Q8_0 ? (float)(Half)(1f / 127f) * 127 * value : 1f / (-127f / value) * -127;
         var exact = new double[rows * outputs];
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < outputs; j++)
@@ -86,6 +90,7 @@ public sealed unsafe class CpuRepackedMatMulTests
 
     [Theory]
     [InlineData(TensorFormat.Q4_0)]
+    [InlineData(TensorFormat.Q8_0)]
     [InlineData(TensorFormat.Q4_K)]
     [InlineData(TensorFormat.Q6_K)]
     public void Repacked_product_is_the_same_on_one_thread_and_on_the_worker_team(TensorFormat format)

@@ -47,10 +47,12 @@ internal static unsafe partial class CpuRepackedMatMul
                 int i = 0;
                 for (; i + TileRows <= n; i += TileRows)
                     if (format == TensorFormat.Q4_0) Q4_0Tile(wg, k, act, i, yg, m);
+                    else if (format == TensorFormat.Q8_0) Q8_0Tile(wg, k, act, i, yg, m);
                     else if (format == TensorFormat.Q4_K) Q4_KTile(wg, k, act, i, yg, m);
                     else Q6_KTile(wg, k, act, i, yg, m);
                 for (; i < n; i++)
                     if (format == TensorFormat.Q4_0) Q4_0Row(wg, k, act, i, yg + (long)i * m);
+                    else if (format == TensorFormat.Q8_0) Q8_0Row(wg, k, act, i, yg + (long)i * m);
                     else if (format == TensorFormat.Q4_K) Q4_KRow(wg, k, act, i, yg + (long)i * m);
                     else Q6_KRow(wg, k, act, i, yg + (long)i * m);
             }

@@ -5,7 +5,7 @@ using LlmLab.Tensors;
 namespace LlmLab.Backends.Cpu;
 
 /// <summary>
-/// A copy of a Q4_0, Q4_K or Q6_K weight matrix with its rows interleaved sixteen at a time (llama.cpp's REPACK idea, in a
+/// A copy of a Q4_0, Q8_0, Q4_K or Q6_K weight matrix with its rows interleaved sixteen at a time (llama.cpp's REPACK idea, in a
 /// layout of our own), made once at load for <see cref="CpuRepackedMatMul"/>. Why: the row-by-row kernels decode
 /// each block's scale and nibbles once per W row and multiply 64 elements of one row per instruction pair, so every
 /// 4 elements end in an int32 → fp32 conversion and a scale product; here an int32 lane belongs to one W row, a
@@ -18,6 +18,8 @@ namespace LlmLab.Backends.Cpu;
 /// <item>Q4_0, per 32-element block b: the 16 rows' fp16 d (32 bytes), then 4 vectors of 64 bytes; vector t holds in
 /// bytes 4r … 4r + 3 row r's unsigned nibbles u = q + 8 of elements 4t … 4t + 3 (low nibbles) and 16 + 4t … 16 + 4t + 3
 /// (high nibbles). 288 bytes per block and group: the size of the 16 original rows.</item>
+/// <item>Q8_0, per 32-element block: the 16 rows' fp16 d (32 bytes), then 8 vectors of 64 bytes; vector t holds in bytes
+/// 4r … 4r + 3 row r's int8 q of elements 4t … 4t + 3. 544 bytes: the size of the 16 original rows.</item>
 /// <item>Q4_K, per 256-element super-block: the 16 rows' fp16 d (32 bytes) and dmin (32 bytes); the 6-bit scales as
 /// bytes [sub-block j][row r] (128 bytes); the 6-bit mins as bytes [pair p][row r][2] = m of sub-blocks 2p, 2p + 1 (128
 /// bytes); then per sub-block j the 4 nibble vectors of the Q4_0 layout (2048 bytes). 2368 bytes against the original
@@ -37,6 +39,9 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
 
     /// <summary>Q4_0 bytes per 32-element block of a group: 16 fp16 scales + 16 rows × 16 nibble bytes.</summary>
     public const int Q4_0BlockBytes = GroupRows * 2 + GroupRows * 16;
+
+    /// <summary>Q8_0 bytes per 32-element block of a group: 16 fp16 scales + 16 rows × 32 int8.</summary>
+    public const int Q8_0BlockBytes = GroupRows * 2 + GroupRows * 32;
 
     /// <summary>Q4_K bytes per super-block of a group: d, dmin (fp16 ×16 each), scales and mins (16 × 8 bytes each), nibbles.</summary>
     public const int Q4_KSuperBlockBytes = 2 * GroupRows * 2 + 2 * GroupRows * 8 + GroupRows * 128;
@@ -62,7 +67,7 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
         _data = (byte*)NativeMemory.AlignedAlloc((nuint)Bytes, Alignment);
     }
 
-    /// <summary>The original format (Q4_0, Q4_K or Q6_K).</summary>
+    /// <summary>The original format (Q4_0, Q8_0, Q4_K or Q6_K).</summary>
     public TensorFormat Format { get; }
 
     /// <summary>Whole groups of 16 rows held here; rows from 16·Groups on stay in the original blocks.</summary>
@@ -71,7 +76,7 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
     /// <summary>Elements per row (k).</summary>
     public int Cols { get; }
 
-    /// <summary>Bytes of one group (k/32 · 288 for Q4_0, k/256 · 2368 for Q4_K, k/256 · 3360 for Q6_K).</summary>
+    /// <summary>Bytes of one group (k/32 · 288 for Q4_0, k/32 · 544 for Q8_0, k/256 · 2368 for Q4_K, k/256 · 3360 for Q6_K).</summary>
     public long GroupBytes { get; }
 
     /// <summary>Bytes of the copy (what the memory ledger counts for the repacked rows).</summary>
@@ -81,7 +86,7 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
     public byte* Group(int g) => _data + g * GroupBytes;
 
     /// <summary>True when this machine runs the repacked kernels (AVX-512BW) and the format has a layout here.</summary>
-    public static bool Supports(TensorFormat format) => Avx512BW.IsSupported && format is TensorFormat.Q4_0 or TensorFormat.Q4_K or TensorFormat.Q6_K;
+    public static bool Supports(TensorFormat format) => Avx512BW.IsSupported && format is TensorFormat.Q4_0 or TensorFormat.Q8_0 or TensorFormat.Q4_K or TensorFormat.Q6_K;
 
     /// <summary>
     /// The repacked copy of the whole groups of <paramref name="rows"/> rows at <paramref name="source"/> (row-major ggml
@@ -94,6 +99,7 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
         long groupBytes = format switch
         {
             TensorFormat.Q4_0 => (long)(cols / 32) * Q4_0BlockBytes,
+            TensorFormat.Q8_0 => (long)(cols / 32) * Q8_0BlockBytes,
             TensorFormat.Q4_K => (long)(cols / 256) * Q4_KSuperBlockBytes,
             _ => (long)(cols / 256) * Q6_KSuperBlockBytes,
         };
@@ -104,6 +110,7 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
         {
             byte* first = source + (long)g * GroupRows * rowBytes;
             if (format == TensorFormat.Q4_0) PackQ4_0(first, rowBytes, cols, w.Group(g));
+            else if (format == TensorFormat.Q8_0) PackQ8_0(first, rowBytes, cols, w.Group(g));
             else if (format == TensorFormat.Q4_K) PackQ4_K(first, rowBytes, cols, w.Group(g));
             else PackQ6_K(first, rowBytes, cols, w.Group(g));
         });
@@ -120,6 +127,19 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
                 ((ushort*)dst)[r] = *(ushort*)block;
                 // Original byte i holds element i (low nibble) and element 16 + i (high): exactly this layout's pairing.
                 for (int t = 0; t < 4; t++)
+                    *(uint*)(dst + 32 + 64 * t + 4 * r) = *(uint*)(block + 2 + 4 * t);
+            }
+    }
+
+    /// <summary>One group of 16 Q8_0 rows into the layout of the class summary.</summary>
+    private static void PackQ8_0(byte* first, long rowBytes, int cols, byte* dst)
+    {
+        for (int b = 0; b < cols / 32; b++, dst += Q8_0BlockBytes)
+            for (int r = 0; r < GroupRows; r++)
+            {
+                byte* block = first + r * rowBytes + b * 34;
+                ((ushort*)dst)[r] = *(ushort*)block;
+                for (int t = 0; t < 8; t++)
                     *(uint*)(dst + 32 + 64 * t + 4 * r) = *(uint*)(block + 2 + 4 * t);
             }
     }
