@@ -30,7 +30,8 @@ namespace LlmLab.Backends.Cpu;
 /// 2t, 2t + 1 the top bits of element 32j + 4t + i of row r, the second those of element 32j + 16 + 4t + i. 3360 bytes,
 /// the size of the 16 original rows.</item>
 /// </list>
-/// Rows past the last whole group (Rows % 16) are not copied: the kernels read them from the original blocks.
+/// Rows past the last whole group (Rows % 16) are not copied: the kernels read them from the original blocks. The copy
+/// lives in 2 MiB pages where Linux gives them (<see cref="HugePages"/>): decode streams all of it once per token.
 /// </summary>
 internal sealed unsafe class CpuRepackedWeight : IDisposable
 {
@@ -52,9 +53,6 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
     /// <summary>Q6_K bytes per 32-element block of a group: 4 nibble vectors and 2 vectors of top bits.</summary>
     public const int Q6_KBlockBytes = 6 * 64;
 
-    /// <summary>Cache-line alignment, so every 64-byte vector of the layout is one aligned load.</summary>
-    private const int Alignment = 64;
-
     private byte* _data;
 
     private CpuRepackedWeight(TensorFormat format, int groups, int cols, long groupBytes)
@@ -64,7 +62,7 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
         Cols = cols;
         GroupBytes = groupBytes;
         Bytes = groupBytes * groups;
-        _data = (byte*)NativeMemory.AlignedAlloc((nuint)Bytes, Alignment);
+        _data = HugePages.Allocate(Bytes);
     }
 
     /// <summary>The original format (Q4_0, Q8_0, Q4_K or Q6_K).</summary>
