@@ -41,13 +41,13 @@ internal static unsafe partial class CpuRepackedMatMul
             Vector512<int> i0s = default, i1s = default, i2s = default, i3s = default;
             for (int j = 0; j < 8; j++)
             {
-                byte* v = p + 288 + CpuRepackedWeight.Q6_KBlockBytes * j;
+                byte* v = p + CpuRepackedWeight.Q6_KBlocks + CpuRepackedWeight.Q6_KBlockBytes * j;
                 var v0 = Vector512.Load(v);
-                var v1 = Vector512.Load(v + 64);
-                var v2 = Vector512.Load(v + 128);
-                var v3 = Vector512.Load(v + 192);
-                var ta = Vector512.Load(v + 256).AsUInt16();
-                var tb = Vector512.Load(v + 320).AsUInt16();
+                var v1 = Vector512.Load(v + CpuRepackedWeight.VectorBytes);
+                var v2 = Vector512.Load(v + 2 * CpuRepackedWeight.VectorBytes);
+                var v3 = Vector512.Load(v + 3 * CpuRepackedWeight.VectorBytes);
+                var ta = Vector512.Load(v + CpuRepackedWeight.Q6_KTopBits).AsUInt16();
+                var tb = Vector512.Load(v + CpuRepackedWeight.Q6_KTopBits + CpuRepackedWeight.VectorBytes).AsUInt16();
                 var l0 = (v0 & nibble) | (Vector512.ShiftLeft(ta, 4).AsByte() & top);
                 var l1 = (v1 & nibble) | (Vector512.ShiftLeft(ta, 2).AsByte() & top);
                 var l2 = (v2 & nibble) | (ta.AsByte() & top);
@@ -56,7 +56,7 @@ internal static unsafe partial class CpuRepackedMatMul
                 var h1 = High(v1, nibble) | (Vector512.ShiftLeft(tb, 2).AsByte() & top);
                 var h2 = High(v2, nibble) | (tb.AsByte() & top);
                 var h3 = High(v3, nibble) | (Vector512.ShiftRightLogical(tb, 2).AsByte() & top);
-                var sc = Avx512BW.ConvertToVector512Int16(Vector256.Load((sbyte*)p + 32 + 32 * j));
+                var sc = Avx512BW.ConvertToVector512Int16(Vector256.Load((sbyte*)p + CpuRepackedWeight.Q6_KScales + 2 * CpuRepackedWeight.GroupRows * j));
                 var sa = Avx512BW.PermuteVar32x16(sc, first);
                 var sbv = Avx512BW.PermuteVar32x16(sc, second);
                 var pair = Avx512BW.PermuteVar32x16(sc, both);
@@ -98,14 +98,14 @@ internal static unsafe partial class CpuRepackedMatMul
             Vector512<int> isum = default;
             for (int j = 0; j < 8; j++)
             {
-                byte* v = p + 288 + CpuRepackedWeight.Q6_KBlockBytes * j;
+                byte* v = p + CpuRepackedWeight.Q6_KBlocks + CpuRepackedWeight.Q6_KBlockBytes * j;
                 var v0 = Vector512.Load(v);
-                var v1 = Vector512.Load(v + 64);
-                var v2 = Vector512.Load(v + 128);
-                var v3 = Vector512.Load(v + 192);
-                var ta = Vector512.Load(v + 256).AsUInt16();
-                var tb = Vector512.Load(v + 320).AsUInt16();
-                var sc = Avx512BW.ConvertToVector512Int16(Vector256.Load((sbyte*)p + 32 + 32 * j));
+                var v1 = Vector512.Load(v + CpuRepackedWeight.VectorBytes);
+                var v2 = Vector512.Load(v + 2 * CpuRepackedWeight.VectorBytes);
+                var v3 = Vector512.Load(v + 3 * CpuRepackedWeight.VectorBytes);
+                var ta = Vector512.Load(v + CpuRepackedWeight.Q6_KTopBits).AsUInt16();
+                var tb = Vector512.Load(v + CpuRepackedWeight.Q6_KTopBits + CpuRepackedWeight.VectorBytes).AsUInt16();
+                var sc = Avx512BW.ConvertToVector512Int16(Vector256.Load((sbyte*)p + CpuRepackedWeight.Q6_KScales + 2 * CpuRepackedWeight.GroupRows * j));
                 isum += Q6_KBlock(
                     (v0 & nibble) | (Vector512.ShiftLeft(ta, 4).AsByte() & top),
                     (v1 & nibble) | (Vector512.ShiftLeft(ta, 2).AsByte() & top),

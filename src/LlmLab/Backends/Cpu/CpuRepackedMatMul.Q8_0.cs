@@ -25,7 +25,7 @@ internal static unsafe partial class CpuRepackedMatMul
             int e = 32 * b;
             for (int t = 0; t < 8; t++)
             {
-                var q = Vector512.Load((sbyte*)p + 32 + 64 * t);
+                var q = Vector512.Load((sbyte*)p + CpuRepackedWeight.ScalesBytes + CpuRepackedWeight.VectorBytes * t);
                 var u = Avx512BW.Abs(q);
                 var negative = Vector512.LessThan(q, Vector512<sbyte>.Zero);
                 int f = e + 4 * t;
@@ -56,11 +56,12 @@ internal static unsafe partial class CpuRepackedMatMul
         for (int b = 0; b < k / 32; b++)
         {
             byte* p = w + b * CpuRepackedWeight.Q8_0BlockBytes;
-            sbyte* q = (sbyte*)p + 32;
+            sbyte* q = (sbyte*)p + CpuRepackedWeight.ScalesBytes;
             int* xi = (int*)(x + 32 * b);
             // Two int32 chains of four steps each, so the adds do not serialize the block.
-            var even = Step(q, xi[0]) + Step(q + 128, xi[2]) + (Step(q + 256, xi[4]) + Step(q + 384, xi[6]));
-            var odd = Step(q + 64, xi[1]) + Step(q + 192, xi[3]) + (Step(q + 320, xi[5]) + Step(q + 448, xi[7]));
+            const int v = CpuRepackedWeight.VectorBytes;
+            var even = Step(q, xi[0]) + Step(q + 2 * v, xi[2]) + (Step(q + 4 * v, xi[4]) + Step(q + 6 * v, xi[6]));
+            var odd = Step(q + v, xi[1]) + Step(q + 3 * v, xi[3]) + (Step(q + 5 * v, xi[5]) + Step(q + 7 * v, xi[7]));
             acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(even + odd), Halves(p) * dx[b], acc);
         }
         acc.Store(y);

@@ -78,10 +78,11 @@ internal static unsafe partial class CpuRepackedMatMul
         {
             byte* p = w + b * CpuRepackedWeight.Q4_0BlockBytes;
             var d = Halves(p);
-            var v0 = Vector512.Load(p + 32);
-            var v1 = Vector512.Load(p + 96);
-            var v2 = Vector512.Load(p + 160);
-            var v3 = Vector512.Load(p + 224);
+            byte* q = p + CpuRepackedWeight.ScalesBytes;
+            var v0 = Vector512.Load(q);
+            var v1 = Vector512.Load(q + CpuRepackedWeight.VectorBytes);
+            var v2 = Vector512.Load(q + 2 * CpuRepackedWeight.VectorBytes);
+            var v3 = Vector512.Load(q + 3 * CpuRepackedWeight.VectorBytes);
             Vector512<byte> l0 = v0 & nibble, l1 = v1 & nibble, l2 = v2 & nibble, l3 = v3 & nibble;
             Vector512<byte> h0 = High(v0, nibble), h1 = High(v1, nibble), h2 = High(v2, nibble), h3 = High(v3, nibble);
             int e = 32 * b;
@@ -119,10 +120,11 @@ internal static unsafe partial class CpuRepackedMatMul
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Q4_0Sum(byte* p, Vector512<byte> nibble, sbyte* x, short sum)
     {
-        var v0 = Vector512.Load(p + 32);
-        var v1 = Vector512.Load(p + 96);
-        var v2 = Vector512.Load(p + 160);
-        var v3 = Vector512.Load(p + 224);
+        byte* q = p + CpuRepackedWeight.ScalesBytes;
+        var v0 = Vector512.Load(q);
+        var v1 = Vector512.Load(q + CpuRepackedWeight.VectorBytes);
+        var v2 = Vector512.Load(q + 2 * CpuRepackedWeight.VectorBytes);
+        var v3 = Vector512.Load(q + 3 * CpuRepackedWeight.VectorBytes);
         return Q4_0Sum(v0 & nibble, v1 & nibble, v2 & nibble, v3 & nibble, High(v0, nibble), High(v1, nibble), High(v2, nibble), High(v3, nibble), x, sum);
     }
 
@@ -173,14 +175,14 @@ internal static unsafe partial class CpuRepackedMatMul
             int e = 256 * sb;
             for (int j = 0; j < 8; j++)
             {
-                byte* v = p + 320 + 256 * j;
+                byte* v = p + CpuRepackedWeight.Q4_KQuants + CpuRepackedWeight.NibbleBlockBytes * j;
                 var v0 = Vector512.Load(v);
-                var v1 = Vector512.Load(v + 64);
-                var v2 = Vector512.Load(v + 128);
-                var v3 = Vector512.Load(v + 192);
+                var v1 = Vector512.Load(v + CpuRepackedWeight.VectorBytes);
+                var v2 = Vector512.Load(v + 2 * CpuRepackedWeight.VectorBytes);
+                var v3 = Vector512.Load(v + 3 * CpuRepackedWeight.VectorBytes);
                 Vector512<byte> l0 = v0 & nibble, l1 = v1 & nibble, l2 = v2 & nibble, l3 = v3 & nibble;
                 Vector512<byte> h0 = High(v0, nibble), h1 = High(v1, nibble), h2 = High(v2, nibble), h3 = High(v3, nibble);
-                var sc = SubBlockScales(p + 64 + 16 * j);
+                var sc = SubBlockScales(p + CpuRepackedWeight.Q4_KScales + CpuRepackedWeight.GroupRows * j);
                 int f = e + 32 * j;
                 i0s += Avx512BW.MultiplyAddAdjacent(Sum16(l0, l1, l2, l3, h0, h1, h2, h3, x0 + f), sc);
                 i1s += Avx512BW.MultiplyAddAdjacent(Sum16(l0, l1, l2, l3, h0, h1, h2, h3, x1 + f), sc);
@@ -188,11 +190,8 @@ internal static unsafe partial class CpuRepackedMatMul
                 i3s += Avx512BW.MultiplyAddAdjacent(Sum16(l0, l1, l2, l3, h0, h1, h2, h3, x3 + f), sc);
             }
             var d = Halves(p);
-            var dmin = Halves(p + 32);
-            var m0 = Avx512BW.ConvertToVector512Int16(Vector256.Load(p + 192));
-            var m1 = Avx512BW.ConvertToVector512Int16(Vector256.Load(p + 224));
-            var m2 = Avx512BW.ConvertToVector512Int16(Vector256.Load(p + 256));
-            var m3 = Avx512BW.ConvertToVector512Int16(Vector256.Load(p + 288));
+            var dmin = Halves(p + CpuRepackedWeight.Q4_KDmin);
+            var (m0, m1, m2, m3) = Mins(p);
             int c = 8 * sb;
             a0 = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MinSum(m0, m1, m2, m3, s0 + c)), dmin * -d0[c], a0);
             a0 = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(i0s), d * d0[c], a0);
@@ -224,15 +223,14 @@ internal static unsafe partial class CpuRepackedMatMul
             Vector512<int> even = default, odd = default;
             for (int j = 0; j < 8; j += 2)
             {
-                even += Avx512BW.MultiplyAddAdjacent(Sum16(p + 320 + 256 * j, nibble, x + 256 * sb + 32 * j), SubBlockScales(p + 64 + 16 * j));
-                odd += Avx512BW.MultiplyAddAdjacent(Sum16(p + 576 + 256 * j, nibble, x + 256 * sb + 32 * j + 32), SubBlockScales(p + 80 + 16 * j));
+                byte* v = p + CpuRepackedWeight.Q4_KQuants + CpuRepackedWeight.NibbleBlockBytes * j;
+                byte* s = p + CpuRepackedWeight.Q4_KScales + CpuRepackedWeight.GroupRows * j;
+                even += Avx512BW.MultiplyAddAdjacent(Sum16(v, nibble, x + 256 * sb + 32 * j), SubBlockScales(s));
+                odd += Avx512BW.MultiplyAddAdjacent(Sum16(v + CpuRepackedWeight.NibbleBlockBytes, nibble, x + 256 * sb + 32 * j + 32), SubBlockScales(s + CpuRepackedWeight.GroupRows));
             }
-            var m0 = Avx512BW.ConvertToVector512Int16(Vector256.Load(p + 192));
-            var m1 = Avx512BW.ConvertToVector512Int16(Vector256.Load(p + 224));
-            var m2 = Avx512BW.ConvertToVector512Int16(Vector256.Load(p + 256));
-            var m3 = Avx512BW.ConvertToVector512Int16(Vector256.Load(p + 288));
+            var (m0, m1, m2, m3) = Mins(p);
             float d = dx[8 * sb];
-            acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MinSum(m0, m1, m2, m3, sx + 8 * sb)), Halves(p + 32) * -d, acc);
+            acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MinSum(m0, m1, m2, m3, sx + 8 * sb)), Halves(p + CpuRepackedWeight.Q4_KDmin) * -d, acc);
             acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(even + odd), Halves(p) * d, acc);
         }
         acc.Store(y);
@@ -243,10 +241,20 @@ internal static unsafe partial class CpuRepackedMatMul
     private static Vector512<short> Sum16(byte* v, Vector512<byte> nibble, sbyte* x)
     {
         var v0 = Vector512.Load(v);
-        var v1 = Vector512.Load(v + 64);
-        var v2 = Vector512.Load(v + 128);
-        var v3 = Vector512.Load(v + 192);
+        var v1 = Vector512.Load(v + CpuRepackedWeight.VectorBytes);
+        var v2 = Vector512.Load(v + 2 * CpuRepackedWeight.VectorBytes);
+        var v3 = Vector512.Load(v + 3 * CpuRepackedWeight.VectorBytes);
         return Sum16(v0 & nibble, v1 & nibble, v2 & nibble, v3 & nibble, High(v0, nibble), High(v1, nibble), High(v2, nibble), High(v3, nibble), x);
+    }
+
+    /// <summary>A Q4_K super-block's mins as int16 (m_2p, m_2p+1) pairs per int32 lane (row), p = 0 … 3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<short>, Vector512<short>, Vector512<short>, Vector512<short>) Mins(byte* p)
+    {
+        byte* m = p + CpuRepackedWeight.Q4_KMins;
+        const int pair = 2 * CpuRepackedWeight.GroupRows;
+        return (Avx512BW.ConvertToVector512Int16(Vector256.Load(m)), Avx512BW.ConvertToVector512Int16(Vector256.Load(m + pair)),
+            Avx512BW.ConvertToVector512Int16(Vector256.Load(m + 2 * pair)), Avx512BW.ConvertToVector512Int16(Vector256.Load(m + 3 * pair)));
     }
 
     /// <summary>The 16 rows' 6-bit scales of one sub-block (bytes) as int16 pairs (sc, sc) per int32 lane, for pmaddwd.</summary>

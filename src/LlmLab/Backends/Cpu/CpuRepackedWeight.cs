@@ -38,6 +38,21 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
     /// <summary>W rows interleaved per group: one int32 lane per row of a 512-bit vector.</summary>
     public const int GroupRows = 16;
 
+    /// <summary>One 512-bit vector of the layout: 4 bytes of each of the 16 rows.</summary>
+    public const int VectorBytes = 64;
+
+    /// <summary>Where a Q4_0 / Q8_0 block's quant vectors start, after its 16 fp16 scales (the same in Q4_K and Q6_K super-blocks, d first).</summary>
+    public const int ScalesBytes = GroupRows * 2;
+
+    /// <summary>Q4_K super-block offsets: dmin after d, the 6-bit scales [j][r], the mins [p][r][2], then the nibbles.</summary>
+    public const int Q4_KDmin = ScalesBytes, Q4_KScales = 2 * ScalesBytes, Q4_KMins = Q4_KScales + 8 * GroupRows, Q4_KQuants = Q4_KMins + 8 * GroupRows;
+
+    /// <summary>Q4_K / Q4_0 bytes of one 32-element (sub-)block's 4 nibble vectors.</summary>
+    public const int NibbleBlockBytes = 4 * VectorBytes;
+
+    /// <summary>Q6_K super-block offsets: the int8 group scales [g][r] after d, then the 8 blocks; in a block the 2 top-bit vectors follow the nibbles.</summary>
+    public const int Q6_KScales = ScalesBytes, Q6_KBlocks = Q6_KScales + 16 * GroupRows, Q6_KTopBits = NibbleBlockBytes;
+
     /// <summary>Q4_0 bytes per 32-element block of a group: 16 fp16 scales + 16 rows × 16 nibble bytes.</summary>
     public const int Q4_0BlockBytes = GroupRows * 2 + GroupRows * 16;
 
@@ -48,10 +63,10 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
     public const int Q4_KSuperBlockBytes = 2 * GroupRows * 2 + 2 * GroupRows * 8 + GroupRows * 128;
 
     /// <summary>Q6_K bytes per super-block of a group: d (fp16 ×16), scales (16 × 16 bytes), 8 blocks of 384 bytes.</summary>
-    public const int Q6_KSuperBlockBytes = GroupRows * 2 + GroupRows * 16 + 8 * Q6_KBlockBytes;
+    public const int Q6_KSuperBlockBytes = Q6_KBlocks + 8 * Q6_KBlockBytes;
 
     /// <summary>Q6_K bytes per 32-element block of a group: 4 nibble vectors and 2 vectors of top bits.</summary>
-    public const int Q6_KBlockBytes = 6 * 64;
+    public const int Q6_KBlockBytes = 6 * VectorBytes;
 
     private byte* _data;
 
@@ -125,7 +140,7 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
                 ((ushort*)dst)[r] = *(ushort*)block;
                 // Original byte i holds element i (low nibble) and element 16 + i (high): exactly this layout's pairing.
                 for (int t = 0; t < 4; t++)
-                    *(uint*)(dst + 32 + 64 * t + 4 * r) = *(uint*)(block + 2 + 4 * t);
+                    *(uint*)(dst + ScalesBytes + VectorBytes * t + 4 * r) = *(uint*)(block + 2 + 4 * t);
             }
     }
 
@@ -138,7 +153,7 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
                 byte* block = first + r * rowBytes + b * 34;
                 ((ushort*)dst)[r] = *(ushort*)block;
                 for (int t = 0; t < 8; t++)
-                    *(uint*)(dst + 32 + 64 * t + 4 * r) = *(uint*)(block + 2 + 4 * t);
+                    *(uint*)(dst + ScalesBytes + VectorBytes * t + 4 * r) = *(uint*)(block + 2 + 4 * t);
             }
     }
 
@@ -151,12 +166,12 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
             {
                 byte* block = first + r * rowBytes + sb * 144;
                 ((ushort*)dst)[r] = *(ushort*)block;
-                ((ushort*)dst)[GroupRows + r] = *(ushort*)(block + 2);
+                ((ushort*)(dst + Q4_KDmin))[r] = *(ushort*)(block + 2);
                 for (int j = 0; j < 8; j++)
                 {
                     var (scale, min) = CpuBlockUnpack.ScaleMin(block + 4, j);
-                    dst[64 + GroupRows * j + r] = (byte)scale;
-                    dst[192 + 32 * (j / 2) + 2 * r + (j & 1)] = (byte)min;
+                    dst[Q4_KScales + GroupRows * j + r] = (byte)scale;
+                    dst[Q4_KMins + 2 * GroupRows * (j / 2) + 2 * r + (j & 1)] = (byte)min;
                 }
                 // Chunk c (32 bytes) holds sub-block 2c in its low nibbles and 2c + 1 in its high nibbles.
                 for (int c = 0; c < 4; c++)
@@ -166,11 +181,11 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
                         u[64 * c + i] = (byte)(v & 0x0F);
                         u[64 * c + 32 + i] = (byte)(v >> 4);
                     }
-                byte* nibbles = dst + 320;
+                byte* nibbles = dst + Q4_KQuants;
                 for (int j = 0; j < 8; j++)
                     for (int t = 0; t < 4; t++)
                         for (int i = 0; i < 4; i++)
-                            nibbles[256 * j + 64 * t + 4 * r + i] = (byte)(u[32 * j + 4 * t + i] | u[32 * j + 16 + 4 * t + i] << 4);
+                            nibbles[NibbleBlockBytes * j + VectorBytes * t + 4 * r + i] = (byte)(u[32 * j + 4 * t + i] | u[32 * j + 16 + 4 * t + i] << 4);
             }
     }
 
@@ -183,7 +198,7 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
             {
                 byte* block = first + r * rowBytes + sb * 210, ql = block, qh = block + 128;
                 ((ushort*)dst)[r] = *(ushort*)(block + 208);
-                for (int g = 0; g < 16; g++) dst[32 + GroupRows * g + r] = block[192 + g];
+                for (int g = 0; g < 16; g++) dst[Q6_KScales + GroupRows * g + r] = block[192 + g];
                 // ggml's element order: half h (128 elements) takes ql[64h ..], qh[32h ..]; element 128h + 32s + l
                 // (s = 0 … 3, l < 32) is the low (s < 2) or high (s ≥ 2) nibble of ql[64h + 32(s & 1) + l], with bits
                 // 2s, 2s + 1 of qh[32h + l] on top.
@@ -198,15 +213,15 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
                     }
                 for (int j = 0; j < 8; j++)
                 {
-                    byte* nibbles = dst + 288 + Q6_KBlockBytes * j, top = nibbles + 256;
+                    byte* nibbles = dst + Q6_KBlocks + Q6_KBlockBytes * j, top = nibbles + Q6_KTopBits;
                     for (int t = 0; t < 4; t++)
                         for (int i = 0; i < 4; i++)
                         {
                             byte lo = u[32 * j + 4 * t + i], hi = u[32 * j + 16 + 4 * t + i];
-                            nibbles[64 * t + 4 * r + i] = (byte)((lo & 0x0F) | (hi & 0x0F) << 4);
-                            if (t == 0) { top[4 * r + i] = 0; top[64 + 4 * r + i] = 0; }
+                            nibbles[VectorBytes * t + 4 * r + i] = (byte)((lo & 0x0F) | (hi & 0x0F) << 4);
+                            if (t == 0) { top[4 * r + i] = 0; top[VectorBytes + 4 * r + i] = 0; }
                             top[4 * r + i] |= (byte)((lo >> 4) << (2 * t));
-                            top[64 + 4 * r + i] |= (byte)((hi >> 4) << (2 * t));
+                            top[VectorBytes + 4 * r + i] |= (byte)((hi >> 4) << (2 * t));
                         }
                 }
             }
