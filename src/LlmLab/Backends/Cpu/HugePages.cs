@@ -25,8 +25,14 @@ internal static partial class HugePages
         if (bytes < PageBytes) return (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), 64);
         long rounded = (bytes + PageBytes - 1) / PageBytes * PageBytes;
         var p = (byte*)NativeMemory.AlignedAlloc((nuint)rounded, PageBytes);
-        // Advice only: an error (no THP in this kernel) leaves ordinary pages, which work the same, a little slower.
-        if (OperatingSystem.IsLinux()) _ = Madvise(p, (nuint)rounded, AdviseHugePage);
+        // Advice only: an error (no THP in this kernel, or no C library under the name "libc") leaves ordinary pages,
+        // which work the same, a little slower.
+        if (OperatingSystem.IsLinux())
+        {
+            try { _ = Madvise(p, (nuint)rounded, AdviseHugePage); }
+            catch (DllNotFoundException) { }
+            catch (EntryPointNotFoundException) { }
+        }
         return p;
     }
 
