@@ -73,11 +73,39 @@ internal sealed unsafe class QuantizedWeights
         return new QuantizedWeights(format, rows, cols, bytes);
     }
 
+    /// <summary>
+    /// Every quant at its largest unsigned value (nibbles 15; Q6_K's six bits all set, q = 31; Q8_0's bytes 0x80, q = −128,
+    /// the largest |q|) with d = dmin = 0.01 and
+    /// the largest sub-block scales (Q4_K: 63 and min 63; Q6_K: +127): the extreme case for the kernels' int16 sums.
+    /// </summary>
+    public static QuantizedWeights Saturated(TensorFormat format, int rows, int cols)
+    {
+        var bytes = GC.AllocateArray<byte>(checked((int)format.ByteCount([rows, cols])), pinned: true);
+        bytes.AsSpan().Fill(0xFF);
+        int size = format.BytesPerBlock();
+        for (int b = 0; b < bytes.Length / size; b++)
+        {
+            var block = bytes.AsSpan(b * size, size);
+            switch (format)
+            {
+                case TensorFormat.Q4_0: MemoryMarshal.Write(block, (Half)0.01); break;
+                case TensorFormat.Q8_0: block[2..].Fill(0x80); MemoryMarshal.Write(block, (Half)0.01); break;
+                case TensorFormat.Q4_K: MemoryMarshal.Write(block, (Half)0.01); MemoryMarshal.Write(block[2..], (Half)0.01); break;
+                case TensorFormat.Q6_K: block.Slice(192, 16).Fill(127); MemoryMarshal.Write(block[208..], (Half)0.01); break;
+                default: throw new ArgumentOutOfRangeException(nameof(format), format, "Q4_0, Q8_0, Q4_K or Q6_K");
+            }
+        }
+        return new QuantizedWeights(format, rows, cols, bytes);
+    }
+
     /// <summary>Loads the matrix on <paramref name="backend"/> as a view of these bytes (kept alive by this object).</summary>
-    public DeviceWeight Load(IBackend backend, string name = "blk.0.ffn_up.weight")
+    public DeviceWeight Load(IBackend backend, string name = "blk.0.ffn_up.weight") => backend.LoadWeight(View(name));
+
+    /// <summary>A view of these bytes (kept alive by this object) as the tensor <paramref name="name"/>.</summary>
+    public TensorView View(string name = "blk.0.ffn_up.weight")
     {
         byte* p = (byte*)Marshal.UnsafeAddrOfPinnedArrayElement(_bytes, 0);
-        return backend.LoadWeight(new TensorView(name, Format, [Rows, Cols], p, _bytes.Length));
+        return new TensorView(name, Format, [Rows, Cols], p, _bytes.Length);
     }
 
     public static float[] Gaussian(int count, int seed, float sigma)

@@ -18,7 +18,10 @@ namespace LlmLab.Backends.Cpu;
 /// The kernels read one scale per 32 (<see cref="Scales"/>; a Q8_K scale is repeated for its 8 blocks of 32) and one
 /// sum d·Σq per 16 (<see cref="GroupSums"/>; in Q8_1 the block's fp16 sum sits in its first group and the second
 /// holds 0, so Σ over a block's two groups is llama.cpp's s).
-/// Shapes: Q [rows, k] sbyte, Scales [rows, k/32], GroupSums [rows, k/16].
+/// <see cref="BlockSums"/> and <see cref="IntGroupSums"/> hold the integer Σq per 32 and per 16 (ggml's Q8_K bsums),
+/// for the repacked kernels (<see cref="CpuRepackedMatMul"/>), which subtract a weight offset or minimum in int32.
+/// Shapes: Q [rows, k] sbyte, Scales [rows, k/32], GroupSums [rows, k/16], BlockSums [rows, k/32] int16 (|Σq| ≤ 32·127),
+/// IntGroupSums [rows, k/16] int16.
 /// </summary>
 internal sealed unsafe class CpuActivationQuant
 {
@@ -38,6 +41,7 @@ internal sealed unsafe class CpuActivationQuant
 
     private sbyte[] _q = [];
     private float[] _scales = [], _sums = [];
+    private short[] _blockSums = [], _intSums = [];
 
     /// <summary>The activation type llama.cpp's CPU backend quantizes activations to for weights in <paramref name="weights"/>.</summary>
     public static ActivationBlocks For(TensorFormat weights) => weights switch
@@ -60,6 +64,8 @@ internal sealed unsafe class CpuActivationQuant
             a._q = GC.AllocateUninitializedArray<sbyte>(checked((int)elements), pinned: true);
             a._scales = GC.AllocateUninitializedArray<float>((int)(elements / BlockLength), pinned: true);
             a._sums = GC.AllocateUninitializedArray<float>((int)(elements / GroupLength), pinned: true);
+            a._blockSums = GC.AllocateUninitializedArray<short>((int)(elements / BlockLength), pinned: true);
+            a._intSums = GC.AllocateUninitializedArray<short>((int)(elements / GroupLength), pinned: true);
         }
         a.K = k;
         a.Blocks = blocks;
@@ -78,6 +84,10 @@ internal sealed unsafe class CpuActivationQuant
     public float* Scales(int row) => (float*)Unsafe.AsPointer(ref _scales[0]) + (long)row * (K / BlockLength);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float* GroupSums(int row) => (float*)Unsafe.AsPointer(ref _sums[0]) + (long)row * (K / GroupLength);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public short* BlockSums(int row) => (short*)Unsafe.AsPointer(ref _blockSums[0]) + (long)row * (K / BlockLength);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public short* IntGroupSums(int row) => (short*)Unsafe.AsPointer(ref _intSums[0]) + (long)row * (K / GroupLength);
 
     /// <summary>Quantizes row <paramref name="row"/> from <paramref name="x"/> (K floats).</summary>
     public void Quantize(int row, float* x)
@@ -92,6 +102,7 @@ internal sealed unsafe class CpuActivationQuant
     {
         sbyte* q = Q(row);
         float* scales = Scales(row), sums = GroupSums(row);
+        short* blockSums = BlockSums(row), intSums = IntGroupSums(row);
         for (int b = 0; b < K / BlockLength; b++)
         {
             float* xb = x + b * BlockLength;
@@ -100,6 +111,9 @@ internal sealed unsafe class CpuActivationQuant
             float d16 = (float)(Half)d;
             scales[b] = d16;
             Round(xb, id, q + b * BlockLength, out int s0, out int s1);
+            blockSums[b] = (short)(s0 + s1);
+            intSums[2 * b] = (short)s0;
+            intSums[2 * b + 1] = (short)s1;
             if (blockSum)
             {
                 sums[2 * b] = (float)(Half)(d * (s0 + s1));
@@ -119,6 +133,7 @@ internal sealed unsafe class CpuActivationQuant
     {
         sbyte* q = Q(row);
         float* scales = Scales(row), sums = GroupSums(row);
+        short* blockSums = BlockSums(row), intSums = IntGroupSums(row);
         const int per = SuperBlockLength / BlockLength;
         for (int sb = 0; sb < K / SuperBlockLength; sb++)
         {
@@ -131,6 +146,9 @@ internal sealed unsafe class CpuActivationQuant
             for (int b = sb * per; b < (sb + 1) * per; b++)
             {
                 Round(x + b * BlockLength, iscale, q + b * BlockLength, out int s0, out int s1);
+                blockSums[b] = (short)(s0 + s1);
+                intSums[2 * b] = (short)s0;
+                intSums[2 * b + 1] = (short)s1;
                 scales[b] = d;
                 sums[2 * b] = d * s0;
                 sums[2 * b + 1] = d * s1;

@@ -62,24 +62,32 @@ internal static unsafe partial class CpuQuantMatMul
 
         long rowBytes = format.RowBytes(k);
         bool offsets = CpuBlockUnpack.HasOffsets(format), biased = SmallSigned(format);
-        int tasks = (m + RowsPerTask - 1) / RowsPerTask;
+        // Rows [0, first) are the repacked weight's whole 16-row groups; the paths below take the rest.
+        int first = 0;
+        if (w.Repacked is { } repacked)
+        {
+            CpuRepackedMatMul.Run(repacked, act, n, yp, m);
+            first = repacked.Groups * CpuRepackedWeight.GroupRows;
+            if (first == m) return;
+        }
+        int tasks = (m - first + RowsPerTask - 1) / RowsPerTask;
         byte* data = w.Data;
         if (n <= FusedMaxRows && CpuFusedDot.Supports(format))
         {
-            int fusedTasks = (m + FusedRowsPerTask - 1) / FusedRowsPerTask;
-            CpuParallel.For(fusedTasks, (long)n * m * k, task =>
+            int fusedTasks = (m - first + FusedRowsPerTask - 1) / FusedRowsPerTask;
+            CpuParallel.For(fusedTasks, (long)n * (m - first) * k, task =>
             {
-                int j0 = task * FusedRowsPerTask, count = Math.Min(m, j0 + FusedRowsPerTask) - j0;
+                int j0 = first + task * FusedRowsPerTask, count = Math.Min(m, j0 + FusedRowsPerTask) - j0;
                 for (int i = 0; i < n; i++)
                     CpuFusedDot.Rows(format, data + j0 * rowBytes, rowBytes, count, k, act.Q(i), act.Scales(i), act.GroupSums(i), yp + (long)i * m + j0);
             });
             return;
         }
-        CpuParallel.For(tasks, (long)n * m * k, task =>
+        CpuParallel.For(tasks, (long)n * (m - first) * k, task =>
         {
             var s = _scratch ??= new RowScratch();
             s.Ensure(k);
-            int j0 = task * RowsPerTask, j1 = Math.Min(m, j0 + RowsPerTask);
+            int j0 = first + task * RowsPerTask, j1 = Math.Min(m, j0 + RowsPerTask);
             int j = j0;
             if (Avx512BW.IsSupported && n >= 4)
             {

@@ -58,7 +58,13 @@ internal sealed unsafe class CpuWeight : DeviceWeight
     private readonly MemoryLedger _ledger;
     private float* _vector;
 
-    public CpuWeight(TensorView view, int rows, int cols, MemoryLedger ledger) : base(view.Name, view.Format, rows, cols)
+    /// <summary>Views <paramref name="view"/>'s blocks as a [<paramref name="rows"/>, <paramref name="cols"/>] weight counted in <paramref name="ledger"/>.</summary>
+    /// <param name="view">The tensor in the mapped file.</param>
+    /// <param name="rows">Output features.</param>
+    /// <param name="cols">Input features.</param>
+    /// <param name="ledger">Where the bytes the kernels read are counted as weights.</param>
+    /// <param name="repack">Make the <see cref="Repacked"/> copy where the format has one (false: the row-by-row kernels read the file, for comparisons).</param>
+    public CpuWeight(TensorView view, int rows, int cols, MemoryLedger ledger, bool repack = true) : base(view.Name, view.Format, rows, cols)
     {
         _ledger = ledger;
         Data = view.Data;
@@ -67,8 +73,18 @@ internal sealed unsafe class CpuWeight : DeviceWeight
             _vector = (float*)NativeMemory.AlignedAlloc((nuint)cols * sizeof(float), 64);
             ToSingle(view.Format, view.Data, new Span<float>(_vector, cols));
         }
-        ledger.Add(MemoryCategory.Weights, Bytes);
+        else if (repack) Repacked = CpuRepackedWeight.Create(view.Format, view.Data, rows, cols);
+        // The ledger counts the bytes the kernels read: the repacked copy of the whole 16-row groups plus the rows past
+        // them, which stay in the mapped file. The mapped original of the repacked rows is then read only by embedding
+        // gathers (a tied table's few token rows), so it is not counted again.
+        _ledgerBytes = Repacked is null ? Bytes : Repacked.Bytes + (rows - Repacked.Groups * CpuRepackedWeight.GroupRows) * view.Format.RowBytes(cols);
+        ledger.Add(MemoryCategory.Weights, _ledgerBytes);
     }
+
+    private readonly long _ledgerBytes;
+
+    /// <summary>Rows interleaved 16 at a time for <see cref="CpuRepackedMatMul"/> (Q4_0, Q4_K on AVX-512BW), or null.</summary>
+    public CpuRepackedWeight? Repacked { get; private set; }
 
     /// <summary>The stored bytes (row-major [Rows, Cols]).</summary>
     public byte* Data { get; }
@@ -91,7 +107,8 @@ internal sealed unsafe class CpuWeight : DeviceWeight
     public override void Dispose()
     {
         if (_vector is not null) { NativeMemory.AlignedFree(_vector); _vector = null; }
-        _ledger.Remove(MemoryCategory.Weights, Bytes);
+        if (Repacked is not null) { Repacked.Dispose(); Repacked = null; }
+        _ledger.Remove(MemoryCategory.Weights, _ledgerBytes);
     }
 }
 

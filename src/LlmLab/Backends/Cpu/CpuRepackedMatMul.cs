@@ -1,0 +1,291 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using LlmLab.Tensors;
+
+namespace LlmLab.Backends.Cpu;
+
+/// <summary>
+/// y[i, 16g + r] for the whole row groups of a <see cref="CpuRepackedWeight"/>: prefill (four activation rows per pass,
+/// sharing each unpacked W vector) and decode (one row) with the same lane layout. Per 32 elements and 16 W rows:
+/// 4 loads of W, 8 nibble unpacks (shared by the pass's activation rows), then per activation row 8 broadcasts of
+/// 4 int8 activations, 8 pmaddubsw (u ≤ 15 and |x| ≤ 127: each int16 pair sum ≤ 3810, so 8 of them add in int16
+/// without overflow, 30480 &lt; 32767) and one pmaddwd to int32 (by 1 for Q4_0, by the sub-block scale for Q4_K).
+///
+/// Numerics (as ggml's vec_dot_q4_0_q8_0 / q4_K_q8_K): Q4_0 per block Σ(u − 8)·x = Σu·x − 8·Σx exactly in int32, then
+/// × d_w·d_x in fp32; Q4_K per super-block isum = Σ_j sc_j·Σu·x and msum = Σ_j m_j·Σx (Σx per 32 from
+/// <see cref="CpuActivationQuant.BlockSums"/>), exact in int32, then d_w·d_x·isum − dmin·d_x·msum in fp32.
+/// fp32 order: one FMA chain per output over the blocks with fl(d_w·d_x) (as llama.cpp's repacked q4_0 GEMV does); for
+/// Q4_K each super-block adds −fl(dmin·d_x)·msum first, then fl(d·d_x)·isum. Why that order: every order of these exact
+/// integer terms is equally exact, but the Brown Q3_K_M logits test against llama.cpp (QuantizedGgufLlamaCppTests) sits
+/// at its 98 % top-1 threshold, and a 1e-7 change flips activation roundings downstream: llama.cpp's own order (a
+/// separate minimum chain subtracted at the end) and isum-then-minimum gave 97.7 % (NMSE 1.49e-5 and 1.54e-5), this order
+/// 98.4 % (NMSE 1.63e-5), as the row-by-row kernels did.
+/// </summary>
+internal static unsafe partial class CpuRepackedMatMul
+{
+    /// <summary>Activation rows per prefill pass: 4 × (int16 sum, int32 sum, fp32 accumulator) plus 8 W vectors fit the 32 registers.</summary>
+    private const int TileRows = 4;
+
+    /// <summary>
+    /// Groups (of 16 W rows) per task when decoding: a decode group is ~0.1–0.3 µs, so 4 groups (64 rows, the unpacking
+    /// path's <c>FusedRowsPerTask</c>) keep the hand-out negligible while 2048-row products still split into 32 tasks.
+    /// </summary>
+    private const int DecodeGroupsPerTask = 4;
+
+    /// <summary>Q4_0 nibbles are q + 8.</summary>
+    private const int Q4_0Offset = 8;
+
+    /// <summary>y[i·m + j] for i &lt; n and j &lt; 16·Groups from the quantized activations <paramref name="act"/>.</summary>
+    public static void Run(CpuRepackedWeight w, CpuActivationQuant act, int n, float* y, int m)
+    {
+        int k = w.Cols, groups = w.Groups;
+        int per = n < TileRows ? DecodeGroupsPerTask : 1;
+        int tasks = (groups + per - 1) / per;
+        var format = w.Format;
+        CpuParallel.For(tasks, (long)n * groups * CpuRepackedWeight.GroupRows * k, task =>
+        {
+            int g1 = Math.Min(groups, (task + 1) * per);
+            for (int g = task * per; g < g1; g++)
+            {
+                byte* wg = w.Group(g);
+                float* yg = y + g * CpuRepackedWeight.GroupRows;
+                int i = 0;
+                for (; i + TileRows <= n; i += TileRows)
+                    if (format == TensorFormat.Q4_0) Q4_0Tile(wg, k, act, i, yg, m);
+                    else if (format == TensorFormat.Q8_0) Q8_0Tile(wg, k, act, i, yg, m);
+                    else if (format == TensorFormat.Q4_K) Q4_KTile(wg, k, act, i, yg, m);
+                    else Q6_KTile(wg, k, act, i, yg, m);
+                for (; i < n; i++)
+                    if (format == TensorFormat.Q4_0) Q4_0Row(wg, k, act, i, yg + (long)i * m);
+                    else if (format == TensorFormat.Q8_0) Q8_0Row(wg, k, act, i, yg + (long)i * m);
+                    else if (format == TensorFormat.Q4_K) Q4_KRow(wg, k, act, i, yg + (long)i * m);
+                    else Q6_KRow(wg, k, act, i, yg + (long)i * m);
+            }
+        });
+    }
+
+    /// <summary>Q4_0, activation rows i0 … i0 + 3 against one group: writes 16 outputs per row at y + i·m.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Q4_0Tile(byte* w, int k, CpuActivationQuant act, int i0, float* y, int m)
+    {
+        sbyte* x0 = act.Q(i0), x1 = act.Q(i0 + 1), x2 = act.Q(i0 + 2), x3 = act.Q(i0 + 3);
+        float* d0 = act.Scales(i0), d1 = act.Scales(i0 + 1), d2 = act.Scales(i0 + 2), d3 = act.Scales(i0 + 3);
+        short* s0 = act.BlockSums(i0), s1 = act.BlockSums(i0 + 1), s2 = act.BlockSums(i0 + 2), s3 = act.BlockSums(i0 + 3);
+        var nibble = Vector512.Create((byte)0x0F);
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int b = 0; b < k / 32; b++)
+        {
+            byte* p = w + b * CpuRepackedWeight.Q4_0BlockBytes;
+            var d = Halves(p);
+            byte* q = p + CpuRepackedWeight.ScalesBytes;
+            var v0 = Vector512.Load(q);
+            var v1 = Vector512.Load(q + CpuRepackedWeight.VectorBytes);
+            var v2 = Vector512.Load(q + 2 * CpuRepackedWeight.VectorBytes);
+            var v3 = Vector512.Load(q + 3 * CpuRepackedWeight.VectorBytes);
+            Vector512<byte> l0 = v0 & nibble, l1 = v1 & nibble, l2 = v2 & nibble, l3 = v3 & nibble;
+            Vector512<byte> h0 = High(v0, nibble), h1 = High(v1, nibble), h2 = High(v2, nibble), h3 = High(v3, nibble);
+            int e = 32 * b;
+            a0 = Vector512.FusedMultiplyAdd(Q4_0Sum(l0, l1, l2, l3, h0, h1, h2, h3, x0 + e, s0[b]), d * d0[b], a0);
+            a1 = Vector512.FusedMultiplyAdd(Q4_0Sum(l0, l1, l2, l3, h0, h1, h2, h3, x1 + e, s1[b]), d * d1[b], a1);
+            a2 = Vector512.FusedMultiplyAdd(Q4_0Sum(l0, l1, l2, l3, h0, h1, h2, h3, x2 + e, s2[b]), d * d2[b], a2);
+            a3 = Vector512.FusedMultiplyAdd(Q4_0Sum(l0, l1, l2, l3, h0, h1, h2, h3, x3 + e, s3[b]), d * d3[b], a3);
+        }
+        a0.Store(y + (long)i0 * m);
+        a1.Store(y + (long)(i0 + 1) * m);
+        a2.Store(y + (long)(i0 + 2) * m);
+        a3.Store(y + (long)(i0 + 3) * m);
+    }
+
+    /// <summary>Q4_0, one activation row against one group (decode, and prefill rows past a multiple of 4): 16 outputs at y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Q4_0Row(byte* w, int k, CpuActivationQuant act, int i, float* y)
+    {
+        sbyte* x = act.Q(i);
+        float* dx = act.Scales(i);
+        short* sx = act.BlockSums(i);
+        var nibble = Vector512.Create((byte)0x0F);
+        // One fp32 chain over the blocks, as llama.cpp's repacked GEMV runs it (the same float operations per row:
+        // its results and these agree bit for bit); ~50 operations per block hide the FMA latency.
+        var acc = Vector512<float>.Zero;
+        for (int b = 0; b < k / 32; b++)
+        {
+            byte* p = w + b * CpuRepackedWeight.Q4_0BlockBytes;
+            acc = Vector512.FusedMultiplyAdd(Q4_0Sum(p, nibble, x + 32 * b, sx[b]), Halves(p) * dx[b], acc);
+        }
+        acc.Store(y);
+    }
+
+    /// <summary>The 16 rows' Σ(u − 8)·x of the Q4_0 block at <paramref name="p"/> as fp32 (exact int32 first).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Q4_0Sum(byte* p, Vector512<byte> nibble, sbyte* x, short sum)
+    {
+        byte* q = p + CpuRepackedWeight.ScalesBytes;
+        var v0 = Vector512.Load(q);
+        var v1 = Vector512.Load(q + CpuRepackedWeight.VectorBytes);
+        var v2 = Vector512.Load(q + 2 * CpuRepackedWeight.VectorBytes);
+        var v3 = Vector512.Load(q + 3 * CpuRepackedWeight.VectorBytes);
+        return Q4_0Sum(v0 & nibble, v1 & nibble, v2 & nibble, v3 & nibble, High(v0, nibble), High(v1, nibble), High(v2, nibble), High(v3, nibble), x, sum);
+    }
+
+    /// <summary>Σ(u − 8)·x per W row (int32 lane r) of one block from its unpacked nibble vectors, as fp32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Q4_0Sum(Vector512<byte> l0, Vector512<byte> l1, Vector512<byte> l2, Vector512<byte> l3,
+        Vector512<byte> h0, Vector512<byte> h1, Vector512<byte> h2, Vector512<byte> h3, sbyte* x, short sum)
+    {
+        var s = Sum16(l0, l1, l2, l3, h0, h1, h2, h3, x);
+        var exact = Avx512BW.MultiplyAddAdjacent(s, Vector512.Create((short)1)) - Vector512.Create(Q4_0Offset * sum);
+        return Avx512F.ConvertToVector512Single(exact);
+    }
+
+    /// <summary>
+    /// Σ u·x of one 32-element block for 16 rows as int16 pair sums (two per int32 lane): lane r of l_t, h_t holds row r's
+    /// elements 4t … 4t + 3 and 16 + 4t … 16 + 4t + 3, multiplied by the same 4 activations broadcast to every lane.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Sum16(Vector512<byte> l0, Vector512<byte> l1, Vector512<byte> l2, Vector512<byte> l3,
+        Vector512<byte> h0, Vector512<byte> h1, Vector512<byte> h2, Vector512<byte> h3, sbyte* x)
+    {
+        int* xi = (int*)x;
+        var a = Avx512BW.MultiplyAddAdjacent(l0, Vector512.Create(xi[0]).AsSByte()) + Avx512BW.MultiplyAddAdjacent(l1, Vector512.Create(xi[1]).AsSByte());
+        var b = Avx512BW.MultiplyAddAdjacent(l2, Vector512.Create(xi[2]).AsSByte()) + Avx512BW.MultiplyAddAdjacent(l3, Vector512.Create(xi[3]).AsSByte());
+        var c = Avx512BW.MultiplyAddAdjacent(h0, Vector512.Create(xi[4]).AsSByte()) + Avx512BW.MultiplyAddAdjacent(h1, Vector512.Create(xi[5]).AsSByte());
+        var d = Avx512BW.MultiplyAddAdjacent(h2, Vector512.Create(xi[6]).AsSByte()) + Avx512BW.MultiplyAddAdjacent(h3, Vector512.Create(xi[7]).AsSByte());
+        return (a + b) + (c + d);
+    }
+
+    /// <summary>The high nibbles of 64 bytes as bytes 0…15.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> High(Vector512<byte> v, Vector512<byte> nibble) =>
+        Vector512.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibble;
+
+    /// <summary>Q4_K, activation rows i0 … i0 + 3 against one group: writes 16 outputs per row at y + i·m.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Q4_KTile(byte* w, int k, CpuActivationQuant act, int i0, float* y, int m)
+    {
+        sbyte* x0 = act.Q(i0), x1 = act.Q(i0 + 1), x2 = act.Q(i0 + 2), x3 = act.Q(i0 + 3);
+        float* d0 = act.Scales(i0), d1 = act.Scales(i0 + 1), d2 = act.Scales(i0 + 2), d3 = act.Scales(i0 + 3);
+        short* s0 = act.BlockSums(i0), s1 = act.BlockSums(i0 + 1), s2 = act.BlockSums(i0 + 2), s3 = act.BlockSums(i0 + 3);
+        var nibble = Vector512.Create((byte)0x0F);
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int sb = 0; sb < k / 256; sb++)
+        {
+            byte* p = w + sb * CpuRepackedWeight.Q4_KSuperBlockBytes;
+            Vector512<int> i0s = default, i1s = default, i2s = default, i3s = default;
+            int e = 256 * sb;
+            for (int j = 0; j < 8; j++)
+            {
+                byte* v = p + CpuRepackedWeight.Q4_KQuants + CpuRepackedWeight.NibbleBlockBytes * j;
+                var v0 = Vector512.Load(v);
+                var v1 = Vector512.Load(v + CpuRepackedWeight.VectorBytes);
+                var v2 = Vector512.Load(v + 2 * CpuRepackedWeight.VectorBytes);
+                var v3 = Vector512.Load(v + 3 * CpuRepackedWeight.VectorBytes);
+                Vector512<byte> l0 = v0 & nibble, l1 = v1 & nibble, l2 = v2 & nibble, l3 = v3 & nibble;
+                Vector512<byte> h0 = High(v0, nibble), h1 = High(v1, nibble), h2 = High(v2, nibble), h3 = High(v3, nibble);
+                var sc = SubBlockScales(p + CpuRepackedWeight.Q4_KScales + CpuRepackedWeight.GroupRows * j);
+                int f = e + 32 * j;
+                i0s += Avx512BW.MultiplyAddAdjacent(Sum16(l0, l1, l2, l3, h0, h1, h2, h3, x0 + f), sc);
+                i1s += Avx512BW.MultiplyAddAdjacent(Sum16(l0, l1, l2, l3, h0, h1, h2, h3, x1 + f), sc);
+                i2s += Avx512BW.MultiplyAddAdjacent(Sum16(l0, l1, l2, l3, h0, h1, h2, h3, x2 + f), sc);
+                i3s += Avx512BW.MultiplyAddAdjacent(Sum16(l0, l1, l2, l3, h0, h1, h2, h3, x3 + f), sc);
+            }
+            var d = Halves(p);
+            var dmin = Halves(p + CpuRepackedWeight.Q4_KDmin);
+            var (m0, m1, m2, m3) = Mins(p);
+            int c = 8 * sb;
+            a0 = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MinSum(m0, m1, m2, m3, s0 + c)), dmin * -d0[c], a0);
+            a0 = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(i0s), d * d0[c], a0);
+            a1 = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MinSum(m0, m1, m2, m3, s1 + c)), dmin * -d1[c], a1);
+            a1 = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(i1s), d * d1[c], a1);
+            a2 = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MinSum(m0, m1, m2, m3, s2 + c)), dmin * -d2[c], a2);
+            a2 = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(i2s), d * d2[c], a2);
+            a3 = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MinSum(m0, m1, m2, m3, s3 + c)), dmin * -d3[c], a3);
+            a3 = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(i3s), d * d3[c], a3);
+        }
+        a0.Store(y + (long)i0 * m);
+        a1.Store(y + (long)(i0 + 1) * m);
+        a2.Store(y + (long)(i0 + 2) * m);
+        a3.Store(y + (long)(i0 + 3) * m);
+    }
+
+    /// <summary>Q4_K, one activation row against one group (decode, and prefill rows past a multiple of 4): 16 outputs at y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Q4_KRow(byte* w, int k, CpuActivationQuant act, int i, float* y)
+    {
+        sbyte* x = act.Q(i);
+        float* dx = act.Scales(i);
+        short* sx = act.BlockSums(i);
+        var nibble = Vector512.Create((byte)0x0F);
+        var acc = Vector512<float>.Zero;
+        for (int sb = 0; sb < k / 256; sb++)
+        {
+            byte* p = w + sb * CpuRepackedWeight.Q4_KSuperBlockBytes;
+            Vector512<int> even = default, odd = default;
+            for (int j = 0; j < 8; j += 2)
+            {
+                byte* v = p + CpuRepackedWeight.Q4_KQuants + CpuRepackedWeight.NibbleBlockBytes * j;
+                byte* s = p + CpuRepackedWeight.Q4_KScales + CpuRepackedWeight.GroupRows * j;
+                even += Avx512BW.MultiplyAddAdjacent(Sum16(v, nibble, x + 256 * sb + 32 * j), SubBlockScales(s));
+                odd += Avx512BW.MultiplyAddAdjacent(Sum16(v + CpuRepackedWeight.NibbleBlockBytes, nibble, x + 256 * sb + 32 * j + 32), SubBlockScales(s + CpuRepackedWeight.GroupRows));
+            }
+            var (m0, m1, m2, m3) = Mins(p);
+            float d = dx[8 * sb];
+            acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MinSum(m0, m1, m2, m3, sx + 8 * sb)), Halves(p + CpuRepackedWeight.Q4_KDmin) * -d, acc);
+            acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(even + odd), Halves(p) * d, acc);
+        }
+        acc.Store(y);
+    }
+
+    /// <summary>The 16-bit block sums (see the other overload) of the 4 nibble vectors at <paramref name="v"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Sum16(byte* v, Vector512<byte> nibble, sbyte* x)
+    {
+        var v0 = Vector512.Load(v);
+        var v1 = Vector512.Load(v + CpuRepackedWeight.VectorBytes);
+        var v2 = Vector512.Load(v + 2 * CpuRepackedWeight.VectorBytes);
+        var v3 = Vector512.Load(v + 3 * CpuRepackedWeight.VectorBytes);
+        return Sum16(v0 & nibble, v1 & nibble, v2 & nibble, v3 & nibble, High(v0, nibble), High(v1, nibble), High(v2, nibble), High(v3, nibble), x);
+    }
+
+    /// <summary>A Q4_K super-block's mins as int16 (m_2p, m_2p+1) pairs per int32 lane (row), p = 0 … 3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<short>, Vector512<short>, Vector512<short>, Vector512<short>) Mins(byte* p)
+    {
+        byte* m = p + CpuRepackedWeight.Q4_KMins;
+        const int pair = 2 * CpuRepackedWeight.GroupRows;
+        return (Avx512BW.ConvertToVector512Int16(Vector256.Load(m)), Avx512BW.ConvertToVector512Int16(Vector256.Load(m + pair)),
+            Avx512BW.ConvertToVector512Int16(Vector256.Load(m + 2 * pair)), Avx512BW.ConvertToVector512Int16(Vector256.Load(m + 3 * pair)));
+    }
+
+    /// <summary>The 16 rows' 6-bit scales of one sub-block (bytes) as int16 pairs (sc, sc) per int32 lane, for pmaddwd.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> SubBlockScales(byte* p)
+    {
+        var sc = Avx512F.ConvertToVector512Int32(Vector128.Load(p));
+        return (sc | Vector512.ShiftLeft(sc, 16)).AsInt16();
+    }
+
+    /// <summary>Σ_j m_j·Σx_j per row: pmaddwd of (m_2p, m_2p+1) with the broadcast (Σx_2p, Σx_2p+1), p = 0 … 3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> MinSum(Vector512<short> m0, Vector512<short> m1, Vector512<short> m2, Vector512<short> m3, short* sums)
+    {
+        int* s = (int*)sums;
+        return Avx512BW.MultiplyAddAdjacent(m0, Vector512.Create(s[0]).AsInt16()) + Avx512BW.MultiplyAddAdjacent(m1, Vector512.Create(s[1]).AsInt16())
+             + Avx512BW.MultiplyAddAdjacent(m2, Vector512.Create(s[2]).AsInt16()) + Avx512BW.MultiplyAddAdjacent(m3, Vector512.Create(s[3]).AsInt16());
+    }
+
+    /// <summary>
+    /// 16 contiguous fp16 at <paramref name="p"/> to fp32, exactly: the lane-wise form of <see cref="CpuBlockUnpack.Half"/>
+    /// (magnitude bits moved into place × 2^112; inf/NaN exponents kept all-ones). .NET 10 has no F16C intrinsic.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Halves(byte* p)
+    {
+        var h = Avx512F.ConvertToVector512UInt32(Vector256.Load((ushort*)p));
+        var magnitude = Vector512.ShiftLeft(h & Vector512.Create(0x7FFFu), 13);
+        var finite = magnitude.AsSingle() * Vector512.Create(5.192296858534828e33f);
+        var special = (magnitude | Vector512.Create(0x7F800000u)).AsSingle();
+        var f = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(magnitude, Vector512.Create(0x0F800000u)).AsSingle(), special, finite);
+        return (f.AsUInt32() | Vector512.ShiftLeft(h & Vector512.Create(0x8000u), 16)).AsSingle();
+    }
+}
