@@ -54,7 +54,7 @@ public sealed class LlmLoadMagicTests
     }
 
     [Fact]
-    public async Task A_kv_type_becomes_the_models_load_time_default_for_its_sessions()
+    public async Task A_kv_type_becomes_the_models_load_time_kv_type()
     {
         var session = await EngineSessions.StartAsync();
         (await session.RunAsync("#!llm-load --kv-type q4_0")).Succeeded();
