@@ -17,6 +17,6 @@ internal static class CliOptions
     /// <summary><c>--json</c>: the result as one JSON object on stdout.</summary>
     public static MagicOption Json { get; } = new("json", "Print the result as JSON (camelCase fields)") { IsFlag = true };
 
-    /// <summary>The options of every command that loads a model: the model, device (and the placement over devices), compute type and load-time quantization.</summary>
-    public static IReadOnlyList<MagicOption> Loading(MagicOption model) => [model, StudyOptions.Device, .. StudyOptions.Placement, StudyOptions.ComputeType, StudyOptions.Quant];
+    /// <summary>The options of every command that loads a model: the model, device (and the placement over devices), compute type, load-time quantization and KV cache type.</summary>
+    public static IReadOnlyList<MagicOption> Loading(MagicOption model) => [model, StudyOptions.Device, .. StudyOptions.Placement, StudyOptions.ComputeType, StudyOptions.Quant, StudyOptions.KvType];
 }

@@ -30,15 +30,16 @@ internal static class ModelLocator
     /// ("cpu", "cuda", "cuda:N"). On a GPU the memory plan for <paramref name="batch"/> × <paramref name="context"/>
     /// tokens is checked against free memory first, so a model that cannot fit fails before anything is allocated.
     /// </summary>
-    public static Transformer Load(string? model, string? device, DType? dtype, int batch = 1, int? context = null, QuantizationMix? quant = null)
+    public static Transformer Load(string? model, string? device, DType? dtype, int batch = 1, int? context = null, QuantizationMix? quant = null,
+        KvCacheType kvType = KvCacheType.Default)
     {
         string path = Resolve(model);
-        return AsUsage(() => DeviceCatalog.Default.Load(path, device, dtype, batch, context, quant));
+        return AsUsage(() => DeviceCatalog.Default.Load(path, device, dtype, batch, context, quant, kvType));
     }
 
     /// <summary>
     /// Loads the model the parsed <see cref="CliOptions.Loading"/> options name (<c>--model</c>, <c>--device</c> and
-    /// the placement options, <c>--dtype</c>, <c>--quant</c>): on one device, or over the map they describe, each device's
+    /// the placement options, <c>--dtype</c>, <c>--quant</c>, <c>--kv-type</c>): on one device, or over the map they describe, each device's
     /// memory plan checked before anything is allocated.
     /// </summary>
     public static Transformer Load(MagicOptionValues options, int batch = 1, int? context = null)
@@ -47,7 +48,8 @@ internal static class ModelLocator
         var dtype = ParseDType(options.GetString("dtype"));
         var quant = ParseQuant(options.GetString("quant"));
         var placement = AsUsage(() => StudyOptions.PlacementFrom(options));
-        return AsUsage(() => DeviceCatalog.Default.Load(path, placement, options.GetString("device"), dtype, batch, context, quant));
+        var kvType = AsUsage(() => StudyOptions.KvTypeFrom(options));
+        return AsUsage(() => DeviceCatalog.Default.Load(path, placement, options.GetString("device"), dtype, batch, context, quant, kvType));
     }
 
     /// <summary>Parses --quant (a llama.cpp mix name such as Q4_K_M); null stays null.</summary>

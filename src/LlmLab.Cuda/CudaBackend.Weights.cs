@@ -102,6 +102,9 @@ public sealed unsafe partial class CudaBackend
     /// <inheritdoc />
     public KvCache AllocateKvCache(KvCacheShape shape)
     {
+        // The attention kernels read K and V in the compute type only; other KV types are the CPU's until kernels read them (issue 10).
+        if (shape.Type != KvCacheType.Default && shape.Type.Format(TensorFormat.F32) != TensorFormats.FromDType(ActivationType))
+            throw new InvalidOptionException($"--kv-type {shape.Type.Name()} is not built for CUDA yet; use the default or --device cpu");
         int vector = 16 / ActivationType.SizeOf();
         if (shape.HeadDim % vector != 0 || shape.HeadDim > MaxHeadDim)
             throw new InvalidConfigException($"head_dim {shape.HeadDim} is not supported by the CUDA attention kernels: it must be a multiple of {vector} up to {MaxHeadDim}");

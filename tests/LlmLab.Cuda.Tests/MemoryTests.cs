@@ -24,6 +24,16 @@ public sealed class MemoryTests
     }
 
     [Theory, MemberData(nameof(Gpu.Devices), MemberType = typeof(Gpu))]
+    public void A_kv_type_other_than_the_compute_type_is_refused_in_one_line_before_any_allocation(int device)
+    {
+        using var gpu = Gpu.Open(device);
+        long held = gpu.Memory.Total;
+        var e = Assert.Throws<InvalidOptionException>(() => gpu.AllocateKvCache(new KvCacheShape(1, 1, 16, 2, 64, null, KvCacheType.Q8_0)));
+        Assert.Equal("--kv-type q8_0 is not built for CUDA yet; use the default or --device cpu", e.Message);
+        Assert.Equal(held, gpu.Memory.Total);
+    }
+
+    [Theory, MemberData(nameof(Gpu.Devices), MemberType = typeof(Gpu))]
     public void A_kv_cache_larger_than_the_gpu_is_refused_before_any_allocation(int device)
     {
         using var gpu = Gpu.Open(device);

@@ -22,6 +22,7 @@ internal static class CompareCommand
             new MagicOption("base", "Base (reference) model folder or .gguf file") { IsRequired = true, ValueName = "DIR|FILE.gguf" },
             CliOptions.RequiredModel,
             StudyOptions.Quant with { Description = "Convert the --model's weights at load time by this llama.cpp mix (Q8_0, Q4_K_M, …); the base loads as stored" },
+            StudyOptions.KvType with { Description = "Store the --model's KV cache as f32, f16, bf16, q8_0 or q4_0 (the base keeps the backend's own): what a KV cache type costs, measured as llama-perplexity measures --cache-type-k/v" },
             new MagicOption("text", "Text file, tokenized whole with the base's tokenizer") { ShortName = 't', IsRequired = true, ValueName = "FILE" },
             .. StudyOptions.Compare,
             StudyOptions.Device,
@@ -29,7 +30,8 @@ internal static class CompareCommand
             CliOptions.Json,
         ],
         Details = """
-            `compare --base M --model M --quant Q4_K_M` measures what that quantization costs without writing a file.
+            `compare --base M --model M --quant Q4_K_M` measures what that quantization costs without writing a file;
+            `compare --base M --model M --kv-type q8_0` what a quantized KV cache costs.
             As llama-perplexity --kl-divergence: the whole text is tokenized once (BOS first in every chunk when the tokenizer
             adds one) and cut into K chunks of N tokens (default 512, all chunks that fit); positions N/2..N-2 of each chunk
             are scored with both models. Reports both perplexities, ln(PPL ratio), KL divergence percentiles, Δp and same top.
@@ -44,10 +46,11 @@ internal static class CompareCommand
         string? device = o.GetString("device");
         var dtype = ModelLocator.ParseDType(o.GetString("dtype"));
         var quant = ModelLocator.ParseQuant(o.GetString("quant"));
+        var kvType = ModelLocator.AsUsage(() => StudyOptions.KvTypeFrom(o));
         if (!File.Exists(text)) throw new UsageException($"--text {text} not found");
 
-        using var baseModel = Load(basePath, device, dtype, ctx, null);
-        using var model = Load(modelPath, device, dtype, ctx, quant);
+        using var baseModel = Load(basePath, device, dtype, ctx, null, Backends.KvCacheType.Default);
+        using var model = Load(modelPath, device, dtype, ctx, quant, kvType);
         var tokens = ComparisonText.Encode(ModelTokenizer.Load(baseModel.ModelPath), File.ReadAllText(text), text);
         var progress = new ChunkProgress();
         var result = ModelComparison.Run(baseModel, model, tokens, ctx, chunks, progress);
@@ -57,11 +60,11 @@ internal static class CompareCommand
     }
 
     /// <summary>
-    /// Loads one side through the CLI's one model loader (<see cref="ModelLocator.Load(string?, string?, Tensors.DType?, int, int?, Models.QuantizationMix?)"/>): model folders and GGUF
-    /// files, converted by a quantization mix when one is given.
+    /// Loads one side through the CLI's one model loader (<see cref="ModelLocator.Load(string?, string?, Tensors.DType?, int, int?, Models.QuantizationMix?, Backends.KvCacheType)"/>): model folders and GGUF
+    /// files, converted by a quantization mix when one is given, with its KV cache stored as <paramref name="kvType"/>.
     /// </summary>
-    private static Transformer Load(string path, string? device, Tensors.DType? dtype, int ctx, Models.QuantizationMix? quant) =>
-        ModelLocator.Load(path, device, dtype, batch: 1, context: ctx, quant: quant);
+    private static Transformer Load(string path, string? device, Tensors.DType? dtype, int ctx, Models.QuantizationMix? quant, Backends.KvCacheType kvType) =>
+        ModelLocator.Load(path, device, dtype, batch: 1, context: ctx, quant: quant, kvType: kvType);
 
     /// <summary>
     /// llama-perplexity's closing statistics, its labels kept so the two can be read side by side, percentiles on one

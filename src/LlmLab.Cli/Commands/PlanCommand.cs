@@ -36,6 +36,7 @@ internal static class PlanCommand
             new MagicOption("gpu", "Plan for catalog GPUs instead of a local device: a name (h100-sxm, rtx-4090, …), a comma-separated list, or all (a table); with --device-map or --tensor-split, the machine's GPUs in order (h100-sxm,h100-sxm: cuda:0, cuda:1)") { ValueName = "NAME" },
             StudyOptions.DeviceMapOption, StudyOptions.MaxMemory, StudyOptions.TensorSplit, StudyOptions.KvOffload,
             StudyOptions.ComputeType with { Description = "GPU compute type (bf16 default, f16, f32); the CPU computes in f32" },
+            StudyOptions.KvType with { Description = "Plan the KV cache stored as f32, f16, bf16, q8_0 or q4_0 (bytes from the block geometry); default: each device's own (f32 on the CPU, the compute type on a GPU)" },
             CliOptions.Json,
         ],
         Details = """
@@ -55,7 +56,8 @@ internal static class PlanCommand
     {
         var quant = ModelLocator.ParseQuant(o.GetString("quant"));
         string modelName = o.GetString("model")!;
-        var model = ModelLocator.AsUsage(() => PlanModel.Resolve(modelName, quant));
+        var kvType = ModelLocator.AsUsage(() => StudyOptions.KvTypeFrom(o));
+        var model = ModelLocator.AsUsage(() => PlanModel.Resolve(modelName, quant)) with { KvType = kvType };
         int context = o.GetInt32("context") ?? Math.Min(DefaultContext, model.Config.MaxPositionEmbeddings);
         int batch = o.GetInt32("batch")!.Value;
         var compute = ModelLocator.ParseDType(o.GetString("dtype")) ?? MemoryPlanner.DefaultGpuComputeType;
@@ -121,7 +123,7 @@ internal static class PlanCommand
     {
         var models = quant is not null || model.Manifest.Weights.Any(w => w.Format.IsBlockQuantized())
             ? [(quant?.Name ?? "as stored", model)]
-            : TablePrecisions.Select(p => (p, p == "BF16" ? model : ModelLocator.AsUsage(() => PlanModel.Resolve(modelName, QuantizationMix.Parse(p))))).ToArray();
+            : TablePrecisions.Select(p => (p, p == "BF16" ? model : ModelLocator.AsUsage(() => PlanModel.Resolve(modelName, QuantizationMix.Parse(p))) with { KvType = model.KvType })).ToArray();
         var rows = new List<GpuPlanRow>();
         foreach (var gpu in gpus)
             foreach (var (precision, m) in models)

@@ -8,7 +8,7 @@ using LlmLab.Reproducibility;
 namespace LlmLab.Notebooks.Magics;
 
 /// <summary>
-/// <c>#!llm-load [PATH] [--device D] [--n-gpu-layers N | --device-map M | --tensor-split P] [--dtype T] [--quant TYPE] [--name NAME] [--sha256 HASH]</c>: validates a model folder or GGUF file, loads it onto a device
+/// <c>#!llm-load [PATH] [--device D] [--n-gpu-layers N | --device-map M | --tensor-split P] [--dtype T] [--quant TYPE] [--kv-type T] [--name NAME] [--sha256 HASH]</c>: validates a model folder or GGUF file, loads it onto a device
 /// through <see cref="DeviceCatalog"/> (as <c>llmlab</c> commands do), defines a <see cref="Transformer"/> variable
 /// for later cells and magics, and shows the model's <see cref="ModelSummary"/> and the SHA-256 of its weight files (<see cref="ModelFingerprint"/>).
 /// </summary>
@@ -24,6 +24,7 @@ public sealed class LlmLoadMagic(DeviceCatalog? devices = null) : MagicCommand
             .. StudyOptions.Placement,
             StudyOptions.ComputeType,
             StudyOptions.Quant,
+            StudyOptions.KvType,
             new MagicOption("name", "Variable that receives the model (a Transformer); a model it held before is released") { ShortName = 'n', DefaultValue = ModelVariable.DefaultName, ValueName = "NAME" },
             new MagicOption("sha256", "Refuse the model unless its weight file has this SHA-256 (as the Hugging Face file page lists it)") { ValueName = "HASH" },
         ],
@@ -45,7 +46,7 @@ public sealed class LlmLoadMagic(DeviceCatalog? devices = null) : MagicCommand
         if (expected is not null) fingerprint!.Require(expected);
         var clock = Stopwatch.StartNew();
         var model = (devices ?? DeviceCatalog.Default).Load(path, StudyOptions.PlacementFrom(options), options.GetString("device"),
-            DeviceCatalog.ParseComputeType(options.GetString("dtype")), quant: quant);
+            DeviceCatalog.ParseComputeType(options.GetString("dtype")), quant: quant, kvType: StudyOptions.KvTypeFrom(options));
         var summary = ModelSummary.Of(model);
         var seconds = clock.Elapsed.TotalSeconds;
         session.TryGetVariable(name, out var previous);

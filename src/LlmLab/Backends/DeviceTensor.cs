@@ -55,27 +55,6 @@ public abstract class DeviceWeight : IDisposable
     public abstract void Dispose();
 }
 
-/// <summary>Per-layer key/value storage of a backend.</summary>
-public abstract class KvCache : IDisposable
-{
-    /// <summary>Creates the descriptor.</summary>
-    protected KvCache(KvCacheShape shape, DType dtype)
-    {
-        Shape = shape;
-        DType = dtype;
-    }
-
-    /// <summary>Dimensions.</summary>
-    public KvCacheShape Shape { get; }
-    /// <summary>Element type of the stored keys and values.</summary>
-    public DType DType { get; }
-    /// <summary>Bytes of all layers' K and V.</summary>
-    public long Bytes => 2 * Shape.Layers * Shape.ElementsPerLayer * DType.SizeOf();
-
-    /// <summary>Releases the memory.</summary>
-    public abstract void Dispose();
-}
-
 /// <summary>Rotary cos/sin tables on a backend.</summary>
 public abstract class RopeTable : IDisposable
 {

@@ -47,7 +47,7 @@ public static class Benchmark
         long bytesPerToken = BytesPerToken(model, options.PromptTokens + options.NewTokens / 2);
         double roofline = bandwidth / bytesPerToken;
         string? deviceName = (backend as ITelemetrySource)?.DeviceName;
-        var planModel = new PlanModel(Path.GetFileName(model.ModelPath), "loaded", model.Config, model.Manifest, model.Quantization?.Name);
+        var planModel = new PlanModel(Path.GetFileName(model.ModelPath), "loaded", model.Config, model.Manifest, model.Quantization?.Name) { KvType = model.KvType };
         int context = options.PromptTokens + options.NewTokens;
         var gpuType = model.Map.Devices.Where(d => d != "cpu").Select(d => model.BackendOf(d).ActivationType).FirstOrDefault(MemoryPlanner.DefaultGpuComputeType);
         // What the planner predicted for this run before loading: bytes by category (the ledger's categories), and decode
@@ -127,14 +127,15 @@ public static class Benchmark
     /// <summary>
     /// Bytes one batch-1 decode step reads: every weight matrix once (the embedding table only
     /// when it doubles as the output head; a lookup reads one row) plus K and V of
-    /// <paramref name="contextTokens"/> positions in every layer.
+    /// <paramref name="contextTokens"/> positions in every layer, in the model's KV type.
     /// </summary>
     public static long BytesPerToken(Transformer model, int contextTokens)
     {
         var w = model.Weights;
         long bytes = w.Bytes - (model.Config.TieWordEmbeddings ? 0 : w.Embedding.Bytes) + w.Embedding.Bytes / w.Embedding.Rows;
-        int kvElement = model.Backend.ActivationType.SizeOf();
-        return bytes + model.Config.KvCacheBytesPerToken(kvElement) * contextTokens;
+        var kvFormat = model.KvType.Format(TensorFormats.FromDType(model.Backend.ActivationType));
+        long kvPerToken = 2L * model.Config.NumLayers * KvCacheTypes.RowBytes(kvFormat, model.Config.NumKvHeads, model.Config.HeadDim);
+        return bytes + kvPerToken * contextTokens;
     }
 
     private static int IndexOf(IReadOnlyList<IBackend> backends, IBackend backend)

@@ -17,7 +17,7 @@ internal sealed class DeviceBuffers : IDisposable
     private readonly int[] _cacheLayer;      // decoder layer → its index in this device's cache (−1: elsewhere)
     private DeviceTensor? _allLogits;
 
-    public DeviceBuffers(IBackend backend, ModelConfig c, int batch, int maxSequence, int maxTokensPerStep, IReadOnlyList<bool> layersHere)
+    public DeviceBuffers(IBackend backend, ModelConfig c, int batch, int maxSequence, int maxTokensPerStep, IReadOnlyList<bool> layersHere, KvCacheType kvType)
     {
         _backend = backend;
         (_batch, _maxTokensPerStep, _vocab) = (batch, maxTokensPerStep, c.VocabSize);
@@ -42,7 +42,7 @@ internal sealed class DeviceBuffers : IDisposable
         for (int l = 0; l < layersHere.Count; l++) _cacheLayer[l] = layersHere[l] ? here++ : -1;
         if (here > 0)
         {
-            Cache = backend.AllocateKvCache(new KvCacheShape(here, batch, maxSequence, c.NumKvHeads, c.HeadDim, c.SlidingWindow));
+            Cache = backend.AllocateKvCache(new KvCacheShape(here, batch, maxSequence, c.NumKvHeads, c.HeadDim, c.SlidingWindow, kvType));
             Rope = backend.CreateRopeTable(c.Rope.Spec(c.HeadDim), maxSequence);
         }
     }

@@ -21,7 +21,7 @@ public sealed partial class InferenceSession : IDisposable
     private float[] _crossing = [];                 // host staging of the residual stream between stages without a peer copy
     private long _crossings, _crossingBytes, _crossingTicks;
 
-    internal InferenceSession(Transformer model, int batch, int maxSequence, int maxTokensPerStep)
+    internal InferenceSession(Transformer model, int batch, int maxSequence, int maxTokensPerStep, KvCacheType kvType)
     {
         var c = model.Config;
         if (batch < 1 || batch > 4096) throw new InvalidOptionException($"batch size {batch} must be between 1 and 4096");
@@ -32,13 +32,14 @@ public sealed partial class InferenceSession : IDisposable
         Batch = batch;
         MaxSequence = maxSequence;
         MaxTokensPerStep = Math.Clamp(maxTokensPerStep, 1, maxSequence);
+        KvType = kvType;
         try
         {
             foreach (var backend in model.Backends)
             {
                 var here = Enumerable.Range(0, c.NumLayers)
                     .Select(l => _stages.Any(s => ReferenceEquals(s.Backend, backend) && l >= s.FirstLayer && l < s.EndLayer)).ToArray();
-                _devices[backend] = new DeviceBuffers(backend, c, batch, maxSequence, MaxTokensPerStep, here);
+                _devices[backend] = new DeviceBuffers(backend, c, batch, maxSequence, MaxTokensPerStep, here, kvType);
             }
         }
         catch
@@ -56,6 +57,8 @@ public sealed partial class InferenceSession : IDisposable
     public int MaxSequence { get; }
     /// <summary>Largest number of tokens per sequence processed in one step.</summary>
     public int MaxTokensPerStep { get; }
+    /// <summary>How the KV cache stores K and V (<see cref="KvCacheType.Default"/>: each backend's own type).</summary>
+    public KvCacheType KvType { get; }
     /// <summary>Tokens per sequence already in the cache.</summary>
     public int Position { get; private set; }
     /// <summary>The model this session runs.</summary>

@@ -14,19 +14,20 @@ public static class ModelLoading
     /// <paramref name="context"/> tokens (default: the model's full context) fits, before any weight is read.
     /// </summary>
     public static Transformer Load(this DeviceCatalog catalog, string path, string? device = null, DType? computeType = null, int batch = 1,
-        int? context = null, QuantizationMix? quant = null) =>
-        Load(catalog, path, Placement.None, device, computeType, batch, context, quant);
+        int? context = null, QuantizationMix? quant = null, KvCacheType kvType = KvCacheType.Default) =>
+        Load(catalog, path, Placement.None, device, computeType, batch, context, quant, kvType);
 
     /// <summary>
     /// Loads the model with each part where <paramref name="placement"/> puts it (resolved once the config is read: the
     /// <c>--n-gpu-layers</c> split of <paramref name="device"/>, a strategy sized over this machine's GPUs and their free
     /// memory, a tensor split, a JSON map): a backend per device of the map (<paramref name="computeType"/> is the GPUs';
     /// the CPU computes in fp32), each planning backend checked against the planner's bytes for its device before any
-    /// weight is read. The model owns the backends.
+    /// weight is read. The model owns the backends. Its sessions store the KV cache as <paramref name="kvType"/> unless told
+    /// otherwise (<see cref="Transformer.KvType"/>), and the plan sizes it so.
     /// </summary>
     /// <exception cref="InvalidOptionException">A malformed or conflicting placement, or <c>--kv-offload none</c> (planned, not run yet).</exception>
     public static Transformer Load(this DeviceCatalog catalog, string path, Placement placement, string? device = null, DType? computeType = null, int batch = 1,
-        int? context = null, QuantizationMix? quant = null)
+        int? context = null, QuantizationMix? quant = null, KvCacheType kvType = KvCacheType.Default)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(placement);
@@ -36,7 +37,7 @@ public static class ModelLoading
         {
             var config = files.Config;
             int tokens = Math.Min(context ?? config.MaxPositionEmbeddings, config.MaxPositionEmbeddings);
-            var model = new PlanModel(files.Path, "checkpoint", config, files.Manifest, quant?.Name);
+            var model = new PlanModel(files.Path, "checkpoint", config, files.Manifest, quant?.Name) { KvType = kvType };
             var gpuType = computeType ?? MemoryPlanner.DefaultGpuComputeType;
             var gpus = new List<PlanDevice>();
             if (placement.PlacesOverGpus)
@@ -63,8 +64,10 @@ public static class ModelLoading
             bool several = map.Devices.Count > 1;
             foreach (string d in map.Devices.Where(d => !backends.ContainsKey(d)))
                 backends[d] = catalog.CreateBackend(d, several && d == "cpu" ? null : computeType);
-            CheckFits(files, map, backends, batch, context, quant);
-            return Transformer.Load(files, map, backends, owned: backends.Values.ToArray());
+            CheckFits(files, map, backends, batch, context, quant, kvType);
+            var loaded = Transformer.Load(files, map, backends, owned: backends.Values.ToArray());
+            loaded.KvType = kvType;
+            return loaded;
         }
         catch
         {
@@ -79,12 +82,13 @@ public static class ModelLoading
     /// formats included — KV cache and workspace, as <c>llmlab plan</c> computes them) against the driver's free memory
     /// now. The backends exist, so their contexts and library handles are already out of the free memory: no runtime overhead.
     /// </summary>
-    private static void CheckFits(ModelFiles files, DeviceMap map, IReadOnlyDictionary<string, IBackend> backends, int batch, int? context, QuantizationMix? quant)
+    private static void CheckFits(ModelFiles files, DeviceMap map, IReadOnlyDictionary<string, IBackend> backends, int batch, int? context, QuantizationMix? quant,
+        KvCacheType kvType)
     {
         if (!backends.Values.OfType<IMemoryPlanner>().Any()) return;
         var config = files.Config;
         int tokens = Math.Min(context ?? config.MaxPositionEmbeddings, config.MaxPositionEmbeddings);
-        var model = new PlanModel(files.Path, "checkpoint", config, files.Manifest, quant?.Name);
+        var model = new PlanModel(files.Path, "checkpoint", config, files.Manifest, quant?.Name) { KvType = kvType };
         var gpuType = backends.Values.FirstOrDefault(b => b.Device != "cpu")?.ActivationType ?? MemoryPlanner.DefaultGpuComputeType;
         var plan = MemoryPlanner.Plan(model, map, tokens, batch, new Dictionary<string, PlanDevice>(), gpuType);
         foreach (var (device, backend) in backends)

@@ -174,9 +174,19 @@ public sealed class Transformer : IDisposable
         }
     }
 
-    /// <summary>Run state for <paramref name="batch"/> sequences of up to <paramref name="maxSequence"/> tokens.</summary>
-    public InferenceSession CreateSession(int batch, int maxSequence, int maxTokensPerStep = InferenceSession.DefaultChunk) =>
-        new(this, batch, maxSequence, maxTokensPerStep);
+    /// <summary>
+    /// How sessions store their KV cache unless <see cref="CreateSession"/> is told otherwise: set at load time (the commands'
+    /// and <c>#!llm-load</c>'s <c>--kv-type</c>); <see cref="KvCacheType.Default"/> is each backend's own type.
+    /// </summary>
+    public KvCacheType KvType { get; internal set; }
+
+    /// <summary>
+    /// Run state for <paramref name="batch"/> sequences of up to <paramref name="maxSequence"/> tokens, with the KV cache
+    /// stored as <paramref name="kvType"/> (null: <see cref="KvType"/>).
+    /// </summary>
+    /// <exception cref="InvalidOptionException">A KV type a backend does not store, or a block type and a head_dim that is not a multiple of its block.</exception>
+    public InferenceSession CreateSession(int batch, int maxSequence, int maxTokensPerStep = InferenceSession.DefaultChunk, KvCacheType? kvType = null) =>
+        new(this, batch, maxSequence, maxTokensPerStep, kvType ?? KvType);
 
     /// <summary>
     /// <paramref name="stage"/>'s part of one step of the decoder, for the tokens already written to

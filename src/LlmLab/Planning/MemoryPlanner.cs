@@ -12,10 +12,11 @@ namespace LlmLab.Planning;
 /// <remarks>
 /// The CPU backend (Backends/Cpu) holds weights as views of the checkpoint (memory-mapped file pages, or the converted
 /// buffers of <c>--quant</c>) and its ledger counts their stored bytes; vectors also get an fp32 copy that the ledger
-/// does not count (KiB). The planner counts what the ledger counts: the manifest's bytes. Its KV cache is fp32; its
+/// does not count (KiB). The planner counts what the ledger counts: the manifest's bytes. Its KV cache is fp32 unless
+/// <see cref="PlanModel.KvType"/> says otherwise (F16/BF16, or Q8_0/Q4_0 blocks along each head); its
 /// workspace the session's step buffers (<see cref="DecoderShape.SessionBufferBytes"/>); per-thread scratch and rotary
 /// tables live on the managed heap, outside the ledger. A GPU is sized by <see cref="CudaMemoryRule"/>: float
-/// matrices in the compute type, vectors in fp32, block formats as stored; KV in the compute type; and
+/// matrices in the compute type, vectors in fp32, block formats as stored; KV in the compute type (or the KV type); and
 /// <see cref="GpuRuntimeOverheadBytes"/> for what the driver holds outside the ledger.
 /// </remarks>
 public static class MemoryPlanner
@@ -214,9 +215,13 @@ public static class MemoryPlanner
     internal static long HeldBytes(ManifestEntry entry, bool gpu, DType gpuComputeType) =>
         gpu ? CudaMemoryRule.WeightBytes(entry.Format, entry.Shape, gpuComputeType) : entry.Bytes;
 
-    /// <summary>K and V bytes per token of one layer: in the compute type on a GPU, fp32 on the CPU.</summary>
+    /// <summary>
+    /// K and V bytes per token of one layer in the model's <see cref="PlanModel.KvType"/> — by default in the compute type
+    /// on a GPU and fp32 on the CPU — from the format's block geometry, as the backends' caches allocate them.
+    /// </summary>
+    /// <exception cref="InvalidOptionException">A block KV type and a head_dim that is not a whole number of its blocks.</exception>
     internal static long LayerKvBytesPerToken(PlanModel model, bool gpu, DType gpuComputeType) =>
-        2L * model.Config.KvDim * (gpu ? gpuComputeType.SizeOf() : sizeof(float));
+        2L * KvCacheTypes.RowBytes(model.KvType.Format(gpu ? TensorFormats.FromDType(gpuComputeType) : TensorFormat.F32), model.Config.NumKvHeads, model.Config.HeadDim);
 
     /// <summary>
     /// Activations and workspace of a device that holds any part of the model: on a GPU the CUDA backend's step buffers,

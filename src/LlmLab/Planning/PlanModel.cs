@@ -1,3 +1,4 @@
+using LlmLab.Backends;
 using LlmLab.Checkpoints;
 using LlmLab.Models;
 using LlmLab.Tensors;
@@ -20,6 +21,9 @@ public sealed record PlanModel(string Name, string Source, ModelConfig Config, T
     /// Mistral and Qwen checkpoints ship in and what <c>make-random</c> writes by default in the README's examples.
     /// </summary>
     public const TensorFormat DefaultStoredFormat = TensorFormat.BF16;
+
+    /// <summary>How the KV cache is planned to be stored (<c>--kv-type</c>; default: each device's own type).</summary>
+    public KvCacheType KvType { get; init; }
 
     /// <summary>
     /// The model <paramref name="model"/> names: a <c>make-random</c> preset (e.g. <c>llama-3.1-8b</c>), a Hugging Face

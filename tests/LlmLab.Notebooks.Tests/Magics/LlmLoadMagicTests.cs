@@ -58,6 +58,27 @@ public sealed class LlmLoadMagicTests
     }
 
     [Fact]
+    public async Task A_kv_type_becomes_the_models_load_time_kv_type()
+    {
+        var session = await EngineSessions.StartAsync();
+        (await session.RunAsync("#!llm-load --kv-type q4_0")).Succeeded();
+
+        var result = (await session.RunAsync("model.KvType.ToString()")).Succeeded();
+
+        Assert.Equal("Q4_0", result.DisplayedText());
+    }
+
+    [Fact]
+    public async Task An_unknown_kv_type_is_refused_naming_the_choices()
+    {
+        var session = await EngineSessions.StartAsync();
+
+        var result = await session.RunAsync("#!llm-load --kv-type q3_k");
+
+        Assert.Contains("--kv-type must be one of f32, f16, bf16, q8_0, q4_0", result.Error?.Message);
+    }
+
+    [Fact]
     public async Task A_variable_name_that_is_not_a_csharp_identifier_is_refused_before_loading()
     {
         var session = await EngineSessions.StartAsync();

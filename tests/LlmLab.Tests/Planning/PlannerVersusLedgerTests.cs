@@ -55,6 +55,29 @@ public sealed class PlannerVersusLedgerTests : IDisposable
         Assert.Equal(0, cpu.OverheadBytes);
     }
 
+    public static TheoryData<KvCacheType, int> KvCases => new()
+    {
+        { KvCacheType.Default, 256 }, { KvCacheType.F16, 256 }, { KvCacheType.BF16, 100 }, { KvCacheType.Q8_0, 256 }, { KvCacheType.Q8_0, 1024 },
+        { KvCacheType.Q4_0, 256 }, { KvCacheType.Q4_0, 77 },
+    };
+
+    [Theory]
+    [MemberData(nameof(KvCases))]
+    public void The_cpu_kv_cache_of_each_type_is_planned_to_the_byte_of_the_ledger(KvCacheType kvType, int context)
+    {
+        var planModel = PlanModel.Resolve(Fixtures.BrownModel, null) with { KvType = kvType };
+        var plan = MemoryPlanner.Plan(planModel, DeviceMap.OnDevice("cpu", planModel.Config.NumLayers), context, batch: 2, new Dictionary<string, PlanDevice>());
+        var cpu = Assert.Single(plan.Devices);
+
+        using var backend = new CpuBackend();
+        using var transformer = Transformer.Load(Fixtures.BrownModel, backend);
+        using var session = transformer.CreateSession(2, context, kvType: kvType);
+        session.Step([1, 2, 3, 4, 5, 6]);
+
+        Assert.Equal(cpu.KvCacheBytes, backend.Memory[MemoryCategory.KvCache]);
+        Assert.Equal(cpu.KvBytesPerToken * 2 * context, cpu.KvCacheBytes);
+    }
+
     [Fact]
     public void Quantized_weights_are_planned_to_the_byte_of_what_the_mix_stores()
     {

@@ -5,7 +5,9 @@ using System.Runtime.Intrinsics;
 namespace LlmLab.Backends.Cpu;
 
 /// <summary>
-/// Causal grouped-query attention over the fp32 KV cache, one task per (sequence, query head).
+/// Causal grouped-query attention over the KV cache: an fp32 cache is read in place, one task per (sequence, query
+/// head); any other type (F16, BF16, Q8_0, Q4_0) has one task per (sequence, KV head) that decodes the head to fp32 once
+/// and runs the same fp32 math for the query heads sharing it.
 /// Scores, softmax and the weighted sum are fp32; sliding windows (Mistral) limit the keys seen.
 /// For head widths that are a multiple of <see cref="Chunk"/> (32, 64, 128 …) the score dots and the weighted
 /// sum of V run in registers, four 8-float vectors at a time, with no call per key: a decode step of a small
@@ -19,15 +21,38 @@ internal static unsafe class CpuAttention
     public static void Run(CpuTensor q, CpuKvCache cache, int layer, StepLayout step, int heads, CpuTensor output)
     {
         var shape = cache.Shape;
-        int headDim = shape.HeadDim, group = heads / shape.KvHeads, t = step.TokensPerSequence, stride = shape.KvHeads * headDim;
+        int headDim = shape.HeadDim, group = heads / shape.KvHeads, t = step.TokensPerSequence, end = step.EndPosition;
         float scale = 1f / MathF.Sqrt(headDim);
         int* positions = ((CpuTensor)step.Positions).Ints;
         bool vectorized = Vector256.IsHardwareAccelerated && headDim % Chunk == 0;
-        CpuParallel.For(step.Batch * heads, (long)step.Batch * heads * t * step.EndPosition * headDim, task =>
+        if (cache.IsF32)
         {
-            int b = task / heads, h = task % heads, kvHead = h / group;
-            var scores = CpuScratch.FloatsA(step.EndPosition);
-            float* keys = cache.Key(layer, b, 0) + kvHead * headDim, values = cache.Value(layer, b, 0) + kvHead * headDim;
+            // fp32 rows read in place: head kvHead of position j at keys + j·(kvHeads·headDim); one task per query head.
+            CpuParallel.For(step.Batch * heads, (long)step.Batch * heads * t * end * headDim, task =>
+            {
+                int b = task / heads, h = task % heads, kvHead = h / group;
+                Head(b, h, cache.Key(layer, b, 0) + kvHead * headDim, cache.Value(layer, b, 0) + kvHead * headDim, shape.KvHeads * headDim);
+            });
+            return;
+        }
+        // Other types: one task per (sequence, KV head) decodes that head's K and V of the positions any query of the step
+        // can see to fp32 (position j at j·headDim) once, then runs the same fp32 attention for each query head of its group.
+        CpuParallel.For(step.Batch * shape.KvHeads, (long)step.Batch * heads * t * end * headDim, task =>
+        {
+            int b = task / shape.KvHeads, kvHead = task % shape.KvHeads;
+            int earliest = shape.SlidingWindow is { } w ? Math.Max(0, FirstPosition(positions, b * t, t) - w + 1) : 0;
+            var decoded = CpuScratch.FloatsB(2 * end * headDim);
+            Span<float> keys = decoded[..(end * headDim)], values = decoded[(end * headDim)..];
+            cache.ReadHead(values: false, layer, b, kvHead, earliest, end, keys);
+            cache.ReadHead(values: true, layer, b, kvHead, earliest, end, values);
+            fixed (float* k = keys, v = values)
+                for (int h = kvHead * group; h < (kvHead + 1) * group; h++) Head(b, h, k, v, headDim);
+        });
+
+        // Query head h of each of sequence b's step rows against keys/values with `stride` floats between positions.
+        void Head(int b, int h, float* keys, float* values, int stride)
+        {
+            var scores = CpuScratch.FloatsA(end);
             fixed (float* sc = scores)
                 for (int i = 0; i < t; i++)
                 {
@@ -50,7 +75,15 @@ internal static unsafe class CpuAttention
                             TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(values + (long)j * stride, headDim), sc[j], os, os);
                     }
                 }
-        });
+        }
+    }
+
+    // The smallest position among sequence b's rows of this step (rows [start, start + count)).
+    private static int FirstPosition(int* positions, int start, int count)
+    {
+        int smallest = int.MaxValue;
+        for (int i = 0; i < count; i++) smallest = Math.Min(smallest, positions[start + i]);
+        return smallest;
     }
 
     /// <summary>s[j] = (q · k_j) · scale for j ∈ [first, last]; k_j at keys + j·stride.</summary>

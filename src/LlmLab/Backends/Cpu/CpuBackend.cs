@@ -154,8 +154,7 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
                 Rotate(qs.Row(row), headDim, cos, sin);
                 Rotate(ks.Row(row), headDim, cos, sin);
             }
-            ks.Row(row).CopyTo(new Span<float>(kv.Key(layer, seq, pos), ks.Cols));
-            vs.Row(row).CopyTo(new Span<float>(kv.Value(layer, seq, pos), vs.Cols));
+            kv.Write(layer, seq, pos, ks.Row(row), vs.Row(row));   // fp32 copied as is; other types encoded per row
         }
     }
 

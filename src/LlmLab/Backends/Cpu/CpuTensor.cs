@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using LlmLab.Quantization;
 using LlmLab.Tensors;
 
 namespace LlmLab.Backends.Cpu;
@@ -112,33 +113,98 @@ internal sealed unsafe class CpuWeight : DeviceWeight
     }
 }
 
-/// <summary>fp32 K and V per layer, [batch, maxSequence, kvDim] each, in native memory.</summary>
+/// <summary>
+/// K and V per layer, [batch, maxSequence, kvHeads·headDim] each, in native memory: fp32 by default, or F16, BF16, Q8_0,
+/// Q4_0 (<see cref="KvCacheType"/>), each row written through the project's codecs (<see cref="BlockCodec"/>: the block
+/// types byte-exact with ggml's <c>quantize_row_q8_0/q4_0_ref</c>) and decoded one head at a time when attention reads it.
+/// Blocks run along each head (head_dim a multiple of 32), so one head's slice of a row is whole blocks.
+/// </summary>
 internal sealed unsafe class CpuKvCache : KvCache
 {
-    private readonly CpuTensor[] _keys, _values;
+    /// <summary>Cache-line alignment of each layer's buffer, as <see cref="CpuTensor"/>'s.</summary>
+    private const int Alignment = 64;
+    private readonly MemoryLedger _ledger;
+    private readonly IBlockCodec _codec;
+    private readonly long _layerBytes, _rowBytes, _headBytes;
+    private readonly byte*[] _keys, _values;   // (layer) → [batch·maxSequence, RowBytes]
 
-    public CpuKvCache(KvCacheShape shape, MemoryLedger ledger) : base(shape, DType.F32)
+    public CpuKvCache(KvCacheShape shape, MemoryLedger ledger) : base(shape, shape.Type.Format(TensorFormat.F32))
     {
-        int rows = checked(shape.Batch * shape.MaxSequence), cols = shape.KvHeads * shape.HeadDim;
-        _keys = new CpuTensor[shape.Layers];
-        _values = new CpuTensor[shape.Layers];
+        _ledger = ledger;
+        _codec = BlockCodec.For(Format);
+        _layerBytes = shape.BytesPerLayer(TensorFormat.F32);   // checks that a block type divides head_dim
+        _rowBytes = RowBytes;
+        _headBytes = Format.RowBytes(shape.HeadDim);
+        _keys = new byte*[shape.Layers];
+        _values = new byte*[shape.Layers];
         for (int l = 0; l < shape.Layers; l++)
         {
-            _keys[l] = new CpuTensor(DType.F32, rows, cols, ledger, MemoryCategory.KvCache);
-            _values[l] = new CpuTensor(DType.F32, rows, cols, ledger, MemoryCategory.KvCache);
+            _keys[l] = AllocateLayer();
+            _values[l] = AllocateLayer();
         }
     }
 
-    /// <summary>K row of (layer, sequence, position).</summary>
-    public float* Key(int layer, int sequence, int position) => _keys[layer].Floats + ((long)sequence * Shape.MaxSequence + position) * _keys[layer].Cols;
+    private byte* AllocateLayer()
+    {
+        nuint bytes = (nuint)Math.Max(_layerBytes, 1);
+        var data = (byte*)NativeMemory.AlignedAlloc(bytes, Alignment);
+        NativeMemory.Clear(data, bytes);
+        _ledger.Add(MemoryCategory.KvCache, _layerBytes);
+        return data;
+    }
 
-    /// <summary>V row of (layer, sequence, position).</summary>
-    public float* Value(int layer, int sequence, int position) => _values[layer].Floats + ((long)sequence * Shape.MaxSequence + position) * _values[layer].Cols;
+    /// <summary>True when K and V are fp32 in place, read by attention without decoding.</summary>
+    public bool IsF32 => Format == TensorFormat.F32;
+
+    /// <summary>fp32 K row of (layer, sequence, position); only for an <see cref="IsF32"/> cache.</summary>
+    public float* Key(int layer, int sequence, int position) => (float*)Row(_keys[layer], sequence, position);
+
+    /// <summary>fp32 V row of (layer, sequence, position); only for an <see cref="IsF32"/> cache.</summary>
+    public float* Value(int layer, int sequence, int position) => (float*)Row(_values[layer], sequence, position);
+
+    /// <summary>The stored bytes of (layer, sequence, position)'s K row (<see cref="KvCache.RowBytes"/> long).</summary>
+    public ReadOnlySpan<byte> KeyBytes(int layer, int sequence, int position) => new(Row(_keys[layer], sequence, position), (int)_rowBytes);
+
+    /// <summary>The stored bytes of (layer, sequence, position)'s V row.</summary>
+    public ReadOnlySpan<byte> ValueBytes(int layer, int sequence, int position) => new(Row(_values[layer], sequence, position), (int)_rowBytes);
+
+    /// <summary>Stores one position's K and V rows (kvHeads·headDim fp32 each), encoded in <see cref="KvCache.Format"/>.</summary>
+    public void Write(int layer, int sequence, int position, ReadOnlySpan<float> key, ReadOnlySpan<float> value)
+    {
+        int rowBytes = (int)_rowBytes;
+        _codec.Quantize(key, new Span<byte>(Row(_keys[layer], sequence, position), rowBytes));
+        _codec.Quantize(value, new Span<byte>(Row(_values[layer], sequence, position), rowBytes));
+    }
+
+    /// <summary>
+    /// Decodes head <paramref name="kvHead"/> of positions [<paramref name="first"/>, <paramref name="end"/>) of K
+    /// (or V when <paramref name="values"/>) into <paramref name="destination"/>: position j at j·headDim, fp32.
+    /// </summary>
+    public void ReadHead(bool values, int layer, int sequence, int kvHead, int first, int end, Span<float> destination)
+    {
+        int headDim = Shape.HeadDim, headBytes = (int)_headBytes;
+        byte* layerData = values ? _values[layer] : _keys[layer];
+        for (int j = first; j < end; j++)
+            _codec.Dequantize(new ReadOnlySpan<byte>(Row(layerData, sequence, j) + kvHead * _headBytes, headBytes), destination.Slice(j * headDim, headDim));
+    }
+
+    private byte* Row(byte* layer, int sequence, int position) => layer + ((long)sequence * Shape.MaxSequence + position) * _rowBytes;
 
     public override void Dispose()
     {
-        foreach (var t in _keys) t.Dispose();
-        foreach (var t in _values) t.Dispose();
+        for (int l = 0; l < Shape.Layers; l++)
+        {
+            Free(ref _keys[l]);
+            Free(ref _values[l]);
+        }
+    }
+
+    private void Free(ref byte* data)
+    {
+        if (data is null) return;
+        NativeMemory.AlignedFree(data);
+        data = null;
+        _ledger.Remove(MemoryCategory.KvCache, _layerBytes);
     }
 }
 
