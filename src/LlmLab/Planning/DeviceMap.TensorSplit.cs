@@ -66,8 +66,8 @@ public sealed partial record DeviceMap
         }
         CheckProportions(proportions, text);
         if (gpuCount is { } n && proportions.Length > n)
-            throw new InvalidOptionException($"--tensor-split '{text}' gives {proportions.Length} proportions but {n} GPU{(n == 1 ? " is" : "s are")} given; " +
-                "name the GPUs with --gpu NAME,NAME…");
+            throw new InvalidOptionException($"--tensor-split '{text}' gives {proportions.Length} proportions but {n} GPU{(n == 1 ? " is" : "s are")} given " +
+                "(this machine's GPUs; with llmlab plan, catalog GPUs named by --gpu NAME,NAME…)");
         return proportions;
     }
 

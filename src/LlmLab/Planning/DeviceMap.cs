@@ -97,8 +97,8 @@ public sealed partial record DeviceMap(string Embedding, IReadOnlyList<string> L
         }
         if (gpuCount is { } n && checkedDevice != "cpu" && GpuIndex(checkedDevice) >= n)
             throw new InvalidOptionException(n == 0
-                ? $"{where}: device '{device}' names a GPU but none is given; plan for catalog GPUs with --gpu NAME[,NAME…]"
-                : $"{where}: device '{device}' is beyond the {n} GPU{(n == 1 ? "" : "s")} given ({(n == 1 ? "cuda:0" : $"cuda:0 … cuda:{n - 1}")}); give more with --gpu NAME,NAME…");
+                ? $"{where}: device '{device}' names a GPU but none is given (this machine has none; with llmlab plan, name catalog GPUs with --gpu NAME[,NAME…])"
+                : $"{where}: device '{device}' is beyond the {n} GPU{(n == 1 ? "" : "s")} given ({(n == 1 ? "cuda:0" : $"cuda:0 … cuda:{n - 1}")}: this machine's, or with llmlab plan the catalog GPUs named by --gpu NAME,NAME…)");
         return checkedDevice;
     }
 

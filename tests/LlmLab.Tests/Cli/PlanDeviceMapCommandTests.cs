@@ -109,7 +109,7 @@ public sealed class PlanDeviceMapCommandTests
     [InlineData("--gpu|l4,l4|--tensor-split|0,0", "llmlab plan: --tensor-split '0,0': every proportion is 0")]
     [InlineData("--gpu|l4,l4|--tensor-split|1,-1", "llmlab plan: --tensor-split '1,-1': proportion -1 must be a finite number ≥ 0")]
     [InlineData("--gpu|l4|--tensor-split|1,1", "llmlab plan: --tensor-split '1,1' gives 2 proportions but 1 GPU is given")]
-    [InlineData("--gpu|l4,l4|--device-map|cuda:5", "llmlab plan: --device-map: device 'cuda:5' is beyond the 2 GPUs given (cuda:0 … cuda:1)")]
+    [InlineData("--gpu|l4,l4|--device-map|cuda:5", "llmlab plan: --device-map: device 'cuda:5' is beyond the 2 GPUs given (cuda:0 … cuda:1: ")]
     [InlineData("--gpu|l4,l4|--device-map|tpu:0", "llmlab plan: --device-map: device 'tpu:0' is not known; use cpu, cuda or cuda:N")]
     [InlineData("--gpu|l4,l4|--device-map|no-such-map.json", "llmlab plan: --device-map 'no-such-map.json' is neither auto, balanced, balanced_low_0, sequential, a device, nor an existing JSON file")]
     [InlineData("--gpu|all|--device-map|auto", "llmlab plan: --gpu all prints a table of single GPUs; with a device map name the machine's GPUs in order")]

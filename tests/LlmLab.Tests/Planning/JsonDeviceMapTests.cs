@@ -43,7 +43,7 @@ public sealed class JsonDeviceMapTests
     [InlineData("""{"embed": "cuda:0", "layers.0-31": "tpu:0", "norm": "cuda:0", "head": "cuda:0"}""",
         "map.json: \"layers.0-31\": device 'tpu:0' is not known; use cpu, cuda or cuda:N")]
     [InlineData("""{"embed": "cuda:0", "layers.0-31": "cuda:2", "norm": "cuda:0", "head": "cuda:0"}""",
-        "map.json: \"layers.0-31\": device 'cuda:2' is beyond the 2 GPUs given (cuda:0 … cuda:1)")]
+        "map.json: \"layers.0-31\": device 'cuda:2' is beyond the 2 GPUs given (cuda:0 … cuda:1: ")]
     [InlineData("""{"embed": "cuda:0", "layers.0-31": 0, "norm": "cuda:0", "head": "cuda:0"}""",
         "map.json: \"layers.0-31\" must be a device string (cpu, cuda:N), not a number")]
     [InlineData("""{"embed": "cuda:0", "layers.0-31": "cuda:0", "norm": "cuda:0", "head": "cuda:1"}""",
@@ -67,7 +67,7 @@ public sealed class JsonDeviceMapTests
     {
         var e = Assert.Throws<InvalidOptionException>(() => Parse("""{"embed": "cuda:0"}""", gpus: 0));
 
-        Assert.Equal("map.json: \"embed\": device 'cuda:0' names a GPU but none is given; plan for catalog GPUs with --gpu NAME[,NAME…]", e.Message);
+        Assert.Equal("map.json: \"embed\": device 'cuda:0' names a GPU but none is given (this machine has none; with llmlab plan, name catalog GPUs with --gpu NAME[,NAME…])", e.Message);
     }
 
     [Fact]
