@@ -188,13 +188,7 @@ internal static class PlanCommand
             throw new UsageException($"{e.Message}; to plan for a GPU this machine does not have, use --gpu NAME (--gpu all: every GPU of the catalog)");
         }
         using var owned = backend;
-        if (backend is not IMemoryPlanner planner) throw new UsageException($"{device} cannot report its free memory");
-        var (free, total) = planner.DriverMemory();
-        string? name = (backend as ITelemetrySource)?.DeviceName;
-        var spec = GpuCatalog.FindByDriverName(name);
-        return spec is null
-            ? new PlanDevice(device, name, free, total, null, 0, "not in the GPU catalog: no speed prediction")
-            : PlanDevice.ForCatalogGpu(device, spec) with { Name = name, FreeBytes = free, TotalBytes = total };
+        return ModelLocator.AsUsage(() => PlanDevice.ForLocalGpu(backend));
     }
 
     /// <summary>One GPU × precision of the --gpu table.</summary>

@@ -49,8 +49,7 @@ public static class ModelLoading
                     var gpu = catalog.CreateBackend($"cuda:{i}", computeType);
                     backends[gpu.Device] = gpu;
                     gpuType = gpu.ActivationType;
-                    var (free, total) = gpu is IMemoryPlanner p ? p.DriverMemory() : (0L, 0L);
-                    gpus.Add(new PlanDevice(gpu.Device, null, free, total, null, 0, "this machine"));
+                    gpus.Add(PlanDevice.ForLocalGpu(gpu));
                 }
             }
             var map = placement.Resolve(model, DeviceMap.CheckDevice(device ?? "cpu"), gpus, tokens, batch, gpuType);

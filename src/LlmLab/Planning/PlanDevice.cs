@@ -1,3 +1,4 @@
+using LlmLab.Backends;
 namespace LlmLab.Planning;
 
 /// <summary>
@@ -39,4 +40,22 @@ public sealed record PlanDevice(string Device, string? Name, long? FreeBytes, lo
     public static PlanDevice ForCpu(long availableBytes, long totalBytes, double? copyBytesPerSecond) =>
         new("cpu", $"{Environment.ProcessorCount} logical cores", availableBytes, totalBytes, copyBytesPerSecond, CpuDecodeFractionOfCopy,
             copyBytesPerSecond is { } bw ? $"measured copy {bw / 1e9:F1} GB/s × {CpuDecodeFractionOfCopy:P0} (LlmLab's CPU decode fraction)" : "no bandwidth measured");
+
+    /// <summary>
+    /// A GPU of this machine through its open <paramref name="backend"/>: the driver's free and total memory now, its
+    /// name, and the catalog entry's bandwidth and decode efficiency when the driver's name is in the catalog (else no
+    /// speed prediction).
+    /// </summary>
+    /// <exception cref="InvalidOptionException">The backend cannot report its free memory.</exception>
+    public static PlanDevice ForLocalGpu(IBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        if (backend is not IMemoryPlanner planner) throw new InvalidOptionException($"{backend.Device} cannot report its free memory");
+        var (free, total) = planner.DriverMemory();
+        string? name = (backend as ITelemetrySource)?.DeviceName;
+        var spec = GpuCatalog.FindByDriverName(name);
+        return spec is null
+            ? new PlanDevice(backend.Device, name, free, total, null, 0, "not in the GPU catalog: no speed prediction")
+            : ForCatalogGpu(backend.Device, spec) with { Name = name, FreeBytes = free, TotalBytes = total };
+    }
 }

@@ -29,6 +29,18 @@ public sealed class PreloadCheckTests
         Assert.Equal("Q4_K_M", loaded.Quantization?.Name);
     }
 
+    [Fact]
+    public void A_local_gpu_is_planned_with_the_drivers_free_memory_and_without_a_speed_when_its_name_is_unknown()
+    {
+        using var gpu = new PlannedGpu(12L << 30);
+        var planned = PlanDevice.ForLocalGpu(gpu);
+
+        Assert.Equal(("cuda:0", 12L << 30, 12L << 30), (planned.Device, planned.FreeBytes!.Value, planned.TotalBytes!.Value));
+        Assert.Null(planned.BandwidthBytesPerSecond);
+        using var cpu = new CpuBackend();
+        Assert.Equal("cpu cannot report its free memory", Assert.Throws<InvalidOptionException>(() => PlanDevice.ForLocalGpu(cpu)).Message);
+    }
+
     private sealed class PlannedGpuProvider(long freeBytes) : IGpuBackendProvider
     {
         public string DevicePrefix => "cuda";
