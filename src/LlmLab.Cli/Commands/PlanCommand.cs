@@ -124,14 +124,14 @@ internal static class PlanCommand
         var models = quant is not null || model.Manifest.Weights.Any(w => w.Format.IsBlockQuantized())
             ? [(quant?.Name ?? "as stored", model)]
             : TablePrecisions.Select(p => (p, p == "BF16" ? model : ModelLocator.AsUsage(() => PlanModel.Resolve(modelName, QuantizationMix.Parse(p))) with { KvType = model.KvType })).ToArray();
+        // The CPU (its RAM and measured copy bandwidth) only when the placement gives it layers or the KV caches.
+        var cpu = placement.GpuLayers is not null || placement.KvCacheOnCpu ? Devices([], DeviceMap.OnDevice("cpu", 1))["cpu"] : null;
         var rows = new List<GpuPlanRow>();
         foreach (var gpu in gpus)
             foreach (var (precision, m) in models)
             {
-                var map = ModelLocator.AsUsage(() => placement.Resolve(m, "cuda:0", [], context, batch, compute));
-                var devices = Devices([PlanDevice.ForCatalogGpu("cuda:0", gpu)], map);
-                var plan = MemoryPlanner.Plan(m, map, context, batch, devices, compute);
-                rows.Add(new GpuPlanRow(gpu.Id, gpu.Name, precision, plan.Fits, MemoryPlanner.MaxContext(m, map, batch, devices, compute), plan));
+                var row = ModelLocator.AsUsage(() => CatalogGpuPlan.Of(m, precision, gpu, context, batch, compute, placement, cpu));
+                rows.Add(new GpuPlanRow(gpu.Id, gpu.Name, precision, row.Fits, row.MaxContext, row.Plan));
             }
         if (json)
         {
