@@ -70,7 +70,7 @@ public sealed class LlmLoadMagic(DeviceCatalog? devices = null) : MagicCommand
     {
         int context = Math.Min(PlannedContext, model.Config.MaxPositionEmbeddings);
         var gpuType = model.Map.Devices.Where(d => d != "cpu").Select(d => model.BackendOf(d).ActivationType).FirstOrDefault(MemoryPlanner.DefaultGpuComputeType);
-        var plan = MemoryPlanner.Plan(new PlanModel(Path.GetFileName(model.ModelPath), "loaded", model.Config, model.Manifest, model.Quantization?.Name),
+        var plan = MemoryPlanner.Plan(PlanModel.Of(model),
             model.Map, context, 1, new Dictionary<string, PlanDevice>(), gpuType);
         foreach (var d in plan.Devices)
             yield return $"  {d.Device}: weights planned {ByteCount.Format(d.WeightsBytes)}, held {ByteCount.Format(model.BackendOf(d.Device).Memory[MemoryCategory.Weights])}; " +

@@ -47,7 +47,7 @@ public static class Benchmark
         long bytesPerToken = BytesPerToken(model, options.PromptTokens + options.NewTokens / 2);
         double roofline = bandwidth / bytesPerToken;
         string? deviceName = (backend as ITelemetrySource)?.DeviceName;
-        var planModel = new PlanModel(Path.GetFileName(model.ModelPath), "loaded", model.Config, model.Manifest, model.Quantization?.Name) { KvType = model.KvType };
+        var planModel = PlanModel.Of(model);
         int context = options.PromptTokens + options.NewTokens;
         var gpuType = model.Map.Devices.Where(d => d != "cpu").Select(d => model.BackendOf(d).ActivationType).FirstOrDefault(MemoryPlanner.DefaultGpuComputeType);
         // What the planner predicted for this run before loading: bytes by category (the ledger's categories), and decode

@@ -26,6 +26,16 @@ public sealed record PlanModel(string Name, string Source, ModelConfig Config, T
     public KvCacheType KvType { get; init; }
 
     /// <summary>
+    /// A loaded model as the planner sees it: its folder or file name, its manifest as stored (after <c>--quant</c>) and the
+    /// KV cache type its sessions use — what bench and <c>#!llm-load</c> set beside the measured ledgers.
+    /// </summary>
+    public static PlanModel Of(Transformer model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return new PlanModel(Path.GetFileName(model.ModelPath), "loaded", model.Config, model.Manifest, model.Quantization?.Name) { KvType = model.KvType };
+    }
+
+    /// <summary>
     /// The model <paramref name="model"/> names: a <c>make-random</c> preset (e.g. <c>llama-3.1-8b</c>), a Hugging Face
     /// folder with weights, a .gguf file, or a bare config.json (a file, or a folder holding only one) — converted by
     /// <paramref name="quant"/> with the same rules <c>quantize</c> writes, so the bytes are exact.

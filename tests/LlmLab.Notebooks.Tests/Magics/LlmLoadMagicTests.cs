@@ -61,11 +61,16 @@ public sealed class LlmLoadMagicTests
     public async Task A_kv_type_becomes_the_models_load_time_kv_type()
     {
         var session = await EngineSessions.StartAsync();
-        (await session.RunAsync("#!llm-load --kv-type q4_0")).Succeeded();
+        var loaded = (await session.RunAsync("#!llm-load --kv-type q4_0")).Succeeded();
 
         var result = (await session.RunAsync("model.KvType.ToString()")).Succeeded();
 
         Assert.Equal("Q4_0", result.DisplayedText());
+        // The load-time plan sizes a session's KV cache in that type.
+        var planned = LlmLab.Planning.PlanModel.Resolve(LlmLab.Models.EmbeddedModel.Resolve(null), null) with { KvType = LlmLab.Backends.KvCacheType.Q4_0 };
+        long kv = LlmLab.Planning.MemoryPlanner.Plan(planned, LlmLab.Planning.DeviceMap.OnDevice("cpu", planned.Config.NumLayers), 1024, 1,
+            new Dictionary<string, LlmLab.Planning.PlanDevice>()).Devices[0].KvCacheBytes;
+        Assert.Contains($"a session of 1024 tokens adds KV cache {LlmLab.Backends.ByteCount.Format(kv)} + ", loaded.Stdout());
     }
 
     [Fact]
