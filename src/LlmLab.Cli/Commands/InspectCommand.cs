@@ -21,6 +21,7 @@ internal static class InspectCommand
             CliOptions.Json,
             StudyOptions.Device with { Description = "The device the memory plan is for (cpu: available RAM; cuda or cuda:N: the GPU's free memory)" },
             StudyOptions.ComputeType,
+            StudyOptions.KvType,
             new MagicOption("batch", "Sequences the memory plan holds") { Kind = MagicValueKind.Integer, DefaultValue = "1", Minimum = 1, Maximum = 4096, ValueName = "B" },
             new MagicOption("context", "Tokens per sequence the memory plan holds; default: the model's context") { Kind = MagicValueKind.Integer, Minimum = 1, ValueName = "T" },
         ],
@@ -43,7 +44,8 @@ internal static class InspectCommand
         string path = ModelLocator.Resolve(o.GetString("path"));
         var summary = ModelSummary.Inspect(path, quant);
         bool hasTokenizer = CheckTokenizer(path, summary.Config.VocabSize);
-        var plan = Plan(path, quant, device ?? "cpu", dtype, batch, context);
+        var kvType = ModelLocator.AsUsage(() => StudyOptions.KvTypeFrom(o));
+        var plan = Plan(path, quant, kvType, device ?? "cpu", dtype, batch, context);
         if (json)
         {
             var node = JsonSerializer.SerializeToNode(summary, BenchResult.JsonOptions)!.AsObject();
@@ -58,9 +60,9 @@ internal static class InspectCommand
     }
 
     // The planner's bytes for the model on the device (free memory: available RAM, or the GPU driver's), before loading.
-    private static ModelPlan Plan(string path, QuantizationMix? quant, string device, DType? dtype, int batch, int? context)
+    private static ModelPlan Plan(string path, QuantizationMix? quant, KvCacheType kvType, string device, DType? dtype, int batch, int? context)
     {
-        var model = PlanModel.Resolve(path, quant);
+        var model = PlanModel.Resolve(path, quant) with { KvType = kvType };
         device = ModelLocator.AsUsage(() => DeviceMap.CheckDevice(device));
         PlanDevice info;
         if (device == "cpu")
@@ -72,9 +74,7 @@ internal static class InspectCommand
         else
         {
             using var backend = ModelLocator.CreateBackend(device, dtype);
-            if (backend is not IMemoryPlanner planner) throw new UsageException($"{device} cannot plan memory");
-            var (free, total) = planner.DriverMemory();
-            info = new PlanDevice(device, (backend as ITelemetrySource)?.DeviceName, free, total, null, 0, "driver free memory");
+            info = ModelLocator.AsUsage(() => PlanDevice.ForLocalGpu(backend));
             dtype = backend.ActivationType;
         }
         int tokens = Math.Min(context ?? model.Config.MaxPositionEmbeddings, model.Config.MaxPositionEmbeddings);

@@ -120,4 +120,15 @@ public sealed class PlanCommandTests
         using var doc = JsonDocument.Parse(json.Stdout);
         Assert.Equal(2L * 6 * 128 * 4 * 512, doc.RootElement.GetProperty("plan").GetProperty("devices")[0].GetProperty("kvCacheBytes").GetInt64()); // Brown: 6 layers, 4 KV heads of 32, fp32
     }
+
+    [Fact]
+    public void Inspect_plans_the_kv_cache_in_the_kv_type_asked()
+    {
+        var json = CliRunner.Run(null, "inspect", "--context", "512", "--kv-type", "q8_0", "--json");
+
+        Assert.True(json.ExitCode == 0, json.Stderr);
+        using var doc = JsonDocument.Parse(json.Stdout);
+        // Brown: 6 layers × K and V × 4 KV heads of 32 elements, one Q8_0 block (34 bytes) per head, 512 tokens.
+        Assert.Equal(6L * 2 * 4 * 34 * 512, doc.RootElement.GetProperty("plan").GetProperty("devices")[0].GetProperty("kvCacheBytes").GetInt64());
+    }
 }
