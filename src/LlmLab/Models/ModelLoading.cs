@@ -94,7 +94,17 @@ public static class ModelLoading
         {
             if (backend is not IMemoryPlanner planner) continue;
             var (free, total) = planner.DriverMemory();
-            MemoryFit.Check(device, plan.Devices.Single(d => d.Device == device).ToMemoryPlan() with { OverheadBytes = 0 }, free, total, backend.Memory);
+            var need = plan.Devices.Single(d => d.Device == device).ToMemoryPlan() with { OverheadBytes = 0 };
+            if (MemoryFit.Fits(need, free)) continue;
+            // What would fit, found as `llmlab plan` finds it: each planning device's free memory as a fresh process sees
+            // it (the runtime overhead this backend already spent given back, since the planner counts it in the need).
+            var devices = backends.Where(b => b.Value is IMemoryPlanner).ToDictionary(b => b.Key, b =>
+            {
+                var (f, t) = ((IMemoryPlanner)b.Value).DriverMemory();
+                return new PlanDevice(b.Key, null, f + (b.Key == "cpu" ? 0 : MemoryPlanner.GpuRuntimeOverheadBytes), t, null, 0, "this machine");
+            });
+            string advice = MemoryPlanner.Advice(model, map, tokens, batch, devices, gpuType);
+            throw new OutOfDeviceMemoryException(MemoryFit.Message(device, need, free, total, backend.Memory, advice));
         }
     }
 }

@@ -24,6 +24,9 @@ public sealed class PreloadCheckTests
         var shortCatalog = new DeviceCatalog([new PlannedGpuProvider(needed - 1)]);
         var e = Assert.Throws<OutOfDeviceMemoryException>(() => shortCatalog.Load(Fixtures.BrownModel, "cuda:0", batch: 1, context: 256, quant: mix));
         Assert.StartsWith($"cuda:0: needs {ByteCount.Format(needed)} (weights {ByteCount.Format(planned.WeightsBytes)} + KV cache", e.Message);
+        // What would fit, as plan advises it (fewer GPU layers, a smaller mix, or — one byte short of 256 tokens' plan — 255 tokens).
+        Assert.Contains(": fits with --n-gpu-layers ", e.Message);
+        Assert.EndsWith("or --context 255", e.Message);
 
         using var loaded = new DeviceCatalog([new PlannedGpuProvider(needed)]).Load(Fixtures.BrownModel, "cuda:0", batch: 1, context: 256, quant: mix);
         Assert.Equal("Q4_K_M", loaded.Quantization?.Name);
