@@ -21,18 +21,7 @@ public sealed class DeviceMapTests
     /// <summary>Brown (untied head) and qwen2-tiny (tied head: a copy of the table on the head's device).</summary>
     private static readonly string[] Models = ["brown-llama-7m", "qwen2-tiny"];
 
-    public static TheoryData<int, DType, string> Cases
-    {
-        get
-        {
-            var data = new TheoryData<int, DType, string>();
-            if (Gpu.Ordinals.Length == 0) data.Add(-1, DType.BF16, Models[0]);
-            foreach (int device in Gpu.Ordinals)
-                foreach (var type in new[] { DType.F32, DType.BF16 })
-                    foreach (var m in Models) data.Add(device, type, m);
-            return data;
-        }
-    }
+    public static TheoryData<int, DType, string> Cases => Gpu.DevicesTypesAnd(Models);
 
     private static string Folder(string model) => model == "brown-llama-7m" ? Fixtures.BrownModel : Fixtures.Model(model);
 

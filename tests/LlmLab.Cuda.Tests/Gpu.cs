@@ -42,6 +42,20 @@ internal static class Gpu
         }
     }
 
+    /// <summary>
+    /// (ordinal, compute type, <paramref name="names"/>[i]) for every GPU × F32/BF16 × name — a model or mix per case — or
+    /// (-1, BF16, the first name) without a GPU.
+    /// </summary>
+    public static TheoryData<int, DType, string> DevicesTypesAnd(IReadOnlyList<string> names)
+    {
+        var data = new TheoryData<int, DType, string>();
+        if (State.Value.Count == 0) data.Add(-1, DType.BF16, names[0]);
+        for (int i = 0; i < State.Value.Count; i++)
+            foreach (var t in new[] { DType.F32, DType.BF16 })
+                foreach (var name in names) data.Add(i, t, name);
+        return data;
+    }
+
     /// <summary>Skips the test when <paramref name="ordinal"/> is the no-GPU placeholder.</summary>
     public static void Require(int ordinal)
     {

@@ -25,14 +25,8 @@ public sealed class ModelTests
     {
         get
         {
-            var data = new TheoryData<int, DType, string>();
-            if (Gpu.Ordinals.Length == 0) data.Add(-1, DType.BF16, Models[0]);
-            foreach (int device in Gpu.Ordinals)
-            {
-                foreach (var type in new[] { DType.F32, DType.BF16 })
-                    foreach (var m in Models) data.Add(device, type, m);
-                data.Add(device, DType.F16, "llama-tiny");
-            }
+            var data = Gpu.DevicesTypesAnd(Models);
+            foreach (int device in Gpu.Ordinals) data.Add(device, DType.F16, "llama-tiny");
             return data;
         }
     }

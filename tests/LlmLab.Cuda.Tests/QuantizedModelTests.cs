@@ -29,18 +29,7 @@ public sealed class QuantizedModelTests
 
     private static readonly string[] Mixes = ["Q8_0", "Q4_0", "Q4_K_M"];
 
-    public static TheoryData<int, DType, string> Cases
-    {
-        get
-        {
-            var data = new TheoryData<int, DType, string>();
-            if (Gpu.Ordinals.Length == 0) data.Add(-1, DType.BF16, Mixes[0]);
-            foreach (int device in Gpu.Ordinals)
-                foreach (var type in new[] { DType.F32, DType.BF16 })
-                    foreach (var mix in Mixes) data.Add(device, type, mix);
-            return data;
-        }
-    }
+    public static TheoryData<int, DType, string> Cases => Gpu.DevicesTypesAnd(Mixes);
 
     /// <summary>The Brown fixture's input ids (sequence-major) and their shape.</summary>
     private static (int[] Ids, int Batch, int Tokens) Inputs()
