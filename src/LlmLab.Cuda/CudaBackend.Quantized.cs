@@ -1,4 +1,5 @@
 using LlmLab.Backends;
+using LlmLab.Cuda.Interop;
 using LlmLab.Tensors;
 
 namespace LlmLab.Cuda;
@@ -6,8 +7,9 @@ namespace LlmLab.Cuda;
 // ggml block-format weights (Q8_0 … MXFP4) computed with directly from their blocks (Kernels/gemv_quant.cu): decode
 // products stream the blocks (qgemv*), prefill products dequantize one weight (or a slice of its rows) into a
 // compute-type workspace and run cuBLASLt on it, the embedding gather dequantizes the rows it looks up. No
-// dequantized copy of the model is kept; activations are not quantized (the CPU backend quantizes them to Q8 as
-// llama.cpp does, so the two differ by that rounding).
+// dequantized copy of the model is kept. Decode products in BF16/F16 compute round x to Q8_0 blocks of 32 and multiply
+// integers (dp4a), as llama.cpp's MMVQ does, for the formats of Q8ActivationFormats; F32 compute and prefill do not
+// round x (the CPU backend rounds it to Q8_0 or Q8_K blocks as ggml's CPU code does).
 public sealed unsafe partial class CudaBackend
 {
     /// <summary>Block formats with kernels, and their QFORMAT ids in gemv_quant.cu (QF_*).</summary>
@@ -71,13 +73,64 @@ public sealed unsafe partial class CudaBackend
     /// <summary>Compiles gemv_quant.cu for <paramref name="format"/> (once) and grows the prefill workspace's planned size.</summary>
     private void PrepareQuantized(TensorFormat format, int rows, int cols)
     {
-        LoadModules(["gemv_quant.cu"], QuantDefines(format, split: 1));
-        LoadModules(["gemv_quant.cu"], QuantDefines(format, split: 2));
+        bool q8 = Q8Activations(format);
+        foreach (int split in new[] { 1, 2 })
+        {
+            LoadModules(["gemv_quant.cu"], QuantDefines(format, split, q8));
+            // Decode rows whose 8-bit x would not fit the shared memory the q8 kernels take run the float path.
+            if (q8 && !Q8ActivationsFit(GemvRowLimitMax, cols)) LoadModules(["gemv_quant.cu"], QuantDefines(format, split, q8: false));
+        }
         _dequantWorkspaceNeeded = Math.Max(_dequantWorkspaceNeeded, CudaMemoryRule.DequantWorkspaceBytes(rows, cols, ActivationType));
     }
 
-    private static string[] QuantDefines(TensorFormat format, int split) =>
-        [QuantFormatDefine(format), $"QG_WARPS={QuantGemvWarps}", $"QG_SPLIT={split}"];
+    private static string[] QuantDefines(TensorFormat format, int split, bool q8) => q8
+        ? [QuantFormatDefine(format), $"QG_WARPS={QuantGemvWarps}", $"QG_SPLIT={split}", "QG_Q8X"]
+        : [QuantFormatDefine(format), $"QG_WARPS={QuantGemvWarps}", $"QG_SPLIT={split}"];
+
+    /// <summary>
+    /// Formats whose decode GEMV multiplies 8-bit activations with dp4a in BF16/F16 compute (gemv_quant.cu's QG_Q8X, as
+    /// llama.cpp's MMVQ): x is rounded to Q8_0 blocks of 32 first. F32 compute keeps the float path (the exact
+    /// product of the dequantized weights and x), as do the other formats.
+    /// </summary>
+    private static readonly HashSet<TensorFormat> Q8ActivationFormats =
+    [
+        TensorFormat.Q8_0, TensorFormat.Q4_0, TensorFormat.Q4_1, TensorFormat.Q5_0, TensorFormat.Q5_1,
+        TensorFormat.Q4_K, TensorFormat.Q5_K, TensorFormat.Q6_K,
+    ];
+
+    /// <summary>Whether decode products with <paramref name="format"/> weights round x to 8 bits (see <see cref="Q8ActivationFormats"/>).</summary>
+    internal bool Q8Activations(TensorFormat format) => ActivationType != DType.F32 && Q8ActivationFormats.Contains(format);
+
+    /// <summary>
+    /// Dynamic shared memory the 8-bit x of a decode GEMV may take: with the static tiles (≤ 27 KiB for Q6_K gate/up)
+    /// it stays within the 99 KiB every sm_80+ GPU can give a block. x [n, k] takes n·k·5/4 bytes (int8 values, an
+    /// fp32 scale and sum per 32), so n = 4 rows fit k ≤ 13107 and one row k ≤ 52428.
+    /// </summary>
+    private const int Q8ActivationSharedBytesMax = 64 * 1024;
+
+    /// <summary>The most rows a decode GEMV takes (<see cref="GemvRowLimit"/> may be set up to it).</summary>
+    private const int GemvRowLimitMax = 4;
+
+    private static int Q8ActivationBytes(int n, int k) => checked(n * k / 4 * 5);
+
+    private static bool Q8ActivationsFit(int n, int k) => Q8ActivationBytes(n, k) <= Q8ActivationSharedBytesMax;
+
+    /// <summary>Module defines and dynamic shared bytes of a decode GEMV of <paramref name="n"/> rows of length <paramref name="k"/>.</summary>
+    private (string[] Defines, int SharedBytes) QuantGemvVariant(TensorFormat format, int split, int n, int k)
+    {
+        bool q8 = Q8Activations(format) && Q8ActivationsFit(n, k);
+        return (QuantDefines(format, split, q8), q8 ? Q8ActivationBytes(n, k) : 0);
+    }
+
+    private readonly Dictionary<nint, int> _dynamicSharedSet = [];
+
+    /// <summary>Allows <paramref name="function"/> <paramref name="bytes"/> of dynamic shared memory (needed above 48 KiB), once per size.</summary>
+    private void AllowDynamicShared(nint function, int bytes)
+    {
+        if (bytes <= 0 || (_dynamicSharedSet.TryGetValue(function, out int set) && set >= bytes)) return;
+        CudaDriver.Check(CudaDriver.cuFuncSetAttribute(function, CudaDriver.FuncAttributeMaxDynamicSharedBytes, bytes));
+        _dynamicSharedSet[function] = bytes;
+    }
 
     /// <summary>Uploads a block-format matrix as its raw rows (16-byte row stride) in one owned buffer.</summary>
     private CudaWeight LoadQuantizedWeight(TensorView tensor)
@@ -168,8 +221,10 @@ public sealed unsafe partial class CudaBackend
         args[1] = x.Cols;
         args[2] = (ulong)w.RowStride;
         PutProducts(args, 3, products);
-        Launch(Kernel("gemv_quant.cu", $"qgemv{x.Rows}_{(f32Out ? "f32" : "act")}", QuantDefines(w.Format, split)),
-            ((rows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), QuantGemvWarps * 32, 0, args);
+        var (defines, shared) = QuantGemvVariant(w.Format, split, x.Rows, x.Cols);
+        var kernel = Kernel("gemv_quant.cu", $"qgemv{x.Rows}_{(f32Out ? "f32" : "act")}", defines);
+        AllowDynamicShared(kernel, shared);
+        Launch(kernel, ((rows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), QuantGemvWarps * 32, shared, args);
     }
 
     /// <summary>Gate and up (one block format) with SwiGLU in one quantized GEMV launch.</summary>
@@ -179,8 +234,10 @@ public sealed unsafe partial class CudaBackend
         var x = gate.X;
         int split = QuantSplit(gate.W.Format, gate.W.Rows, x.Cols);
         int rowsPerBlock = QuantGemvWarps / split;
-        Launch(Kernel("gemv_quant.cu", $"qgemv_gate_up{x.Rows}", QuantDefines(gate.W.Format, split)),
-            ((gate.W.Rows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), QuantGemvWarps * 32, 0,
+        var (defines, shared) = QuantGemvVariant(gate.W.Format, split, x.Rows, x.Cols);
+        var kernel = Kernel("gemv_quant.cu", $"qgemv_gate_up{x.Rows}", defines);
+        AllowDynamicShared(kernel, shared);
+        Launch(kernel, ((gate.W.Rows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), QuantGemvWarps * 32, shared,
             x.Pointer, x.Cols, (ulong)gate.W.RowStride, gate.W.Pointer, gate.Bias?.Pointer ?? 0UL, gate.Y.Pointer,
             up.W.Pointer, up.Bias?.Pointer ?? 0UL, up.Y.Pointer, gate.W.Rows);
     }
@@ -236,7 +293,7 @@ public sealed unsafe partial class CudaBackend
     {
         long parts = (long)rows * (w.Cols / QuantPart);
         int blocks = (int)Math.Clamp((parts + DequantThreads - 1) / DequantThreads, 1, MaxGridStrideBlocks);
-        Launch(Kernel("gemv_quant.cu", "dequant_rows", QuantDefines(w.Format, split: 1)), (blocks, 1, 1), DequantThreads, 0,
+        Launch(Kernel("gemv_quant.cu", "dequant_rows", QuantDefines(w.Format, split: 1, Q8Activations(w.Format))), (blocks, 1, 1), DequantThreads, 0,
             w.Pointer, (ulong)w.RowStride, ids, first, rows, w.Cols, vocab, output, _status.Pointer, statsPointer, statsCount);
     }
 }

@@ -26,17 +26,24 @@ public sealed class KernelCompileTests
     {
         if (!NativeLibraries.IsAvailable(NvidiaLibrary.Nvrtc)) Assert.Skip("NVRTC not found (it ships with the CUDA toolkit)");
         var headDims = file == "attention.cu" ? new[] { 16, 64, 96, 128, 256 } : [0];
-        // gemv_quant.cu is compiled per block format (QFORMAT ids 1..13, the QF_* of the file) and row split.
+        // gemv_quant.cu is compiled per block format (QFORMAT ids 1..13, the QF_* of the file) and row split, and in
+        // BF16/F16 also with 8-bit activations (QG_Q8X) for the formats that have them (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1,
+        // Q4_K, Q5_K, Q6_K: ids 1–5, 8–10).
         var formats = file == "gemv_quant.cu" ? Enumerable.Range(1, 13).ToArray() : [0];
+        int[] q8Formats = [1, 2, 3, 4, 5, 8, 9, 10];
+        var variants = new List<List<string>>();
         foreach (int headDim in headDims)
             foreach (int format in formats)
                 foreach (int split in format > 0 ? new[] { 1, 2 } : [0])
-                {
-                    var defines = new List<string> { $"ACT_TYPE={type}" };
-                    if (headDim > 0) defines.Add($"HEAD_DIM={headDim}");
-                    if (format > 0) defines.AddRange([$"QFORMAT={format}", "QG_WARPS=8", $"QG_SPLIT={split}"]);
-                    var image = KernelCompiler.Compile(file, arch / 10, arch % 10, defines);
-                    Assert.NotEmpty(image);
-                }
+                    foreach (bool q8 in format > 0 && type != "float" && q8Formats.Contains(format) ? new[] { false, true } : [false])
+                    {
+                        var defines = new List<string> { $"ACT_TYPE={type}" };
+                        if (headDim > 0) defines.Add($"HEAD_DIM={headDim}");
+                        if (format > 0) defines.AddRange([$"QFORMAT={format}", "QG_WARPS=8", $"QG_SPLIT={split}"]);
+                        if (q8) defines.Add("QG_Q8X");
+                        variants.Add(defines);
+                    }
+        // NVRTC compiles independent programs in parallel (gemv_quant.cu's 21–34 variants took minutes one by one).
+        Parallel.ForEach(variants, defines => Assert.NotEmpty(KernelCompiler.Compile(file, arch / 10, arch % 10, defines)));
     }
 }

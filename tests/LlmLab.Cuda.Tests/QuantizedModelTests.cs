@@ -10,12 +10,15 @@ namespace LlmLab.Cuda.Tests;
 /// <summary>
 /// The embedded Brown model (data/models/brown-llama-7m) quantized at load time (<c>--quant</c>: the same blocks on both
 /// backends, LlmLab's ggml-exact quantizer) to Q8_0, Q4_0 and Q4_K_M, on the GPU against the CPU. The two differ by more
-/// than summation order: the CPU quantizes each product's activations to Q8 blocks as llama.cpp does, the GPU multiplies
-/// the dequantized weights with the activations as they are (per product the CPU's rounding is an NMSE of ~1e-5–1e-4).
+/// than summation order: the CPU quantizes each product's activations to Q8 blocks as llama.cpp does (Q8_0 blocks of 32,
+/// Q8_K of 256 for the K-quants); the GPU in F32 compute, and its prefill products, multiply the dequantized weights with
+/// the activations as they are, its BF16 decode products round them to Q8_0 blocks of 32 (per product such a rounding is
+/// an NMSE of ~1e-5–1e-4).
 /// Bounds, from the first GPU run (H100, 2026-12-07: NMSE 1.22e-5 … 3.09e-5, top-1 98.6 … 99.4 % over Q8_0/Q4_0/Q4_K_M in
 /// F32 and BF16 compute): logits NMSE ≤ 1e-4 with ≥ 97% top-1 agreement over all positions; greedy ids equal the CPU's for Q8_0 over 16 tokens (F32 compute). Decode through the
-/// block GEMV against the prefill path (dequantized workspace and cuBLASLt) on the same GPU has no activation rounding
-/// between them: the bounds of <see cref="ModelTests"/> (F32 NMSE ≤ 1e-8; BF16 ≤ 1e-3 with ≥ 95% top-1).
+/// block GEMV against the prefill path (dequantized workspace and cuBLASLt) on the same GPU: in F32 no activation rounding
+/// lies between them, in BF16 the decode products' Q8_0 rounding of x does; the bounds of <see cref="ModelTests"/>
+/// (F32 NMSE ≤ 1e-8; BF16 ≤ 1e-3 with ≥ 95% top-1).
 /// (The Brown model's down projections have rows of 688, not whole 32-element blocks: the mixes keep them in F16, so
 /// these models also mix float and block weights, as llama.cpp's fallback does.)
 /// </summary>

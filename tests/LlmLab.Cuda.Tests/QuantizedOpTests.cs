@@ -1,12 +1,15 @@
 using LlmLab.Backends;
+using LlmLab.Quantization;
 using LlmLab.Tensors;
 
 namespace LlmLab.Cuda.Tests;
 
 /// <summary>
 /// Products and the embedding gather with ggml block-format weights (gemv_quant.cu) against the exact product of the
-/// dequantized weights (BlockCodec, byte-exact with ggml's dequantize_row_*) and the given activations, summed in
-/// fp64: the GPU does not quantize activations, so only fp32 summation order, the output's rounding and (prefill)
+/// dequantized weights (BlockCodec, byte-exact with ggml's dequantize_row_*) and the activations the GPU multiplies,
+/// summed in fp64: x as given, except decode products in BF16 compute with the formats the GPU runs with 8-bit
+/// activations (as llama.cpp's MMVQ), where x is first rounded to Q8_0 blocks by BlockCodec (byte-exact with ggml's
+/// quantize_row_q8_0, the rounding the kernel does). Only fp32 summation order, the output's rounding and (prefill)
 /// the workspace's rounding of the dequantized weights to the compute type remain. Bounds: F32 compute NMSE ≤ 1e-9;
 /// BF16 compute NMSE ≤ 1e-4 (the bf16 output rounding alone gives ~1e-6, the bf16 workspace about as much again).
 /// </summary>
@@ -52,6 +55,23 @@ public sealed class QuantizedOpTests
         return y;
     }
 
+    /// <summary>
+    /// x [n, k] as the GPU multiplies it with <paramref name="format"/> weights: for decode rows (n ≤ 4) of a format it
+    /// runs with 8-bit activations, each row rounded to Q8_0 blocks and back; else x itself.
+    /// </summary>
+    private static float[] AsMultiplied(CudaBackend gpu, TensorFormat format, float[] x, int n, int k)
+    {
+        if (n > gpu.GemvRowLimit || !gpu.Q8Activations(format)) return x;
+        var rounded = new float[x.Length];
+        var blocks = new byte[TensorFormat.Q8_0.RowBytes(k)];
+        for (int i = 0; i < n; i++)
+        {
+            BlockCodec.Quantize(TensorFormat.Q8_0, x.AsSpan(i * k, k), blocks);
+            BlockCodec.Dequantize(TensorFormat.Q8_0, blocks, rounded.AsSpan(i * k, k));
+        }
+        return rounded;
+    }
+
     private static float[] ReadGpu(OpHarness h, DeviceTensor t)
     {
         var values = new float[t.Length];
@@ -79,7 +99,7 @@ public sealed class QuantizedOpTests
                         var y = h.Empty(n, m, f32);
                         bool withBias = !f32;
                         h.Gpu.MatMul(x.Gpu, w, withBias ? b.Gpu : null, y.Gpu);
-                        var reference = Product(xValues, deq, withBias ? bias : null, n, m, k);
+                        var reference = Product(AsMultiplied(gpu, format, xValues, n, k), deq, withBias ? bias : null, n, m, k);
                         Check($"{what} {format} n={n} [{m}, {k}]{(f32 ? " f32" : " +bias")}", device, type, reference, ReadGpu(h, y.Gpu));
                     }
                 }
@@ -111,7 +131,7 @@ public sealed class QuantizedOpTests
                 for (int i = 0; i < 3; i++) h.Gpu.MatMul(x.Gpu, qkv[i].Gpu, null, outs[i].Gpu);
                 for (int i = 0; i < 3; i++)
                 {
-                    var reference = Product(xValues, qkv[i].Dequantized, null, n, qkv[i].Gpu.Rows, k).Select(h.Round).ToArray();
+                    var reference = Product(AsMultiplied(gpu, qkv[i].Gpu.Format, xValues, n, k), qkv[i].Dequantized, null, n, qkv[i].Gpu.Rows, k).Select(h.Round).ToArray();
                     Check($"qkv group {qf}/{kf}/{vf} n={n} product {i}", device, type, reference, ReadGpu(h, outs[i].Gpu));
                 }
 
@@ -120,8 +140,8 @@ public sealed class QuantizedOpTests
                 h.Gpu.MatMul(x.Gpu, gateUp[0].Gpu, null, g.Gpu);
                 h.Gpu.MatMul(x.Gpu, gateUp[1].Gpu, null, u.Gpu);
                 h.Gpu.SwiGlu(g.Gpu, u.Gpu, g.Gpu);
-                var gateRef = Product(xValues, gateUp[0].Dequantized, null, n, inter, k).Select(h.Round).ToArray();
-                var upRef = Product(xValues, gateUp[1].Dequantized, null, n, inter, k).Select(h.Round).ToArray();
+                var gateRef = Product(AsMultiplied(gpu, gateUp[0].Gpu.Format, xValues, n, k), gateUp[0].Dequantized, null, n, inter, k).Select(h.Round).ToArray();
+                var upRef = Product(AsMultiplied(gpu, gateUp[1].Gpu.Format, xValues, n, k), gateUp[1].Dequantized, null, n, inter, k).Select(h.Round).ToArray();
                 var swiglu = gateRef.Zip(upRef, (a, c) => h.Round(a / (1 + MathF.Exp(-a)) * c)).ToArray();
                 Check($"gate/up+SwiGLU {qf}/{vf} n={n} up", device, type, upRef, ReadGpu(h, u.Gpu));
                 Check($"gate/up+SwiGLU {qf}/{vf} n={n} silu(gate)·up", device, type, swiglu, ReadGpu(h, g.Gpu));

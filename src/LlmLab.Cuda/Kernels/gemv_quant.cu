@@ -10,8 +10,9 @@
 //    loads, the next tile loaded before the current one is used; the tile goes through the warp's own shared memory
 //    (blocks of 18, 34 or 210 bytes do not fall on 16-byte lanes), each lane dequantizes 32-element parts of it in
 //    registers and multiplies them with x in fp32; the sums are reduced with warp shuffles (and in shared memory
-//    over the QG_SPLIT warps of a row). Activations stay in the compute type: unlike llama.cpp's MMVQ (and the CPU
-//    backend), x is NOT quantized to Q8, so the product is that of the dequantized weights and the given x.
+//    over the QG_SPLIT warps of a row). Without QG_Q8X (F32 compute; Q2_K, Q3_K, IQ4_NL, IQ4_XS, MXFP4) x is not
+//    rounded: the product is that of the dequantized weights and the given x. With QG_Q8X (BF16/F16 compute) x is
+//    first rounded to Q8_0 blocks in shared memory and parts are integer dot products (dp4a), as llama.cpp's MMVQ.
 //  - dequant_rows: rows of W (or the rows named by token ids: the embedding gather) dequantized into act_t, for
 //    prefill (then cuBLASLt multiplies the workspace) and for a quantized token embedding.
 #include "common.cuh"
@@ -367,6 +368,99 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
 #error "unknown QFORMAT"
 #endif
 
+// ---- 8-bit activations (QG_Q8X: BF16/F16 compute, the formats below) ----
+// As llama.cpp's MMVQ does, each block first rounds x to 8-bit blocks of 32 in shared memory, exactly as ggml's
+// quantize_row_q8_0 does (d = amax/127, q = roundf(x·(1/d)), d kept as fp16), and each lane multiplies a part's
+// weight integers with them four at a time (dp4a): about one instruction per weight instead of the float path's
+// eight, which left the K-quant GEMVs compute-bound at a third of the bandwidth (Nsight Compute, notes/cuda-quant/run7).
+// A part's weights come out as 8 words of signed bytes q (element 4i + b in byte b of word i) with
+// weight_e = (e < 16 ? dlo : dhi)·q_e + m, so Σ_e weight_e·x_e = dx·(dlo·Σlo q·xq + dhi·Σhi q·xq) + m·sx, where
+// xq are the 8-bit activations of the part's 32 elements, dx their scale and sx = dx·Σ xq.
+#ifdef QG_Q8X
+// Bit i (i < 4) of v moved to bit 8·i: the 5th bits of four elements, one per byte.
+__device__ __forceinline__ unsigned spread4(unsigned v) { return ((v & 0xF) * 0x00204081u) & 0x01010101u; }
+
+// Four 6-bit values (one per byte) minus 32 as signed bytes: v ^ 32 is v − 32 in 6-bit two's complement; bit 5 then
+// extends to bits 6 and 7 (0x20 · 6 = 0xC0, no carry between bytes).
+__device__ __forceinline__ int minus32_s8(unsigned v)
+{
+    const unsigned y = v ^ 0x20202020u;
+    return (int)(y | ((y & 0x20202020u) * 6u));
+}
+
+#if QFORMAT == QF_Q8_0
+__device__ __forceinline__ void q8_part(const unsigned char* b, int, int (&q)[8], float& dlo, float& dhi, float& m)
+{
+    unsigned w[8];
+    ld_32bytes(b + 2, w);
+#pragma unroll
+    for (int i = 0; i < 8; i++) q[i] = (int)w[i];
+    dlo = dhi = ld_half(b); m = 0.0f;
+}
+#elif QFORMAT == QF_Q4_0 || QFORMAT == QF_Q4_1 || QFORMAT == QF_Q5_0 || QFORMAT == QF_Q5_1
+__device__ __forceinline__ void q8_part(const unsigned char* b, int, int (&q)[8], float& dlo, float& dhi, float& m)
+{
+#if QFORMAT == QF_Q4_0
+    const unsigned char* qs = b + 2; const unsigned qh = 0; const float d = ld_half(b); m = -8.0f * d;
+#elif QFORMAT == QF_Q4_1
+    const unsigned char* qs = b + 4; const unsigned qh = 0; const float d = ld_half(b); m = ld_half(b + 2);
+#elif QFORMAT == QF_Q5_0
+    const unsigned char* qs = b + 6; const unsigned qh = ld_u16(b + 2) | (ld_u16(b + 4) << 16); const float d = ld_half(b); m = -16.0f * d;
+#else
+    const unsigned char* qs = b + 8; const unsigned qh = ld_u16(b + 4) | (ld_u16(b + 6) << 16); const float d = ld_half(b); m = ld_half(b + 2);
+#endif
+    unsigned w[4];
+    ld_16bytes(qs, w);
+#pragma unroll
+    for (int i = 0; i < 4; i++)
+    {
+        // Byte j of the 16: element j in the low nibble, element j + 16 in the high one; the 5th bits from qh.
+        q[i] = (int)((w[i] & 0x0F0F0F0Fu) | (spread4(qh >> (4 * i)) << 4));
+        q[i + 4] = (int)(((w[i] >> 4) & 0x0F0F0F0Fu) | (spread4(qh >> (16 + 4 * i)) << 4));
+    }
+    dlo = dhi = d;
+}
+#elif QFORMAT == QF_Q4_K || QFORMAT == QF_Q5_K
+__device__ __forceinline__ void q8_part(const unsigned char* b, int p, int (&q)[8], float& dlo, float& dhi, float& m)
+{
+    float sc, mn;
+    scale_min_k4(p, b + 4, sc, mn);
+    dlo = dhi = ld_half(b) * sc;
+    m = -(ld_half(b + 2) * mn);
+    const int shift = (p & 1) * 4;
+#if QFORMAT == QF_Q4_K
+    unsigned w[8];
+    ld_words_aligned16<8>(b + 16 + 32 * (p >> 1), w);
+#pragma unroll
+    for (int i = 0; i < 8; i++) q[i] = (int)((w[i] >> shift) & 0x0F0F0F0Fu);
+#else
+    unsigned w[8], h[8];
+    ld_words_aligned16<8>(b + 48 + 32 * (p >> 1), w);
+    ld_words_aligned16<8>(b + 16, h);
+#pragma unroll
+    for (int i = 0; i < 8; i++) q[i] = (int)(((w[i] >> shift) & 0x0F0F0F0Fu) | (((h[i] >> p) & 0x01010101u) << 4));
+#endif
+}
+#elif QFORMAT == QF_Q6_K
+__device__ __forceinline__ void q8_part(const unsigned char* b, int p, int (&q)[8], float& dlo, float& dhi, float& m)
+{
+    const int half = p >> 2, i = p & 3;
+    const float d = ld_half(b + 208);
+    dlo = d * (float)(signed char)ld_u8(b + 192 + 8 * half + 2 * i);
+    dhi = d * (float)(signed char)ld_u8(b + 192 + 8 * half + 2 * i + 1);
+    m = 0.0f;
+    unsigned ql[8], qh[8];
+    ld_32bytes(b + 64 * half + 32 * (i & 1), ql);
+    ld_32bytes(b + 128 + 32 * half, qh);
+    const int lowShift = (i >> 1) * 4, highShift = 2 * i;
+#pragma unroll
+    for (int l = 0; l < 8; l++) q[l] = minus32_s8(((ql[l] >> lowShift) & 0x0F0F0F0Fu) | (((qh[l] >> highShift) & 0x03030303u) << 4));
+}
+#else
+#error "QG_Q8X: no 8-bit-activation dot for this QFORMAT (the host enables it only for Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K)"
+#endif
+#endif
+
 #define QPARTS (QK / QPART)
 #define QTILE_BYTES (QTILE * QBYTES)
 #define QTILE_CHUNKS (QTILE_BYTES / 16)
@@ -451,6 +545,101 @@ __device__ __forceinline__ void tile_dot(unsigned char (*tiles)[QTILE_BYTES + QS
     }
 }
 
+#ifdef QG_Q8X
+static_assert(sizeof(act_t) == 2, "QG_Q8X is for BF16/F16 compute (8 activations per 16-byte load)");
+
+// The block's x [N, k] rounded to 8-bit blocks of 32 in dynamic shared memory: xq int8 [N·k], then xd (the fp16 scale,
+// as fp32) and xs (xd · Σ xq) per block, [N·k/32] floats each; N·k·5/4 bytes (the host passes that size). Each thread
+// takes 8 consecutive elements, four threads a block of 32. Every thread of the block calls it (it ends in a barrier).
+template <int N>
+__device__ __forceinline__ void quantize_x(const act_t* __restrict__ x, int k, signed char* xq, float* xd, float* xs)
+{
+    const int units = N * k / 8;   // a multiple of 4: k is a whole number of 32-element parts
+    for (int base = 0; base < units; base += blockDim.x)
+    {
+        const int u = base + threadIdx.x;
+        const bool active = u < units;
+        float v[8];
+        if (active) load16(x + (size_t)u * 8, v);
+        else
+#pragma unroll
+            for (int i = 0; i < 8; i++) v[i] = 0.0f;
+        float amax = 0.0f;
+#pragma unroll
+        for (int i = 0; i < 8; i++) amax = fmaxf(amax, fabsf(v[i]));
+        amax = fmaxf(amax, __shfl_xor_sync(FULL_MASK, amax, 1));
+        amax = fmaxf(amax, __shfl_xor_sync(FULL_MASK, amax, 2));
+        const float d = amax / 127.0f;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        unsigned packed[2] = { 0u, 0u };
+        int sum = 0;
+#pragma unroll
+        for (int i = 0; i < 8; i++)
+        {
+            const int q = (int)roundf(v[i] * id);
+            sum += q;
+            packed[i >> 2] |= ((unsigned)q & 0xFFu) << (8 * (i & 3));
+        }
+        sum += __shfl_xor_sync(FULL_MASK, sum, 1);
+        sum += __shfl_xor_sync(FULL_MASK, sum, 2);
+        if (active)
+        {
+            *reinterpret_cast<uint2*>(xq + (size_t)u * 8) = make_uint2(packed[0], packed[1]);
+            if ((u & 3) == 0)
+            {
+                const float dh = to_float(from_float<f16>(d));
+                xd[u >> 2] = dh;
+                xs[u >> 2] = dh * (float)sum;
+            }
+        }
+    }
+    __syncthreads();
+}
+
+// tile_dot with 8-bit activations: acc[r][n] += Σ over this lane's parts of dequant(W row r) · xq[n] (see q8_part).
+template <int N, int R>
+__device__ __forceinline__ void tile_dot_q8(unsigned char (*tiles)[QTILE_BYTES + QSLACK], int t, int nb, int lane,
+                                            const signed char* xq, const float* xd, const float* xs, int k, float (&acc)[R][N])
+{
+#pragma unroll
+    for (int j = 0; j < QLANE_PARTS; j++)
+    {
+        const int part = lane + 32 * j;
+        const int blk = part / QPARTS, p = part % QPARTS;
+        if (t * QTILE + blk >= nb) continue;
+        const int e0 = (t * QTILE + blk) * QK + p * QPART;
+        uint4 xa[N], xb[N];
+#pragma unroll
+        for (int n = 0; n < N; n++)
+        {
+            xa[n] = *reinterpret_cast<const uint4*>(xq + n * k + e0);
+            xb[n] = *reinterpret_cast<const uint4*>(xq + n * k + e0 + 16);
+        }
+#pragma unroll
+        for (int r = 0; r < R; r++)
+        {
+            int q[8];
+            float dlo, dhi, m;
+            q8_part(tiles[r] + blk * QBYTES, p, q, dlo, dhi, m);
+#pragma unroll
+            for (int n = 0; n < N; n++)
+            {
+                int lo = __dp4a(q[0], (int)xa[n].x, 0);
+                lo = __dp4a(q[1], (int)xa[n].y, lo);
+                lo = __dp4a(q[2], (int)xa[n].z, lo);
+                lo = __dp4a(q[3], (int)xa[n].w, lo);
+                int hi = __dp4a(q[4], (int)xb[n].x, 0);
+                hi = __dp4a(q[5], (int)xb[n].y, hi);
+                hi = __dp4a(q[6], (int)xb[n].z, hi);
+                hi = __dp4a(q[7], (int)xb[n].w, hi);
+                const int xi = (n * k + e0) / QPART;
+                acc[r][n] += xd[xi] * (dlo * (float)lo + dhi * (float)hi) + m * xs[xi];
+            }
+        }
+    }
+}
+#endif
+
 // Dot products of R weight rows (row byte pointers, 16-byte aligned) with the N rows of x; every thread of the block
 // must call it. The result is in acc on lane 0 of the row's first warp (warp % QG_SPLIT == 0).
 template <int N, int R>
@@ -470,6 +659,13 @@ __device__ __forceinline__ void qdot_rows(const unsigned char* const (&rows)[R],
     for (int r = 0; r < R; r++) load_tile(rows[r], part, nb, lane, next[r]);
     GRID_DEPENDENCY_WAIT();
     GRID_DEPENDENTS_LAUNCH();
+#ifdef QG_Q8X
+    extern __shared__ __align__(16) unsigned char x8[];
+    signed char* xq = reinterpret_cast<signed char*>(x8);
+    float* xd = reinterpret_cast<float*>(x8 + N * k);
+    float* xs = xd + N * k / QPART;
+    quantize_x<N>(x, k, xq, xd, xs);
+#endif
     for (int t = part; t < tiles_in_row; t += QG_SPLIT)
     {
 #pragma unroll
@@ -479,7 +675,11 @@ __device__ __forceinline__ void qdot_rows(const unsigned char* const (&rows)[R],
             load_tile(rows[r], t + QG_SPLIT, nb, lane, next[r]);
         }
         __syncwarp();
+#ifdef QG_Q8X
+        tile_dot_q8<N, R>(tiles[warp], t, nb, lane, xq, xd, xs, k, acc);
+#else
         tile_dot<N, R>(tiles[warp], t, nb, lane, x, k, acc);
+#endif
         __syncwarp();
     }
 #pragma unroll
