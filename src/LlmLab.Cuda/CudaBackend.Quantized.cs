@@ -73,19 +73,68 @@ public sealed unsafe partial class CudaBackend
     /// <summary>Compiles gemv_quant.cu for <paramref name="format"/> (once) and grows the prefill workspace's planned size.</summary>
     private void PrepareQuantized(TensorFormat format, int rows, int cols)
     {
-        bool q8 = Q8Activations(format);
-        foreach (int split in new[] { 1, 2 })
-        {
-            LoadModules(["gemv_quant.cu"], QuantDefines(format, split, q8));
-            // Decode rows whose 8-bit x would not fit the shared memory the q8 kernels take run the float path.
-            if (q8 && !Q8ActivationsFit(GemvRowLimitMax, cols)) LoadModules(["gemv_quant.cu"], QuantDefines(format, split, q8: false));
-        }
+        _quantPrepared.Add((format, cols));
+        PrepareQuantModules(format, cols);
         _dequantWorkspaceNeeded = Math.Max(_dequantWorkspaceNeeded, CudaMemoryRule.DequantWorkspaceBytes(rows, cols, ActivationType));
     }
 
-    private static string[] QuantDefines(TensorFormat format, int split, bool q8) => q8
-        ? [QuantFormatDefine(format), $"QG_WARPS={QuantGemvWarps}", $"QG_SPLIT={split}", "QG_Q8X"]
-        : [QuantFormatDefine(format), $"QG_WARPS={QuantGemvWarps}", $"QG_SPLIT={split}"];
+    /// <summary>Compiles the gemv_quant.cu variants products of rows of <paramref name="cols"/> may use with the current <see cref="QuantGemvStages"/>.</summary>
+    private void PrepareQuantModules(TensorFormat format, int cols)
+    {
+        bool q8 = Q8Activations(format);
+        // Stages 1 too when a ring is asked for: a ring that does not fit the GPU's shared memory falls back to it.
+        foreach (int stages in new[] { _quantStages, 1 }.Distinct())
+            foreach (int split in new[] { 1, 2 })
+            {
+                LoadModules(["gemv_quant.cu"], QuantDefines(format, split, q8, stages));
+                // Decode rows whose 8-bit x would not fit the shared memory the q8 kernels take run the float path.
+                if (q8 && !Q8ActivationsFit(GemvRowLimitMax, cols)) LoadModules(["gemv_quant.cu"], QuantDefines(format, split, q8: false, stages));
+            }
+    }
+
+    private readonly HashSet<(TensorFormat Format, int Cols)> _quantPrepared = [];
+    private int _quantStages = 1;
+
+    /// <summary>
+    /// Tiles of a row each warp of the quantized GEMV keeps in flight (kernel lab; gemv_quant.cu's QG_STAGES): 1 (default)
+    /// holds the next tile in registers; 2–4 fill a ring of tiles in shared memory by cp.async, QG_STAGES − 1 ahead.
+    /// Set before a session is created (captured graphs keep the kernels they were captured with).
+    /// </summary>
+    internal int QuantGemvStages
+    {
+        get => _quantStages;
+        set
+        {
+            _quantStages = Math.Clamp(value, 1, 4);
+            foreach (var (format, cols) in _quantPrepared) PrepareQuantModules(format, cols);
+        }
+    }
+
+    private static string[] QuantDefines(TensorFormat format, int split, bool q8, int stages)
+    {
+        var defines = new List<string> { QuantFormatDefine(format), $"QG_WARPS={QuantGemvWarps}", $"QG_SPLIT={split}" };
+        if (q8) defines.Add("QG_Q8X");
+        if (stages > 1) defines.Add($"QG_STAGES={stages}");
+        return [.. defines];
+    }
+
+    /// <summary>Bytes of one warp tile of <paramref name="format"/> in shared memory (QTILE_BYTES + QSLACK of gemv_quant.cu).</summary>
+    private static int QuantTileBytes(TensorFormat format) => checked((int)format.RowBytes((long)QuantTileBlocks(format) * format.BlockLength()) + QuantSlackBytes);
+
+    private int? _sharedOptin;
+
+    /// <summary>Shared memory a block may opt in to on this GPU (227 KiB on sm_90, 163 KiB on sm_80, 99 KiB on sm_86/89).</summary>
+    private int SharedOptinBytes
+    {
+        get
+        {
+            if (_sharedOptin is { } known) return known;
+            CudaDriver.Check(CudaDriver.cuDeviceGet(out int device, Info.Ordinal));
+            CudaDriver.Check(CudaDriver.cuDeviceGetAttribute(out int bytes, CudaDriver.AttributeMaxSharedMemoryPerBlockOptin, device));
+            _sharedOptin = bytes;
+            return bytes;
+        }
+    }
 
     /// <summary>
     /// Formats whose decode GEMV multiplies 8-bit activations with dp4a in BF16/F16 compute (gemv_quant.cu's QG_Q8X, as
@@ -115,11 +164,18 @@ public sealed unsafe partial class CudaBackend
 
     private static bool Q8ActivationsFit(int n, int k) => Q8ActivationBytes(n, k) <= Q8ActivationSharedBytesMax;
 
-    /// <summary>Module defines and dynamic shared bytes of a decode GEMV of <paramref name="n"/> rows of length <paramref name="k"/>.</summary>
-    private (string[] Defines, int SharedBytes) QuantGemvVariant(TensorFormat format, int split, int n, int k)
+    /// <summary>
+    /// Module defines and dynamic shared bytes of a decode GEMV of <paramref name="n"/> rows of length <paramref name="k"/>
+    /// reading <paramref name="weightRows"/> weight rows per output (1, or 2 for gate/up).
+    /// </summary>
+    private (string[] Defines, int SharedBytes) QuantGemvVariant(TensorFormat format, int split, int n, int k, int weightRows)
     {
         bool q8 = Q8Activations(format) && Q8ActivationsFit(n, k);
-        return (QuantDefines(format, split, q8), q8 ? Q8ActivationBytes(n, k) : 0);
+        int xBytes = q8 ? Q8ActivationBytes(n, k) : 0;
+        int stages = _quantStages;
+        long ringBytes = stages > 1 ? (long)QuantGemvWarps * stages * weightRows * QuantTileBytes(format) : 0;
+        if (stages > 1 && ringBytes + xBytes > SharedOptinBytes) (stages, ringBytes) = (1, 0);
+        return (QuantDefines(format, split, q8, stages), checked((int)(ringBytes + xBytes)));
     }
 
     private readonly Dictionary<nint, int> _dynamicSharedSet = [];
@@ -221,7 +277,7 @@ public sealed unsafe partial class CudaBackend
         args[1] = x.Cols;
         args[2] = (ulong)w.RowStride;
         PutProducts(args, 3, products);
-        var (defines, shared) = QuantGemvVariant(w.Format, split, x.Rows, x.Cols);
+        var (defines, shared) = QuantGemvVariant(w.Format, split, x.Rows, x.Cols, weightRows: 1);
         var kernel = Kernel("gemv_quant.cu", $"qgemv{x.Rows}_{(f32Out ? "f32" : "act")}", defines);
         AllowDynamicShared(kernel, shared);
         Launch(kernel, ((rows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), QuantGemvWarps * 32, shared, args);
@@ -234,7 +290,7 @@ public sealed unsafe partial class CudaBackend
         var x = gate.X;
         int split = QuantSplit(gate.W.Format, gate.W.Rows, x.Cols);
         int rowsPerBlock = QuantGemvWarps / split;
-        var (defines, shared) = QuantGemvVariant(gate.W.Format, split, x.Rows, x.Cols);
+        var (defines, shared) = QuantGemvVariant(gate.W.Format, split, x.Rows, x.Cols, weightRows: 2);
         var kernel = Kernel("gemv_quant.cu", $"qgemv_gate_up{x.Rows}", defines);
         AllowDynamicShared(kernel, shared);
         Launch(kernel, ((gate.W.Rows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), QuantGemvWarps * 32, shared,
@@ -293,7 +349,7 @@ public sealed unsafe partial class CudaBackend
     {
         long parts = (long)rows * (w.Cols / QuantPart);
         int blocks = (int)Math.Clamp((parts + DequantThreads - 1) / DequantThreads, 1, MaxGridStrideBlocks);
-        Launch(Kernel("gemv_quant.cu", "dequant_rows", QuantDefines(w.Format, split: 1, Q8Activations(w.Format))), (blocks, 1, 1), DequantThreads, 0,
+        Launch(Kernel("gemv_quant.cu", "dequant_rows", QuantDefines(w.Format, split: 1, Q8Activations(w.Format), _quantStages)), (blocks, 1, 1), DequantThreads, 0,
             w.Pointer, (ulong)w.RowStride, ids, first, rows, w.Cols, vocab, output, _status.Pointer, statsPointer, statsCount);
     }
 }

@@ -79,11 +79,12 @@ public sealed class QuantizedOpTests
         return values;
     }
 
-    private static void RunProducts(int device, DType type, int[] rowCounts, string what)
+    private static void RunProducts(int device, DType type, int[] rowCounts, string what, int stages = 1, TensorFormat[]? formats = null)
     {
         using var gpu = Gpu.Open(device, type);
         gpu.GemvRowLimit = 4;   // n = 3, 4 run as the GEMV too (the default stops at 2)
-        foreach (var format in Formats)
+        gpu.QuantGemvStages = stages;
+        foreach (var format in formats ?? Formats)
             foreach (var (m, k) in Shapes)
             {
                 using var h = new OpHarness(gpu, seed: 7 + (int)format);
@@ -110,6 +111,12 @@ public sealed class QuantizedOpTests
     public void Decode_products_read_every_block_format_directly(int device, DType type) =>
         RunProducts(device, type, [1, 2, 4], "qgemv");
 
+    /// <summary>The kernel lab's cp.async ring (QuantGemvStages 3: two tiles ahead in shared memory) computes the same products.</summary>
+    [Theory, MemberData(nameof(Targets))]
+    public void Decode_products_through_a_ring_of_tiles_read_the_blocks_alike(int device, DType type) =>
+        RunProducts(device, type, [1, 4], "qgemv ring", stages: 3,
+            formats: [TensorFormat.Q8_0, TensorFormat.Q4_0, TensorFormat.Q4_K, TensorFormat.Q6_K, TensorFormat.Q5_K, TensorFormat.Q2_K, TensorFormat.MXFP4]);
+
     [Theory, MemberData(nameof(Targets))]
     public void Prefill_products_dequantize_each_block_format_into_the_workspace(int device, DType type) =>
         RunProducts(device, type, [17, 64], "dequant+gemm");
@@ -119,10 +126,12 @@ public sealed class QuantizedOpTests
     {
         using var gpu = Gpu.Open(device, type);
         const int k = 512, q = 256, kv = 128, inter = 344;
-        foreach (int n in new[] { 1, 2 })
+        // Stages 3: the kernel lab's cp.async ring, for one and two weight rows per warp (q/k/v; gate/up).
+        foreach (var (n, stages) in new[] { (1, 1), (2, 1), (1, 3), (2, 3) })
             foreach (var (qf, kf, vf) in new[] { (TensorFormat.Q4_K, TensorFormat.Q4_K, TensorFormat.Q4_K), (TensorFormat.Q8_0, TensorFormat.Q8_0, TensorFormat.Q8_0),
                          (TensorFormat.Q4_K, TensorFormat.Q4_K, TensorFormat.Q6_K) })
             {
+                gpu.QuantGemvStages = stages;
                 using var h = new OpHarness(gpu, seed: 90 + n);
                 var xValues = h.Random((long)n * k);
                 var x = h.Activation(xValues, n, k);
@@ -132,7 +141,7 @@ public sealed class QuantizedOpTests
                 for (int i = 0; i < 3; i++)
                 {
                     var reference = Product(AsMultiplied(gpu, qkv[i].Gpu.Format, xValues, n, k), qkv[i].Dequantized, null, n, qkv[i].Gpu.Rows, k).Select(h.Round).ToArray();
-                    Check($"qkv group {qf}/{kf}/{vf} n={n} product {i}", device, type, reference, ReadGpu(h, outs[i].Gpu));
+                    Check($"qkv group {qf}/{kf}/{vf} n={n} stages {stages} product {i}", device, type, reference, ReadGpu(h, outs[i].Gpu));
                 }
 
                 var gateUp = h.QuantWeightGroup(k, ("gate", qf, inter), ("up", vf, inter));
@@ -143,8 +152,8 @@ public sealed class QuantizedOpTests
                 var gateRef = Product(AsMultiplied(gpu, gateUp[0].Gpu.Format, xValues, n, k), gateUp[0].Dequantized, null, n, inter, k).Select(h.Round).ToArray();
                 var upRef = Product(AsMultiplied(gpu, gateUp[1].Gpu.Format, xValues, n, k), gateUp[1].Dequantized, null, n, inter, k).Select(h.Round).ToArray();
                 var swiglu = gateRef.Zip(upRef, (a, c) => h.Round(a / (1 + MathF.Exp(-a)) * c)).ToArray();
-                Check($"gate/up+SwiGLU {qf}/{vf} n={n} up", device, type, upRef, ReadGpu(h, u.Gpu));
-                Check($"gate/up+SwiGLU {qf}/{vf} n={n} silu(gate)·up", device, type, swiglu, ReadGpu(h, g.Gpu));
+                Check($"gate/up+SwiGLU {qf}/{vf} n={n} stages {stages} up", device, type, upRef, ReadGpu(h, u.Gpu));
+                Check($"gate/up+SwiGLU {qf}/{vf} n={n} stages {stages} silu(gate)·up", device, type, swiglu, ReadGpu(h, g.Gpu));
             }
     }
 

@@ -40,6 +40,9 @@
 #ifndef QG_SPLIT
 #define QG_SPLIT 1      // warps sharing one output row (tiles of the row dealt round-robin, sums added in shared memory)
 #endif
+#ifndef QG_STAGES
+#define QG_STAGES 1     // 1: the next tile is held in registers; ≥ 2 (sm_80+): a ring of QG_STAGES tiles per warp filled by cp.async
+#endif
 #define QG_ROWS (QG_WARPS / QG_SPLIT)
 
 // Elements every lane dequantizes at once: each format's blocks split into parts of 32 consecutive elements.
@@ -509,6 +512,41 @@ __device__ __forceinline__ void store_tile(unsigned char* tile, int lane, const 
     }
 }
 
+// Tile t of a row copied to shared memory by cp.async (16-byte chunks, L1 bypassed, weights marked to leave L2 first);
+// chunks past the row's blocks are not read. The copies complete per commit group (cp_async_commit / cp_async_wait).
+__device__ __forceinline__ void async_tile(unsigned char* tile, const unsigned char* row, int t, int nb, int lane)
+{
+#if __CUDA_ARCH__ >= 800
+    const int blocks = min(QTILE, nb - t * QTILE);
+    const int chunks = blocks > 0 ? (blocks * QBYTES + 15) / 16 : 0;
+    const unsigned char* base = row + (size_t)t * QTILE_BYTES;
+    unsigned long long policy;
+    asm("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));
+#pragma unroll
+    for (int u = 0; u < QLOADS; u++)
+    {
+        const int c = lane + 32 * u;
+        if (c < chunks)
+        {
+            const unsigned dst = (unsigned)__cvta_generic_to_shared(tile + 16 * c);
+            asm volatile("cp.async.cg.shared.global.L2::cache_hint [%0], [%1], 16, %2;" :: "r"(dst), "l"(base + 16 * c), "l"(policy) : "memory");
+        }
+    }
+#endif
+}
+__device__ __forceinline__ void cp_async_commit()
+{
+#if __CUDA_ARCH__ >= 800
+    asm volatile("cp.async.commit_group;" ::: "memory");
+#endif
+}
+template <int Pending> __device__ __forceinline__ void cp_async_wait()
+{
+#if __CUDA_ARCH__ >= 800
+    asm volatile("cp.async.wait_group %0;" :: "n"(Pending) : "memory");
+#endif
+}
+
 // Σ over this lane's parts of one tile: acc[r][n] += dequant(W row r) · x[n].
 template <int N, int R>
 __device__ __forceinline__ void tile_dot(unsigned char (*tiles)[QTILE_BYTES + QSLACK], int t, int nb, int lane,
@@ -645,7 +683,8 @@ __device__ __forceinline__ void tile_dot_q8(unsigned char (*tiles)[QTILE_BYTES +
 template <int N, int R>
 __device__ __forceinline__ void qdot_rows(const unsigned char* const (&rows)[R], const act_t* __restrict__ x, int k, float (&acc)[R][N])
 {
-    __shared__ __align__(16) unsigned char tiles[QG_WARPS][R][QTILE_BYTES + QSLACK];
+    typedef unsigned char Tile[QTILE_BYTES + QSLACK];
+    extern __shared__ __align__(16) unsigned char qsmem[];   // dynamic: (QG_STAGES > 1) the tile rings, then (QG_Q8X) x
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int part = warp % QG_SPLIT;
     const int nb = k / QK, tiles_in_row = (nb + QTILE - 1) / QTILE;
@@ -654,20 +693,48 @@ __device__ __forceinline__ void qdot_rows(const unsigned char* const (&rows)[R],
 #pragma unroll
         for (int n = 0; n < N; n++) acc[r][n] = 0.0f;
 
+#if QG_STAGES > 1
+    // Each warp's ring of QG_STAGES tiles per row, filled by cp.async QG_STAGES − 1 tiles ahead of the one in use.
+    Tile* ring = reinterpret_cast<Tile*>(qsmem) + (size_t)warp * QG_STAGES * R;   // [stage][r]
+#pragma unroll
+    for (int s = 0; s < QG_STAGES - 1; s++)
+    {
+#pragma unroll
+        for (int r = 0; r < R; r++) async_tile(ring[s * R + r], rows[r], part + s * QG_SPLIT, nb, lane);
+        cp_async_commit();
+    }
+#else
+    __shared__ __align__(16) Tile tiles[QG_WARPS][R];
     uint4 next[R][QLOADS];
 #pragma unroll
     for (int r = 0; r < R; r++) load_tile(rows[r], part, nb, lane, next[r]);
+#endif
     GRID_DEPENDENCY_WAIT();
     GRID_DEPENDENTS_LAUNCH();
 #ifdef QG_Q8X
-    extern __shared__ __align__(16) unsigned char x8[];
+    unsigned char* x8 = qsmem + (QG_STAGES > 1 ? (size_t)QG_WARPS * QG_STAGES * R * sizeof(Tile) : 0);
     signed char* xq = reinterpret_cast<signed char*>(x8);
     float* xd = reinterpret_cast<float*>(x8 + N * k);
     float* xs = xd + N * k / QPART;
     quantize_x<N>(x, k, xq, xd, xs);
 #endif
+#if QG_STAGES > 1
+    int stage = 0;
+#endif
     for (int t = part; t < tiles_in_row; t += QG_SPLIT)
     {
+#if QG_STAGES > 1
+        // Refill the stage used last iteration with tile t + (QG_STAGES − 1)·split, then wait for tile t: groups
+        // committed after it (QG_STAGES − 1 of them) may still be in flight.
+        const int ahead = (stage + QG_STAGES - 1) % QG_STAGES;
+#pragma unroll
+        for (int r = 0; r < R; r++) async_tile(ring[ahead * R + r], rows[r], t + (QG_STAGES - 1) * QG_SPLIT, nb, lane);
+        cp_async_commit();
+        cp_async_wait<QG_STAGES - 1>();
+        __syncwarp();
+        Tile* current = ring + stage * R;
+        stage = (stage + 1) % QG_STAGES;
+#else
 #pragma unroll
         for (int r = 0; r < R; r++)
         {
@@ -675,10 +742,12 @@ __device__ __forceinline__ void qdot_rows(const unsigned char* const (&rows)[R],
             load_tile(rows[r], t + QG_SPLIT, nb, lane, next[r]);
         }
         __syncwarp();
+        Tile* current = tiles[warp];
+#endif
 #ifdef QG_Q8X
-        tile_dot_q8<N, R>(tiles[warp], t, nb, lane, xq, xd, xs, k, acc);
+        tile_dot_q8<N, R>(current, t, nb, lane, xq, xd, xs, k, acc);
 #else
-        tile_dot<N, R>(tiles[warp], t, nb, lane, x, k, acc);
+        tile_dot<N, R>(current, t, nb, lane, x, k, acc);
 #endif
         __syncwarp();
     }
