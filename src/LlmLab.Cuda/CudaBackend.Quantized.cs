@@ -308,7 +308,7 @@ public sealed unsafe partial class CudaBackend
         var (x, w) = (p.X, p.W);
         int act = ActivationType.SizeOf(), outBytes = p.Y.DType.SizeOf();
         var workspace = DequantWorkspace(w);
-        int sliceRows = (int)Math.Min(w.Rows, workspace.Bytes / ((long)w.Cols * act));
+        int sliceRows = (int)Math.Min(w.Rows, Math.Min(workspace.Bytes, DequantSliceBytes) / ((long)w.Cols * act));
         if (sliceRows < w.Rows) sliceRows = Math.Max(DequantSliceRowMultiple, sliceRows / DequantSliceRowMultiple * DequantSliceRowMultiple);
         for (int first = 0; first < w.Rows; first += sliceRows)
         {
@@ -343,6 +343,12 @@ public sealed unsafe partial class CudaBackend
     }
 
     private readonly List<DeviceBuffer> _retiredDequantWorkspaces = [];
+
+    /// <summary>
+    /// Most bytes of dequantized weight one prefill slice holds (kernel lab): the default is the workspace cap, so most
+    /// weights are dequantized whole; smaller slices may stay in L2 between the dequantization and cuBLASLt's read.
+    /// </summary>
+    internal long DequantSliceBytes { get; set; } = DequantWorkspaceCapBytes;
 
     /// <summary>Queues dequant_rows: W's rows named by <paramref name="ids"/> (an I32 device pointer), or rows [first, first + rows) when 0, into <paramref name="output"/>.</summary>
     private void LaunchDequantRows(CudaWeight w, ulong ids, int first, int rows, int vocab, ulong output, ulong statsPointer, int statsCount)

@@ -10,7 +10,9 @@ namespace LlmLab.Cuda.Tests.Bench;
 /// tok/s with each <see cref="CudaBackend.QuantGemvStages"/> setting in turn (each after a fresh session, so graphs are
 /// captured with that setting's kernels), alternating so clock drift shows. Prints ms per step and the ratio to the
 /// first setting; `llmlab bench` gives the roofline arithmetic of the default.
-/// usage: quant-lab --dir FOLDER --quant MIX [--stages 1,3,2,1,3] [--steps N] [--prompt P]
+/// Then time to first token (a P-token prompt, median of 5) with each prefill slice size (--slices, MiB of dequantized
+/// weight per cuBLASLt product; the default dequantizes most weights whole).
+/// usage: quant-lab --dir FOLDER --quant MIX [--stages 1,3,2,1,3] [--steps N] [--prompt P] [--slices 128,32,16,128]
 /// </summary>
 internal static class QuantLab
 {
@@ -20,6 +22,7 @@ internal static class QuantLab
         QuantizationMix? quant = null;
         int[] stages = [1, 3, 2, 1, 3];
         int steps = 256, prompt = 512;
+        long[] slices = [128, 32, 16, 128];
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -29,6 +32,7 @@ internal static class QuantLab
                 case "--stages": stages = args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--steps": steps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--prompt": prompt = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--slices": slices = args[++i].Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
                 default: Console.Error.WriteLine($"quant-lab: unknown option {args[i]}"); return 2;
             }
         }
@@ -50,6 +54,24 @@ internal static class QuantLab
             double rate = decoded / sw.Elapsed.TotalSeconds;
             first ??= rate;
             Console.WriteLine($"stages {s}: {rate:F1} tok/s, {1e3 / rate:F3} ms/step, {rate / first.Value:F3}× the first setting");
+        }
+        gpu.QuantGemvStages = 1;
+        var tokens = Enumerable.Range(0, prompt).Select(i => 1000 + i * 37 % 90000).ToArray();
+        foreach (long mib in slices)
+        {
+            gpu.DequantSliceBytes = mib << 20;
+            var times = new List<double>();
+            for (int trial = 0; trial < 6; trial++)
+            {
+                using var session = model.CreateSession(1, prompt + 8, InferenceSession.DefaultChunk);
+                gpu.Synchronize();
+                var sw = Stopwatch.StartNew();
+                session.Step(tokens);
+                gpu.Synchronize();
+                if (trial > 0) times.Add(sw.Elapsed.TotalMilliseconds);   // the first warms up
+            }
+            times.Sort();
+            Console.WriteLine($"prefill slices of {mib} MiB: TTFT {times[times.Count / 2]:F2} ms (median of {times.Count}; {string.Join(", ", times.Select(t => t.ToString("F1", CultureInfo.InvariantCulture)))})");
         }
         return 0;
     }
