@@ -31,7 +31,7 @@ public sealed partial class CudaBackend
             (uint)layer >= (uint)shape.Layers || step.Batch > shape.Batch)
             throw new ArgumentException($"attention: q [{qs.Rows}, {qs.Cols}] with head {headDim} and {shape.KvHeads} KV heads, output [{o.Rows}, {o.Cols}], {step.Rows} rows, layer {layer}");
         Prepare();
-        if (step.TokensPerSequence == 1) { if (!OmitForTiming.HasFlag(TimingOmission.DecodeAttention)) DecodeAttention(qs, kv, layer, step, heads, o); }
+        if (step.TokensPerSequence == 1) { if (!_tuning.OmitForTiming.HasFlag(TimingOmission.DecodeAttention)) DecodeAttention(qs, kv, layer, step, heads, o); }
         else if (CanFlashPrefill(shape.HeadDim)) FlashPrefillAttention(qs, kv, layer, step, heads, o);
         else PrefillAttention(qs, kv, layer, step, heads, o);
     }
@@ -39,12 +39,9 @@ public sealed partial class CudaBackend
     /// <summary>Query rows one flash-prefill block handles (FA_ROWS in attention.cu).</summary>
     private const int FlashRows = 64;
 
-    /// <summary>Run prefill attention with the flash kernel where it applies (benchmarks compare it with the cuBLASLt path).</summary>
-    internal bool FlashPrefill { get; set; } = true;
-
     /// <summary>The flash kernel needs 16-bit tensor-core inputs and whole 16-wide steps of the head.</summary>
     private bool CanFlashPrefill(int headDim) =>
-        FlashPrefill && CudaMemoryRule.FlashPrefillApplies(ActivationType, headDim);
+        _tuning.FlashPrefill && CudaMemoryRule.FlashPrefillApplies(ActivationType, headDim);
 
     /// <summary>
     /// Prefill as one kernel per step: the tensor cores compute Q·Kᵀ and P·V tile by tile with the softmax in
@@ -81,7 +78,7 @@ public sealed partial class CudaBackend
     /// <summary>
     /// Splits in the decode grid for <paramref name="rows"/> queries: one chunk of keys per split for the longest
     /// context the cache (or the sliding window) allows, but no more than it takes to give every multiprocessor
-    /// <see cref="DecodeBlocksPerMultiprocessor"/> blocks (a large batch fills the GPU without splitting, and merging
+    /// <see cref="CudaTuning.DecodeBlocksPerMultiprocessor"/> blocks (a large batch fills the GPU without splitting, and merging
     /// splits costs a write and a read of every partial result), and at most <see cref="MaxSplits"/>. The kernel uses
     /// only as many as the row's position needs, so the grid depends only on shapes: a captured step stays valid.
     /// </summary>
@@ -89,15 +86,9 @@ public sealed partial class CudaBackend
     {
         int keys = shape.SlidingWindow is int w && w > 0 ? Math.Min(w, shape.MaxSequence) : shape.MaxSequence;
         int chunk = DecodeChunk(shape.HeadDim, tile);
-        int fill = (DecodeBlocksPerMultiprocessor * Info.Multiprocessors + rows * blocksPerSplit - 1) / (rows * blocksPerSplit);
+        int fill = (_tuning.DecodeBlocksPerMultiprocessor * Info.Multiprocessors + rows * blocksPerSplit - 1) / (rows * blocksPerSplit);
         return Math.Clamp(Math.Min((keys + chunk - 1) / chunk, fill), 1, MaxSplits);
     }
-
-    /// <summary>
-    /// Decode blocks per multiprocessor the splits aim for at most (several, so memory latency is hidden). Two keeps
-    /// the split counts of large batches as they were before splits followed the position (run 7: four cost 19% at batch 64).
-    /// </summary>
-    internal int DecodeBlocksPerMultiprocessor { get; set; } = 2;
 
     /// <summary>Threads of a clustered decode-attention block (twice the plain kernel's, so a cluster covers 1024 keys of a 64-wide head at once).</summary>
     private const int ClusterAttentionThreads = 256;
@@ -112,34 +103,18 @@ public sealed partial class CudaBackend
     /// </summary>
     private const int ClusterSplitLimit = 32;
 
-    /// <summary>
-    /// Decode attention of a few rows (≤ 4) in thread-block clusters on sm_90+: the splits of a head group merge through
-    /// distributed shared memory instead of a partial write, an atomic and a last-block read through L2. A cluster has
-    /// 8 blocks, or 16 (not portable, but H100/H200 run them) where 8 would cover fewer than 1024 keys (128-wide heads);
-    /// caches that need more than <see cref="ClusterSplitLimit"/> blocks per head group keep the plain kernel.
-    /// H200 (notes/cuda runs 20, 26): llama-3.2-1b +3.7% at a 768-token cache, +2.2% at 4096; llama-3.1-8b (clusters
-    /// of 16) +1.4% at 768; clusters of 16 for the 1B −3%, of 8 for the 8B −1.6%.
-    /// </summary>
-    internal bool ClusterAttention
-    {
-        get => _clusterAttention;
-        set
-        {
-            Prepare();
-            _clusterAttention = value;
-        }
-    }
-
-    private bool _clusterAttention = true;
-
-    /// <summary>Forces the cluster size (8 or 16; the decode bench compares them); 0: chosen per head width.</summary>
-    internal int AttentionClusterOverride { get; set; }
+    // Decode attention of a few rows (≤ 4) in thread-block clusters on sm_90+ (CudaTuning.ClusterAttention): the splits
+    // of a head group merge through distributed shared memory instead of a partial write, an atomic and a last-block read
+    // through L2. A cluster has 8 blocks, or 16 (not portable, but H100/H200 run them) where 8 would cover fewer than
+    // 1024 keys (128-wide heads); caches that need more than ClusterSplitLimit blocks per head group keep the plain
+    // kernel. H200 (notes/cuda runs 20, 26): llama-3.2-1b +3.7% at a 768-token cache, +2.2% at 4096; llama-3.1-8b
+    // (clusters of 16) +1.4% at 768; clusters of 16 for the 1B −3%, of 8 for the 8B −1.6%.
 
     /// <summary>Blocks per decode-attention cluster for heads of this width (0: no clusters: before sm_90, or a cluster of 16 still short of <see cref="ClusterKeys"/>).</summary>
     private int AttentionCluster(int headDim)
     {
         if (Info.ComputeMajor < 9) return 0;
-        if (AttentionClusterOverride > 0) return AttentionClusterOverride;
+        if (_tuning.AttentionClusterSize > 0) return _tuning.AttentionClusterSize;
         int chunk = DecodeChunk(headDim, 4, ClusterAttentionThreads);
         return 8 * chunk >= ClusterKeys ? 8 : 16 * chunk >= ClusterKeys ? 16 : 0;
     }
@@ -150,7 +125,7 @@ public sealed partial class CudaBackend
     /// <summary>Compiles the clustered kernels the heads of this width may use (at cache allocation, never under a graph capture).</summary>
     private void LoadClusterAttention(int headDim)
     {
-        foreach (int cluster in new[] { AttentionCluster(headDim), AttentionClusterOverride }.Where(c => c > 0).Distinct())
+        foreach (int cluster in new[] { AttentionCluster(headDim), _tuning.AttentionClusterSize }.Where(c => c > 0).Distinct())
             LoadModules(["attention.cu"], ClusterAttentionDefines(headDim, cluster));
     }
 
@@ -167,7 +142,7 @@ public sealed partial class CudaBackend
         var shape = kv.Shape;
         int group = heads / shape.KvHeads, tile = GroupTile(group), chunks = (group + tile - 1) / tile;
         int blocksPerSplit = shape.KvHeads * chunks;
-        int clusterSize = _clusterAttention && step.Rows <= 4 ? AttentionCluster(shape.HeadDim) : 0;
+        int clusterSize = _tuning.ClusterAttention && step.Rows <= 4 ? AttentionCluster(shape.HeadDim) : 0;
         if (clusterSize > 0 && ClusterSplits(shape, tile, clusterSize) > ClusterSplitLimit) clusterSize = 0;
         bool cluster = clusterSize > 0;
         int splits = cluster ? ClusterSplits(shape, tile, clusterSize) : DecodeSplits(shape, tile, step.Rows, blocksPerSplit);

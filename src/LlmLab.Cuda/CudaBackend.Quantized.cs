@@ -154,9 +154,8 @@ public sealed unsafe partial class CudaBackend
     };
 
     /// <summary>One quantized GEMV launch for <paramref name="products"/> (sharing x, one format and row length).</summary>
-    private void LaunchQuantGemv(PendingProduct[] products)
+    private void LaunchQuantGemv(Product[] products)
     {
-        FlushNorm();
         var x = products[0].X;
         var w = products[0].W;
         bool f32Out = products[0].Y.DType == DType.F32;
@@ -173,9 +172,8 @@ public sealed unsafe partial class CudaBackend
     }
 
     /// <summary>Gate and up (one block format) with SwiGLU in one quantized GEMV launch.</summary>
-    private void LaunchQuantGateUp(PendingProduct gate, PendingProduct up)
+    private void LaunchQuantGateUp(Product gate, Product up)
     {
-        FlushNorm();
         var x = gate.X;
         int split = QuantSplit(gate.W.Format, gate.W.Rows, x.Cols);
         int rowsPerBlock = QuantGemvWarps / split;
@@ -190,7 +188,7 @@ public sealed unsafe partial class CudaBackend
     /// (the whole weight when it fits <see cref="DequantWorkspaceCapBytes"/>), each slice multiplied by cuBLASLt into its
     /// columns of y.
     /// </summary>
-    private void RunQuantGemm(PendingProduct p)
+    private void RunQuantGemm(Product p)
     {
         var (x, w) = (p.X, p.W);
         int act = ActivationType.SizeOf(), outBytes = p.Y.DType.SizeOf();
