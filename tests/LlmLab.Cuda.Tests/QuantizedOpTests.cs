@@ -62,7 +62,7 @@ public sealed class QuantizedOpTests
     private static void RunProducts(int device, DType type, int[] rowCounts, string what)
     {
         using var gpu = Gpu.Open(device, type);
-        gpu.GemvRowLimit = 4;   // n = 3, 4 run as the GEMV too (the default stops at 2)
+        gpu.Tuning = gpu.Tuning with { GemvRowLimit = CudaTuning.MaxGemvRows };   // n = 3, 4 run as the GEMV too (the default stops at 2)
         foreach (var format in Formats)
             foreach (var (m, k) in Shapes)
             {
@@ -108,7 +108,7 @@ public sealed class QuantizedOpTests
                 var x = h.Activation(xValues, n, k);
                 var qkv = h.QuantWeightGroup(k, ("q", qf, q), ("k", kf, kv), ("v", vf, kv));
                 var outs = new[] { h.Empty(n, q), h.Empty(n, kv), h.Empty(n, kv) };
-                for (int i = 0; i < 3; i++) h.Gpu.MatMul(x.Gpu, qkv[i].Gpu, null, outs[i].Gpu);
+                h.Gpu.QkvProjection(x.Gpu, new QkvWeights(qkv[0].Gpu, qkv[1].Gpu, qkv[2].Gpu), outs[0].Gpu, outs[1].Gpu, outs[2].Gpu);
                 for (int i = 0; i < 3; i++)
                 {
                     var reference = Product(xValues, qkv[i].Dequantized, null, n, qkv[i].Gpu.Rows, k).Select(h.Round).ToArray();
@@ -117,9 +117,7 @@ public sealed class QuantizedOpTests
 
                 var gateUp = h.QuantWeightGroup(k, ("gate", qf, inter), ("up", vf, inter));
                 var (g, u) = (h.Empty(n, inter), h.Empty(n, inter));
-                h.Gpu.MatMul(x.Gpu, gateUp[0].Gpu, null, g.Gpu);
-                h.Gpu.MatMul(x.Gpu, gateUp[1].Gpu, null, u.Gpu);
-                h.Gpu.SwiGlu(g.Gpu, u.Gpu, g.Gpu);
+                h.Gpu.GateUpSwiGlu(x.Gpu, gateUp[0].Gpu, gateUp[1].Gpu, g.Gpu, u.Gpu);
                 var gateRef = Product(xValues, gateUp[0].Dequantized, null, n, inter, k).Select(h.Round).ToArray();
                 var upRef = Product(xValues, gateUp[1].Dequantized, null, n, inter, k).Select(h.Round).ToArray();
                 var swiglu = gateRef.Zip(upRef, (a, c) => h.Round(a / (1 + MathF.Exp(-a)) * c)).ToArray();
