@@ -3,16 +3,31 @@ using LlmLab.Tensors;
 
 namespace LlmLab.Cuda;
 
-// Attention over the KV cache: flash-decoding for one new token per sequence, cuBLASLt products for prefill.
+// Attention over the KV cache: flash-decoding for one new token per sequence (Kernels/attention_decode.cu), prefill in
+// one tensor-core kernel (attention_flash.cu) or as cuBLASLt products around a softmax (attention_prefill.cu).
 public sealed partial class CudaBackend
 {
-    /// <summary>Threads of the decode-attention block (ATTN_THREADS in attention.cu).</summary>
+    private const string DecodeAttentionFile = "attention_decode.cu";
+    private const string PrefillAttentionFile = "attention_prefill.cu";
+    private const string FlashAttentionFile = "attention_flash.cu";
+
+    /// <summary>Compiles the attention kernels for heads of <paramref name="headDim"/> (at cache allocation, never under a graph capture).</summary>
+    private void LoadAttention(int headDim)
+    {
+        string[] files = CudaMemoryRule.FlashPrefillApplies(ActivationType, headDim)
+            ? [DecodeAttentionFile, PrefillAttentionFile, FlashAttentionFile]
+            : [DecodeAttentionFile, PrefillAttentionFile];
+        LoadModules(files, [$"HEAD_DIM={headDim}"]);
+        LoadClusterAttention(headDim);
+    }
+
+    /// <summary>Threads of the decode-attention block (ATTN_THREADS in attention_decode.cu).</summary>
     private const int AttentionThreads = 128;
 
-    /// <summary>Most splits of one query's keys: bounds the partial-result scratch and the merge work (MAX_SPLITS in attention.cu).</summary>
+    /// <summary>Most splits of one query's keys: bounds the partial-result scratch and the merge work (MAX_SPLITS in attention_decode.cu).</summary>
     private const int MaxSplits = CudaMemoryRule.MaxSplits;
 
-    /// <summary>Floats per split's partial result (PARTIAL_STRIDE in attention.cu): acc[headDim], max, sum, padded to 16 bytes.</summary>
+    /// <summary>Floats per split's partial result (PARTIAL_STRIDE in attention_decode.cu): acc[headDim], max, sum, padded to 16 bytes.</summary>
     private static int PartialStride(int headDim) => CudaMemoryRule.PartialStride(headDim);
 
     /// <summary>Prefill score rows are padded to this many elements (16-byte aligned rows for cuBLASLt's tensor-core kernels).</summary>
@@ -36,7 +51,7 @@ public sealed partial class CudaBackend
         else PrefillAttention(qs, kv, layer, step, heads, o);
     }
 
-    /// <summary>Query rows one flash-prefill block handles (FA_ROWS in attention.cu).</summary>
+    /// <summary>Query rows one flash-prefill block handles (FA_ROWS in attention_flash.cu).</summary>
     private const int FlashRows = 64;
 
     /// <summary>The flash kernel needs 16-bit tensor-core inputs and whole 16-wide steps of the head.</summary>
@@ -45,14 +60,14 @@ public sealed partial class CudaBackend
 
     /// <summary>
     /// Prefill as one kernel per step: the tensor cores compute Q·Kᵀ and P·V tile by tile with the softmax in
-    /// registers (attention.cu flash_prefill), reading q and writing the output token-major: no score matrix, no
+    /// registers (attention_flash.cu flash_prefill), reading q and writing the output token-major: no score matrix, no
     /// layout changes. The key range comes from the positions on the device.
     /// </summary>
     private void FlashPrefillAttention(CudaTensor q, CudaKvCache kv, int layer, StepLayout step, int heads, CudaTensor output)
     {
         var shape = kv.Shape;
         float scaleLog2 = (float)(1.0 / Math.Sqrt(shape.HeadDim) * 1.4426950408889634);
-        Launch(Kernel("attention.cu", "flash_prefill_attention", $"HEAD_DIM={shape.HeadDim}"),
+        Launch(Kernel(FlashAttentionFile, "flash_prefill_attention", $"HEAD_DIM={shape.HeadDim}"),
             ((step.TokensPerSequence + FlashRows - 1) / FlashRows, heads, step.Batch), AttentionThreads, 0,
             q.Pointer, kv.Keys(layer), kv.Values(layer), Cuda(step.Positions).Pointer, output.Pointer,
             heads, shape.KvHeads, step.TokensPerSequence, shape.MaxSequence, shape.SlidingWindow ?? 0, scaleLog2);
@@ -62,7 +77,7 @@ public sealed partial class CudaBackend
     private static int GroupTile(int group) => group <= 1 ? 1 : group <= 2 ? 2 : group <= 4 ? 4 : 8;
 
     /// <summary>
-    /// Keys one decode block loads at once, as attention.cu derives it (HeadLayout, ROUNDS): warps × keys per warp
+    /// Keys one decode block loads at once, as attention_decode.cu derives it (HeadLayout, ROUNDS): warps × keys per warp
     /// (32 lanes over the lanes one head row needs) × key rounds in flight (4, or 2 for 8-head tiles).
     /// </summary>
     private int DecodeChunk(int headDim, int tile, int threads = AttentionThreads)
@@ -126,7 +141,7 @@ public sealed partial class CudaBackend
     private void LoadClusterAttention(int headDim)
     {
         foreach (int cluster in new[] { AttentionCluster(headDim), _tuning.AttentionClusterSize }.Where(c => c > 0).Distinct())
-            LoadModules(["attention.cu"], ClusterAttentionDefines(headDim, cluster));
+            LoadModules([DecodeAttentionFile], ClusterAttentionDefines(headDim, cluster));
     }
 
     /// <summary>Cluster splits (a multiple of <paramref name="cluster"/>): whole clusters for the longest context, at most <see cref="MaxSplits"/>.</summary>
@@ -158,7 +173,7 @@ public sealed partial class CudaBackend
         }
         string[] defines = cluster ? ClusterAttentionDefines(shape.HeadDim, clusterSize) : [$"HEAD_DIM={shape.HeadDim}"];
         float scaleLog2 = (float)(1.0 / Math.Sqrt(shape.HeadDim) * 1.4426950408889634);
-        LaunchClusters(Kernel("attention.cu", $"decode_attention_g{tile}", defines), (splits, blocksPerSplit, step.Rows), cluster ? ClusterAttentionThreads : AttentionThreads, 0,
+        LaunchClusters(Kernel(DecodeAttentionFile, $"decode_attention_g{tile}", defines), (splits, blocksPerSplit, step.Rows), cluster ? ClusterAttentionThreads : AttentionThreads, 0,
             Math.Max(clusterSize, 1), [q.Pointer, kv.Keys(layer), kv.Values(layer), Cuda(step.Positions).Pointer, partial, counters, output.Pointer,
             heads, shape.KvHeads, step.TokensPerSequence, shape.MaxSequence, shape.SlidingWindow ?? 0, scaleLog2]);
     }
@@ -177,12 +192,12 @@ public sealed partial class CudaBackend
         long qElements = q.Length, scoreElements = (long)heads * tokens * ld;
         _prefill.Ensure(this, qElements * act, scoreElements * sizeof(float), scoreElements * act);
         string hd = $"HEAD_DIM={headDim}";
-        var transpose = Kernel("attention.cu", "transpose_heads", hd);
+        var transpose = Kernel(PrefillAttentionFile, "transpose_heads", hd);
         Launch(transpose, (GridStride(qElements), 1, 1), ElementwiseThreads, 0, q.Pointer, _prefill.Queries, tokens, heads, 1, qElements);
 
         int kvDim = kvHeads * headDim, blas = BlasType(ActivationType), rowsPerKv = group * tokens;
         float scale = (float)(1.0 / Math.Sqrt(headDim));
-        var softmax = Kernel("attention.cu", "causal_softmax", hd);
+        var softmax = Kernel(PrefillAttentionFile, "causal_softmax", hd);
         ulong positions = Cuda(step.Positions).Pointer;
         for (int b = 0; b < step.Batch; b++)
         {
