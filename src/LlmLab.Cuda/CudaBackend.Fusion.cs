@@ -138,8 +138,8 @@ public sealed partial class CudaBackend
     private static bool Overlaps(CudaTensor a, CudaTensor b) => a.Pointer < b.Pointer + (ulong)b.Bytes && b.Pointer < a.Pointer + (ulong)a.Bytes;
 
     /// <summary>
-    /// Products that share x, in order: decode-sized ones as few GEMV launches as <see cref="Joins"/> allows (each run of
-    /// one weight format, up to three products), the rest one cuBLASLt product each.
+    /// Products that share x, in order: decode-sized ones into the activation type as few GEMV launches as <see cref="Joins"/>
+    /// allows (each run of one weight format, up to three products), the rest one launch (or cuBLASLt product) each.
     /// </summary>
     private void RunSharingInput(Product[] products)
     {
@@ -151,10 +151,11 @@ public sealed partial class CudaBackend
         var group = new List<Product>(MaxFusedProducts);
         foreach (var p in products)
         {
-            if (!p.Gemv)
+            // cuBLASLt products, and GEMVs into fp32 (logits), run one by one.
+            if (!p.Gemv || p.Y.DType == DType.F32)
             {
                 LaunchGroup(group);
-                RunGemm(p);
+                RunProduct(p);
                 continue;
             }
             if (group.Count > 0 && !Joins(group, p)) LaunchGroup(group);
