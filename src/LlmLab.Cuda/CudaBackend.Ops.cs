@@ -215,7 +215,7 @@ public sealed partial class CudaBackend
         ulong counters = indices + (ulong)(_argmaxRows * ArgmaxMaxSlices * sizeof(int));
         var argmax = new PendingArgmax(Kernel("argmax.cu", l.DType == DType.F32 ? "argmax_f32" : "argmax_act"), slices, l.Rows, l.Pointer, o.Pointer, l.Cols, values, indices, counters);
         // Held back (outside graph capture) so a queued read of the ids can ride on it (CudaBackend.QueuedReads.cs).
-        if (_capturing || !QueuedReadsInKernel) LaunchArgmax(argmax, 0);
+        if (_capturing || !_tuning.QueuedReadsInKernel) LaunchArgmax(argmax, 0);
         else _pendingArgmax = argmax;
     }
 
@@ -245,15 +245,4 @@ public sealed partial class CudaBackend
 
     private DeviceBuffer? _argmaxScratch;
     private int _argmaxRows;
-}
-
-/// <summary>Decode ops the bench may leave out to measure their cost in a whole step (results are wrong meanwhile).</summary>
-[Flags]
-internal enum TimingOmission
-{
-    None = 0,
-    /// <summary>Decode attention (one new token per sequence).</summary>
-    DecodeAttention = 1,
-    /// <summary>AddRmsNorm of decode rows.</summary>
-    AddNorms = 2,
 }

@@ -29,7 +29,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
     private readonly DeviceBuffer _status;            // (1) int: STATUS_* bits raised by kernels
     private readonly PinnedHostMemory _statusHost;    // (1 + SmallReadBytes / 4) ints: the status read back, then small reads staged
     private readonly Dictionary<string, CudaModule> _modules = [];
-    private bool _overlap;
+    private readonly bool _overlap;   // programmatic dependent launch: the option, on sm_90 and newer
     private readonly long _driverFreeAtStart;
     private bool _capturing;
     private bool _disposed;
@@ -330,13 +330,6 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
     private void NotCapturing(string what)
     {
         if (_capturing) throw new InvalidOperationException($"{what} cannot run while a CUDA graph is being captured on {Device}");
-    }
-
-    /// <summary>Programmatic dependent launch for kernels queued from now on (benchmarks compare both; graphs keep the mode they were captured in).</summary>
-    internal bool OverlapKernels
-    {
-        get => _overlap;
-        set => _overlap = value && Info.ComputeMajor >= 9;
     }
 
     /// <summary>Makes this backend's context current on the calling thread.</summary>

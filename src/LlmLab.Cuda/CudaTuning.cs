@@ -81,6 +81,12 @@ public sealed record CudaTuning
 
     private readonly int _decodeBlocksPerMultiprocessor = 2;
 
+    /// <summary>
+    /// Let a queued read of argmax ids ride on the argmax kernel (it writes the ids and the status word to pinned host
+    /// memory); off: the read copies them on the stream (the decode bench compares both).
+    /// </summary>
+    public bool QueuedReadsInKernel { get; init; } = true;
+
     /// <summary>Ops left out of decode steps to measure what they cost inside a whole step (the decode bench only: results are wrong while any is set).</summary>
     internal TimingOmission OmitForTiming { get; init; }
 

@@ -67,7 +67,7 @@ public sealed class OpTests
         var ids = h.Ints(new int[rows]);
         foreach (bool inKernel in new[] { true, false })
         {
-            gpu.QueuedReadsInKernel = inKernel;
+            gpu.Tuning = CudaTuning.Default with { QueuedReadsInKernel = inKernel };
             var expected = new List<int[]>();
             var reads = new List<PendingRead>();
             for (int i = 0; i < 3; i++)
@@ -97,7 +97,7 @@ public sealed class OpTests
             Assert.Contains("vocabulary", e.Message);
             gpu.Synchronize(); // the error was cleared
         }
-        gpu.QueuedReadsInKernel = true;
+        gpu.Tuning = CudaTuning.Default;
     }
 
     [Theory, MemberData(nameof(Targets))]

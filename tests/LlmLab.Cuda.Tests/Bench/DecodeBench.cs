@@ -138,7 +138,6 @@ internal static class DecodeBench
             gpu.Tuning = tuning;
             r[$"decode_{name}_{variant++}"] = Decode(name, prompt: 512, context: 768);
             gpu.Tuning = tuned;
-            gpu.QueuedReadsInKernel = true;
         }
         foreach (bool cluster in new[] { false, true })
         {
