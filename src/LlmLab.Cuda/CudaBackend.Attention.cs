@@ -3,16 +3,31 @@ using LlmLab.Tensors;
 
 namespace LlmLab.Cuda;
 
-// Attention over the KV cache: flash-decoding for one new token per sequence, cuBLASLt products for prefill.
+// Attention over the KV cache: flash-decoding for one new token per sequence (Kernels/attention_decode.cu), prefill in
+// one tensor-core kernel (attention_flash.cu) or as cuBLASLt products around a softmax (attention_prefill.cu).
 public sealed partial class CudaBackend
 {
-    /// <summary>Threads of the decode-attention block (ATTN_THREADS in attention.cu).</summary>
+    private const string DecodeAttentionFile = "attention_decode.cu";
+    private const string PrefillAttentionFile = "attention_prefill.cu";
+    private const string FlashAttentionFile = "attention_flash.cu";
+
+    /// <summary>Compiles the attention kernels for heads of <paramref name="headDim"/> (at cache allocation, never under a graph capture).</summary>
+    private void LoadAttention(int headDim)
+    {
+        string[] files = CudaMemoryRule.FlashPrefillApplies(ActivationType, headDim)
+            ? [DecodeAttentionFile, PrefillAttentionFile, FlashAttentionFile]
+            : [DecodeAttentionFile, PrefillAttentionFile];
+        LoadModules(files, [$"HEAD_DIM={headDim}"]);
+        LoadClusterAttention(headDim);
+    }
+
+    /// <summary>Threads of the decode-attention block (ATTN_THREADS in attention_decode.cu).</summary>
     private const int AttentionThreads = 128;
 
-    /// <summary>Most splits of one query's keys: bounds the partial-result scratch and the merge work (MAX_SPLITS in attention.cu).</summary>
+    /// <summary>Most splits of one query's keys: bounds the partial-result scratch and the merge work (MAX_SPLITS in attention_decode.cu).</summary>
     private const int MaxSplits = CudaMemoryRule.MaxSplits;
 
-    /// <summary>Floats per split's partial result (PARTIAL_STRIDE in attention.cu): acc[headDim], max, sum, padded to 16 bytes.</summary>
+    /// <summary>Floats per split's partial result (PARTIAL_STRIDE in attention_decode.cu): acc[headDim], max, sum, padded to 16 bytes.</summary>
     private static int PartialStride(int headDim) => CudaMemoryRule.PartialStride(headDim);
 
     /// <summary>Prefill score rows are padded to this many elements (16-byte aligned rows for cuBLASLt's tensor-core kernels).</summary>
@@ -31,31 +46,28 @@ public sealed partial class CudaBackend
             (uint)layer >= (uint)shape.Layers || step.Batch > shape.Batch)
             throw new ArgumentException($"attention: q [{qs.Rows}, {qs.Cols}] with head {headDim} and {shape.KvHeads} KV heads, output [{o.Rows}, {o.Cols}], {step.Rows} rows, layer {layer}");
         Prepare();
-        if (step.TokensPerSequence == 1) { if (!OmitForTiming.HasFlag(TimingOmission.DecodeAttention)) DecodeAttention(qs, kv, layer, step, heads, o); }
+        if (step.TokensPerSequence == 1) { if (!_tuning.OmitForTiming.HasFlag(TimingOmission.DecodeAttention)) DecodeAttention(qs, kv, layer, step, heads, o); }
         else if (CanFlashPrefill(shape.HeadDim)) FlashPrefillAttention(qs, kv, layer, step, heads, o);
         else PrefillAttention(qs, kv, layer, step, heads, o);
     }
 
-    /// <summary>Query rows one flash-prefill block handles (FA_ROWS in attention.cu).</summary>
+    /// <summary>Query rows one flash-prefill block handles (FA_ROWS in attention_flash.cu).</summary>
     private const int FlashRows = 64;
-
-    /// <summary>Run prefill attention with the flash kernel where it applies (benchmarks compare it with the cuBLASLt path).</summary>
-    internal bool FlashPrefill { get; set; } = true;
 
     /// <summary>The flash kernel needs 16-bit tensor-core inputs and whole 16-wide steps of the head.</summary>
     private bool CanFlashPrefill(int headDim) =>
-        FlashPrefill && CudaMemoryRule.FlashPrefillApplies(ActivationType, headDim);
+        _tuning.FlashPrefill && CudaMemoryRule.FlashPrefillApplies(ActivationType, headDim);
 
     /// <summary>
     /// Prefill as one kernel per step: the tensor cores compute Q·Kᵀ and P·V tile by tile with the softmax in
-    /// registers (attention.cu flash_prefill), reading q and writing the output token-major: no score matrix, no
+    /// registers (attention_flash.cu flash_prefill), reading q and writing the output token-major: no score matrix, no
     /// layout changes. The key range comes from the positions on the device.
     /// </summary>
     private void FlashPrefillAttention(CudaTensor q, CudaKvCache kv, int layer, StepLayout step, int heads, CudaTensor output)
     {
         var shape = kv.Shape;
         float scaleLog2 = (float)(1.0 / Math.Sqrt(shape.HeadDim) * 1.4426950408889634);
-        Launch(Kernel("attention.cu", "flash_prefill_attention", $"HEAD_DIM={shape.HeadDim}"),
+        Launch(Kernel(FlashAttentionFile, "flash_prefill_attention", $"HEAD_DIM={shape.HeadDim}"),
             ((step.TokensPerSequence + FlashRows - 1) / FlashRows, heads, step.Batch), AttentionThreads, 0,
             q.Pointer, kv.Keys(layer), kv.Values(layer), Cuda(step.Positions).Pointer, output.Pointer,
             heads, shape.KvHeads, step.TokensPerSequence, shape.MaxSequence, shape.SlidingWindow ?? 0, scaleLog2);
@@ -65,7 +77,7 @@ public sealed partial class CudaBackend
     private static int GroupTile(int group) => group <= 1 ? 1 : group <= 2 ? 2 : group <= 4 ? 4 : 8;
 
     /// <summary>
-    /// Keys one decode block loads at once, as attention.cu derives it (HeadLayout, ROUNDS): warps × keys per warp
+    /// Keys one decode block loads at once, as attention_decode.cu derives it (HeadLayout, ROUNDS): warps × keys per warp
     /// (32 lanes over the lanes one head row needs) × key rounds in flight (4, or 2 for 8-head tiles).
     /// </summary>
     private int DecodeChunk(int headDim, int tile, int threads = AttentionThreads)
@@ -81,7 +93,7 @@ public sealed partial class CudaBackend
     /// <summary>
     /// Splits in the decode grid for <paramref name="rows"/> queries: one chunk of keys per split for the longest
     /// context the cache (or the sliding window) allows, but no more than it takes to give every multiprocessor
-    /// <see cref="DecodeBlocksPerMultiprocessor"/> blocks (a large batch fills the GPU without splitting, and merging
+    /// <see cref="CudaTuning.DecodeBlocksPerMultiprocessor"/> blocks (a large batch fills the GPU without splitting, and merging
     /// splits costs a write and a read of every partial result), and at most <see cref="MaxSplits"/>. The kernel uses
     /// only as many as the row's position needs, so the grid depends only on shapes: a captured step stays valid.
     /// </summary>
@@ -89,15 +101,9 @@ public sealed partial class CudaBackend
     {
         int keys = shape.SlidingWindow is int w && w > 0 ? Math.Min(w, shape.MaxSequence) : shape.MaxSequence;
         int chunk = DecodeChunk(shape.HeadDim, tile);
-        int fill = (DecodeBlocksPerMultiprocessor * Info.Multiprocessors + rows * blocksPerSplit - 1) / (rows * blocksPerSplit);
+        int fill = (_tuning.DecodeBlocksPerMultiprocessor * Info.Multiprocessors + rows * blocksPerSplit - 1) / (rows * blocksPerSplit);
         return Math.Clamp(Math.Min((keys + chunk - 1) / chunk, fill), 1, MaxSplits);
     }
-
-    /// <summary>
-    /// Decode blocks per multiprocessor the splits aim for at most (several, so memory latency is hidden). Two keeps
-    /// the split counts of large batches as they were before splits followed the position (run 7: four cost 19% at batch 64).
-    /// </summary>
-    internal int DecodeBlocksPerMultiprocessor { get; set; } = 2;
 
     /// <summary>Threads of a clustered decode-attention block (twice the plain kernel's, so a cluster covers 1024 keys of a 64-wide head at once).</summary>
     private const int ClusterAttentionThreads = 256;
@@ -112,34 +118,18 @@ public sealed partial class CudaBackend
     /// </summary>
     private const int ClusterSplitLimit = 32;
 
-    /// <summary>
-    /// Decode attention of a few rows (≤ 4) in thread-block clusters on sm_90+: the splits of a head group merge through
-    /// distributed shared memory instead of a partial write, an atomic and a last-block read through L2. A cluster has
-    /// 8 blocks, or 16 (not portable, but H100/H200 run them) where 8 would cover fewer than 1024 keys (128-wide heads);
-    /// caches that need more than <see cref="ClusterSplitLimit"/> blocks per head group keep the plain kernel.
-    /// H200 (notes/cuda runs 20, 26): llama-3.2-1b +3.7% at a 768-token cache, +2.2% at 4096; llama-3.1-8b (clusters
-    /// of 16) +1.4% at 768; clusters of 16 for the 1B −3%, of 8 for the 8B −1.6%.
-    /// </summary>
-    internal bool ClusterAttention
-    {
-        get => _clusterAttention;
-        set
-        {
-            Prepare();
-            _clusterAttention = value;
-        }
-    }
-
-    private bool _clusterAttention = true;
-
-    /// <summary>Forces the cluster size (8 or 16; the decode bench compares them); 0: chosen per head width.</summary>
-    internal int AttentionClusterOverride { get; set; }
+    // Decode attention of a few rows (≤ 4) in thread-block clusters on sm_90+ (CudaTuning.ClusterAttention): the splits
+    // of a head group merge through distributed shared memory instead of a partial write, an atomic and a last-block read
+    // through L2. A cluster has 8 blocks, or 16 (not portable, but H100/H200 run them) where 8 would cover fewer than
+    // 1024 keys (128-wide heads); caches that need more than ClusterSplitLimit blocks per head group keep the plain
+    // kernel. H200 (notes/cuda runs 20, 26): llama-3.2-1b +3.7% at a 768-token cache, +2.2% at 4096; llama-3.1-8b
+    // (clusters of 16) +1.4% at 768; clusters of 16 for the 1B −3%, of 8 for the 8B −1.6%.
 
     /// <summary>Blocks per decode-attention cluster for heads of this width (0: no clusters: before sm_90, or a cluster of 16 still short of <see cref="ClusterKeys"/>).</summary>
     private int AttentionCluster(int headDim)
     {
         if (Info.ComputeMajor < 9) return 0;
-        if (AttentionClusterOverride > 0) return AttentionClusterOverride;
+        if (_tuning.AttentionClusterSize > 0) return _tuning.AttentionClusterSize;
         int chunk = DecodeChunk(headDim, 4, ClusterAttentionThreads);
         return 8 * chunk >= ClusterKeys ? 8 : 16 * chunk >= ClusterKeys ? 16 : 0;
     }
@@ -150,8 +140,8 @@ public sealed partial class CudaBackend
     /// <summary>Compiles the clustered kernels the heads of this width may use (at cache allocation, never under a graph capture).</summary>
     private void LoadClusterAttention(int headDim)
     {
-        foreach (int cluster in new[] { AttentionCluster(headDim), AttentionClusterOverride }.Where(c => c > 0).Distinct())
-            LoadModules(["attention.cu"], ClusterAttentionDefines(headDim, cluster));
+        foreach (int cluster in new[] { AttentionCluster(headDim), _tuning.AttentionClusterSize }.Where(c => c > 0).Distinct())
+            LoadModules([DecodeAttentionFile], ClusterAttentionDefines(headDim, cluster));
     }
 
     /// <summary>Cluster splits (a multiple of <paramref name="cluster"/>): whole clusters for the longest context, at most <see cref="MaxSplits"/>.</summary>
@@ -167,7 +157,7 @@ public sealed partial class CudaBackend
         var shape = kv.Shape;
         int group = heads / shape.KvHeads, tile = GroupTile(group), chunks = (group + tile - 1) / tile;
         int blocksPerSplit = shape.KvHeads * chunks;
-        int clusterSize = _clusterAttention && step.Rows <= 4 ? AttentionCluster(shape.HeadDim) : 0;
+        int clusterSize = _tuning.ClusterAttention && step.Rows <= 4 ? AttentionCluster(shape.HeadDim) : 0;
         if (clusterSize > 0 && ClusterSplits(shape, tile, clusterSize) > ClusterSplitLimit) clusterSize = 0;
         bool cluster = clusterSize > 0;
         int splits = cluster ? ClusterSplits(shape, tile, clusterSize) : DecodeSplits(shape, tile, step.Rows, blocksPerSplit);
@@ -183,7 +173,7 @@ public sealed partial class CudaBackend
         }
         string[] defines = cluster ? ClusterAttentionDefines(shape.HeadDim, clusterSize) : [$"HEAD_DIM={shape.HeadDim}"];
         float scaleLog2 = (float)(1.0 / Math.Sqrt(shape.HeadDim) * 1.4426950408889634);
-        LaunchClusters(Kernel("attention.cu", $"decode_attention_g{tile}", defines), (splits, blocksPerSplit, step.Rows), cluster ? ClusterAttentionThreads : AttentionThreads, 0,
+        LaunchClusters(Kernel(DecodeAttentionFile, $"decode_attention_g{tile}", defines), (splits, blocksPerSplit, step.Rows), cluster ? ClusterAttentionThreads : AttentionThreads, 0,
             Math.Max(clusterSize, 1), [q.Pointer, kv.Keys(layer), kv.Values(layer), Cuda(step.Positions).Pointer, partial, counters, output.Pointer,
             heads, shape.KvHeads, step.TokensPerSequence, shape.MaxSequence, shape.SlidingWindow ?? 0, scaleLog2]);
     }
@@ -202,12 +192,12 @@ public sealed partial class CudaBackend
         long qElements = q.Length, scoreElements = (long)heads * tokens * ld;
         _prefill.Ensure(this, qElements * act, scoreElements * sizeof(float), scoreElements * act);
         string hd = $"HEAD_DIM={headDim}";
-        var transpose = Kernel("attention.cu", "transpose_heads", hd);
+        var transpose = Kernel(PrefillAttentionFile, "transpose_heads", hd);
         Launch(transpose, (GridStride(qElements), 1, 1), ElementwiseThreads, 0, q.Pointer, _prefill.Queries, tokens, heads, 1, qElements);
 
         int kvDim = kvHeads * headDim, blas = BlasType(ActivationType), rowsPerKv = group * tokens;
         float scale = (float)(1.0 / Math.Sqrt(headDim));
-        var softmax = Kernel("attention.cu", "causal_softmax", hd);
+        var softmax = Kernel(PrefillAttentionFile, "causal_softmax", hd);
         ulong positions = Cuda(step.Positions).Pointer;
         for (int b = 0; b < step.Batch; b++)
         {

@@ -21,16 +21,16 @@ public sealed partial class CudaBackend
         if (i.DType != DType.I32 || y.Rows != i.Rows || y.Cols != w.Cols || y.DType != (w.Quantized ? ActivationType : w.DType))
             throw new ArgumentException($"embedding: ids [{i.Rows}, {i.Cols}] {i.DType}, {w.Name} [{w.Rows}, {w.Cols}] {w.Format} → [{y.Rows}, {y.Cols}] {y.DType}");
         Prepare();
-        // A forward step starts here: its fused norms take statistics slots from the first again, which the gather clears.
-        _normStatsUsed = 0;
+        // The trailing (statistics, count) arguments clear the norm statistics of gemv.cu's norm-fusing kernels, which
+        // no op launches: none to clear.
         if (w.Quantized)
         {
             // The looked-up rows are dequantized from their blocks (a GGUF token_embd is often Q4_K, Q6_K or Q8_0).
-            LaunchDequantRows(w, i.Pointer, first: 0, y.Rows, vocab: w.Rows, y.Pointer, _normStats?.Pointer ?? 0UL, _normStats is null ? 0 : NormStatsSlots * NormStatsSlotFloats);
+            LaunchDequantRows(w, i.Pointer, first: 0, y.Rows, vocab: w.Rows, y.Pointer, statsPointer: 0UL, statsCount: 0);
             return;
         }
         Launch(Kernel("embedding.cu", "embedding"), (y.Rows, 1, 1), 128, 0, i.Pointer, w.Pointer, y.Pointer, w.Rows, w.Cols, _status.Pointer,
-            _normStats?.Pointer ?? 0UL, _normStats is null ? 0 : NormStatsSlots * NormStatsSlotFloats);
+            0UL, 0);
     }
 
     /// <inheritdoc />
@@ -49,7 +49,7 @@ public sealed partial class CudaBackend
     {
         int group = w.Cols;
         bool vector = NormVectorized(group);
-        Launch(Kernel("rmsnorm.cu", vector ? "rms_norm" : "rms_norm_scalar", _normDefines), (x.Cols / group, x.Rows, 1), vector ? NormVectorThreads(group) : NormThreads(group), 0,
+        Launch(Kernel("rmsnorm.cu", vector ? "rms_norm" : "rms_norm_scalar", NormDefines), (x.Cols / group, x.Rows, 1), vector ? NormVectorThreads(group) : NormThreads(group), 0,
             x.Pointer, w.Pointer, eps, y.Pointer, x.Cols, group);
     }
 
@@ -59,33 +59,11 @@ public sealed partial class CudaBackend
         var (r, d, w, y) = (Cuda(residual), Cuda(delta), Cuda(weight), Cuda(output));
         if (r.Cols != w.Cols || d.Rows != r.Rows || d.Cols != r.Cols || y.Rows != r.Rows || y.Cols != r.Cols)
             throw new ArgumentException($"AddRmsNorm: residual [{r.Rows}, {r.Cols}], delta [{d.Rows}, {d.Cols}], {w.Name} [{w.Cols}], output [{y.Rows}, {y.Cols}]");
-        MakeCurrent();
-        if (TryFuseResidual(r, d, w, eps, y)) return;
         Prepare();
-        if (OmitForTiming.HasFlag(TimingOmission.AddNorms) && r.Rows <= GemvRowLimit) return;
+        if (_tuning.OmitForTiming.HasFlag(TimingOmission.AddNorms) && r.Rows <= _tuning.GemvRowLimit) return;
         bool vector = NormVectorized(r.Cols);
-        Launch(Kernel("rmsnorm.cu", vector ? "add_rms_norm" : "add_rms_norm_scalar", _normDefines), (r.Rows, 1, 1), vector ? NormVectorThreads(r.Cols) : NormThreads(r.Cols), 0,
+        Launch(Kernel("rmsnorm.cu", vector ? "add_rms_norm" : "add_rms_norm_scalar", NormDefines), (r.Rows, 1, 1), vector ? NormVectorThreads(r.Cols) : NormThreads(r.Cols), 0,
             r.Pointer, d.Pointer, w.Pointer, eps, y.Pointer, r.Cols);
-    }
-
-    private string[] _normDefines = [];
-
-    /// <summary>
-    /// Ops left out of decode steps to measure what they cost inside a whole step (the decode bench only: the results
-    /// are wrong while any is set).
-    /// </summary>
-    internal TimingOmission OmitForTiming { get; set; }
-
-    /// <summary>Norm kernels load their weight before the dependency wait (default; the decode bench compares both).</summary>
-    internal bool NormPreloadWeights
-    {
-        get => _normDefines.Length == 0;
-        set
-        {
-            Prepare();
-            _normDefines = value ? [] : ["NORM_PRELOAD_W=0"];
-            LoadModules(["rmsnorm.cu"], _normDefines);
-        }
     }
 
     /// <summary>16-byte chunks a norm thread keeps in registers (NORM_CHUNKS in rmsnorm.cu).</summary>
@@ -107,31 +85,15 @@ public sealed partial class CudaBackend
     /// <inheritdoc />
     public void MatMul(DeviceTensor x, DeviceWeight weight, DeviceWeight? bias, DeviceTensor output)
     {
-        var (xs, w, y) = (Cuda(x), Cuda(weight), Cuda(output));
-        int n = xs.Rows, k = xs.Cols, m = w.Rows;
-        if (w.Cols != k || y.Cols != m || y.Rows != n || xs.DType != ActivationType || (w.DType != ActivationType && !w.Quantized) || y.DType is not (DType.F32 or DType.BF16 or DType.F16) ||
-            (y.DType != DType.F32 && y.DType != ActivationType))
-            throw new ArgumentException($"matmul shapes: x [{n}, {k}] {xs.DType} · {w.Name} [{m}, {w.Cols}]ᵀ {w.Format} → y [{y.Rows}, {y.Cols}] {y.DType}");
-        CudaWeight? b = bias is null ? null : Cuda(bias);
-        if (b is not null && (b.Cols != m || b.DType != DType.F32)) throw new ArgumentException($"bias {b.Name} has {b.Cols} values for {m} outputs");
-        if (n == 0) return;
-        MakeCurrent();
-        bool f32Out = y.DType == DType.F32;
-        var product = new PendingProduct(xs, w, b, y, Gemv: w.Quantized ? n <= GemvRowLimit : RunsAsGemv(n, k));
-        // Products into act_t are held back so those sharing x run as one (decode: one GEMV launch; prefill: q/k/v as one
-        // cuBLASLt product when their weights lie back to back). Prefill is never captured, so its scratch may grow.
-        if (!f32Out && FuseProducts && (product.Gemv || (!_capturing && b is null)))
-        {
-            Defer(product);
-            return;
-        }
-        FlushPending();
-        if (product.Gemv) LaunchGemv([product], residual: null);
-        else RunGemm(product);
+        // One product, launched now (products that share x run together through the fused ops, CudaBackend.Fusion.cs).
+        var product = CheckProduct(x, weight, bias, output);
+        if (product.X.Rows == 0) return;
+        Prepare();
+        RunProduct(product);
     }
 
     /// <summary>A product through cuBLASLt (more rows than the GEMV serves), with its bias added after.</summary>
-    private void RunGemm(PendingProduct p)
+    private void RunGemm(Product p)
     {
         int m = p.W.Rows;
         if (p.W.Quantized) RunQuantGemm(p);
@@ -178,6 +140,14 @@ public sealed partial class CudaBackend
     public void RopeAndCache(DeviceTensor q, DeviceTensor k, DeviceTensor v, RopeTable rope, StepLayout step, KvCache cache, int layer)
     {
         var (qs, ks, vs) = (Cuda(q), Cuda(k), Cuda(v));
+        var (table, kv) = CheckRope(qs, ks, vs, rope, step, cache, layer);
+        Prepare();
+        LaunchRope(new RopeInputs(qs.Pointer, qs.Cols, ks.Pointer, ks.Cols, vs.Pointer, vs.Cols), qs, ks, null, table, step, kv, layer);
+    }
+
+    /// <summary>Checks RopeAndCache's shapes (q, k, v for the step's rows, the cache's heads and layers) and that the table and cache are this backend's.</summary>
+    private static (CudaRopeTable Table, CudaKvCache Cache) CheckRope(CudaTensor qs, CudaTensor ks, CudaTensor vs, RopeTable rope, StepLayout step, KvCache cache, int layer)
+    {
         var table = rope as CudaRopeTable ?? throw new ArgumentException("rope table belongs to another backend");
         var kv = cache as CudaKvCache ?? throw new ArgumentException("KV cache belongs to another backend");
         var shape = kv.Shape;
@@ -186,10 +156,7 @@ public sealed partial class CudaBackend
             ks.Cols != shape.KvHeads * headDim || vs.Cols != ks.Cols || heads * headDim != qs.Cols || (uint)layer >= (uint)shape.Layers)
             throw new ArgumentException($"rope: q [{qs.Rows}, {qs.Cols}], k [{ks.Rows}, {ks.Cols}], v [{vs.Rows}, {vs.Cols}] for {step.Rows} rows, head {headDim}, layer {layer}");
         if (step.Batch > shape.Batch) throw new ArgumentException($"a step of {step.Batch} sequences does not fit a cache for {shape.Batch}");
-        MakeCurrent();
-        if (TryFuseRope(qs, ks, vs, table, step, kv, layer)) return;
-        Prepare();
-        LaunchRope(new RopeInputs(qs.Pointer, qs.Cols, ks.Pointer, ks.Cols, vs.Pointer, vs.Cols), qs, ks, null, table, step, kv, layer);
+        return (table, kv);
     }
 
     /// <summary>Where RopeAndCache reads q, k and v: each [rows, ld] (the outputs themselves, or column blocks of one product).</summary>
@@ -213,9 +180,7 @@ public sealed partial class CudaBackend
     {
         var (g, u, y) = (Cuda(gate), Cuda(up), Cuda(output));
         if (g.Length != u.Length || y.Length != g.Length) throw new ArgumentException($"swiglu: gate [{g.Rows}, {g.Cols}], up [{u.Rows}, {u.Cols}], output [{y.Rows}, {y.Cols}]");
-        MakeCurrent();
-        if (TryFuseGateUp(g, u, y)) return;
-        FlushPending();
+        Prepare();
         Launch(Kernel("elementwise.cu", "swiglu"), (GridStride(g.Length), 1, 1), ElementwiseThreads, 0, g.Pointer, u.Pointer, y.Pointer, g.Length);
     }
 
@@ -250,7 +215,7 @@ public sealed partial class CudaBackend
         ulong counters = indices + (ulong)(_argmaxRows * ArgmaxMaxSlices * sizeof(int));
         var argmax = new PendingArgmax(Kernel("argmax.cu", l.DType == DType.F32 ? "argmax_f32" : "argmax_act"), slices, l.Rows, l.Pointer, o.Pointer, l.Cols, values, indices, counters);
         // Held back (outside graph capture) so a queued read of the ids can ride on it (CudaBackend.QueuedReads.cs).
-        if (_capturing || !QueuedReadsInKernel) LaunchArgmax(argmax, 0);
+        if (_capturing || !_tuning.QueuedReadsInKernel) LaunchArgmax(argmax, 0);
         else _pendingArgmax = argmax;
     }
 
@@ -261,6 +226,9 @@ public sealed partial class CudaBackend
 
     private void LaunchArgmax(PendingArgmax a, ulong host) =>
         Launch(a.Function, (a.Slices, a.Rows, 1), 512, 0, a.Logits, a.Ids, a.Cols, a.Values, a.Indices, a.Counters, host, _status.Pointer);
+
+    /// <summary>Queues what is held back: only an argmax, for a queued read of its ids to ride on (CudaBackend.QueuedReads.cs).</summary>
+    private void FlushPending() => FlushArgmax();
 
     private void FlushArgmax()
     {
@@ -277,15 +245,4 @@ public sealed partial class CudaBackend
 
     private DeviceBuffer? _argmaxScratch;
     private int _argmaxRows;
-}
-
-/// <summary>Decode ops the bench may leave out to measure their cost in a whole step (results are wrong meanwhile).</summary>
-[Flags]
-internal enum TimingOmission
-{
-    None = 0,
-    /// <summary>Decode attention (one new token per sequence).</summary>
-    DecodeAttention = 1,
-    /// <summary>AddRmsNorm of decode rows.</summary>
-    AddNorms = 2,
 }

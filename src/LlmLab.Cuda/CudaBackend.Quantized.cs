@@ -78,7 +78,7 @@ public sealed unsafe partial class CudaBackend
         _dequantWorkspaceNeeded = Math.Max(_dequantWorkspaceNeeded, CudaMemoryRule.DequantWorkspaceBytes(rows, cols, ActivationType));
     }
 
-    /// <summary>Compiles the gemv_quant.cu variants products of rows of <paramref name="cols"/> may use with the current <see cref="QuantGemvStages"/>.</summary>
+    /// <summary>Compiles the gemv_quant.cu variants products of rows of <paramref name="cols"/> may use with the current <see cref="CudaTuning.QuantGemvStages"/>.</summary>
     private void PrepareQuantModules(TensorFormat format, int cols)
     {
         bool q8 = Q8Activations(format);
@@ -88,26 +88,21 @@ public sealed unsafe partial class CudaBackend
             {
                 LoadModules(["gemv_quant.cu"], QuantDefines(format, split, q8, stages));
                 // Decode rows whose 8-bit x would not fit the shared memory the q8 kernels take run the float path.
-                if (q8 && !Q8ActivationsFit(GemvRowLimitMax, cols)) LoadModules(["gemv_quant.cu"], QuantDefines(format, split, q8: false, stages));
+                if (q8 && !Q8ActivationsFit(CudaTuning.MaxGemvRows, cols)) LoadModules(["gemv_quant.cu"], QuantDefines(format, split, q8: false, stages));
             }
     }
 
     private readonly HashSet<(TensorFormat Format, int Cols)> _quantPrepared = [];
+
+    /// <summary>The tuning's <see cref="CudaTuning.QuantGemvStages"/> (kept apart so a tuning change can compile what it needs).</summary>
     private int _quantStages = 1;
 
-    /// <summary>
-    /// Tiles of a row each warp of the quantized GEMV keeps in flight (kernel lab; gemv_quant.cu's QG_STAGES): 1 (default)
-    /// holds the next tile in registers; 2–4 fill a ring of tiles in shared memory by cp.async, QG_STAGES − 1 ahead.
-    /// Set before a session is created (captured graphs keep the kernels they were captured with).
-    /// </summary>
-    internal int QuantGemvStages
+    /// <summary>Takes on the tuning's quantized-GEMV stages: compiles their kernels for every block weight loaded so far.</summary>
+    private void ApplyQuantTuning(CudaTuning tuning)
     {
-        get => _quantStages;
-        set
-        {
-            _quantStages = Math.Clamp(value, 1, 4);
-            foreach (var (format, cols) in _quantPrepared) PrepareQuantModules(format, cols);
-        }
+        if (tuning.QuantGemvStages == _quantStages) return;
+        _quantStages = tuning.QuantGemvStages;
+        foreach (var (format, cols) in _quantPrepared) PrepareQuantModules(format, cols);
     }
 
     private static string[] QuantDefines(TensorFormat format, int split, bool q8, int stages)
@@ -156,9 +151,6 @@ public sealed unsafe partial class CudaBackend
     /// fp32 scale and sum per 32), so n = 4 rows fit k ≤ 13107 and one row k ≤ 52428.
     /// </summary>
     private const int Q8ActivationSharedBytesMax = 64 * 1024;
-
-    /// <summary>The most rows a decode GEMV takes (<see cref="GemvRowLimit"/> may be set up to it).</summary>
-    private const int GemvRowLimitMax = 4;
 
     private static int Q8ActivationBytes(int n, int k) => checked(n * k / 4 * 5);
 
@@ -263,9 +255,8 @@ public sealed unsafe partial class CudaBackend
     };
 
     /// <summary>One quantized GEMV launch for <paramref name="products"/> (sharing x, one format and row length).</summary>
-    private void LaunchQuantGemv(PendingProduct[] products)
+    private void LaunchQuantGemv(Product[] products)
     {
-        FlushNorm();
         var x = products[0].X;
         var w = products[0].W;
         bool f32Out = products[0].Y.DType == DType.F32;
@@ -284,9 +275,8 @@ public sealed unsafe partial class CudaBackend
     }
 
     /// <summary>Gate and up (one block format) with SwiGLU in one quantized GEMV launch.</summary>
-    private void LaunchQuantGateUp(PendingProduct gate, PendingProduct up)
+    private void LaunchQuantGateUp(Product gate, Product up)
     {
-        FlushNorm();
         var x = gate.X;
         int split = QuantSplit(gate.W.Format, gate.W.Rows, x.Cols);
         int rowsPerBlock = QuantGemvWarps / split;
@@ -303,12 +293,12 @@ public sealed unsafe partial class CudaBackend
     /// (the whole weight when it fits <see cref="DequantWorkspaceCapBytes"/>), each slice multiplied by cuBLASLt into its
     /// columns of y.
     /// </summary>
-    private void RunQuantGemm(PendingProduct p)
+    private void RunQuantGemm(Product p)
     {
         var (x, w) = (p.X, p.W);
         int act = ActivationType.SizeOf(), outBytes = p.Y.DType.SizeOf();
         var workspace = DequantWorkspace(w);
-        int sliceRows = (int)Math.Min(w.Rows, Math.Min(workspace.Bytes, DequantSliceBytes) / ((long)w.Cols * act));
+        int sliceRows = (int)Math.Min(w.Rows, Math.Min(workspace.Bytes, Tuning.DequantSliceBytes) / ((long)w.Cols * act));
         if (sliceRows < w.Rows) sliceRows = Math.Max(DequantSliceRowMultiple, sliceRows / DequantSliceRowMultiple * DequantSliceRowMultiple);
         for (int first = 0; first < w.Rows; first += sliceRows)
         {
@@ -344,11 +334,6 @@ public sealed unsafe partial class CudaBackend
 
     private readonly List<DeviceBuffer> _retiredDequantWorkspaces = [];
 
-    /// <summary>
-    /// Most bytes of dequantized weight one prefill slice holds (kernel lab): the default is the workspace cap, so most
-    /// weights are dequantized whole; smaller slices may stay in L2 between the dequantization and cuBLASLt's read.
-    /// </summary>
-    internal long DequantSliceBytes { get; set; } = DequantWorkspaceCapBytes;
 
     /// <summary>Queues dequant_rows: W's rows named by <paramref name="ids"/> (an I32 device pointer), or rows [first, first + rows) when 0, into <paramref name="output"/>.</summary>
     private void LaunchDequantRows(CudaWeight w, ulong ids, int first, int rows, int vocab, ulong output, ulong statsPointer, int statsCount)

@@ -16,12 +16,6 @@ public sealed unsafe partial class CudaBackend
     /// <summary>Bytes of one slot: the status word (padded to 16 bytes), then the values.</summary>
     private const int QueuedSlotBytes = StatusBytes + PendingRead.MaxValues * sizeof(int);
 
-    /// <summary>
-    /// Let a queued read of argmax ids ride on the argmax kernel (it writes the ids and the status word to pinned
-    /// host memory); off: the read copies them on the stream (the decode bench compares both).
-    /// </summary>
-    internal bool QueuedReadsInKernel { get; set; } = true;
-
     private PinnedHostMemory? _queuedHost;
     private ulong _queuedDevice;   // the slots' address on the device
     private CudaEvent[]? _queuedEvents;

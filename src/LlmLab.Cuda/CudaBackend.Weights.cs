@@ -109,8 +109,7 @@ public sealed unsafe partial class CudaBackend
         if (shape.HeadDim % vector != 0 || shape.HeadDim > MaxHeadDim)
             throw new InvalidConfigException($"head_dim {shape.HeadDim} is not supported by the CUDA attention kernels: it must be a multiple of {vector} up to {MaxHeadDim}");
         MakeCurrent();
-        LoadModules(["attention.cu"], [$"HEAD_DIM={shape.HeadDim}"]);
-        LoadClusterAttention(shape.HeadDim);
+        LoadAttention(shape.HeadDim);
         long bytes = 2L * shape.Layers * shape.ElementsPerLayer * ActivationType.SizeOf();
         long perToken = 2L * shape.Layers * shape.KvHeads * shape.HeadDim * ActivationType.SizeOf();
         var (free, total) = DeviceAllocator.DriverMemory();

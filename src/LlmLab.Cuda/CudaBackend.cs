@@ -18,9 +18,6 @@ namespace LlmLab.Cuda;
 /// </summary>
 public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITelemetrySource, IGraphCapture, IMemoryReporter, IMemoryPlanner, IWeightGroups, IQueuedReads, IPeerCopy
 {
-    /// <summary>Rows up to which a product runs as the bandwidth-bound GEMV by default (gemv.cu instantiates 1..4).</summary>
-    internal const int GemvMaxRows = 2;
-
     private static readonly object InitGate = new();
     private static int _initResult = -1;
 
@@ -32,7 +29,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
     private readonly DeviceBuffer _status;            // (1) int: STATUS_* bits raised by kernels
     private readonly PinnedHostMemory _statusHost;    // (1 + SmallReadBytes / 4) ints: the status read back, then small reads staged
     private readonly Dictionary<string, CudaModule> _modules = [];
-    private bool _overlap;
+    private readonly bool _overlap;   // programmatic dependent launch: the option, on sm_90 and newer
     private readonly long _driverFreeAtStart;
     private bool _capturing;
     private bool _disposed;
@@ -54,10 +51,8 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         _status = _allocator.Allocate(sizeof(int), MemoryCategory.Other);
         _statusHost = PinnedHostMemory.Allocate(context, StatusBytes + SmallReadBytes);
         CudaDriver.Check(CudaDriver.cuMemsetD8Async(_status.Pointer, 0, sizeof(int), _stream.Value));
-        _normStats = _allocator.Allocate(NormStatsSlots * NormStatsSlotFloats * sizeof(float), MemoryCategory.Other);
-        CudaDriver.Check(CudaDriver.cuMemsetD8Async(_normStats.Pointer, 0, (nuint)_normStats.Bytes, _stream.Value));
         LoadModules(ActivationFamilies, defines: []);
-        LoadGemvModules();
+        ApplyTuning(options.Tuning);
     }
 
     /// <summary>The GPU this backend runs on.</summary>
@@ -337,17 +332,10 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         if (_capturing) throw new InvalidOperationException($"{what} cannot run while a CUDA graph is being captured on {Device}");
     }
 
-    /// <summary>Programmatic dependent launch for kernels queued from now on (benchmarks compare both; graphs keep the mode they were captured in).</summary>
-    internal bool OverlapKernels
-    {
-        get => _overlap;
-        set => _overlap = value && Info.ComputeMajor >= 9;
-    }
-
     /// <summary>Makes this backend's context current on the calling thread.</summary>
     internal void MakeCurrent() => _context.MakeCurrent();
 
-    /// <summary>Makes the context current and queues the ops held back for fusion, so the next op sees their results.</summary>
+    /// <summary>Makes the context current and queues what is held back (an argmax for a queued read), so the next op sees its result.</summary>
     internal void Prepare()
     {
         _context.MakeCurrent();
@@ -447,9 +435,6 @@ public sealed unsafe partial class CudaBackend : IBackend, IBandwidthProbe, ITel
         _dequantWorkspace?.Dispose();
         foreach (var b in _retiredDequantWorkspaces) b.Dispose();
         _argmaxScratch?.Dispose();
-        _normStats?.Dispose();
-        _normInputs?.Dispose();
-        foreach (var u in _retiredNormInputs) u.Dispose();
         _uniforms?.Dispose();
         _gemm.Dispose();
         foreach (var m in _modules.Values) m.Dispose();

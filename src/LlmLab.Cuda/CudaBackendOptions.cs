@@ -21,6 +21,9 @@ public sealed record CudaBackendOptions
     /// <summary>Device memory cuBLASLt may use for split-K and stream-K products (32 MiB is NVIDIA's advice for Hopper).</summary>
     public long GemmWorkspaceBytes { get; init; } = LlmLab.Backends.CudaMemoryRule.DefaultGemmWorkspaceBytes;
 
+    /// <summary>The lab switches (fused kernels, GEMV shapes, attention variants); the measured defaults unless a benchmark compares others.</summary>
+    public CudaTuning Tuning { get; init; } = CudaTuning.Default;
+
     /// <summary>The default options (BF16 compute).</summary>
     public static CudaBackendOptions Default { get; } = new();
 }

@@ -25,7 +25,7 @@ internal static unsafe class KernelCompiler
     private const string ResourcePrefix = "LlmLab.Cuda.Kernels.";
 
     /// <summary>Headers every kernel file may include (passed to NVRTC by name).</summary>
-    private static readonly string[] Headers = ["common.cuh"];
+    private static readonly string[] Headers = ["common.cuh", "attention.cuh"];
 
     /// <summary>The text of an embedded kernel source or header.</summary>
     public static string Source(string fileName)

@@ -5,7 +5,7 @@ using LlmLab.Tensors;
 
 namespace LlmLab.Cuda.Tests;
 
-/// <summary>A backend that forwards every op to another and hides its graph capture, so sessions run decode steps eagerly.</summary>
+/// <summary>A backend that forwards every op (the fused ones too, so the inner backend's fused kernels run) to another and hides its graph capture, so sessions run decode steps eagerly.</summary>
 internal sealed class EagerBackend(IBackend inner) : IBackend
 {
     public string Device => inner.Device;
@@ -29,6 +29,10 @@ internal sealed class EagerBackend(IBackend inner) : IBackend
     public void RopeAndCache(DeviceTensor q, DeviceTensor k, DeviceTensor v, RopeTable rope, StepLayout step, KvCache cache, int layer) => inner.RopeAndCache(q, k, v, rope, step, cache, layer);
     public void Attention(DeviceTensor q, KvCache cache, int layer, StepLayout step, DeviceTensor output) => inner.Attention(q, cache, layer, step, output);
     public void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output) => inner.SwiGlu(gate, up, output);
+    public void QkvProjection(DeviceTensor x, QkvWeights w, DeviceTensor q, DeviceTensor k, DeviceTensor v) => inner.QkvProjection(x, w, q, k, v);
+    public void QkvRopeAndCache(DeviceTensor x, QkvWeights w, float eps, RopeTable rope, StepLayout step, KvCache cache, int layer, DeviceTensor q, DeviceTensor k, DeviceTensor v) =>
+        inner.QkvRopeAndCache(x, w, eps, rope, step, cache, layer, q, k, v);
+    public void GateUpSwiGlu(DeviceTensor x, DeviceWeight gateWeight, DeviceWeight upWeight, DeviceTensor gate, DeviceTensor up) => inner.GateUpSwiGlu(x, gateWeight, upWeight, gate, up);
     public void LastRows(DeviceTensor x, StepLayout step, DeviceTensor output) => inner.LastRows(x, step, output);
     public void Argmax(DeviceTensor logits, DeviceTensor ids) => inner.Argmax(logits, ids);
     public void Sample(DeviceTensor logits, float temperature, int topK, float topP, ReadOnlySpan<float> uniforms, DeviceTensor ids) => inner.Sample(logits, temperature, topK, topP, uniforms, ids);

@@ -5,10 +5,10 @@ using LlmLab.Tensors;
 namespace LlmLab.Cuda.Tests;
 
 /// <summary>
-/// The op sequences the CUDA backend runs as fewer kernels (CudaBackend.Fusion.cs) against the CPU running them one
-/// by one: a decode layer (q/k/v with RoPE and the cache write; optionally the RMSNorms fused into the products that
-/// read them and the residual adds into the o and down products), and prefill q/k/v as one product over weights
-/// placed back to back, with the flash prefill attention.
+/// The fused operations the CUDA backend runs as fewer kernels (CudaBackend.Fusion.cs) against the CPU, which runs
+/// their compositions (ComposedOps): a decode layer (q/k/v with RoPE and the cache write in one GEMV; gate/up with
+/// SwiGLU in one), Qwen3's q/k norm (grouped products, the norms, then RoPE), and prefill q/k/v as one product over
+/// weights placed back to back, with the flash prefill attention.
 /// Bounds as in <see cref="OpTests"/>, except values at the end of a chain of bf16 roundings (1e-3).
 /// </summary>
 public sealed class FusedOpTests
@@ -29,17 +29,16 @@ public sealed class FusedOpTests
     private static float[] NormWeights(OpHarness h, int n) => h.Random(n, 0.3f).Select(v => h.Round(1 + v)).ToArray();
 
     [Theory, MemberData(nameof(Targets))]
-    public void A_decode_layer_matches_with_norms_residual_adds_and_rope_fused(int device, DType type)
+    public void A_decode_layer_of_fused_ops_matches_the_cpu(int device, DType type)
     {
         using var gpu = Gpu.Open(device, type);
         const int heads = 4, kvHeads = 2, headDim = 32, prompt = 6, maxSeq = 64;
         int qDim = heads * headDim, kvDim = kvHeads * headDim;
-        // Besides the small shapes (one warp per row everywhere): hidden 4096 runs q/k/v and gate/up split over k
-        // (an 8B's shapes), intermediate 8192 runs down one row per block (a 1B's), both with the norms fused.
-        foreach (var (hidden, inter, rows, norms) in new[] { (256, 344, 1, false), (256, 344, 2, false), (256, 344, 1, true), (256, 344, 2, true),
-                     (4096, 344, 1, true), (4096, 344, 2, true), (256, 8192, 1, true), (256, 8192, 2, true) })
+        // Besides the small shapes (one warp per row everywhere, RoPE in the q/k/v GEMV): hidden 4096 runs q/k/v and
+        // gate/up split over k (an 8B's shapes: q/k/v one GEMV, then rope_and_cache), intermediate 8192 runs down one
+        // row per block (a 1B's).
+        foreach (var (hidden, inter, rows) in new[] { (256, 344, 1), (256, 344, 2), (4096, 344, 1), (4096, 344, 2), (256, 8192, 1), (256, 8192, 2) })
         {
-            gpu.FuseNorms = norms;
             using var h = new OpHarness(gpu, seed: 50 + rows);
             var rope = new RopeConfig("llama3", 500000, 8, 1, 4, 64);
             using var cpuRope = h.Cpu.CreateRopeTable(rope.Spec(headDim), maxSeq);
@@ -75,31 +74,86 @@ public sealed class FusedOpTests
                 DeviceTensor T((DeviceTensor Cpu, DeviceTensor Gpu) t) => cpu ? t.Cpu : t.Gpu;
                 DeviceWeight W((DeviceWeight Cpu, DeviceWeight Gpu) w) => cpu ? w.Cpu : w.Gpu;
                 var step = new StepLayout(rows, 1, prompt, T(position));
+                var attentionInput = new QkvWeights(W(qkv[0]), W(qkv[1]), W(qkv[2])) { KeyBias = W(bk) };
                 be.RmsNorm(T(x), W(n1), Eps, T(hn));
-                be.MatMul(T(hn), W(qkv[0]), null, T(q));
-                be.MatMul(T(hn), W(qkv[1]), W(bk), T(k));
-                be.MatMul(T(hn), W(qkv[2]), null, T(v));
-                be.RopeAndCache(T(q), T(k), T(v), cpu ? cpuRope : gpuRope, step, cpu ? cpuCache : gpuCache, 0);
+                be.QkvRopeAndCache(T(hn), attentionInput, Eps, cpu ? cpuRope : gpuRope, step, cpu ? cpuCache : gpuCache, 0, T(q), T(k), T(v));
                 be.Attention(T(q), cpu ? cpuCache : gpuCache, 0, step, T(a));
                 be.MatMul(T(a), W(wo), null, T(d));
                 be.AddRmsNorm(T(x), T(d), W(n2), Eps, T(hn));
-                be.MatMul(T(hn), W(gateUp[0]), null, T(g));
-                be.MatMul(T(hn), W(gateUp[1]), null, T(u));
-                be.SwiGlu(T(g), T(u), T(g));
+                be.GateUpSwiGlu(T(hn), W(gateUp[0]), W(gateUp[1]), T(g), T(u));
                 be.MatMul(T(g), W(wd), null, T(d));
                 be.AddRmsNorm(T(x), T(d), W(n1), Eps, T(hn));
-                // The next layer's q/k/v read that norm (fused: from the down product's statistics).
-                be.MatMul(T(hn), W(qkv[0]), null, T(q2));
-                be.MatMul(T(hn), W(qkv[1]), W(bk), T(k2));
-                be.MatMul(T(hn), W(qkv[2]), null, T(v2));
-                be.RopeAndCache(T(q2), T(k2), T(v2), cpu ? cpuRope : gpuRope, step, cpu ? cpuCache : gpuCache, 1);
+                // The next layer's q/k/v read that norm.
+                be.QkvRopeAndCache(T(hn), attentionInput, Eps, cpu ? cpuRope : gpuRope, step, cpu ? cpuCache : gpuCache, 1, T(q2), T(k2), T(v2));
             }
             foreach (var (name, t, chained) in new[] { ("q (RoPE)", q, false), ("k (RoPE) +bias", k, false), ("v", v, false), ("attention", a, true),
                          ("up", u, true), ("SwiGLU", g, true), ("down", d, true), ("residual", x, true), ("normed", hn, true),
                          ("next q (RoPE)", q2, true), ("next k (RoPE) +bias", k2, true), ("next v", v2, true) })
             {
                 var (c, r) = h.Read(t);
-                Check($"fused decode layer{(norms ? " (norms fused)" : "")} {name} n={rows} hidden={hidden} inter={inter}", device, type, c, r, chained);
+                Check($"fused decode layer {name} n={rows} hidden={hidden} inter={inter}", device, type, c, r, chained);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Qwen3's q/k norm: the fused op runs the q/k/v products as one launch (decode) or one cuBLASLt product each
+    /// (prefill), rms_norm on q and on k, then rope_and_cache — and must match the CPU's composition, with biases too
+    /// (Qwen3 with attention_bias). Decode rows (1, 2) and a prefill of 9 tokens per sequence, into the cache and through
+    /// attention over it.
+    /// </summary>
+    [Theory, MemberData(nameof(Targets))]
+    public void Qwen3_qk_norm_inside_the_fused_attention_input_matches_the_cpu(int device, DType type)
+    {
+        using var gpu = Gpu.Open(device, type);
+        const int hidden = 256, heads = 4, kvHeads = 2, headDim = 64, maxSeq = 32;
+        int qDim = heads * headDim, kvDim = kvHeads * headDim;
+        foreach (var (batch, tokens) in new[] { (1, 1), (2, 1), (2, 9) })
+        {
+            using var h = new OpHarness(gpu, seed: 31 + batch * tokens);
+            int rows = batch * tokens;
+            var rope = new RopeConfig("default", 1000000);
+            using var cpuRope = h.Cpu.CreateRopeTable(rope.Spec(headDim), maxSeq);
+            using var gpuRope = h.Gpu.CreateRopeTable(rope.Spec(headDim), maxSeq);
+            var shape = new KvCacheShape(1, batch, maxSeq, kvHeads, headDim, null);
+            using var cpuCache = h.Cpu.AllocateKvCache(shape);
+            using var gpuCache = h.Gpu.AllocateKvCache(shape);
+            var x = h.Activation(h.Random(rows * hidden), rows, hidden);
+            var qkv = h.WeightGroup(hidden, ("q", h.Random(qDim * hidden, 0.1f), qDim), ("k", h.Random(kvDim * hidden, 0.1f), kvDim), ("v", h.Random(kvDim * hidden, 0.1f), kvDim));
+            var (bq, bk, bv) = (h.Weight("bq", h.Random(qDim), 1, qDim, vector: true), h.Weight("bk", h.Random(kvDim), 1, kvDim, vector: true), h.Weight("bv", h.Random(kvDim), 1, kvDim, vector: true));
+            var (qn, kn) = (h.Weight("q_norm", NormWeights(h, headDim), 1, headDim, vector: true), h.Weight("k_norm", NormWeights(h, headDim), 1, headDim, vector: true));
+            var (q, k, v, o) = (h.Empty(rows, qDim), h.Empty(rows, kvDim), h.Empty(rows, kvDim), h.Empty(rows, qDim));
+            // Positions continue a prompt of 3 tokens per sequence, cached first with the plain RopeAndCache.
+            {
+                const int prompt = 3;
+                int n = batch * prompt;
+                var (pq, pk, pv) = (h.Activation(h.Random(n * qDim), n, qDim), h.Activation(h.Random(n * kvDim), n, kvDim), h.Activation(h.Random(n * kvDim), n, kvDim));
+                var promptPositions = h.Ints(Enumerable.Range(0, n).Select(r => r % prompt).ToArray());
+                h.Cpu.RopeAndCache(pq.Cpu, pk.Cpu, pv.Cpu, cpuRope, new StepLayout(batch, prompt, 0, promptPositions.Cpu), cpuCache, 0);
+                h.Gpu.RopeAndCache(pq.Gpu, pk.Gpu, pv.Gpu, gpuRope, new StepLayout(batch, prompt, 0, promptPositions.Gpu), gpuCache, 0);
+            }
+            var pos = h.Ints(Enumerable.Range(0, rows).Select(r => 3 + r % tokens).ToArray());
+            foreach (bool withBias in new[] { false, true })
+            {
+                foreach (var be in new IBackend[] { h.Cpu, h.Gpu })
+                {
+                    bool cpu = be == h.Cpu;
+                    DeviceTensor T((DeviceTensor Cpu, DeviceTensor Gpu) t) => cpu ? t.Cpu : t.Gpu;
+                    DeviceWeight W((DeviceWeight Cpu, DeviceWeight Gpu) w) => cpu ? w.Cpu : w.Gpu;
+                    var w = new QkvWeights(W(qkv[0]), W(qkv[1]), W(qkv[2]))
+                    {
+                        QueryBias = withBias ? W(bq) : null, KeyBias = withBias ? W(bk) : null, ValueBias = withBias ? W(bv) : null,
+                        QueryNorm = W(qn), KeyNorm = W(kn),
+                    };
+                    var step = new StepLayout(batch, tokens, 3, T(pos));
+                    be.QkvRopeAndCache(T(x), w, Eps, cpu ? cpuRope : gpuRope, step, cpu ? cpuCache : gpuCache, 0, T(q), T(k), T(v));
+                    be.Attention(T(q), cpu ? cpuCache : gpuCache, 0, step, T(o));
+                }
+                foreach (var (name, t, chained) in new[] { ("q (norm, RoPE)", q, true), ("k (norm, RoPE)", k, true), ("v", v, false), ("attention", o, true) })
+                {
+                    var (c, r) = h.Read(t);
+                    Check($"q/k norm attention input{(withBias ? " +bias" : "")} b={batch} t={tokens}: {name}", device, type, c, r, chained);
+                }
             }
         }
     }
@@ -126,10 +180,8 @@ public sealed class FusedOpTests
             bool cpu = be == h.Cpu;
             DeviceTensor T((DeviceTensor Cpu, DeviceTensor Gpu) t) => cpu ? t.Cpu : t.Gpu;
             var step = new StepLayout(batch, tokens, 0, T(pos));
-            be.MatMul(T(x), cpu ? qkv[0].Cpu : qkv[0].Gpu, null, T(q));
-            be.MatMul(T(x), cpu ? qkv[1].Cpu : qkv[1].Gpu, null, T(k));
-            be.MatMul(T(x), cpu ? qkv[2].Cpu : qkv[2].Gpu, null, T(v));
-            be.RopeAndCache(T(q), T(k), T(v), cpu ? cpuRope : gpuRope, step, cpu ? cpuCache : gpuCache, 0);
+            var w = new QkvWeights(cpu ? qkv[0].Cpu : qkv[0].Gpu, cpu ? qkv[1].Cpu : qkv[1].Gpu, cpu ? qkv[2].Cpu : qkv[2].Gpu);
+            be.QkvRopeAndCache(T(x), w, Eps, cpu ? cpuRope : gpuRope, step, cpu ? cpuCache : gpuCache, 0, T(q), T(k), T(v));
             be.Attention(T(q), cpu ? cpuCache : gpuCache, 0, step, T(o));
         }
         foreach (var (name, t) in new[] { ("q (RoPE)", q), ("k (RoPE)", k), ("v", v), ("attention", o) })
@@ -153,10 +205,7 @@ public sealed class FusedOpTests
         var (hn, q, k, v) = (h.Empty(1, hidden), h.Empty(1, 2 * headDim), h.Empty(1, headDim), h.Empty(1, headDim));
         var pos = h.Ints([8]);
         gpu.RmsNorm(x.Gpu, norm.Gpu, Eps, hn.Gpu);
-        gpu.MatMul(hn.Gpu, qkv[0].Gpu, null, q.Gpu);
-        gpu.MatMul(hn.Gpu, qkv[1].Gpu, null, k.Gpu);
-        gpu.MatMul(hn.Gpu, qkv[2].Gpu, null, v.Gpu);
-        gpu.RopeAndCache(q.Gpu, k.Gpu, v.Gpu, rope, new StepLayout(1, 1, 8, pos.Gpu), cache, 0);
+        gpu.QkvRopeAndCache(hn.Gpu, new QkvWeights(qkv[0].Gpu, qkv[1].Gpu, qkv[2].Gpu), Eps, rope, new StepLayout(1, 1, 8, pos.Gpu), cache, 0, q.Gpu, k.Gpu, v.Gpu);
         var e = Assert.Throws<InvalidOptionException>(gpu.Synchronize);
         Assert.Contains("position", e.Message);
     }

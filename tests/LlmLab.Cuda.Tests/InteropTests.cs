@@ -52,7 +52,8 @@ public sealed class InteropTests
     [Fact]
     public void Kernel_sources_are_embedded_and_the_cache_key_follows_every_input()
     {
-        Assert.Contains("decode_attention", KernelCompiler.Source("attention.cu"));
+        Assert.Contains("decode_attention", KernelCompiler.Source("attention_decode.cu"));
+        Assert.Contains("HEAD_DIM", KernelCompiler.Source("attention.cuh"));
         Assert.Contains("ACT_TYPE", KernelCompiler.Source("common.cuh"));
         string key = KernelCompiler.CacheKey("a.cu", "src", ["hdr"], ["--gpu-architecture=sm_90"], "13.0");
         Assert.Equal(key, KernelCompiler.CacheKey("a.cu", "src", ["hdr"], ["--gpu-architecture=sm_90"], "13.0"));

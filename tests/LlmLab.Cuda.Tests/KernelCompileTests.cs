@@ -13,7 +13,7 @@ public sealed class KernelCompileTests
         get
         {
             var data = new TheoryData<string, string, int>();
-            foreach (var file in new[] { "embedding.cu", "rmsnorm.cu", "rope.cu", "elementwise.cu", "gemv.cu", "argmax.cu", "attention.cu", "gemv_quant.cu" })
+            foreach (var file in new[] { "embedding.cu", "rmsnorm.cu", "rope.cu", "elementwise.cu", "gemv.cu", "argmax.cu", "attention_decode.cu", "attention_prefill.cu", "attention_flash.cu", "gemv_quant.cu" })
                 foreach (var type in new[] { "bf16", "f16", "float" })
                     foreach (int arch in new[] { 80, 90 })
                         data.Add(file, type, arch);
@@ -25,7 +25,7 @@ public sealed class KernelCompileTests
     public void Kernel_file_compiles(string file, string type, int arch)
     {
         if (!NativeLibraries.IsAvailable(NvidiaLibrary.Nvrtc)) Assert.Skip("NVRTC not found (it ships with the CUDA toolkit)");
-        var headDims = file == "attention.cu" ? new[] { 16, 64, 96, 128, 256 } : [0];
+        var headDims = file.StartsWith("attention", StringComparison.Ordinal) ? new[] { 16, 64, 96, 128, 256 } : [0];
         // gemv_quant.cu is compiled per block format (QFORMAT ids 1..13, the QF_* of the file) and row split, and in
         // BF16/F16 also with 8-bit activations (QG_Q8X) for the formats that have them (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1,
         // Q4_K, Q5_K, Q6_K: ids 1–5, 8–10).

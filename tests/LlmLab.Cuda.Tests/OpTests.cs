@@ -67,7 +67,7 @@ public sealed class OpTests
         var ids = h.Ints(new int[rows]);
         foreach (bool inKernel in new[] { true, false })
         {
-            gpu.QueuedReadsInKernel = inKernel;
+            gpu.Tuning = CudaTuning.Default with { QueuedReadsInKernel = inKernel };
             var expected = new List<int[]>();
             var reads = new List<PendingRead>();
             for (int i = 0; i < 3; i++)
@@ -97,7 +97,7 @@ public sealed class OpTests
             Assert.Contains("vocabulary", e.Message);
             gpu.Synchronize(); // the error was cleared
         }
-        gpu.QueuedReadsInKernel = true;
+        gpu.Tuning = CudaTuning.Default;
     }
 
     [Theory, MemberData(nameof(Targets))]
@@ -158,7 +158,7 @@ public sealed class OpTests
                         h.Cpu.MatMul(x.Cpu, w.Cpu, bias?.Cpu, y.Cpu);
                         h.Gpu.MatMul(x.Gpu, w.Gpu, bias?.Gpu, y.Gpu);
                         var (c, g) = h.Read(y);
-                        string path = rows <= CudaBackend.GemvMaxRows && k % (16 / type.SizeOf()) == 0 ? "gemv" : "cublasLt";
+                        string path = rows <= CudaTuning.DefaultGemvRowLimit && k % (16 / type.SizeOf()) == 0 ? "gemv" : "cublasLt";
                         Check($"MatMul {path} n={rows} k={k} m={m}{(withBias ? " +bias" : "")}{(f32Out ? " →f32" : "")}", device, type, c, g);
                     }
     }
@@ -179,9 +179,8 @@ public sealed class OpTests
             foreach (var be in new IBackend[] { h.Cpu, h.Gpu })
             {
                 bool cpu = be == h.Cpu;
-                be.MatMul(cpu ? x.Cpu : x.Gpu, cpu ? wq.Cpu : wq.Gpu, null, cpu ? q.Cpu : q.Gpu);
-                be.MatMul(cpu ? x.Cpu : x.Gpu, cpu ? wk.Cpu : wk.Gpu, cpu ? bk.Cpu : bk.Gpu, cpu ? kk.Cpu : kk.Gpu);
-                be.MatMul(cpu ? x.Cpu : x.Gpu, cpu ? wv.Cpu : wv.Gpu, null, cpu ? v.Cpu : v.Gpu);
+                var w = new QkvWeights(cpu ? wq.Cpu : wq.Gpu, cpu ? wk.Cpu : wk.Gpu, cpu ? wv.Cpu : wv.Gpu) { KeyBias = cpu ? bk.Cpu : bk.Gpu };
+                be.QkvProjection(cpu ? x.Cpu : x.Gpu, w, cpu ? q.Cpu : q.Gpu, cpu ? kk.Cpu : kk.Gpu, cpu ? v.Cpu : v.Gpu);
             }
             foreach (var (name, t) in new[] { ("q", q), ("k +bias", kk), ("v", v) })
             {
@@ -190,12 +189,8 @@ public sealed class OpTests
             }
             var (wg, wu) = (h.Weight("gate", h.Random(inter * k, 0.2f), inter, k), h.Weight("up", h.Random(inter * k, 0.2f), inter, k));
             var (gate, up) = (h.Empty(rows, inter), h.Empty(rows, inter));
-            h.Cpu.MatMul(x.Cpu, wg.Cpu, null, gate.Cpu);
-            h.Cpu.MatMul(x.Cpu, wu.Cpu, null, up.Cpu);
-            h.Cpu.SwiGlu(gate.Cpu, up.Cpu, gate.Cpu);
-            h.Gpu.MatMul(x.Gpu, wg.Gpu, null, gate.Gpu);
-            h.Gpu.MatMul(x.Gpu, wu.Gpu, null, up.Gpu);
-            h.Gpu.SwiGlu(gate.Gpu, up.Gpu, gate.Gpu);
+            h.Cpu.GateUpSwiGlu(x.Cpu, wg.Cpu, wu.Cpu, gate.Cpu, up.Cpu);
+            h.Gpu.GateUpSwiGlu(x.Gpu, wg.Gpu, wu.Gpu, gate.Gpu, up.Gpu);
             var (cg, gg) = h.Read(gate);
             var (cu, gu) = h.Read(up);
             Check($"fused gate/up/SwiGLU: activation n={rows} k={k}", device, type, cg, gg);
@@ -349,7 +344,7 @@ public sealed class OpTests
                     h.Cpu.Attention(q.Cpu, cpuCache, 0, new StepLayout(batch, 1, position, pos.Cpu), o.Cpu);
                     foreach (bool cluster in new[] { false, true })
                     {
-                        gpu.ClusterAttention = cluster;
+                        gpu.Tuning = gpu.Tuning with { ClusterAttention = cluster };
                         h.Gpu.Attention(q.Gpu, gpuCache, 0, new StepLayout(batch, 1, position, pos.Gpu), o.Gpu);
                         var (co, go) = h.Read(o);
                         Check($"decode attention h{heads}/kv{kvHeads} d{headDim} b{batch} at {position}{(cluster ? " (clusters on)" : "")}", device, type, co, go);

@@ -61,7 +61,7 @@ public sealed class QuantizedOpTests
     /// </summary>
     private static float[] AsMultiplied(CudaBackend gpu, TensorFormat format, float[] x, int n, int k)
     {
-        if (n > gpu.GemvRowLimit || !gpu.Q8Activations(format)) return x;
+        if (n > gpu.Tuning.GemvRowLimit || !gpu.Q8Activations(format)) return x;
         var rounded = new float[x.Length];
         var blocks = new byte[TensorFormat.Q8_0.RowBytes(k)];
         for (int i = 0; i < n; i++)
@@ -82,8 +82,7 @@ public sealed class QuantizedOpTests
     private static void RunProducts(int device, DType type, int[] rowCounts, string what, int stages = 1, TensorFormat[]? formats = null)
     {
         using var gpu = Gpu.Open(device, type);
-        gpu.GemvRowLimit = 4;   // n = 3, 4 run as the GEMV too (the default stops at 2)
-        gpu.QuantGemvStages = stages;
+        gpu.Tuning = gpu.Tuning with { GemvRowLimit = CudaTuning.MaxGemvRows, QuantGemvStages = stages };   // n = 3, 4 run as the GEMV too (the default stops at 2)
         foreach (var format in formats ?? Formats)
             foreach (var (m, k) in Shapes)
             {
@@ -131,13 +130,13 @@ public sealed class QuantizedOpTests
             foreach (var (qf, kf, vf) in new[] { (TensorFormat.Q4_K, TensorFormat.Q4_K, TensorFormat.Q4_K), (TensorFormat.Q8_0, TensorFormat.Q8_0, TensorFormat.Q8_0),
                          (TensorFormat.Q4_K, TensorFormat.Q4_K, TensorFormat.Q6_K) })
             {
-                gpu.QuantGemvStages = stages;
+                gpu.Tuning = gpu.Tuning with { QuantGemvStages = stages };
                 using var h = new OpHarness(gpu, seed: 90 + n);
                 var xValues = h.Random((long)n * k);
                 var x = h.Activation(xValues, n, k);
                 var qkv = h.QuantWeightGroup(k, ("q", qf, q), ("k", kf, kv), ("v", vf, kv));
                 var outs = new[] { h.Empty(n, q), h.Empty(n, kv), h.Empty(n, kv) };
-                for (int i = 0; i < 3; i++) h.Gpu.MatMul(x.Gpu, qkv[i].Gpu, null, outs[i].Gpu);
+                h.Gpu.QkvProjection(x.Gpu, new QkvWeights(qkv[0].Gpu, qkv[1].Gpu, qkv[2].Gpu), outs[0].Gpu, outs[1].Gpu, outs[2].Gpu);
                 for (int i = 0; i < 3; i++)
                 {
                     var reference = Product(AsMultiplied(gpu, qkv[i].Gpu.Format, xValues, n, k), qkv[i].Dequantized, null, n, qkv[i].Gpu.Rows, k).Select(h.Round).ToArray();
@@ -146,9 +145,7 @@ public sealed class QuantizedOpTests
 
                 var gateUp = h.QuantWeightGroup(k, ("gate", qf, inter), ("up", vf, inter));
                 var (g, u) = (h.Empty(n, inter), h.Empty(n, inter));
-                h.Gpu.MatMul(x.Gpu, gateUp[0].Gpu, null, g.Gpu);
-                h.Gpu.MatMul(x.Gpu, gateUp[1].Gpu, null, u.Gpu);
-                h.Gpu.SwiGlu(g.Gpu, u.Gpu, g.Gpu);
+                h.Gpu.GateUpSwiGlu(x.Gpu, gateUp[0].Gpu, gateUp[1].Gpu, g.Gpu, u.Gpu);
                 var gateRef = Product(AsMultiplied(gpu, gateUp[0].Gpu.Format, xValues, n, k), gateUp[0].Dequantized, null, n, inter, k).Select(h.Round).ToArray();
                 var upRef = Product(AsMultiplied(gpu, gateUp[1].Gpu.Format, xValues, n, k), gateUp[1].Dequantized, null, n, inter, k).Select(h.Round).ToArray();
                 var swiglu = gateRef.Zip(upRef, (a, c) => h.Round(a / (1 + MathF.Exp(-a)) * c)).ToArray();

@@ -5,11 +5,11 @@ namespace LlmLab.Backends;
 /// <summary>
 /// How the CUDA backend sizes its device memory, kept in the engine so that a plan for a GPU that is not present
 /// (<c>llmlab plan --gpu</c>) and the backend's own pre-load check (<c>CudaBackend.Plan</c>) use one arithmetic. The
-/// constants are the kernels' own (attention.cu) and the backend reads them from here.
+/// constants are the kernels' own (attention_decode.cu) and the backend reads them from here.
 /// </summary>
 public static class CudaMemoryRule
 {
-    /// <summary>Most splits of one query's keys in decode attention (MAX_SPLITS in attention.cu): bounds the partial-result scratch.</summary>
+    /// <summary>Most splits of one query's keys in decode attention (MAX_SPLITS in attention_decode.cu): bounds the partial-result scratch.</summary>
     public const int MaxSplits = 64;
 
     /// <summary>Prefill score rows are padded to this many elements (16-byte aligned rows for cuBLASLt's tensor-core kernels).</summary>
@@ -54,7 +54,7 @@ public static class CudaMemoryRule
         return Math.Min(rows * cols * act, Math.Max(DequantWorkspaceCapBytes, DequantSliceRowMultiple * cols * act));
     }
 
-    /// <summary>Floats per split's partial result (PARTIAL_STRIDE in attention.cu): acc[headDim], max, sum, padded to 16 bytes.</summary>
+    /// <summary>Floats per split's partial result (PARTIAL_STRIDE in attention_decode.cu): acc[headDim], max, sum, padded to 16 bytes.</summary>
     public static int PartialStride(int headDim) => headDim + 4;
 
     /// <summary>Whether prefill attention runs as the flash kernel: 16-bit tensor-core inputs and whole 16-wide steps of the head.</summary>

@@ -89,6 +89,33 @@ public interface IBackend : IDisposable
     /// <summary>output = silu(gate) · up.</summary>
     void SwiGlu(DeviceTensor gate, DeviceTensor up, DeviceTensor output);
 
+    // Fused operations: what the forward pass asks for by name, so a backend may run each as fewer kernels. The default
+    // methods are the compositions of the plain ops above (ComposedOps), which a backend without faster kernels computes
+    // exactly; a backend that overrides one must leave memory as the composition would, up to where values are rounded.
+
+    /// <summary>
+    /// q, k, v = x·Wqᵀ (+ bq), x·Wkᵀ (+ bk), x·Wvᵀ (+ bv): the three products that share x.
+    /// x: [rows, hidden]; q: [rows, heads·headDim]; k, v: [rows, kvHeads·headDim].
+    /// </summary>
+    void QkvProjection(DeviceTensor x, QkvWeights w, DeviceTensor q, DeviceTensor k, DeviceTensor v) =>
+        ComposedOps.QkvProjection(this, x, w, q, k, v);
+
+    /// <summary>
+    /// A layer's attention input: <see cref="QkvProjection"/>; then, when <paramref name="w"/> has q/k norms (Qwen3), the
+    /// per-head RMSNorm of q and k (epsilon <paramref name="eps"/>); then <see cref="RopeAndCache"/> (q and k rotated in
+    /// place, k and v written to <paramref name="cache"/> for <paramref name="layer"/> at the step's positions).
+    /// </summary>
+    void QkvRopeAndCache(DeviceTensor x, QkvWeights w, float eps, RopeTable rope, StepLayout step, KvCache cache, int layer,
+        DeviceTensor q, DeviceTensor k, DeviceTensor v) =>
+        ComposedOps.QkvRopeAndCache(this, x, w, eps, rope, step, cache, layer, q, k, v);
+
+    /// <summary>
+    /// The MLP's input half: <paramref name="gate"/> = silu(x·Wgᵀ) · (x·Wuᵀ) and <paramref name="up"/> = x·Wuᵀ.
+    /// x: [rows, hidden]; gate, up: [rows, intermediate].
+    /// </summary>
+    void GateUpSwiGlu(DeviceTensor x, DeviceWeight gateWeight, DeviceWeight upWeight, DeviceTensor gate, DeviceTensor up) =>
+        ComposedOps.GateUpSwiGlu(this, x, gateWeight, upWeight, gate, up);
+
     /// <summary>output[b] = x[b·tokensPerSequence + tokensPerSequence − 1]: the last row of each sequence.</summary>
     void LastRows(DeviceTensor x, StepLayout step, DeviceTensor output);
 

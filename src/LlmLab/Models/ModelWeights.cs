@@ -19,7 +19,14 @@ public sealed record LayerWeights(
     DeviceWeight MlpNorm,        // [hidden]
     DeviceWeight Gate,           // [intermediate, hidden]
     DeviceWeight Up,             // [intermediate, hidden]
-    DeviceWeight Down);          // [hidden, intermediate]
+    DeviceWeight Down)           // [hidden, intermediate]
+{
+    /// <summary>The attention input's weights (q/k/v, their biases and the q/k norms) as the fused op takes them.</summary>
+    public QkvWeights Qkv => new(Query, Key, Value)
+    {
+        QueryBias = QueryBias, KeyBias = KeyBias, ValueBias = ValueBias, QueryNorm = QueryNorm, KeyNorm = KeyNorm,
+    };
+}
 
 /// <summary>
 /// All weights of a model on a backend, loaded by name from a checkpoint with every shape checked

@@ -7,7 +7,9 @@ namespace LlmLab.Models;
 /// <summary>
 /// A Llama-family decoder (Llama, Mistral, Qwen2, Qwen3) on one backend, or spread over several by a
 /// <see cref="DeviceMap"/>. The forward pass is written once, here, over <see cref="IBackend"/>; architectures differ only in config quirks (biases,
-/// q/k norm, tied head, RoPE scaling) read by their <see cref="IArchitecture"/> file.
+/// q/k norm, tied head, RoPE scaling) read by their <see cref="IArchitecture"/> file. Where a backend may run several
+/// ops as one kernel, the forward pass calls that fused op by name (<see cref="IBackend.QkvRopeAndCache"/>,
+/// <see cref="IBackend.GateUpSwiGlu"/>); nothing depends on the order of the plain ops.
 /// </summary>
 public sealed class Transformer : IDisposable
 {
@@ -208,24 +210,14 @@ public sealed class Transformer : IDisposable
             var w = Weights.Layers[l];
             var (cache, cacheLayer) = (d.Cache!, d.CacheLayer(l));
             // Attention: q,k,v = h·Wqᵀ, h·Wkᵀ, h·Wvᵀ (+ bias); per-head q/k norm (Qwen3); RoPE; cache k,v.
-            be.MatMul(h, w.Query, w.QueryBias, t.Q);
-            be.MatMul(h, w.Key, w.KeyBias, t.K);
-            be.MatMul(h, w.Value, w.ValueBias, t.V);
-            if (w.QueryNorm is not null && w.KeyNorm is not null)
-            {
-                be.RmsNorm(t.Q, w.QueryNorm, c.RmsNormEps, t.Q);
-                be.RmsNorm(t.K, w.KeyNorm, c.RmsNormEps, t.K);
-            }
-            be.RopeAndCache(t.Q, t.K, t.V, d.Rope!, step, cache, cacheLayer);
+            be.QkvRopeAndCache(h, w.Qkv, c.RmsNormEps, d.Rope!, step, cache, cacheLayer, t.Q, t.K, t.V);
             // softmax(q·kᵀ/√d + causal mask)·v over the cache, then the output projection.
             be.Attention(t.Q, cache, cacheLayer, step, t.AttentionOut);
             be.MatMul(t.AttentionOut, w.Output, w.OutputBias, t.Projected);
             // x += attention; h = RMSNorm(x) for the MLP.
             be.AddRmsNorm(x, t.Projected, w.MlpNorm, c.RmsNormEps, h);
             // MLP: down(silu(gate(h)) · up(h)).
-            be.MatMul(h, w.Gate, null, t.Gate);
-            be.MatMul(h, w.Up, null, t.Up);
-            be.SwiGlu(t.Gate, t.Up, t.Gate);
+            be.GateUpSwiGlu(h, w.Gate, w.Up, t.Gate, t.Up);
             be.MatMul(t.Gate, w.Down, null, t.Projected);
             // x += mlp; h = RMSNorm(x) with the next layer's norm, or the final norm after the last layer; a stage that
             // hands x on to another device only adds (the next stage norms what it receives).

@@ -119,43 +119,39 @@ internal static class DecodeBench
         // shapes for the short products (≤ 4096 rows, k ≤ 2048: a 1B's q/k/v and o) that keep more of each row in flight.
         long kvPerToken = config.KvCacheBytesPerToken(gpu.ActivationType.SizeOf());
         int variant = 0;
-        var variants = new (string Name, Action Set)[]
+        var tuned = gpu.Tuning;
+        var variants = new (string Name, CudaTuning Tuning)[]
         {
-            ("default", () => { }),
-            ("without decode attention (timing only)", () => gpu.OmitForTiming = TimingOmission.DecodeAttention),
-            ("default", () => { }),
-            ("attention without clusters", () => gpu.ClusterAttention = false),
-            ("default", () => { }),
-            ("attention in clusters of 8", () => gpu.AttentionClusterOverride = 8),
-            ("attention in clusters of 16", () => gpu.AttentionClusterOverride = 16),
-            ("default", () => { }),
-            ("attention without clusters", () => gpu.ClusterAttention = false),
-            ("default", () => { }),
+            ("default", tuned),
+            ("without decode attention (timing only)", tuned with { OmitForTiming = TimingOmission.DecodeAttention }),
+            ("default", tuned),
+            ("attention without clusters", tuned with { ClusterAttention = false }),
+            ("default", tuned),
+            ("attention in clusters of 8", tuned with { AttentionClusterSize = 8 }),
+            ("attention in clusters of 16", tuned with { AttentionClusterSize = 16 }),
+            ("default", tuned),
+            ("attention without clusters", tuned with { ClusterAttention = false }),
+            ("default", tuned),
         };
-        bool clusterDefault = gpu.ClusterAttention;
-        foreach (var (name, set) in variants)
+        foreach (var (name, tuning) in variants)
         {
-            set();
+            gpu.Tuning = tuning;
             r[$"decode_{name}_{variant++}"] = Decode(name, prompt: 512, context: 768);
-            gpu.OmitForTiming = TimingOmission.None;
-            gpu.ShortProductShape = null;
-            gpu.ClusterAttention = clusterDefault;
-            gpu.QueuedReadsInKernel = true;
-            gpu.AttentionClusterOverride = 0;
+            gpu.Tuning = tuned;
         }
         foreach (bool cluster in new[] { false, true })
         {
-            gpu.ClusterAttention = cluster;
+            gpu.Tuning = tuned with { ClusterAttention = cluster };
             r[$"decode_prompt_2048_clusters_{cluster}_{variant++}"] = Decode($"prompt 2048, cache 4096{(cluster ? ", attention in clusters" : "")}", prompt: 2048, context: 4096);
         }
-        gpu.ClusterAttention = clusterDefault;
+        gpu.Tuning = tuned;
 
         r["decode_default_prompt_512"] = Decode("default, prompt 512, cache 768", 512, 768);
 
         // Batches at the bench's context (512 + 256), decode splits aiming at 2 blocks per multiprocessor (run 8: 4 cost 3-8%).
         foreach (int target in new[] { 2 })
         {
-            gpu.DecodeBlocksPerMultiprocessor = target;
+            gpu.Tuning = tuned with { DecodeBlocksPerMultiprocessor = target };
             foreach (int batch in new[] { 4, 16, 64 })
             {
                 using var session = model.CreateSession(batch, 768, 64);
@@ -216,8 +212,7 @@ internal static class DecodeBench
         // Time to first token: a 512-token prompt, prefill + greedy pick of the first new token, read back.
         foreach (var (name, fuse, flash) in new[] { ("q/k/v as three products, cuBLASLt attention", false, false), ("q/k/v as one product, cuBLASLt attention", true, false), ("q/k/v as one product, flash attention (default)", true, true) })
         {
-            gpu.FuseProducts = fuse;
-            gpu.FlashPrefill = flash;
+            gpu.Tuning = tuned with { FuseProducts = fuse, FlashPrefill = flash };
             using var session = model.CreateSession(1, 1024, InferenceSession.DefaultChunk);
             using var ids = gpu.Allocate(DType.I32, 1, 1);
             var prompt = Tokens(512);
@@ -240,6 +235,8 @@ internal static class DecodeBench
             Console.WriteLine($"TTFT, 512-token prompt ({name}): median {median:0.00} ms (trials {string.Join(", ", times.Select(t => t.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} ms); " +
                               $"{flops / (median / 1e3) / 1e12:0} TFLOP/s on the layers' products");
         }
+
+        gpu.Tuning = tuned;
 
         // Aggregate decode throughput over batch sizes (queued steps, 64-token prompts).
         var sweep = new Dictionary<string, double>();

@@ -48,33 +48,33 @@ internal static class KernelLab
         total += layers * Gemv("q proj", w.Query, h, q);
         total += layers * Gemv("k proj", w.Key, h, k);
         total += layers * Gemv("v proj", w.Value, h, v);
-        total += layers * Report("q+k+v fused", Time(gpu, () => { gpu.MatMul(h, w.Query, null, q); gpu.MatMul(h, w.Key, null, k); gpu.MatMul(h, w.Value, null, v); }),
+        total += layers * Report("q+k+v fused", Time(gpu, () => gpu.QkvProjection(h, new QkvWeights(w.Query, w.Key, w.Value), q, k, v)),
             w.Query.Bytes + w.Key.Bytes + w.Value.Bytes);
         total += layers * Gemv("o proj", w.Output, a, d);
         total += layers * Gemv("gate proj", w.Gate, h, g);
         total += layers * Gemv("down proj", w.Down, g, d);
-        total += layers * Report("gate+up+swiglu fused", Time(gpu, () => { gpu.MatMul(h, w.Gate, null, g); gpu.MatMul(h, w.Up, null, u); gpu.SwiGlu(g, u, g); }),
+        total += layers * Report("gate+up+swiglu fused", Time(gpu, () => gpu.GateUpSwiGlu(h, w.Gate, w.Up, g, u)),
             w.Gate.Bytes + w.Up.Bytes);
         Gemv("lm head (f32 out)", model.Weights.OutputHead, h, logits);
         total += layers * 2 * Report("add+rmsnorm", Time(gpu, () => gpu.AddRmsNorm(x, d, w.MlpNorm, eps, h)));
         Report("rmsnorm", Time(gpu, () => gpu.RmsNorm(x, w.AttentionNorm, eps, h)));
-        gpu.NormPreloadWeights = false;
+        var tuned = gpu.Tuning;
+        gpu.Tuning = tuned with { NormPreloadWeights = false };
         Report("add+rmsnorm (weight after the sum)", Time(gpu, () => gpu.AddRmsNorm(x, d, w.MlpNorm, eps, h)));
         Report("rmsnorm (weight after the sum)", Time(gpu, () => gpu.RmsNorm(x, w.AttentionNorm, eps, h)));
-        gpu.NormPreloadWeights = true;
+        gpu.Tuning = tuned;
         total += layers * Report("rope+cache", Time(gpu, () => gpu.RopeAndCache(q, k, v, rope, step, cache, 0)));
         total += layers * Report($"attention decode @{context}", Time(gpu, () => gpu.Attention(q, cache, 0, step, a)));
-        Report("norm+q/k/v+RoPE+cache (fused)", Time(gpu, () =>
+        Report("norm, q/k/v+RoPE+cache (fused)", Time(gpu, () =>
         {
             gpu.RmsNorm(x, w.AttentionNorm, eps, h);
-            gpu.MatMul(h, w.Query, null, q); gpu.MatMul(h, w.Key, null, k); gpu.MatMul(h, w.Value, null, v);
-            gpu.RopeAndCache(q, k, v, rope, step, cache, 0);
+            gpu.QkvRopeAndCache(h, w.Qkv, eps, rope, step, cache, 0, q, k, v);
         }), w.Query.Bytes + w.Key.Bytes + w.Value.Bytes);
-        Report("o + residual add (fused) + norm", Time(gpu, () => { gpu.MatMul(a, w.Output, null, d); gpu.AddRmsNorm(x, d, w.MlpNorm, eps, h); }), w.Output.Bytes);
-        Report("norm+gate+up+SwiGLU (fused)", Time(gpu, () =>
+        Report("o, residual add + norm", Time(gpu, () => { gpu.MatMul(a, w.Output, null, d); gpu.AddRmsNorm(x, d, w.MlpNorm, eps, h); }), w.Output.Bytes);
+        Report("norm, gate+up+SwiGLU (fused)", Time(gpu, () =>
         {
             gpu.RmsNorm(x, w.MlpNorm, eps, h);
-            gpu.MatMul(h, w.Gate, null, g); gpu.MatMul(h, w.Up, null, u); gpu.SwiGlu(g, u, g);
+            gpu.GateUpSwiGlu(h, w.Gate, w.Up, g, u);
         }), w.Gate.Bytes + w.Up.Bytes);
         foreach (int at in new[] { 128, 2048, 4000 })
         {
@@ -92,30 +92,30 @@ internal static class KernelLab
         // GEMV launch configurations (warps per block, warps per row, loads per batch) on this model's shapes.
         foreach (var (warps, split, unroll) in new[] { (4, 1, 4), (4, 1, 2), (8, 1, 2), (8, 1, 4), (2, 1, 4), (8, 4, 4), (8, 4, 2), (8, 8, 4), (16, 4, 4), (4, 4, 4) })
         {
-            gpu.UseGemvVariant(warps, split, unroll);
+            gpu.Tuning = tuned with { GemvShape = new GemvShape(warps, split, unroll) };
             double qs = Time(gpu, () => gpu.MatMul(h, w.Query, null, q));
             double ks = Time(gpu, () => gpu.MatMul(h, w.Key, null, k));
             double gs = Time(gpu, () => gpu.MatMul(h, w.Gate, null, g));
             double ds = Time(gpu, () => gpu.MatMul(g, w.Down, null, d));
             double os = Time(gpu, () => gpu.MatMul(a, w.Output, null, d));
-            double gu = Time(gpu, () => { gpu.MatMul(h, w.Gate, null, g); gpu.MatMul(h, w.Up, null, u); gpu.SwiGlu(g, u, g); });
+            double gu = Time(gpu, () => gpu.GateUpSwiGlu(h, w.Gate, w.Up, g, u));
             Console.WriteLine($"  gemv warps {warps} split {split} unroll {unroll}: q {qs:0.0} µs ({w.Query.Bytes / qs / 1e3:0} GB/s), k {ks:0.0} ({w.Key.Bytes / ks / 1e3:0}), " +
                               $"gate {gs:0.0} ({w.Gate.Bytes / gs / 1e3:0}), down {ds:0.0} ({w.Down.Bytes / ds / 1e3:0}), o {os:0.0} ({w.Output.Bytes / os / 1e3:0}), gate+up+swiglu {gu:0.0} ({2 * w.Gate.Bytes / gu / 1e3:0})");
         }
-        gpu.UseAutomaticGemv();
+        gpu.Tuning = tuned;
 
         // GEMV against cuBLASLt for a few rows (the threshold between them).
         foreach (int rows in new[] { 1, 2, 3, 4 })
         {
             using var xs = gpu.Allocate(act, rows, c.HiddenSize);
             using var ys = gpu.Allocate(act, rows, c.IntermediateSize);
-            gpu.GemvRowLimit = 4;
+            gpu.Tuning = tuned with { GemvRowLimit = CudaTuning.MaxGemvRows };
             double gemv = Time(gpu, () => gpu.MatMul(xs, w.Gate, null, ys));
-            gpu.GemvRowLimit = 0;
+            gpu.Tuning = tuned with { GemvRowLimit = 0 };
             double blas = Time(gpu, () => gpu.MatMul(xs, w.Gate, null, ys));
             Console.WriteLine($"  gate proj, {rows} rows: gemv {gemv:0.0} µs, cuBLASLt {blas:0.0} µs");
         }
-        gpu.GemvRowLimit = CudaBackend.GemvMaxRows;
+        gpu.Tuning = tuned;
     }
 
     private static double Report(string name, double microseconds, long bytes = 0)

@@ -7,7 +7,7 @@ namespace LlmLab.Cuda.Tests.Bench;
 
 /// <summary>
 /// Kernel lab for the quantized decode GEMV: one model (a checkpoint folder quantized at load with --quant), decode
-/// tok/s with each <see cref="CudaBackend.QuantGemvStages"/> setting in turn (each after a fresh session, so graphs are
+/// tok/s with each <see cref="CudaTuning.QuantGemvStages"/> setting in turn (each after a fresh session, so graphs are
 /// captured with that setting's kernels), alternating so clock drift shows. Prints ms per step and the ratio to the
 /// first setting; `llmlab bench` gives the roofline arithmetic of the default.
 /// Then time to first token (a P-token prompt, median of 5) with each prefill slice size (--slices, MiB of dequantized
@@ -43,7 +43,7 @@ internal static class QuantLab
         double? first = null;
         foreach (int s in stages)
         {
-            gpu.QuantGemvStages = s;
+            gpu.Tuning = gpu.Tuning with { QuantGemvStages = s };
             using var session = model.CreateSession(1, prompt + steps + 32, InferenceSession.DefaultChunk);
             var random = new Random(7);
             session.Step(Enumerable.Range(0, prompt).Select(_ => random.Next(1000, 100000)).ToArray());
@@ -55,11 +55,11 @@ internal static class QuantLab
             first ??= rate;
             Console.WriteLine($"stages {s}: {rate:F1} tok/s, {1e3 / rate:F3} ms/step, {rate / first.Value:F3}× the first setting");
         }
-        gpu.QuantGemvStages = 1;
+        gpu.Tuning = gpu.Tuning with { QuantGemvStages = 1 };
         var tokens = Enumerable.Range(0, prompt).Select(i => 1000 + i * 37 % 90000).ToArray();
         foreach (long mib in slices)
         {
-            gpu.DequantSliceBytes = mib << 20;
+            gpu.Tuning = gpu.Tuning with { DequantSliceBytes = mib << 20 };
             var times = new List<double>();
             for (int trial = 0; trial < 6; trial++)
             {

@@ -124,6 +124,22 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
     public void MatMul(DeviceTensor x, DeviceWeight weight, DeviceWeight? bias, DeviceTensor output) =>
         CpuMatMul.Run(Cpu(x), Cpu(weight), bias is null ? null : Cpu(bias), Cpu(output));
 
+    // The fused operations are their compositions on the CPU (no kernel launches to save); these make them callable on a
+    // CpuBackend-typed value as on an IBackend.
+
+    /// <inheritdoc />
+    public void QkvProjection(DeviceTensor x, QkvWeights w, DeviceTensor q, DeviceTensor k, DeviceTensor v) =>
+        ComposedOps.QkvProjection(this, x, w, q, k, v);
+
+    /// <inheritdoc />
+    public void QkvRopeAndCache(DeviceTensor x, QkvWeights w, float eps, RopeTable rope, StepLayout step, KvCache cache, int layer,
+        DeviceTensor q, DeviceTensor k, DeviceTensor v) =>
+        ComposedOps.QkvRopeAndCache(this, x, w, eps, rope, step, cache, layer, q, k, v);
+
+    /// <inheritdoc />
+    public void GateUpSwiGlu(DeviceTensor x, DeviceWeight gateWeight, DeviceWeight upWeight, DeviceTensor gate, DeviceTensor up) =>
+        ComposedOps.GateUpSwiGlu(this, x, gateWeight, upWeight, gate, up);
+
     /// <inheritdoc />
     public void Add(DeviceTensor residual, DeviceTensor delta)
     {

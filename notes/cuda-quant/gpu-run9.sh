@@ -1,0 +1,29 @@
+# Device check, fifth session, last call. Phases (first argument, default "suite lab"):
+#   suite  the CUDA test classes the fusion refactor and the quantized kernels touch (TEST_CLASSES to change), -verbose
+#   lab    quant-lab (tests' Bench/QuantLab.cs): decode tok/s per QuantGemvStages setting and TTFT per prefill slice size,
+#          llama-3.2-1b Q4_K_M and Q8_0, then llama-3.1-8b Q4_K_M
+# Pack as gpu-run4.sh says.
+set -u
+source .device/env.sh
+[ -d .device/bin ] || tar -C .device -xJf .device/bin.tar.xz
+CLI="dotnet .device/bin/LlmLab.Cli/LlmLab.Cli.dll"
+TESTS="dotnet .device/bin/LlmLab.Cuda.Tests/LlmLab.Cuda.Tests.dll"
+t0=$(date +%s); el() { echo "$(( $(date +%s) - t0 )) s"; }
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > $OUT/machine.txt 2>&1
+phases="${1:-suite lab}"
+if [[ " $phases " == *" suite "* ]]; then
+  classes=""; for c in ${TEST_CLASSES:-FusedOpTests ModelTests QuantizedOpTests QuantizedModelTests GenerationTests DeviceMapTests SamplingTests}; do classes="$classes -class LlmLab.Cuda.Tests.$c"; done
+  LLMLAB_CUDA_REPORT=$OUT/cuda-report.txt timeout ${TEST_LIMIT:-170} $TESTS $classes -verbose > $OUT/cuda-tests.log 2>&1
+  echo "cuda tests rc=$? at $(el)"; sed 's/\x1b\[[0-9;]*m//g' $OUT/cuda-tests.log | grep -a -E "Total:|\[FAIL\]" | head -20
+  echo "finished: $(sed 's/\x1b\[[0-9;]*m//g' $OUT/cuda-tests.log | grep -a -c 'FINISHED\]')"
+fi
+if [[ " $phases " == *" lab "* ]]; then
+  $CLI make-random --preset llama-3.2-1b --dtype bf16 --out /tmp/ck/1b > /dev/null 2>&1
+  timeout 60 $TESTS quant-lab --dir /tmp/ck/1b --quant Q4_K_M --stages 1,3,4,2,1,3 --slices 128,32,16,128 > $OUT/lab-1b-Q4_K_M.log 2>&1
+  echo "== lab 1b Q4_K_M rc=$? at $(el)"; grep -a -E "stages|slices" $OUT/lab-1b-Q4_K_M.log
+  timeout 40 $TESTS quant-lab --dir /tmp/ck/1b --quant Q8_0 --stages 1,3,1,3 --slices 128,16 > $OUT/lab-1b-Q8_0.log 2>&1
+  echo "== lab 1b Q8_0 rc=$? at $(el)"; grep -a -E "stages|slices" $OUT/lab-1b-Q8_0.log
+  $CLI make-random --preset llama-3.1-8b --dtype bf16 --out /tmp/ck/8b > /dev/null 2>&1; echo "8b made at $(el)"
+  timeout ${LAB8_LIMIT:-120} $TESTS quant-lab --dir /tmp/ck/8b --quant Q4_K_M --stages 1,3,4,1,3 --steps 128 --slices 128,32,16,128 > $OUT/lab-8b-Q4_K_M.log 2>&1
+  echo "== lab 8b Q4_K_M rc=$? at $(el)"; grep -a -E "stages|slices" $OUT/lab-8b-Q4_K_M.log
+fi
