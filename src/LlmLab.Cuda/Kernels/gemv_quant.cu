@@ -380,6 +380,15 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
 // weight_e = (e < 16 ? dlo : dhi)·q_e + m, so Σ_e weight_e·x_e = dx·(dlo·Σlo q·xq + dhi·Σhi q·xq) + m·sx, where
 // xq are the 8-bit activations of the part's 32 elements, dx their scale and sx = dx·Σ xq.
 #ifdef QG_Q8X
+// c + Σ over the four bytes of a·b as signed 8-bit integers (the dp4a instruction; inline PTX, as NVRTC before 12
+// does not declare the __dp4a intrinsic without its headers).
+__device__ __forceinline__ int dp4a_s32(int a, int b, int c)
+{
+    int d;
+    asm("dp4a.s32.s32 %0, %1, %2, %3;" : "=r"(d) : "r"(a), "r"(b), "r"(c));
+    return d;
+}
+
 // Bit i (i < 4) of v moved to bit 8·i: the 5th bits of four elements, one per byte.
 __device__ __forceinline__ unsigned spread4(unsigned v) { return ((v & 0xF) * 0x00204081u) & 0x01010101u; }
 
@@ -662,14 +671,14 @@ __device__ __forceinline__ void tile_dot_q8(unsigned char (*tiles)[QTILE_BYTES +
 #pragma unroll
             for (int n = 0; n < N; n++)
             {
-                int lo = __dp4a(q[0], (int)xa[n].x, 0);
-                lo = __dp4a(q[1], (int)xa[n].y, lo);
-                lo = __dp4a(q[2], (int)xa[n].z, lo);
-                lo = __dp4a(q[3], (int)xa[n].w, lo);
-                int hi = __dp4a(q[4], (int)xb[n].x, 0);
-                hi = __dp4a(q[5], (int)xb[n].y, hi);
-                hi = __dp4a(q[6], (int)xb[n].z, hi);
-                hi = __dp4a(q[7], (int)xb[n].w, hi);
+                int lo = dp4a_s32(q[0], (int)xa[n].x, 0);
+                lo = dp4a_s32(q[1], (int)xa[n].y, lo);
+                lo = dp4a_s32(q[2], (int)xa[n].z, lo);
+                lo = dp4a_s32(q[3], (int)xa[n].w, lo);
+                int hi = dp4a_s32(q[4], (int)xb[n].x, 0);
+                hi = dp4a_s32(q[5], (int)xb[n].y, hi);
+                hi = dp4a_s32(q[6], (int)xb[n].z, hi);
+                hi = dp4a_s32(q[7], (int)xb[n].w, hi);
                 const int xi = (n * k + e0) / QPART;
                 acc[r][n] += xd[xi] * (dlo * (float)lo + dhi * (float)hi) + m * xs[xi];
             }
