@@ -12,7 +12,7 @@ t0=$(date +%s); el() { echo "$(( $(date +%s) - t0 )) s"; }
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > $OUT/machine.txt 2>&1
 phases="${1:-suite lab}"
 if [[ " $phases " == *" suite "* ]]; then
-  classes=""; for c in ${TEST_CLASSES:-FusedOpTests ModelTests QuantizedOpTests QuantizedModelTests GenerationTests DeviceMapTests SamplingTests}; do classes="$classes -class LlmLab.Cuda.Tests.$c"; done
+  classes=""; for c in ${TEST_CLASSES:-FusedOpTests FusedForwardTests ModelTests OpTests QuantizedOpTests QuantizedModelTests GenerationTests DeviceMapTests SamplingTests}; do classes="$classes -class LlmLab.Cuda.Tests.$c"; done
   LLMLAB_CUDA_REPORT=$OUT/cuda-report.txt timeout ${TEST_LIMIT:-170} $TESTS $classes -verbose > $OUT/cuda-tests.log 2>&1
   echo "cuda tests rc=$? at $(el)"; sed 's/\x1b\[[0-9;]*m//g' $OUT/cuda-tests.log | grep -a -E "Total:|\[FAIL\]" | head -20
   echo "finished: $(sed 's/\x1b\[[0-9;]*m//g' $OUT/cuda-tests.log | grep -a -c 'FINISHED\]')"
