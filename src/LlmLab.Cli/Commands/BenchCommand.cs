@@ -35,6 +35,7 @@ internal static class BenchCommand
         public void Report(BenchProgress p)
         {
             string line = p.Phase == "bandwidth" ? "bench: measuring copy bandwidth"
+                : p.Phase == "matmul probe" ? "bench: timing the prefill matmul probe"
                 : $"bench: batch {p.Batch} {p.Phase} rep {p.Repetition}/{p.Repetitions} token {p.Token}/{p.Tokens}";
             if (_interactive) Console.Error.Write("\r" + line.PadRight(_last.Length));
             else if (p.Phase != _last) Console.Error.WriteLine(line);

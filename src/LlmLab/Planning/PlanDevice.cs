@@ -26,6 +26,21 @@ public sealed record PlanDevice(string Device, string? Name, long? FreeBytes, lo
     /// </summary>
     public const double CpuDecodeFractionOfCopy = 1.0;
 
+    /// <summary>
+    /// CPU prefill FLOP/s (<see cref="MemoryPlanner.PrefillFlopsPerToken"/> × prompt tokens ÷ (TTFT − the head's read))
+    /// as a fraction of the matmul probe's rate (<see cref="CpuPrefillRate"/>): MEASURED BELOW.
+    /// </summary>
+    public const double CpuPrefillFractionOfProbe = 1.0;
+
+    /// <summary>
+    /// FLOP/s the device's prefill is predicted at (a catalog GPU: dense BF16 × <see cref="MemoryPlanner.PrefillFractionOfPeak"/>;
+    /// the CPU: its matmul probe × <see cref="CpuPrefillFractionOfProbe"/>); null: no prefill prediction.
+    /// </summary>
+    public double? PrefillFlopsPerSecond { get; init; }
+
+    /// <summary>How <see cref="PrefillFlopsPerSecond"/> was obtained, for the printed arithmetic.</summary>
+    public string? PrefillBasis { get; init; }
+
     /// <summary>Whether the device is a GPU (sized by the CUDA backend's rules).</summary>
     public bool IsGpu => Device != "cpu";
 
@@ -33,13 +48,24 @@ public sealed record PlanDevice(string Device, string? Name, long? FreeBytes, lo
     public static PlanDevice ForCatalogGpu(string device, GpuSpec gpu)
     {
         ArgumentNullException.ThrowIfNull(gpu);
-        return new(device, gpu.Name, gpu.MemoryBytes, gpu.MemoryBytes, gpu.CopyBandwidthBytesPerSecond, gpu.DecodeFractionOfCopy, gpu.EfficiencyBasis, gpu);
+        return new(device, gpu.Name, gpu.MemoryBytes, gpu.MemoryBytes, gpu.CopyBandwidthBytesPerSecond, gpu.DecodeFractionOfCopy, gpu.EfficiencyBasis, gpu)
+        {
+            PrefillFlopsPerSecond = gpu.Bf16Tflops * 1e12 * MemoryPlanner.PrefillFractionOfPeak,
+            PrefillBasis = $"{MemoryPlanner.PrefillFractionOfPeak:P0} of dense BF16 tensor throughput",
+        };
     }
 
-    /// <summary>This machine's CPU: <paramref name="availableBytes"/> of RAM, a measured copy bandwidth (bytes/s, null when not measured).</summary>
-    public static PlanDevice ForCpu(long availableBytes, long totalBytes, double? copyBytesPerSecond) =>
+    /// <summary>
+    /// This machine's CPU: <paramref name="availableBytes"/> of RAM, a measured copy bandwidth (bytes/s, null when not
+    /// measured) and a measured prefill rate (null: no prefill prediction).
+    /// </summary>
+    public static PlanDevice ForCpu(long availableBytes, long totalBytes, double? copyBytesPerSecond, CpuPrefillRate? prefill = null) =>
         new("cpu", $"{Environment.ProcessorCount} logical cores", availableBytes, totalBytes, copyBytesPerSecond, CpuDecodeFractionOfCopy,
-            copyBytesPerSecond is { } bw ? $"measured copy {bw / 1e9:F1} GB/s × {CpuDecodeFractionOfCopy:P0} (LlmLab's CPU decode fraction)" : "no bandwidth measured");
+            copyBytesPerSecond is { } bw ? $"measured copy {bw / 1e9:F1} GB/s × {CpuDecodeFractionOfCopy:P0} (LlmLab's CPU decode fraction)" : "no bandwidth measured")
+        {
+            PrefillFlopsPerSecond = prefill?.FlopsPerSecond,
+            PrefillBasis = prefill?.Basis,
+        };
 
     /// <summary>
     /// A GPU of this machine through its open <paramref name="backend"/>: the driver's free and total memory now, its
