@@ -21,10 +21,11 @@ public sealed record PlanDevice(string Device, string? Name, long? FreeBytes, lo
     /// 1.0. First the median of five <c>llmlab bench</c> runs of a make-random llama-3.2-1b (2.5 GB in BF16, far past the
     /// caches; prompt 16 + 16) on the project's 2-core machine on 2026-12-07 — BF16 0.73, 1.01, 1.14; Q8_0 1.05; Q4_K_M
     /// 0.82; re-measured the same day (16:47–16:57 UTC, load average 4–18 from other jobs; notes/cpu-predict.md) over 15
-    /// runs, prompt 32 + 16, 3 repetitions each: 0.84–1.31, median 1.00 (per format BF16 1.00, Q8_0 0.95, Q4_K_M 1.09).
+    /// runs, prompt 32 + 16, 3 repetitions each: 0.84–1.31, median 1.00 (per format BF16 1.00, Q8_0 0.95, Q4_K_M 1.09);
+    /// 15 check runs after it (17:01–17:11 UTC): BF16 0.90, Q8_0 1.16, Q4_K_M 1.05; all 30: 1.00, 1.03, 1.05.
     /// Decode reads each weight once while the copy test reads and writes, so a memory-bound CPU reaches about the copy
-    /// roofline; a model that fits in the caches (the 12 MB Brown model) runs faster than predicted in BF16 (1.33) and, with
-    /// its tiny matrices, slower in Q8_0/Q4_K_M (0.55–0.65: per-op overheads), and a machine shared with other jobs
+    /// roofline; a model that fits in the caches (the 12 MB Brown model) runs faster than predicted in BF16 (1.3–1.4) and,
+    /// with its tiny matrices, slower in Q8_0/Q4_K_M (0.45–0.75: per-op overheads), and a machine shared with other jobs
     /// slower (a Q8_0 run gave 0.22 under load).
     /// </summary>
     public const double CpuDecodeFractionOfCopy = 1.0;
@@ -34,7 +35,8 @@ public sealed record PlanDevice(string Device, string? Name, long? FreeBytes, lo
     /// read at decode bandwidth)) as a fraction of the matmul probe's rate on the model's formats (<see cref="CpuPrefillRate"/>):
     /// 0.90, the median of 15 <c>llmlab bench</c> runs of a make-random llama-3.2-1b (prompt 32 + 16 new, 3 repetitions, 5
     /// rounds × BF16 / Q8_0 / Q4_K_M converted at load) on the project's 2-core machine, 2026-12-07 16:47–16:57 UTC, load
-    /// average 4–18 from other jobs (notes/cpu-predict.md): 0.74–1.02; per format BF16 0.87, Q8_0 0.97, Q4_K_M 0.87. What
+    /// average 4–18 from other jobs (notes/cpu-predict.md): 0.74–1.02; per format BF16 0.87, Q8_0 0.97, Q4_K_M 0.87. 15 check
+    /// runs after it put TTFT at 1.07, 0.95 and 0.98 of the prediction (medians). What
     /// the probe leaves out: attention, norms, RoPE, SwiGLU, quantizing activations, and the smaller matrices (q, k, v, o)
     /// running at a lower rate than the MLP's the probe times.
     /// </summary>
