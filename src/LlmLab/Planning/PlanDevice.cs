@@ -36,7 +36,8 @@ public sealed record PlanDevice(string Device, string? Name, long? FreeBytes, lo
     /// 0.90, the median of 15 <c>llmlab bench</c> runs of a make-random llama-3.2-1b (prompt 32 + 16 new, 3 repetitions, 5
     /// rounds × BF16 / Q8_0 / Q4_K_M converted at load) on the project's 2-core machine, 2026-12-07 16:47–16:57 UTC, load
     /// average 4–18 from other jobs (notes/cpu-predict.md): 0.74–1.02; per format BF16 0.87, Q8_0 0.97, Q4_K_M 0.87. 15 check
-    /// runs after it put TTFT at 1.07, 0.95 and 0.98 of the prediction (medians). What
+    /// runs after it put TTFT at 1.07, 0.95 and 0.98 of the prediction (medians). At a 512-token prompt three runs reached
+    /// only about 0.75 of the probe (TTFT 1.19–1.24 of the prediction): the fraction is for short prompts. What
     /// the probe leaves out: attention, norms, RoPE, SwiGLU, quantizing activations, and the smaller matrices (q, k, v, o)
     /// running at a lower rate than the MLP's the probe times.
     /// </summary>
