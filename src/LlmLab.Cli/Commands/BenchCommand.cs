@@ -11,7 +11,9 @@ internal static class BenchCommand
         Options = [.. CliOptions.Loading(CliOptions.Model), .. StudyOptions.Bench, CliOptions.Json],
         Details = """
             Reports TTFT, prefill and decode tok/s, inter-token latency p50/p90/p99, weight bytes, peak memory, and the
-            copy bandwidth measured in the same run with the fraction of the decode roofline achieved. Progress on stderr.
+            copy bandwidth measured in the same run with the fraction of the decode roofline achieved, and the planner's
+            predicted decode tok/s and TTFT beside the measured ones (on the CPU the TTFT prediction times a short probe of
+            the prefill matmul on the model's weight formats after the run). Progress on stderr.
             """,
     }, Run);
 
@@ -35,6 +37,7 @@ internal static class BenchCommand
         public void Report(BenchProgress p)
         {
             string line = p.Phase == "bandwidth" ? "bench: measuring copy bandwidth"
+                : p.Phase == "matmul probe" ? "bench: timing the prefill matmul probe"
                 : $"bench: batch {p.Batch} {p.Phase} rep {p.Repetition}/{p.Repetitions} token {p.Token}/{p.Tokens}";
             if (_interactive) Console.Error.Write("\r" + line.PadRight(_last.Length));
             else if (p.Phase != _last) Console.Error.WriteLine(line);

@@ -16,6 +16,9 @@ internal static class PlanCommand
     /// <summary>Context planned when --context is absent: llama.cpp's default n_ctx, or the model's own context when shorter.</summary>
     private const int DefaultContext = 4096;
 
+    /// <summary>Prompt planned when --prompt-tokens is absent: llama-bench's pp512 (its default prompt test), or the context when shorter.</summary>
+    private const int DefaultPromptTokens = 512;
+
     /// <summary>The CPU copy test behind CPU decode predictions: 256 MiB (far past the caches) × 3.</summary>
     private const long CpuCopyTestBytes = 256L << 20;
     private const int CpuCopyTestRepetitions = 3;
@@ -31,6 +34,7 @@ internal static class PlanCommand
             StudyOptions.Quant with { Description = "Plan the weights as this llama.cpp mix stores them (Q4_K_M, Q8_0, …): the bytes quantize writes" },
             new MagicOption("context", $"Tokens per sequence the KV cache holds; default: {DefaultContext} or the model's context when shorter") { Kind = MagicValueKind.Integer, Minimum = 1, Maximum = 1 << 26, ValueName = "N" },
             new MagicOption("batch", "Sequences the KV cache holds") { Kind = MagicValueKind.Integer, DefaultValue = "1", Minimum = 1, Maximum = MemoryPlanner.MaxBatch, ValueName = "B" },
+            new MagicOption("prompt-tokens", $"Prompt length per sequence whose time to first token is predicted; default: {DefaultPromptTokens} (llama-bench's pp512) or the context when shorter") { Kind = MagicValueKind.Integer, Minimum = 1, Maximum = 1 << 26, ValueName = "P" },
             StudyOptions.Device with { Description = "The device to plan for: cpu, or cuda:N (a GPU on this machine: its free memory)" },
             StudyOptions.GpuLayers,
             new MagicOption("gpu", "Plan for catalog GPUs instead of a local device: a name (h100-sxm, rtx-4090, …), a comma-separated list, or all (a table); with --device-map or --tensor-split, the machine's GPUs in order (h100-sxm,h100-sxm: cuda:0, cuda:1)") { ValueName = "NAME" },
@@ -43,8 +47,10 @@ internal static class PlanCommand
             Sizes every device of the placement from the tensor manifest and the backends' own rules: weights as the
             backend holds them, the KV cache of batch × context tokens, activations and workspace, and on a GPU the
             runtime's overhead (CUDA context, cuBLASLt, modules: 560 MiB measured). Predicts decode tok/s as bandwidth ×
-            LlmLab's measured efficiency ÷ bytes per token, and prefill from tensor throughput. Exit 1 when the plan does
-            not fit, with one line naming the device, what is needed and free, and what would fit.
+            LlmLab's measured efficiency ÷ bytes per token; prefill tok/s and the time to first token of --prompt-tokens
+            from a compute rate: a GPU's tensor throughput, or on the CPU a short probe of the CPU backend's own matrix
+            product on the model's weight formats, each × LlmLab's measured fraction. Exit 1 when the plan does not fit,
+            with one line naming the device, what is needed and free, and what would fit.
             Placement: one --device; llama.cpp's --n-gpu-layers and --tensor-split; accelerate's --device-map
             auto|balanced|balanced_low_0|sequential with --max-memory (budgets cover weights, KV cache, workspace and
             overhead; differences from accelerate in the README); a JSON map; --kv-offload none keeps every KV cache on
@@ -64,6 +70,9 @@ internal static class PlanCommand
         string? gpuLayers = o.GetString("n-gpu-layers");
         bool json = o.GetFlag("json");
         ModelLocator.AsUsage(() => { MemoryPlanner.CheckRequest(model, context, batch); return true; });
+        int prompt = o.GetInt32("prompt-tokens") ?? Math.Min(DefaultPromptTokens, context);
+        if (prompt > context) throw new UsageException($"--prompt-tokens {prompt} must be at most the context ({context}); give a longer --context or a shorter prompt");
+        var request = new Request(model, context, batch, prompt, compute, json);
         var placement = ModelLocator.AsUsage(() => StudyOptions.PlacementFrom(o));
 
         if (o.GetString("gpu") is { } gpuText)
@@ -71,61 +80,65 @@ internal static class PlanCommand
             if (placement.PlacesOverGpus)
             {
                 var machine = ModelLocator.AsUsage(() => GpuCatalog.ParseMachine(gpuText));
-                return Placed(model, placement, machine.Select((g, i) => PlanDevice.ForCatalogGpu($"cuda:{i}", g)).ToArray(), context, batch, compute, json);
+                return Placed(request, placement, machine.Select((g, i) => PlanDevice.ForCatalogGpu($"cuda:{i}", g)).ToArray());
             }
             var gpus = ModelLocator.AsUsage(() => GpuCatalog.Parse(gpuText));
-            if (gpus.Count > 1) return Table(modelName, model, quant, gpus, placement, context, batch, compute, json);
-            return Single(model, "cuda:0", PlanDevice.ForCatalogGpu("cuda:0", gpus[0]), placement, context, batch, compute, json);
+            if (gpus.Count > 1) return Table(modelName, quant, gpus, placement, request);
+            return Single(request, "cuda:0", PlanDevice.ForCatalogGpu("cuda:0", gpus[0]), placement);
         }
         if (placement.PlacesOverGpus)
         {
             int count = DeviceCatalog.Default.SurveyGpus().Gpus.Count;
-            return Placed(model, placement, Enumerable.Range(0, count).Select(i => LocalGpu($"cuda:{i}", compute)).ToArray(), context, batch, compute, json);
+            return Placed(request, placement, Enumerable.Range(0, count).Select(i => LocalGpu($"cuda:{i}", compute)).ToArray());
         }
         string device = ModelLocator.AsUsage(() => DeviceMap.CheckDevice(o.GetString("device") ?? "cpu"));
-        return Single(model, device, device == "cpu" ? null : LocalGpu(device, compute), placement, context, batch, compute, json);
+        return Single(request, device, device == "cpu" ? null : LocalGpu(device, compute), placement);
     }
 
+    /// <summary>What was asked: the model, its context, batch and prompt, the GPU compute type, and whether to print JSON.</summary>
+    private sealed record Request(PlanModel Model, int Context, int Batch, int PromptTokens, DType Compute, bool Json);
+
     // A device map over the GPUs given (catalog or local) and the CPU.
-    private static int Placed(PlanModel model, Placement placement, IReadOnlyList<PlanDevice> gpus, int context, int batch, DType compute, bool json)
+    private static int Placed(Request request, Placement placement, IReadOnlyList<PlanDevice> gpus)
     {
         var maxMemory = ModelLocator.AsUsage(() => placement.Budgets(gpus.Count));
-        var map = ModelLocator.AsUsage(() => placement.Resolve(model, "cuda:0", gpus, context, batch, compute));
+        var map = ModelLocator.AsUsage(() => placement.Resolve(request.Model, "cuda:0", gpus, request.Context, request.Batch, request.Compute));
 
         // The CPU is always known here, so that a suggested map that offloads to it is checked against its memory.
-        var devices = Devices(gpus, map, withCpu: true);
+        var devices = Devices(request, gpus, map, withCpu: true);
         if (maxMemory is not null)
             foreach (var (device, budget) in maxMemory)
                 if (devices.TryGetValue(device, out var info))
                     devices[device] = info with { FreeBytes = Math.Min(info.FreeBytes ?? budget, budget) };
-        return Report(model, map, devices, context, batch, compute, json);
+        return Report(request, map, devices);
     }
 
-    private static int Single(PlanModel model, string device, PlanDevice? gpu, Placement placement, int context, int batch, DType compute, bool json)
+    private static int Single(Request request, string device, PlanDevice? gpu, Placement placement)
     {
-        var map = ModelLocator.AsUsage(() => placement.Resolve(model, device, [], context, batch, compute));
-        return Report(model, map, Devices(gpu is null ? [] : [gpu], map), context, batch, compute, json);
+        var map = ModelLocator.AsUsage(() => placement.Resolve(request.Model, device, [], request.Context, request.Batch, request.Compute));
+        return Report(request, map, Devices(request, gpu is null ? [] : [gpu], map));
     }
 
-    private static int Report(PlanModel model, DeviceMap map, Dictionary<string, PlanDevice> devices, int context, int batch, DType compute, bool json)
+    private static int Report(Request request, DeviceMap map, Dictionary<string, PlanDevice> devices)
     {
-        var plan = ModelLocator.AsUsage(() => MemoryPlanner.Plan(model, map, context, batch, devices, compute));
+        var (model, context, batch, compute) = (request.Model, request.Context, request.Batch, request.Compute);
+        var plan = ModelLocator.AsUsage(() => MemoryPlanner.Plan(model, map, context, batch, devices, compute, request.PromptTokens));
         if (!plan.Fits) plan = plan with { Advice = MemoryPlanner.Advice(model, map, context, batch, devices, compute) };
-        Console.WriteLine(json ? JsonSerializer.Serialize(plan, BenchResult.JsonOptions) : plan.Describe());
+        Console.WriteLine(request.Json ? JsonSerializer.Serialize(plan, BenchResult.JsonOptions) : plan.Describe());
         if (plan.Fits) return ExitCodes.Success;
         Console.Error.WriteLine("llmlab plan: " + plan.MisfitMessage());
         return ExitCodes.BadData;
     }
 
     // GPU × precision: fits at the context asked, the longest context that fits, predicted speeds.
-    private static int Table(string modelName, PlanModel model, QuantizationMix? quant, IReadOnlyList<GpuSpec> gpus, Placement placement, int context, int batch,
-        DType compute, bool json)
+    private static int Table(string modelName, QuantizationMix? quant, IReadOnlyList<GpuSpec> gpus, Placement placement, Request request)
     {
+        var (model, context, batch, compute, json) = (request.Model, request.Context, request.Batch, request.Compute, request.Json);
         var models = quant is not null || model.Manifest.Weights.Any(w => w.Format.IsBlockQuantized())
             ? [(quant?.Name ?? "as stored", model)]
             : TablePrecisions.Select(p => (p, p == "BF16" ? model : ModelLocator.AsUsage(() => PlanModel.Resolve(modelName, QuantizationMix.Parse(p))) with { KvType = model.KvType })).ToArray();
         // The CPU (its RAM and measured copy bandwidth) only when the placement gives it layers or the KV caches.
-        var cpu = placement.GpuLayers is not null || placement.KvCacheOnCpu ? Devices([], DeviceMap.OnDevice("cpu", 1))["cpu"] : null;
+        var cpu = placement.GpuLayers is not null || placement.KvCacheOnCpu ? Devices(request, [], DeviceMap.OnDevice("cpu", 1), probePrefill: false)["cpu"] : null;
         var rows = new List<GpuPlanRow>();
         foreach (var gpu in gpus)
             foreach (var (precision, m) in models)
@@ -152,8 +165,9 @@ internal static class PlanCommand
         return ExitCodes.Success;
     }
 
-    // This machine's CPU (available RAM; its copy bandwidth measured when the map uses it), and the GPUs given.
-    private static Dictionary<string, PlanDevice> Devices(IReadOnlyList<PlanDevice> gpus, DeviceMap map, bool withCpu = false)
+    // This machine's CPU (available RAM; its copy bandwidth measured when the map uses it, its prefill rate when it holds
+    // layers), and the GPUs given.
+    private static Dictionary<string, PlanDevice> Devices(Request request, IReadOnlyList<PlanDevice> gpus, DeviceMap map, bool withCpu = false, bool probePrefill = true)
     {
         var devices = gpus.ToDictionary(g => g.Device);
         if (withCpu || map.Devices.Contains("cpu") || map.KvCacheOnCpu)
@@ -162,7 +176,11 @@ internal static class PlanCommand
             var report = cpu.MemoryReport();
             // Measured whenever the map uses the CPU (even for the embedding's one row per token: without it no decode is predicted).
             double? bandwidth = map.Devices.Contains("cpu") || map.KvCacheOnCpu ? CpuBandwidth : null;
-            devices["cpu"] = PlanDevice.ForCpu(report.DriverFreeBytes, report.DriverTotalBytes, bandwidth);
+            // The matmul probe (a second or two) only when the CPU computes layers: the rows a prefill step multiplies.
+            var prefill = probePrefill && map.Layers.Contains("cpu")
+                ? ModelLocator.AsUsage(() => CpuPrefillRate.Measure(request.Model, request.Batch * Math.Min(request.PromptTokens, DecoderShape.DefaultPrefillChunk)))
+                : null;
+            devices["cpu"] = PlanDevice.ForCpu(report.DriverFreeBytes, report.DriverTotalBytes, bandwidth, prefill);
         }
         return devices;
     }

@@ -108,6 +108,16 @@ public sealed record BenchResult
     public double? PredictedDecodeTokensPerSecond { get; init; }
     /// <summary>The decode efficiency the planner states for this kind of device (CPU: 100 %; a catalog GPU: LlmLab's measured fraction).</summary>
     public double? PredictedDecodeFraction { get; init; }
+    /// <summary>
+    /// The planner's time to first token for this run (one device): batch × prompt tokens × FLOPs per token at the device's
+    /// prefill rate (CPU: its matmul probe × <see cref="Planning.PlanDevice.CpuPrefillFractionOfProbe"/>; a catalog GPU: dense
+    /// BF16 × <see cref="Planning.MemoryPlanner.PrefillFractionOfPeak"/>) + the output head read once at decode bandwidth, ms.
+    /// </summary>
+    public double? PredictedTtftMs { get; init; }
+    /// <summary>Batch × prompt tokens ÷ <see cref="PredictedTtftMs"/>: the prefill rate predicted the way <see cref="PrefillTokensPerSecond"/> is measured.</summary>
+    public double? PredictedPrefillTokensPerSecond { get; init; }
+    /// <summary>The arithmetic of <see cref="PredictedTtftMs"/> and where its rate comes from.</summary>
+    public string? PredictedPrefillBasis { get; init; }
     /// <summary>Mean board power during decode (GPU telemetry), if available.</summary>
     public double? AverageWatts { get; init; }
     /// <summary>Decoded tokens per joule, if power was measured.</summary>
@@ -171,6 +181,8 @@ public sealed record BenchResult
         }
         if (PredictedDecodeTokensPerSecond is { } predicted)
             lines.Add($"predicted decode {predicted:F2} tok/s (roofline × {PredictedDecodeFraction:P1}); measured {DecodeTokensPerSecond:F2} tok/s = {DecodeTokensPerSecond / predicted:P0} of the prediction");
+        if (PredictedTtftMs is { } predictedTtft)
+            lines.Add($"predicted TTFT {predictedTtft:F1} ms ({PredictedPrefillBasis}); measured {TtftMs:F1} ms = {TtftMs / predictedTtft:P0} of the prediction");
         if (AverageWatts is { } w) lines.Add($"power {w:F1} W average during decode; {TokensPerJoule:F2} tokens/J");
         if (BatchSweep is { Count: > 1 })
             foreach (var p in BatchSweep)
@@ -180,7 +192,7 @@ public sealed record BenchResult
 }
 
 /// <summary>Progress of a running benchmark, for a display.</summary>
-/// <param name="Phase">"bandwidth", "warm-up", "prefill", "decode".</param>
+/// <param name="Phase">"bandwidth", "matmul probe" (the CPU prefill prediction), "warm-up", "prefill", "decode".</param>
 /// <param name="Batch">Batch being measured.</param>
 /// <param name="Repetition">1-based repetition (0 in warm-up).</param>
 /// <param name="Repetitions">Timed repetitions.</param>

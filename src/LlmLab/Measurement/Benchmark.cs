@@ -56,6 +56,7 @@ public static class Benchmark
             new Dictionary<string, PlanDevice>(), backend.ActivationType).Devices[0];
         double decodeFraction = backend.Device == "cpu" ? PlanDevice.CpuDecodeFractionOfCopy
             : GpuCatalog.FindByDriverName(deviceName)?.DecodeFractionOfCopy ?? GpuSpec.DefaultDecodeFractionOfCopy;
+        var ttft = model.Backends.Count == 1 ? PredictTtft(model, planModel, options, head.Point.Batch, bandwidth * decodeFraction, deviceName, progress) : null;
         IReadOnlyList<BenchDevice>? devices = null;
         double? crossingMs = null;
         if (model.Backends.Count > 1)
@@ -118,10 +119,42 @@ public static class Benchmark
             Planned = devices is null ? planned : null,
             PredictedDecodeTokensPerSecond = devices is null && double.IsFinite(roofline) ? roofline * decodeFraction : null,
             PredictedDecodeFraction = devices is null ? decodeFraction : null,
+            PredictedTtftMs = ttft?.Ms,
+            PredictedPrefillTokensPerSecond = ttft is { } t ? head.Point.Batch * options.PromptTokens / (t.Ms / 1e3) : null,
+            PredictedPrefillBasis = ttft?.Basis,
             AverageWatts = head.Watts,
             TokensPerJoule = head.TokensPerJoule,
             BatchSweep = points.Count > 1 ? points.Select(p => p.Point).ToArray() : null,
         };
+    }
+
+    /// <summary>
+    /// The planner's time to first token for this run on one device: the prompt's FLOPs at the device's prefill rate — on
+    /// the CPU its matmul probe on the model's formats (timed here, after the run) × <see cref="PlanDevice.CpuPrefillFractionOfProbe"/>,
+    /// on a catalog GPU its dense BF16 throughput × <see cref="MemoryPlanner.PrefillFractionOfPeak"/> — plus the output head
+    /// read once at <paramref name="decodeBytesPerSecond"/>; null on a GPU the catalog does not know.
+    /// </summary>
+    private static (double Ms, string Basis)? PredictTtft(Transformer model, PlanModel planModel, BenchOptions options, int batch, double decodeBytesPerSecond,
+        string? deviceName, IProgress<BenchProgress>? progress)
+    {
+        var backend = model.Backend;
+        double flopsPerSecond;
+        string basis;
+        if (backend.Device == "cpu")
+        {
+            progress?.Report(new BenchProgress("matmul probe", batch, 0, options.Repetitions, 0, 0));
+            var rate = CpuPrefillRate.Measure(planModel, batch * Math.Min(options.PromptTokens, DecoderShape.DefaultPrefillChunk));
+            (flopsPerSecond, basis) = (rate.FlopsPerSecond, rate.Basis);
+        }
+        else if (GpuCatalog.FindByDriverName(deviceName) is { } gpu)
+            (flopsPerSecond, basis) = (gpu.Bf16Tflops * 1e12 * MemoryPlanner.PrefillFractionOfPeak, $"{gpu.Name} dense BF16 {gpu.Bf16Tflops:F0} TFLOPS × {MemoryPlanner.PrefillFractionOfPeak:P0}");
+        else return null;
+        double flopsPerToken = MemoryPlanner.PrefillFlopsPerToken(planModel, options.PromptTokens);
+        long headBytes = PrefillPrediction.HeadBytes(planModel, backend.Device != "cpu", backend.ActivationType);
+        double headMs = double.IsFinite(decodeBytesPerSecond) && decodeBytesPerSecond > 0 ? headBytes / decodeBytesPerSecond * 1e3 : 0;
+        double ms = PrefillPrediction.TtftMs(options.PromptTokens, batch, flopsPerToken, flopsPerSecond, headMs);
+        return (ms, $"{batch * options.PromptTokens} tokens × {flopsPerToken / 1e9:F3} GFLOP at {flopsPerSecond / 1e9:F1} GFLOP/s = {ms - headMs:F1} ms, " +
+            $"+ head {headBytes / 1e6:F1} MB at decode bandwidth = {headMs:F2} ms; {basis}");
     }
 
     /// <summary>

@@ -50,9 +50,10 @@ public static class MemoryPlanner
     /// <paramref name="context"/> tokens; <paramref name="devices"/> gives free memory and bandwidth per device (a device
     /// missing from it is planned without either).
     /// </summary>
-    /// <exception cref="InvalidOptionException">A context or batch out of range, or a map that does not cover the model's layers.</exception>
+    /// <remarks><c>promptTokens</c>: a prompt length per sequence to predict the time to first token of (<see cref="PlanSpeed.TtftMs"/>); null: none.</remarks>
+    /// <exception cref="InvalidOptionException">A context or batch out of range, a prompt longer than the context, or a map that does not cover the model's layers.</exception>
     public static ModelPlan Plan(PlanModel model, DeviceMap map, int context, int batch, IReadOnlyDictionary<string, PlanDevice> devices,
-        DType gpuComputeType = DefaultGpuComputeType)
+        DType gpuComputeType = DefaultGpuComputeType, int? promptTokens = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(map);
@@ -62,9 +63,12 @@ public static class MemoryPlanner
         if (map.Layers.Count != config.NumLayers)
             throw new InvalidOptionException($"the device map places {map.Layers.Count} layers but {model.Name} has {config.NumLayers}");
 
+        if (promptTokens is { } prompt && (prompt < 1 || prompt > context))
+            throw new InvalidOptionException($"--prompt-tokens {prompt} must be between 1 and the context ({context})");
+
         var plans = PlannedDevices(map).Select(d => PlanDevice(model, map, d, context, batch, devices.GetValueOrDefault(d), gpuComputeType)).ToArray();
         return new ModelPlan(model.Name, model.Quantization, model.Manifest.BitsPerWeight, context, batch, map.Describe(), plans,
-            Speed(model, map, plans, context, devices));
+            Speed(model, map, plans, context, batch, promptTokens, devices, gpuComputeType)) { PromptTokens = promptTokens };
     }
 
     /// <summary>Refuses a context outside 1 … the model's max_position_embeddings, or a batch outside 1 … <see cref="MaxBatch"/>.</summary>
@@ -273,25 +277,36 @@ public static class MemoryPlanner
         }
     }
 
-    private static PlanSpeed? Speed(PlanModel model, DeviceMap map, IReadOnlyList<DevicePlan> plans, int context, IReadOnlyDictionary<string, PlanDevice> devices)
+    private static PlanSpeed? Speed(PlanModel model, DeviceMap map, IReadOnlyList<DevicePlan> plans, int context, int batch, int? promptTokens,
+        IReadOnlyDictionary<string, PlanDevice> devices, DType gpuComputeType)
     {
         if (plans.Any(p => p.Predicted is null)) return null;
         double decode = 1e3 / plans.Sum(p => p.Predicted!.MsPerToken);
         double flops = PrefillFlopsPerToken(model, context);
         var gpus = PlannedDevices(map).Select(d => devices[d].Gpu).ToArray();
         bool allGpu = gpus.All(g => g is not null);
-        double? prefill = null;
-        if (map.Layers.All(d => devices[d].Gpu is not null))
+        double? prefill = null, ttft = null;
+        string? prefillBasis = null;
+        var layerDevices = map.Layers.Distinct().ToArray();
+        if (layerDevices.All(d => devices[d].PrefillFlopsPerSecond is not null))
         {
-            // Each device computes its layers' share of the FLOPs at its own throughput; the stages run one after another.
-            double seconds = map.Layers.Distinct().Sum(d =>
-                flops * map.Layers.Count(l => l == d) / map.Layers.Count / (devices[d].Gpu!.Bf16Tflops * 1e12 * PrefillFractionOfPeak));
-            prefill = 1 / seconds;
+            // Each device computes its layers' share of the FLOPs at its own rate; the stages run one after another.
+            double SecondsPerFlop() => layerDevices.Sum(d => (double)map.Layers.Count(l => l == d) / map.Layers.Count / devices[d].PrefillFlopsPerSecond!.Value);
+            prefill = 1 / (flops * SecondsPerFlop());
+            prefillBasis = string.Join("; ", layerDevices.Select(d => devices[d].PrefillBasis).Distinct());
+            if (promptTokens is { } prompt)
+            {
+                // The first token's logits: the head read once on the output device, at its decode bandwidth.
+                var output = devices[map.Output];
+                bool gpu = map.Output != "cpu";
+                double headMs = output.BandwidthBytesPerSecond is { } bw ? PrefillPrediction.HeadBytes(model, gpu, gpuComputeType) / (bw * output.DecodeFraction) * 1e3 : 0;
+                ttft = PrefillPrediction.TtftMs(prompt, batch, PrefillFlopsPerToken(model, prompt), 1 / SecondsPerFlop(), headMs);
+            }
         }
         double? perJoule = allGpu ? decode / gpus.Sum(g => g!.TdpWatts) : null;
         double? usd = allGpu && gpus.All(g => g!.LaunchUsd is not null)
             ? gpus.Sum(g => g!.LaunchUsd!.Value) / (decode * AmortizationYears * 365.25 * 86400) * 1e6
             : null;
-        return new PlanSpeed(decode, prefill, perJoule, usd, flops);
+        return new PlanSpeed(decode, prefill, perJoule, usd, flops) { TtftMs = ttft, PrefillBasis = prefillBasis };
     }
 }

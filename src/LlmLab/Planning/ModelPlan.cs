@@ -15,6 +15,9 @@ namespace LlmLab.Planning;
 public sealed record ModelPlan(string Model, string? Quantization, double BitsPerWeight, int Context, int Batch, string Map, IReadOnlyList<DevicePlan> Devices,
     PlanSpeed? Predicted)
 {
+    /// <summary>Prompt tokens per sequence the time to first token is predicted for (<see cref="PlanSpeed.TtftMs"/>); null: none planned.</summary>
+    public int? PromptTokens { get; init; }
+
     /// <summary>Whether every device fits (devices of unknown free memory count as fitting).</summary>
     public bool Fits => Devices.All(d => d.Fits != false);
 
@@ -39,7 +42,10 @@ public sealed record ModelPlan(string Model, string? Quantization, double BitsPe
                 $"{d.Device} {d.Predicted!.BytesPerToken / 1e6:F1} MB ÷ {d.Predicted.EffectiveGBps:F0} GB/s = {d.Predicted.MsPerToken:F3} ms"));
             lines.Add($"  predicted decode {p.DecodeTokensPerSecond:F1} tok/s per sequence ({devices}; {string.Join("; ", Devices.Where(d => d.Predicted is not null).Select(d => d.Predicted!.Basis).Distinct())})");
             if (p.PrefillTokensPerSecond is { } prefill)
-                lines.Add($"  predicted prefill {prefill:F0} tok/s ({p.PrefillFlopsPerToken / 1e9:F2} GFLOP per token at {MemoryPlanner.PrefillFractionOfPeak:P0} of dense BF16 tensor throughput)");
+                lines.Add($"  predicted prefill {prefill:F0} tok/s ({p.PrefillFlopsPerToken / 1e9:F2} GFLOP per token at {p.PrefillBasis})");
+            if (p.TtftMs is { } ttft)
+                lines.Add($"  predicted TTFT {ttft:F1} ms for a prompt of {PromptTokens} tokens" + (Batch > 1 ? $" × batch {Batch}" : "") +
+                    " (its FLOPs at the prefill rate + one read of the output head at decode bandwidth)");
             if (p.TokensPerJoule is { } tpj) lines.Add($"  {tpj:F2} tokens per joule at TDP" + (p.UsdPerMillionTokens is { } usd ? $"; ${usd:F3} per million tokens (launch price over {MemoryPlanner.AmortizationYears} years of decoding)" : ""));
         }
         return string.Join(Environment.NewLine, lines);

@@ -18,13 +18,39 @@ public sealed record PlanDevice(string Device, string? Name, long? FreeBytes, lo
 {
     /// <summary>
     /// Decode tok/s on the CPU as a fraction of its copy-bandwidth roofline (bench's: copy-test GB/s ÷ bytes per token):
-    /// 1.0, the median of five <c>llmlab bench</c> runs of a make-random llama-3.2-1b (2.5 GB in BF16, far past the
+    /// 1.0. First the median of five <c>llmlab bench</c> runs of a make-random llama-3.2-1b (2.5 GB in BF16, far past the
     /// caches; prompt 16 + 16) on the project's 2-core machine on 2026-12-07 — BF16 0.73, 1.01, 1.14; Q8_0 1.05; Q4_K_M
-    /// 0.82. Decode reads each weight once while the copy test reads and writes, so a memory-bound CPU reaches about
-    /// the copy roofline; a model that fits in the caches (the 12 MB Brown model) runs faster than predicted and a
-    /// machine shared with other jobs slower (the same Q8_0 run gave 0.22 under load).
+    /// 0.82; re-measured the same day (16:47–16:57 UTC, load average 4–18 from other jobs; notes/cpu-predict.md) over 15
+    /// runs, prompt 32 + 16, 3 repetitions each: 0.84–1.31, median 1.00 (per format BF16 1.00, Q8_0 0.95, Q4_K_M 1.09);
+    /// 15 check runs after it (17:01–17:11 UTC): BF16 0.90, Q8_0 1.16, Q4_K_M 1.05; all 30: 1.00, 1.03, 1.05.
+    /// Decode reads each weight once while the copy test reads and writes, so a memory-bound CPU reaches about the copy
+    /// roofline; a model that fits in the caches (the 12 MB Brown model) runs faster than predicted in BF16 (1.3–1.4) and,
+    /// with its tiny matrices, slower in Q8_0/Q4_K_M (0.45–0.75: per-op overheads), and a machine shared with other jobs
+    /// slower (a Q8_0 run gave 0.22 under load).
     /// </summary>
     public const double CpuDecodeFractionOfCopy = 1.0;
+
+    /// <summary>
+    /// CPU prefill FLOP/s (<see cref="MemoryPlanner.PrefillFlopsPerToken"/> × prompt tokens ÷ (TTFT − the output head's
+    /// read at decode bandwidth)) as a fraction of the matmul probe's rate on the model's formats (<see cref="CpuPrefillRate"/>):
+    /// 0.90, the median of 15 <c>llmlab bench</c> runs of a make-random llama-3.2-1b (prompt 32 + 16 new, 3 repetitions, 5
+    /// rounds × BF16 / Q8_0 / Q4_K_M converted at load) on the project's 2-core machine, 2026-12-07 16:47–16:57 UTC, load
+    /// average 4–18 from other jobs (notes/cpu-predict.md): 0.74–1.02; per format BF16 0.87, Q8_0 0.97, Q4_K_M 0.87. 15 check
+    /// runs after it put TTFT at 1.07, 0.95 and 0.98 of the prediction (medians). At a 512-token prompt three runs reached
+    /// only about 0.75 of the probe (TTFT 1.19–1.24 of the prediction): the fraction is for short prompts. What
+    /// the probe leaves out: attention, norms, RoPE, SwiGLU, quantizing activations, and the smaller matrices (q, k, v, o)
+    /// running at a lower rate than the MLP's the probe times.
+    /// </summary>
+    public const double CpuPrefillFractionOfProbe = 0.90;
+
+    /// <summary>
+    /// FLOP/s the device's prefill is predicted at (a catalog GPU: dense BF16 × <see cref="MemoryPlanner.PrefillFractionOfPeak"/>;
+    /// the CPU: its matmul probe × <see cref="CpuPrefillFractionOfProbe"/>); null: no prefill prediction.
+    /// </summary>
+    public double? PrefillFlopsPerSecond { get; init; }
+
+    /// <summary>How <see cref="PrefillFlopsPerSecond"/> was obtained, for the printed arithmetic.</summary>
+    public string? PrefillBasis { get; init; }
 
     /// <summary>Whether the device is a GPU (sized by the CUDA backend's rules).</summary>
     public bool IsGpu => Device != "cpu";
@@ -33,13 +59,24 @@ public sealed record PlanDevice(string Device, string? Name, long? FreeBytes, lo
     public static PlanDevice ForCatalogGpu(string device, GpuSpec gpu)
     {
         ArgumentNullException.ThrowIfNull(gpu);
-        return new(device, gpu.Name, gpu.MemoryBytes, gpu.MemoryBytes, gpu.CopyBandwidthBytesPerSecond, gpu.DecodeFractionOfCopy, gpu.EfficiencyBasis, gpu);
+        return new(device, gpu.Name, gpu.MemoryBytes, gpu.MemoryBytes, gpu.CopyBandwidthBytesPerSecond, gpu.DecodeFractionOfCopy, gpu.EfficiencyBasis, gpu)
+        {
+            PrefillFlopsPerSecond = gpu.Bf16Tflops * 1e12 * MemoryPlanner.PrefillFractionOfPeak,
+            PrefillBasis = $"{MemoryPlanner.PrefillFractionOfPeak:P0} of dense BF16 tensor throughput",
+        };
     }
 
-    /// <summary>This machine's CPU: <paramref name="availableBytes"/> of RAM, a measured copy bandwidth (bytes/s, null when not measured).</summary>
-    public static PlanDevice ForCpu(long availableBytes, long totalBytes, double? copyBytesPerSecond) =>
+    /// <summary>
+    /// This machine's CPU: <paramref name="availableBytes"/> of RAM, a measured copy bandwidth (bytes/s, null when not
+    /// measured) and a measured prefill rate (null: no prefill prediction).
+    /// </summary>
+    public static PlanDevice ForCpu(long availableBytes, long totalBytes, double? copyBytesPerSecond, CpuPrefillRate? prefill = null) =>
         new("cpu", $"{Environment.ProcessorCount} logical cores", availableBytes, totalBytes, copyBytesPerSecond, CpuDecodeFractionOfCopy,
-            copyBytesPerSecond is { } bw ? $"measured copy {bw / 1e9:F1} GB/s × {CpuDecodeFractionOfCopy:P0} (LlmLab's CPU decode fraction)" : "no bandwidth measured");
+            copyBytesPerSecond is { } bw ? $"measured copy {bw / 1e9:F1} GB/s × {CpuDecodeFractionOfCopy:P0} (LlmLab's CPU decode fraction)" : "no bandwidth measured")
+        {
+            PrefillFlopsPerSecond = prefill?.FlopsPerSecond,
+            PrefillBasis = prefill?.Basis,
+        };
 
     /// <summary>
     /// A GPU of this machine through its open <paramref name="backend"/>: the driver's free and total memory now, its

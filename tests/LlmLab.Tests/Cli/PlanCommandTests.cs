@@ -31,6 +31,33 @@ public sealed class PlanCommandTests
     }
 
     [Fact]
+    public void A_cpu_plan_predicts_prefill_and_the_ttft_of_its_prompt_in_json_and_text()
+    {
+        var r = CliRunner.Run(null, "plan", "--model", "tiny-llama", "--device", "cpu", "--context", "256", "--prompt-tokens", "32", "--json");
+
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout);
+        Assert.Equal(32, json.RootElement.GetProperty("promptTokens").GetInt32());
+        var predicted = json.RootElement.GetProperty("predicted");
+        Assert.True(predicted.GetProperty("decodeTokensPerSecond").GetDouble() > 0);
+        Assert.True(predicted.GetProperty("prefillTokensPerSecond").GetDouble() > 0);
+        Assert.True(predicted.GetProperty("ttftMs").GetDouble() > 0);
+        Assert.Contains("matmul probe BF16", predicted.GetProperty("prefillBasis").GetString());
+
+        var text = CliRunner.Run(null, "plan", "--model", "tiny-llama", "--device", "cpu", "--context", "256");
+        Assert.Matches(@"predicted TTFT [\d.]+ ms for a prompt of 256 tokens", text.Stdout);   // the default: 512 or the context when shorter
+    }
+
+    [Fact]
+    public void A_prompt_longer_than_the_context_is_one_line_naming_both()
+    {
+        var r = CliRunner.Run(null, "plan", "--model", "tiny-llama", "--context", "256", "--prompt-tokens", "300");
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("llmlab plan: --prompt-tokens 300 must be at most the context (256); give a longer --context or a shorter prompt", OneLine(r));
+    }
+
+    [Fact]
     public void The_gpu_table_has_a_row_per_gpu_and_precision()
     {
         var r = CliRunner.Run(null, "plan", "--model", "llama-3.1-8b", "--gpu", "rtx-3060,h200-sxm");
