@@ -22,7 +22,7 @@ internal static class CompareCommand
             new MagicOption("base", "Base (reference) model folder or .gguf file") { IsRequired = true, ValueName = "DIR|FILE.gguf" },
             CliOptions.RequiredModel,
             StudyOptions.Quant with { Description = "Convert the --model's weights at load time by this llama.cpp mix (Q8_0, Q4_K_M, …); the base loads as stored" },
-            StudyOptions.KvType with { Description = "Store the --model's KV cache as f32, f16, bf16, q8_0 or q4_0 (the base keeps the backend's own): what a KV cache type costs, measured as llama-perplexity measures --cache-type-k/v" },
+            StudyOptions.KvType with { Description = "Store the --model's KV cache as f32, f16, bf16, q8_0, q4_0 or fp8 (the base keeps the backend's own): what a KV cache type costs, measured as llama-perplexity measures --cache-type-k/v" },
             new MagicOption("text", "Text file, tokenized whole with the base's tokenizer") { ShortName = 't', IsRequired = true, ValueName = "FILE" },
             .. StudyOptions.Compare,
             StudyOptions.Device,

@@ -40,7 +40,7 @@ internal static class PlanCommand
             new MagicOption("gpu", "Plan for catalog GPUs instead of a local device: a name (h100-sxm, rtx-4090, …), a comma-separated list, or all (a table); with --device-map or --tensor-split, the machine's GPUs in order (h100-sxm,h100-sxm: cuda:0, cuda:1)") { ValueName = "NAME" },
             StudyOptions.DeviceMapOption, StudyOptions.MaxMemory, StudyOptions.TensorSplit, StudyOptions.KvOffload,
             StudyOptions.ComputeType with { Description = "GPU compute type (bf16 default, f16, f32); the CPU computes in f32" },
-            StudyOptions.KvType with { Description = "Plan the KV cache stored as f32, f16, bf16, q8_0 or q4_0 (bytes from the block geometry); default: each device's own (f32 on the CPU, the compute type on a GPU)" },
+            StudyOptions.KvType with { Description = "Plan the KV cache stored as f32, f16, bf16, q8_0, q4_0 or fp8 (bytes from the block geometry; fp8 adds a 4-byte scale per head); default: each device's own (f32 on the CPU, the compute type on a GPU)" },
             CliOptions.Json,
         ],
         Details = """

@@ -17,12 +17,12 @@ public abstract class KvCache : IDisposable
 
     /// <summary>Dimensions and the requested <see cref="KvCacheType"/>.</summary>
     public KvCacheShape Shape { get; }
-    /// <summary>How the keys and values are stored (F32, F16, BF16, Q8_0, Q4_0).</summary>
+    /// <summary>How the keys and values are stored (F32, F16, BF16, Q8_0, Q4_0; F8_E4M3 with a scale per head).</summary>
     public TensorFormat Format { get; }
-    /// <summary>Element type of the stored keys and values; null for a block format (see <see cref="Format"/>).</summary>
-    public DType? DType => Format.ElementType();
-    /// <summary>Bytes of one cached row (one position's K, or its V), from the format's block geometry.</summary>
-    public long RowBytes => Format.RowBytes(Shape.RowElements);
+    /// <summary>Element type of the stored keys and values; null for a block format or scaled FP8 (see <see cref="Format"/>).</summary>
+    public DType? DType => Format == TensorFormat.F8_E4M3 ? null : Format.ElementType();
+    /// <summary>Bytes of one cached row (one position's K, or its V), from the format's block geometry (<see cref="KvCacheTypes.RowBytes"/>).</summary>
+    public long RowBytes => KvCacheTypes.RowBytes(Format, Shape.KvHeads, Shape.HeadDim);
     /// <summary>Bytes of all layers' K and V.</summary>
     public long Bytes => 2L * Shape.Layers * Shape.Batch * Shape.MaxSequence * RowBytes;
 

@@ -22,6 +22,7 @@ public sealed class CpuKvCacheTests
     private const double Bf16Nmse = 2e-5;
     private const double Q8_0Nmse = 2e-4;
     private const double Q4_0Nmse = 4e-2;
+    private const double Fp8Nmse = 4e-3;   // measured 1.06e-3 … 1.28e-3 (E4M3 keeps 3 mantissa bits: (2⁻³)²/12 ≈ 1.3e-3 relative)
 
     private static readonly RopeConfig Rope = new("llama3", 500000, 8, 1, 4, 64);
 
@@ -29,7 +30,7 @@ public sealed class CpuKvCacheTests
     public static TheoryData<KvCacheType, int, int, int, int, int?> Cases()
     {
         var data = new TheoryData<KvCacheType, int, int, int, int, int?>();
-        foreach (var type in new[] { KvCacheType.F16, KvCacheType.BF16, KvCacheType.Q8_0, KvCacheType.Q4_0 })
+        foreach (var type in new[] { KvCacheType.F16, KvCacheType.BF16, KvCacheType.Q8_0, KvCacheType.Q4_0, KvCacheType.FP8 })
         {
             data.Add(type, 8, 4, 32, 1, null);    // the Brown model's attention shape
             data.Add(type, 4, 1, 64, 2, null);    // two sequences, one KV head for four query heads
@@ -70,6 +71,7 @@ public sealed class CpuKvCacheTests
             KvCacheType.F16 => F16Nmse,
             KvCacheType.BF16 => Bf16Nmse,
             KvCacheType.Q8_0 => Q8_0Nmse,
+            KvCacheType.FP8 => Fp8Nmse,
             _ => Q4_0Nmse,
         };
         using var run = new AttentionRun(type, heads, kvHeads, headDim, batch, window);
@@ -88,6 +90,7 @@ public sealed class CpuKvCacheTests
     [InlineData(KvCacheType.BF16, 4 * 64 * 2)]
     [InlineData(KvCacheType.Q8_0, 4 * 2 * 34)]   // 4 heads × 2 blocks of 32 × 34 bytes
     [InlineData(KvCacheType.Q4_0, 4 * 2 * 18)]   // 4 heads × 2 blocks × 18 bytes
+    [InlineData(KvCacheType.FP8, 4 * (4 + 64))]  // 4 heads × (an fp32 scale + 64 E4M3 bytes)
     public void The_ledger_counts_the_bytes_the_type_stores(KvCacheType type, int rowBytes)
     {
         using var backend = new CpuBackend();
@@ -156,8 +159,39 @@ public sealed class CpuKvCacheTests
         public byte[] Encode(float[] row)
         {
             var bytes = new byte[Typed.RowBytes];
-            BlockCodec.Quantize(Typed.Format, row, bytes);
+            if (Typed.Format != TensorFormat.F8_E4M3)
+            {
+                BlockCodec.Quantize(Typed.Format, row, bytes);
+                return bytes;
+            }
+            // FP8: per head, the fp32 scale amax/448 (little-endian), then each value ÷ scale in E4M3.
+            for (int h = 0; h < _kvHeads; h++)
+            {
+                var head = row.AsSpan(h * _headDim, _headDim);
+                float scale = 0;
+                foreach (float v in head) scale = MathF.Max(scale, MathF.Abs(v));
+                scale /= 448f;
+                int at = h * (4 + _headDim);
+                BitConverter.TryWriteBytes(bytes.AsSpan(at, 4), scale);
+                for (int i = 0; i < _headDim; i++) bytes[at + 4 + i] = scale == 0 ? (byte)0 : Fp8E4M3.FromSingle(head[i] / scale);
+            }
             return bytes;
+        }
+
+        /// <summary>A stored row decoded: the project's codecs for the block and float types; FP8 as Encode writes it (each head's scale × its E4M3 values).</summary>
+        private void Decode(ReadOnlySpan<byte> bytes, float[] row)
+        {
+            if (Typed.Format != TensorFormat.F8_E4M3)
+            {
+                BlockCodec.Dequantize(Typed.Format, bytes, row);
+                return;
+            }
+            for (int h = 0; h < _kvHeads; h++)
+            {
+                int at = h * (4 + _headDim);
+                float scale = BitConverter.ToSingle(bytes.Slice(at, 4));
+                for (int i = 0; i < _headDim; i++) row[h * _headDim + i] = scale * Fp8E4M3.ToSingle(bytes[at + 4 + i]);
+            }
         }
 
         /// <summary>A prefill of 7 tokens, a chunk of 3 starting past 0, then three decode steps.</summary>
@@ -187,8 +221,8 @@ public sealed class CpuKvCacheTests
             for (int row = 0; row < rows; row++)
             {
                 int seq = row / tokens, pos = start + row % tokens;
-                BlockCodec.Dequantize(Typed.Format, Typed.KeyBytes(0, seq, pos), key);
-                BlockCodec.Dequantize(Typed.Format, Typed.ValueBytes(0, seq, pos), value);
+                Decode(Typed.KeyBytes(0, seq, pos), key);
+                Decode(Typed.ValueBytes(0, seq, pos), value);
                 _decoded.Write(0, seq, pos, key, value);
             }
             var decodedOut = Output(_decoded, rotatedQ, layout, rows);

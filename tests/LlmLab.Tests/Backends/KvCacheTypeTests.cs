@@ -13,6 +13,8 @@ public sealed class KvCacheTypeTests
     [InlineData("bf16", KvCacheType.BF16)]
     [InlineData("q8_0", KvCacheType.Q8_0)]
     [InlineData("Q4_0", KvCacheType.Q4_0)]
+    [InlineData("fp8", KvCacheType.FP8)]
+    [InlineData("F8_E4M3", KvCacheType.FP8)]
     public void Each_kv_type_name_parses_case_insensitively(string? name, KvCacheType expected) =>
         Assert.Equal(expected, KvCacheTypes.Parse(name));
 
@@ -36,6 +38,7 @@ public sealed class KvCacheTypeTests
     [InlineData(KvCacheType.F16, TensorFormat.F32, 8 * 128 * 2)]
     [InlineData(KvCacheType.Q8_0, TensorFormat.F32, 8 * 4 * 34)]        // 8 heads × 4 blocks of 32
     [InlineData(KvCacheType.Q4_0, TensorFormat.BF16, 8 * 4 * 18)]
+    [InlineData(KvCacheType.FP8, TensorFormat.BF16, 8 * (4 + 128))]    // 8 heads × (an fp32 scale + 128 E4M3 bytes)
     public void A_row_takes_the_bytes_of_its_format_blocks(KvCacheType type, TensorFormat backendDefault, int bytes) =>
         Assert.Equal(bytes, KvCacheTypes.RowBytes(type.Format(backendDefault), 8, 128));
 

@@ -115,7 +115,7 @@ internal sealed unsafe class CpuWeight : DeviceWeight
 
 /// <summary>
 /// K and V per layer, [batch, maxSequence, kvHeads·headDim] each, in native memory: fp32 by default, or F16, BF16, Q8_0,
-/// Q4_0 (<see cref="KvCacheType"/>), each row written through the project's codecs (<see cref="BlockCodec"/>: the block
+/// Q4_0, FP8 (<see cref="KvCacheType"/>), each row written through the project's codecs (<see cref="BlockCodec"/>: the block
 /// types byte-exact with ggml's <c>quantize_row_q8_0/q4_0_ref</c>) and decoded one head at a time when attention reads it.
 /// Blocks run along each head (head_dim a multiple of 32), so one head's slice of a row is whole blocks.
 /// </summary>
@@ -131,10 +131,10 @@ internal sealed unsafe class CpuKvCache : KvCache
     public CpuKvCache(KvCacheShape shape, MemoryLedger ledger) : base(shape, shape.Type.Format(TensorFormat.F32))
     {
         _ledger = ledger;
-        _codec = BlockCodec.For(Format);
+        _codec = KvCacheTypes.RowCodec(Format, shape.HeadDim);
         _layerBytes = shape.BytesPerLayer(TensorFormat.F32);   // checks that a block type divides head_dim
         _rowBytes = RowBytes;
-        _headBytes = Format.RowBytes(shape.HeadDim);
+        _headBytes = KvCacheTypes.RowBytes(Format, 1, shape.HeadDim);
         _keys = new byte*[shape.Layers];
         _values = new byte*[shape.Layers];
         for (int l = 0; l < shape.Layers; l++)

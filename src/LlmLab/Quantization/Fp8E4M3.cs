@@ -1,0 +1,58 @@
+namespace LlmLab.Quantization;
+
+/// <summary>
+/// FP8 E4M3 as the OCP 8-bit floating point specification defines its "fn" variant (PyTorch's <c>float8_e4m3fn</c>, the
+/// FP8 of Hopper tensor cores and of FP8 checkpoints): sign, 4 exponent bits with bias 7, 3 mantissa bits, no
+/// infinities, S.1111.111 the only NaN, so the largest finite value is 448 (S.1111.110) and the smallest subnormal 2⁻⁹.
+/// </summary>
+public static class Fp8E4M3
+{
+    /// <summary>The largest finite value, 448.</summary>
+    public const float MaxValue = 448f;
+
+    /// <summary>The code of NaN with a clear sign bit.</summary>
+    public const byte NaN = 0x7F;
+
+    private static readonly float[] Values = BuildTable();
+
+    private static float[] BuildTable()
+    {
+        var table = new float[256];
+        for (int code = 0; code < 256; code++)
+        {
+            int exponent = (code >> 3) & 0xF, mantissa = code & 7;
+            float magnitude = exponent == 0
+                ? MathF.ScaleB(mantissa, -9)                                  // subnormal: m · 2⁻⁹
+                : MathF.ScaleB(1f + mantissa / 8f, exponent - 7);             // normal: 1.m · 2^(e − 7)
+            if (exponent == 0xF && mantissa == 7) magnitude = float.NaN;
+            table[code] = (code & 0x80) != 0 ? -magnitude : magnitude;
+        }
+        return table;
+    }
+
+    /// <summary>The value of <paramref name="code"/>.</summary>
+    public static float ToSingle(byte code) => Values[code];
+
+    /// <summary>
+    /// <paramref name="value"/> rounded to the nearest E4M3 value, ties to even; magnitudes past 448 saturate to ±448
+    /// (the "satfinite" conversion of cvt.rn.satfinite.e4m3x2.f32), NaN becomes <see cref="NaN"/>.
+    /// </summary>
+    public static byte FromSingle(float value)
+    {
+        if (float.IsNaN(value)) return NaN;
+        uint bits = BitConverter.SingleToUInt32Bits(value);
+        byte sign = (byte)((bits >> 24) & 0x80);
+        float magnitude = MathF.Abs(value);
+        if (magnitude >= MaxValue) return (byte)(sign | 0x7E);
+        if (magnitude < 0.015625f)   // below the smallest normal 2⁻⁶: a multiple of 2⁻⁹ (codes 0..8; 8 is 2⁻⁶ itself)
+            return (byte)(sign | (int)MathF.Round(magnitude * 512f, MidpointRounding.ToEven));
+        uint magnitudeBits = bits & 0x7FFFFFFF;
+        int exponent = (int)(magnitudeBits >> 23) - 127;               // −6 … 8
+        uint fraction = magnitudeBits & 0x7FFFFF;
+        uint kept = fraction >> 20, rest = fraction & 0xFFFFF;          // 3 mantissa bits kept of 23
+        if (rest > 0x80000 || (rest == 0x80000 && (kept & 1) != 0)) kept++;
+        if (kept == 8) { kept = 0; exponent++; }
+        int code = ((exponent + 7) << 3) | (int)kept;
+        return (byte)(sign | Math.Min(code, 0x7E));   // |v| < 448 rounds to at most 448 (0x7E): the Min only guards the NaN code
+    }
+}
