@@ -58,7 +58,7 @@ public sealed class PlannerVersusLedgerTests : IDisposable
     public static TheoryData<KvCacheType, int> KvCases => new()
     {
         { KvCacheType.Default, 256 }, { KvCacheType.F16, 256 }, { KvCacheType.BF16, 100 }, { KvCacheType.Q8_0, 256 }, { KvCacheType.Q8_0, 1024 },
-        { KvCacheType.Q4_0, 256 }, { KvCacheType.Q4_0, 77 },
+        { KvCacheType.Q4_0, 256 }, { KvCacheType.Q4_0, 77 }, { KvCacheType.FP8, 256 }, { KvCacheType.FP8, 77 },
     };
 
     [Theory]
