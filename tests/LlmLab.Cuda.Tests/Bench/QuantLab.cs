@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using LlmLab.Generation;
+using LlmLab.Measurement;
 using LlmLab.Models;
 
 namespace LlmLab.Cuda.Tests.Bench;
@@ -40,6 +41,11 @@ internal static class QuantLab
         using var gpu = CudaBackend.Create(0, CudaBackendOptions.Default);
         using var model = Transformer.Load(dir, gpu, quant);
         Console.WriteLine($"quant-lab: {dir} {quant?.Name ?? "as stored"} on {gpu.Info.Name}; prompt {prompt}, {steps} decode steps per setting");
+        // The roofline as `llmlab bench` computes it: copy bandwidth ÷ bytes one step reads (weights, K and V at the mean context).
+        double bandwidth = gpu.MeasureCopyBandwidth(1L << 30, 10);
+        long bytesPerToken = Benchmark.BytesPerToken(model, prompt + 16 + steps / 2);
+        double roofline = bandwidth / bytesPerToken;
+        Console.WriteLine($"roofline = {bandwidth / 1e9:F1} GB/s ÷ {bytesPerToken / 1e6:F2} MB = {roofline:F1} tok/s");
         double? first = null;
         foreach (int s in stages)
         {
@@ -53,7 +59,7 @@ internal static class QuantLab
             int decoded = session.Decode([1234], steps, SamplingOptions.Greedy).Count();
             double rate = decoded / sw.Elapsed.TotalSeconds;
             first ??= rate;
-            Console.WriteLine($"stages {s}: {rate:F1} tok/s, {1e3 / rate:F3} ms/step, {rate / first.Value:F3}× the first setting");
+            Console.WriteLine($"stages {s}: {rate:F1} tok/s = {100 * rate / roofline:F1} % of roofline, {1e3 / rate:F3} ms/step, {rate / first.Value:F3}× the first setting");
         }
         gpu.Tuning = gpu.Tuning with { QuantGemvStages = 1 };
         var tokens = Enumerable.Range(0, prompt).Select(i => 1000 + i * 37 % 90000).ToArray();
