@@ -164,7 +164,7 @@ public sealed unsafe partial class CudaBackend
     {
         bool q8 = Q8Activations(format) && Q8ActivationsFit(n, k);
         int xBytes = q8 ? Q8ActivationBytes(n, k) : 0;
-        int stages = _quantStages;
+        int stages = Info.ComputeMajor >= 8 ? _quantStages : 1;   // cp.async is sm_80+
         long ringBytes = stages > 1 ? (long)QuantGemvWarps * stages * weightRows * QuantTileBytes(format) : 0;
         if (stages > 1 && ringBytes + xBytes > SharedOptinBytes) (stages, ringBytes) = (1, 0);
         return (QuantDefines(format, split, q8, stages), checked((int)(ringBytes + xBytes)));
