@@ -2,6 +2,7 @@
 #   suite  the CUDA test classes the fusion refactor and the quantized kernels touch (TEST_CLASSES to change), -verbose
 #   lab    quant-lab (tests' Bench/QuantLab.cs): decode tok/s per QuantGemvStages setting and TTFT per prefill slice size,
 #          llama-3.2-1b Q4_K_M and Q8_0, then llama-3.1-8b Q4_K_M
+#   nb     notebooks/02-quantization.dib with the GPU columns on a make-random llama-3.2-1b (issue 10 item 7)
 # Pack as gpu-run4.sh says.
 set -u
 source .device/env.sh
@@ -26,4 +27,10 @@ if [[ " $phases " == *" lab "* ]]; then
   $CLI make-random --preset llama-3.1-8b --dtype bf16 --out /tmp/ck/8b > /dev/null 2>&1; echo "8b made at $(el)"
   timeout ${LAB8_LIMIT:-120} $TESTS quant-lab --dir /tmp/ck/8b --quant Q4_K_M --stages 1,3,4,1,3 --steps 128 --slices 128,32,16,128 > $OUT/lab-8b-Q4_K_M.log 2>&1
   echo "== lab 8b Q4_K_M rc=$? at $(el)"; grep -a -E "stages|slices" $OUT/lab-8b-Q4_K_M.log
+fi
+if [[ " $phases " == *" nb "* ]]; then
+  $CLI make-random --preset llama-3.2-1b --dtype bf16 --out /tmp/ck/1b > /dev/null 2>&1
+  timeout ${NB_LIMIT:-240} $CLI run notebooks/02-quantization.dib -p model=/tmp/ck/1b -p device=cuda -p prompt=512 -p new=256 -p chunks=4 \
+    --output $OUT/02-quantization-gpu.ipynb --html $OUT/02-quantization-gpu.html > $OUT/nb02.log 2>&1
+  echo "== notebook 02 on cuda rc=$? at $(el)"; tail -3 $OUT/nb02.log
 fi
