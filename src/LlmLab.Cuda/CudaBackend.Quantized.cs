@@ -4,7 +4,7 @@ using LlmLab.Tensors;
 
 namespace LlmLab.Cuda;
 
-// ggml block-format weights (Q8_0 … MXFP4) computed with directly from their blocks (Kernels/gemv_quant.cu): decode
+// ggml block-format weights (Q8_0 … MXFP4) and FP8 rows computed with directly from their bytes (Kernels/gemv_quant.cu): decode
 // products stream the blocks (qgemv*), prefill products dequantize one weight (or a slice of its rows) into a
 // compute-type workspace and run cuBLASLt on it, the embedding gather dequantizes the rows it looks up. No
 // dequantized copy of the model is kept. Decode products in BF16/F16 compute round x to Q8_0 blocks of 32 and multiply
@@ -17,7 +17,7 @@ public sealed unsafe partial class CudaBackend
     {
         [TensorFormat.Q8_0] = 1, [TensorFormat.Q4_0] = 2, [TensorFormat.Q4_1] = 3, [TensorFormat.Q5_0] = 4, [TensorFormat.Q5_1] = 5,
         [TensorFormat.Q2_K] = 6, [TensorFormat.Q3_K] = 7, [TensorFormat.Q4_K] = 8, [TensorFormat.Q5_K] = 9, [TensorFormat.Q6_K] = 10,
-        [TensorFormat.IQ4_NL] = 11, [TensorFormat.IQ4_XS] = 12, [TensorFormat.MXFP4] = 13,
+        [TensorFormat.IQ4_NL] = 11, [TensorFormat.IQ4_XS] = 12, [TensorFormat.MXFP4] = 13, [TensorFormat.FP8] = 14,
     };
 
     /// <summary>The block formats the CUDA backend computes with, in declaration order.</summary>
@@ -62,6 +62,8 @@ public sealed unsafe partial class CudaBackend
         if (tensor.Shape.Length != 2)
             throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.Format} with shape {tensor.ShapeText}; the CUDA backend reads block formats as matrices only");
         int rows = checked((int)tensor.Shape[0]), cols = checked((int)tensor.Shape[1]);
+        if (tensor.Format == TensorFormat.FP8 && cols % QuantPart != 0)
+            throw new InvalidCheckpointException($"tensor '{tensor.Name}' is FP8 with rows of {cols} elements; the CUDA kernels read FP8 rows of whole {QuantPart}-element parts: load this model from BF16 with --quant fp8 (such rows stay BF16) or use --device cpu");
         if (!tensor.Format.DividesRow(cols) || cols % QuantPart != 0)
             throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.Format} with rows of {cols} elements, not a whole number of {tensor.Format.BlockLength()}-element blocks; the file is damaged or mislabelled");
         long expected = tensor.Format.ByteCount(tensor.Shape);
@@ -114,7 +116,14 @@ public sealed unsafe partial class CudaBackend
     }
 
     /// <summary>Bytes of one warp tile of <paramref name="format"/> in shared memory (QTILE_BYTES + QSLACK of gemv_quant.cu).</summary>
-    private static int QuantTileBytes(TensorFormat format) => checked((int)format.RowBytes((long)QuantTileBlocks(format) * format.BlockLength()) + QuantSlackBytes);
+    private static int QuantTileBytes(TensorFormat format) => QuantTileBlocks(format) * KernelBlock(format).Bytes + QuantSlackBytes;
+
+    /// <summary>
+    /// QK and QBYTES of gemv_quant.cu: the format's blocks, and for FP8 (one scale per row, after the row) 32 codes of
+    /// a byte each, so tiles never hold the scale.
+    /// </summary>
+    private static (int Length, int Bytes) KernelBlock(TensorFormat f) =>
+        f == TensorFormat.FP8 ? (QuantPart, QuantPart) : (f.BlockLength(), f.BytesPerBlock());
 
     private int? _sharedOptin;
 
@@ -241,7 +250,7 @@ public sealed unsafe partial class CudaBackend
         // A row is split when it spans several tiles and the rows alone leave the GPU's warps short (fewer than
         // 2 blocks of 8 rows per multiprocessor): the 1B's down projection (2048 rows of 8192).
         const int MinTilesPerWarp = 2, BlocksPerSm = 2;
-        int tileElements = QuantTileBlocks(format) * format.BlockLength();
+        int tileElements = QuantTileBlocks(format) * KernelBlock(format).Length;
         int tiles = (k + tileElements - 1) / tileElements;
         return tiles >= 2 * MinTilesPerWarp && (long)rows < (long)BlocksPerSm * Info.Multiprocessors * QuantGemvWarps ? 2 : 1;
     }
@@ -250,7 +259,7 @@ public sealed unsafe partial class CudaBackend
     private static int QuantTileBlocks(TensorFormat f) => f switch
     {
         TensorFormat.MXFP4 => 128,
-        _ when f.BlockLength() == TensorFormats.SmallBlock => 64,
+        _ when KernelBlock(f).Length == TensorFormats.SmallBlock => 64,
         _ => 8,
     };
 

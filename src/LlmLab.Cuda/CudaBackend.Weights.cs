@@ -17,7 +17,7 @@ public sealed unsafe partial class CudaBackend
     {
         if (!Supports(BackendOp.MatMul, tensor.Format))
             throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.Format}; the CUDA backend computes with {SupportedFormatList} weights: convert the tensor (llmlab quantize, --quant) or use --device cpu");
-        if (tensor.Format.IsBlockQuantized()) return LoadQuantizedWeight(tensor);
+        if (tensor.Format.IsQuantized()) return LoadQuantizedWeight(tensor);
         var (rows, cols) = tensor.Shape.Length switch
         {
             1 => (1, checked((int)tensor.Shape[0])),
@@ -56,7 +56,7 @@ public sealed unsafe partial class CudaBackend
                 throw new InvalidCheckpointException($"tensor '{t.Name}' is {t.Format}; the CUDA backend computes with {SupportedFormatList} weights: convert the tensor (llmlab quantize, --quant) or use --device cpu");
         // Block matrices share an allocation when they share a format (one fused kernel reads them); a mix (Q4_K_M's
         // Q4_K q/k with a Q6_K v) is placed one weight at a time, and their products run separately.
-        if (tensors[0].Format.IsBlockQuantized() && tensors.All(t => t.Format == tensors[0].Format)) return LoadQuantizedGroup(tensors);
+        if (tensors[0].Format.IsQuantized() && tensors.All(t => t.Format == tensors[0].Format)) return LoadQuantizedGroup(tensors);
         if (!tensors.All(t => t.Format.IsFloat()))
         {
             var single = new List<DeviceWeight>(tensors.Count);

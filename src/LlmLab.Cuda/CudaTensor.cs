@@ -61,7 +61,7 @@ internal sealed class CudaWeight : DeviceWeight
     public CudaWeight(string name, TensorFormat format, int rows, int cols, long rowStride, ulong pointer, DeviceBuffer? buffer, SharedDeviceBuffer? shared)
         : base(name, format, rows, cols)
     {
-        if (!format.IsBlockQuantized()) throw new ArgumentException($"{format} is not a block format", nameof(format));
+        if (!format.IsQuantized()) throw new ArgumentException($"{format} is not a block format or FP8", nameof(format));
         DType = DType.U8;
         _owned = buffer;
         _shared = shared;
@@ -76,7 +76,7 @@ internal sealed class CudaWeight : DeviceWeight
     public DType DType { get; }
 
     /// <summary>Whether the weight is kept in a ggml block format (read by gemv_quant.cu).</summary>
-    public bool Quantized => Format.IsBlockQuantized();
+    public bool Quantized => Format.IsQuantized();
 
     /// <summary>Bytes from one row to the next on the device.</summary>
     public long RowStride { get; }

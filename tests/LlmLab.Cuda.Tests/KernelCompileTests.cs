@@ -26,10 +26,10 @@ public sealed class KernelCompileTests
     {
         if (!NativeLibraries.IsAvailable(NvidiaLibrary.Nvrtc)) Assert.Skip("NVRTC not found (it ships with the CUDA toolkit)");
         var headDims = file.StartsWith("attention", StringComparison.Ordinal) ? new[] { 16, 64, 96, 128, 256 } : [0];
-        // gemv_quant.cu is compiled per block format (QFORMAT ids 1..13, the QF_* of the file) and row split, and in
+        // gemv_quant.cu is compiled per block format (QFORMAT ids 1..13, the QF_* of the file; 14 is FP8 rows) and row split, and in
         // BF16/F16 also with 8-bit activations (QG_Q8X) for the formats that have them (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1,
         // Q4_K, Q5_K, Q6_K: ids 1–5, 8–10).
-        var formats = file == "gemv_quant.cu" ? Enumerable.Range(1, 13).ToArray() : [0];
+        var formats = file == "gemv_quant.cu" ? Enumerable.Range(1, 14).ToArray() : [0];
         int[] q8Formats = [1, 2, 3, 4, 5, 8, 9, 10];
         var variants = new List<List<string>>();
         foreach (int headDim in headDims)

@@ -110,10 +110,15 @@ internal sealed unsafe class OpHarness : IDisposable
         long bytes = format.ByteCount([rows, cols]);
         var p = (byte*)NativeMemory.Alloc((nuint)bytes);
         _native.Add((nint)p);
-        var blocks = new Span<byte>(p, checked((int)bytes));
-        LlmLab.Quantization.BlockCodec.Quantize(format, values, blocks);
+        // Row by row: an FP8 row carries its own scale.
+        int rowBytes = checked((int)format.RowBytes(cols));
         dequantized = new float[values.Length];
-        LlmLab.Quantization.BlockCodec.Dequantize(format, blocks, dequantized);
+        for (int r = 0; r < rows; r++)
+        {
+            var row = new Span<byte>(p + (long)r * rowBytes, rowBytes);
+            LlmLab.Quantization.BlockCodec.Quantize(format, values.AsSpan(r * cols, cols), row);
+            LlmLab.Quantization.BlockCodec.Dequantize(format, row, dequantized.AsSpan(r * cols, cols));
+        }
         return new TensorView(name, format, [rows, cols], p, bytes);
     }
 

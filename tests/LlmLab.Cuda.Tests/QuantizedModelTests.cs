@@ -9,7 +9,8 @@ namespace LlmLab.Cuda.Tests;
 
 /// <summary>
 /// The embedded Brown model (data/models/brown-llama-7m) quantized at load time (<c>--quant</c>: the same blocks on both
-/// backends, LlmLab's ggml-exact quantizer) to Q8_0, Q4_0 and Q4_K_M, on the GPU against the CPU. The two differ by more
+/// backends, LlmLab's ggml-exact quantizer) to Q8_0, Q4_0 and Q4_K_M, and to FP8 (E4M3 rows with their scale: the CPU
+/// and the GPU multiply the same dequantized weights with x as it is), on the GPU against the CPU. The two differ by more
 /// than summation order: the CPU quantizes each product's activations to Q8 blocks as llama.cpp does (Q8_0 blocks of 32,
 /// Q8_K of 256 for the K-quants); the GPU in F32 compute, and its prefill products, multiply the dequantized weights with
 /// the activations as they are, its BF16 decode products round them to Q8_0 blocks of 32 (per product such a rounding is
@@ -30,7 +31,7 @@ public sealed class QuantizedModelTests
     private const double HalfBound = 1e-3;
     private const double HalfTop1Bound = 0.95;
 
-    private static readonly string[] Mixes = ["Q8_0", "Q4_0", "Q4_K_M"];
+    private static readonly string[] Mixes = ["Q8_0", "Q4_0", "Q4_K_M", "FP8"];
 
     public static TheoryData<int, DType, string> Cases => Gpu.DevicesTypesAnd(Mixes);
 

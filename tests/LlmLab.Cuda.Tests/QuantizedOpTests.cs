@@ -17,11 +17,11 @@ public sealed class QuantizedOpTests
 {
     public static TheoryData<int, DType> Targets => Gpu.DevicesAndTypes;
 
-    /// <summary>Every block format the CUDA backend computes with.</summary>
+    /// <summary>Every block format the CUDA backend computes with, and FP8 rows (a scale per row, after the row).</summary>
     private static readonly TensorFormat[] Formats =
     [
         TensorFormat.Q8_0, TensorFormat.Q4_0, TensorFormat.Q4_K, TensorFormat.Q6_K, TensorFormat.Q5_K, TensorFormat.Q5_0, TensorFormat.Q5_1,
-        TensorFormat.Q4_1, TensorFormat.Q3_K, TensorFormat.Q2_K, TensorFormat.IQ4_NL, TensorFormat.IQ4_XS, TensorFormat.MXFP4,
+        TensorFormat.Q4_1, TensorFormat.Q3_K, TensorFormat.Q2_K, TensorFormat.IQ4_NL, TensorFormat.IQ4_XS, TensorFormat.MXFP4, TensorFormat.FP8,
     ];
 
     /// <summary>
@@ -114,7 +114,7 @@ public sealed class QuantizedOpTests
     [Theory, MemberData(nameof(Targets))]
     public void Decode_products_through_a_ring_of_tiles_read_the_blocks_alike(int device, DType type) =>
         RunProducts(device, type, [1, 4], "qgemv ring", stages: 3,
-            formats: [TensorFormat.Q8_0, TensorFormat.Q4_0, TensorFormat.Q4_K, TensorFormat.Q6_K, TensorFormat.Q5_K, TensorFormat.Q2_K, TensorFormat.MXFP4]);
+            formats: [TensorFormat.Q8_0, TensorFormat.Q4_0, TensorFormat.Q4_K, TensorFormat.Q6_K, TensorFormat.Q5_K, TensorFormat.Q2_K, TensorFormat.MXFP4, TensorFormat.FP8]);
 
     [Theory, MemberData(nameof(Targets))]
     public void Prefill_products_dequantize_each_block_format_into_the_workspace(int device, DType type) =>
@@ -128,7 +128,7 @@ public sealed class QuantizedOpTests
         // Stages 3: the kernel lab's cp.async ring, for one and two weight rows per warp (q/k/v; gate/up).
         foreach (var (n, stages) in new[] { (1, 1), (2, 1), (1, 3), (2, 3) })
             foreach (var (qf, kf, vf) in new[] { (TensorFormat.Q4_K, TensorFormat.Q4_K, TensorFormat.Q4_K), (TensorFormat.Q8_0, TensorFormat.Q8_0, TensorFormat.Q8_0),
-                         (TensorFormat.Q4_K, TensorFormat.Q4_K, TensorFormat.Q6_K) })
+                         (TensorFormat.Q4_K, TensorFormat.Q4_K, TensorFormat.Q6_K), (TensorFormat.FP8, TensorFormat.FP8, TensorFormat.FP8) })
             {
                 gpu.Tuning = gpu.Tuning with { QuantGemvStages = stages };
                 using var h = new OpHarness(gpu, seed: 90 + n);

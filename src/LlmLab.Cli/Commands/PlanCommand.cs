@@ -134,7 +134,7 @@ internal static class PlanCommand
     private static int Table(string modelName, QuantizationMix? quant, IReadOnlyList<GpuSpec> gpus, Placement placement, Request request)
     {
         var (model, context, batch, compute, json) = (request.Model, request.Context, request.Batch, request.Compute, request.Json);
-        var models = quant is not null || model.Manifest.Weights.Any(w => w.Format.IsBlockQuantized())
+        var models = quant is not null || model.Manifest.Weights.Any(w => w.Format.IsQuantized())
             ? [(quant?.Name ?? "as stored", model)]
             : TablePrecisions.Select(p => (p, p == "BF16" ? model : ModelLocator.AsUsage(() => PlanModel.Resolve(modelName, QuantizationMix.Parse(p))) with { KvType = model.KvType })).ToArray();
         // The CPU (its RAM and measured copy bandwidth) only when the placement gives it layers or the KV caches.

@@ -4,6 +4,7 @@ using LlmLab.Formats;
 using LlmLab.Measurement;
 using LlmLab.Models;
 using LlmLab.Notebooks.Magics;
+using LlmLab.Tensors;
 
 namespace LlmLab.Cli.Commands;
 
@@ -18,7 +19,7 @@ internal static class QuantizeCommand
         Options =
         [
             CliOptions.RequiredModel,
-            new MagicOption("type", $"The llama.cpp mix ({string.Join(", ", QuantizationMix.All.Select(m => m.Name))})") { IsRequired = true, ValueName = "TYPE" },
+            new MagicOption("type", $"The llama.cpp mix ({string.Join(", ", QuantizationMix.All.Where(m => m.BaseFormat.GgmlType() is not null).Select(m => m.Name))})") { IsRequired = true, ValueName = "TYPE" },
             new MagicOption("out", "GGUF file to write") { IsRequired = true, ValueName = "FILE.gguf" },
             new MagicOption("force", "Overwrite an existing --out") { IsFlag = true },
             new MagicOption("allow-requantize", "Convert tensors that are already quantized") { IsFlag = true },
@@ -36,6 +37,8 @@ internal static class QuantizeCommand
     {
         string model = ModelLocator.Resolve(o.GetString("model"));
         var mix = ModelLocator.ParseQuant(o.GetString("type"))!;
+        if (mix.BaseFormat.GgmlType() is null)
+            throw new UsageException($"--type {mix.Name}: GGUF has no {mix.BaseFormat} tensors (ggml has no FP8 type); load the model with --quant {mix.Name.ToLowerInvariant()} instead");
         string output = Path.GetFullPath(o.GetString("out")!);
         bool force = o.GetFlag("force"), allowRequantize = o.GetFlag("allow-requantize");
         if (File.Exists(output) && !force)

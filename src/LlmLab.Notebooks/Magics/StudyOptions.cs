@@ -43,7 +43,7 @@ public static class StudyOptions
     public static MagicOption ComputeType { get; } = new("dtype", "Compute type f32, bf16 or f16; the CPU computes in f32, a GPU backend picks its own when absent") { ValueName = "TYPE" };
 
     /// <summary><c>--quant TYPE</c>: a llama.cpp mix applied while loading.</summary>
-    public static MagicOption Quant { get; } = new("quant", $"Convert the weights while loading, as this llama.cpp mix stores them ({string.Join(", ", QuantizationMix.All.Select(m => m.Name))})") { ValueName = "TYPE" };
+    public static MagicOption Quant { get; } = new("quant", $"Convert the weights while loading, as this llama.cpp mix (or FP8: E4M3 with a scale per output channel) stores them ({string.Join(", ", QuantizationMix.All.Select(m => m.Name))})") { ValueName = "TYPE" };
 
     /// <summary>
     /// <c>--n-gpu-layers N|all</c>: llama.cpp's split — the last N layers (the output head counting as one, placed

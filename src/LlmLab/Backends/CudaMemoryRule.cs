@@ -71,7 +71,7 @@ public static class CudaMemoryRule
         ArgumentNullException.ThrowIfNull(shape);
         long elements = shape.Aggregate(1L, (a, d) => checked(a * d));
         if (shape.Length == 1) return elements * sizeof(float);
-        return stored.IsBlockQuantized() ? shape[0] * QuantRowStride(stored, shape[^1]) + QuantSlackBytes : elements * computeType.SizeOf();
+        return stored.IsQuantized() ? shape[0] * QuantRowStride(stored, shape[^1]) + QuantSlackBytes : elements * computeType.SizeOf();
     }
 
     /// <summary>

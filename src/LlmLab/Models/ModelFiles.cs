@@ -85,7 +85,19 @@ public sealed class ModelFiles : IDisposable
         foreach (int id in generation.EosTokenIds)
             if (id >= config.VocabSize)
                 throw new InvalidConfigException($"{generationPath}: field 'eos_token_id' names token {id}, outside the vocabulary of {config.VocabSize}");
-        return (config, generation, ModelConfigReader.Architecture(config.ModelType).Names, SafetensorsCheckpoint.Open(directory));
+        return (config, generation, ModelConfigReader.Architecture(config.ModelType).Names, OpenSafetensors(directory));
+    }
+
+    // FP8 checkpoints (F8_E4M3 weights with a weight_scale) are read as FP8 rows with their scales.
+    private static ICheckpoint OpenSafetensors(string directory)
+    {
+        var checkpoint = SafetensorsCheckpoint.Open(directory);
+        try { return Fp8ScaledCheckpoint.Wrap(checkpoint); }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
     }
 
     // A GGUF file carries its config, stop tokens and tokenizer in its metadata; tensors use llama.cpp's blk.N.* names.

@@ -10,9 +10,15 @@ namespace LlmLab.Models;
 /// the chosen format's blocks falls back as llama.cpp does for the K-quants (Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0,
 /// Q2_K/Q3_K → Q4_0, IQ4_XS → IQ4_NL), and to F16 where that does not divide either or for the 32-element types
 /// (llama.cpp refuses those); each fallback is reported.
+/// FP8 (not a llama.cpp mix) follows the hub's FP8 checkpoints (llm-compressor's FP8 schemes, vLLM): every linear layer
+/// of the blocks in <see cref="TensorFormat.FP8"/> (E4M3 with a scale per output channel), the embedding table and the
+/// output head in BF16; a row that is not whole 32-element parts (the GPU kernels' unit) falls back to BF16, reported.
 /// </summary>
 public sealed record QuantizationMix(string Name, TensorFormat BaseFormat)
 {
+    /// <summary>Row lengths FP8 weights take: the CUDA kernels read FP8 rows in parts of 32 codes (gemv_quant.cu's QPART).</summary>
+    public const int Fp8RowMultiple = 32;
+
     /// <summary>The mixes <c>llmlab quantize</c> and <c>--quant</c> accept, in llama-quantize's names.</summary>
     public static IReadOnlyList<QuantizationMix> All { get; } =
     [
@@ -23,6 +29,7 @@ public sealed record QuantizationMix(string Name, TensorFormat BaseFormat)
         new("Q4_0", TensorFormat.Q4_0), new("Q4_1", TensorFormat.Q4_1), new("Q5_0", TensorFormat.Q5_0), new("Q5_1", TensorFormat.Q5_1),
         new("IQ4_NL", TensorFormat.IQ4_NL), new("IQ4_XS", TensorFormat.IQ4_XS),
         new("Q3_K_M", TensorFormat.Q3_K), new("Q3_K_L", TensorFormat.Q3_K), new("Q2_K", TensorFormat.Q2_K),
+        new("FP8", TensorFormat.FP8),
     ];
 
     /// <summary>The mix called <paramref name="name"/> (case-insensitive).</summary>
@@ -35,6 +42,12 @@ public sealed record QuantizationMix(string Name, TensorFormat BaseFormat)
     public (TensorFormat Format, string? Fallback) Choose(ExpectedTensor t, ModelConfig config)
     {
         if (t.Shape.Length < 2) return (TensorFormat.F32, null);
+        if (BaseFormat == TensorFormat.FP8)
+        {
+            if (IsHead(t, config) || t.Role == TensorRole.Embedding) return (TensorFormat.BF16, null);
+            return t.Shape[^1] % Fp8RowMultiple == 0 ? (TensorFormat.FP8, null)
+                : (TensorFormat.BF16, $"'{t.Name}': rows of {t.Shape[^1]} are not whole {Fp8RowMultiple}-element parts, as the GPU's FP8 kernels read them; stored as BF16");
+        }
         var chosen = BaseFormat.IsBlockQuantized() ? Rule(t, config) : BaseFormat;
         return Fallback(chosen, t.Shape[^1], t.Name);
     }
@@ -43,8 +56,7 @@ public sealed record QuantizationMix(string Name, TensorFormat BaseFormat)
     private TensorFormat Rule(ExpectedTensor t, ModelConfig c)
     {
         int n = c.NumLayers, i = t.Layer ?? 0, gqa = c.NumHeads / c.NumKvHeads;
-        bool head = t.Role == TensorRole.OutputHead || (c.TieWordEmbeddings && t.Role == TensorRole.Embedding);
-        if (head)
+        if (IsHead(t, c))
         {
             if (!BaseFormat.DividesRow(t.Shape[^1])) return TensorFormat.Q8_0;
             return BaseFormat == TensorFormat.Q8_0 ? TensorFormat.Q8_0 : TensorFormat.Q6_K;
@@ -70,6 +82,9 @@ public sealed record QuantizationMix(string Name, TensorFormat BaseFormat)
             _ => BaseFormat,
         };
     }
+
+    /// <summary>The output head, or the embedding table when it is tied to the head.</summary>
+    private static bool IsHead(ExpectedTensor t, ModelConfig c) => t.Role == TensorRole.OutputHead || (c.TieWordEmbeddings && t.Role == TensorRole.Embedding);
 
     /// <summary>llama.cpp's <c>use_more_bits</c>: the first and last eighth of the layers and every third one between.</summary>
     public static bool UseMoreBits(int layer, int layers) => layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2;

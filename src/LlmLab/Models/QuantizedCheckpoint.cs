@@ -33,7 +33,7 @@ public sealed unsafe class QuantizedCheckpoint : ICheckpoint
             var (target, fallback) = mix.Choose(t, config);
             if (fallback is not null) fallbacks.Add(fallback);
             if (target == source) continue;
-            if (source.IsBlockQuantized() && !allowRequantize)
+            if (source.IsQuantized() && !allowRequantize)
                 throw new InvalidOptionException($"{baseCheckpoint.Path}: tensor '{t.Name}' is already {source}; converting it to {target} loses precision twice. Quantize from the F32/F16/BF16 model, or pass --allow-requantize");
             if (!BlockCodec.Supports(target))
                 throw new InvalidOptionException($"{mix.Name}: no quantizer for {target} (tensor '{t.Name}'); LlmLab converts to {string.Join(", ", BlockCodec.Formats.Order())}");

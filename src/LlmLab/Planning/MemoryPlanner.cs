@@ -244,7 +244,7 @@ public static class MemoryPlanner
 
     /// <summary>The CUDA backend's dequantization workspace for the largest block matrix among <paramref name="entries"/>.</summary>
     internal static long DequantWorkspace(IEnumerable<ManifestEntry> entries, DType computeType) =>
-        entries.Where(e => e.Format.IsBlockQuantized() && e.Shape.Length == 2)
+        entries.Where(e => e.Format.IsQuantized() && e.Shape.Length == 2)
             .Select(e => CudaMemoryRule.DequantWorkspaceBytes(e.Shape[0], e.Shape[1], computeType))
             .DefaultIfEmpty(0).Max();
 

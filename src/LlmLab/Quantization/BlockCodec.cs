@@ -4,7 +4,8 @@ namespace LlmLab.Quantization;
 
 /// <summary>
 /// The one entry point for converting rows between fp32 and a storage format: F32/F16/BF16 here, ggml's
-/// 32-element types in <c>BlockCodec.Legacy.cs</c>, the K-quants in <c>BlockCodec.KQuants.cs</c>.
+/// 32-element types in <c>BlockCodec.Legacy.cs</c>, the K-quants in <c>BlockCodec.KQuants.cs</c>, FP8 rows
+/// (<see cref="Fp8RowCodec"/>: one row per call, as its scale covers the row).
 /// </summary>
 public static partial class BlockCodec
 {
@@ -17,6 +18,7 @@ public static partial class BlockCodec
             codecs[c.Format] = c;
         AddLegacy(codecs);
         AddKQuants(codecs);
+        codecs[TensorFormat.FP8] = new Fp8RowCodec();
         return codecs;
     }
 

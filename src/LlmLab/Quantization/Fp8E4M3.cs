@@ -55,4 +55,29 @@ public static class Fp8E4M3
         int code = ((exponent + 7) << 3) | (int)kept;
         return (byte)(sign | Math.Min(code, 0x7E));   // |v| < 448 rounds to at most 448 (0x7E): the Min only guards the NaN code
     }
+
+    /// <summary>
+    /// Encodes a group of values (a weight row, a KV head) with one scale, as FP8 checkpoints and vLLM's dynamic FP8 do:
+    /// scale = amax / 448, codes = e4m3(value / scale), so the group uses the whole E4M3 range. A group of zeros has
+    /// scale 0 and codes 0.
+    /// </summary>
+    /// <returns>The scale (fp32): the group decodes as scale · e4m3(code).</returns>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    public static float EncodeScaled(ReadOnlySpan<float> values, Span<byte> codes)
+    {
+        if (values.Length != codes.Length) throw new ArgumentException($"{values.Length} values need {values.Length} codes, not {codes.Length}", nameof(codes));
+        float amax = 0;
+        foreach (float v in values) amax = MathF.Max(amax, MathF.Abs(v));
+        float scale = amax / MaxValue;
+        for (int i = 0; i < values.Length; i++) codes[i] = scale == 0 ? (byte)0 : FromSingle(values[i] / scale);
+        return scale;
+    }
+
+    /// <summary>Decodes a group encoded by <see cref="EncodeScaled"/>: value = <paramref name="scale"/> · e4m3(code).</summary>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    public static void DecodeScaled(ReadOnlySpan<byte> codes, float scale, Span<float> values)
+    {
+        if (values.Length != codes.Length) throw new ArgumentException($"{codes.Length} codes decode to {codes.Length} values, not {values.Length}", nameof(values));
+        for (int i = 0; i < codes.Length; i++) values[i] = scale * Values[codes[i]];
+    }
 }

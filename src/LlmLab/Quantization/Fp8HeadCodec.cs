@@ -29,14 +29,9 @@ internal sealed class Fp8HeadCodec(int headDim) : IBlockCodec
         int heads = CheckedHeads(values.Length, blocks.Length);
         for (int h = 0; h < heads; h++)
         {
-            var head = values.Slice(h * HeadDim, HeadDim);
             var output = blocks.Slice(h * (ScaleBytes + HeadDim), ScaleBytes + HeadDim);
-            float amax = 0;
-            foreach (float v in head) amax = MathF.Max(amax, MathF.Abs(v));
-            float scale = amax / Fp8E4M3.MaxValue;
+            float scale = Fp8E4M3.EncodeScaled(values.Slice(h * HeadDim, HeadDim), output[ScaleBytes..]);
             BinaryPrimitives.WriteSingleLittleEndian(output, scale);
-            var codes = output[ScaleBytes..];
-            for (int i = 0; i < HeadDim; i++) codes[i] = scale == 0 ? (byte)0 : Fp8E4M3.FromSingle(head[i] / scale);
         }
     }
 
@@ -47,9 +42,7 @@ internal sealed class Fp8HeadCodec(int headDim) : IBlockCodec
         for (int h = 0; h < heads; h++)
         {
             var input = blocks.Slice(h * (ScaleBytes + HeadDim), ScaleBytes + HeadDim);
-            float scale = BinaryPrimitives.ReadSingleLittleEndian(input);
-            var head = values.Slice(h * HeadDim, HeadDim);
-            for (int i = 0; i < HeadDim; i++) head[i] = scale * Fp8E4M3.ToSingle(input[ScaleBytes + i]);
+            Fp8E4M3.DecodeScaled(input[ScaleBytes..], BinaryPrimitives.ReadSingleLittleEndian(input), values.Slice(h * HeadDim, HeadDim));
         }
     }
 

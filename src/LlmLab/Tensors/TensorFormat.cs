@@ -59,6 +59,12 @@ public enum TensorFormat
     IQ4_XS,
     /// <summary>OCP MXFP4 as ggml stores it: 32 E2M1 values with one E8M0 exponent (17 bytes).</summary>
     MXFP4,
+    /// <summary>
+    /// FP8 weights with a scale per output channel (row), the layout of the hub's FP8 checkpoints (an F8_E4M3 weight
+    /// and its <c>weight_scale</c>) and of <c>--quant fp8</c>: each row is its E4M3 codes (one byte per element) followed
+    /// by its fp32 scale, so a row of k elements takes k + 4 bytes and w = scale · e4m3(code).
+    /// </summary>
+    FP8,
 }
 
 /// <summary>Block geometry, names and ggml type ids of <see cref="TensorFormat"/>: the one table sizes come from.</summary>
@@ -98,8 +104,12 @@ public static class TensorFormats
         TensorFormat.IQ4_NL => (SmallBlock, 2 + 16, 20),
         TensorFormat.IQ4_XS => (SuperBlock, 2 + 2 + 4 + 128, 23),
         TensorFormat.MXFP4 => (SmallBlock, 1 + 16, 39),
+        TensorFormat.FP8 => (1, 1, -1),   // plus RowScaleBytes per row (RowBytes)
         _ => throw new ArgumentOutOfRangeException(nameof(f), f, "unknown tensor format"),
     };
+
+    /// <summary>Bytes of the fp32 scale after each row of <see cref="TensorFormat.FP8"/>.</summary>
+    public const int RowScaleBytes = sizeof(float);
 
     /// <summary>Every format, in declaration order.</summary>
     public static IReadOnlyList<TensorFormat> All { get; } = Enum.GetValues<TensorFormat>();
@@ -116,11 +126,17 @@ public static class TensorFormats
     /// <summary>True for ggml's block types (more than one element per block).</summary>
     public static bool IsBlockQuantized(this TensorFormat f) => Geometry(f).Length > 1;
 
+    /// <summary>
+    /// True for the formats whose values carry scales and that backends read through their quantized paths: ggml's
+    /// block types and <see cref="TensorFormat.FP8"/> (one scale per row).
+    /// </summary>
+    public static bool IsQuantized(this TensorFormat f) => f.IsBlockQuantized() || f == TensorFormat.FP8;
+
     /// <summary>True for the floating-point formats every backend computes with directly (F32, F16, BF16).</summary>
     public static bool IsFloat(this TensorFormat f) => f is TensorFormat.F32 or TensorFormat.F16 or TensorFormat.BF16;
 
     /// <summary>True for the formats a weight matrix can be stored in (floats, FP8 and the block types).</summary>
-    public static bool IsWeightFormat(this TensorFormat f) => f.IsFloat() || f.IsBlockQuantized() || f is TensorFormat.F8_E4M3 or TensorFormat.F8_E5M2;
+    public static bool IsWeightFormat(this TensorFormat f) => f.IsFloat() || f.IsQuantized() || f is TensorFormat.F8_E4M3 or TensorFormat.F8_E5M2;
 
     /// <summary>The name used in GGUF tools and on the command line ("Q4_K", "BF16", "F8_E4M3").</summary>
     public static string Name(this TensorFormat f) => f.ToString();
@@ -185,14 +201,14 @@ public static class TensorFormats
     /// <summary>True when a row of <paramref name="elements"/> elements is a whole number of blocks.</summary>
     public static bool DividesRow(this TensorFormat f, long elements) => elements % Geometry(f).Length == 0;
 
-    /// <summary>Bytes of one row of <paramref name="elements"/> elements (overflow-checked).</summary>
+    /// <summary>Bytes of one row of <paramref name="elements"/> elements (overflow-checked; FP8 rows include their scale).</summary>
     /// <exception cref="ArgumentException">The row is not a whole number of blocks.</exception>
     public static long RowBytes(this TensorFormat f, long elements)
     {
         var (length, bytes, _) = Geometry(f);
         if (elements < 0 || elements % length != 0)
             throw new ArgumentException($"a {f} row of {elements} elements is not a whole number of {length}-element blocks", nameof(elements));
-        return checked(elements / length * bytes);
+        return f == TensorFormat.FP8 ? checked(elements + RowScaleBytes) : checked(elements / length * bytes);
     }
 
     /// <summary>

@@ -48,11 +48,14 @@ public sealed unsafe class TensorView
     /// <summary>Shape as text, e.g. <c>[4096, 128256]</c>.</summary>
     public string ShapeText => "[" + string.Join(", ", Shape) + "]";
 
-    /// <summary>The whole tensor converted to fp32 (for small tensors and tests).</summary>
+    /// <summary>The whole tensor converted to fp32 (for small tensors and tests), row by row (an FP8 row carries its scale).</summary>
     public float[] ToFloatArray()
     {
         var result = new float[checked((int)ElementCount)];
-        FloatConversion.ToSingle(Format, Data, result);
+        if (Shape.Length == 0 || result.Length == 0) { FloatConversion.ToSingle(Format, Data, result); return result; }
+        int row = checked((int)Shape[^1]);
+        long rowBytes = Format.RowBytes(row);
+        for (int r = 0; r < result.Length / row; r++) FloatConversion.ToSingle(Format, Data + r * rowBytes, result.AsSpan(r * row, row));
         return result;
     }
 

@@ -100,4 +100,16 @@ public sealed class QuantizeCommandTests
         Assert.Contains("'Q9_K'", r.Stderr);
         foreach (string type in new[] { "F32", "BF16", "Q8_0", "Q4_K_M", "IQ4_XS", "Q2_K" }) Assert.Contains(type, r.Stderr);
     }
+
+    [Fact]
+    public void Quantize_to_fp8_is_refused_in_one_line_pointing_to_quant_fp8_and_writes_nothing()
+    {
+        string output = Path.Combine(Fixtures.TempDir(), "fp8.gguf");
+        var r = CliRunner.Run(null, "quantize", "--model", Fixtures.BrownModel, "--type", "FP8", "--out", output);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+        Assert.Contains("--quant fp8", r.Stderr);
+        Assert.False(File.Exists(output));
+    }
 }

@@ -102,4 +102,18 @@ public sealed class QuantizationMixTests
     {
         Rejection.Expect<InvalidOptionException>(() => QuantizationMix.Parse("Q7_K"), "'Q7_K'", "Q4_K_M", "Q8_0", "IQ4_XS");
     }
+
+    [Fact]
+    public void The_fp8_mix_of_a_llama_3_8b_puts_every_linear_layer_in_fp8_and_embedding_and_head_in_bf16()
+    {
+        var config = Preset("llama-3.1-8b");
+        var chosen = TensorManifest.Expected(config, ModelConfigReader.Architecture("llama").Names)
+            .ToDictionary(t => t.Role == TensorRole.Embedding || t.Role == TensorRole.OutputHead ? t.Role.ToString() : t.Name, t => QuantizationMix.Parse("fp8").Choose(t, config));
+        var counts = chosen.Values.GroupBy(c => c.Format).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(7 * 32, counts[TensorFormat.FP8]);
+        Assert.Equal(65, counts[TensorFormat.F32]);
+        Assert.Equal(TensorFormat.BF16, chosen[nameof(TensorRole.Embedding)].Format);
+        Assert.Equal(TensorFormat.BF16, chosen[nameof(TensorRole.OutputHead)].Format);
+        Assert.All(chosen.Values, c => Assert.Null(c.Fallback));
+    }
 }

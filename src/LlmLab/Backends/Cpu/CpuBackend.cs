@@ -31,13 +31,14 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
     public MemoryLedger Memory { get; } = new("cpu");
 
     /// <inheritdoc />
-    public bool Supports(BackendOp op, TensorFormat weightFormat) => weightFormat.IsFloat() || CpuBlockUnpack.Supports(weightFormat);
+    public bool Supports(BackendOp op, TensorFormat weightFormat) =>
+        weightFormat.IsFloat() || CpuBlockUnpack.Supports(weightFormat) || weightFormat == TensorFormat.FP8;
 
     /// <inheritdoc />
     public DeviceWeight LoadWeight(TensorView tensor)
     {
         if (!Supports(BackendOp.MatMul, tensor.Format))
-            throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.Format}; the CPU backend computes with F32, F16, BF16 and the ggml block formats Q8_0 … MXFP4; convert the tensor to one of those");
+            throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.Format}; the CPU backend computes with F32, F16, BF16, FP8 (with a weight_scale) and the ggml block formats Q8_0 … MXFP4; convert the tensor to one of those");
         var (rows, cols) = tensor.Shape.Length switch
         {
             1 => (1, checked((int)tensor.Shape[0])),

@@ -6,8 +6,8 @@ using LlmLab.Tensors;
 namespace LlmLab.Backends.Cpu;
 
 /// <summary>
-/// y[n, m] = x[n, k] · W[m, k]ᵀ with W stored as F32, F16 or BF16 and all math in fp32; block formats go
-/// to <see cref="CpuQuantMatMul"/>. Work is split over blocks of W rows across all cores.
+/// y[n, m] = x[n, k] · W[m, k]ᵀ with W stored as F32, F16, BF16 or FP8 (rows widened to fp32 with their scale) and
+/// all math in fp32; block formats go to <see cref="CpuQuantMatMul"/>. Work is split over blocks of W rows across all cores.
 /// Decode (n ≤ <see cref="StreamingMaxRows"/>) streams each W row once through a fused widen-and-dot: BF16 and F16 one
 /// row after the other (<see cref="DotBF16Paired"/>, <see cref="DotF16Paired"/>: no cross-lane widening, W read as one
 /// sequential stream per task), F32 with <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>. Prefill widens the task's W rows to fp32
@@ -71,7 +71,8 @@ internal static unsafe class CpuMatMul
         {
             float* xp = x.Floats, yp = y.Floats;
             if (w.Format == TensorFormat.F16) xp = RoundedToHalf(xp, n * k);
-            bool streaming = n <= StreamingMaxRows && w.Format != TensorFormat.F16;
+            // F32 and BF16 rows are read where they lie; F16 rounds x first and FP8 rows carry a scale: those widen rows.
+            bool streaming = n <= StreamingMaxRows && w.Format is TensorFormat.F32 or TensorFormat.BF16;
             int rowsPerTask = streaming ? RowsPerTask : Math.Clamp(PanelBytes / (k * sizeof(float)) / TileRows * TileRows, TileRows, RowsPerTask);
             int tasks = (m + rowsPerTask - 1) / rowsPerTask;
             CpuParallel.For(tasks, (long)n * m * k, task =>

@@ -1,0 +1,32 @@
+# Device check, sixth session. Phases (first argument, default "suite bench8 lab"):
+#   suite   the CUDA test classes the fusion refactor, the quantized kernels and FP8 weights touch (TEST_CLASSES to change)
+#   bench8  llama-3.1-8b decode and TTFT: BF16, then --quant fp8 (same run, so one copy bandwidth), then Q8_0 (QUANTS8)
+#   lab     quant-lab (tests' Bench/QuantLab.cs) on llama-3.2-1b Q4_K_M: decode per QuantGemvStages, TTFT per slice size
+# Pack as gpu-run4.sh says.
+set -u
+source .device/env.sh
+[ -d .device/bin ] || tar -C .device -xJf .device/bin.tar.xz
+CLI="dotnet .device/bin/LlmLab.Cli/LlmLab.Cli.dll"
+TESTS="dotnet .device/bin/LlmLab.Cuda.Tests/LlmLab.Cuda.Tests.dll"
+t0=$(date +%s); el() { echo "$(( $(date +%s) - t0 )) s"; }
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > $OUT/machine.txt 2>&1; cat $OUT/machine.txt | tail -1
+phases="${1:-suite bench8 lab}"
+if [[ " $phases " == *" suite "* ]]; then
+  classes=""; for c in ${TEST_CLASSES:-QuantizedOpTests QuantizedModelTests FusedOpTests FusedForwardTests ModelTests OpTests GenerationTests DeviceMapTests SamplingTests}; do classes="$classes -class LlmLab.Cuda.Tests.$c"; done
+  LLMLAB_CUDA_REPORT=$OUT/cuda-report.txt timeout ${TEST_LIMIT:-200} $TESTS $classes -verbose > $OUT/cuda-tests.log 2>&1
+  echo "cuda tests rc=$? at $(el)"; sed 's/\x1b\[[0-9;]*m//g' $OUT/cuda-tests.log | grep -a -E "Total:|\[FAIL\]|Assert|above" | head -24
+  echo "finished: $(sed 's/\x1b\[[0-9;]*m//g' $OUT/cuda-tests.log | grep -a -c 'FINISHED\]')"
+fi
+if [[ " $phases " == *" bench8 "* ]]; then
+  $CLI make-random --preset llama-3.1-8b --dtype bf16 --out /tmp/ck/8b > /dev/null 2>&1; echo "8b made at $(el)"
+  for q in ${QUANTS8:-none fp8 Q8_0}; do
+    qa=""; [ $q != none ] && qa="--quant $q"
+    timeout ${BENCH_LIMIT:-100} $CLI bench --device cuda --model /tmp/ck/8b $qa --prompt-tokens 512 --new-tokens 256 --repetitions 3 > $OUT/bench-8b-$q.log 2>&1
+    echo "== 8b $q rc=$? at $(el)"; grep -a -E "^TTFT|roofline|inter-token|rror" $OUT/bench-8b-$q.log | head -5
+  done
+fi
+if [[ " $phases " == *" lab "* ]]; then
+  $CLI make-random --preset llama-3.2-1b --dtype bf16 --out /tmp/ck/1b > /dev/null 2>&1
+  timeout ${LAB_LIMIT:-60} $TESTS quant-lab --dir /tmp/ck/1b --quant Q4_K_M --stages 1,3,4,2,1,3 --slices 128,32,16,128 > $OUT/lab-1b-Q4_K_M.log 2>&1
+  echo "== lab 1b Q4_K_M rc=$? at $(el)"; grep -a -E "stages|slices" $OUT/lab-1b-Q4_K_M.log
+fi
