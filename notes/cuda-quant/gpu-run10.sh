@@ -1,7 +1,8 @@
 # Device check, sixth session. Phases (first argument, default "suite bench8 lab"):
 #   suite   the CUDA test classes the fusion refactor, the quantized kernels and FP8 weights touch (TEST_CLASSES to change)
 #   bench8  llama-3.1-8b decode and TTFT: BF16, then --quant fp8 (same run, so one copy bandwidth), then Q8_0 (QUANTS8)
-#   lab     quant-lab (tests' Bench/QuantLab.cs) on llama-3.2-1b Q4_K_M: decode per QuantGemvStages, TTFT per slice size
+#   lab     quant-lab (tests' Bench/QuantLab.cs) on llama-3.2-1b Q4_K_M: decode per QuantGemvStages, TTFT per slice size;
+#           then llama-3.1-8b FP8 (after bench8 made it): TTFT with prefill on the FP8 tensor cores and dequantized
 # Pack as gpu-run4.sh says.
 set -u
 source .device/env.sh
@@ -29,4 +30,8 @@ if [[ " $phases " == *" lab "* ]]; then
   $CLI make-random --preset llama-3.2-1b --dtype bf16 --out /tmp/ck/1b > /dev/null 2>&1
   timeout ${LAB_LIMIT:-60} $TESTS quant-lab --dir /tmp/ck/1b --quant Q4_K_M --stages 1,3,4,2,1,3 --slices 128,32,16,128 > $OUT/lab-1b-Q4_K_M.log 2>&1
   echo "== lab 1b Q4_K_M rc=$? at $(el)"; grep -a -E "stages|slices" $OUT/lab-1b-Q4_K_M.log
+  if [ -d /tmp/ck/8b ]; then
+    timeout ${LAB8_LIMIT:-90} $TESTS quant-lab --dir /tmp/ck/8b --quant FP8 --stages 1 --steps 64 --slices 128 --fp8-prefill on,off,on > $OUT/lab-8b-fp8.log 2>&1
+    echo "== lab 8b FP8 rc=$? at $(el)"; grep -a -E "roofline|stages|slices|fp8" $OUT/lab-8b-fp8.log
+  fi
 fi

@@ -7,11 +7,13 @@ namespace LlmLab.Cuda;
 /// One (strided-batched) row-major product C[M×N] = A[M×K] · op(B), op(B) = B[N×K]ᵀ when
 /// <see cref="TransposeB"/> (x·Wᵀ, the weight layout) or B[K×N] otherwise. Leading dimensions and batch
 /// strides are in elements; alignments are the byte alignment the pointers are guaranteed to have.
+/// <see cref="RowScaled"/> (FP8 inputs, TransposeB): C[i, j] = sa[i] · sb[j] · Σ A[i, :]·B[j, :], with one fp32 scale per
+/// row of A and per row of B given at <see cref="CublasLtGemm.Run"/> (cuBLASLt's outer-vector scaling).
 /// </summary>
 internal readonly record struct GemmShape(
     bool TransposeB, int M, int N, int K, int InputType, int OutputType,
     long Lda, long StrideA, long Ldb, long StrideB, long Ldc, long StrideC, int Batch,
-    int AlignA, int AlignB, int AlignC);
+    int AlignA, int AlignB, int AlignC, bool RowScaled = false);
 
 /// <summary>
 /// Products through cuBLASLt (tensor cores for BF16/F16, exact fp32 FMA for F32 compute). A plan (descriptors
@@ -26,6 +28,7 @@ internal sealed unsafe class CublasLtGemm : IDisposable
     private readonly CublasLtHandle _handle;
     private readonly DeviceBuffer _workspace;
     private readonly Dictionary<GemmShape, Plan> _plans = [];
+    private readonly HashSet<GemmShape> _refused = [];
 
     public CublasLtGemm(CublasLtHandle handle, DeviceBuffer workspace)
     {
@@ -33,13 +36,42 @@ internal sealed unsafe class CublasLtGemm : IDisposable
         _workspace = workspace;
     }
 
-    /// <summary>Queues C = A·op(B) on <paramref name="stream"/>.</summary>
-    public void Run(in GemmShape shape, ulong a, ulong b, ulong c, CudaStream stream)
+    /// <summary>
+    /// Whether cuBLASLt has a kernel for <paramref name="shape"/> (the plan is made and kept; a shape it refuses is
+    /// remembered, so the caller's fallback costs one query).
+    /// </summary>
+    public bool Offers(in GemmShape shape)
+    {
+        if (_plans.ContainsKey(shape)) return true;
+        if (_refused.Contains(shape)) return false;
+        try
+        {
+            _plans[shape] = Plan.Create(_handle.Value, shape, _workspace.Bytes);
+            return true;
+        }
+        catch (CudaException)
+        {
+            _refused.Add(shape);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Queues C = A·op(B) on <paramref name="stream"/>; for a <see cref="GemmShape.RowScaled"/> shape, <paramref name="scalesA"/>
+    /// and <paramref name="scalesB"/> are device vectors of M and N fp32 scales.
+    /// </summary>
+    public void Run(in GemmShape shape, ulong a, ulong b, ulong c, CudaStream stream, ulong scalesA = 0, ulong scalesB = 0)
     {
         if (!_plans.TryGetValue(shape, out var plan))
         {
             plan = Plan.Create(_handle.Value, shape, _workspace.Bytes);
             _plans[shape] = plan;
+        }
+        if (shape.RowScaled)
+        {
+            // cuBLASLt's A is our B (its rows are C's columns), its B our A.
+            CublasLt.Check(CublasLt.cublasLtMatmulDescSetAttribute(plan.Desc, CublasLt.DescAScalePointer, &scalesB, (nuint)sizeof(ulong)));
+            CublasLt.Check(CublasLt.cublasLtMatmulDescSetAttribute(plan.Desc, CublasLt.DescBScalePointer, &scalesA, (nuint)sizeof(ulong)));
         }
         float alpha = 1f, beta = 0f;
         var algo = plan.Algo;
@@ -78,6 +110,12 @@ internal sealed unsafe class CublasLtGemm : IDisposable
                 int transA = s.TransposeB ? CublasLt.OpT : CublasLt.OpN, transB = CublasLt.OpN;
                 CublasLt.Check(CublasLt.cublasLtMatmulDescSetAttribute(plan.Desc, CublasLt.DescTransA, &transA, sizeof(int)));
                 CublasLt.Check(CublasLt.cublasLtMatmulDescSetAttribute(plan.Desc, CublasLt.DescTransB, &transB, sizeof(int)));
+                if (s.RowScaled)
+                {
+                    int mode = CublasLt.ScaleOuterVec32F;
+                    CublasLt.Check(CublasLt.cublasLtMatmulDescSetAttribute(plan.Desc, CublasLt.DescAScaleMode, &mode, sizeof(int)));
+                    CublasLt.Check(CublasLt.cublasLtMatmulDescSetAttribute(plan.Desc, CublasLt.DescBScaleMode, &mode, sizeof(int)));
+                }
                 // cuBLASLt's A: our B, stored K×N (ld Ldb) when transposed, else N×K.
                 plan.LayoutB = Layout(s.InputType, s.TransposeB ? s.K : s.N, s.TransposeB ? s.N : s.K, s.Ldb, s.Batch, s.StrideB);
                 // cuBLASLt's B: our A, stored K×M (ld Lda).

@@ -304,6 +304,7 @@ public sealed unsafe partial class CudaBackend
     /// </summary>
     private void RunQuantGemm(Product p)
     {
+        if (p.W.Format == TensorFormat.FP8 && TryFp8TensorCores(p)) return;
         var (x, w) = (p.X, p.W);
         int act = ActivationType.SizeOf(), outBytes = p.Y.DType.SizeOf();
         var workspace = DequantWorkspace(w);
@@ -342,6 +343,47 @@ public sealed unsafe partial class CudaBackend
     }
 
     private readonly List<DeviceBuffer> _retiredDequantWorkspaces = [];
+
+    /// <summary>Prefill products run on the FP8 tensor cores so far (tests read it to know which rounding of x to expect).</summary>
+    internal int Fp8TensorCoreProducts { get; private set; }
+
+    /// <summary>Alignment of the FP8 operands in the workspace (cuBLASLt's largest).</summary>
+    private const int Fp8OperandAlignment = 256;
+
+    /// <summary>
+    /// An FP8-weight prefill product on the FP8 tensor cores (<see cref="CudaTuning.Fp8TensorCorePrefill"/>): x rounded per
+    /// token to E4M3 and the weight rows' scales gathered into the dequantization workspace by fp8_prefill_operands, then
+    /// one cuBLASLt E4M3 product scaled per row of x and per row of W, reading W's codes in place (rows at their stride).
+    /// False (nothing queued) where it does not apply: the setting off, before sm_89, an F32 compute type or output, rows
+    /// not whole 16-byte steps, operands larger than the workspace, or no cuBLASLt kernel for the shape.
+    /// </summary>
+    private bool TryFp8TensorCores(Product p)
+    {
+        var (x, w) = (p.X, p.W);
+        int n = x.Rows, k = x.Cols, m = w.Rows;
+        if (!Tuning.Fp8TensorCorePrefill || Info.ComputeMajor * 10 + Info.ComputeMinor < 89 || ActivationType == DType.F32 ||
+            p.Y.DType != ActivationType || k % 16 != 0 || w.RowStride % 16 != 0)
+            return false;
+        long scalesX = Align((long)n * k), scalesW = Align(scalesX + 4L * n), bytes = scalesW + 4L * m;
+        var workspace = DequantWorkspace(w);
+        if (bytes > workspace.Bytes) return false;
+        int outBytes = ActivationType.SizeOf();
+        ulong xq = workspace.Pointer;
+        var shape = new GemmShape(TransposeB: true, M: n, N: m, K: k, InputType: CublasLt.R8FE4M3, OutputType: BlasType(ActivationType),
+            Lda: k, StrideA: 0, Ldb: w.RowStride, StrideB: 0, Ldc: m, StrideC: 0, Batch: 1,
+            AlignA: CublasLtGemm.Alignment(xq, 1, k), AlignB: CublasLtGemm.Alignment(w.Pointer, 1, w.RowStride),
+            AlignC: CublasLtGemm.Alignment(p.Y.Pointer, outBytes, m), RowScaled: true);
+        if (!_gemm.Offers(shape)) return false;
+        const int threads = 256;
+        Launch(Kernel("gemv_quant.cu", "fp8_prefill_operands", QuantDefines(w.Format, split: 1, q8: false, _quantStages)),
+            (n + (m + threads - 1) / threads, 1, 1), threads, 0,
+            x.Pointer, n, k, xq, workspace.Pointer + (ulong)scalesX, w.Pointer, (ulong)w.RowStride, m, workspace.Pointer + (ulong)scalesW);
+        _gemm.Run(shape, xq, w.Pointer, p.Y.Pointer, _stream, scalesA: workspace.Pointer + (ulong)scalesX, scalesB: workspace.Pointer + (ulong)scalesW);
+        Fp8TensorCoreProducts++;
+        return true;
+
+        static long Align(long bytes) => (bytes + Fp8OperandAlignment - 1) / Fp8OperandAlignment * Fp8OperandAlignment;
+    }
 
 
     /// <summary>Queues dequant_rows: W's rows named by <paramref name="ids"/> (an I32 device pointer), or rows [first, first + rows) when 0, into <paramref name="output"/>.</summary>

@@ -4,7 +4,8 @@ namespace LlmLab.Cuda;
 /// The CUDA backend's lab switches in one immutable record: which fused kernels run, the GEMV launch shapes, the
 /// attention variants. The defaults are what the kernel lab measured fastest (notes/cuda); benchmarks build variants
 /// with <c>with</c> and hand a whole record to the backend, never one switch at a time. Results are the same under
-/// every setting except <see cref="OmitForTiming"/> (timing only), up to where values are rounded.
+/// every setting except <see cref="OmitForTiming"/> (timing only) and <see cref="Fp8TensorCorePrefill"/> (rounds x to
+/// FP8), up to where values are rounded.
 /// </summary>
 public sealed record CudaTuning
 {
@@ -114,6 +115,14 @@ public sealed record CudaTuning
     }
 
     private readonly long _dequantSliceBytes = LlmLab.Backends.CudaMemoryRule.DequantWorkspaceCapBytes;
+
+    /// <summary>
+    /// Prefill products with FP8 weights on the FP8 tensor cores (sm_89+, cuBLASLt 12.9+ with per-row scaling): x is
+    /// rounded per token to E4M3 with its own scale (amax / 448, as vLLM's dynamic per-token FP8), so such a product is
+    /// W8A8 — the one setting that changes results beyond rounding order. Off, or where cuBLASLt offers no kernel: the
+    /// weight is dequantized to the compute type and x is used as it is (W8A16, as decode always is).
+    /// </summary>
+    public bool Fp8TensorCorePrefill { get; init; } = true;
 
     /// <summary>Ops left out of decode steps to measure what they cost inside a whole step (the decode bench only: results are wrong while any is set).</summary>
     internal TimingOmission OmitForTiming { get; init; }

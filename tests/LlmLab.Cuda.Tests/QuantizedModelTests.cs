@@ -55,10 +55,42 @@ public sealed class QuantizedModelTests
     private static void Line(string what, LogitComparison cmp) =>
         Report.Line($"model {what,-58} NMSE {cmp.Nmse:E2} top-1 {cmp.Top1Agreement:P1} KL {cmp.MeanKlDivergence:E2} max|Δ| {cmp.MaxAbsoluteError:E2}");
 
+    /// <summary>
+    /// The GPU for a mix: FP8 with <see cref="CudaTuning.Fp8TensorCorePrefill"/> off, so its prefill is W8A16 as its decode and
+    /// the CPU are (the tensor-core path rounds x to E4M3: its own test below, and QuantizedOpTests).
+    /// </summary>
+    private static CudaBackend OpenFor(int device, DType type, string mix)
+    {
+        var gpu = Gpu.Open(device, type);
+        if (mix == "FP8") gpu.Tuning = gpu.Tuning with { Fp8TensorCorePrefill = false };
+        return gpu;
+    }
+
+    /// <summary>
+    /// FP8 weights with prefill on the FP8 tensor cores (x rounded per token to E4M3, W8A8) against the CPU's W8A16 in
+    /// BF16 compute. Bounds before the first GPU run, from the rounding: E4M3 keeps 3 mantissa bits, a relative error of
+    /// variance about (2^-4.5)²/3 ≈ 6.5e-4 per element of x, so each product's NMSE is of that order and six layers give a
+    /// few 1e-3: logits NMSE ≤ 1e-2 with ≥ 90 % top-1.
+    /// </summary>
+    [Theory, MemberData(nameof(Gpu.Devices), MemberType = typeof(Gpu))]
+    public void Fp8_prefill_on_tensor_cores_stays_near_the_cpu_logits(int device)
+    {
+        using var gpu = Gpu.Open(device, DType.BF16);
+        var (ids, batch, tokens) = Inputs();
+        using var cpu = new CpuBackend();
+        var reference = AllLogits(cpu, "FP8", ids, batch, tokens);
+        int before = gpu.Fp8TensorCoreProducts;
+        var logits = AllLogits(gpu, "FP8", ids, batch, tokens);
+        var cmp = LogitComparison.Compare(logits, reference, reference.Length / (batch * tokens));
+        Line($"brown FP8 cuda:{device} BF16 fp8 tensor cores ({gpu.Fp8TensorCoreProducts - before} products) vs CPU", cmp);
+        Assert.True(cmp.Nmse <= 1e-2, $"NMSE {cmp.Nmse:E3} above 1e-2");
+        Assert.True(cmp.Top1Agreement >= 0.90, $"top-1 agreement {cmp.Top1Agreement:P1} below 90 %");
+    }
+
     [Theory, MemberData(nameof(Cases))]
     public void Quantized_brown_logits_match_the_cpu_on_the_same_blocks(int device, DType type, string mix)
     {
-        using var gpu = Gpu.Open(device, type);
+        using var gpu = OpenFor(device, type, mix);
         var (ids, batch, tokens) = Inputs();
         using var cpu = new CpuBackend();
         var reference = AllLogits(cpu, mix, ids, batch, tokens);
@@ -72,7 +104,7 @@ public sealed class QuantizedModelTests
     [Theory, MemberData(nameof(Cases))]
     public void Quantized_decode_through_the_block_gemv_reproduces_the_prefill_product(int device, DType type, string mix)
     {
-        using var gpu = Gpu.Open(device, type);
+        using var gpu = OpenFor(device, type, mix);
         var (all, batch, fixtureTokens) = Inputs();
         int tokens = Math.Min(fixtureTokens, 48), prefill = tokens / 2;
         var prompt = Decoding.Slice(all, batch, fixtureTokens, 0, tokens);

@@ -12,6 +12,8 @@ namespace LlmLab.Cuda.Tests;
 /// quantize_row_q8_0, the rounding the kernel does). Only fp32 summation order, the output's rounding and (prefill)
 /// the workspace's rounding of the dequantized weights to the compute type remain. Bounds: F32 compute NMSE ≤ 1e-9;
 /// BF16 compute NMSE ≤ 1e-4 (the bf16 output rounding alone gives ~1e-6, the bf16 workspace about as much again).
+/// FP8 prefill products that ran on the FP8 tensor cores (<see cref="CudaTuning.Fp8TensorCorePrefill"/>, sm_89+) are held
+/// to x rounded per token to E4M3 as the kernel rounds it (bit for bit Fp8E4M3), the rest to x as given.
 /// </summary>
 public sealed class QuantizedOpTests
 {
@@ -72,6 +74,19 @@ public sealed class QuantizedOpTests
         return rounded;
     }
 
+    /// <summary>x [n, k] rounded per row to E4M3 with the row's scale (Fp8E4M3.EncodeScaled), as FP8 tensor-core prefill multiplies it.</summary>
+    private static float[] Fp8Rounded(float[] x, int n, int k)
+    {
+        var rounded = new float[x.Length];
+        var codes = new byte[k];
+        for (int i = 0; i < n; i++)
+        {
+            float scale = Fp8E4M3.EncodeScaled(x.AsSpan(i * k, k), codes);
+            Fp8E4M3.DecodeScaled(codes, scale, rounded.AsSpan(i * k, k));
+        }
+        return rounded;
+    }
+
     private static float[] ReadGpu(OpHarness h, DeviceTensor t)
     {
         var values = new float[t.Length];
@@ -98,9 +113,12 @@ public sealed class QuantizedOpTests
                     {
                         var y = h.Empty(n, m, f32);
                         bool withBias = !f32;
+                        int fp8Before = gpu.Fp8TensorCoreProducts;
                         h.Gpu.MatMul(x.Gpu, w, withBias ? b.Gpu : null, y.Gpu);
-                        var reference = Product(AsMultiplied(gpu, format, xValues, n, k), deq, withBias ? bias : null, n, m, k);
-                        Check($"{what} {format} n={n} [{m}, {k}]{(f32 ? " f32" : " +bias")}", device, type, reference, ReadGpu(h, y.Gpu));
+                        bool fp8x = gpu.Fp8TensorCoreProducts > fp8Before;
+                        var multiplied = fp8x ? Fp8Rounded(xValues.Select(h.Round).ToArray(), n, k) : AsMultiplied(gpu, format, xValues, n, k);
+                        var reference = Product(multiplied, deq, withBias ? bias : null, n, m, k);
+                        Check($"{what} {format} n={n} [{m}, {k}]{(f32 ? " f32" : " +bias")}{(fp8x ? " fp8 tensor cores" : "")}", device, type, reference, ReadGpu(h, y.Gpu));
                     }
                 }
             }

@@ -19,12 +19,19 @@ internal static unsafe partial class CublasLt
     public const int R32F = 0;
     public const int R16F = 2;
     public const int R16BF = 14;
+    public const int R8FE4M3 = 28;
     // cublasOperation_t
     public const int OpN = 0;
     public const int OpT = 1;
     // cublasLtMatmulDescAttributes_t
     public const int DescTransA = 3;
     public const int DescTransB = 4;
+    public const int DescAScalePointer = 17;
+    public const int DescBScalePointer = 18;
+    public const int DescAScaleMode = 31;
+    public const int DescBScaleMode = 32;
+    // cublasLtMatmulMatrixScale_t: one fp32 scale per row of op(A) / per column of op(B) (cuBLAS 12.9+, FP8 on sm_90+)
+    public const int ScaleOuterVec32F = 3;
     // cublasLtMatrixLayoutAttribute_t
     public const int LayoutBatchCount = 5;
     public const int LayoutStridedBatchOffset = 6;

@@ -13,7 +13,9 @@ namespace LlmLab.Cuda.Tests.Bench;
 /// first setting; `llmlab bench` gives the roofline arithmetic of the default.
 /// Then time to first token (a P-token prompt, median of 5) with each prefill slice size (--slices, MiB of dequantized
 /// weight per cuBLASLt product; the default dequantizes most weights whole).
-/// usage: quant-lab --dir FOLDER --quant MIX [--stages 1,3,2,1,3] [--steps N] [--prompt P] [--slices 128,32,16,128]
+/// With FP8 weights, TTFT with prefill on the FP8 tensor cores and dequantized (--fp8-prefill on,off; the products each ran
+/// on the tensor cores are counted).
+/// usage: quant-lab --dir FOLDER --quant MIX [--stages 1,3,2,1,3] [--steps N] [--prompt P] [--slices 128,32,16,128] [--fp8-prefill on,off,on]
 /// </summary>
 internal static class QuantLab
 {
@@ -24,6 +26,7 @@ internal static class QuantLab
         int[] stages = [1, 3, 2, 1, 3];
         int steps = 256, prompt = 512;
         long[] slices = [128, 32, 16, 128];
+        bool[] fp8Prefill = [true, false, true];
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -34,6 +37,7 @@ internal static class QuantLab
                 case "--steps": steps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--prompt": prompt = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--slices": slices = args[++i].Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
+                case "--fp8-prefill": fp8Prefill = args[++i].Split(',').Select(s => s == "on").ToArray(); break;
                 default: Console.Error.WriteLine($"quant-lab: unknown option {args[i]}"); return 2;
             }
         }
@@ -66,19 +70,33 @@ internal static class QuantLab
         foreach (long mib in slices)
         {
             gpu.Tuning = gpu.Tuning with { DequantSliceBytes = mib << 20 };
-            var times = new List<double>();
-            for (int trial = 0; trial < 6; trial++)
-            {
-                using var session = model.CreateSession(1, prompt + 8, InferenceSession.DefaultChunk);
-                gpu.Synchronize();
-                var sw = Stopwatch.StartNew();
-                session.Step(tokens);
-                gpu.Synchronize();
-                if (trial > 0) times.Add(sw.Elapsed.TotalMilliseconds);   // the first warms up
-            }
-            times.Sort();
-            Console.WriteLine($"prefill slices of {mib} MiB: TTFT {times[times.Count / 2]:F2} ms (median of {times.Count}; {string.Join(", ", times.Select(t => t.ToString("F1", CultureInfo.InvariantCulture)))})");
+            Console.WriteLine($"prefill slices of {mib} MiB: {Ttft(gpu, model, tokens)}");
         }
+        if (model.Manifest.Weights.Any(w => w.Format == LlmLab.Tensors.TensorFormat.FP8))
+            foreach (bool on in fp8Prefill)
+            {
+                gpu.Tuning = gpu.Tuning with { DequantSliceBytes = LlmLab.Backends.CudaMemoryRule.DequantWorkspaceCapBytes, Fp8TensorCorePrefill = on };
+                int before = gpu.Fp8TensorCoreProducts;
+                string ttft = Ttft(gpu, model, tokens);
+                Console.WriteLine($"fp8 prefill {(on ? "on tensor cores" : "dequantized")}: {ttft}; {gpu.Fp8TensorCoreProducts - before} products on FP8 tensor cores");
+            }
         return 0;
+    }
+
+    /// <summary>Time to first token of <paramref name="tokens"/> in a fresh session: the median of 5 after one warm-up.</summary>
+    private static string Ttft(CudaBackend gpu, Transformer model, int[] tokens)
+    {
+        var times = new List<double>();
+        for (int trial = 0; trial < 6; trial++)
+        {
+            using var session = model.CreateSession(1, tokens.Length + 8, InferenceSession.DefaultChunk);
+            gpu.Synchronize();
+            var sw = Stopwatch.StartNew();
+            session.Step(tokens);
+            gpu.Synchronize();
+            if (trial > 0) times.Add(sw.Elapsed.TotalMilliseconds);   // the first warms up
+        }
+        times.Sort();
+        return $"TTFT {times[times.Count / 2]:F2} ms (median of {times.Count}; {string.Join(", ", times.Select(t => t.ToString("F1", CultureInfo.InvariantCulture)))})";
     }
 }
