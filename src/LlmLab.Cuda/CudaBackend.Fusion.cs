@@ -53,7 +53,7 @@ public sealed partial class CudaBackend
         Prepare();
         var (pq, pk, pv) = (products[0], products[1], products[2]);
         bool oneLaunch = JoinAll(products);
-        if (pq.Gemv && oneLaunch && !pq.W.Quantized && CanFuseRope(pq, pk, pv, kv.Shape))
+        if (pq.Gemv && oneLaunch && FloatGemv(pq.W) && CanFuseRope(pq, pk, pv, kv.Shape))
         {
             LaunchQkvRope(pq, pk, pv, table, step, kv, layer);
             return;
@@ -87,13 +87,14 @@ public sealed partial class CudaBackend
             return;
         }
         Prepare();
-        if (pg.W.Quantized)
+        if (!FloatGemv(pg.W))
         {
             LaunchQuantGateUp(pg, pu);
             return;
         }
         int k = pg.X.Cols;
         var (defines, rowsPerBlock, threads) = Tuning.GemvShape is null ? Launchable(GateUpFor(k)) : Gemv(pg.W.Rows, k);
+        defines = ForWeights(defines, pg.W);
         int blocks = (pg.W.Rows + rowsPerBlock - 1) / rowsPerBlock;
         // The trailing (statistics, eps, h) arguments belong to the norm-reading variant; zero here.
         Launch(Kernel("gemv.cu", $"gemv_gate_up{pg.X.Rows}", defines), (blocks, 1, 1), threads, 0,
@@ -200,7 +201,7 @@ public sealed partial class CudaBackend
     /// <summary>One GEMV launch for <paramref name="products"/> (sharing x, one weight format).</summary>
     private void LaunchGemv(Product[] products)
     {
-        if (products[0].W.Quantized)
+        if (!FloatGemv(products[0].W))
         {
             LaunchQuantGemv(products);
             return;
@@ -209,6 +210,7 @@ public sealed partial class CudaBackend
         bool f32Out = products[0].Y.DType == DType.F32;
         int rows = products.Sum(p => p.W.Rows);
         var (defines, rowsPerBlock, threads) = Gemv(rows, x.Cols);
+        defines = ForWeights(defines, products[0].W);
         int blocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
         var args = new KernelArg[2 + 4 * MaxFusedProducts + GemvEpilogueArgs];
         args[0] = x.Pointer;
@@ -219,6 +221,18 @@ public sealed partial class CudaBackend
         for (int i = 0; i < GemvEpilogueArgs; i++) args[at + i] = i == 5 ? 0f : 0UL;
         Launch(Kernel("gemv.cu", $"gemv{x.Rows}_{(f32Out ? "f32" : "act")}", defines), (blocks, 1, 1), threads, 0, args);
     }
+
+    /// <summary>
+    /// Whether a weight's decode products run in gemv.cu (the float GEMV family, fused epilogues included): the compute
+    /// type's matrices, and FP8 rows (gemv.cu compiled with GEMV_FP8: its 16-byte loads bring 16 codes); the ggml block
+    /// formats run in gemv_quant.cu.
+    /// </summary>
+    private static bool FloatGemv(CudaWeight w) => !w.Quantized || w.Format == TensorFormat.FP8;
+
+    /// <summary>gemv.cu's defines for <paramref name="w"/>: GEMV_FP8 added for FP8 rows.</summary>
+    private static string[] ForWeights(string[] defines, CudaWeight w) => w.Format == TensorFormat.FP8 ? [.. defines, Fp8GemvDefine] : defines;
+
+    private const string Fp8GemvDefine = "GEMV_FP8";
 
     /// <summary>Whether gemv_qkv_rope serves these products: RoPE pairs need an even head, and the launch must run one warp per row.</summary>
     private bool CanFuseRope(Product q, Product k, Product v, KvCacheShape shape)
@@ -234,6 +248,7 @@ public sealed partial class CudaBackend
         var shape = kv.Shape;
         int rows = q.Cols + k.Cols + v.Cols, pairs = rows / 2;
         var (defines, rowsPerBlock, threads) = Gemv(rows, pq.X.Cols);
+        defines = ForWeights(defines, pq.W);
         int blocks = (pairs + rowsPerBlock - 1) / rowsPerBlock;
         // (ss, eps, h) belong to the norm-reading variant: zero here.
         Launch(Kernel("gemv.cu", $"gemv_qkv_rope{q.Rows}", defines), (blocks, 1, 1), threads, 0,

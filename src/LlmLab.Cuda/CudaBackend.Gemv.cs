@@ -38,8 +38,21 @@ public sealed partial class CudaBackend
     private void LoadTunedModules()
     {
         foreach (var v in new[] { Wide, WideShort, ShortProducts, Split, SplitFew, _shortProductsTuned, _gemvForced }.OfType<GemvVariant>().Distinct())
+        {
             LoadModules(["gemv.cu"], WithGemvBase(Defines(v)));
+            if (_fp8Weights) LoadModules(["gemv.cu"], [.. WithGemvBase(Defines(v)), Fp8GemvDefine]);
+        }
         LoadModules(["rmsnorm.cu"], NormDefines);
+    }
+
+    private bool _fp8Weights;   // an FP8 weight was loaded: gemv.cu's shapes are compiled with GEMV_FP8 too
+
+    /// <summary>Compiles gemv.cu's FP8 variants of every shape in use, once (the first FP8 weight loaded).</summary>
+    private void PrepareFp8Gemv()
+    {
+        if (_fp8Weights) return;
+        _fp8Weights = true;
+        LoadTunedModules();
     }
 
     /// <summary>rmsnorm.cu's defines under the tuning: none by default (the module loaded with the other families).</summary>

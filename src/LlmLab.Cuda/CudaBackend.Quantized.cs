@@ -23,6 +23,9 @@ public sealed unsafe partial class CudaBackend
     /// <summary>The block formats the CUDA backend computes with, in declaration order.</summary>
     internal static IReadOnlyList<TensorFormat> QuantizedFormats { get; } = TensorFormats.All.Where(QuantFormatIds.ContainsKey).ToArray();
 
+    /// <summary>Bytes from the end of an FP8 row's codes to the next row (its fp32 scale and 12 bytes to a 16-byte stride: gemv.cu's row_offset).</summary>
+    private const int Fp8RowPadding = 16;
+
     /// <summary>Elements each thread of gemv_quant.cu dequantizes at once (QPART): block rows must be whole multiples of it.</summary>
     private const int QuantPart = 32;
 
@@ -75,6 +78,12 @@ public sealed unsafe partial class CudaBackend
     /// <summary>Compiles gemv_quant.cu for <paramref name="format"/> (once) and grows the prefill workspace's planned size.</summary>
     private void PrepareQuantized(TensorFormat format, int rows, int cols)
     {
+        if (format == TensorFormat.FP8)
+        {
+            if (QuantRowStride(format, cols) != cols + Fp8RowPadding)
+                throw new InvalidOperationException($"FP8 rows of {cols} codes: gemv.cu reads them at a stride of {cols + Fp8RowPadding} bytes");
+            PrepareFp8Gemv();
+        }
         _quantPrepared.Add((format, cols));
         PrepareQuantModules(format, cols);
         _dequantWorkspaceNeeded = Math.Max(_dequantWorkspaceNeeded, CudaMemoryRule.DequantWorkspaceBytes(rows, cols, ActivationType));

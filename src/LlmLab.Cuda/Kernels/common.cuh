@@ -80,6 +80,20 @@ __device__ __forceinline__ void unpack(uint4 raw, float* out, f16)
     unpack_f16x2(raw.x, out); unpack_f16x2(raw.y, out + 2); unpack_f16x2(raw.z, out + 4); unpack_f16x2(raw.w, out + 6);
 }
 
+// Four E4M3 codes (one per byte of v, element 0 in the low byte) as fp32 values times 2⁻⁸, exactly: E4M3 S.EEEE.MMM
+// placed as the fp16 S.0EEEE.MMM0000000 is the value · 2⁻⁸ (exponent bias 15 against 7; E4M3 subnormals land on fp16
+// subnormals), so two byte permutes and masks give two fp16 pairs and their conversion to fp32 is exact. FP8 weight
+// rows carry their scale: the product's 2⁸ rides on it.
+__device__ __forceinline__ void e4m3x4(unsigned v, float* w)
+{
+    const unsigned lo = __byte_perm(v, 0, 0x1404), hi = __byte_perm(v, 0, 0x3424);   // bytes (0, b0, 0, b1), (0, b2, 0, b3)
+    unpack_f16x2((lo & 0x80008000u) | ((lo >> 1) & 0x3F803F80u), w);
+    unpack_f16x2((hi & 0x80008000u) | ((hi >> 1) & 0x3F803F80u), w + 2);
+}
+
+// The scale of an FP8 weight row of k codes at `row` (its fp32 follows the codes), times 2⁸ to undo e4m3x4's 2⁻⁸.
+__device__ __forceinline__ float fp8_scale(const unsigned char* row, int k) { return 256.0f * *reinterpret_cast<const float*>(row + k); }
+
 // Loads 16 bytes at p (16-byte aligned) as Vec16<T>::N fp32 values.
 template <typename T> __device__ __forceinline__ void load16(const T* p, float* out)
 {

@@ -18,7 +18,21 @@
 //    the norm costs no kernel and nothing before the weight loop; block 0 also writes h.
 //  - gemv_qkv_rope: q/k/v with RoPE and the KV-cache write (a warp computes the two rows of a rotated pair).
 // Requires k % (16 / sizeof(act_t)) == 0.
+// With GEMV_FP8 the weights are FP8 rows (TensorFormat.FP8 as the backend places it): k E4M3 codes, the row's fp32
+// scale, 12 bytes to the next row (a stride of k + 16; k % 32 == 0); 16-byte loads bring 16 codes, decoded exactly
+// (e4m3x4), and each row's dot is multiplied by its scale before any epilogue, so every kernel below serves FP8 too.
 #include "common.cuh"
+
+#ifdef GEMV_FP8
+typedef unsigned char w_t;
+#define W_PER_LOAD 16
+// Bytes from row 0 to row r of an FP8 matrix with rows of k codes.
+__device__ __forceinline__ size_t row_offset(int r, int k) { return (size_t)r * (k + 16); }
+#else
+typedef act_t w_t;
+#define W_PER_LOAD (16 / (int)sizeof(act_t))
+__device__ __forceinline__ size_t row_offset(int r, int k) { return (size_t)r * k; }
+#endif
 
 #ifndef GEMV_WARPS
 #define GEMV_WARPS 4    // warps per block: small blocks, so even 1024-row matrices spread over every SM
@@ -84,10 +98,10 @@ __device__ __forceinline__ void norm_scale(const float (&ss)[N], int k, float ep
 // above) and the sums are scaled by 1/rms: the products of h = RMSNorm(residual)·w. Every thread of the block must
 // call it (it may synchronise the block).
 template <int N, int W, bool NORM>
-__device__ __forceinline__ void dot_rows(const act_t* const (&wr)[W], const act_t* __restrict__ x, int k, float (&acc)[W][N],
+__device__ __forceinline__ void dot_rows(const w_t* const (&wr)[W], const act_t* __restrict__ x, int k, float (&acc)[W][N],
                                          const float* __restrict__ ss, float eps, act_t* h)
 {
-    const int V = Vec16<act_t>::N;
+    const int V = W_PER_LOAD;   // weights per 16-byte load (x takes V / Vec16<act_t>::N loads for them)
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int part = warp % GEMV_SPLIT;
     const int chunks = k / V;
@@ -137,12 +151,17 @@ __device__ __forceinline__ void dot_rows(const act_t* const (&wr)[W], const act_
                 for (int n = 0; n < N; n++)
                 {
                     float xf[V];
-                    load16(x + (size_t)n * k + (size_t)c * V, xf);
+#pragma unroll
+                    for (int h = 0; h < V; h += Vec16<act_t>::N) load16(x + (size_t)n * k + (size_t)c * V + h, xf + h);
 #pragma unroll
                     for (int w = 0; w < W; w++)
                     {
                         float wf[V];
+#ifdef GEMV_FP8
+                        e4m3x4(cur[w][u].x, wf); e4m3x4(cur[w][u].y, wf + 4); e4m3x4(cur[w][u].z, wf + 8); e4m3x4(cur[w][u].w, wf + 12);
+#else
                         unpack(cur[w][u], wf, act_t());
+#endif
 #pragma unroll
                         for (int v = 0; v < V; v++) acc[w][n] = fmaf(wf[v], xf[v], acc[w][n]);
                     }
@@ -174,6 +193,15 @@ __device__ __forceinline__ void dot_rows(const act_t* const (&wr)[W], const act_
                 acc[w][n] = s;
             }
 #endif
+#ifdef GEMV_FP8
+#pragma unroll
+    for (int w = 0; w < W; w++)
+    {
+        const float scale = fp8_scale(wr[w], k);
+#pragma unroll
+        for (int n = 0; n < N; n++) acc[w][n] *= scale;
+    }
+#endif
     if constexpr (NORM)
     {
         float inv[N];
@@ -191,18 +219,18 @@ __device__ __forceinline__ void dot_rows(const act_t* const (&wr)[W], const act_
 // (Two adjacent rows per warp measured slower: 8B −4.5%, 1B −2%, run 9.)
 template <int N, typename Y, bool NORM>
 __device__ __forceinline__ void gemv(const act_t* __restrict__ x, int k,
-                                     const act_t* w0, const float* b0, Y* y0, int m0,
-                                     const act_t* w1, const float* b1, Y* y1, int m1,
-                                     const act_t* w2, const float* b2, Y* y2, int m2,
+                                     const w_t* w0, const float* b0, Y* y0, int m0,
+                                     const w_t* w1, const float* b1, Y* y1, int m1,
+                                     const w_t* w2, const float* b2, Y* y2, int m2,
                                      act_t* residual, const float* __restrict__ nextW, act_t* u, float* stats,
                                      const float* __restrict__ ss, float eps, act_t* h)
 {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     int r = blockIdx.x * GEMV_ROWS + warp / GEMV_SPLIT;
-    const act_t* w = w0; const float* b = b0; Y* y = y0; int m = m0;
+    const w_t* w = w0; const float* b = b0; Y* y = y0; int m = m0;
     if (r >= m0) { r -= m0; w = w1; b = b1; y = y1; m = m1; if (r >= m1) { r -= m1; w = w2; b = b2; y = y2; m = m2; } }
     const bool valid = r < m;
-    const act_t* rows[1] = { valid ? w + (size_t)r * k : w0 };   // idle warps read row 0 of W0 (always present)
+    const w_t* rows[1] = { valid ? w + row_offset(r, k) : w0 };   // idle warps read row 0 of W0 (always present)
     float acc[1][N];
     dot_rows<N, 1, NORM>(rows, x, k, acc, ss, eps, h);
     float squares[N];
@@ -249,15 +277,15 @@ __device__ __forceinline__ void gemv(const act_t* __restrict__ x, int k,
 
 // MLP gate and up rows together: up = x·Wuᵀ, gate = silu(x·Wgᵀ) · up, each rounded as the separate ops round.
 template <int N, bool NORM>
-__device__ __forceinline__ void gemv_gate_up(const act_t* __restrict__ x, int k, const act_t* wg, const float* bg, act_t* gate,
-                                             const act_t* wu, const float* bu, act_t* up, int m,
+__device__ __forceinline__ void gemv_gate_up(const act_t* __restrict__ x, int k, const w_t* wg, const float* bg, act_t* gate,
+                                             const w_t* wu, const float* bu, act_t* up, int m,
                                              const float* __restrict__ ss, float eps, act_t* h)
 {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int r = blockIdx.x * GEMV_ROWS + warp / GEMV_SPLIT;
     const bool valid = r < m;
-    const size_t offset = (size_t)(valid ? r : 0) * k;
-    const act_t* rows[2] = { wg + offset, wu + offset };
+    const size_t offset = row_offset(valid ? r : 0, k);
+    const w_t* rows[2] = { wg + offset, wu + offset };
     float acc[2][N];
     dot_rows<N, 2, NORM>(rows, x, k, acc, ss, eps, h);
     if (valid && lane == 0 && warp % GEMV_SPLIT == 0)
@@ -280,9 +308,9 @@ __device__ __forceinline__ void gemv_gate_up(const act_t* __restrict__ x, int k,
 // An invalid position leaves the products unrotated and uncached and raises STATUS_BAD_POSITION, as rope.cu does.
 template <int N, bool NORM>
 __device__ __forceinline__ void gemv_qkv_rope(const act_t* __restrict__ x, int k,
-                                              const act_t* wq, const float* bq, act_t* q, int mq,
-                                              const act_t* wk, const float* bk, act_t* kk, int mk,
-                                              const act_t* wv, const float* bv, act_t* v, int mv,
+                                              const w_t* wq, const float* bq, act_t* q, int mq,
+                                              const w_t* wk, const float* bk, act_t* kk, int mk,
+                                              const w_t* wv, const float* bv, act_t* v, int mv,
                                               const float* __restrict__ ss, float eps, act_t* h,
                                               const float* __restrict__ cosTable, const float* __restrict__ sinTable,
                                               const int* __restrict__ positions, act_t* kCache, act_t* vCache,
@@ -292,12 +320,12 @@ __device__ __forceinline__ void gemv_qkv_rope(const act_t* __restrict__ x, int k
     const int half = headDim / 2;
     int p = blockIdx.x * GEMV_ROWS + warp / GEMV_SPLIT;
     int which = 0;
-    const act_t* w = wq; const float* b = bq; act_t* y = q; int m = mq;
+    const w_t* w = wq; const float* b = bq; act_t* y = q; int m = mq;
     if (p >= mq / 2) { p -= mq / 2; which = 1; w = wk; b = bk; y = kk; m = mk; if (p >= mk / 2) { p -= mk / 2; which = 2; w = wv; b = bv; y = v; m = mv; } }
     const bool valid = p < m / 2;
     const int head = p / half, i = p - head * half;
     const int ra = head * headDim + i, rb = ra + half;
-    const act_t* rows[2] = { valid ? w + (size_t)ra * k : wq, valid ? w + (size_t)rb * k : wq };
+    const w_t* rows[2] = { valid ? w + row_offset(ra, k) : wq, valid ? w + row_offset(rb, k) : wq };
     float acc[2][N];
     dot_rows<N, 2, NORM>(rows, x, k, acc, ss, eps, h);
     if (!valid || lane != 0 || warp % GEMV_SPLIT != 0) return;
@@ -337,11 +365,11 @@ __device__ __forceinline__ void gemv_qkv_rope(const act_t* __restrict__ x, int k
 // gemv<N>_f32: fp32 outputs (logits); gemv_gate_up<N>[_norm]; gemv_qkv_rope<N>[_norm].
 // Block: GEMV_WARPS·32 threads; grid: ceil(total rows / GEMV_ROWS) (pairs for qkv_rope).
 #define GEMV_PRODUCT_ARGS(Y)                                                                                                  \
-    const act_t* __restrict__ x, int k, const act_t* w0, const float* b0, Y* y0, int m0,                                      \
-    const act_t* w1, const float* b1, Y* y1, int m1, const act_t* w2, const float* b2, Y* y2, int m2
+    const act_t* __restrict__ x, int k, const w_t* w0, const float* b0, Y* y0, int m0,                                        \
+    const w_t* w1, const float* b1, Y* y1, int m1, const w_t* w2, const float* b2, Y* y2, int m2
 #define GEMV_QKV_ARGS                                                                                                         \
-    const act_t* __restrict__ x, int k, const act_t* wq, const float* bq, act_t* q, int mq,                                   \
-    const act_t* wk, const float* bk, act_t* kk, int mk, const act_t* wv, const float* bv, act_t* v, int mv,                 \
+    const act_t* __restrict__ x, int k, const w_t* wq, const float* bq, act_t* q, int mq,                                     \
+    const w_t* wk, const float* bk, act_t* kk, int mk, const w_t* wv, const float* bv, act_t* v, int mv,                     \
     const float* ss, float eps, act_t* h, const float* cosTable, const float* sinTable, const int* positions,                 \
     act_t* kCache, act_t* vCache, int headDim, int tokensPerSeq, int maxSeq, int maxPositions, int* status
 #define GEMV_QKV_PASS x, k, wq, bq, q, mq, wk, bk, kk, mk, wv, bv, v, mv, ss, eps, h, cosTable, sinTable, positions, kCache, vCache, \
@@ -356,11 +384,11 @@ __device__ __forceinline__ void gemv_qkv_rope(const act_t* __restrict__ x, int k
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv##N##_f32(GEMV_PRODUCT_ARGS(float), GEMV_EPILOGUE_ARGS) \
     { gemv<N, float, false>(x, k, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2, 0, 0, 0, 0, ss, eps, h); }                 \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv_gate_up##N(const act_t* __restrict__ x, int k,         \
-        const act_t* wg, const float* bg, act_t* gate, const act_t* wu, const float* bu, act_t* up, int m,                   \
+        const w_t* wg, const float* bg, act_t* gate, const w_t* wu, const float* bu, act_t* up, int m,                       \
         const float* ss, float eps, act_t* h)                                                                                 \
     { gemv_gate_up<N, false>(x, k, wg, bg, gate, wu, bu, up, m, ss, eps, h); }                                                \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv_gate_up##N##_norm(const act_t* __restrict__ x, int k,  \
-        const act_t* wg, const float* bg, act_t* gate, const act_t* wu, const float* bu, act_t* up, int m,                   \
+        const w_t* wg, const float* bg, act_t* gate, const w_t* wu, const float* bu, act_t* up, int m,                       \
         const float* ss, float eps, act_t* h)                                                                                 \
     { gemv_gate_up<N, true>(x, k, wg, bg, gate, wu, bu, up, m, ss, eps, h); }                                                 \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32) gemv_qkv_rope##N(GEMV_QKV_ARGS)                             \

@@ -4,7 +4,8 @@
 // device: row r of W [m, k] is k/QK blocks as ggml stores them (RowBytes), rows at a stride rounded up to 16 bytes
 // (0..15 zero bytes after rows whose length is not a multiple of 16), so every row starts 16-byte aligned.
 // FP8 (QF_FP8) rows are k E4M3 codes (read as blocks of 32 codes with no block scale) followed by the row's fp32
-// scale (QROW_SCALE): products multiply the row's dot by it, dequant_rows each element.
+// scale (QROW_SCALE): dequant_rows multiplies each element by it, and fp8_prefill_operands feeds the FP8 tensor cores;
+// FP8 decode products run in gemv.cu (GEMV_FP8), whose 16-byte loads fit rows of one-byte codes directly.
 //
 //  - qgemv<N>_act / _f32: y[n, m] = x[n, k] · Wᵀ (+ bias) for decode rows (n ≤ 4), up to three products sharing x
 //    (q, k, v) in one grid, as gemv.cu's gemv<N>_act. qgemv_gate_up<N>: gate and up rows together with SwiGLU.
@@ -371,24 +372,11 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
     }
 }
 #elif QFORMAT == QF_FP8
-// codes:e4m3[32] (the row's scale follows the row's last block); w = e4m3(code), the row scale applied after the dot.
+// codes:e4m3[32] (the row's scale follows the row's last block); w = e4m3(code)·2⁻⁸ (e4m3x4), the row scale applied by the caller.
 #define QK 32
 #define QBYTES 32
 #define QTILE 64
 #define QROW_SCALE 1
-// Four E4M3 codes (one per byte of v) as floats, exactly: E4M3 S.EEEE.MMM placed as the fp16 S.0EEEE.MMM0000000 is
-// the value · 2⁻⁸ (the exponent bias 15 against 7; E4M3 subnormals land on fp16 subnormals), so two byte permutes
-// and masks give two fp16 pairs, and the conversion to fp32 is exact; the 2⁸ rides on the row scale (fp8_scale).
-__device__ __forceinline__ void e4m3x4(unsigned v, float* w)
-{
-    const unsigned lo = __byte_perm(v, 0, 0x1404), hi = __byte_perm(v, 0, 0x3424);   // bytes (0, b0, 0, b1), (0, b2, 0, b3)
-    const unsigned hlo = (lo & 0x80008000u) | ((lo >> 1) & 0x3F803F80u), hhi = (hi & 0x80008000u) | ((hi >> 1) & 0x3F803F80u);
-    f16 h;
-    h.bits = (unsigned short)hlo; w[0] = to_float(h);
-    h.bits = (unsigned short)(hlo >> 16); w[1] = to_float(h);
-    h.bits = (unsigned short)hhi; w[2] = to_float(h);
-    h.bits = (unsigned short)(hhi >> 16); w[3] = to_float(h);
-}
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
     unsigned q[8];
@@ -396,8 +384,6 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 #pragma unroll
     for (int i = 0; i < 8; i++) e4m3x4(q[i], w + 4 * i);
 }
-// The scale of a row of k codes at `row` times 2⁸ (dequant_part's values are e4m3 · 2⁻⁸).
-__device__ __forceinline__ float fp8_scale(const unsigned char* row, int k) { return 256.0f * *reinterpret_cast<const float*>(row + k); }
 #else
 #error "unknown QFORMAT"
 #endif
@@ -839,13 +825,8 @@ __device__ __forceinline__ void qgemv(const act_t* __restrict__ x, int k, size_t
     if (valid && lane == 0 && warp % QG_SPLIT == 0)
     {
         const float bias = b != 0 ? b[r] : 0.0f;
-#if QROW_SCALE
-        const float scale = fp8_scale(rows[0], k);
-#else
-        const float scale = 1.0f;
-#endif
 #pragma unroll
-        for (int n = 0; n < N; n++) y[(size_t)n * m + r] = from_float<Y>((QROW_SCALE ? acc[0][n] * scale : acc[0][n]) + bias);
+        for (int n = 0; n < N; n++) y[(size_t)n * m + r] = from_float<Y>(acc[0][n] + bias);
     }
 }
 
@@ -864,11 +845,6 @@ __device__ __forceinline__ void qgemv_gate_up(const act_t* __restrict__ x, int k
     qdot_rows<N, 2>(rows, x, k, acc);
     if (valid && lane == 0 && warp % QG_SPLIT == 0)
     {
-#if QROW_SCALE
-        const float sg = fp8_scale(rows[0], k), su = fp8_scale(rows[1], k);
-#pragma unroll
-        for (int n = 0; n < N; n++) { acc[0][n] *= sg; acc[1][n] *= su; }
-#endif
 #pragma unroll
         for (int n = 0; n < N; n++)
         {
