@@ -5,7 +5,7 @@ namespace LlmLab.Cuda;
 
 // Attention over the KV cache: flash-decoding for one new token per sequence (Kernels/attention_decode.cu), prefill in
 // one tensor-core kernel (attention_flash.cu) or as cuBLASLt products around a softmax (attention_prefill.cu).
-public sealed partial class CudaBackend
+public sealed unsafe partial class CudaBackend
 {
     private const string DecodeAttentionFile = "attention_decode.cu";
     private const string PrefillAttentionFile = "attention_prefill.cu";
@@ -49,6 +49,19 @@ public sealed partial class CudaBackend
         LoadModules(files, AttentionDefines(headDim, kernelFormat));
         if (kernelFormat != 0) LoadModules([RopeFile], [$"HEAD_DIM={headDim}", $"KV_FORMAT={kernelFormat}"]);
         LoadClusterAttention(headDim, kernelFormat);
+    }
+
+    /// <summary>
+    /// Copies the stored bytes of one layer's K (or V, <paramref name="values"/>) cache — [batch, maxSequence, RowBytes] —
+    /// into <paramref name="destination"/>, from the start, after the queued work (tests compare them with the CPU's codecs).
+    /// </summary>
+    internal void ReadKvCache(KvCache cache, int layer, bool values, Span<byte> destination)
+    {
+        var kv = cache as CudaKvCache ?? throw new ArgumentException("KV cache belongs to another backend");
+        long layerBytes = (long)kv.Shape.Batch * kv.Shape.MaxSequence * kv.RowBytes;
+        if ((uint)layer >= (uint)kv.Shape.Layers || destination.Length > layerBytes)
+            throw new ArgumentException($"reading {destination.Length} bytes of layer {layer} from a cache of {kv.Shape.Layers} layers of {layerBytes} bytes");
+        fixed (byte* p = destination) CopyToHost(p, values ? kv.Values(layer) : kv.Keys(layer), destination.Length);
     }
 
     /// <summary>Threads of the decode-attention block (ATTN_THREADS in attention_decode.cu).</summary>
