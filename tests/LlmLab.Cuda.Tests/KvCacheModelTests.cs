@@ -11,19 +11,26 @@ namespace LlmLab.Cuda.Tests;
 /// The embedded Brown model (data/models/brown-llama-7m: head_dim 32, one Q8_0/Q4_0 block per head) with a quantized KV
 /// cache on the GPU against the CPU storing the same KV type: logits at every position of the fixture's prompts (prefill,
 /// then decode steps through the cache), and greedy ids.
-/// Bounds: as <see cref="ModelTests"/> for F32 compute's float differences, widened for the cache: the two backends'
-/// k differ by their products' summation order (and in BF16 by the bf16 rounding), so an element on a rounding boundary
-/// takes the neighbouring code (see <see cref="KvCacheOpTests"/>). F32 compute: NMSE ≤ 1e-5 with ≥ 99% top-1 (a few
-/// step flips in the whole run); BF16 compute: NMSE ≤ 1e-3 with ≥ 95% top-1, the bounds of the default cache in
-/// <see cref="ModelTests"/>, which the Q8_0 cache's extra ~5e-5 per attention (the op test's simulation) stays within.
-/// Greedy ids: 16 tokens in F32 compute equal the CPU's.
+/// Bounds. The backends' caches are not the same bytes: their k and v differ by the products' summation order (and in
+/// BF16 compute by the bf16 rounding of k), so an element on a rounding boundary takes the neighbouring code (see
+/// <see cref="KvCacheOpTests"/>). In F32 compute such flips are rare (an ulp against a step of amax/127, amax/8 or 1/16
+/// relative): NMSE ≤ 1e-4 with ≥ 99% top-1. In BF16 compute about 1% of the codes flip, a fraction of each type's whole
+/// effect, which on this model (CPU, these 2 × 48 positions, against the f32 cache) is NMSE 5.9e-6 / top-1 100% (q8_0),
+/// 1.25e-4 / 97.9% (fp8), 1.42e-3 / 95.8% (q4_0); on top of BF16 compute's own difference (<see cref="ModelTests"/>:
+/// 1e-3, 95%). Bounds: q8_0 1e-3 and 95%, fp8 2e-3 and 95%, q4_0 5e-3 and 90%.
+/// Greedy ids: 16 tokens with a Q8_0 cache in F32 compute equal the CPU's.
 /// </summary>
 public sealed class KvCacheModelTests
 {
-    private const double F32Bound = 1e-5;
+    private const double F32Bound = 1e-4;
     private const double F32Top1Bound = 0.99;
-    private const double HalfBound = 1e-3;
-    private const double HalfTop1Bound = 0.95;
+
+    private static (double Nmse, double Top1) HalfBounds(KvCacheType kv) => kv switch
+    {
+        KvCacheType.Q8_0 => (1e-3, 0.95),
+        KvCacheType.FP8 => (2e-3, 0.95),
+        _ => (5e-3, 0.90),
+    };
 
     public static TheoryData<int, DType, string> Cases => Gpu.DevicesTypesAnd(["q8_0", "q4_0", "fp8"]);
 
@@ -65,7 +72,7 @@ public sealed class KvCacheModelTests
         var logits = PrefillThenDecode(gpu, kvType, prompt, batch, tokens);
         var cmp = LogitComparison.Compare(logits, reference, reference.Length / (batch * tokens));
         Report.Line($"model brown kv {kv} cuda:{device} {type} vs CPU kv {kv}{"",-24} NMSE {cmp.Nmse:E2} top-1 {cmp.Top1Agreement:P1} KL {cmp.MeanKlDivergence:E2} max|Δ| {cmp.MaxAbsoluteError:E2}");
-        var (bound, top1) = type == DType.F32 ? (F32Bound, F32Top1Bound) : (HalfBound, HalfTop1Bound);
+        var (bound, top1) = type == DType.F32 ? (F32Bound, F32Top1Bound) : HalfBounds(kvType);
         Assert.True(cmp.Nmse <= bound, $"kv {kv}: NMSE {cmp.Nmse:E3} above {bound:E0}");
         Assert.True(cmp.Top1Agreement >= top1, $"kv {kv}: top-1 agreement {cmp.Top1Agreement:P1} below {top1:P0}");
     }
