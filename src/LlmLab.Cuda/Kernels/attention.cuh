@@ -90,7 +90,7 @@ __device__ __forceinline__ float half_bits_to_float(unsigned short bits)
 __device__ __forceinline__ float fp8_e4m3_to_float(unsigned code)
 {
     const unsigned em = code & 0x7fu;
-    float f = __uint_as_float(em << 20) * 1.329227995784916e36f;   // 2^120
+    float f = __uint_as_float(em << 20) * __uint_as_float(0x7b800000u);   // × 2^120 (exponent field 247)
     if (em == 0x7fu) f = __int_as_float(0x7fc00000);
     return __uint_as_float(__float_as_uint(f) | ((code & 0x80u) << 24));
 }
