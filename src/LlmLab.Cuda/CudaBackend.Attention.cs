@@ -4,7 +4,9 @@ using LlmLab.Tensors;
 namespace LlmLab.Cuda;
 
 // Attention over the KV cache: flash-decoding for one new token per sequence (Kernels/attention_decode.cu), prefill in
-// one tensor-core kernel (attention_flash.cu) or as cuBLASLt products around a softmax (attention_prefill.cu).
+// one tensor-core kernel (attention_flash.cu) or as cuBLASLt products around a softmax (attention_prefill.cu). A cache in
+// Q8_0, Q4_0 or FP8 (--kv-type) is read by variants of the same kernels compiled with KV_FORMAT (attention.cuh), which
+// decode K and V as they load them; the compute-type cache keeps the variants without it, unchanged.
 public sealed unsafe partial class CudaBackend
 {
     private const string DecodeAttentionFile = "attention_decode.cu";
