@@ -108,6 +108,47 @@ public sealed class KvCacheOpTests
         Report.Line($"kv cache bytes cuda:{device} {type} {kvType.Name()}: {written.Count} K and V rows of {rowBytes} bytes equal the CPU codec's");
     }
 
+    [Theory, MemberData(nameof(Targets))]
+    public void The_fused_qkv_projection_writes_the_cache_rows_the_cpu_codec_writes_for_its_k_and_v(int device, DType type, KvCacheType kvType)
+    {
+        // QkvRopeAndCache's decode path (one GEMV launch, whose fused RoPE epilogue writes only a compute-type cache) and its
+        // prefill path (one product over q/k/v placed back to back, split by RoPE) must both leave the encoded rows.
+        using var gpu = Gpu.Open(device, type);
+        using var h = new OpHarness(gpu, seed: 5);
+        const int heads = 8, kvHeads = 4, headDim = 64, hidden = 256, batch = 2, maxSeq = 16;
+        int qDim = heads * headDim, kvDim = kvHeads * headDim;
+        using var cache = gpu.AllocateKvCache(new KvCacheShape(1, batch, maxSeq, kvHeads, headDim, null, kvType));
+        using var rope = gpu.CreateRopeTable(new RopeConfig("default", 10000).Spec(headDim), maxSeq);
+        var qkv = h.WeightGroup(hidden, ("q", h.Random(qDim * hidden, 0.1f), qDim), ("k", h.Random(kvDim * hidden, 0.1f), kvDim), ("v", h.Random(kvDim * hidden, 0.1f), kvDim));
+        var weights = new QkvWeights(qkv[0].Gpu, qkv[1].Gpu, qkv[2].Gpu);
+        var codec = KvCacheTypes.RowCodec(cache.Format, headDim);
+        int rowBytes = checked((int)cache.RowBytes), position = 0;
+        var (cacheK, cacheV) = (new byte[batch * maxSeq * rowBytes], new byte[batch * maxSeq * rowBytes]);
+        foreach (int tokens in new[] { 5, 1 })
+        {
+            int rows = batch * tokens;
+            var x = h.Activation(h.Random(rows * hidden), rows, hidden);
+            var (q, k, v) = (h.Empty(rows, qDim), h.Empty(rows, kvDim), h.Empty(rows, kvDim));
+            var pos = h.Ints(Enumerable.Range(0, rows).Select(r => position + r % tokens).ToArray());
+            gpu.QkvRopeAndCache(x.Gpu, weights, 1e-5f, rope, new StepLayout(batch, tokens, position, pos.Gpu), cache, 0, q.Gpu, k.Gpu, v.Gpu);
+            var (kOut, vOut) = (new float[rows * kvDim], new float[rows * kvDim]);
+            gpu.Read(k.Gpu, kOut);
+            gpu.Read(v.Gpu, vOut);
+            gpu.ReadKvCache(cache, 0, values: false, cacheK);
+            gpu.ReadKvCache(cache, 0, values: true, cacheV);
+            var expected = new byte[rowBytes];
+            for (int r = 0; r < rows; r++)
+            {
+                int sequence = r / tokens, at = position + r % tokens, offset = (sequence * maxSeq + at) * rowBytes;
+                codec.Quantize(kOut.AsSpan(r * kvDim, kvDim), expected);
+                AssertSameBytes($"{(tokens == 1 ? "decode" : "prefill")} K of sequence {sequence} position {at}", expected, cacheK.AsSpan(offset, rowBytes));
+                codec.Quantize(vOut.AsSpan(r * kvDim, kvDim), expected);
+                AssertSameBytes($"{(tokens == 1 ? "decode" : "prefill")} V of sequence {sequence} position {at}", expected, cacheV.AsSpan(offset, rowBytes));
+            }
+            position += tokens;
+        }
+    }
+
     /// <summary>
     /// V rows for the byte test: head 0 holds the rounding corner cases of the format (exactly representable in bf16),
     /// head 1 zeros (a zero scale), the others random. Q8_0: amax 127 (d = 1), so x·(1/d) is x: halves round away from
