@@ -13,7 +13,7 @@ t0=$(date +%s); el() { echo "$(( $(date +%s) - t0 )) s"; }
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > $OUT/machine.txt 2>&1; cat $OUT/machine.txt | tail -1
 phases="${1:-suite bench8 lab}"
 if [[ " $phases " == *" suite "* ]]; then
-  classes=""; for c in ${TEST_CLASSES:-QuantizedOpTests QuantizedModelTests FusedOpTests FusedForwardTests ModelTests OpTests GenerationTests DeviceMapTests SamplingTests}; do classes="$classes -class LlmLab.Cuda.Tests.$c"; done
+  classes=""; for c in ${TEST_CLASSES:-QuantizedOpTests QuantizedModelTests KvCacheOpTests KvCacheModelTests FusedOpTests FusedForwardTests ModelTests MemoryTests OpTests GenerationTests DeviceMapTests SamplingTests}; do classes="$classes -class LlmLab.Cuda.Tests.$c"; done
   LLMLAB_CUDA_REPORT=$OUT/cuda-report.txt timeout ${TEST_LIMIT:-200} $TESTS $classes -verbose > $OUT/cuda-tests.log 2>&1
   echo "cuda tests rc=$? at $(el)"; sed 's/\x1b\[[0-9;]*m//g' $OUT/cuda-tests.log | grep -a -E "Total:|\[FAIL\]|Assert|above" | head -24
   echo "finished: $(sed 's/\x1b\[[0-9;]*m//g' $OUT/cuda-tests.log | grep -a -c 'FINISHED\]')"

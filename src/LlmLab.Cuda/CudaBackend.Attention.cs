@@ -4,21 +4,66 @@ using LlmLab.Tensors;
 namespace LlmLab.Cuda;
 
 // Attention over the KV cache: flash-decoding for one new token per sequence (Kernels/attention_decode.cu), prefill in
-// one tensor-core kernel (attention_flash.cu) or as cuBLASLt products around a softmax (attention_prefill.cu).
-public sealed partial class CudaBackend
+// one tensor-core kernel (attention_flash.cu) or as cuBLASLt products around a softmax (attention_prefill.cu). A cache in
+// Q8_0, Q4_0 or FP8 (--kv-type) is read by variants of the same kernels compiled with KV_FORMAT (attention.cuh), which
+// decode K and V as they load them; the compute-type cache keeps the variants without it, unchanged.
+public sealed unsafe partial class CudaBackend
 {
     private const string DecodeAttentionFile = "attention_decode.cu";
     private const string PrefillAttentionFile = "attention_prefill.cu";
     private const string FlashAttentionFile = "attention_flash.cu";
 
-    /// <summary>Compiles the attention kernels for heads of <paramref name="headDim"/> (at cache allocation, never under a graph capture).</summary>
-    private void LoadAttention(int headDim)
+    private const string RopeFile = "rope.cu";
+
+    /// <summary>
+    /// The kernels' KV_FORMAT id (attention.cuh) of a cache stored as <paramref name="format"/>: 0 for the compute type
+    /// (<paramref name="computeFormat"/>), 1 Q8_0, 2 Q4_0, 3 FP8 (E4M3 with a scale per head); −1 for a format the kernels do not read.
+    /// </summary>
+    internal static int KvKernelFormat(TensorFormat format, TensorFormat computeFormat) =>
+        format == computeFormat ? 0 : format switch
+        {
+            TensorFormat.Q8_0 => 1,
+            TensorFormat.Q4_0 => 2,
+            TensorFormat.F8_E4M3 => 3,
+            _ => -1,
+        };
+
+    /// <summary>
+    /// Defines of the attention kernels for heads of <paramref name="headDim"/> reading a cache in KV format
+    /// <paramref name="kernelFormat"/>: the compute type needs none (the default variant, as before KV formats existed).
+    /// </summary>
+    private static string[] AttentionDefines(int headDim, int kernelFormat) =>
+        kernelFormat == 0 ? [$"HEAD_DIM={headDim}"] : [$"HEAD_DIM={headDim}", $"KV_FORMAT={kernelFormat}"];
+
+    /// <summary>rope.cu's defines for a cache: none for the compute type, else the format and head width its encoder needs.</summary>
+    private static string[] RopeDefines(CudaKvCache kv) =>
+        kv.StoresComputeType ? [] : [$"HEAD_DIM={kv.Shape.HeadDim}", $"KV_FORMAT={kv.KernelFormat}"];
+
+    /// <summary>
+    /// Compiles the attention kernels for heads of <paramref name="headDim"/> reading KV format <paramref name="kernelFormat"/>,
+    /// and for a quantized format rope.cu's encoding cache write (at cache allocation, never under a graph capture).
+    /// </summary>
+    private void LoadAttention(int headDim, int kernelFormat)
     {
         string[] files = CudaMemoryRule.FlashPrefillApplies(ActivationType, headDim)
             ? [DecodeAttentionFile, PrefillAttentionFile, FlashAttentionFile]
             : [DecodeAttentionFile, PrefillAttentionFile];
-        LoadModules(files, [$"HEAD_DIM={headDim}"]);
-        LoadClusterAttention(headDim);
+        LoadModules(files, AttentionDefines(headDim, kernelFormat));
+        if (kernelFormat != 0) LoadModules([RopeFile], [$"HEAD_DIM={headDim}", $"KV_FORMAT={kernelFormat}"]);
+        LoadClusterAttention(headDim, kernelFormat);
+    }
+
+    /// <summary>
+    /// Copies the stored bytes of one layer's K (or V, <paramref name="values"/>) cache — [batch, maxSequence, RowBytes] —
+    /// into <paramref name="destination"/>, from the start, after the queued work (tests compare them with the CPU's codecs).
+    /// </summary>
+    internal void ReadKvCache(KvCache cache, int layer, bool values, Span<byte> destination)
+    {
+        var kv = cache as CudaKvCache ?? throw new ArgumentException("KV cache belongs to another backend");
+        long layerBytes = (long)kv.Shape.Batch * kv.Shape.MaxSequence * kv.RowBytes;
+        if ((uint)layer >= (uint)kv.Shape.Layers || destination.Length > layerBytes)
+            throw new ArgumentException($"reading {destination.Length} bytes of layer {layer} from a cache of {kv.Shape.Layers} layers of {layerBytes} bytes");
+        fixed (byte* p = destination) CopyToHost(p, values ? kv.Values(layer) : kv.Keys(layer), destination.Length);
     }
 
     /// <summary>Threads of the decode-attention block (ATTN_THREADS in attention_decode.cu).</summary>
@@ -67,7 +112,7 @@ public sealed partial class CudaBackend
     {
         var shape = kv.Shape;
         float scaleLog2 = (float)(1.0 / Math.Sqrt(shape.HeadDim) * 1.4426950408889634);
-        Launch(Kernel(FlashAttentionFile, "flash_prefill_attention", $"HEAD_DIM={shape.HeadDim}"),
+        Launch(Kernel(FlashAttentionFile, "flash_prefill_attention", AttentionDefines(shape.HeadDim, kv.KernelFormat)),
             ((step.TokensPerSequence + FlashRows - 1) / FlashRows, heads, step.Batch), AttentionThreads, 0,
             q.Pointer, kv.Keys(layer), kv.Values(layer), Cuda(step.Positions).Pointer, output.Pointer,
             heads, shape.KvHeads, step.TokensPerSequence, shape.MaxSequence, shape.SlidingWindow ?? 0, scaleLog2);
@@ -134,14 +179,14 @@ public sealed partial class CudaBackend
         return 8 * chunk >= ClusterKeys ? 8 : 16 * chunk >= ClusterKeys ? 16 : 0;
     }
 
-    private static string[] ClusterAttentionDefines(int headDim, int cluster) =>
-        [$"HEAD_DIM={headDim}", $"ATTN_THREADS={ClusterAttentionThreads}", $"ATTN_CLUSTER={cluster}"];
+    private static string[] ClusterAttentionDefines(int headDim, int kernelFormat, int cluster) =>
+        [.. AttentionDefines(headDim, kernelFormat), $"ATTN_THREADS={ClusterAttentionThreads}", $"ATTN_CLUSTER={cluster}"];
 
     /// <summary>Compiles the clustered kernels the heads of this width may use (at cache allocation, never under a graph capture).</summary>
-    private void LoadClusterAttention(int headDim)
+    private void LoadClusterAttention(int headDim, int kernelFormat)
     {
         foreach (int cluster in new[] { AttentionCluster(headDim), _tuning.AttentionClusterSize }.Where(c => c > 0).Distinct())
-            LoadModules([DecodeAttentionFile], ClusterAttentionDefines(headDim, cluster));
+            LoadModules([DecodeAttentionFile], ClusterAttentionDefines(headDim, kernelFormat, cluster));
     }
 
     /// <summary>Cluster splits (a multiple of <paramref name="cluster"/>): whole clusters for the longest context, at most <see cref="MaxSplits"/>.</summary>
@@ -171,7 +216,7 @@ public sealed partial class CudaBackend
                 most = Math.Max(most, (long)rows * DecodeSplits(shape, tile, rows, blocksPerSplit));
             partial = kv.Partials(most * heads * PartialStride(shape.HeadDim) * sizeof(float));
         }
-        string[] defines = cluster ? ClusterAttentionDefines(shape.HeadDim, clusterSize) : [$"HEAD_DIM={shape.HeadDim}"];
+        string[] defines = cluster ? ClusterAttentionDefines(shape.HeadDim, kv.KernelFormat, clusterSize) : AttentionDefines(shape.HeadDim, kv.KernelFormat);
         float scaleLog2 = (float)(1.0 / Math.Sqrt(shape.HeadDim) * 1.4426950408889634);
         LaunchClusters(Kernel(DecodeAttentionFile, $"decode_attention_g{tile}", defines), (splits, blocksPerSplit, step.Rows), cluster ? ClusterAttentionThreads : AttentionThreads, 0,
             Math.Max(clusterSize, 1), [q.Pointer, kv.Keys(layer), kv.Values(layer), Cuda(step.Positions).Pointer, partial, counters, output.Pointer,
@@ -181,7 +226,9 @@ public sealed partial class CudaBackend
     /// <summary>
     /// Prefill: q goes head-major ([batch, heads, T, headDim]); per sequence, S = Q·Kᵀ (fp32) for all query heads
     /// of each KV head in one batched cuBLASLt product, then the causal softmax, then O = P·V; O goes back to
-    /// token-major. The key count is the host's step.EndPosition, so prefill is never captured in a graph.
+    /// token-major. The key count is the host's step.EndPosition, so prefill is never captured in a graph. A quantized
+    /// cache (Q8_0, Q4_0, FP8) is first decoded, per sequence, into a compute-type scratch of its first `keys` rows
+    /// (attention_prefill.cu kv_dequantize), which the products read as they read a compute-type cache.
     /// </summary>
     private void PrefillAttention(CudaTensor q, CudaKvCache kv, int layer, StepLayout step, int heads, CudaTensor output)
     {
@@ -191,20 +238,32 @@ public sealed partial class CudaBackend
         int act = ActivationType.SizeOf();
         long qElements = q.Length, scoreElements = (long)heads * tokens * ld;
         _prefill.Ensure(this, qElements * act, scoreElements * sizeof(float), scoreElements * act);
-        string hd = $"HEAD_DIM={headDim}";
-        var transpose = Kernel(PrefillAttentionFile, "transpose_heads", hd);
+        string[] defines = AttentionDefines(headDim, kv.KernelFormat);
+        var transpose = Kernel(PrefillAttentionFile, "transpose_heads", defines);
         Launch(transpose, (GridStride(qElements), 1, 1), ElementwiseThreads, 0, q.Pointer, _prefill.Queries, tokens, heads, 1, qElements);
 
         int kvDim = kvHeads * headDim, blas = BlasType(ActivationType), rowsPerKv = group * tokens;
         float scale = (float)(1.0 / Math.Sqrt(headDim));
-        var softmax = Kernel(PrefillAttentionFile, "causal_softmax", hd);
+        var softmax = Kernel(PrefillAttentionFile, "causal_softmax", defines);
         ulong positions = Cuda(step.Positions).Pointer;
+        long sequenceBytes = shape.MaxSequence * kv.RowBytes;   // one sequence's rows in the cache
+        long decodedElements = (long)keys * kvDim;
+        var (decodedKeys, decodedValues) = kv.StoresComputeType ? (0UL, 0UL) : _prefill.Decoded(this, decodedElements * act);
         for (int b = 0; b < step.Batch; b++)
         {
             ulong queries = _prefill.Queries + (ulong)((long)b * heads * tokens * headDim * act);
             ulong outputs = _prefill.Outputs + (ulong)((long)b * heads * tokens * headDim * act);
-            ulong keysBase = kv.Keys(layer) + (ulong)((long)b * shape.MaxSequence * kvDim * act);
-            ulong valuesBase = kv.Values(layer) + (ulong)((long)b * shape.MaxSequence * kvDim * act);
+            ulong keysBase = kv.Keys(layer) + (ulong)(b * sequenceBytes);
+            ulong valuesBase = kv.Values(layer) + (ulong)(b * sequenceBytes);
+            if (!kv.StoresComputeType)
+            {
+                // [keys, kvDim] in the compute type, one sequence at a time (the products below read it before the next).
+                var decode = Kernel(PrefillAttentionFile, "kv_dequantize", defines);
+                int grid = GridStride(decodedElements / (16 / act));
+                Launch(decode, (grid, 1, 1), ElementwiseThreads, 0, keysBase, decodedKeys, keys, kvHeads);
+                Launch(decode, (grid, 1, 1), ElementwiseThreads, 0, valuesBase, decodedValues, keys, kvHeads);
+                (keysBase, valuesBase) = (decodedKeys, decodedValues);
+            }
             // S[g] = Q[g] · K[g]ᵀ: [group·T, keys] per KV head g, fp32.
             var scores = new GemmShape(TransposeB: true, M: rowsPerKv, N: keys, K: headDim, InputType: blas, OutputType: CudaBlasF32,
                 Lda: headDim, StrideA: (long)rowsPerKv * headDim, Ldb: kvDim, StrideB: headDim, Ldc: ld, StrideC: (long)rowsPerKv * ld, Batch: kvHeads,
@@ -230,7 +289,7 @@ public sealed partial class CudaBackend
     /// <summary>Prefill attention scratch, grown to the largest step seen (prefill is never captured, so growing is safe).</summary>
     private sealed class PrefillScratch : IDisposable
     {
-        private DeviceBuffer? _queries, _outputs, _scores, _probabilities, _products;
+        private DeviceBuffer? _queries, _outputs, _scores, _probabilities, _products, _decodedKeys, _decodedValues;
 
         public ulong Queries => _queries!.Pointer;            // (batch, heads, T, headDim)
         public ulong Outputs => _outputs!.Pointer;            // (batch, heads, T, headDim)
@@ -250,6 +309,14 @@ public sealed partial class CudaBackend
         {
             Grow(ref _products, bytes, backend);
             return _products!.Pointer;
+        }
+
+        /// <summary>(keys, kvDim) each in the compute type: one sequence's K and V decoded from a quantized cache.</summary>
+        public (ulong Keys, ulong Values) Decoded(CudaBackend backend, long bytes)
+        {
+            Grow(ref _decodedKeys, bytes, backend);
+            Grow(ref _decodedValues, bytes, backend);
+            return (_decodedKeys!.Pointer, _decodedValues!.Pointer);
         }
 
         private static void Grow(ref DeviceBuffer? buffer, long bytes, CudaBackend backend)
@@ -272,6 +339,8 @@ public sealed partial class CudaBackend
             _scores?.Dispose();
             _probabilities?.Dispose();
             _products?.Dispose();
+            _decodedKeys?.Dispose();
+            _decodedValues?.Dispose();
         }
     }
 }

@@ -53,7 +53,8 @@ public sealed partial class CudaBackend
         Prepare();
         var (pq, pk, pv) = (products[0], products[1], products[2]);
         bool oneLaunch = JoinAll(products);
-        if (pq.Gemv && oneLaunch && FloatGemv(pq.W) && CanFuseRope(pq, pk, pv, kv.Shape))
+        // gemv_qkv_rope writes the cache in the compute type; a quantized cache is written by rope_and_cache's encoder.
+        if (pq.Gemv && oneLaunch && FloatGemv(pq.W) && kv.StoresComputeType && CanFuseRope(pq, pk, pv, kv.Shape))
         {
             LaunchQkvRope(pq, pk, pv, table, step, kv, layer);
             return;

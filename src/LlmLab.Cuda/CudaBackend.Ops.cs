@@ -169,7 +169,7 @@ public sealed partial class CudaBackend
         int headDim = shape.HeadDim, heads = q.Cols / headDim;
         // One thread per rotated pair (or copied value) where possible: latency, not bandwidth, bounds a decode row.
         int ropeThreads = Math.Clamp((Math.Max(heads * headDim / 2, k.Cols) + 31) / 32 * 32, 32, 1024);
-        Launch(Kernel("rope.cu", "rope_and_cache"), (step.Rows, 1, 1), ropeThreads, 0,
+        Launch(Kernel("rope.cu", "rope_and_cache", RopeDefines(kv)), (step.Rows, 1, 1), ropeThreads, 0,
             from.Q, from.QLd, from.K, from.KLd, from.V, from.VLd, q.Pointer, k.Pointer, v?.Pointer ?? 0UL,
             table.Cos, table.Sin, Cuda(step.Positions).Pointer, kv.Keys(layer), kv.Values(layer),
             heads, shape.KvHeads, headDim, step.TokensPerSequence, shape.MaxSequence, table.MaxPositions, _status.Pointer);

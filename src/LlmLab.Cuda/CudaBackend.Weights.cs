@@ -102,19 +102,28 @@ public sealed unsafe partial class CudaBackend
     /// <inheritdoc />
     public KvCache AllocateKvCache(KvCacheShape shape)
     {
-        // The attention kernels read K and V in the compute type only; other KV types are the CPU's until kernels read them (issue 10).
-        if (shape.Type != KvCacheType.Default && shape.Type.Format(TensorFormat.F32) != TensorFormats.FromDType(ActivationType))
-            throw new InvalidOptionException($"--kv-type {shape.Type.Name()} is not built for CUDA yet; use the default or --device cpu");
+        ArgumentNullException.ThrowIfNull(shape);
+        // The kernels read K and V in the compute type, or in the Q8_0, Q4_0 and FP8 layouts of attention.cuh; another
+        // float type would be one more variant of every kernel for no saving over those.
+        var computeFormat = TensorFormats.FromDType(ActivationType);
+        var format = shape.Type.Format(computeFormat);
+        int kernelFormat = KvKernelFormat(format, computeFormat);
+        if (kernelFormat < 0)
+            throw new InvalidOptionException($"--kv-type {shape.Type.Name()} stores K and V as {format}, but this CUDA backend computes in {ActivationType}: " +
+                                             $"use the default ({ActivationType.ToString().ToLowerInvariant()}), q8_0, q4_0 or fp8, or --device cpu");
         int vector = 16 / ActivationType.SizeOf();
         if (shape.HeadDim % vector != 0 || shape.HeadDim > MaxHeadDim)
             throw new InvalidConfigException($"head_dim {shape.HeadDim} is not supported by the CUDA attention kernels: it must be a multiple of {vector} up to {MaxHeadDim}");
+        // BytesPerLayer is the planner's arithmetic (KvCacheTypes.RowBytes); it refuses a block type whose 32-element
+        // blocks do not tile a head, before anything is compiled or allocated.
+        long layerBytes = shape.BytesPerLayer(computeFormat);
+        long bytes = 2L * shape.Layers * layerBytes;
+        long perToken = 2L * shape.Layers * KvCacheTypes.RowBytes(format, shape.KvHeads, shape.HeadDim);
         MakeCurrent();
-        LoadAttention(shape.HeadDim);
-        long bytes = 2L * shape.Layers * shape.ElementsPerLayer * ActivationType.SizeOf();
-        long perToken = 2L * shape.Layers * shape.KvHeads * shape.HeadDim * ActivationType.SizeOf();
         var (free, total) = DeviceAllocator.DriverMemory();
         MemoryFit.Check(Device, new MemoryPlan(0, bytes, 0, perToken), free, total, Memory);
-        return new CudaKvCache(shape, ActivationType, _allocator);
+        LoadAttention(shape.HeadDim, kernelFormat);
+        return new CudaKvCache(shape, format, kernelFormat, _allocator);
     }
 
     /// <inheritdoc />

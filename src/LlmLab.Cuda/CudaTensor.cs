@@ -109,7 +109,9 @@ internal sealed class SharedDeviceBuffer(DeviceBuffer buffer, int owners)
 }
 
 /// <summary>
-/// K and V per layer, each [batch, maxSequence, kvHeads·headDim] in the compute type, plus the flash-decoding
+/// K and V per layer, each [batch, maxSequence, kvHeads·headDim] stored as <see cref="KvCache.Format"/>: the compute type,
+/// or (<c>--kv-type</c> q8_0, q4_0, fp8) rows of <see cref="KvCache.RowBytes"/> encoded as attention.cuh describes, each
+/// layer's buffer sized by <see cref="KvCacheShape.BytesPerLayer"/> as the planner counts it; plus the flash-decoding
 /// scratch (partial results of each split), sized on first use and then kept, so captured graphs stay valid.
 /// </summary>
 internal sealed class CudaKvCache : KvCache
@@ -118,10 +120,15 @@ internal sealed class CudaKvCache : KvCache
     private readonly DeviceAllocator _allocator;
     private DeviceBuffer? _partials, _counters;
 
-    public CudaKvCache(KvCacheShape shape, DType dtype, DeviceAllocator allocator) : base(shape, dtype)
+    /// <param name="shape">Dimensions and the requested type.</param>
+    /// <param name="format">The storage: the compute type's format, Q8_0, Q4_0 or F8_E4M3.</param>
+    /// <param name="kernelFormat">The kernels' KV_FORMAT id of <paramref name="format"/> (0: the compute type).</param>
+    /// <param name="allocator">The device allocator (its ledger counts the cache as <see cref="MemoryCategory.KvCache"/>).</param>
+    public CudaKvCache(KvCacheShape shape, TensorFormat format, int kernelFormat, DeviceAllocator allocator) : base(shape, format)
     {
         _allocator = allocator;
-        long bytes = shape.ElementsPerLayer * dtype.SizeOf();
+        KernelFormat = kernelFormat;
+        long bytes = checked((long)shape.Batch * shape.MaxSequence * RowBytes);
         _keys = new DeviceBuffer[shape.Layers];
         _values = new DeviceBuffer[shape.Layers];
         try
@@ -138,6 +145,12 @@ internal sealed class CudaKvCache : KvCache
             throw;
         }
     }
+
+    /// <summary>KV_FORMAT of the kernels that read and write this cache (attention.cuh; 0: the compute type, no define).</summary>
+    public int KernelFormat { get; }
+
+    /// <summary>Whether K and V are stored in the compute type (the kernels' default variant, and the fused q/k/v GEMV's cache write).</summary>
+    public bool StoresComputeType => KernelFormat == 0;
 
     public ulong Keys(int layer) => _keys[layer].Pointer;
     public ulong Values(int layer) => _values[layer].Pointer;

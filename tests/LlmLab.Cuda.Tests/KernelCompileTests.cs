@@ -43,7 +43,39 @@ public sealed class KernelCompileTests
                         if (q8) defines.Add("QG_Q8X");
                         variants.Add(defines);
                     }
+        if (file == "gemv.cu") variants.Add([$"ACT_TYPE={type}", "GEMV_FP8"]);   // FP8 weight rows (CudaBackend.Fusion's FloatGemv)
         // NVRTC compiles independent programs in parallel (gemv_quant.cu has 13–34 variants per type and architecture).
+        Parallel.ForEach(variants, defines => Assert.NotEmpty(KernelCompiler.Compile(file, arch / 10, arch % 10, defines)));
+    }
+
+    /// <summary>
+    /// The KV-cache formats other than the compute type (KV_FORMAT 1 Q8_0, 2 Q4_0, 3 FP8, attention.cuh): the attention
+    /// readers and rope.cu's writer, for head widths of whole 32-blocks (and FP8-only widths). The clustered decode variant
+    /// (ATTN_CLUSTER) is left to the GPU runs: its barrier.cluster PTX needs a newer NVRTC than 11.8, in any KV format.
+    /// </summary>
+    public static TheoryData<string, string, int> KvFormatFiles
+    {
+        get
+        {
+            var data = new TheoryData<string, string, int>();
+            foreach (var file in new[] { "rope.cu", "attention_decode.cu", "attention_prefill.cu", "attention_flash.cu" })
+                foreach (var type in new[] { "bf16", "f16", "float" })
+                    foreach (int arch in new[] { 80, 90 })
+                        data.Add(file, type, arch);
+            return data;
+        }
+    }
+
+    [Theory, MemberData(nameof(KvFormatFiles))]
+    public void Kernel_file_compiles_for_each_quantized_kv_format(string file, string type, int arch)
+    {
+        if (!NativeLibraries.IsAvailable(NvidiaLibrary.Nvrtc)) Assert.Skip("NVRTC not found (it ships with the CUDA toolkit)");
+        var variants = new List<string[]>();
+        foreach (int format in new[] { 1, 2, 3 })
+            foreach (int headDim in format == 3 ? new[] { 16, 32, 64, 96, 128, 256 } : [32, 64, 128, 256])
+            {
+                variants.Add([$"ACT_TYPE={type}", $"HEAD_DIM={headDim}", $"KV_FORMAT={format}"]);
+            }
         Parallel.ForEach(variants, defines => Assert.NotEmpty(KernelCompiler.Compile(file, arch / 10, arch % 10, defines)));
     }
 }

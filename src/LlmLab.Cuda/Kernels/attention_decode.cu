@@ -146,11 +146,12 @@ __device__ __forceinline__ void merge_partials(const float* __restrict__ partial
 // writes `out` directly. Otherwise it writes the unnormalised (acc[HEAD_DIM], max, sum) of its split to `partial`
 // [rows, heads, splits, PARTIAL_STRIDE], and the last block of the row and head group to finish (counted in
 // `counters` [rows, gridDim.y], which it resets) merges them: out = Σ acc_s·2^(m_s − M) / Σ l_s·2^(m_s − M).
+// K and V are read in the cache's format (KV_FORMAT) and decoded to fp32 in registers.
 // Keys before the row's position were written by earlier steps, so their loads are issued before waiting for
 // the previous kernel (the RoPE/cache write of this step's key, and q): memory latency overlaps that kernel.
 template <int G>
-__device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, const act_t* __restrict__ kCache,
-                                                 const act_t* __restrict__ vCache, const int* __restrict__ positions,
+__device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, const kv_t* __restrict__ kCache,
+                                                 const kv_t* __restrict__ vCache, const int* __restrict__ positions,
                                                  float* __restrict__ partial, int* __restrict__ counters, act_t* __restrict__ out,
                                                  int heads, int kvHeads, int tokensPerSeq, int maxSeq, int window, float scaleLog2)
 {
@@ -186,11 +187,13 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int tl = lane % TEAM, teamInWarp = lane / TEAM;
     const int e0 = tl * EPT;
-    const int kvDim = kvHeads * HEAD_DIM;
-    const size_t seqBase = (size_t)seq * maxSeq * kvDim + (size_t)kvHead * HEAD_DIM + e0;
+    // Cache offsets in kv_t: a row is kvHeads heads of KV_HEAD_UNITS (HEAD_DIM elements in the compute type, or the
+    // head's blocks in a quantized format); the lane's slice of a head starts at element e0.
+    const size_t rowUnits = (size_t)kvHeads * KV_HEAD_UNITS;
+    const size_t seqBase = (size_t)seq * maxSeq * rowUnits + (size_t)kvHead * KV_HEAD_UNITS;
 
     // The first round of keys, except this step's own key (pos), is loaded before the wait.
-    uint4 kr[ROUNDS][SUBS], vr[ROUNDS][SUBS];
+    KvSlice kr[ROUNDS][SUBS], vr[ROUNDS][SUBS];
     int base = kBegin + warp * TPW;
 #pragma unroll
     for (int u = 0; u < ROUNDS; u++)
@@ -199,13 +202,13 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
 #pragma unroll
         for (int sub = 0; sub < SUBS; sub++)
         {
-            kr[u][sub].x = kr[u][sub].y = kr[u][sub].z = kr[u][sub].w = 0;
-            vr[u][sub] = kr[u][sub];
+            kv_clear(kr[u][sub]);
+            kv_clear(vr[u][sub]);
             if (j < kEnd && j != pos && e0 + sub * VEC < HEAD_DIM)
             {
-                const size_t at = seqBase + (size_t)j * kvDim + sub * VEC;
-                kr[u][sub] = *reinterpret_cast<const uint4*>(kCache + at);
-                vr[u][sub] = *reinterpret_cast<const uint4*>(vCache + at);
+                const size_t at = seqBase + (size_t)j * rowUnits;
+                kv_load(kr[u][sub], kCache + at, e0 + sub * VEC);
+                kv_load(vr[u][sub], vCache + at, e0 + sub * VEC);
             }
         }
     }
@@ -219,9 +222,9 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
         for (int sub = 0; sub < SUBS; sub++)
             if (j < kEnd && j == pos && e0 + sub * VEC < HEAD_DIM)
             {
-                const size_t at = seqBase + (size_t)j * kvDim + sub * VEC;
-                kr[u][sub] = *reinterpret_cast<const uint4*>(kCache + at);
-                vr[u][sub] = *reinterpret_cast<const uint4*>(vCache + at);
+                const size_t at = seqBase + (size_t)j * rowUnits;
+                kv_load(kr[u][sub], kCache + at, e0 + sub * VEC);
+                kv_load(vr[u][sub], vCache + at, e0 + sub * VEC);
             }
     }
 
@@ -267,8 +270,8 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
 #pragma unroll
             for (int sub = 0; sub < SUBS; sub++)
             {
-                unpack(kr[u][sub], &kf[sub * VEC], act_t());
-                unpack(vr[u][sub], &vf[sub * VEC], act_t());
+                kv_unpack(kr[u][sub], &kf[sub * VEC]);
+                kv_unpack(vr[u][sub], &vf[sub * VEC]);
             }
 #pragma unroll
             for (int g = 0; g < G; g++)
@@ -302,14 +305,14 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
             {
                 if (j < kEnd && e0 + sub * VEC < HEAD_DIM)
                 {
-                    const size_t at = seqBase + (size_t)j * kvDim + sub * VEC;
-                    kr[u][sub] = *reinterpret_cast<const uint4*>(kCache + at);
-                    vr[u][sub] = *reinterpret_cast<const uint4*>(vCache + at);
+                    const size_t at = seqBase + (size_t)j * rowUnits;
+                    kv_load(kr[u][sub], kCache + at, e0 + sub * VEC);
+                    kv_load(vr[u][sub], vCache + at, e0 + sub * VEC);
                 }
                 else
                 {
-                    kr[u][sub].x = kr[u][sub].y = kr[u][sub].z = kr[u][sub].w = 0;
-                    vr[u][sub] = kr[u][sub];
+                    kv_clear(kr[u][sub]);
+                    kv_clear(vr[u][sub]);
                 }
             }
         }
@@ -434,7 +437,7 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
 
 #define DECODE_ATTENTION_KERNEL(G)                                                                                        \
     extern "C" __global__ void __launch_bounds__(ATTN_THREADS) decode_attention_g##G(                                     \
-        const act_t* __restrict__ q, const act_t* __restrict__ kCache, const act_t* __restrict__ vCache,                  \
+        const act_t* __restrict__ q, const kv_t* __restrict__ kCache, const kv_t* __restrict__ vCache,                    \
         const int* __restrict__ positions, float* __restrict__ partial, int* __restrict__ counters, act_t* __restrict__ out,  \
         int heads, int kvHeads, int tokensPerSeq, int maxSeq, int window, float scaleLog2)                                    \
     { decode_attention<G>(q, kCache, vCache, positions, partial, counters, out, heads, kvHeads, tokensPerSeq, maxSeq, window, scaleLog2); }

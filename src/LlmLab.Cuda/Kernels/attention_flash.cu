@@ -28,7 +28,7 @@ template <typename T>
 __device__ __forceinline__ unsigned join_bits(T lo, T hi) { return (unsigned)lo.bits | ((unsigned)hi.bits << 16); }
 
 template <typename T>
-__device__ __forceinline__ void flash_prefill(const T* __restrict__ q, const T* __restrict__ kCache, const T* __restrict__ vCache,
+__device__ __forceinline__ void flash_prefill(const T* __restrict__ q, const kv_t* __restrict__ kCache, const kv_t* __restrict__ vCache,
                                               const int* __restrict__ positions, T* __restrict__ out,
                                               int heads, int kvHeads, int tokens, int maxSeq, int window, float scaleLog2)
 {
@@ -82,6 +82,7 @@ __device__ __forceinline__ void flash_prefill(const T* __restrict__ q, const T* 
         for (int i = threadIdx.x; i < FA_KEYS * VPR; i += blockDim.x)
         {
             const int key = i / VPR, c = (i - key * VPR) * 8, j = kb + key;
+#if KV_FORMAT == KV_ACT
             uint4 kv, vv;
             kv.x = kv.y = kv.z = kv.w = 0;
             vv = kv;
@@ -93,6 +94,24 @@ __device__ __forceinline__ void flash_prefill(const T* __restrict__ q, const T* 
             }
             *reinterpret_cast<uint4*>(&kTile[key][c]) = kv;
             *reinterpret_cast<uint4*>(&vTile[key][c]) = vv;
+#else
+            // A quantized cache is decoded on the way into shared memory (8 elements, one KvSlice: T is 16-bit here),
+            // rounded to T for the tensor cores as a compute-type cache would hold them.
+            KvSlice ks, vs;
+            kv_clear(ks);
+            kv_clear(vs);
+            if (j < kEnd)
+            {
+                const size_t at = (((size_t)b * maxSeq + j) * kvHeads + kvHead) * KV_HEAD_UNITS;
+                kv_load(ks, kCache + at, c);
+                kv_load(vs, vCache + at, c);
+            }
+            float kf[8], vf[8];
+            kv_unpack(ks, kf);
+            kv_unpack(vs, vf);
+            store16(&kTile[key][c], kf);
+            store16(&vTile[key][c], vf);
+#endif
         }
         __syncthreads();
 
@@ -185,18 +204,18 @@ __device__ __forceinline__ void flash_prefill(const T* __restrict__ q, const T* 
 
 // The 16-bit types run flash_prefill; fp32 has no such mma (the host uses the cuBLASLt path), so nothing is instantiated.
 template <typename T>
-__device__ __forceinline__ void flash_dispatch(const T* q, const T* k, const T* v, const int* positions, T* out,
+__device__ __forceinline__ void flash_dispatch(const T* q, const kv_t* k, const kv_t* v, const int* positions, T* out,
                                                int heads, int kvHeads, int tokens, int maxSeq, int window, float scaleLog2)
 {
     flash_prefill<T>(q, k, v, positions, out, heads, kvHeads, tokens, maxSeq, window, scaleLog2);
 }
-__device__ __forceinline__ void flash_dispatch(const float*, const float*, const float*, const int*, float*, int, int, int, int, int, float) {}
+__device__ __forceinline__ void flash_dispatch(const float*, const kv_t*, const kv_t*, const int*, float*, int, int, int, int, int, float) {}
 
 #if HEAD_DIM % 16 == 0 && HEAD_DIM <= 128
 // grid (ceil(tokens / FA_ROWS), heads, batch), block 128: q, out [batch·tokens, heads·HEAD_DIM]; positions [batch·tokens];
-// the cache as for decode.
-extern "C" __global__ void __launch_bounds__(128) flash_prefill_attention(const act_t* __restrict__ q, const act_t* __restrict__ kCache,
-    const act_t* __restrict__ vCache, const int* __restrict__ positions, act_t* __restrict__ out,
+// the cache as for decode (KV_FORMAT).
+extern "C" __global__ void __launch_bounds__(128) flash_prefill_attention(const act_t* __restrict__ q, const kv_t* __restrict__ kCache,
+    const kv_t* __restrict__ vCache, const int* __restrict__ positions, act_t* __restrict__ out,
     int heads, int kvHeads, int tokens, int maxSeq, int window, float scaleLog2)
 {
     flash_dispatch(q, kCache, vCache, positions, out, heads, kvHeads, tokens, maxSeq, window, scaleLog2);

@@ -66,3 +66,27 @@ extern "C" __global__ void causal_softmax(const float* __restrict__ scores, act_
     for (int j = threadIdx.x; j < ld; j += blockDim.x)
         p[j] = from_float<act_t>(j >= first && j <= last ? expf((s[j] - mx) * scale) * inv : 0.0f);
 }
+
+#if KV_FORMAT != KV_ACT
+// A quantized cache for the cuBLASLt path: rows 0 .. keys − 1 of one sequence's K or V (cache: that sequence's first
+// row) decoded into out [keys, kvHeads·HEAD_DIM] in the compute type, which the products then read as they read a
+// compute-type cache. One thread per KV_VEC-element slice (grid-stride).
+extern "C" __global__ void kv_dequantize(const kv_t* __restrict__ cache, act_t* __restrict__ out, int keys, int kvHeads)
+{
+    GRID_DEPENDENCY_WAIT();
+    GRID_DEPENDENTS_LAUNCH();
+    const int slices = HEAD_DIM / KV_VEC;
+    const long long n = (long long)keys * kvHeads * slices;
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+    {
+        // i = (row·kvHeads + head)·slices + slice: the head (row, head) starts at unit (row·kvHeads + head)·KV_HEAD_UNITS.
+        const long long head = i / slices;
+        const int e = (int)(i - head * slices) * KV_VEC;
+        KvSlice s;
+        kv_load(s, cache + head * KV_HEAD_UNITS, e);
+        float f[KV_VEC];
+        kv_unpack(s, f);
+        store16(out + head * HEAD_DIM + e, f);
+    }
+}
+#endif
