@@ -7,7 +7,8 @@ namespace LlmLab.Backends;
 /// How a KV cache stores K and V (<c>--kv-type</c>). <see cref="Default"/> is the backend's own: fp32 on the CPU, the
 /// compute type on a GPU. The block types quantize each cached row per 32-element block as llama.cpp's
 /// <c>--cache-type-k/-v q8_0|q4_0</c> does, and are read back (dequantized) by attention. <see cref="FP8"/> stores
-/// each head of a row as E4M3 with its own fp32 scale (the CPU backend stores it; the CUDA backend does not yet).
+/// each head of a row as E4M3 with its own fp32 scale. The CPU and CUDA backends store and read all of them (CUDA: the
+/// compute type, Q8_0, Q4_0 and FP8).
 /// </summary>
 public enum KvCacheType
 {
