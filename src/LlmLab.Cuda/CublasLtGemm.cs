@@ -36,6 +36,9 @@ internal sealed unsafe class CublasLtGemm : IDisposable
         _workspace = workspace;
     }
 
+    /// <summary>Why cuBLASLt last refused a shape <see cref="Offers"/> asked about (null if none was refused).</summary>
+    public string? LastRefusal { get; private set; }
+
     /// <summary>
     /// Whether cuBLASLt has a kernel for <paramref name="shape"/> (the plan is made and kept; a shape it refuses is
     /// remembered, so the caller's fallback costs one query).
@@ -49,9 +52,10 @@ internal sealed unsafe class CublasLtGemm : IDisposable
             _plans[shape] = Plan.Create(_handle.Value, shape, _workspace.Bytes);
             return true;
         }
-        catch (CudaException)
+        catch (CudaException e)
         {
             _refused.Add(shape);
+            LastRefusal = e.Message;
             return false;
         }
     }

@@ -356,6 +356,12 @@ public sealed unsafe partial class CudaBackend
     /// <summary>Prefill products run on the FP8 tensor cores so far (tests read it to know which rounding of x to expect).</summary>
     internal int Fp8TensorCoreProducts { get; private set; }
 
+    /// <summary>Whether the last FP8 tensor-core product applied its scales inside cuBLASLt (else fp8_rescale did).</summary>
+    internal bool Fp8ScalesInProduct { get; private set; }
+
+    /// <summary>Why cuBLASLt last refused a product shape (the FP8 outer-vector scaling, for the lab's report).</summary>
+    internal string? GemmRefusal => _gemm.LastRefusal;
+
     /// <summary>Alignment of the FP8 operands in the workspace (cuBLASLt's largest).</summary>
     private const int Fp8OperandAlignment = 256;
 
@@ -382,13 +388,20 @@ public sealed unsafe partial class CudaBackend
             Lda: k, StrideA: 0, Ldb: w.RowStride, StrideB: 0, Ldc: m, StrideC: 0, Batch: 1,
             AlignA: CublasLtGemm.Alignment(xq, 1, k), AlignB: CublasLtGemm.Alignment(w.Pointer, 1, w.RowStride),
             AlignC: CublasLtGemm.Alignment(p.Y.Pointer, outBytes, m), RowScaled: true);
-        if (!_gemm.Offers(shape)) return false;
+        // Per-row scales in the product where cuBLASLt offers them (outer-vector scaling); else the unscaled E4M3 product
+        // into y, then fp8_rescale multiplies each element by its two scales (one extra pass over y).
+        bool scaledInProduct = _gemm.Offers(shape);
+        if (!scaledInProduct && !_gemm.Offers(shape = shape with { RowScaled = false })) return false;
         const int threads = 256;
-        Launch(Kernel("gemv_quant.cu", "fp8_prefill_operands", QuantDefines(w.Format, split: 1, q8: false, _quantStages)),
-            (n + (m + threads - 1) / threads, 1, 1), threads, 0,
-            x.Pointer, n, k, xq, workspace.Pointer + (ulong)scalesX, w.Pointer, (ulong)w.RowStride, m, workspace.Pointer + (ulong)scalesW);
-        _gemm.Run(shape, xq, w.Pointer, p.Y.Pointer, _stream, scalesA: workspace.Pointer + (ulong)scalesX, scalesB: workspace.Pointer + (ulong)scalesW);
+        string[] defines = QuantDefines(w.Format, split: 1, q8: false, _quantStages);
+        ulong xs = workspace.Pointer + (ulong)scalesX, ws = workspace.Pointer + (ulong)scalesW;
+        Launch(Kernel("gemv_quant.cu", "fp8_prefill_operands", defines), (n + (m + threads - 1) / threads, 1, 1), threads, 0,
+            x.Pointer, n, k, xq, xs, w.Pointer, (ulong)w.RowStride, m, ws);
+        _gemm.Run(shape, xq, w.Pointer, p.Y.Pointer, _stream, scalesA: xs, scalesB: ws);
+        if (!scaledInProduct)
+            Launch(Kernel("gemv_quant.cu", "fp8_rescale", defines), (GridStride((long)n * m), 1, 1), ElementwiseThreads, 0, p.Y.Pointer, n, m, xs, ws);
         Fp8TensorCoreProducts++;
+        Fp8ScalesInProduct = scaledInProduct;
         return true;
 
         static long Align(long bytes) => (bytes + Fp8OperandAlignment - 1) / Fp8OperandAlignment * Fp8OperandAlignment;

@@ -970,4 +970,15 @@ extern "C" __global__ void __launch_bounds__(256) fp8_prefill_operands(const act
     unsigned char* q = xq + (size_t)blockIdx.x * k;
     for (int i = threadIdx.x; i < k; i += blockDim.x) q[i] = scale == 0.0f ? 0 : (unsigned char)e4m3_code(to_float(row[i]) / scale);
 }
+
+// y[i, j] ·= xs[i] · ws[j] for the unscaled E4M3 product of x [n, k] and W [m, k] (y [n, m] in the compute type): where
+// cuBLASLt does not apply per-row scales itself. Grid-stride over n·m elements.
+extern "C" __global__ void fp8_rescale(act_t* __restrict__ y, int n, int m, const float* __restrict__ xs, const float* __restrict__ ws)
+{
+    GRID_DEPENDENCY_WAIT();
+    GRID_DEPENDENTS_LAUNCH();
+    const size_t total = (size_t)n * m;
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x)
+        y[i] = from_float<act_t>(to_float(y[i]) * (xs[i / m] * ws[i % m]));
+}
 #endif

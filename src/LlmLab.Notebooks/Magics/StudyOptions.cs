@@ -64,7 +64,7 @@ public static class StudyOptions
     public static MagicOption KvOffload { get; } = new("kv-offload", "Where each layer's KV cache lives: layer (with the layer, default) or none (all on the CPU, llama.cpp's -nkvo)") { Choices = ["layer", "none"], DefaultValue = "layer", ValueName = "layer|none" };
 
     /// <summary><c>--kv-type f32|f16|bf16|q8_0|q4_0|fp8</c>: how the KV cache stores K and V (default: the backend's own type).</summary>
-    public static MagicOption KvType { get; } = new("kv-type", "How the KV cache stores K and V: f32, f16, bf16, q8_0/q4_0 (32-element blocks along each head, as llama.cpp's --cache-type-k/v), or fp8 (E4M3 with a scale per head; CPU only for now); default: the backend's own (f32 on the CPU, the compute type on a GPU)") { Choices = Backends.KvCacheTypes.Choices.Split('|'), ValueName = Backends.KvCacheTypes.Choices };
+    public static MagicOption KvType { get; } = new("kv-type", "How the KV cache stores K and V: f32, f16, bf16, q8_0/q4_0 (32-element blocks along each head, as llama.cpp's --cache-type-k/v), or fp8 (E4M3 with a scale per head); default: the backend's own (f32 on the CPU, the compute type on a GPU)") { Choices = Backends.KvCacheTypes.Choices.Split('|'), ValueName = Backends.KvCacheTypes.Choices };
 
     /// <summary>The <see cref="Backends.KvCacheType"/> the parsed <see cref="KvType"/> option names (absent: the backend's own).</summary>
     public static Backends.KvCacheType KvTypeFrom(MagicOptionValues options)

@@ -78,7 +78,9 @@ internal static class QuantLab
                 gpu.Tuning = gpu.Tuning with { DequantSliceBytes = LlmLab.Backends.CudaMemoryRule.DequantWorkspaceCapBytes, Fp8TensorCorePrefill = on };
                 int before = gpu.Fp8TensorCoreProducts;
                 string ttft = Ttft(gpu, model, tokens);
-                Console.WriteLine($"fp8 prefill {(on ? "on tensor cores" : "dequantized")}: {ttft}; {gpu.Fp8TensorCoreProducts - before} products on FP8 tensor cores");
+                Console.WriteLine($"fp8 prefill {(on ? "on tensor cores" : "dequantized")}: {ttft}; {gpu.Fp8TensorCoreProducts - before} products on FP8 tensor cores" +
+                                  (gpu.Fp8TensorCoreProducts > before ? (gpu.Fp8ScalesInProduct ? ", scaled by cuBLASLt" : ", scaled by fp8_rescale") : "") +
+                                  (gpu.GemmRefusal is { } why ? $"; cuBLASLt refused: {why}" : ""));
             }
         return 0;
     }
