@@ -4,13 +4,7 @@
 #   lab     quant-lab (tests' Bench/QuantLab.cs) on llama-3.2-1b Q4_K_M: decode per QuantGemvStages, TTFT per slice size;
 #           then llama-3.1-8b FP8 (after bench8 made it): TTFT with prefill on the FP8 tensor cores and dequantized
 # Pack as gpu-run4.sh says.
-set -u
-source .device/env.sh
-[ -d .device/bin ] || tar -C .device -xJf .device/bin.tar.xz
-CLI="dotnet .device/bin/LlmLab.Cli/LlmLab.Cli.dll"
-TESTS="dotnet .device/bin/LlmLab.Cuda.Tests/LlmLab.Cuda.Tests.dll"
-t0=$(date +%s); el() { echo "$(( $(date +%s) - t0 )) s"; }
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > $OUT/machine.txt 2>&1; cat $OUT/machine.txt | tail -1
+source notes/cuda-quant/gpu-common.sh
 phases="${1:-suite bench8 lab}"
 if [[ " $phases " == *" suite "* ]]; then
   classes=""; for c in ${TEST_CLASSES:-QuantizedOpTests QuantizedModelTests KvCacheOpTests KvCacheModelTests FusedOpTests FusedForwardTests ModelTests MemoryTests OpTests GenerationTests DeviceMapTests SamplingTests}; do classes="$classes -class LlmLab.Cuda.Tests.$c"; done

@@ -1,13 +1,7 @@
 # Device check, sixth session, second call: FP8 prefill on tensor cores (the first call found cuBLASLt's outer-vector
 # scaling refused: 0 products), now with the unscaled product + fp8_rescale fallback; the FP8 op/model tests, the 8B FP8
 # lab (TTFT on/off tensor cores) and bench. Pack as gpu-run4.sh says.
-set -u
-source .device/env.sh
-[ -d .device/bin ] || tar -C .device -xJf .device/bin.tar.xz
-CLI="dotnet .device/bin/LlmLab.Cli/LlmLab.Cli.dll"
-TESTS="dotnet .device/bin/LlmLab.Cuda.Tests/LlmLab.Cuda.Tests.dll"
-t0=$(date +%s); el() { echo "$(( $(date +%s) - t0 )) s"; }
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > $OUT/machine.txt 2>&1; cat $OUT/machine.txt
+source notes/cuda-quant/gpu-common.sh
 LLMLAB_CUDA_REPORT=$OUT/cuda-report.txt timeout ${TEST_LIMIT:-100} $TESTS -method LlmLab.Cuda.Tests.QuantizedModelTests.Fp8_prefill_on_tensor_cores_stays_near_the_cpu_logits \
   -method LlmLab.Cuda.Tests.QuantizedOpTests.Prefill_products_dequantize_each_block_format_into_the_workspace > $OUT/cuda-tests.log 2>&1
 echo "cuda tests rc=$? at $(el)"; sed 's/\x1b\[[0-9;]*m//g' $OUT/cuda-tests.log | grep -a -E "Total:|\[FAIL\]|above|below" | head -12
