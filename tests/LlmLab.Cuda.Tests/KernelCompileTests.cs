@@ -72,7 +72,9 @@ public sealed class KernelCompileTests
         if (!NativeLibraries.IsAvailable(NvidiaLibrary.Nvrtc)) Assert.Skip("NVRTC not found (it ships with the CUDA toolkit)");
         var variants = new List<string[]>();
         foreach (int format in new[] { 1, 2, 3 })
-            foreach (int headDim in format == 3 ? new[] { 16, 32, 64, 96, 128, 256 } : [32, 64, 128, 256])
+            // Head widths only set constants: the smallest and largest each format takes, and FP8's one not a power of two
+            // (the main theory compiles the compute-type cache at 16, 64, 96, 128 and 256; CI compiles these cold in minutes).
+            foreach (int headDim in format == 3 ? new[] { 16, 96, 256 } : [64, 256])
             {
                 variants.Add([$"ACT_TYPE={type}", $"HEAD_DIM={headDim}", $"KV_FORMAT={format}"]);
             }
