@@ -73,4 +73,22 @@ public sealed class Fp8RowCodecTests
         var e = Assert.Throws<ArgumentException>(() => BlockCodec.Quantize(TensorFormat.FP8, values, twoRows));
         Assert.Contains("68 bytes", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Vector_decoding_of_every_code_equals_the_table_times_the_scale()
+    {
+        // 256 codes, then 16 more (the 256-bit step after the 512-bit one) and a scalar tail of 3.
+        var codes = Enumerable.Range(0, 256).Concat(Enumerable.Range(100, 16)).Select(c => (byte)c).Concat(new byte[] { 0x7E, 0x01, 0x88 }).ToArray();
+        foreach (float scale in new[] { 1f, 0.0123f, -2.5f })
+        {
+            var values = new float[codes.Length];
+            Fp8E4M3.DecodeScaled(codes, scale, values);
+            for (int i = 0; i < codes.Length; i++)
+            {
+                float expected = scale * Fp8E4M3.ToSingle(codes[i]);
+                if (float.IsNaN(expected)) Assert.True(float.IsNaN(values[i]), $"code 0x{codes[i]:X2}");
+                else Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(values[i]));
+            }
+        }
+    }
 }

@@ -31,8 +31,7 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
     public MemoryLedger Memory { get; } = new("cpu");
 
     /// <inheritdoc />
-    public bool Supports(BackendOp op, TensorFormat weightFormat) =>
-        weightFormat.IsFloat() || CpuBlockUnpack.Supports(weightFormat) || weightFormat == TensorFormat.FP8;
+    public bool Supports(BackendOp op, TensorFormat weightFormat) => CpuMatMul.Reads(weightFormat);
 
     /// <inheritdoc />
     public DeviceWeight LoadWeight(TensorView tensor)

@@ -45,6 +45,9 @@ internal static unsafe class CpuMatMul
     [ThreadStatic] private static float[]? _roundedX;
     [ThreadStatic] private static Half[]? _halves;
 
+    /// <summary>The weight formats the CPU products read: F32, F16, BF16, FP8 rows and the block formats of <see cref="CpuBlockUnpack"/>.</summary>
+    public static bool Reads(TensorFormat format) => format.IsFloat() || format == TensorFormat.FP8 || CpuBlockUnpack.Supports(format);
+
     public static void Run(CpuTensor x, CpuWeight w, CpuWeight? bias, CpuTensor y)
     {
         int n = x.Rows, k = x.Cols, m = w.Rows;

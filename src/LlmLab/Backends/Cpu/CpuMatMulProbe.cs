@@ -7,7 +7,7 @@ namespace LlmLab.Backends.Cpu;
 
 /// <summary>
 /// Times the CPU backend's own matrix product y[n, m] = x[n, k] · W[m, k]ᵀ — the kernel a prefill step runs for a
-/// weight format (widened fp32 tiles for F32/F16/BF16, int8 block dots and the repacked 16-row layout for the block
+/// weight format (widened fp32 tiles for F32/F16/BF16 and FP8, int8 block dots and the repacked 16-row layout for the block
 /// formats) — on a synthetic weight of that format, and returns its rate in FLOP/s (2·n·m·k per product). The planner
 /// turns it into a predicted CPU prefill (Planning/CpuPrefillRate).
 /// </summary>
@@ -45,7 +45,7 @@ public static unsafe class CpuMatMulProbe
     {
         if (weightRows < 1 || cols < 1 || xRows < 1)
             throw new ArgumentException($"matmul probe: W [{weightRows}, {cols}] · x [{xRows}, {cols}] needs positive sizes");
-        if (!format.IsFloat() && !CpuBlockUnpack.Supports(format))
+        if (!CpuMatMul.Reads(format))
             throw new ArgumentException($"matmul probe: the CPU backend has no kernel for {format}");
         if (!format.DividesRow(cols))
             throw new ArgumentException($"matmul probe: rows of {cols} elements are not whole {format} blocks of {format.BlockLength()}");
