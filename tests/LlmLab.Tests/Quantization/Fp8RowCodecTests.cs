@@ -77,7 +77,7 @@ public sealed class Fp8RowCodecTests
     [Fact]
     public void Vector_decoding_of_every_code_equals_the_table_times_the_scale()
     {
-        // 256 codes, then 16 more (the 256-bit step after the 512-bit one) and a scalar tail of 3.
+        // 256 codes, 16 more, and a scalar tail of 3.
         var codes = Enumerable.Range(0, 256).Concat(Enumerable.Range(100, 16)).Select(c => (byte)c).Concat(new byte[] { 0x7E, 0x01, 0x88 }).ToArray();
         foreach (float scale in new[] { 1f, 0.0123f, -2.5f })
         {
