@@ -55,7 +55,8 @@ public static class Benchmark
         var planned = MemoryPlanner.Plan(planModel, DeviceMap.OnDevice(backend.Device, model.Config.NumLayers), context, head.Point.Batch,
             new Dictionary<string, PlanDevice>(), backend.ActivationType).Devices[0];
         double decodeFraction = backend.Device == "cpu" ? PlanDevice.CpuDecodeFractionOfCopy
-            : GpuCatalog.FindByDriverName(deviceName)?.DecodeFractionOfCopy ?? GpuSpec.DefaultDecodeFractionOfCopy;
+            : (GpuCatalog.FindByDriverName(deviceName)?.DecodeFractionOfCopy ?? GpuSpec.DefaultDecodeFractionOfCopy)
+              * MemoryPlanner.GpuDecodeMix(planModel, DeviceMap.OnDevice(backend.Device, model.Config.NumLayers), backend.Device, context, backend.ActivationType).Multiplier;
         var ttft = model.Backends.Count == 1 ? PredictTtft(model, planModel, options, head.Point.Batch, bandwidth * decodeFraction, deviceName, progress) : null;
         IReadOnlyList<BenchDevice>? devices = null;
         double? crossingMs = null;

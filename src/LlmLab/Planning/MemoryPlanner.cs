@@ -192,11 +192,14 @@ public static class MemoryPlanner
         bool gpu = device != "cpu";
         int layers = map.Layers.Count(d => d == device);
         long weights = 0, read = 0;
+        var readByFormat = new List<(TensorFormat, long)>();
         foreach (var (entry, reads) in Held(model, map, device))
         {
             long bytes = HeldBytes(entry, gpu, gpuComputeType);
             weights += bytes;
-            read += reads ? bytes : bytes / entry.Shape[0];
+            long r = reads ? bytes : bytes / entry.Shape[0];
+            read += r;
+            readByFormat.Add((entry.Format, r));
         }
         // Under KvCacheOnCpu the CPU holds (and reads) the K and V of every layer; a GPU none.
         int kvLayers = !map.KvCacheOnCpu ? layers : gpu ? 0 : map.Layers.Count;
@@ -209,10 +212,24 @@ public static class MemoryPlanner
         {
             // Batch-1 decode at the middle of the context: weights once, K and V of context/2 positions per layer here.
             long bytes = read + kvPerToken * (context / 2);
-            double effective = bandwidth * info.DecodeFraction;
-            speed = new DeviceSpeed(bytes, effective / 1e9, bytes / effective * 1e3, info.Basis);
+            // On a GPU each weight format decodes at its own measured share of BF16's efficiency (GpuFormatEfficiency).
+            double multiplier = gpu ? GpuFormatEfficiency.Multiplier(readByFormat, kvPerToken * (context / 2)) : 1.0;
+            string? note = gpu ? GpuFormatEfficiency.Note(readByFormat.Select(f => f.Item1)) : null;
+            double effective = bandwidth * info.DecodeFraction * multiplier;
+            speed = new DeviceSpeed(bytes, effective / 1e9, bytes / effective * 1e3, note is null ? info.Basis : $"{info.Basis}; {note}");
         }
         return new DevicePlan(device, info?.Name, layers, weights, kv, workspace, overhead, info?.FreeBytes, info?.TotalBytes, kvPerToken, speed);
+    }
+
+    /// <summary>
+    /// The factor a GPU's BF16 decode fraction takes for the weights <paramref name="device"/> reads under
+    /// <paramref name="map"/> and half the context's KV cache (<see cref="GpuFormatEfficiency.Multiplier"/>), with its note.
+    /// </summary>
+    internal static (double Multiplier, string? Note) GpuDecodeMix(PlanModel model, DeviceMap map, string device, int context, DType gpuComputeType)
+    {
+        var reads = Held(model, map, device).Select(h => (h.Entry.Format, h.ReadWhole ? HeldBytes(h.Entry, true, gpuComputeType) : HeldBytes(h.Entry, true, gpuComputeType) / h.Entry.Shape[0])).ToList();
+        long kv = map.Layers.Count(d => d == device) * LayerKvBytesPerToken(model, true, gpuComputeType) * (context / 2);
+        return (GpuFormatEfficiency.Multiplier(reads, kv), GpuFormatEfficiency.Note(reads.Select(r => r.Format)));
     }
 
     /// <summary>Bytes a device holds for one weight: on a GPU as <see cref="CudaMemoryRule"/> sizes it, on the CPU as stored.</summary>

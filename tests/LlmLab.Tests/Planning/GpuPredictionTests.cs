@@ -1,3 +1,4 @@
+using LlmLab.Models;
 using LlmLab.Planning;
 
 namespace LlmLab.Tests.Planning;
@@ -39,6 +40,25 @@ public sealed class GpuPredictionTests
         Assert.Equal(25.5e12 * 0.50 / PrefillFlops, p.PrefillTokensPerSecond!.Value, 6);
         Assert.Equal(decode / 170, p.TokensPerJoule!.Value, 9);
         Assert.Equal(329 / (decode * 3 * 365.25 * 86400) * 1e6, p.UsdPerMillionTokens!.Value, 9);
+    }
+
+    /// <summary>
+    /// FP8 weights (<c>--quant fp8</c>: linear layers FP8 rows at a 16-byte stride, embedding and head BF16): each weight's
+    /// bytes are read at its format's measured share of BF16's efficiency (<see cref="GpuFormatEfficiency"/>, FP8 0.736 / 0.937),
+    /// the KV cache at BF16's, by hand from the same figures.
+    /// </summary>
+    [Fact]
+    public void Quantized_weights_decode_at_their_formats_measured_share_of_the_bf16_efficiency()
+    {
+        var p = MemoryPlanner.Plan(PlanModel.Resolve("llama-3.1-8b", QuantizationMix.Parse("fp8")), DeviceMap.OnDevice("cuda:0", 32), 4096, 1,
+            new Dictionary<string, PlanDevice> { ["cuda:0"] = PlanDevice.ForCatalogGpu("cuda:0", GpuCatalog.Get("h100-sxm")) });
+
+        const long Linear = 32L * (2 * 4096 * (4096 + 16) + 2 * 1024 * (4096 + 16) + 2 * 14336 * (4096 + 16) + 4096 * (14336 + 16) + 7 * 16);   // rows at their stride + 16 bytes of slack per matrix
+        const long Bf16 = 128256L * 4096 * 2 + 4096 * 2;                          // head, one embedding row
+        const long Other = (32L * 2 * 4096 + 4096) * 4 + 2L * 32 * 1024 * 2 * 2048;   // fp32 norms, K and V of 2048 positions
+        double seconds = (Linear / (0.736 / 0.937) + Bf16 + Other) / (2980e9 * 0.934);
+        Assert.Equal(1 / seconds, p.Predicted!.DecodeTokensPerSecond, 6);
+        Assert.Contains("FP8 ×0.79", p.Devices[0].Predicted!.Basis, StringComparison.Ordinal);
     }
 
     [Fact]

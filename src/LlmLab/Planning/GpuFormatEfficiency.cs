@@ -1,0 +1,52 @@
+using LlmLab.Tensors;
+
+namespace LlmLab.Planning;
+
+/// <summary>
+/// How close LlmLab's CUDA decode kernels come to the copy roofline for each weight format, relative to BF16 on the same
+/// GPU in the same run: the GPU's measured decode fraction (<see cref="GpuSpec.DecodeFractionOfCopy"/>, a BF16 figure)
+/// times this gives the format's. Measured on an H100 with llama-3.1-8b (make-random, prompt 512 + 256, 2026-12-07):
+/// BF16 94.1 % (run 8) and 93.7 % (run 10); Q8_0 79.8 % (run 8); Q4_K_M, whose bytes are Q4_K and Q6_K, 54.6 % (run 8);
+/// FP8 73.6 % (run 11). A format not measured on an 8B is taken at BF16's efficiency (stated in the basis).
+/// </summary>
+public static class GpuFormatEfficiency
+{
+    /// <summary>Decode efficiency of <paramref name="format"/>'s weights ÷ BF16's; 1 for float formats and unmeasured ones.</summary>
+    public static double Relative(TensorFormat format) => format switch
+    {
+        TensorFormat.FP8 => 0.736 / 0.937,
+        TensorFormat.Q8_0 => 0.798 / 0.941,
+        TensorFormat.Q4_K or TensorFormat.Q6_K => 0.546 / 0.941,
+        _ => 1.0,
+    };
+
+    /// <summary>Whether <see cref="Relative"/> comes from a measurement (float formats are BF16's own).</summary>
+    public static bool Measured(TensorFormat format) => format.IsFloat() || format is TensorFormat.FP8 or TensorFormat.Q8_0 or TensorFormat.Q4_K or TensorFormat.Q6_K;
+
+    /// <summary>
+    /// Bytes read per step ÷ the bytes BF16 kernels would read in the same time: the weights' bytes each divided by their
+    /// format's <see cref="Relative"/>, plus <paramref name="otherBytes"/> (the KV cache, read at BF16's efficiency).
+    /// Multiply a BF16 decode fraction by it to get this mix's.
+    /// </summary>
+    public static double Multiplier(IEnumerable<(TensorFormat Format, long Bytes)> weights, long otherBytes)
+    {
+        double bytes = otherBytes, equivalent = otherBytes;
+        foreach (var (format, b) in weights)
+        {
+            bytes += b;
+            equivalent += b / Relative(format);
+        }
+        return equivalent > 0 ? bytes / equivalent : 1.0;
+    }
+
+    /// <summary>The basis text for a mix of <paramref name="formats"/>: which factors apply and which are assumed.</summary>
+    public static string? Note(IEnumerable<TensorFormat> formats)
+    {
+        var quantized = formats.Where(f => f.IsQuantized()).Distinct().Order().ToArray();
+        if (quantized.Length == 0) return null;
+        var measured = quantized.Where(Measured).Select(f => $"{f} ×{Relative(f):F2}");
+        var assumed = quantized.Where(f => !Measured(f)).Select(f => f.ToString()).ToArray();
+        return $"weights at LlmLab's measured efficiency relative to BF16 (H100, 8B: {string.Join(", ", measured)})" +
+               (assumed.Length > 0 ? $"; {string.Join(", ", assumed)} not measured, taken as BF16's" : "");
+    }
+}
