@@ -68,14 +68,15 @@ public sealed class QuantizedModelTests
 
     /// <summary>
     /// FP8 weights with prefill on the FP8 tensor cores (x rounded per token to E4M3, W8A8) against the CPU's W8A16 in
-    /// BF16 compute. Bounds before the first GPU run, from the rounding: E4M3 keeps 3 mantissa bits, a relative error of
-    /// variance about (2^-4.5)²/3 ≈ 6.5e-4 per element of x, so each product's NMSE is of that order and six layers give a
-    /// few 1e-3: logits NMSE ≤ 1e-2 with ≥ 90 % top-1.
+    /// BF16 compute. Measured on an H100 (2026-12-07, notes/cuda-quant/run11: 36 products on the tensor cores, scaled by
+    /// fp8_rescale): NMSE 1.96e-4, top-1 97.1 %, KL 1.2e-3. Bounds: 3× the NMSE and a few points under the top-1
+    /// (E4M3 keeps 3 mantissa bits: x's rounding alone is a relative variance of about 6.5e-4 per element).
     /// </summary>
     [Theory, MemberData(nameof(Gpu.Devices), MemberType = typeof(Gpu))]
     public void Fp8_prefill_on_tensor_cores_stays_near_the_cpu_logits(int device)
     {
         using var gpu = Gpu.Open(device, DType.BF16);
+        if (gpu.Info.ComputeMajor * 10 + gpu.Info.ComputeMinor < 89) Assert.Skip($"{gpu.Info.Name} (sm_{gpu.Info.ComputeMajor}{gpu.Info.ComputeMinor}) has no FP8 tensor cores");
         var (ids, batch, tokens) = Inputs();
         using var cpu = new CpuBackend();
         var reference = AllLogits(cpu, "FP8", ids, batch, tokens);
@@ -84,8 +85,9 @@ public sealed class QuantizedModelTests
         var cmp = LogitComparison.Compare(logits, reference, reference.Length / (batch * tokens));
         Line($"brown FP8 cuda:{device} BF16 fp8 tensor cores ({gpu.Fp8TensorCoreProducts - before} products{(gpu.Fp8ScalesInProduct ? ", scaled in cuBLASLt" : "")}) vs CPU", cmp);
         if (gpu.GemmRefusal is { } why) Report.Line($"  cuBLASLt refused: {why}");
-        Assert.True(cmp.Nmse <= 1e-2, $"NMSE {cmp.Nmse:E3} above 1e-2");
-        Assert.True(cmp.Top1Agreement >= 0.90, $"top-1 agreement {cmp.Top1Agreement:P1} below 90 %");
+        Assert.True(gpu.Fp8TensorCoreProducts > before, "no product ran on the FP8 tensor cores");
+        Assert.True(cmp.Nmse <= 6e-4, $"NMSE {cmp.Nmse:E3} above 6e-4");
+        Assert.True(cmp.Top1Agreement >= 0.94, $"top-1 agreement {cmp.Top1Agreement:P1} below 94 %");
     }
 
     [Theory, MemberData(nameof(Cases))]
