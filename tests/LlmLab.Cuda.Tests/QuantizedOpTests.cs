@@ -207,7 +207,14 @@ public sealed class QuantizedOpTests
     }
 
     [Theory, MemberData(nameof(Gpu.Devices), MemberType = typeof(Gpu))]
-    public unsafe void A_weight_format_without_a_kernel_is_refused_naming_the_tensor_and_the_supported_formats(int device)
+    public void An_fp8_weight_with_rows_that_are_not_whole_32_code_parts_is_refused_naming_it_and_what_to_do(int device)
+    {
+        using var gpu = Gpu.Open(device);
+        ExpectRefused(gpu, "model.layers.0.mlp.down_proj.weight", TensorFormat.FP8, 4, 688, "model.layers.0.mlp.down_proj.weight", "688", "--quant fp8");
+    }
+
+    [Theory, MemberData(nameof(Gpu.Devices), MemberType = typeof(Gpu))]
+    public void A_weight_format_without_a_kernel_is_refused_naming_the_tensor_and_the_supported_formats(int device)
     {
         using var gpu = Gpu.Open(device);
         foreach (var format in Formats)
@@ -216,14 +223,18 @@ public sealed class QuantizedOpTests
             Assert.True(gpu.Supports(BackendOp.Embedding, format), $"{format} embedding");
         }
         Assert.False(gpu.Supports(BackendOp.MatMul, TensorFormat.F8_E4M3));
-        var bytes = new byte[16 * 32];
+        ExpectRefused(gpu, "blk.0.attn_q.weight", TensorFormat.F8_E4M3, 16, 32, "blk.0.attn_q.weight", "F8_E4M3", "Q4_K");
+    }
+
+    /// <summary>Loading a [rows, cols] weight of zeros in <paramref name="format"/> throws InvalidCheckpointException with each of <paramref name="parts"/>.</summary>
+    private static unsafe void ExpectRefused(CudaBackend gpu, string name, TensorFormat format, int rows, int cols, params string[] parts)
+    {
+        var bytes = new byte[format.ByteCount([rows, cols])];
         fixed (byte* p = bytes)
         {
-            var view = new TensorView("blk.0.attn_q.weight", TensorFormat.F8_E4M3, [16, 32], p, bytes.Length);
+            var view = new TensorView(name, format, [rows, cols], p, bytes.Length);
             var e = Assert.Throws<InvalidCheckpointException>(() => gpu.LoadWeight(view));
-            Assert.Contains("blk.0.attn_q.weight", e.Message, StringComparison.Ordinal);
-            Assert.Contains("F8_E4M3", e.Message, StringComparison.Ordinal);
-            Assert.Contains("Q4_K", e.Message, StringComparison.Ordinal);
+            foreach (string part in parts) Assert.Contains(part, e.Message, StringComparison.Ordinal);
         }
     }
 }

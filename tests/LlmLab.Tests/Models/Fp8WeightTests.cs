@@ -130,6 +130,24 @@ public sealed class Fp8WeightTests
     }
 
     [Fact]
+    public void A_scale_that_is_not_a_float_tensor_is_refused_naming_it()
+    {
+        string file = Path.Combine(Fixtures.TempDir(), "model.safetensors");
+        SafetensorsWriter.Write(file, [TensorToWrite.FromBytes("w.weight", DType.F8E4M3, [4, 32], new byte[128]), TensorToWrite.FromBytes("w.weight_scale", DType.I8, [4, 1], new byte[4])]);
+        using var plain = SafetensorsCheckpoint.Open(file);
+        Rejection.Expect<InvalidCheckpointException>(() => Fp8ScaledCheckpoint.Wrap(plain), "w.weight_scale", "I8", "F32, BF16 or F16");
+    }
+
+    [Fact]
+    public void An_fp8_vector_with_a_scale_is_refused_since_scaled_weights_are_matrices()
+    {
+        string file = Path.Combine(Fixtures.TempDir(), "model.safetensors");
+        SafetensorsWriter.Write(file, [TensorToWrite.FromBytes("norm.weight", DType.F8E4M3, [32], new byte[32]), TensorToWrite.FromFloats("norm.weight_scale", [], [1f])]);
+        using var plain = SafetensorsCheckpoint.Open(file);
+        Rejection.Expect<InvalidCheckpointException>(() => Fp8ScaledCheckpoint.Wrap(plain), "norm.weight", "[32]", "matrices");
+    }
+
+    [Fact]
     public void Fp8_weights_on_the_cpu_stay_within_their_stated_kld_of_the_bf16_model()
     {
         using var reference = DeviceCatalog.Default.Load(Fixtures.BrownModel);
