@@ -6,8 +6,9 @@ using LlmLab.Tensors;
 namespace LlmLab.Backends.Cpu;
 
 /// <summary>
-/// y[n, m] = x[n, k] · W[m, k]ᵀ with W stored as F32, F16, BF16 or FP8 (rows widened to fp32 with their scale) and
-/// all math in fp32; block formats go to <see cref="CpuQuantMatMul"/>. Work is split over blocks of W rows across all cores.
+/// y[n, m] = x[n, k] · W[m, k]ᵀ with W stored as F32, F16, BF16 or FP8 (rows widened to fp32 with their scale; FP8
+/// decode on AVX-512 VBMI through <see cref="CpuFp8MatVec"/>'s lookups) and all math in fp32; block formats go to
+/// <see cref="CpuQuantMatMul"/>. Work is split over blocks of W rows across all cores.
 /// Decode (n ≤ <see cref="StreamingMaxRows"/>) streams each W row once through a fused widen-and-dot: BF16 and F16 one
 /// row after the other (<see cref="DotBF16Paired"/>, <see cref="DotF16Paired"/>: no cross-lane widening, W read as one
 /// sequential stream per task), F32 with <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>. Prefill widens the task's W rows to fp32
@@ -54,6 +55,7 @@ internal static unsafe class CpuMatMul
         if (w.Cols != k || y.Cols != m || y.Rows != n)
             throw new ArgumentException($"matmul shapes: x [{n}, {k}] · {w.Name} [{m}, {w.Cols}]ᵀ → y [{y.Rows}, {y.Cols}]");
         if (w.Format.IsBlockQuantized()) CpuQuantMatMul.Run(x, w, y);
+        else if (w.Format == TensorFormat.FP8 && n <= StreamingMaxRows && CpuFp8MatVec.IsSupported) CpuFp8MatVec.Run(x.Floats, n, k, w, y.Floats, m);
         else if (n <= StreamingMaxRows && w.Format is TensorFormat.BF16 or TensorFormat.F16 && Vector512.IsHardwareAccelerated)
         {
             bool half = w.Format == TensorFormat.F16;
