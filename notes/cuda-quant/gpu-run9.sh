@@ -4,13 +4,7 @@
 #          llama-3.2-1b Q4_K_M and Q8_0, then llama-3.1-8b Q4_K_M
 #   nb     notebooks/02-quantization.dib with the GPU columns on a make-random llama-3.2-1b (issue 10 item 7)
 # Pack as gpu-run4.sh says.
-set -u
-source .device/env.sh
-[ -d .device/bin ] || tar -C .device -xJf .device/bin.tar.xz
-CLI="dotnet .device/bin/LlmLab.Cli/LlmLab.Cli.dll"
-TESTS="dotnet .device/bin/LlmLab.Cuda.Tests/LlmLab.Cuda.Tests.dll"
-t0=$(date +%s); el() { echo "$(( $(date +%s) - t0 )) s"; }
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > $OUT/machine.txt 2>&1
+source notes/cuda-quant/gpu-common.sh
 phases="${1:-suite lab}"
 if [[ " $phases " == *" suite "* ]]; then
   classes=""; for c in ${TEST_CLASSES:-FusedOpTests FusedForwardTests ModelTests OpTests QuantizedOpTests QuantizedModelTests GenerationTests DeviceMapTests SamplingTests}; do classes="$classes -class LlmLab.Cuda.Tests.$c"; done

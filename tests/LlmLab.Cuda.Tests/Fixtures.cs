@@ -15,4 +15,12 @@ internal static class Fixtures
     public static string BrownModel => Path.Combine(RepoRoot, "data", "models", "brown-llama-7m");
 
     public static string BrownExpected => Path.Combine(Root, "brown-llama-7m", "expected.safetensors");
+
+    /// <summary>The <c>input_ids</c> of a PyTorch reference file (sequence-major) and their shape [batch, tokens].</summary>
+    public static (int[] Ids, int Batch, int Tokens) InputIds(string expectedFile)
+    {
+        using var expected = LlmLab.Formats.SafetensorsFile.Open(expectedFile);
+        var t = expected.Tensor("input_ids");
+        return (t.ToInt64Array().Select(v => (int)v).ToArray(), (int)t.Shape[0], (int)t.Shape[1]);
+    }
 }

@@ -35,12 +35,7 @@ public sealed class KvCacheModelTests
 
     public static TheoryData<int, DType, string> Cases => Gpu.DevicesTypesAnd(["q8_0", "q4_0", "fp8"]);
 
-    private static (int[] Ids, int Batch, int Tokens) Inputs()
-    {
-        using var expected = SafetensorsFile.Open(Fixtures.BrownExpected);
-        var t = expected.Tensor("input_ids");
-        return (t.ToInt64Array().Select(v => (int)v).ToArray(), (int)t.Shape[0], (int)t.Shape[1]);
-    }
+    private static (int[] Ids, int Batch, int Tokens) Inputs() => Fixtures.InputIds(Fixtures.BrownExpected);
 
     /// <summary>Logits of every position: a prefill of the first half, then one decode step per token through the cache.</summary>
     private static float[] PrefillThenDecode(IBackend backend, KvCacheType kvType, int[] prompt, int batch, int tokens)

@@ -49,12 +49,7 @@ public sealed class ModelTests
         : Path.Combine(Fixtures.Model(model.Replace("-bf16", "")), "expected.safetensors");
 
     /// <summary>The fixture's input ids (sequence-major) and their shape.</summary>
-    private static (int[] Ids, int Batch, int Tokens) Inputs(string model)
-    {
-        using var expected = SafetensorsFile.Open(ExpectedFile(model));
-        var t = expected.Tensor("input_ids");
-        return (t.ToInt64Array().Select(v => (int)v).ToArray(), (int)t.Shape[0], (int)t.Shape[1]);
-    }
+    private static (int[] Ids, int Batch, int Tokens) Inputs(string model) => Fixtures.InputIds(ExpectedFile(model));
 
     private static float[] AllLogits(IBackend backend, string model, int[] ids, int batch, int tokens)
     {

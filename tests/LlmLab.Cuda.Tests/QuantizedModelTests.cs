@@ -36,12 +36,7 @@ public sealed class QuantizedModelTests
     public static TheoryData<int, DType, string> Cases => Gpu.DevicesTypesAnd(Mixes);
 
     /// <summary>The Brown fixture's input ids (sequence-major) and their shape.</summary>
-    private static (int[] Ids, int Batch, int Tokens) Inputs()
-    {
-        using var expected = SafetensorsFile.Open(Fixtures.BrownExpected);
-        var t = expected.Tensor("input_ids");
-        return (t.ToInt64Array().Select(v => (int)v).ToArray(), (int)t.Shape[0], (int)t.Shape[1]);
-    }
+    private static (int[] Ids, int Batch, int Tokens) Inputs() => Fixtures.InputIds(Fixtures.BrownExpected);
 
     private static Transformer Load(IBackend backend, string mix) => Transformer.Load(Fixtures.BrownModel, backend, QuantizationMix.Parse(mix));
 
