@@ -54,10 +54,13 @@ public static class Benchmark
         // at the roofline × the stated efficiency of this kind of device.
         var planned = MemoryPlanner.Plan(planModel, DeviceMap.OnDevice(backend.Device, model.Config.NumLayers), context, head.Point.Batch,
             new Dictionary<string, PlanDevice>(), backend.ActivationType).Devices[0];
-        double decodeFraction = backend.Device == "cpu" ? PlanDevice.CpuDecodeFractionOfCopy
-            : (GpuCatalog.FindByDriverName(deviceName)?.DecodeFractionOfCopy ?? GpuSpec.DefaultDecodeFractionOfCopy)
-              * MemoryPlanner.GpuDecodeMix(planModel, DeviceMap.OnDevice(backend.Device, model.Config.NumLayers), backend.Device, context, backend.ActivationType).Multiplier;
-        var ttft = model.Backends.Count == 1 ? PredictTtft(model, planModel, options, head.Point.Batch, bandwidth * decodeFraction, deviceName, progress) : null;
+        double deviceFraction = backend.Device == "cpu" ? PlanDevice.CpuDecodeFractionOfCopy
+            : GpuCatalog.FindByDriverName(deviceName)?.DecodeFractionOfCopy ?? GpuSpec.DefaultDecodeFractionOfCopy;
+        // Decode: each weight format at its measured share of the device's (BF16) efficiency, as the planner predicts it.
+        double decodeFraction = backend.Device == "cpu" ? deviceFraction
+            : deviceFraction * MemoryPlanner.GpuDecodeMix(planModel, DeviceMap.OnDevice(backend.Device, model.Config.NumLayers), backend.Device, context, backend.ActivationType).Multiplier;
+        // The TTFT's head read at the device's own fraction, as the planner's TTFT takes it.
+        var ttft = model.Backends.Count == 1 ? PredictTtft(model, planModel, options, head.Point.Batch, bandwidth * deviceFraction, deviceName, progress) : null;
         IReadOnlyList<BenchDevice>? devices = null;
         double? crossingMs = null;
         if (model.Backends.Count > 1)
