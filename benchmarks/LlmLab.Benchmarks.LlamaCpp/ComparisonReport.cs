@@ -11,13 +11,13 @@ internal static class ComparisonReport
     {
         var lines = new List<string>
         {
-            "| model | type | file | bytes/token | P/N | LlmLab pp tok/s | LlmLab tg tok/s | llama.cpp pp tok/s | llama.cpp tg tok/s | pp ratio | tg ratio | LlmLab tg roofline | llama.cpp tg roofline |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| model | type | file | bytes/token | P/N | LlmLab pp tok/s | LlmLab tg tok/s | llama.cpp pp tok/s | llama.cpp tg tok/s | pp ratio | tg ratio | LlmLab tg roofline | llama.cpp tg roofline | LlmLab load s | llama.cpp load s |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         };
         foreach (var r in rows)
             lines.Add($"| {r.Model} | {r.Type} | {Mb(r.FileBytes)} | {Mb(r.BytesPerDecodeToken)} | {r.PromptTokens}/{r.DecodeTokens} " +
                       $"| {r.LlmLabPrefill} | {r.LlmLabDecode} | {r.LlamaCppPrefill} | {r.LlamaCppDecode} " +
-                      $"| {r.PrefillRatio:F2} | {r.DecodeRatio:F2} | {r.LlmLabRoofline:P0} | {r.LlamaCppRoofline:P0} |");
+                      $"| {r.PrefillRatio:F2} | {r.DecodeRatio:F2} | {r.LlmLabRoofline:P0} | {r.LlamaCppRoofline:P0} | {r.LlmLabLoadSeconds:F2} | {r.LlamaCppLoadSeconds:F2} |");
         return string.Join('\n', lines);
     }
 
@@ -33,7 +33,7 @@ internal static class ComparisonReport
             {
                 r.Model, r.Type, r.FileBytes, r.BytesPerDecodeToken, r.PromptTokens, r.DecodeTokens,
                 r.LlmLabPrefill, r.LlmLabDecode, r.LlamaCppPrefill, r.LlamaCppDecode,
-                r.PrefillRatio, r.DecodeRatio, r.LlmLabRoofline, r.LlamaCppRoofline,
+                r.PrefillRatio, r.DecodeRatio, r.LlmLabRoofline, r.LlamaCppRoofline, r.LlmLabLoadSeconds, r.LlamaCppLoadSeconds,
             }),
         }, Json);
 

@@ -17,10 +17,12 @@ namespace LlmLab.Benchmarks.LlamaCpp;
 /// <param name="LlamaCppPrefill">llama.cpp prefill tok/s (pp).</param>
 /// <param name="LlamaCppDecode">llama.cpp decode tok/s (tg at depth P).</param>
 /// <param name="CopyBandwidth">Copy bandwidth of this run (bytes/s, read + write).</param>
+/// <param name="LlmLabLoadSeconds">Wall time of LlmLab's load of the file (model and session, until it can run).</param>
+/// <param name="LlamaCppLoadSeconds">The same for llama.cpp (weights and context).</param>
 internal sealed record ComparisonRow(
     string Model, string Type, long FileBytes, long BytesPerDecodeToken, int PromptTokens, int DecodeTokens,
     Throughput LlmLabPrefill, Throughput LlmLabDecode, Throughput LlamaCppPrefill, Throughput LlamaCppDecode,
-    double CopyBandwidth)
+    double CopyBandwidth, double LlmLabLoadSeconds, double LlamaCppLoadSeconds)
 {
     /// <summary>LlmLab ÷ llama.cpp prefill rate.</summary>
     public double PrefillRatio => LlmLabPrefill.Mean / LlamaCppPrefill.Mean;

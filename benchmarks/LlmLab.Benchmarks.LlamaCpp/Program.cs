@@ -69,8 +69,15 @@ internal static class Program
         var (model, type) = c.Names();
         Console.Error.WriteLine($"{model} {type}: P={c.PromptTokens} N={c.NewTokens}, loading both");
         int context = c.PromptTokens + c.NewTokens;
+        // Load times: each system's wall time from the file to a context that can run. LlmLab loads first: a file not yet
+        // in the page cache is read from disk in its time.
+        var loadClock = System.Diagnostics.Stopwatch.StartNew();
         using var lab = new LlmLabEngine(c.Path, context);
+        double labLoad = loadClock.Elapsed.TotalSeconds;
+        loadClock.Restart();
         using var cpp = new LlamaCppEngine(c.Path, options.Threads, context);
+        double cppLoad = loadClock.Elapsed.TotalSeconds;
+        Console.Error.WriteLine($"  loaded: LlmLab {labLoad:F2} s, llama.cpp {cppLoad:F2} s");
         var random = new Random(TokenSeed);
         int vocab = lab.Model.Config.VocabSize;
         int[] prompt = Enumerable.Range(0, c.PromptTokens).Select(_ => random.Next(vocab)).ToArray();
@@ -96,7 +103,7 @@ internal static class Program
         Throughput Tg(IEngineUnderTest e) => Throughput.Of(c.NewTokens, seconds[e].Decode);
         long bytesPerToken = Benchmark.BytesPerToken(lab.Model, c.PromptTokens + c.NewTokens / 2);
         return new ComparisonRow(model, type, new FileInfo(c.Path).Length, bytesPerToken, c.PromptTokens, c.NewTokens,
-            Pp(lab), Tg(lab), Pp(cpp), Tg(cpp), bandwidth);
+            Pp(lab), Tg(lab), Pp(cpp), Tg(cpp), bandwidth, labLoad, cppLoad);
     }
 
     /// <summary>lscpu's "Model name", read from /proc/cpuinfo.</summary>

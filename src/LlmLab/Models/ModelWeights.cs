@@ -82,7 +82,11 @@ public sealed class ModelWeights : IDisposable
                 return loaded;
             }
             var embeddingBackend = backend;
-            var embedding = Get(names.Embedding);
+            // A table the head does not share is only gathered from: a backend may keep it as it lies.
+            bool headShares = config.TieWordEmbeddings && ReferenceEquals(backendFor(ModelPart.Output), embeddingBackend);
+            DeviceWeight embedding;
+            if (!headShares && backend is IGatherTables tables) all.Add(embedding = tables.LoadGatherTable(checkpoint.Tensor(names.Embedding)));
+            else embedding = Get(names.Embedding);
             var layers = new LayerWeights[config.NumLayers];
             for (int l = 0; l < config.NumLayers; l++)
             {

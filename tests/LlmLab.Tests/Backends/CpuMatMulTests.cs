@@ -33,7 +33,7 @@ public sealed unsafe class CpuMatMulTests
     [InlineData(TensorFormat.F16, 6, 520)]
     public void Product_matches_double_precision_math_on_the_same_weights(TensorFormat format, int rows, int k)
     {
-        const int outputs = 53;   // three 16-row tasks and a partial one; not a multiple of 4
+        const int outputs = 53;   // a 32-row task and a 21-row one: eight-row groups, then single rows; not a multiple of 4
         var random = new Random(rows * 7919 + k);
         var values = new float[outputs * k];
         for (int i = 0; i < values.Length; i++) values[i] = Stored(format, (float)(random.NextDouble() * 2 - 1));

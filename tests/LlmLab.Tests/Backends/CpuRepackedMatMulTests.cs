@@ -130,7 +130,7 @@ public sealed unsafe class CpuRepackedMatMulTests
     {
         using var backend = new CpuBackend();
         using var repacked = weights.Load(backend);
-        using var byRows = new CpuWeight(weights.View(), weights.Rows, weights.Cols, backend.Memory, repack: false);
+        using var byRows = new CpuWeight(weights.View(), weights.Rows, weights.Cols, backend.Memory, resident: false);
         if (Avx512BW.IsSupported) Assert.Equal(weights.Rows >= CpuRepackedWeight.GroupRows, ((CpuWeight)repacked).Repacked is not null);
         return (Product(backend, repacked, x, rows), Product(backend, byRows, x, rows));
     }

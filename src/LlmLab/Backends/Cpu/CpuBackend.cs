@@ -4,10 +4,12 @@ using LlmLab.Tensors;
 namespace LlmLab.Backends.Cpu;
 
 /// <summary>
-/// The reference backend: fp32 math on all cores with SIMD, weights read in their stored format
-/// straight from the memory-mapped checkpoint. Its results are what other backends are held to.
+/// The reference backend: fp32 math on all cores with SIMD, weights read in their stored format. Each weight matrix
+/// gets a copy of its own in anonymous (huge-page) memory at load, repacked where the format has a kernel layout
+/// (<see cref="CpuWeight"/>); tables only gathered from stay in the memory-mapped checkpoint. Its results are what other
+/// backends are held to.
 /// </summary>
-public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReporter
+public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReporter, IGatherTables
 {
     private readonly long _availableAtStart = HostMemory.Read().Available;
 
@@ -34,7 +36,13 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
     public bool Supports(BackendOp op, TensorFormat weightFormat) => CpuMatMul.Reads(weightFormat);
 
     /// <inheritdoc />
-    public DeviceWeight LoadWeight(TensorView tensor)
+    public DeviceWeight LoadWeight(TensorView tensor) => Load(tensor, resident: true);
+
+    /// <inheritdoc />
+    /// <remarks>The table stays in the mapped file: a gather reads a few rows, so a resident copy would only cost memory and load time.</remarks>
+    public DeviceWeight LoadGatherTable(TensorView tensor) => Load(tensor, resident: false);
+
+    private CpuWeight Load(TensorView tensor, bool resident)
     {
         if (!Supports(BackendOp.MatMul, tensor.Format))
             throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.Format}; the CPU backend computes with F32, F16, BF16, FP8 (with a weight_scale) and the ggml block formats Q8_0 … MXFP4; convert the tensor to one of those");
@@ -46,7 +54,7 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
         };
         if (!tensor.Format.DividesRow(cols))
             throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.Format} with rows of {cols} elements, not a whole number of {tensor.Format.BlockLength()}-element blocks; the file is damaged or mislabelled");
-        return new CpuWeight(tensor, rows, cols, Memory);
+        return new CpuWeight(tensor, rows, cols, Memory, resident);
     }
 
     /// <inheritdoc />

@@ -59,13 +59,20 @@ internal sealed unsafe class CpuWeight : DeviceWeight
     private readonly MemoryLedger _ledger;
     private float* _vector;
 
-    /// <summary>Views <paramref name="view"/>'s blocks as a [<paramref name="rows"/>, <paramref name="cols"/>] weight counted in <paramref name="ledger"/>.</summary>
+    /// <summary>A [<paramref name="rows"/>, <paramref name="cols"/>] weight from <paramref name="view"/>'s bytes, counted in <paramref name="ledger"/>.</summary>
     /// <param name="view">The tensor in the mapped file.</param>
     /// <param name="rows">Output features.</param>
     /// <param name="cols">Input features.</param>
     /// <param name="ledger">Where the bytes the kernels read are counted as weights.</param>
-    /// <param name="repack">Make the <see cref="Repacked"/> copy where the format has one (false: the row-by-row kernels read the file, for comparisons).</param>
-    public CpuWeight(TensorView view, int rows, int cols, MemoryLedger ledger, bool repack = true) : base(view.Name, view.Format, rows, cols)
+    /// <param name="resident">
+    /// Give the kernels a copy of their own in anonymous memory (2 MiB huge pages where Linux gives them): the
+    /// <see cref="Repacked"/> layout where the format has one, the stored bytes otherwise — what llama.cpp does when it
+    /// loads without mmap. A decode step streams every weight once, and on the 2-core EPYC VM this was measured on,
+    /// llama-3.2-1b BF16's products took 63.4 ms per token from such a copy in 4 KiB pages against 74.0 from the mapped
+    /// file, alternating tokens in one run (notes/quant/README.md "Seventh session"). False: the kernels read the mapped
+    /// file (tables only gathered from, and comparisons).
+    /// </param>
+    public CpuWeight(TensorView view, int rows, int cols, MemoryLedger ledger, bool resident = true) : base(view.Name, view.Format, rows, cols)
     {
         _ledger = ledger;
         Data = view.Data;
@@ -74,20 +81,32 @@ internal sealed unsafe class CpuWeight : DeviceWeight
             _vector = (float*)NativeMemory.AlignedAlloc((nuint)cols * sizeof(float), 64);
             ToSingle(view.Format, view.Data, new Span<float>(_vector, cols));
         }
-        else if (repack) Repacked = CpuRepackedWeight.Create(view.Format, view.Data, rows, cols);
-        // The ledger counts the bytes the kernels read: the repacked copy of the whole 16-row groups plus the rows past
-        // them, which stay in the mapped file. The mapped original of the repacked rows is then read only by embedding
+        else if (resident)
+        {
+            Repacked = CpuRepackedWeight.Create(view.Format, view.Data, rows, cols);
+            if (Repacked is null)
+            {
+                _copy = HugePages.Copy(view.Data, Bytes);
+                Data = _copy;
+            }
+        }
+        // The ledger counts the bytes the kernels read: the resident copy (for a repacked weight, its whole 16-row groups
+        // plus the rows past them, which stay in the mapped file). The mapped original is then read only by embedding
         // gathers (a tied table's few token rows), so it is not counted again.
         _ledgerBytes = Repacked is null ? Bytes : Repacked.Bytes + (rows - Repacked.Groups * CpuRepackedWeight.GroupRows) * view.Format.RowBytes(cols);
         ledger.Add(MemoryCategory.Weights, _ledgerBytes);
     }
 
     private readonly long _ledgerBytes;
+    private byte* _copy;
 
     /// <summary>Rows interleaved 16 at a time for <see cref="CpuRepackedMatMul"/> (Q4_0, Q4_K on AVX-512BW), or null.</summary>
     public CpuRepackedWeight? Repacked { get; private set; }
 
-    /// <summary>The stored bytes (row-major [Rows, Cols]).</summary>
+    /// <summary>Whether the kernels read a copy of their own (<see cref="Repacked"/> or the stored bytes) rather than the mapped file.</summary>
+    public bool Resident => _copy is not null || Repacked is not null;
+
+    /// <summary>The stored bytes (row-major [Rows, Cols]): the resident copy, or the mapped file.</summary>
     public byte* Data { get; }
 
     /// <summary>fp32 copy for 1-row weights.</summary>
@@ -109,6 +128,7 @@ internal sealed unsafe class CpuWeight : DeviceWeight
     {
         if (_vector is not null) { NativeMemory.AlignedFree(_vector); _vector = null; }
         if (Repacked is not null) { Repacked.Dispose(); Repacked = null; }
+        if (_copy is not null) { NativeMemory.AlignedFree(_copy); _copy = null; }
         _ledger.Remove(MemoryCategory.Weights, _ledgerBytes);
     }
 }
