@@ -31,9 +31,11 @@ public sealed unsafe class CpuMatMulTests
     [InlineData(TensorFormat.F16, 2, 688)]
     [InlineData(TensorFormat.BF16, 2, 688)]
     [InlineData(TensorFormat.F16, 6, 520)]
-    public void Product_matches_double_precision_math_on_the_same_weights(TensorFormat format, int rows, int k)
+    [InlineData(TensorFormat.BF16, 1, 2080, 1003)]   // decode tasks of up to 128 rows: eight streams of 16 rows, then a partial task
+    [InlineData(TensorFormat.F16, 2, 2048, 1003)]
+    public void Product_matches_double_precision_math_on_the_same_weights(TensorFormat format, int rows, int k, int outputs = 53)
     {
-        const int outputs = 53;   // a 32-row task and a 21-row one: eight-row groups, then single rows; not a multiple of 4
+        // 53 outputs: a 32-row task and a 21-row one (16 rows as eight streams of two, then five single rows); not a multiple of 4.
         var random = new Random(rows * 7919 + k);
         var values = new float[outputs * k];
         for (int i = 0; i < values.Length; i++) values[i] = Stored(format, (float)(random.NextDouble() * 2 - 1));

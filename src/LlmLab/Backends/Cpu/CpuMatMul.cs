@@ -60,10 +60,10 @@ internal static unsafe class CpuMatMul
         {
             bool half = w.Format == TensorFormat.F16;
             float* paired = PairedLanes(half ? RoundedToHalf(x.Floats, n * k) : x.Floats, n, k), yp = y.Floats;
-            int tasks = (m + RowsPerTask - 1) / RowsPerTask;
+            int rowsPerTask = StreamTaskRows(m), tasks = (m + rowsPerTask - 1) / rowsPerTask;
             CpuParallel.For(tasks, (long)n * m * k, task =>
             {
-                int j0 = task * RowsPerTask, j1 = Math.Min(m, j0 + RowsPerTask);
+                int j0 = task * rowsPerTask, j1 = Math.Min(m, j0 + rowsPerTask);
                 for (int i = 0; i < n; i++)
                 {
                     ushort* first = (ushort*)w.Data + (long)j0 * k;
@@ -265,22 +265,33 @@ internal static unsafe class CpuMatMul
     private const int StreamRows = 8;
 
     /// <summary>
+    /// W rows per task of the BF16/F16 decode product: at least four tasks per core (the last task of a product leaves
+    /// the other cores waiting), otherwise long, since each of <see cref="DotPaired{TLanes}"/>'s eight streams runs over
+    /// an eighth of the task's rows: 32 … 128 rows, a multiple of <see cref="StreamRows"/>.
+    /// </summary>
+    private static int StreamTaskRows(int m) =>
+        Math.Clamp(m / (4 * Environment.ProcessorCount) / StreamRows * StreamRows, 4 * StreamRows, 16 * StreamRows);
+
+    /// <summary>
     /// y[r] = Σ w[r·k + i] · x[i] for <paramref name="rows"/> consecutive BF16 or F16 rows (<typeparamref name="TLanes"/>).
     /// Each 64-byte load of W is read as 16 uint32 lanes, lane j holding element 2j in its low half and 2j + 1 in its
     /// high half; <typeparamref name="TLanes"/> widens both halves in registers, with no cross-lane shuffles, against x
-    /// reordered to match (<see cref="PairedLanes"/>). Rows go <see cref="StreamRows"/> at a time, each x load shared by
-    /// the eight: eight sequential streams keep more cache lines in flight than one (llama-3.2-1b BF16's decode products
-    /// on a 2-core EPYC VM, weights in anonymous memory, alternating tokens in one run: 65.4 → 56.5 ms per token in huge
-    /// pages, 72.6 → 62.2 in 4 KiB pages; notes/quant/README.md "Seventh session"). Products and sums in fp32.
+    /// reordered to match (<see cref="PairedLanes"/>). Eight rows go side by side, each x load shared by the eight, and
+    /// stream j runs through the j-th eighth of the rows, so each stream is sequential over rows/8 whole rows: eight
+    /// streams keep more cache lines in flight than one, and long ones spare the prefetchers a restart at every row
+    /// (llama-3.2-1b BF16's decode products on a 2-core EPYC VM, weights in anonymous memory, alternating tokens in one
+    /// run: 65.4 → 56.5 ms per token in huge pages and 72.6 → 62.2 in 4 KiB pages for eight rows side by side against
+    /// one; +4–6 % more for eighths of 64–128-row tasks than for consecutive rows; notes/quant/README.md "Seventh
+    /// session"). The rows past the last whole eighth (fewer than eight) go one at a time. Products and sums in fp32.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotPaired<TLanes>(ushort* w, int rows, int k, float* paired, float* y) where TLanes : struct, IPairedLanes
     {
-        int full = k / PairChunk * PairChunk, r = 0;
-        for (; r + StreamRows <= rows; r += StreamRows)
+        int full = k / PairChunk * PairChunk, eighth = rows / StreamRows;
+        long h = (long)eighth * k / 2;   // uint32 lanes between two streams
+        for (int r = 0; r < eighth; r++)
         {
             uint* q = (uint*)(w + (long)r * k);
-            long h = k / 2;
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
             for (int i = 0; i < full; i += PairChunk)
             {
@@ -296,11 +307,12 @@ internal static unsafe class CpuMatMul
                 a6 = TLanes.Dot(Vector512.Load(o + 6 * h), even, odd, a6);
                 a7 = TLanes.Dot(Vector512.Load(o + 7 * h), even, odd, a7);
             }
-            y[r] = Vector512.Sum(a0); y[r + 1] = Vector512.Sum(a1); y[r + 2] = Vector512.Sum(a2); y[r + 3] = Vector512.Sum(a3);
-            y[r + 4] = Vector512.Sum(a4); y[r + 5] = Vector512.Sum(a5); y[r + 6] = Vector512.Sum(a6); y[r + 7] = Vector512.Sum(a7);
-            for (int t = 0; t < StreamRows && full < k; t++) y[r + t] += Tail<TLanes>(w + (long)(r + t) * k, full, k, paired);
+            y[r] = Vector512.Sum(a0); y[r + eighth] = Vector512.Sum(a1); y[r + 2 * eighth] = Vector512.Sum(a2); y[r + 3 * eighth] = Vector512.Sum(a3);
+            y[r + 4 * eighth] = Vector512.Sum(a4); y[r + 5 * eighth] = Vector512.Sum(a5); y[r + 6 * eighth] = Vector512.Sum(a6); y[r + 7 * eighth] = Vector512.Sum(a7);
+            for (int t = 0; t < StreamRows && full < k; t++)
+                y[r + t * eighth] += Tail<TLanes>(w + (long)(r + t * eighth) * k, full, k, paired);
         }
-        for (; r < rows; r++)
+        for (int r = StreamRows * eighth; r < rows; r++)
         {
             uint* row = (uint*)(w + (long)r * k);
             Vector512<float> a0 = default;
