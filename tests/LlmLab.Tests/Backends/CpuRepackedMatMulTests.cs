@@ -37,6 +37,8 @@ public sealed unsafe class CpuRepackedMatMulTests
             data.Add(f, 5, 31, 13 * block);     // a pass and one row; 15 W rows past the group
             data.Add(f, 9, 64, 4096);           // two passes and one row, k = 4096
             data.Add(f, 6, 7, 2 * block);       // fewer W rows than a group: nothing repacked
+            data.Add(f, 1, 2061, 2 * block);    // decode: 128 groups in tasks of four streams of up to four groups, 13 W rows past them
+            data.Add(f, 2, 1202, block);        // decode of two rows: a last task with groups past its whole quarters
         }
         return data;
     }

@@ -79,50 +79,6 @@ internal static unsafe partial class CpuRepackedMatMul
         a3.Store(y + (long)(i0 + 3) * m);
     }
 
-    /// <summary>Q6_K, one activation row against one group (decode, and prefill rows past a multiple of 4): 16 outputs at y.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Q6_KRow(byte* w, int k, CpuActivationQuant act, int i, float* y)
-    {
-        sbyte* x = act.Q(i);
-        float* dx = act.Scales(i);
-        short* sx = act.IntGroupSums(i);
-        var nibble = Vector512.Create((byte)0x0F);
-        var top = Vector512.Create((byte)0x30);
-        var first = FirstGroup;
-        var second = SecondGroup;
-        var both = BothGroups;
-        var acc = Vector512<float>.Zero;
-        for (int sb = 0; sb < k / 256; sb++)
-        {
-            byte* p = w + sb * CpuRepackedWeight.Q6_KSuperBlockBytes;
-            Vector512<int> isum = default;
-            for (int j = 0; j < 8; j++)
-            {
-                byte* v = p + CpuRepackedWeight.Q6_KBlocks + CpuRepackedWeight.Q6_KBlockBytes * j;
-                var v0 = Vector512.Load(v);
-                var v1 = Vector512.Load(v + CpuRepackedWeight.VectorBytes);
-                var v2 = Vector512.Load(v + 2 * CpuRepackedWeight.VectorBytes);
-                var v3 = Vector512.Load(v + 3 * CpuRepackedWeight.VectorBytes);
-                var ta = Vector512.Load(v + CpuRepackedWeight.Q6_KTopBits).AsUInt16();
-                var tb = Vector512.Load(v + CpuRepackedWeight.Q6_KTopBits + CpuRepackedWeight.VectorBytes).AsUInt16();
-                var sc = Avx512BW.ConvertToVector512Int16(Vector256.Load((sbyte*)p + CpuRepackedWeight.Q6_KScales + 2 * CpuRepackedWeight.GroupRows * j));
-                isum += Q6_KBlock(
-                    (v0 & nibble) | (Vector512.ShiftLeft(ta, 4).AsByte() & top),
-                    (v1 & nibble) | (Vector512.ShiftLeft(ta, 2).AsByte() & top),
-                    (v2 & nibble) | (ta.AsByte() & top),
-                    (v3 & nibble) | (Vector512.ShiftRightLogical(ta, 2).AsByte() & top),
-                    High(v0, nibble) | (Vector512.ShiftLeft(tb, 4).AsByte() & top),
-                    High(v1, nibble) | (Vector512.ShiftLeft(tb, 2).AsByte() & top),
-                    High(v2, nibble) | (tb.AsByte() & top),
-                    High(v3, nibble) | (Vector512.ShiftRightLogical(tb, 2).AsByte() & top),
-                    Avx512BW.PermuteVar32x16(sc, first), Avx512BW.PermuteVar32x16(sc, second), Avx512BW.PermuteVar32x16(sc, both),
-                    x + 256 * sb + 32 * j, sx + 16 * sb + 2 * j);
-            }
-            acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(isum), Halves(p) * dx[8 * sb], acc);
-        }
-        acc.Store(y);
-    }
-
     /// <summary>
     /// Σ_e sc·(u − 32)·x per W row over one 32-element block (groups A = elements 0–15 in l_t, B = 16–31 in h_t) in
     /// int32: the pair sums of two steps in int16, one pmaddwd per two steps with the group's scale, minus

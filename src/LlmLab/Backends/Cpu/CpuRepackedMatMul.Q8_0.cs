@@ -46,27 +46,6 @@ internal static unsafe partial class CpuRepackedMatMul
         a3.Store(y + (long)(i0 + 3) * m);
     }
 
-    /// <summary>Q8_0, one activation row against one group (decode, and prefill rows past a multiple of 4): 16 outputs at y.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Q8_0Row(byte* w, int k, CpuActivationQuant act, int i, float* y)
-    {
-        sbyte* x = act.Q(i);
-        float* dx = act.Scales(i);
-        var acc = Vector512<float>.Zero;
-        for (int b = 0; b < k / 32; b++)
-        {
-            byte* p = w + b * CpuRepackedWeight.Q8_0BlockBytes;
-            sbyte* q = (sbyte*)p + CpuRepackedWeight.ScalesBytes;
-            int* xi = (int*)(x + 32 * b);
-            // Two int32 chains of four steps each, so the adds do not serialize the block.
-            const int v = CpuRepackedWeight.VectorBytes;
-            var even = Step(q, xi[0]) + Step(q + 2 * v, xi[2]) + (Step(q + 4 * v, xi[4]) + Step(q + 6 * v, xi[6]));
-            var odd = Step(q + v, xi[1]) + Step(q + 3 * v, xi[3]) + (Step(q + 5 * v, xi[5]) + Step(q + 7 * v, xi[7]));
-            acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(even + odd), Halves(p) * dx[b], acc);
-        }
-        acc.Store(y);
-    }
-
     /// <summary>Σ w·x over 4 elements of 16 rows (the 64 bytes at <paramref name="q"/>) with the 4 activations in <paramref name="x"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<int> Step(sbyte* q, int x)

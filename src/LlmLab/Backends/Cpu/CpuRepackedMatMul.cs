@@ -28,10 +28,12 @@ internal static unsafe partial class CpuRepackedMatMul
     private const int TileRows = 4;
 
     /// <summary>
-    /// Groups (of 16 W rows) per task when decoding: a decode group is ~0.1–0.3 µs, so 4 groups (64 rows, the unpacking
-    /// path's <c>FusedRowsPerTask</c>) keep the hand-out negligible while 2048-row products still split into 32 tasks.
+    /// Groups (of 16 W rows) per task when decoding: at least four tasks per core (the last task of a product leaves the
+    /// other cores waiting), otherwise long, since each of <see cref="Rows{T}"/>'s four streams runs through a quarter of
+    /// the task: 4 … 16 groups (64 … 256 rows).
     /// </summary>
-    private const int DecodeGroupsPerTask = 4;
+    private static int DecodeGroupsPerTask(int groups) =>
+        Math.Clamp(groups / (4 * Environment.ProcessorCount) / DecodeStreams * DecodeStreams, DecodeStreams, 4 * DecodeStreams);
 
     /// <summary>Q4_0 nibbles are q + 8.</summary>
     private const int Q4_0Offset = 8;
@@ -40,28 +42,41 @@ internal static unsafe partial class CpuRepackedMatMul
     public static void Run(CpuRepackedWeight w, CpuActivationQuant act, int n, float* y, int m)
     {
         int k = w.Cols, groups = w.Groups;
-        int per = n < TileRows ? DecodeGroupsPerTask : 1;
-        int tasks = (groups + per - 1) / per;
         var format = w.Format;
-        CpuParallel.For(tasks, (long)n * groups * CpuRepackedWeight.GroupRows * k, task =>
+        if (n < TileRows)
         {
-            int g1 = Math.Min(groups, (task + 1) * per);
-            for (int g = task * per; g < g1; g++)
+            // Decode: per activation row, a task's groups as four streams side by side.
+            int per = DecodeGroupsPerTask(groups), tasks = (groups + per - 1) / per;
+            CpuParallel.For(tasks, (long)n * groups * CpuRepackedWeight.GroupRows * k, task =>
             {
-                byte* wg = w.Group(g);
-                float* yg = y + g * CpuRepackedWeight.GroupRows;
-                int i = 0;
-                for (; i + TileRows <= n; i += TileRows)
-                    if (format == TensorFormat.Q4_0) Q4_0Tile(wg, k, act, i, yg, m);
-                    else if (format == TensorFormat.Q8_0) Q8_0Tile(wg, k, act, i, yg, m);
-                    else if (format == TensorFormat.Q4_K) Q4_KTile(wg, k, act, i, yg, m);
-                    else Q6_KTile(wg, k, act, i, yg, m);
-                for (; i < n; i++)
-                    if (format == TensorFormat.Q4_0) Q4_0Row(wg, k, act, i, yg + (long)i * m);
-                    else if (format == TensorFormat.Q8_0) Q8_0Row(wg, k, act, i, yg + (long)i * m);
-                    else if (format == TensorFormat.Q4_K) Q4_KRow(wg, k, act, i, yg + (long)i * m);
-                    else Q6_KRow(wg, k, act, i, yg + (long)i * m);
-            }
+                int g0 = task * per, count = Math.Min(groups, g0 + per) - g0;
+                byte* wg = w.Group(g0);
+                for (int i = 0; i < n; i++)
+                {
+                    float* yg = y + (long)i * m + g0 * CpuRepackedWeight.GroupRows;
+                    if (format == TensorFormat.Q4_0) Rows<Q4_0Step>(wg, w.GroupBytes, count, k, act, i, yg);
+                    else if (format == TensorFormat.Q8_0) Rows<Q8_0Step>(wg, w.GroupBytes, count, k, act, i, yg);
+                    else if (format == TensorFormat.Q4_K) Rows<Q4_KStep>(wg, w.GroupBytes, count, k, act, i, yg);
+                    else Rows<Q6_KStep>(wg, w.GroupBytes, count, k, act, i, yg);
+                }
+            });
+            return;
+        }
+        CpuParallel.For(groups, (long)n * groups * CpuRepackedWeight.GroupRows * k, g =>
+        {
+            byte* wg = w.Group(g);
+            float* yg = y + g * CpuRepackedWeight.GroupRows;
+            int i = 0;
+            for (; i + TileRows <= n; i += TileRows)
+                if (format == TensorFormat.Q4_0) Q4_0Tile(wg, k, act, i, yg, m);
+                else if (format == TensorFormat.Q8_0) Q8_0Tile(wg, k, act, i, yg, m);
+                else if (format == TensorFormat.Q4_K) Q4_KTile(wg, k, act, i, yg, m);
+                else Q6_KTile(wg, k, act, i, yg, m);
+            for (; i < n; i++)
+                if (format == TensorFormat.Q4_0) Row<Q4_0Step>(wg, k, act, i, yg + (long)i * m);
+                else if (format == TensorFormat.Q8_0) Row<Q8_0Step>(wg, k, act, i, yg + (long)i * m);
+                else if (format == TensorFormat.Q4_K) Row<Q4_KStep>(wg, k, act, i, yg + (long)i * m);
+                else Row<Q6_KStep>(wg, k, act, i, yg + (long)i * m);
         });
     }
 
@@ -95,25 +110,6 @@ internal static unsafe partial class CpuRepackedMatMul
         a1.Store(y + (long)(i0 + 1) * m);
         a2.Store(y + (long)(i0 + 2) * m);
         a3.Store(y + (long)(i0 + 3) * m);
-    }
-
-    /// <summary>Q4_0, one activation row against one group (decode, and prefill rows past a multiple of 4): 16 outputs at y.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Q4_0Row(byte* w, int k, CpuActivationQuant act, int i, float* y)
-    {
-        sbyte* x = act.Q(i);
-        float* dx = act.Scales(i);
-        short* sx = act.BlockSums(i);
-        var nibble = Vector512.Create((byte)0x0F);
-        // One fp32 chain over the blocks, as llama.cpp's repacked GEMV runs it (the same float operations per row:
-        // its results and these agree bit for bit); ~50 operations per block hide the FMA latency.
-        var acc = Vector512<float>.Zero;
-        for (int b = 0; b < k / 32; b++)
-        {
-            byte* p = w + b * CpuRepackedWeight.Q4_0BlockBytes;
-            acc = Vector512.FusedMultiplyAdd(Q4_0Sum(p, nibble, x + 32 * b, sx[b]), Halves(p) * dx[b], acc);
-        }
-        acc.Store(y);
     }
 
     /// <summary>The 16 rows' Σ(u − 8)·x of the Q4_0 block at <paramref name="p"/> as fp32 (exact int32 first).</summary>
@@ -206,34 +202,6 @@ internal static unsafe partial class CpuRepackedMatMul
         a1.Store(y + (long)(i0 + 1) * m);
         a2.Store(y + (long)(i0 + 2) * m);
         a3.Store(y + (long)(i0 + 3) * m);
-    }
-
-    /// <summary>Q4_K, one activation row against one group (decode, and prefill rows past a multiple of 4): 16 outputs at y.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Q4_KRow(byte* w, int k, CpuActivationQuant act, int i, float* y)
-    {
-        sbyte* x = act.Q(i);
-        float* dx = act.Scales(i);
-        short* sx = act.BlockSums(i);
-        var nibble = Vector512.Create((byte)0x0F);
-        var acc = Vector512<float>.Zero;
-        for (int sb = 0; sb < k / 256; sb++)
-        {
-            byte* p = w + sb * CpuRepackedWeight.Q4_KSuperBlockBytes;
-            Vector512<int> even = default, odd = default;
-            for (int j = 0; j < 8; j += 2)
-            {
-                byte* v = p + CpuRepackedWeight.Q4_KQuants + CpuRepackedWeight.NibbleBlockBytes * j;
-                byte* s = p + CpuRepackedWeight.Q4_KScales + CpuRepackedWeight.GroupRows * j;
-                even += Avx512BW.MultiplyAddAdjacent(Sum16(v, nibble, x + 256 * sb + 32 * j), SubBlockScales(s));
-                odd += Avx512BW.MultiplyAddAdjacent(Sum16(v + CpuRepackedWeight.NibbleBlockBytes, nibble, x + 256 * sb + 32 * j + 32), SubBlockScales(s + CpuRepackedWeight.GroupRows));
-            }
-            var (m0, m1, m2, m3) = Mins(p);
-            float d = dx[8 * sb];
-            acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MinSum(m0, m1, m2, m3, sx + 8 * sb)), Halves(p + CpuRepackedWeight.Q4_KDmin) * -d, acc);
-            acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(even + odd), Halves(p) * d, acc);
-        }
-        acc.Store(y);
     }
 
     /// <summary>The 16-bit block sums (see the other overload) of the 4 nibble vectors at <paramref name="v"/>.</summary>
