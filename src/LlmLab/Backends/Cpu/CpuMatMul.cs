@@ -59,7 +59,9 @@ internal static unsafe class CpuMatMul
         else if (n <= StreamingMaxRows && w.Format is TensorFormat.BF16 or TensorFormat.F16 && Vector512.IsHardwareAccelerated)
         {
             bool half = w.Format == TensorFormat.F16;
-            float* paired = PairedLanes(half ? RoundedToHalf(x.Floats, n * k) : x.Floats, n, k), yp = y.Floats;
+            // Finite F16 weights take the cheap widening, whose 2^-112 scale x carries (exact both ways; see F16FiniteLanes).
+            bool finiteHalves = half && w.FiniteHalves;
+            float* paired = PairedLanes(half ? RoundedToHalf(x.Floats, n * k) : x.Floats, n, k, finiteHalves ? F16FiniteLanes.XScale : 1f), yp = y.Floats;
             int rowsPerTask = StreamTaskRows(m), tasks = (m + rowsPerTask - 1) / rowsPerTask;
             CpuParallel.For(tasks, (long)n * m * k, task =>
             {
@@ -67,7 +69,8 @@ internal static unsafe class CpuMatMul
                 for (int i = 0; i < n; i++)
                 {
                     ushort* first = (ushort*)w.Data + (long)j0 * k;
-                    if (half) DotPaired<F16Lanes>(first, j1 - j0, k, paired + (long)i * k, yp + (long)i * m + j0);
+                    if (finiteHalves) DotPaired<F16FiniteLanes>(first, j1 - j0, k, paired + (long)i * k, yp + (long)i * m + j0);
+                    else if (half) DotPaired<F16Lanes>(first, j1 - j0, k, paired + (long)i * k, yp + (long)i * m + j0);
                     else DotPaired<BF16Lanes>(first, j1 - j0, k, paired + (long)i * k, yp + (long)i * m + j0);
                 }
             });
@@ -239,9 +242,10 @@ internal static unsafe class CpuMatMul
     /// <summary>
     /// x's rows with each whole 32-element chunk reordered as its 16 even-indexed elements, then its 16 odd-indexed ones
     /// (a row's last k mod 32 elements stay in order), in this thread's scratch: the order a 64-byte load of 32 bf16 values yields when read as 16 uint32 lanes, where
-    /// lane j holds element 2j in its low half and element 2j+1 in its high half.
+    /// lane j holds element 2j in its low half and element 2j+1 in its high half; each element times
+    /// <paramref name="scale"/> (a power of two).
     /// </summary>
-    private static float* PairedLanes(float* x, int n, int k)
+    private static float* PairedLanes(float* x, int n, int k, float scale)
     {
         int count = n * k, full = k / PairChunk * PairChunk;
         if (_paired is null || _paired.Length < count) _paired = GC.AllocateUninitializedArray<float>(count, pinned: true);
@@ -252,10 +256,10 @@ internal static unsafe class CpuMatMul
                 for (long c = row; c < row + full; c += PairChunk)
                     for (int j = 0; j < PairChunk / 2; j++)
                     {
-                        p[c + j] = x[c + 2 * j];
-                        p[c + PairChunk / 2 + j] = x[c + 2 * j + 1];
+                        p[c + j] = x[c + 2 * j] * scale;
+                        p[c + PairChunk / 2 + j] = x[c + 2 * j + 1] * scale;
                     }
-                for (long e = row + full; e < row + k; e++) p[e] = x[e];   // the tail stays in order
+                for (long e = row + full; e < row + k; e++) p[e] = x[e] * scale;   // the tail stays in order
             }
             return p;
         }
@@ -364,6 +368,47 @@ internal static unsafe class CpuMatMul
                 Vector512.FusedMultiplyAdd(HalfLanes(u & Vector512.Create(0xFFFFu)), xEven, acc));
 
         public static float Widen(ushort bits) => (float)BitConverter.UInt16BitsToHalf(bits);
+    }
+
+    /// <summary>
+    /// F16 weights with no inf or NaN (<see cref="CpuWeight.FiniteHalves"/>, checked at load): an arithmetic shift right
+    /// by 3 of a lane whose top 16 bits hold a half puts its sign at bit 31 and its exponent and mantissa at fp32's bits
+    /// 13–27; masking the rest leaves the fp32 number h · 2^-112, exact for normal and subnormal halves. x comes scaled
+    /// by 2^112 (<see cref="XScale"/>, exact: x is rounded to fp16 first, so |x| ≤ 65504 and 65504 · 2^112 is below
+    /// fp32's largest), so each product is h · x exactly, as <see cref="F16Lanes"/>' — in 5 operations per 32 values
+    /// instead of 20.
+    /// </summary>
+    private struct F16FiniteLanes : IPairedLanes
+    {
+        /// <summary>2^112: the scale that undoes the widening's 2^-112.</summary>
+        public const float XScale = 5.192296858534828e33f;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Dot(Vector512<uint> u, Vector512<float> xEven, Vector512<float> xOdd, Vector512<float> acc)
+        {
+            var keep = Vector512.Create(0x8FFFE000u).AsInt32();
+            var odd = Vector512.ShiftRightArithmetic(u.AsInt32(), 3) & keep;
+            var even = Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(u, 16).AsInt32(), 3) & keep;
+            return Vector512.FusedMultiplyAdd(odd.AsSingle(), xOdd, Vector512.FusedMultiplyAdd(even.AsSingle(), xEven, acc));
+        }
+
+        public static float Widen(ushort bits) => (float)BitConverter.UInt16BitsToHalf(bits) / XScale;
+    }
+
+    /// <summary>Whether none of the <paramref name="count"/> fp16 values at <paramref name="h"/> is inf or NaN (exponent all ones).</summary>
+    public static bool AllFinite(ushort* h, long count)
+    {
+        long i = 0;
+        var exponent = Vector512.Create((ushort)0x7C00);
+        var any = Vector512<ushort>.Zero;
+        for (; i + Vector512<ushort>.Count <= count; i += Vector512<ushort>.Count)
+        {
+            var e = Vector512.Load(h + i) & exponent;
+            any |= Vector512.Equals(e, exponent);
+        }
+        if (any != Vector512<ushort>.Zero) return false;
+        for (; i < count; i++) if ((h[i] & 0x7C00) == 0x7C00) return false;
+        return true;
     }
 
     /// <summary>

@@ -88,6 +88,7 @@ internal sealed unsafe class CpuWeight : DeviceWeight
             {
                 _copy = HugePages.Copy(view.Data, Bytes);
                 Data = _copy;
+                FiniteHalves = view.Format == TensorFormat.F16 && CpuMatMul.AllFinite((ushort*)_copy, (long)rows * cols);
             }
         }
         // The ledger counts the bytes the kernels read: the resident copy (for a repacked weight, its whole 16-row groups
@@ -102,6 +103,9 @@ internal sealed unsafe class CpuWeight : DeviceWeight
 
     /// <summary>Rows interleaved 16 at a time for <see cref="CpuRepackedMatMul"/> (Q4_0, Q4_K on AVX-512BW), or null.</summary>
     public CpuRepackedWeight? Repacked { get; private set; }
+
+    /// <summary>An F16 matrix with no inf or NaN, checked at load (the decode product then widens it more cheaply).</summary>
+    public bool FiniteHalves { get; }
 
     /// <summary>Whether the kernels read a copy of their own (<see cref="Repacked"/> or the stored bytes) rather than the mapped file.</summary>
     public bool Resident => _copy is not null || Repacked is not null;
