@@ -18,17 +18,15 @@ public sealed record PlanDevice(string Device, string? Name, long? FreeBytes, lo
 {
     /// <summary>
     /// Decode tok/s on the CPU as a fraction of its copy-bandwidth roofline (bench's: copy-test GB/s ÷ bytes per token):
-    /// 1.0. First the median of five <c>llmlab bench</c> runs of a make-random llama-3.2-1b (2.5 GB in BF16, far past the
-    /// caches; prompt 16 + 16) on the project's 2-core machine on 2026-12-07 — BF16 0.73, 1.01, 1.14; Q8_0 1.05; Q4_K_M
-    /// 0.82; re-measured the same day (16:47–16:57 UTC, load average 4–18 from other jobs; notes/cpu-predict.md) over 15
-    /// runs, prompt 32 + 16, 3 repetitions each: 0.84–1.31, median 1.00 (per format BF16 1.00, Q8_0 0.95, Q4_K_M 1.09);
-    /// 15 check runs after it (17:01–17:11 UTC): BF16 0.90, Q8_0 1.16, Q4_K_M 1.05; all 30: 1.00, 1.03, 1.05.
-    /// Decode reads each weight once while the copy test reads and writes, so a memory-bound CPU reaches about the copy
-    /// roofline; a model that fits in the caches (the 12 MB Brown model) runs faster than predicted in BF16 (1.3–1.4) and,
-    /// with its tiny matrices, slower in Q8_0/Q4_K_M (0.45–0.75: per-op overheads), and a machine shared with other jobs
-    /// slower (a Q8_0 run gave 0.22 under load).
+    /// 1.15, the median of 9 <c>llmlab bench</c> runs of a make-random llama-3.2-1b in GGUF (BF16, Q8_0, Q4_K_M; prompt
+    /// 32 + 16, 3 repetitions each) on the project's 2-core machine, 2026-12-07 21:55 UTC, after the CPU backend began
+    /// copying each weight matrix into anonymous huge pages and reading several decode streams side by side: 0.98–1.24
+    /// (BF16 1.20, Q8_0 1.23, Q4_K_M 1.06; notes/cpu-predict.md). Decode reads each weight once while the copy test
+    /// reads and writes, so a memory-bound CPU can pass the copy roofline. It was 1.0 before those kernels (30 runs,
+    /// 0.84–1.31). A model that fits in the caches (the 12 MB Brown model) runs faster than predicted, one with tiny
+    /// matrices may run slower (per-op overheads), and a machine shared with other jobs slower still.
     /// </summary>
-    public const double CpuDecodeFractionOfCopy = 1.0;
+    public const double CpuDecodeFractionOfCopy = 1.15;
 
     /// <summary>
     /// CPU prefill FLOP/s (<see cref="MemoryPlanner.PrefillFlopsPerToken"/> × prompt tokens ÷ (TTFT − the output head's
