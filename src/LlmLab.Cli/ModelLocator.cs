@@ -34,7 +34,7 @@ internal static class ModelLocator
         KvCacheType kvType = KvCacheType.Default)
     {
         string path = Resolve(model);
-        return AsUsage(() => DeviceCatalog.Default.Load(path, device, dtype, batch, context, quant, kvType));
+        return Reported(AsUsage(() => DeviceCatalog.Default.Load(path, device, dtype, batch, context, quant, kvType)));
     }
 
     /// <summary>
@@ -49,7 +49,17 @@ internal static class ModelLocator
         var quant = ParseQuant(options.GetString("quant"));
         var placement = AsUsage(() => StudyOptions.PlacementFrom(options));
         var kvType = AsUsage(() => StudyOptions.KvTypeFrom(options));
-        return AsUsage(() => DeviceCatalog.Default.Load(path, placement, options.GetString("device"), dtype, batch, context, quant, kvType));
+        return Reported(AsUsage(() => DeviceCatalog.Default.Load(path, placement, options.GetString("device"), dtype, batch, context, quant, kvType)));
+    }
+
+    /// <summary>Says on stderr when the CPU backend left weights in the mapped file for lack of RAM (they then run slower).</summary>
+    private static Transformer Reported(Transformer transformer)
+    {
+        foreach (var cpu in transformer.Backends.OfType<Backends.Cpu.CpuBackend>())
+            if (cpu.WeightBytesLeftMapped > 0)
+                Console.Error.WriteLine($"llmlab: {cpu.WeightBytesLeftMapped / (double)(1L << 30):F2} GiB of weights stay in the memory-mapped file: " +
+                    "RAM had no room for the CPU backend's copy, so their products read the page cache (slower; free memory or use a smaller --quant)");
+        return transformer;
     }
 
     /// <summary>Parses --quant (a llama.cpp mix name such as Q4_K_M); null stays null.</summary>

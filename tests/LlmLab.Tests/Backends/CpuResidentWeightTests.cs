@@ -61,4 +61,13 @@ public sealed unsafe class CpuResidentWeightTests
             foreach (var m in new[] { layer.Query, layer.Key, layer.Value, layer.Output, layer.Gate, layer.Up, layer.Down })
                 Assert.True(((CpuWeight)m).Resident, $"{m.Name} should be resident");
     }
+
+    [Theory]
+    [InlineData(1L << 30, 4L << 30, 16L << 30, true)]     // 3 GiB stay free
+    [InlineData(3L << 30, 4L << 30, 16L << 30, true)]     // exactly the 1 GiB floor stays free
+    [InlineData(7L << 29, 4L << 30, 16L << 30, false)]    // 3.5 GiB: half a GiB would stay
+    [InlineData(10L << 30, 20L << 30, 256L << 30, false)] // 5 % of 256 GiB is 12.8 GiB: 10 GiB free is too little
+    [InlineData(6L << 30, 20L << 30, 256L << 30, true)]
+    public void A_copy_is_made_only_where_RAM_keeps_its_reserve_free(long bytes, long available, long total, bool copy) =>
+        Assert.Equal(copy, CpuBackend.RoomForCopy(bytes, (available, total)));
 }

@@ -54,8 +54,25 @@ public sealed unsafe class CpuBackend : IBackend, IBandwidthProbe, IMemoryReport
         };
         if (!tensor.Format.DividesRow(cols))
             throw new InvalidCheckpointException($"tensor '{tensor.Name}' is {tensor.Format} with rows of {cols} elements, not a whole number of {tensor.Format.BlockLength()}-element blocks; the file is damaged or mislabelled");
-        return new CpuWeight(tensor, rows, cols, Memory, resident);
+        // A copy only where RAM has room for it: a model too large for RAM keeps working from the mapped file (the page
+        // cache), slowly, rather than running out of memory.
+        bool room = resident && RoomForCopy(tensor.Format.ByteCount([rows, cols]), HostMemory.Read());
+        if (resident && !room) WeightBytesLeftMapped += tensor.Format.ByteCount([rows, cols]);
+        return new CpuWeight(tensor, rows, cols, Memory, room);
     }
+
+    /// <summary>
+    /// Bytes of weight matrices left in the memory-mapped file because RAM had no room for their copy at load (see
+    /// <see cref="RoomForCopy"/>); 0 when every matrix got one. Products on those read the page cache, more slowly.
+    /// </summary>
+    public long WeightBytesLeftMapped { get; private set; }
+
+    /// <summary>
+    /// Whether a copy of <paramref name="bytes"/> leaves at least max(1 GiB, 5 % of RAM) of <paramref name="memory"/>'s
+    /// available bytes free (MemAvailable counts the model file's page cache, which the copy may evict).
+    /// </summary>
+    internal static bool RoomForCopy(long bytes, (long Available, long Total) memory) =>
+        bytes <= memory.Available - Math.Max(1L << 30, memory.Total / 20);
 
     /// <inheritdoc />
     public DeviceTensor Allocate(DType dtype, int rows, int cols, MemoryCategory category = MemoryCategory.Activations) =>
