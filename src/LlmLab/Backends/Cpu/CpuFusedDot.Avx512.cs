@@ -154,10 +154,18 @@ internal static unsafe partial class CpuFusedDot
     // are Q8_K (one scale per super-block), so, as llama.cpp does, the sub-block scales multiply in integers (pmaddwd
     // of the pair sums with the 6-bit scales) and the super-block's int32 sums meet d_w·dx once. Minimums:
     // Σ_j dmin·m_j·(Σx of sub-block j), from the group sums.
+    // Q5_K: the same with qh[32] after the scales (176-byte super-blocks): chunk c's fifth bits are bit 2c (low half)
+    // and bit 2c + 1 (high half) of qh[l], moved to bit 4 of each byte by one variable 16-bit shift of qh copied into
+    // both halves (a 16-bit lane shifted right by s ≤ 7 brings bit s of each of its bytes to that byte's bit 0).
+    private static void Q4_KWide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y) =>
+        KQuantWide<FourBits>(first, rowBytes, count, k, xq, dx, sums, y);
+
+    private static void Q5_KWide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y) =>
+        KQuantWide<FiveBits>(first, rowBytes, count, k, xq, dx, sums, y);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Q4_KWide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y)
+    private static void KQuantWide<T>(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y) where T : struct, IFifthBit
     {
-        const int bytes = 144;
         var spread = Vector512.Create(0ul, 1, 2, 3, 0, 1, 2, 3);
         var shift = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)4));
         var nibble = Vector512.Create((byte)0x0F);
@@ -170,22 +178,37 @@ internal static unsafe partial class CpuFusedDot
             var minimum = Vector512<float>.Zero;
             for (int sb = 0; sb < k / 256; sb++)
             {
-                byte* b = row + sb * bytes, qs = b + 16;
+                byte* b = row + sb * T.BlockBytes, qs = b + T.QuantsOffset;
                 sbyte* x = xq + 256 * sb;
                 var sm = ScalesMins(b + 4);
                 var sc = Sse41.ConvertToVector128Int16(sm).ToVector256Unsafe().ToVector512Unsafe();   // int16 lanes 0–7: scales
                 var m = Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(sm, 8));        // bytes 8–15: mins
                 var mins = (Avx.ConvertToVector256Single(m) * CpuBlockUnpack.Half(b + 2)).ToVector512Unsafe();
-                var sum = ScaledProducts(Q4_KChunk(qs, spread, shift, nibble), Vector512.Load(x), sc, c0)
-                        + ScaledProducts(Q4_KChunk(qs + 32, spread, shift, nibble), Vector512.Load(x + 64), sc, c1)
-                        + ScaledProducts(Q4_KChunk(qs + 64, spread, shift, nibble), Vector512.Load(x + 128), sc, c2)
-                        + ScaledProducts(Q4_KChunk(qs + 96, spread, shift, nibble), Vector512.Load(x + 192), sc, c3);
+                Vector512<byte> u0 = Q4_KChunk(qs, spread, shift, nibble), u1 = Q4_KChunk(qs + 32, spread, shift, nibble),
+                    u2 = Q4_KChunk(qs + 64, spread, shift, nibble), u3 = Q4_KChunk(qs + 96, spread, shift, nibble);
+                if (T.Present)
+                {
+                    var qh = Vector512.Create(Vector256.Load(b + 16), Vector256.Load(b + 16)).AsUInt16();
+                    u0 |= FifthBits(qh, 0);
+                    u1 |= FifthBits(qh, 2);
+                    u2 |= FifthBits(qh, 4);
+                    u3 |= FifthBits(qh, 6);
+                }
+                var sum = ScaledProducts(u0, Vector512.Load(x), sc, c0)
+                        + ScaledProducts(u1, Vector512.Load(x + 64), sc, c1)
+                        + ScaledProducts(u2, Vector512.Load(x + 128), sc, c2)
+                        + ScaledProducts(u3, Vector512.Load(x + 192), sc, c3);
                 acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sum), Vector512.Create(CpuBlockUnpack.Half(b) * dx[8 * sb]), acc);
                 minimum = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(mins, duplicate), Vector512.Load(sums + 16 * sb), minimum);
             }
             y[r] = Vector512.Sum(acc - minimum);
         }
     }
+
+    /// <summary>Q5_K's fifth bits of chunk <paramref name="j"/>/2 as bit 4 of each byte: bit j of qh[l] (low half), bit j + 1 (high half).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> FifthBits(Vector512<ushort> qh, int j) =>
+        Vector512.ShiftLeft(Avx512BW.ShiftRightLogicalVariable(qh, Vector512.Create(Vector256.Create((ushort)j), Vector256.Create((ushort)(j + 1)))) & Vector512.Create((ushort)0x0101), 4).AsByte();
 
     /// <summary>int16 permute indices: lanes 0–15 take scale j, lanes 16–31 scale j + 1 (the two 32-element halves of a product).</summary>
     private static Vector512<short> SubBlockPair(int j) => Vector512.Create(Vector256.Create((short)j), Vector256.Create((short)(j + 1)));

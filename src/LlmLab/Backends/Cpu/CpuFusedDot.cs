@@ -10,7 +10,7 @@ namespace LlmLab.Backends.Cpu;
 /// in registers and multiplying it at once (as llama.cpp's ggml_vec_dot_*_q8_* do) instead of unpacking the row
 /// to scratch first: for one activation row nothing is reused, so the unpacked copy would only cost stores and
 /// loads. Same numerics as <see cref="CpuQuantMatMul"/> (exact int32 block sums, fp32 scales, activation scale per
-/// 32). AVX2, with AVX-512BW kernels for Q8_0/Q4_0/Q4_K/Q6_K (CpuFusedDot.Avx512.cs) that take a run of rows per call;
+/// 32). AVX2, with AVX-512BW kernels for Q8_0/Q4_0/Q4_K/Q5_K/Q6_K (CpuFusedDot.Avx512.cs) that take a run of rows per call;
 /// <see cref="CpuQuantMatMul"/> falls back to its unpacking path elsewhere and for other formats.
 /// </summary>
 internal static unsafe partial class CpuFusedDot
@@ -18,7 +18,7 @@ internal static unsafe partial class CpuFusedDot
     /// <summary>True for the formats with a fused kernel on this machine.</summary>
     public static bool Supports(TensorFormat f) => Avx2.IsSupported && Ssse3.IsSupported && f is TensorFormat.Q8_0 or TensorFormat.Q4_0
         or TensorFormat.Q4_1 or TensorFormat.Q5_0 or TensorFormat.Q5_1 or TensorFormat.IQ4_NL or TensorFormat.MXFP4
-        or TensorFormat.Q4_K or TensorFormat.Q6_K;
+        or TensorFormat.Q4_K or TensorFormat.Q5_K or TensorFormat.Q6_K;
 
     /// <summary>
     /// y[r] = <see cref="Row"/> of W rows first + r·rowBytes, r &lt; count: a run of rows in one call, so a kernel sets up its
@@ -29,6 +29,7 @@ internal static unsafe partial class CpuFusedDot
         if (Wide && f == TensorFormat.Q4_0) Q4_0Wide(first, rowBytes, count, k, xq, dx, sums, y);
         else if (Wide && f == TensorFormat.Q8_0) Q8_0Wide(first, rowBytes, count, k, xq, dx, sums, y);
         else if (Wide && f == TensorFormat.Q4_K) Q4_KWide(first, rowBytes, count, k, xq, dx, sums, y);
+        else if (Wide && f == TensorFormat.Q5_K) Q5_KWide(first, rowBytes, count, k, xq, dx, sums, y);
         else if (Wide && f == TensorFormat.Q6_K) Q6_KWide(first, rowBytes, count, k, xq, dx, sums, y);
         else for (int r = 0; r < count; r++) y[r] = Row(f, first + r * rowBytes, k, xq, dx, sums);
     }
@@ -44,6 +45,7 @@ internal static unsafe partial class CpuFusedDot
         TensorFormat.IQ4_NL => Small<Iq4NlBlock>(row, k, xq, dx, sums),
         TensorFormat.MXFP4 => Small<Mxfp4Block>(row, k, xq, dx, sums),
         TensorFormat.Q4_K => Q4_K(row, k, xq, dx, sums),
+        TensorFormat.Q5_K => Q5_K(row, k, xq, dx, sums),
         TensorFormat.Q6_K => Q6_K(row, k, xq, dx, sums),
         _ => throw new NotSupportedException($"no fused CPU kernel for {f}"),
     };
@@ -164,33 +166,71 @@ internal static unsafe partial class CpuFusedDot
     // Q4_K: per super-block d, dmin, 8 six-bit (scale, min) pairs; 32-byte chunk c holds sub-block 2c in its low
     // nibbles and 2c + 1 in its high nibbles. Sub-block j is activation block 8·sb + j, so each 32 elements need
     // one broadcast scale d·sc_j·dx and the minimum adds −dmin·m_j·Σx over the 32.
+    private static float Q4_K(byte* row, int k, sbyte* xq, float* dx, float* sums) => KQuant<FourBits>(row, k, xq, dx, sums);
+
+    // Q5_K: Q4_K's super-block with qh[32] between the scales and qs (176 bytes): bit 2c of qh[l] is the fifth bit of
+    // element l of sub-block 2c, bit 2c + 1 that of sub-block 2c + 1, so values run 0…31 (unsigned, as pmaddubsw wants).
+    private static float Q5_K(byte* row, int k, sbyte* xq, float* dx, float* sums) => KQuant<FiveBits>(row, k, xq, dx, sums);
+
+    /// <summary>Q4_K without and Q5_K with the fifth bit (<typeparamref name="T"/>): one kernel, the same float order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Q4_K(byte* row, int k, sbyte* xq, float* dx, float* sums)
+    private static float KQuant<T>(byte* row, int k, sbyte* xq, float* dx, float* sums) where T : struct, IFifthBit
     {
         var ones = Vector256.Create((short)1);
         var mask = Vector256.Create((byte)0x0F);
+        var one = Vector256.Create((byte)1);
         var acc0 = Vector256<float>.Zero;
         var acc1 = Vector256<float>.Zero;
         float minimum = 0;
         for (int sb = 0; sb < k / 256; sb++)
         {
-            byte* b = row + sb * 144, scales = b + 4, qs = b + 16;
+            byte* b = row + sb * T.BlockBytes, scales = b + 4, qs = b + T.QuantsOffset;
             float d = CpuBlockUnpack.Half(b), dmin = CpuBlockUnpack.Half(b + 2);
+            var qh = T.Present ? Vector256.Load(b + 16) : default;
             int a = 8 * sb;  // first activation block of this super-block
             for (int c = 0; c < 4; c++)
             {
                 var v = Vector256.Load(qs + 32 * c);
+                var low = v & mask;
+                var high = Vector256.ShiftRightLogical(v, 4);
+                if (T.Present)
+                {
+                    low |= Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, 2 * c) & one, 4);
+                    high |= Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, 2 * c + 1) & one, 4);
+                }
                 var (sc0, m0) = CpuBlockUnpack.ScaleMin(scales, 2 * c);
                 var (sc1, m1) = CpuBlockUnpack.ScaleMin(scales, 2 * c + 1);
                 int j0 = a + 2 * c, j1 = j0 + 1;
-                var lo = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(v & mask, Vector256.Load(xq + 32 * j0)), ones);
-                var hi = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.ShiftRightLogical(v, 4), Vector256.Load(xq + 32 * j1)), ones);
+                var lo = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(low, Vector256.Load(xq + 32 * j0)), ones);
+                var hi = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(high, Vector256.Load(xq + 32 * j1)), ones);
                 acc0 = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(lo), Vector256.Create(d * sc0 * dx[j0]), acc0);
                 acc1 = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(hi), Vector256.Create(d * sc1 * dx[j1]), acc1);
                 minimum -= dmin * m0 * (sums[2 * j0] + sums[2 * j0 + 1]) + dmin * m1 * (sums[2 * j1] + sums[2 * j1 + 1]);
             }
         }
         return Vector256.Sum(acc0 + acc1) + minimum;
+    }
+
+    /// <summary>Whether a Q4_K-style super-block carries a fifth bit per element (Q5_K), and its layout.</summary>
+    private interface IFifthBit
+    {
+        static abstract bool Present { get; }
+        static abstract int BlockBytes { get; }
+        static abstract int QuantsOffset { get; }
+    }
+
+    private struct FourBits : IFifthBit
+    {
+        public static bool Present => false;
+        public static int BlockBytes => 144;
+        public static int QuantsOffset => 16;
+    }
+
+    private struct FiveBits : IFifthBit
+    {
+        public static bool Present => true;
+        public static int BlockBytes => 176;
+        public static int QuantsOffset => 48;
     }
 
     // Q6_K: per super-block ql[128], qh[64], scales[16] int8, d. Half h: 32 bytes a = ql[64h ..], c = ql[64h + 32 ..],
