@@ -27,7 +27,7 @@ public sealed unsafe class CpuRepackedMatMulTests
     public static TheoryData<TensorFormat, int, int, int> Shapes()
     {
         var data = new TheoryData<TensorFormat, int, int, int>();
-        foreach (var f in new[] { TensorFormat.Q4_0, TensorFormat.Q8_0, TensorFormat.Q4_K, TensorFormat.Q6_K })
+        foreach (var f in new[] { TensorFormat.Q4_0, TensorFormat.Q8_0, TensorFormat.Q4_K, TensorFormat.Q5_K, TensorFormat.Q6_K })
         {
             int block = f.BlockLength();
             data.Add(f, 1, 16, block);          // decode, one group, one block
@@ -58,7 +58,8 @@ public sealed unsafe class CpuRepackedMatMulTests
 
     /// <summary>
     /// All nibbles 15 (Q6_K: all six bits set; Q8_0: every q = −128) and activations all ±127 push every int16 partial
-    /// sum to its largest value (Q4: 8 pairs × 2 × 15 × 127 = 30480; Q6_K: 2 pairs × 2 × 63 × 127 = 32004; Q8_0: one pair
+    /// sum to its largest value (Q4: 8 pairs × 2 × 15 × 127 = 30480; Q5_K: 4 pairs × 2 × 31 × 127 = 31496; Q6_K: 2 pairs
+    /// × 2 × 63 × 127 = 32004; Q8_0: one pair
     /// 2 × 128 × 127 = 32512): a saturating sum would show.
     /// </summary>
     [Theory]
@@ -68,6 +69,8 @@ public sealed unsafe class CpuRepackedMatMulTests
     [InlineData(TensorFormat.Q8_0, -1f)]
     [InlineData(TensorFormat.Q4_K, 1f)]
     [InlineData(TensorFormat.Q4_K, -1f)]
+    [InlineData(TensorFormat.Q5_K, 1f)]
+    [InlineData(TensorFormat.Q5_K, -1f)]
     [InlineData(TensorFormat.Q6_K, 1f)]
     [InlineData(TensorFormat.Q6_K, -1f)]
     public void Largest_nibbles_and_activations_keep_the_integer_sums_exact(TensorFormat format, float value)
@@ -94,6 +97,7 @@ public sealed unsafe class CpuRepackedMatMulTests
     [InlineData(TensorFormat.Q4_0)]
     [InlineData(TensorFormat.Q8_0)]
     [InlineData(TensorFormat.Q4_K)]
+    [InlineData(TensorFormat.Q5_K)]
     [InlineData(TensorFormat.Q6_K)]
     public void Repacked_product_is_the_same_on_one_thread_and_on_the_worker_team(TensorFormat format)
     {

@@ -76,7 +76,7 @@ internal sealed unsafe class QuantizedWeights
     /// <summary>
     /// Every quant at its largest unsigned value (nibbles 15; Q6_K's six bits all set, q = 31; Q8_0's bytes 0x80, q = −128,
     /// the largest |q|) with d = dmin = 0.01 and
-    /// the largest sub-block scales (Q4_K: 63 and min 63; Q6_K: +127): the extreme case for the kernels' int16 sums.
+    /// the largest sub-block scales (Q4_K, Q5_K: 63 and min 63, Q5_K's values 31; Q6_K: +127): the extreme case for the kernels' int16 sums.
     /// </summary>
     public static QuantizedWeights Saturated(TensorFormat format, int rows, int cols)
     {
@@ -90,9 +90,9 @@ internal sealed unsafe class QuantizedWeights
             {
                 case TensorFormat.Q4_0: MemoryMarshal.Write(block, (Half)0.01); break;
                 case TensorFormat.Q8_0: block[2..].Fill(0x80); MemoryMarshal.Write(block, (Half)0.01); break;
-                case TensorFormat.Q4_K: MemoryMarshal.Write(block, (Half)0.01); MemoryMarshal.Write(block[2..], (Half)0.01); break;
+                case TensorFormat.Q4_K or TensorFormat.Q5_K: MemoryMarshal.Write(block, (Half)0.01); MemoryMarshal.Write(block[2..], (Half)0.01); break;
                 case TensorFormat.Q6_K: block.Slice(192, 16).Fill(127); MemoryMarshal.Write(block[208..], (Half)0.01); break;
-                default: throw new ArgumentOutOfRangeException(nameof(format), format, "Q4_0, Q8_0, Q4_K or Q6_K");
+                default: throw new ArgumentOutOfRangeException(nameof(format), format, "Q4_0, Q8_0, Q4_K, Q5_K or Q6_K");
             }
         }
         return new QuantizedWeights(format, rows, cols, bytes);

@@ -211,28 +211,6 @@ internal static unsafe partial class CpuFusedDot
         return Vector256.Sum(acc0 + acc1) + minimum;
     }
 
-    /// <summary>Whether a Q4_K-style super-block carries a fifth bit per element (Q5_K), and its layout.</summary>
-    private interface IFifthBit
-    {
-        static abstract bool Present { get; }
-        static abstract int BlockBytes { get; }
-        static abstract int QuantsOffset { get; }
-    }
-
-    private struct FourBits : IFifthBit
-    {
-        public static bool Present => false;
-        public static int BlockBytes => 144;
-        public static int QuantsOffset => 16;
-    }
-
-    private struct FiveBits : IFifthBit
-    {
-        public static bool Present => true;
-        public static int BlockBytes => 176;
-        public static int QuantsOffset => 48;
-    }
-
     // Q6_K: per super-block ql[128], qh[64], scales[16] int8, d. Half h: 32 bytes a = ql[64h ..], c = ql[64h + 32 ..],
     // hb = qh[32h ..] give four 32-element chunks t (activation block 4h + t of the super-block), each of two
     // 16-element groups 8h + 2t and 8h + 2t + 1 with scales d·scales[g].
@@ -280,3 +258,26 @@ internal static unsafe partial class CpuFusedDot
     private static Vector256<float> Pair(float d, sbyte s0, sbyte s1, float dx) =>
         Vector256.Create(Vector128.Create(d * s0), Vector128.Create(d * s1)) * dx;
 }
+
+/// <summary>Whether a Q4_K-style super-block carries a fifth bit per element (Q5_K), and its layout.</summary>
+internal interface IFifthBit
+{
+    static abstract bool Present { get; }
+    static abstract int BlockBytes { get; }
+    static abstract int QuantsOffset { get; }
+}
+
+internal struct FourBits : IFifthBit
+{
+    public static bool Present => false;
+    public static int BlockBytes => 144;
+    public static int QuantsOffset => 16;
+}
+
+internal struct FiveBits : IFifthBit
+{
+    public static bool Present => true;
+    public static int BlockBytes => 176;
+    public static int QuantsOffset => 48;
+}
+

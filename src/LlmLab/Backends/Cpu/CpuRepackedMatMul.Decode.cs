@@ -111,10 +111,11 @@ internal static unsafe partial class CpuRepackedMatMul
     }
 
     /// <summary>
-    /// Q4_K: per super-block Σ_j sc_j·Σu·x (two int32 chains over the sub-blocks) and Σ_j m_j·Σx, then the minimum's FMA
-    /// first and the scaled sum's second (the order the class summary explains).
+    /// Q4_K (<see cref="FourBits"/>) and Q5_K (<see cref="FiveBits"/>): per super-block Σ_j sc_j·Σu·x (two int32 chains over
+    /// the sub-blocks) and Σ_j m_j·Σx, then the minimum's FMA first and the scaled sum's second (the order the class
+    /// summary explains).
     /// </summary>
-    private struct Q4_KStep : IRowStep
+    private struct KStep<T> : IRowStep where T : struct, IFifthBit
     {
         public static int Elements => 256;
 
@@ -124,14 +125,17 @@ internal static unsafe partial class CpuRepackedMatMul
         public static Vector512<float> Add(byte* w, int s, sbyte* x, float* dx, short* sums, Vector512<float> acc)
         {
             var nibble = Vector512.Create((byte)0x0F);
-            byte* p = w + s * CpuRepackedWeight.Q4_KSuperBlockBytes;
+            int blockBytes = T.Present ? CpuRepackedWeight.Q5_KBlockBytes : CpuRepackedWeight.NibbleBlockBytes;
+            byte* p = w + s * (T.Present ? CpuRepackedWeight.Q5_KSuperBlockBytes : CpuRepackedWeight.Q4_KSuperBlockBytes);
             Vector512<int> even = default, odd = default;
             for (int j = 0; j < 8; j += 2)
             {
-                byte* v = p + CpuRepackedWeight.Q4_KQuants + CpuRepackedWeight.NibbleBlockBytes * j;
+                byte* v = p + CpuRepackedWeight.Q4_KQuants + blockBytes * j;
                 byte* sc = p + CpuRepackedWeight.Q4_KScales + CpuRepackedWeight.GroupRows * j;
-                even += Avx512BW.MultiplyAddAdjacent(Sum16(v, nibble, x + 256 * s + 32 * j), SubBlockScales(sc));
-                odd += Avx512BW.MultiplyAddAdjacent(Sum16(v + CpuRepackedWeight.NibbleBlockBytes, nibble, x + 256 * s + 32 * j + 32), SubBlockScales(sc + CpuRepackedWeight.GroupRows));
+                var (l0, l1, l2, l3, h0, h1, h2, h3) = Unpack<T>(v, nibble);
+                even += ScaledSum<T>(l0, l1, l2, l3, h0, h1, h2, h3, x + 256 * s + 32 * j, SubBlockScales(sc));
+                (l0, l1, l2, l3, h0, h1, h2, h3) = Unpack<T>(v + blockBytes, nibble);
+                odd += ScaledSum<T>(l0, l1, l2, l3, h0, h1, h2, h3, x + 256 * s + 32 * j + 32, SubBlockScales(sc + CpuRepackedWeight.GroupRows));
             }
             var (m0, m1, m2, m3) = Mins(p);
             float d = dx[8 * s];

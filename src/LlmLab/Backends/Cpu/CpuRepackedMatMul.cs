@@ -56,7 +56,8 @@ internal static unsafe partial class CpuRepackedMatMul
                     float* yg = y + (long)i * m + g0 * CpuRepackedWeight.GroupRows;
                     if (format == TensorFormat.Q4_0) Rows<Q4_0Step>(wg, w.GroupBytes, count, k, act, i, yg);
                     else if (format == TensorFormat.Q8_0) Rows<Q8_0Step>(wg, w.GroupBytes, count, k, act, i, yg);
-                    else if (format == TensorFormat.Q4_K) Rows<Q4_KStep>(wg, w.GroupBytes, count, k, act, i, yg);
+                    else if (format == TensorFormat.Q4_K) Rows<KStep<FourBits>>(wg, w.GroupBytes, count, k, act, i, yg);
+                    else if (format == TensorFormat.Q5_K) Rows<KStep<FiveBits>>(wg, w.GroupBytes, count, k, act, i, yg);
                     else Rows<Q6_KStep>(wg, w.GroupBytes, count, k, act, i, yg);
                 }
             });
@@ -70,12 +71,14 @@ internal static unsafe partial class CpuRepackedMatMul
             for (; i + TileRows <= n; i += TileRows)
                 if (format == TensorFormat.Q4_0) Q4_0Tile(wg, k, act, i, yg, m);
                 else if (format == TensorFormat.Q8_0) Q8_0Tile(wg, k, act, i, yg, m);
-                else if (format == TensorFormat.Q4_K) Q4_KTile(wg, k, act, i, yg, m);
+                else if (format == TensorFormat.Q4_K) KTile<FourBits>(wg, k, act, i, yg, m);
+                else if (format == TensorFormat.Q5_K) KTile<FiveBits>(wg, k, act, i, yg, m);
                 else Q6_KTile(wg, k, act, i, yg, m);
             for (; i < n; i++)
                 if (format == TensorFormat.Q4_0) Row<Q4_0Step>(wg, k, act, i, yg + (long)i * m);
                 else if (format == TensorFormat.Q8_0) Row<Q8_0Step>(wg, k, act, i, yg + (long)i * m);
-                else if (format == TensorFormat.Q4_K) Row<Q4_KStep>(wg, k, act, i, yg + (long)i * m);
+                else if (format == TensorFormat.Q4_K) Row<KStep<FourBits>>(wg, k, act, i, yg + (long)i * m);
+                else if (format == TensorFormat.Q5_K) Row<KStep<FiveBits>>(wg, k, act, i, yg + (long)i * m);
                 else Row<Q6_KStep>(wg, k, act, i, yg + (long)i * m);
         });
     }
@@ -93,13 +96,7 @@ internal static unsafe partial class CpuRepackedMatMul
         {
             byte* p = w + b * CpuRepackedWeight.Q4_0BlockBytes;
             var d = Halves(p);
-            byte* q = p + CpuRepackedWeight.ScalesBytes;
-            var v0 = Vector512.Load(q);
-            var v1 = Vector512.Load(q + CpuRepackedWeight.VectorBytes);
-            var v2 = Vector512.Load(q + 2 * CpuRepackedWeight.VectorBytes);
-            var v3 = Vector512.Load(q + 3 * CpuRepackedWeight.VectorBytes);
-            Vector512<byte> l0 = v0 & nibble, l1 = v1 & nibble, l2 = v2 & nibble, l3 = v3 & nibble;
-            Vector512<byte> h0 = High(v0, nibble), h1 = High(v1, nibble), h2 = High(v2, nibble), h3 = High(v3, nibble);
+            var (l0, l1, l2, l3, h0, h1, h2, h3) = Unpack<FourBits>(p + CpuRepackedWeight.ScalesBytes, nibble);
             int e = 32 * b;
             a0 = Vector512.FusedMultiplyAdd(Q4_0Sum(l0, l1, l2, l3, h0, h1, h2, h3, x0 + e, s0[b]), d * d0[b], a0);
             a1 = Vector512.FusedMultiplyAdd(Q4_0Sum(l0, l1, l2, l3, h0, h1, h2, h3, x1 + e, s1[b]), d * d1[b], a1);
@@ -116,12 +113,8 @@ internal static unsafe partial class CpuRepackedMatMul
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Q4_0Sum(byte* p, Vector512<byte> nibble, sbyte* x, short sum)
     {
-        byte* q = p + CpuRepackedWeight.ScalesBytes;
-        var v0 = Vector512.Load(q);
-        var v1 = Vector512.Load(q + CpuRepackedWeight.VectorBytes);
-        var v2 = Vector512.Load(q + 2 * CpuRepackedWeight.VectorBytes);
-        var v3 = Vector512.Load(q + 3 * CpuRepackedWeight.VectorBytes);
-        return Q4_0Sum(v0 & nibble, v1 & nibble, v2 & nibble, v3 & nibble, High(v0, nibble), High(v1, nibble), High(v2, nibble), High(v3, nibble), x, sum);
+        var (l0, l1, l2, l3, h0, h1, h2, h3) = Unpack<FourBits>(p + CpuRepackedWeight.ScalesBytes, nibble);
+        return Q4_0Sum(l0, l1, l2, l3, h0, h1, h2, h3, x, sum);
     }
 
     /// <summary>Σ(u − 8)·x per W row (int32 lane r) of one block from its unpacked nibble vectors, as fp32.</summary>
@@ -142,12 +135,24 @@ internal static unsafe partial class CpuRepackedMatMul
     private static Vector512<short> Sum16(Vector512<byte> l0, Vector512<byte> l1, Vector512<byte> l2, Vector512<byte> l3,
         Vector512<byte> h0, Vector512<byte> h1, Vector512<byte> h2, Vector512<byte> h3, sbyte* x)
     {
+        var (low, high) = PairSums(l0, l1, l2, l3, h0, h1, h2, h3, x);
+        return low + high;
+    }
+
+    /// <summary>
+    /// <see cref="Sum16(Vector512{byte}, Vector512{byte}, Vector512{byte}, Vector512{byte}, Vector512{byte}, Vector512{byte}, Vector512{byte}, Vector512{byte}, sbyte*)"/>'s
+    /// two halves before they are added: the elements 0–15 (l_t) and 16–31 (h_t) of the block, four pair sums each.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<short> Low, Vector512<short> High) PairSums(Vector512<byte> l0, Vector512<byte> l1, Vector512<byte> l2, Vector512<byte> l3,
+        Vector512<byte> h0, Vector512<byte> h1, Vector512<byte> h2, Vector512<byte> h3, sbyte* x)
+    {
         int* xi = (int*)x;
         var a = Avx512BW.MultiplyAddAdjacent(l0, Vector512.Create(xi[0]).AsSByte()) + Avx512BW.MultiplyAddAdjacent(l1, Vector512.Create(xi[1]).AsSByte());
         var b = Avx512BW.MultiplyAddAdjacent(l2, Vector512.Create(xi[2]).AsSByte()) + Avx512BW.MultiplyAddAdjacent(l3, Vector512.Create(xi[3]).AsSByte());
         var c = Avx512BW.MultiplyAddAdjacent(h0, Vector512.Create(xi[4]).AsSByte()) + Avx512BW.MultiplyAddAdjacent(h1, Vector512.Create(xi[5]).AsSByte());
         var d = Avx512BW.MultiplyAddAdjacent(h2, Vector512.Create(xi[6]).AsSByte()) + Avx512BW.MultiplyAddAdjacent(h3, Vector512.Create(xi[7]).AsSByte());
-        return (a + b) + (c + d);
+        return (a + b, c + d);
     }
 
     /// <summary>The high nibbles of 64 bytes as bytes 0…15.</summary>
@@ -155,35 +160,36 @@ internal static unsafe partial class CpuRepackedMatMul
     private static Vector512<byte> High(Vector512<byte> v, Vector512<byte> nibble) =>
         Vector512.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibble;
 
-    /// <summary>Q4_K, activation rows i0 … i0 + 3 against one group: writes 16 outputs per row at y + i·m.</summary>
+    /// <summary>
+    /// Q4_K (<see cref="FourBits"/>) or Q5_K (<see cref="FiveBits"/>), activation rows i0 … i0 + 3 against one group:
+    /// writes 16 outputs per row at y + i·m. Q5_K's values reach 31, so its pair sums add in int16 four at a time (4 ×
+    /// 2 × 31 × 127 = 31496) and widen per 16 elements (<see cref="ScaledSum{T}"/>); Q4_K's add eight at a time.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Q4_KTile(byte* w, int k, CpuActivationQuant act, int i0, float* y, int m)
+    private static void KTile<T>(byte* w, int k, CpuActivationQuant act, int i0, float* y, int m) where T : struct, IFifthBit
     {
         sbyte* x0 = act.Q(i0), x1 = act.Q(i0 + 1), x2 = act.Q(i0 + 2), x3 = act.Q(i0 + 3);
         float* d0 = act.Scales(i0), d1 = act.Scales(i0 + 1), d2 = act.Scales(i0 + 2), d3 = act.Scales(i0 + 3);
         short* s0 = act.BlockSums(i0), s1 = act.BlockSums(i0 + 1), s2 = act.BlockSums(i0 + 2), s3 = act.BlockSums(i0 + 3);
         var nibble = Vector512.Create((byte)0x0F);
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int superBlockBytes = T.Present ? CpuRepackedWeight.Q5_KSuperBlockBytes : CpuRepackedWeight.Q4_KSuperBlockBytes;
+        int blockBytes = T.Present ? CpuRepackedWeight.Q5_KBlockBytes : CpuRepackedWeight.NibbleBlockBytes;
         for (int sb = 0; sb < k / 256; sb++)
         {
-            byte* p = w + sb * CpuRepackedWeight.Q4_KSuperBlockBytes;
+            byte* p = w + sb * superBlockBytes;
             Vector512<int> i0s = default, i1s = default, i2s = default, i3s = default;
             int e = 256 * sb;
             for (int j = 0; j < 8; j++)
             {
-                byte* v = p + CpuRepackedWeight.Q4_KQuants + CpuRepackedWeight.NibbleBlockBytes * j;
-                var v0 = Vector512.Load(v);
-                var v1 = Vector512.Load(v + CpuRepackedWeight.VectorBytes);
-                var v2 = Vector512.Load(v + 2 * CpuRepackedWeight.VectorBytes);
-                var v3 = Vector512.Load(v + 3 * CpuRepackedWeight.VectorBytes);
-                Vector512<byte> l0 = v0 & nibble, l1 = v1 & nibble, l2 = v2 & nibble, l3 = v3 & nibble;
-                Vector512<byte> h0 = High(v0, nibble), h1 = High(v1, nibble), h2 = High(v2, nibble), h3 = High(v3, nibble);
+                byte* v = p + CpuRepackedWeight.Q4_KQuants + blockBytes * j;
+                var (l0, l1, l2, l3, h0, h1, h2, h3) = Unpack<T>(v, nibble);
                 var sc = SubBlockScales(p + CpuRepackedWeight.Q4_KScales + CpuRepackedWeight.GroupRows * j);
                 int f = e + 32 * j;
-                i0s += Avx512BW.MultiplyAddAdjacent(Sum16(l0, l1, l2, l3, h0, h1, h2, h3, x0 + f), sc);
-                i1s += Avx512BW.MultiplyAddAdjacent(Sum16(l0, l1, l2, l3, h0, h1, h2, h3, x1 + f), sc);
-                i2s += Avx512BW.MultiplyAddAdjacent(Sum16(l0, l1, l2, l3, h0, h1, h2, h3, x2 + f), sc);
-                i3s += Avx512BW.MultiplyAddAdjacent(Sum16(l0, l1, l2, l3, h0, h1, h2, h3, x3 + f), sc);
+                i0s += ScaledSum<T>(l0, l1, l2, l3, h0, h1, h2, h3, x0 + f, sc);
+                i1s += ScaledSum<T>(l0, l1, l2, l3, h0, h1, h2, h3, x1 + f, sc);
+                i2s += ScaledSum<T>(l0, l1, l2, l3, h0, h1, h2, h3, x2 + f, sc);
+                i3s += ScaledSum<T>(l0, l1, l2, l3, h0, h1, h2, h3, x3 + f, sc);
             }
             var d = Halves(p);
             var dmin = Halves(p + CpuRepackedWeight.Q4_KDmin);
@@ -204,15 +210,44 @@ internal static unsafe partial class CpuRepackedMatMul
         a3.Store(y + (long)(i0 + 3) * m);
     }
 
-    /// <summary>The 16-bit block sums (see the other overload) of the 4 nibble vectors at <paramref name="v"/>.</summary>
+    /// <summary>
+    /// A Q4_K/Q5_K sub-block's 8 unsigned vectors (l_t: elements 4t … 4t + 3, h_t: 16 + 4t …, per int32 lane r), Q5_K's
+    /// fifth bit (bit t, and 4 + t, of the vector after the nibbles) moved to bit 4 of each byte.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<short> Sum16(byte* v, Vector512<byte> nibble, sbyte* x)
+    private static (Vector512<byte>, Vector512<byte>, Vector512<byte>, Vector512<byte>, Vector512<byte>, Vector512<byte>, Vector512<byte>, Vector512<byte>)
+        Unpack<T>(byte* v, Vector512<byte> nibble) where T : struct, IFifthBit
     {
         var v0 = Vector512.Load(v);
         var v1 = Vector512.Load(v + CpuRepackedWeight.VectorBytes);
         var v2 = Vector512.Load(v + 2 * CpuRepackedWeight.VectorBytes);
         var v3 = Vector512.Load(v + 3 * CpuRepackedWeight.VectorBytes);
-        return Sum16(v0 & nibble, v1 & nibble, v2 & nibble, v3 & nibble, High(v0, nibble), High(v1, nibble), High(v2, nibble), High(v3, nibble), x);
+        Vector512<byte> l0 = v0 & nibble, l1 = v1 & nibble, l2 = v2 & nibble, l3 = v3 & nibble;
+        Vector512<byte> h0 = High(v0, nibble), h1 = High(v1, nibble), h2 = High(v2, nibble), h3 = High(v3, nibble);
+        if (T.Present)
+        {
+            // 16-bit shifts: a byte's bit 4 then comes from its own bit t (or 4 + t), never from the neighbouring byte.
+            var f = Vector512.Load(v + CpuRepackedWeight.NibbleBlockBytes).AsUInt16();
+            var bit4 = Vector512.Create((byte)0x10);
+            l0 |= Vector512.ShiftLeft(f, 4).AsByte() & bit4;
+            l1 |= Vector512.ShiftLeft(f, 3).AsByte() & bit4;
+            l2 |= Vector512.ShiftLeft(f, 2).AsByte() & bit4;
+            l3 |= Vector512.ShiftLeft(f, 1).AsByte() & bit4;
+            h0 |= f.AsByte() & bit4;
+            h1 |= Vector512.ShiftRightLogical(f, 1).AsByte() & bit4;
+            h2 |= Vector512.ShiftRightLogical(f, 2).AsByte() & bit4;
+            h3 |= Vector512.ShiftRightLogical(f, 3).AsByte() & bit4;
+        }
+        return (l0, l1, l2, l3, h0, h1, h2, h3);
+    }
+
+    /// <summary>Σ sc·u·x of one sub-block per W row (int32 lane r): Q4_K's pair sums add in int16 over all 32 elements, Q5_K's per 16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> ScaledSum<T>(Vector512<byte> l0, Vector512<byte> l1, Vector512<byte> l2, Vector512<byte> l3,
+        Vector512<byte> h0, Vector512<byte> h1, Vector512<byte> h2, Vector512<byte> h3, sbyte* x, Vector512<short> sc) where T : struct, IFifthBit
+    {
+        var (low, high) = PairSums(l0, l1, l2, l3, h0, h1, h2, h3, x);
+        return T.Present ? Avx512BW.MultiplyAddAdjacent(low, sc) + Avx512BW.MultiplyAddAdjacent(high, sc) : Avx512BW.MultiplyAddAdjacent(low + high, sc);
     }
 
     /// <summary>A Q4_K super-block's mins as int16 (m_2p, m_2p+1) pairs per int32 lane (row), p = 0 … 3.</summary>

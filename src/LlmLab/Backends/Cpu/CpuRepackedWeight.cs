@@ -5,7 +5,7 @@ using LlmLab.Tensors;
 namespace LlmLab.Backends.Cpu;
 
 /// <summary>
-/// A copy of a Q4_0, Q8_0, Q4_K or Q6_K weight matrix with its rows interleaved sixteen at a time (llama.cpp's REPACK idea, in a
+/// A copy of a Q4_0, Q8_0, Q4_K, Q5_K or Q6_K weight matrix with its rows interleaved sixteen at a time (llama.cpp's REPACK idea, in a
 /// layout of our own), made once at load for <see cref="CpuRepackedMatMul"/>. Why: the row-by-row kernels decode
 /// each block's scale and nibbles once per W row and multiply 64 elements of one row per instruction pair, so every
 /// 4 elements end in an int32 → fp32 conversion and a scale product; here an int32 lane belongs to one W row, a
@@ -24,6 +24,9 @@ namespace LlmLab.Backends.Cpu;
 /// bytes [sub-block j][row r] (128 bytes); the 6-bit mins as bytes [pair p][row r][2] = m of sub-blocks 2p, 2p + 1 (128
 /// bytes); then per sub-block j the 4 nibble vectors of the Q4_0 layout (2048 bytes). 2368 bytes against the original
 /// 16 × 144 = 2304 (+2.8 %: the scales and mins unpacked to bytes).</item>
+/// <item>Q5_K, per 256-element super-block: Q4_K's layout, each sub-block's 4 nibble vectors followed by one vector of
+/// fifth bits: byte 4r + i holds in bit t the fifth bit of element 32j + 4t + i of row r and in bit 4 + t that of element
+/// 32j + 16 + 4t + i (t = 0 … 3). 2880 bytes against the original 16 × 176 = 2816 (+2.3 %).</item>
 /// <item>Q6_K, per 256-element super-block: the 16 rows' fp16 d (32 bytes); the int8 group scales as bytes
 /// [group g][row r] (256 bytes); then per 32-element block j: the low 4 bits of u = q + 32 in the 4 nibble vectors of
 /// the Q4_0 layout (256 bytes) and their top 2 bits in 2 vectors (128 bytes): byte 4r + i of the first holds in bits
@@ -62,6 +65,12 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
     /// <summary>Q4_K bytes per super-block of a group: d, dmin (fp16 ×16 each), scales and mins (16 × 8 bytes each), nibbles.</summary>
     public const int Q4_KSuperBlockBytes = 2 * GroupRows * 2 + 2 * GroupRows * 8 + GroupRows * 128;
 
+    /// <summary>Q5_K bytes per 32-element sub-block of a group: 4 nibble vectors and the fifth-bit vector (at <see cref="NibbleBlockBytes"/>).</summary>
+    public const int Q5_KBlockBytes = 5 * VectorBytes;
+
+    /// <summary>Q5_K bytes per super-block of a group: Q4_K's d, dmin, scales and mins, then 8 sub-blocks of 320 bytes.</summary>
+    public const int Q5_KSuperBlockBytes = Q4_KQuants + 8 * Q5_KBlockBytes;
+
     /// <summary>Q6_K bytes per super-block of a group: d (fp16 ×16), scales (16 × 16 bytes), 8 blocks of 384 bytes.</summary>
     public const int Q6_KSuperBlockBytes = Q6_KBlocks + 8 * Q6_KBlockBytes;
 
@@ -80,7 +89,7 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
         _data = HugePages.Allocate(Bytes);
     }
 
-    /// <summary>The original format (Q4_0, Q8_0, Q4_K or Q6_K).</summary>
+    /// <summary>The original format (Q4_0, Q8_0, Q4_K, Q5_K or Q6_K).</summary>
     public TensorFormat Format { get; }
 
     /// <summary>Whole groups of 16 rows held here; rows from 16·Groups on stay in the original blocks.</summary>
@@ -99,7 +108,7 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
     public byte* Group(int g) => _data + g * GroupBytes;
 
     /// <summary>True when this machine runs the repacked kernels (AVX-512BW) and the format has a layout here.</summary>
-    public static bool Supports(TensorFormat format) => Avx512BW.IsSupported && format is TensorFormat.Q4_0 or TensorFormat.Q8_0 or TensorFormat.Q4_K or TensorFormat.Q6_K;
+    public static bool Supports(TensorFormat format) => Avx512BW.IsSupported && format is TensorFormat.Q4_0 or TensorFormat.Q8_0 or TensorFormat.Q4_K or TensorFormat.Q5_K or TensorFormat.Q6_K;
 
     /// <summary>
     /// The repacked copy of the whole groups of <paramref name="rows"/> rows at <paramref name="source"/> (row-major ggml
@@ -114,6 +123,7 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
             TensorFormat.Q4_0 => (long)(cols / 32) * Q4_0BlockBytes,
             TensorFormat.Q8_0 => (long)(cols / 32) * Q8_0BlockBytes,
             TensorFormat.Q4_K => (long)(cols / 256) * Q4_KSuperBlockBytes,
+            TensorFormat.Q5_K => (long)(cols / 256) * Q5_KSuperBlockBytes,
             _ => (long)(cols / 256) * Q6_KSuperBlockBytes,
         };
         var w = new CpuRepackedWeight(format, groups, cols, groupBytes);
@@ -125,6 +135,7 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
             if (format == TensorFormat.Q4_0) PackQ4_0(first, rowBytes, cols, w.Group(g));
             else if (format == TensorFormat.Q8_0) PackQ8_0(first, rowBytes, cols, w.Group(g));
             else if (format == TensorFormat.Q4_K) PackQ4_K(first, rowBytes, cols, w.Group(g));
+            else if (format == TensorFormat.Q5_K) PackQ5_K(first, rowBytes, cols, w.Group(g));
             else PackQ6_K(first, rowBytes, cols, w.Group(g));
         });
         return w;
@@ -165,14 +176,7 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
             for (int r = 0; r < GroupRows; r++)
             {
                 byte* block = first + r * rowBytes + sb * 144;
-                ((ushort*)dst)[r] = *(ushort*)block;
-                ((ushort*)(dst + Q4_KDmin))[r] = *(ushort*)(block + 2);
-                for (int j = 0; j < 8; j++)
-                {
-                    var (scale, min) = CpuBlockUnpack.ScaleMin(block + 4, j);
-                    dst[Q4_KScales + GroupRows * j + r] = (byte)scale;
-                    dst[Q4_KMins + 2 * GroupRows * (j / 2) + 2 * r + (j & 1)] = (byte)min;
-                }
+                PackScalesAndMins(block, r, dst);
                 // Chunk c (32 bytes) holds sub-block 2c in its low nibbles and 2c + 1 in its high nibbles.
                 for (int c = 0; c < 4; c++)
                     for (int i = 0; i < 32; i++)
@@ -186,6 +190,52 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
                     for (int t = 0; t < 4; t++)
                         for (int i = 0; i < 4; i++)
                             nibbles[NibbleBlockBytes * j + VectorBytes * t + 4 * r + i] = (byte)(u[32 * j + 4 * t + i] | u[32 * j + 16 + 4 * t + i] << 4);
+            }
+    }
+
+    /// <summary>Row r's d, dmin and 6-bit scales and mins of one Q4_K/Q5_K super-block (the same 16-byte header) into the group's.</summary>
+    private static void PackScalesAndMins(byte* block, int r, byte* dst)
+    {
+        ((ushort*)dst)[r] = *(ushort*)block;
+        ((ushort*)(dst + Q4_KDmin))[r] = *(ushort*)(block + 2);
+        for (int j = 0; j < 8; j++)
+        {
+            var (scale, min) = CpuBlockUnpack.ScaleMin(block + 4, j);
+            dst[Q4_KScales + GroupRows * j + r] = (byte)scale;
+            dst[Q4_KMins + 2 * GroupRows * (j / 2) + 2 * r + (j & 1)] = (byte)min;
+        }
+    }
+
+    /// <summary>One group of 16 Q5_K rows into the layout of the class summary.</summary>
+    private static void PackQ5_K(byte* first, long rowBytes, int cols, byte* dst)
+    {
+        byte* u = stackalloc byte[256];
+        for (int sb = 0; sb < cols / 256; sb++, dst += Q5_KSuperBlockBytes)
+            for (int r = 0; r < GroupRows; r++)
+            {
+                byte* block = first + r * rowBytes + sb * 176, qh = block + 16, qs = block + 48;
+                PackScalesAndMins(block, r, dst);
+                // Chunk c (32 bytes) holds sub-block 2c in its low nibbles and 2c + 1 in its high nibbles; bits 2c and
+                // 2c + 1 of qh[i] are their fifth bits.
+                for (int c = 0; c < 4; c++)
+                    for (int i = 0; i < 32; i++)
+                    {
+                        byte v = qs[32 * c + i];
+                        u[64 * c + i] = (byte)((v & 0x0F) | ((qh[i] >> (2 * c)) & 1) << 4);
+                        u[64 * c + 32 + i] = (byte)((v >> 4) | ((qh[i] >> (2 * c + 1)) & 1) << 4);
+                    }
+                for (int j = 0; j < 8; j++)
+                {
+                    byte* nibbles = dst + Q4_KQuants + Q5_KBlockBytes * j, fifth = nibbles + NibbleBlockBytes;
+                    for (int t = 0; t < 4; t++)
+                        for (int i = 0; i < 4; i++)
+                        {
+                            byte lo = u[32 * j + 4 * t + i], hi = u[32 * j + 16 + 4 * t + i];
+                            nibbles[VectorBytes * t + 4 * r + i] = (byte)((lo & 0x0F) | (hi & 0x0F) << 4);
+                            if (t == 0) fifth[4 * r + i] = 0;
+                            fifth[4 * r + i] |= (byte)((lo >> 4) << t | (hi >> 4) << (4 + t));
+                        }
+                }
             }
     }
 
