@@ -274,6 +274,70 @@ internal static unsafe partial class CpuFusedDot
         }
     }
 
+    // Q3_K: per 256-element super-block hmask[32], qs[64], 12 bytes of packed 6-bit scales, d. Half h (128 elements) reads
+    // qs[32h ..]: element 128h + 32j + l is bits 2j, 2j + 1 of qs[32h + l] with bit 4h + j of hmask[l] on top, minus 4
+    // when that bit is clear, i.e. u − 4 with u = q + 4 = 0 … 7 (unsigned, as pmaddubsw wants). Elements j = 0, 1 are one
+    // 512-bit product (qs copied into both halves, shifted by 0 and 2), j = 2, 3 the next, as Q6_K's; the 4·s_g·Σx of
+    // each group comes off the group sums, and the scales (6-bit − 32) multiply in integers, as in the Q6_K kernel.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Q3_KWide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y)
+    {
+        const int bytes = 110;
+        var spread = Vector512.Create(0ul, 1, 2, 3, 0, 1, 2, 3);
+        var three = Vector512.Create((byte)3);
+        var one = Vector512.Create((byte)1);
+        var lowFirst = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2));
+        var lowSecond = Vector512.Create(Vector256.Create((ushort)4), Vector256.Create((ushort)6));
+        Vector512<short> g0 = GroupQuad(0), g1 = GroupQuad(4), g2 = GroupQuad(8), g3 = GroupQuad(12);
+        for (int r = 0; r < count; r++)
+        {
+            byte* row = first + r * rowBytes;
+            var acc = Vector512<float>.Zero;
+            var offset = Vector512<float>.Zero;
+            for (int sb = 0; sb < k / 256; sb++)
+            {
+                byte* b = row + sb * bytes;
+                sbyte* x = xq + 256 * sb;
+                var s8 = Q3_KScales(b + 96);
+                var sc = Avx2.ConvertToVector256Int16(s8).ToVector512Unsafe();
+                float d = CpuBlockUnpack.Half(b + 108);
+                var ds = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(s8)) * d;
+                offset = Vector512.FusedMultiplyAdd(ds, Vector512.Load(sums + 16 * sb), offset);
+                var hm = Avx512F.PermuteVar8x64(Vector256.Load(b).ToVector512Unsafe().AsUInt64(), spread).AsUInt16();
+                var sum = Vector512<int>.Zero;
+                for (int h = 0; h < 2; h++)
+                {
+                    var q = Avx512F.PermuteVar8x64(Vector256.Load(b + 32 + 32 * h).ToVector512Unsafe().AsUInt64(), spread).AsUInt16();
+                    // hmask bits 4h + j: j = 0, 1 for the first product, 2, 3 for the second.
+                    var highFirst = Vector512.Create(Vector256.Create((ushort)(4 * h)), Vector256.Create((ushort)(4 * h + 1)));
+                    var highSecond = Vector512.Create(Vector256.Create((ushort)(4 * h + 2)), Vector256.Create((ushort)(4 * h + 3)));
+                    var u01 = (Avx512BW.ShiftRightLogicalVariable(q, lowFirst).AsByte() & three)
+                            | Vector512.ShiftLeft((Avx512BW.ShiftRightLogicalVariable(hm, highFirst).AsByte() & one).AsUInt16(), 2).AsByte();
+                    var u23 = (Avx512BW.ShiftRightLogicalVariable(q, lowSecond).AsByte() & three)
+                            | Vector512.ShiftLeft((Avx512BW.ShiftRightLogicalVariable(hm, highSecond).AsByte() & one).AsUInt16(), 2).AsByte();
+                    sum += ScaledProducts(u01, Vector512.Load(x + 128 * h), sc, h == 0 ? g0 : g2)
+                         + ScaledProducts(u23, Vector512.Load(x + 128 * h + 64), sc, h == 0 ? g1 : g3);
+                }
+                acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sum), Vector512.Create(d * dx[8 * sb]), acc);
+            }
+            y[r] = Vector512.Sum(Vector512.FusedMultiplyAdd(offset, Vector512.Create(-4f), acc));
+        }
+    }
+
+    /// <summary>
+    /// Q3_K's 16 group scales from its 12 packed bytes, as int8: group g's low 4 bits are the low (g &lt; 8) or high nibble
+    /// of byte g mod 8, its top 2 bits bits 2·(g / 4) of byte 8 + g mod 4; minus 32.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<sbyte> Q3_KScales(byte* packed)
+    {
+        var v = Vector128.CreateScalar(*(ulong*)packed).AsByte();
+        var nibble = Vector128.Create((byte)0x0F);
+        var low4 = Sse2.UnpackLow((v & nibble).AsUInt64(), (Vector128.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibble).AsUInt64()).AsByte();
+        var high2 = Avx2.ShiftRightLogicalVariable(Vector128.Create(*(uint*)(packed + 8)), Vector128.Create(0u, 2, 4, 6)).AsByte() & Vector128.Create((byte)3);
+        return ((low4 | Vector128.ShiftLeft(high2.AsUInt16(), 4).AsByte()) - Vector128.Create((byte)32)).AsSByte();
+    }
+
     /// <summary>int16 permute indices giving each 8-lane quarter of a product (16 elements) the scale of its group: groups g … g + 3.</summary>
     private static Vector512<short> GroupQuad(int g) => Vector512.Create(
         Vector256.Create(Vector128.Create((short)g), Vector128.Create((short)(g + 1))), Vector256.Create(Vector128.Create((short)(g + 2)), Vector128.Create((short)(g + 3))));
