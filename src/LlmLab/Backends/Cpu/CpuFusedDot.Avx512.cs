@@ -232,62 +232,39 @@ internal static unsafe partial class CpuFusedDot
     // are one 512-bit product, 4h + 2, 4h + 3 the next. The unsigned u = q + 32 (pmaddubsw needs it) is multiplied and
     // 32·d·s_g·Σx of each group subtracted from the group sums, as the Q4_0 kernel does with its 8. The group scales
     // multiply in integers (pmaddwd) and each super-block's int32 sums meet d·dx once, as in the Q4_K kernel.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Q6_KWide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y)
-    {
-        const int bytes = 210;
-        var spread = Vector512.Create(0ul, 1, 2, 3, 0, 1, 2, 3);
-        var nibble = Vector512.Create((byte)0x0F);
-        var top = Vector512.Create((byte)0x30);
-        // Bits 2t, 2t + 1 of hb moved to bits 4–5: t = 0 left by 4, t = 1 left by 2 (first pair); t = 2 as is, t = 3 right by 2.
-        var leftFirst = Vector512.Create(Vector256.Create((ushort)4), Vector256.Create((ushort)2));
-        var rightSecond = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2));
-        Vector512<short> g0 = GroupQuad(0), g1 = GroupQuad(4), g2 = GroupQuad(8), g3 = GroupQuad(12);
-        for (int r = 0; r < count; r++)
-        {
-            byte* row = first + r * rowBytes;
-            var acc = Vector512<float>.Zero;
-            var offset = Vector512<float>.Zero;
-            for (int sb = 0; sb < k / 256; sb++)
-            {
-                byte* b = row + sb * bytes;
-                sbyte* x = xq + 256 * sb;
-                // The sixteen int8 group scales s_g: as int16 for the integer products, and d·s_g for the −32 offset.
-                var s8 = Vector128.Load((sbyte*)(b + 192));
-                var sc = Avx2.ConvertToVector256Int16(s8).ToVector512Unsafe();
-                float d = CpuBlockUnpack.Half(b + 208);
-                var ds = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(s8)) * d;
-                offset = Vector512.FusedMultiplyAdd(ds, Vector512.Load(sums + 16 * sb), offset);
-                var sum = Vector512<int>.Zero;
-                for (int h = 0; h < 2; h++)
-                {
-                    var ac = Vector512.Load(b + 64 * h);
-                    var hb = Avx512F.PermuteVar8x64(Vector256.Load(b + 128 + 32 * h).ToVector512Unsafe().AsUInt64(), spread).AsUInt16();
-                    var u01 = (ac & nibble) | (Avx512BW.ShiftLeftLogicalVariable(hb, leftFirst).AsByte() & top);
-                    var u23 = (Vector512.ShiftRightLogical(ac.AsUInt16(), 4).AsByte() & nibble) | (Avx512BW.ShiftRightLogicalVariable(hb, rightSecond).AsByte() & top);
-                    sum += ScaledProducts(u01, Vector512.Load(x + 128 * h), sc, h == 0 ? g0 : g2)
-                         + ScaledProducts(u23, Vector512.Load(x + 128 * h + 64), sc, h == 0 ? g1 : g3);
-                }
-                acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sum), Vector512.Create(d * dx[8 * sb]), acc);
-            }
-            y[r] = Vector512.Sum(Vector512.FusedMultiplyAdd(offset, Vector512.Create(-32f), acc));
-        }
-    }
+    private static void Q6_KWide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y) =>
+        GroupScaledWide<Q6_KGroups>(first, rowBytes, count, k, xq, dx, sums, y);
 
     // Q3_K: per 256-element super-block hmask[32], qs[64], 12 bytes of packed 6-bit scales, d. Half h (128 elements) reads
     // qs[32h ..]: element 128h + 32j + l is bits 2j, 2j + 1 of qs[32h + l] with bit 4h + j of hmask[l] on top, minus 4
     // when that bit is clear, i.e. u − 4 with u = q + 4 = 0 … 7 (unsigned, as pmaddubsw wants). Elements j = 0, 1 are one
     // 512-bit product (qs copied into both halves, shifted by 0 and 2), j = 2, 3 the next, as Q6_K's; the 4·s_g·Σx of
     // each group comes off the group sums, and the scales (6-bit − 32) multiply in integers, as in the Q6_K kernel.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Q3_KWide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y)
+    private static void Q3_KWide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y) =>
+        GroupScaledWide<Q3_KGroups>(first, rowBytes, count, k, xq, dx, sums, y);
+
+    /// <summary>
+    /// A K-quant of 16 groups of 16 with int8 group scales and values stored as u = q + <see cref="Bias"/> (Q6_K: 32,
+    /// Q3_K: 4): one super-block's scales, d, and per 128-element half the two 64-element unsigned products' inputs.
+    /// </summary>
+    private interface IGroupScaled
     {
-        const int bytes = 110;
-        var spread = Vector512.Create(0ul, 1, 2, 3, 0, 1, 2, 3);
-        var three = Vector512.Create((byte)3);
-        var one = Vector512.Create((byte)1);
-        var lowFirst = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2));
-        var lowSecond = Vector512.Create(Vector256.Create((ushort)4), Vector256.Create((ushort)6));
+        static abstract int Bytes { get; }
+        static abstract float Bias { get; }
+        static abstract Vector128<sbyte> Scales(byte* b);
+        static abstract float D(byte* b);
+
+        /// <summary>Half h's u for elements 128h + 0 … 63 and 128h + 64 … 127.</summary>
+        static abstract (Vector512<byte> First, Vector512<byte> Second) Half(byte* b, int h);
+    }
+
+    /// <summary>
+    /// The group-scaled super-block kernel: the integer products (pmaddubsw of u, pmaddwd with each group's int8 scale)
+    /// meet d·dx once per super-block; Σ_g d·s_g·Σx_g gathers beside them and comes off at the end times the bias.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GroupScaledWide<T>(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y) where T : struct, IGroupScaled
+    {
         Vector512<short> g0 = GroupQuad(0), g1 = GroupQuad(4), g2 = GroupQuad(8), g3 = GroupQuad(12);
         for (int r = 0; r < count; r++)
         {
@@ -296,31 +273,70 @@ internal static unsafe partial class CpuFusedDot
             var offset = Vector512<float>.Zero;
             for (int sb = 0; sb < k / 256; sb++)
             {
-                byte* b = row + sb * bytes;
+                byte* b = row + sb * T.Bytes;
                 sbyte* x = xq + 256 * sb;
-                var s8 = Q3_KScales(b + 96);
+                // The sixteen int8 group scales s_g: as int16 for the integer products, and d·s_g for the offset.
+                var s8 = T.Scales(b);
                 var sc = Avx2.ConvertToVector256Int16(s8).ToVector512Unsafe();
-                float d = CpuBlockUnpack.Half(b + 108);
+                float d = T.D(b);
                 var ds = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(s8)) * d;
                 offset = Vector512.FusedMultiplyAdd(ds, Vector512.Load(sums + 16 * sb), offset);
-                var hm = Avx512F.PermuteVar8x64(Vector256.Load(b).ToVector512Unsafe().AsUInt64(), spread).AsUInt16();
-                var sum = Vector512<int>.Zero;
-                for (int h = 0; h < 2; h++)
-                {
-                    var q = Avx512F.PermuteVar8x64(Vector256.Load(b + 32 + 32 * h).ToVector512Unsafe().AsUInt64(), spread).AsUInt16();
-                    // hmask bits 4h + j: j = 0, 1 for the first product, 2, 3 for the second.
-                    var highFirst = Vector512.Create(Vector256.Create((ushort)(4 * h)), Vector256.Create((ushort)(4 * h + 1)));
-                    var highSecond = Vector512.Create(Vector256.Create((ushort)(4 * h + 2)), Vector256.Create((ushort)(4 * h + 3)));
-                    var u01 = (Avx512BW.ShiftRightLogicalVariable(q, lowFirst).AsByte() & three)
-                            | Vector512.ShiftLeft((Avx512BW.ShiftRightLogicalVariable(hm, highFirst).AsByte() & one).AsUInt16(), 2).AsByte();
-                    var u23 = (Avx512BW.ShiftRightLogicalVariable(q, lowSecond).AsByte() & three)
-                            | Vector512.ShiftLeft((Avx512BW.ShiftRightLogicalVariable(hm, highSecond).AsByte() & one).AsUInt16(), 2).AsByte();
-                    sum += ScaledProducts(u01, Vector512.Load(x + 128 * h), sc, h == 0 ? g0 : g2)
-                         + ScaledProducts(u23, Vector512.Load(x + 128 * h + 64), sc, h == 0 ? g1 : g3);
-                }
+                var (u01, u23) = T.Half(b, 0);
+                var sum = ScaledProducts(u01, Vector512.Load(x), sc, g0) + ScaledProducts(u23, Vector512.Load(x + 64), sc, g1);
+                (u01, u23) = T.Half(b, 1);
+                sum += ScaledProducts(u01, Vector512.Load(x + 128), sc, g2) + ScaledProducts(u23, Vector512.Load(x + 192), sc, g3);
                 acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sum), Vector512.Create(d * dx[8 * sb]), acc);
             }
-            y[r] = Vector512.Sum(Vector512.FusedMultiplyAdd(offset, Vector512.Create(-4f), acc));
+            y[r] = Vector512.Sum(Vector512.FusedMultiplyAdd(offset, Vector512.Create(-T.Bias), acc));
+        }
+    }
+
+    private struct Q6_KGroups : IGroupScaled
+    {
+        public static int Bytes => 210;
+        public static float Bias => 32f;
+        public static Vector128<sbyte> Scales(byte* b) => Vector128.Load((sbyte*)(b + 192));
+        public static float D(byte* b) => CpuBlockUnpack.Half(b + 208);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static (Vector512<byte> First, Vector512<byte> Second) Half(byte* b, int h)
+        {
+            var nibble = Vector512.Create((byte)0x0F);
+            var top = Vector512.Create((byte)0x30);
+            // Bits 2t, 2t + 1 of hb moved to bits 4–5: t = 0 left by 4, t = 1 left by 2 (first pair); t = 2 as is, t = 3 right by 2.
+            var leftFirst = Vector512.Create(Vector256.Create((ushort)4), Vector256.Create((ushort)2));
+            var rightSecond = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2));
+            var ac = Vector512.Load(b + 64 * h);
+            var hb = Avx512F.PermuteVar8x64(Vector256.Load(b + 128 + 32 * h).ToVector512Unsafe().AsUInt64(), Vector512.Create(0ul, 1, 2, 3, 0, 1, 2, 3)).AsUInt16();
+            return ((ac & nibble) | (Avx512BW.ShiftLeftLogicalVariable(hb, leftFirst).AsByte() & top),
+                    (Vector512.ShiftRightLogical(ac.AsUInt16(), 4).AsByte() & nibble) | (Avx512BW.ShiftRightLogicalVariable(hb, rightSecond).AsByte() & top));
+        }
+    }
+
+    private struct Q3_KGroups : IGroupScaled
+    {
+        public static int Bytes => 110;
+        public static float Bias => 4f;
+        public static Vector128<sbyte> Scales(byte* b) => Q3_KScales(b + 96);
+        public static float D(byte* b) => CpuBlockUnpack.Half(b + 108);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static (Vector512<byte> First, Vector512<byte> Second) Half(byte* b, int h)
+        {
+            var spread = Vector512.Create(0ul, 1, 2, 3, 0, 1, 2, 3);
+            var three = Vector512.Create((byte)3);
+            var one = Vector512.Create((byte)1);
+            var hm = Avx512F.PermuteVar8x64(Vector256.Load(b).ToVector512Unsafe().AsUInt64(), spread).AsUInt16();
+            var q = Avx512F.PermuteVar8x64(Vector256.Load(b + 32 + 32 * h).ToVector512Unsafe().AsUInt64(), spread).AsUInt16();
+            // qs bits 2j, 2j + 1 and hmask bit 4h + j: j = 0, 1 for the first product, 2, 3 for the second.
+            var lowFirst = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2));
+            var lowSecond = Vector512.Create(Vector256.Create((ushort)4), Vector256.Create((ushort)6));
+            var highFirst = Vector512.Create(Vector256.Create((ushort)(4 * h)), Vector256.Create((ushort)(4 * h + 1)));
+            var highSecond = Vector512.Create(Vector256.Create((ushort)(4 * h + 2)), Vector256.Create((ushort)(4 * h + 3)));
+            return ((Avx512BW.ShiftRightLogicalVariable(q, lowFirst).AsByte() & three)
+                        | Vector512.ShiftLeft((Avx512BW.ShiftRightLogicalVariable(hm, highFirst).AsByte() & one).AsUInt16(), 2).AsByte(),
+                    (Avx512BW.ShiftRightLogicalVariable(q, lowSecond).AsByte() & three)
+                        | Vector512.ShiftLeft((Avx512BW.ShiftRightLogicalVariable(hm, highSecond).AsByte() & one).AsUInt16(), 2).AsByte());
         }
     }
 
