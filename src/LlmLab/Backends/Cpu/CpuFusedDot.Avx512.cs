@@ -254,6 +254,9 @@ internal static unsafe partial class CpuFusedDot
         static abstract Vector128<sbyte> Scales(byte* b);
         static abstract float D(byte* b);
 
+        /// <summary>Each group's coefficient of its Σx in the offset that comes off times <see cref="Bias"/> (d·s_g; Q2_K: dmin·m_g).</summary>
+        static abstract Vector512<float> Offsets(byte* b, Vector128<sbyte> scales, float d);
+
         /// <summary>Half h's u for elements 128h + 0 … 63 and 128h + 64 … 127.</summary>
         static abstract (Vector512<byte> First, Vector512<byte> Second) Half(byte* b, int h);
     }
@@ -275,12 +278,11 @@ internal static unsafe partial class CpuFusedDot
             {
                 byte* b = row + sb * T.Bytes;
                 sbyte* x = xq + 256 * sb;
-                // The sixteen int8 group scales s_g: as int16 for the integer products, and d·s_g for the offset.
+                // The sixteen int8 group scales s_g: as int16 for the integer products; each group's offset coefficient beside.
                 var s8 = T.Scales(b);
                 var sc = Avx2.ConvertToVector256Int16(s8).ToVector512Unsafe();
                 float d = T.D(b);
-                var ds = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(s8)) * d;
-                offset = Vector512.FusedMultiplyAdd(ds, Vector512.Load(sums + 16 * sb), offset);
+                offset = Vector512.FusedMultiplyAdd(T.Offsets(b, s8, d), Vector512.Load(sums + 16 * sb), offset);
                 var (u01, u23) = T.Half(b, 0);
                 var sum = ScaledProducts(u01, Vector512.Load(x), sc, g0) + ScaledProducts(u23, Vector512.Load(x + 64), sc, g1);
                 (u01, u23) = T.Half(b, 1);
@@ -291,12 +293,17 @@ internal static unsafe partial class CpuFusedDot
         }
     }
 
+    /// <summary>d·s_g for the sixteen groups: the offset coefficients of the formats whose bias is a constant u − q.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ScaledBy(Vector128<sbyte> scales, float d) => Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(scales)) * d;
+
     private struct Q6_KGroups : IGroupScaled
     {
         public static int Bytes => 210;
         public static float Bias => 32f;
         public static Vector128<sbyte> Scales(byte* b) => Vector128.Load((sbyte*)(b + 192));
         public static float D(byte* b) => CpuBlockUnpack.Half(b + 208);
+        public static Vector512<float> Offsets(byte* b, Vector128<sbyte> scales, float d) => ScaledBy(scales, d);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (Vector512<byte> First, Vector512<byte> Second) Half(byte* b, int h)
@@ -319,6 +326,7 @@ internal static unsafe partial class CpuFusedDot
         public static float Bias => 4f;
         public static Vector128<sbyte> Scales(byte* b) => Q3_KScales(b + 96);
         public static float D(byte* b) => CpuBlockUnpack.Half(b + 108);
+        public static Vector512<float> Offsets(byte* b, Vector128<sbyte> scales, float d) => ScaledBy(scales, d);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (Vector512<byte> First, Vector512<byte> Second) Half(byte* b, int h)
@@ -337,6 +345,34 @@ internal static unsafe partial class CpuFusedDot
                         | Vector512.ShiftLeft((Avx512BW.ShiftRightLogicalVariable(hm, highFirst).AsByte() & one).AsUInt16(), 2).AsByte(),
                     (Avx512BW.ShiftRightLogicalVariable(q, lowSecond).AsByte() & three)
                         | Vector512.ShiftLeft((Avx512BW.ShiftRightLogicalVariable(hm, highSecond).AsByte() & one).AsUInt16(), 2).AsByte());
+        }
+    }
+
+    // Q2_K: per 256-element super-block scales[16] (low nibble: the group's scale, high nibble: its minimum), qs[64], d,
+    // dmin. Half h reads qs[32h ..]: element 128h + 32j + l is bits 2j, 2j + 1 of qs[32h + l] (u = 0 … 3), and
+    // w = d·s_g·u − dmin·m_g, so the offset is dmin·m_g·Σx_g with bias 1.
+    private static void Q2_KWide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y) =>
+        GroupScaledWide<Q2_KGroups>(first, rowBytes, count, k, xq, dx, sums, y);
+
+    private struct Q2_KGroups : IGroupScaled
+    {
+        public static int Bytes => 84;
+        public static float Bias => 1f;
+        public static Vector128<sbyte> Scales(byte* b) => (Vector128.Load(b) & Vector128.Create((byte)0x0F)).AsSByte();
+        public static float D(byte* b) => CpuBlockUnpack.Half(b + 80);
+
+        public static Vector512<float> Offsets(byte* b, Vector128<sbyte> scales, float d) =>
+            Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.ShiftRightLogical(Vector128.Load(b).AsUInt16(), 4).AsByte() & Vector128.Create((byte)0x0F)))
+            * CpuBlockUnpack.Half(b + 82);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static (Vector512<byte> First, Vector512<byte> Second) Half(byte* b, int h)
+        {
+            var three = Vector512.Create((byte)3);
+            var q = Avx512F.PermuteVar8x64(Vector256.Load(b + 16 + 32 * h).ToVector512Unsafe().AsUInt64(), Vector512.Create(0ul, 1, 2, 3, 0, 1, 2, 3)).AsUInt16();
+            var lowFirst = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2));
+            var lowSecond = Vector512.Create(Vector256.Create((ushort)4), Vector256.Create((ushort)6));
+            return (Avx512BW.ShiftRightLogicalVariable(q, lowFirst).AsByte() & three, Avx512BW.ShiftRightLogicalVariable(q, lowSecond).AsByte() & three);
         }
     }
 

@@ -18,7 +18,7 @@ internal static unsafe partial class CpuFusedDot
     /// <summary>True for the formats with a fused kernel on this machine.</summary>
     public static bool Supports(TensorFormat f) => Avx2.IsSupported && Ssse3.IsSupported && f is TensorFormat.Q8_0 or TensorFormat.Q4_0
         or TensorFormat.Q4_1 or TensorFormat.Q5_0 or TensorFormat.Q5_1 or TensorFormat.IQ4_NL or TensorFormat.MXFP4
-        or TensorFormat.Q4_K or TensorFormat.Q5_K or TensorFormat.Q6_K || Wide && f == TensorFormat.Q3_K;
+        or TensorFormat.Q4_K or TensorFormat.Q5_K or TensorFormat.Q6_K || Wide && f is TensorFormat.Q3_K or TensorFormat.Q2_K;
 
     /// <summary>
     /// y[r] = <see cref="Row"/> of W rows first + r·rowBytes, r &lt; count: a run of rows in one call, so a kernel sets up its
@@ -31,6 +31,7 @@ internal static unsafe partial class CpuFusedDot
         else if (Wide && f == TensorFormat.Q4_K) Q4_KWide(first, rowBytes, count, k, xq, dx, sums, y);
         else if (Wide && f == TensorFormat.Q5_K) Q5_KWide(first, rowBytes, count, k, xq, dx, sums, y);
         else if (Wide && f == TensorFormat.Q3_K) Q3_KWide(first, rowBytes, count, k, xq, dx, sums, y);
+        else if (Wide && f == TensorFormat.Q2_K) Q2_KWide(first, rowBytes, count, k, xq, dx, sums, y);
         else if (Wide && f == TensorFormat.Q6_K) Q6_KWide(first, rowBytes, count, k, xq, dx, sums, y);
         else for (int r = 0; r < count; r++) y[r] = Row(f, first + r * rowBytes, k, xq, dx, sums);
     }
