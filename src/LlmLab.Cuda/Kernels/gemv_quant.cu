@@ -47,6 +47,12 @@
 #ifndef QG_STAGES
 #define QG_STAGES 1     // 1: the next tile is held in registers; ≥ 2 (sm_80+): a ring of QG_STAGES tiles per warp filled by cp.async
 #endif
+#ifndef QG_ROW_STEP
+#define QG_ROW_STEP 1   // rows (sets of rows: gate and up) each warp takes in turn, its tiles one stream
+#endif
+#ifndef QG_TILE_SCALE
+#define QG_TILE_SCALE 1 // a warp tile is QG_TILE_SCALE times the format's base tile (QTILE_BASE blocks)
+#endif
 #define QG_ROWS (QG_WARPS / QG_SPLIT)
 
 // Elements every lane dequantizes at once: each format's blocks split into parts of 32 consecutive elements.
@@ -149,14 +155,14 @@ __device__ __forceinline__ void scale_min_k4(int j, const unsigned char* q, floa
 }
 
 // ---- Formats: block geometry and the dequantization of part p (elements [32p, 32p + 32) of the block) ----
-// QK: elements per block; QBYTES: bytes per block; QPARTS: QK / 32; QTILE: blocks per warp tile (QTILE·QBYTES is a
-// whole number of 16-byte chunks, QTILE·QPARTS a multiple of 32 so every lane has the same number of parts).
+// QK: elements per block; QBYTES: bytes per block; QPARTS: QK / 32; QTILE_BASE: blocks per warp tile at QG_TILE_SCALE 1
+// (QTILE·QBYTES is a whole number of 16-byte chunks, QTILE·QPARTS a multiple of 32 so every lane has the same number of parts).
 
 #if QFORMAT == QF_Q8_0
 // d:f16, qs:i8[32]; w = d·q.
 #define QK 32
 #define QBYTES 34
-#define QTILE 64
+#define QTILE_BASE 64
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
     const float d = ld_half(b);
@@ -169,7 +175,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 // d:f16, qs:u8[16]; element j is the low nibble of qs[j], element j+16 the high one; w = d·(q − 8).
 #define QK 32
 #define QBYTES 18
-#define QTILE 64
+#define QTILE_BASE 64
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
     const float d = ld_half(b);
@@ -179,7 +185,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 // d:f16, m:f16, qs:u8[16] (nibbles as Q4_0); w = d·q + m.
 #define QK 32
 #define QBYTES 20
-#define QTILE 64
+#define QTILE_BASE 64
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
     const float d = ld_half(b), m = ld_half(b + 2);
@@ -189,7 +195,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 // d:f16, qh:u32 (bit j: 5th bit of element j), qs:u8[16] (nibbles as Q4_0); w = d·(q − 16).
 #define QK 32
 #define QBYTES 22
-#define QTILE 64
+#define QTILE_BASE 64
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
     const float d = ld_half(b);
@@ -200,7 +206,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 // d:f16, m:f16, qh:u32, qs:u8[16]; w = d·q + m.
 #define QK 32
 #define QBYTES 24
-#define QTILE 64
+#define QTILE_BASE 64
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
     const float d = ld_half(b), m = ld_half(b + 2);
@@ -211,7 +217,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 // d:f16, qs:u8[16] (nibbles as Q4_0) indexing the non-linear table; w = d·table[q].
 #define QK 32
 #define QBYTES 18
-#define QTILE 64
+#define QTILE_BASE 64
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
     const float d = ld_half(b);
@@ -222,7 +228,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 // halves so the scale is 2^(e − 128) (ggml's ggml_e8m0_to_fp32_half).
 #define QK 32
 #define QBYTES 17
-#define QTILE 128
+#define QTILE_BASE 128
 __device__ __forceinline__ float e8m0_half(unsigned e)
 {
     // 2^(e − 128) as an fp32 bit pattern; e < 2 needs a subnormal.
@@ -239,7 +245,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 // sub-block 2i in the low nibbles and 2i+1 in the high ones; w = d·sc·q − dmin·mn.
 #define QK 256
 #define QBYTES 144
-#define QTILE 8
+#define QTILE_BASE 8
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, float (&w)[QPART])
 {
     float sc, mn;
@@ -255,7 +261,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
 // d:f16, dmin:f16, scales:u8[12], qh:u8[32] (bit p of qh[l]: 5th bit of element 32p + l), qs:u8[128] as Q4_K.
 #define QK 256
 #define QBYTES 176
-#define QTILE 8
+#define QTILE_BASE 8
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, float (&w)[QPART])
 {
     float sc, mn;
@@ -278,7 +284,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
 // 2i, 2i+1 of qh[l]; 16 elements share a scale; w = d·sc·(q − 32).
 #define QK 256
 #define QBYTES 210
-#define QTILE 8
+#define QTILE_BASE 8
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, float (&w)[QPART])
 {
     const int half = p >> 2, i = p & 3;
@@ -301,7 +307,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
 // (128 elements, 32 bytes of qs), run i (elements 32i .. 32i+31) is bits 2i, 2i+1 of qs[l]; w = d·sc·q − dmin·mn.
 #define QK 256
 #define QBYTES 84
-#define QTILE 8
+#define QTILE_BASE 8
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, float (&w)[QPART])
 {
     const int half = p >> 2, i = p & 3;
@@ -324,7 +330,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
 // w = d·(sc − 32)·q.
 #define QK 256
 #define QBYTES 110
-#define QTILE 8
+#define QTILE_BASE 8
 __device__ __forceinline__ int q3k_scale(const unsigned char* s, int j)
 {
     // ggml's kmask unpacking: scale j's low 4 bits are nibble (j/8) of byte j%8, its top 2 bits are bits 2·(j/4) of byte 8 + j%4.
@@ -355,7 +361,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
 // p's 16 bytes hold elements l (low nibble) and l + 16 (high); w = d·(scale − 32)·table[q].
 #define QK 256
 #define QBYTES 136
-#define QTILE 8
+#define QTILE_BASE 8
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, float (&w)[QPART])
 {
     const unsigned hi = ld_u16(b + 2);
@@ -375,7 +381,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
 // codes:e4m3[32] (the row's scale follows the row's last block); w = e4m3(code)·2⁻⁸ (e4m3x4), the row scale applied by the caller.
 #define QK 32
 #define QBYTES 32
-#define QTILE 64
+#define QTILE_BASE 64
 #define QROW_SCALE 1
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
@@ -494,6 +500,7 @@ __device__ __forceinline__ void q8_part(const unsigned char* b, int p, int (&q)[
 #endif
 
 #define QPARTS (QK / QPART)
+#define QTILE (QTILE_BASE * QG_TILE_SCALE)
 #define QTILE_BYTES (QTILE * QBYTES)
 #define QTILE_CHUNKS (QTILE_BYTES / 16)
 #define QLOADS ((QTILE_CHUNKS + 31) / 32)          // 16-byte loads per lane per tile
@@ -707,20 +714,26 @@ __device__ __forceinline__ void tile_dot_q8(unsigned char (*tiles)[QTILE_BYTES +
 }
 #endif
 
-// Dot products of R weight rows (row byte pointers, 16-byte aligned) with the N rows of x; every thread of the block
-// must call it. The result is in acc on lane 0 of the row's first warp (warp % QG_SPLIT == 0).
-template <int N, int R>
-__device__ __forceinline__ void qdot_rows(const unsigned char* const (&rows)[R], const act_t* __restrict__ x, int k, float (&acc)[R][N])
+// Dot products of QG_ROW_STEP sets of R weight rows with the N rows of x, one set after another; every thread of the
+// block must call it. rows(i, r) gives set i's row r (16-byte aligned byte pointer). A warp's tiles form one stream over
+// its sets (tile t of set i, the next tile of the same set or the first of set i + 1), so the next tile is in flight
+// across set boundaries and x is rounded once for all sets. After set i, done(i, acc) runs on every lane of the row's
+// first warp (warp % QG_SPLIT == 0) with the sums on lane 0.
+template <int N, int R, typename Rows, typename Done>
+__device__ __forceinline__ void qdot_rows(Rows rows, const act_t* __restrict__ x, int k, Done done)
 {
     typedef unsigned char Tile[QTILE_BYTES + QSLACK];
-    extern __shared__ __align__(16) unsigned char qsmem[];   // dynamic: (QG_STAGES > 1) the tile rings, then (QG_Q8X) x
+    extern __shared__ __align__(16) unsigned char qsmem[];   // dynamic: each warp's QG_STAGES·R tiles, then (QG_Q8X) x
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int part = warp % QG_SPLIT;
     const int nb = k / QK, tiles_in_row = (nb + QTILE - 1) / QTILE;
-#pragma unroll
-    for (int r = 0; r < R; r++)
-#pragma unroll
-        for (int n = 0; n < N; n++) acc[r][n] = 0.0f;
+    const int per_row = max(0, (tiles_in_row - part + QG_SPLIT - 1) / QG_SPLIT);   // tiles of each row this warp takes
+    const int total = QG_ROW_STEP * per_row;
+    // Flat tile f of this warp's stream: set f / per_row, tile part + (f % per_row)·QG_SPLIT of its rows; past the
+    // stream, a tile index past every row (nothing is read).
+#define QG_TILE_OF(f, i, t)                                                             \
+    const int i = (f) < total ? (f) / per_row : 0;                                      \
+    const int t = (f) < total ? part + ((f) % per_row) * QG_SPLIT : tiles_in_row;
 
 #if QG_STAGES > 1
     // Each warp's ring of QG_STAGES tiles per row, filled by cp.async QG_STAGES − 1 tiles ahead of the one in use.
@@ -728,86 +741,109 @@ __device__ __forceinline__ void qdot_rows(const unsigned char* const (&rows)[R],
 #pragma unroll
     for (int s = 0; s < QG_STAGES - 1; s++)
     {
+        QG_TILE_OF(s, i, t)
 #pragma unroll
-        for (int r = 0; r < R; r++) async_tile(ring[s * R + r], rows[r], part + s * QG_SPLIT, nb, lane);
+        for (int r = 0; r < R; r++) async_tile(ring[s * R + r], rows(i, r), t, nb, lane);
         cp_async_commit();
     }
+    int stage = 0;
 #else
-    __shared__ __align__(16) Tile tiles[QG_WARPS][R];
+    Tile* tiles = reinterpret_cast<Tile*>(qsmem) + (size_t)warp * R;   // [r]
     uint4 next[R][QLOADS];
+    {
+        QG_TILE_OF(0, i, t)
 #pragma unroll
-    for (int r = 0; r < R; r++) load_tile(rows[r], part, nb, lane, next[r]);
+        for (int r = 0; r < R; r++) load_tile(rows(i, r), t, nb, lane, next[r]);
+    }
 #endif
     GRID_DEPENDENCY_WAIT();
     GRID_DEPENDENTS_LAUNCH();
 #ifdef QG_Q8X
-    unsigned char* x8 = qsmem + (QG_STAGES > 1 ? (size_t)QG_WARPS * QG_STAGES * R * sizeof(Tile) : 0);
+    unsigned char* x8 = qsmem + (size_t)QG_WARPS * QG_STAGES * R * sizeof(Tile);
     signed char* xq = reinterpret_cast<signed char*>(x8);
     float* xd = reinterpret_cast<float*>(x8 + N * k);
     float* xs = xd + N * k / QPART;
     quantize_x<N>(x, k, xq, xd, xs);
 #endif
-#if QG_STAGES > 1
-    int stage = 0;
-#endif
-    for (int t = part; t < tiles_in_row; t += QG_SPLIT)
-    {
-#if QG_STAGES > 1
-        // Refill the stage used last iteration with tile t + (QG_STAGES − 1)·split, then wait for tile t: groups
-        // committed after it (QG_STAGES − 1 of them) may still be in flight.
-        const int ahead = (stage + QG_STAGES - 1) % QG_STAGES;
-#pragma unroll
-        for (int r = 0; r < R; r++) async_tile(ring[ahead * R + r], rows[r], t + (QG_STAGES - 1) * QG_SPLIT, nb, lane);
-        cp_async_commit();
-        cp_async_wait<QG_STAGES - 1>();
-        __syncwarp();
-        Tile* current = ring + stage * R;
-        stage = (stage + 1) % QG_STAGES;
-#else
-#pragma unroll
-        for (int r = 0; r < R; r++)
-        {
-            store_tile(tiles[warp][r], lane, next[r]);
-            load_tile(rows[r], t + QG_SPLIT, nb, lane, next[r]);
-        }
-        __syncwarp();
-        Tile* current = tiles[warp];
-#endif
-#ifdef QG_Q8X
-        tile_dot_q8<N, R>(current, t, nb, lane, xq, xd, xs, k, acc);
-#else
-        tile_dot<N, R>(current, t, nb, lane, x, k, acc);
-#endif
-        __syncwarp();
-    }
-#pragma unroll
-    for (int r = 0; r < R; r++)
-#pragma unroll
-        for (int n = 0; n < N; n++) acc[r][n] = warp_sum(acc[r][n]);
 #if QG_SPLIT > 1
     __shared__ float partial[QG_WARPS][R][N];
-    if (lane == 0)
-#pragma unroll
-        for (int r = 0; r < R; r++)
-#pragma unroll
-            for (int n = 0; n < N; n++) partial[warp][r][n] = acc[r][n];
-    __syncthreads();
-    if (part == 0)
-#pragma unroll
-        for (int r = 0; r < R; r++)
-#pragma unroll
-            for (int n = 0; n < N; n++)
-            {
-                float s = 0.0f;
-#pragma unroll
-                for (int q = 0; q < QG_SPLIT; q++) s += partial[warp + q][r][n];
-                acc[r][n] = s;
-            }
 #endif
+    int f = 0;
+    for (int set = 0; set < QG_ROW_STEP; set++)
+    {
+        float acc[R][N];
+#pragma unroll
+        for (int r = 0; r < R; r++)
+#pragma unroll
+            for (int n = 0; n < N; n++) acc[r][n] = 0.0f;
+        for (int j = 0; j < per_row; j++, f++)
+        {
+            const int t = part + j * QG_SPLIT;
+#if QG_STAGES > 1
+            // Refill the stage used last iteration with flat tile f + QG_STAGES − 1, then wait for tile f: groups
+            // committed after it (QG_STAGES − 1 of them) may still be in flight.
+            {
+                const int ahead = (stage + QG_STAGES - 1) % QG_STAGES;
+                QG_TILE_OF(f + QG_STAGES - 1, ia, ta)
+#pragma unroll
+                for (int r = 0; r < R; r++) async_tile(ring[ahead * R + r], rows(ia, r), ta, nb, lane);
+            }
+            cp_async_commit();
+            cp_async_wait<QG_STAGES - 1>();
+            __syncwarp();
+            Tile* current = ring + stage * R;
+            stage = (stage + 1) % QG_STAGES;
+#else
+            {
+                QG_TILE_OF(f + 1, ia, ta)
+#pragma unroll
+                for (int r = 0; r < R; r++)
+                {
+                    store_tile(tiles[r], lane, next[r]);
+                    load_tile(rows(ia, r), ta, nb, lane, next[r]);
+                }
+            }
+            __syncwarp();
+            Tile* current = tiles;
+#endif
+#ifdef QG_Q8X
+            tile_dot_q8<N, R>(current, t, nb, lane, xq, xd, xs, k, acc);
+#else
+            tile_dot<N, R>(current, t, nb, lane, x, k, acc);
+#endif
+            __syncwarp();
+        }
+#pragma unroll
+        for (int r = 0; r < R; r++)
+#pragma unroll
+            for (int n = 0; n < N; n++) acc[r][n] = warp_sum(acc[r][n]);
+#if QG_SPLIT > 1
+        if (lane == 0)
+#pragma unroll
+            for (int r = 0; r < R; r++)
+#pragma unroll
+                for (int n = 0; n < N; n++) partial[warp][r][n] = acc[r][n];
+        __syncthreads();
+        if (part == 0)
+#pragma unroll
+            for (int r = 0; r < R; r++)
+#pragma unroll
+                for (int n = 0; n < N; n++)
+                {
+                    float s = 0.0f;
+#pragma unroll
+                    for (int q = 0; q < QG_SPLIT; q++) s += partial[warp + q][r][n];
+                    acc[r][n] = s;
+                }
+        __syncthreads();   // the next set writes partial again
+#endif
+        if (part == 0) done(set, acc);
+    }
+#undef QG_TILE_OF
 }
 
 // Up to three products sharing x: rows [0, m0) of W0, then [0, m1) of W1, then [0, m2) of W2; `stride`: bytes between
-// rows (the same for the three: one format, one k).
+// rows (the same for the three: one format, one k). Each warp (or QG_SPLIT warps) takes QG_ROW_STEP consecutive rows.
 template <int N, typename Y>
 __device__ __forceinline__ void qgemv(const act_t* __restrict__ x, int k, size_t stride,
                                       const unsigned char* w0, const float* b0, Y* y0, int m0,
@@ -815,19 +851,26 @@ __device__ __forceinline__ void qgemv(const act_t* __restrict__ x, int k, size_t
                                       const unsigned char* w2, const float* b2, Y* y2, int m2)
 {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    int r = blockIdx.x * QG_ROWS + warp / QG_SPLIT;
-    const unsigned char* w = w0; const float* b = b0; Y* y = y0; int m = m0;
-    if (r >= m0) { r -= m0; w = w1; b = b1; y = y1; m = m1; if (r >= m1) { r -= m1; w = w2; b = b2; y = y2; m = m2; } }
-    const bool valid = r < m;
-    const unsigned char* rows[1] = { valid ? w + (size_t)r * stride : w0 };   // idle warps read row 0 of W0
-    float acc[1][N];
-    qdot_rows<N, 1>(rows, x, k, acc);
-    if (valid && lane == 0 && warp % QG_SPLIT == 0)
-    {
+    const int first = (blockIdx.x * QG_ROWS + warp / QG_SPLIT) * QG_ROW_STEP;
+    const int total = m0 + m1 + m2;
+    // Row `first + i` of the three products: idle rows (past the last) read row 0 of W0.
+    auto rows = [&](int i, int) -> const unsigned char* {
+        int r = first + i;
+        if (r >= total) return w0;
+        if (r < m0) return w0 + (size_t)r * stride;
+        r -= m0;
+        if (r < m1) return w1 + (size_t)r * stride;
+        return w2 + (size_t)(r - m1) * stride;
+    };
+    qdot_rows<N, 1>(rows, x, k, [&](int i, const float (&acc)[1][N]) {
+        int r = first + i;
+        if (lane != 0 || r >= total) return;
+        const float* b = b0; Y* y = y0; int m = m0;
+        if (r >= m0) { r -= m0; b = b1; y = y1; m = m1; if (r >= m1) { r -= m1; b = b2; y = y2; m = m2; } }
         const float bias = b != 0 ? b[r] : 0.0f;
 #pragma unroll
         for (int n = 0; n < N; n++) y[(size_t)n * m + r] = from_float<Y>(acc[0][n] + bias);
-    }
+    });
 }
 
 // MLP gate and up rows together (one format): up = x·Wuᵀ, gate = silu(x·Wgᵀ)·up, rounded as the separate ops round.
@@ -837,14 +880,14 @@ __device__ __forceinline__ void qgemv_gate_up(const act_t* __restrict__ x, int k
                                               const unsigned char* wu, const float* bu, act_t* up, int m)
 {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    const int r = blockIdx.x * QG_ROWS + warp / QG_SPLIT;
-    const bool valid = r < m;
-    const size_t offset = (size_t)(valid ? r : 0) * stride;
-    const unsigned char* rows[2] = { wg + offset, wu + offset };
-    float acc[2][N];
-    qdot_rows<N, 2>(rows, x, k, acc);
-    if (valid && lane == 0 && warp % QG_SPLIT == 0)
-    {
+    const int first = (blockIdx.x * QG_ROWS + warp / QG_SPLIT) * QG_ROW_STEP;
+    auto rows = [&](int i, int which) -> const unsigned char* {
+        const size_t offset = (size_t)(first + i < m ? first + i : 0) * stride;
+        return (which == 0 ? wg : wu) + offset;
+    };
+    qdot_rows<N, 2>(rows, x, k, [&](int i, const float (&acc)[2][N]) {
+        const int r = first + i;
+        if (lane != 0 || r >= m) return;
 #pragma unroll
         for (int n = 0; n < N; n++)
         {
@@ -854,10 +897,10 @@ __device__ __forceinline__ void qgemv_gate_up(const act_t* __restrict__ x, int k
             up[(size_t)n * m + r] = u;
             gate[(size_t)n * m + r] = from_float<act_t>(sig * g * to_float(u));
         }
-    }
+    });
 }
 
-// qgemv<N>_act / qgemv<N>_f32 / qgemv_gate_up<N>. Block: QG_WARPS·32 threads; grid: ceil(total rows / QG_ROWS).
+// qgemv<N>_act / qgemv<N>_f32 / qgemv_gate_up<N>. Block: QG_WARPS·32 threads; grid: ceil(total rows / (QG_ROWS·QG_ROW_STEP)).
 #define QGEMV_PRODUCT_ARGS(Y)                                                                                                 \
     const act_t* __restrict__ x, int k, unsigned long long stride,                                                            \
     const unsigned char* w0, const float* b0, Y* y0, int m0, const unsigned char* w1, const float* b1, Y* y1, int m1,        \
