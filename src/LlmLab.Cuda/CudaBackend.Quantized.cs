@@ -80,6 +80,7 @@ public sealed unsafe partial class CudaBackend
             if (QuantRowStride(format, cols) != cols + Fp8RowPadding)
                 throw new InvalidOperationException($"FP8 rows of {cols} codes: gemv.cu reads them at a stride of {cols + Fp8RowPadding} bytes");
             PrepareFp8Gemv();
+            LoadModules(["fp8_prefill.cu"], []);
         }
         _quantPrepared.Add((format, cols));
         PrepareQuantModules(format, cols);
@@ -121,7 +122,6 @@ public sealed unsafe partial class CudaBackend
         if (q8) defines.Add("QG_Q8X");
         if (shape.Stages > 1) defines.Add($"QG_STAGES={shape.Stages}");
         if (shape.TileScale > 1) defines.Add($"QG_TILE_SCALE={shape.TileScale}");
-        if (shape.RowStep > 1) defines.Add($"QG_ROW_STEP={shape.RowStep}");
         return [.. defines];
     }
 
@@ -178,11 +178,13 @@ public sealed unsafe partial class CudaBackend
     /// <summary>
     /// The launch of a decode GEMV of <paramref name="n"/> rows of length <paramref name="k"/> reading
     /// <paramref name="weightRows"/> weight rows per output (1, or 2 for gate/up) over <paramref name="outputs"/> output
-    /// rows: module defines, output rows per block and dynamic shared bytes (each warp's tiles, then the 8-bit x).
+    /// rows: module defines, warps per block, output rows per block, rows each warp (or split of warps) takes in turn,
+    /// and dynamic shared bytes (each warp's tiles, then the 8-bit x). The rows per warp are the shape's
+    /// <see cref="QuantGemvShape.RowStep"/> or fewer, so the grid keeps at least two blocks per multiprocessor.
     /// The tuning's shape; with one stage where its ring does not fit the GPU's shared memory (or before sm_80, which
     /// lacks cp.async); the default shape where even that does not fit.
     /// </summary>
-    private (string[] Defines, int Warps, int RowsPerBlock, int SharedBytes) QuantGemvVariant(TensorFormat format, int n, int k, int weightRows, int outputs)
+    private (string[] Defines, int Warps, int RowsPerBlock, int Step, int SharedBytes) QuantGemvVariant(TensorFormat format, int n, int k, int weightRows, int outputs)
     {
         bool q8 = Q8Activations(format) && Q8ActivationsFit(n, k);
         int xBytes = q8 ? Q8ActivationBytes(n, k) : 0;
@@ -191,7 +193,9 @@ public sealed unsafe partial class CudaBackend
         if (Bytes(shape) > SharedOptinBytes) shape = shape with { Stages = 1 };
         if (Bytes(shape) > SharedOptinBytes) shape = DefaultQuantShape;
         int split = shape.Split != 0 ? shape.Split : QuantSplit(format, shape, outputs, k);
-        return (QuantDefines(format, split, q8, shape), shape.Warps, shape.Warps / split * shape.RowStep, checked((int)Bytes(shape)));
+        int warpRows = shape.Warps / split, step = shape.RowStep;
+        while (step > 1 && (outputs + warpRows * step - 1) / (warpRows * step) < 2 * Info.Multiprocessors) step /= 2;
+        return (QuantDefines(format, split, q8, shape), shape.Warps, warpRows * step, step, checked((int)Bytes(shape)));
     }
 
     private readonly Dictionary<nint, int> _dynamicSharedSet = [];
@@ -285,12 +289,13 @@ public sealed unsafe partial class CudaBackend
         var w = products[0].W;
         bool f32Out = products[0].Y.DType == DType.F32;
         int rows = products.Sum(p => p.W.Rows);
-        var (defines, warps, rowsPerBlock, shared) = QuantGemvVariant(w.Format, x.Rows, x.Cols, weightRows: 1, rows);
-        var args = new KernelArg[3 + 4 * MaxFusedProducts];
+        var (defines, warps, rowsPerBlock, step, shared) = QuantGemvVariant(w.Format, x.Rows, x.Cols, weightRows: 1, rows);
+        var args = new KernelArg[4 + 4 * MaxFusedProducts];
         args[0] = x.Pointer;
         args[1] = x.Cols;
         args[2] = (ulong)w.RowStride;
-        PutProducts(args, 3, products);
+        args[3] = step;
+        PutProducts(args, 4, products);
         var kernel = Kernel("gemv_quant.cu", $"qgemv{x.Rows}_{(f32Out ? "f32" : "act")}", defines);
         AllowDynamicShared(kernel, shared);
         Launch(kernel, ((rows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), warps * 32, shared, args);
@@ -300,11 +305,11 @@ public sealed unsafe partial class CudaBackend
     private void LaunchQuantGateUp(Product gate, Product up)
     {
         var x = gate.X;
-        var (defines, warps, rowsPerBlock, shared) = QuantGemvVariant(gate.W.Format, x.Rows, x.Cols, weightRows: 2, gate.W.Rows);
+        var (defines, warps, rowsPerBlock, step, shared) = QuantGemvVariant(gate.W.Format, x.Rows, x.Cols, weightRows: 2, gate.W.Rows);
         var kernel = Kernel("gemv_quant.cu", $"qgemv_gate_up{x.Rows}", defines);
         AllowDynamicShared(kernel, shared);
         Launch(kernel, ((gate.W.Rows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), warps * 32, shared,
-            x.Pointer, x.Cols, (ulong)gate.W.RowStride, gate.W.Pointer, gate.Bias?.Pointer ?? 0UL, gate.Y.Pointer,
+            x.Pointer, x.Cols, (ulong)gate.W.RowStride, step, gate.W.Pointer, gate.Bias?.Pointer ?? 0UL, gate.Y.Pointer,
             up.W.Pointer, up.Bias?.Pointer ?? 0UL, up.Y.Pointer, gate.W.Rows);
     }
 
@@ -395,13 +400,12 @@ public sealed unsafe partial class CudaBackend
         bool scaledInProduct = _gemm.Offers(shape);
         if (!scaledInProduct && !_gemm.Offers(shape = shape with { RowScaled = false })) return false;
         const int threads = 256;
-        string[] defines = QuantDefines(w.Format, split: 1, q8: false, _quantShape);
         ulong xs = workspace.Pointer + (ulong)scalesX, ws = workspace.Pointer + (ulong)scalesW;
-        Launch(Kernel("gemv_quant.cu", "fp8_prefill_operands", defines), (n + (m + threads - 1) / threads, 1, 1), threads, 0,
+        Launch(Kernel("fp8_prefill.cu", "fp8_prefill_operands"), (n + (m + threads - 1) / threads, 1, 1), threads, 0,
             x.Pointer, n, k, xq, xs, w.Pointer, (ulong)w.RowStride, m, ws);
         _gemm.Run(shape, xq, w.Pointer, p.Y.Pointer, _stream, scalesA: xs, scalesB: ws);
         if (!scaledInProduct)
-            Launch(Kernel("gemv_quant.cu", "fp8_rescale", defines), (GridStride((long)n * m), 1, 1), ElementwiseThreads, 0, p.Y.Pointer, n, m, xs, ws);
+            Launch(Kernel("fp8_prefill.cu", "fp8_rescale"), (GridStride((long)n * m), 1, 1), ElementwiseThreads, 0, p.Y.Pointer, n, m, xs, ws);
         Fp8TensorCoreProducts++;
         Fp8ScalesInProduct = scaledInProduct;
         return true;

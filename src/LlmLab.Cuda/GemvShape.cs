@@ -14,7 +14,7 @@ public sealed record GemvShape(int Warps, int SplitWarps, int Unroll);
 /// <paramref name="TileScale"/> times the format's base tile (QG_TILE_SCALE: 1, 2 or 4; the base is 8 blocks of 256 or 64
 /// of 32); <paramref name="Split"/> warps sharing one row (QG_SPLIT: 1, 2 or 4; 0 splits only rows of many tiles when the
 /// rows alone leave the GPU's warps short); <paramref name="RowStep"/> consecutive rows each warp takes in turn, its tiles
-/// one stream (QG_ROW_STEP: 1, 2, 4 or 8; the grid shrinks by as much).
+/// one stream (1, 2, 4 or 8, a kernel argument; fewer where the grid would fall below two blocks per multiprocessor).
 /// </summary>
 public sealed record QuantGemvShape(int Warps = 8, int Stages = 1, int TileScale = 1, int Split = 0, int RowStep = 1)
 {

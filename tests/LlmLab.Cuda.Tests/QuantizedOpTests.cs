@@ -94,12 +94,13 @@ public sealed class QuantizedOpTests
         return values;
     }
 
-    private static void RunProducts(int device, DType type, int[] rowCounts, string what, QuantGemvShape? shape = null, TensorFormat[]? formats = null)
+    private static void RunProducts(int device, DType type, int[] rowCounts, string what, QuantGemvShape? shape = null, TensorFormat[]? formats = null,
+        Func<CudaBackend, (int Rows, int K)[]>? shapes = null)
     {
         using var gpu = Gpu.Open(device, type);
         gpu.Tuning = gpu.Tuning with { GemvRowLimit = CudaTuning.MaxGemvRows, QuantGemv = shape ?? new() };   // n = 3, 4 run as the GEMV too (the default stops at 2)
         foreach (var format in formats ?? Formats)
-            foreach (var (m, k) in Shapes)
+            foreach (var (m, k) in shapes?.Invoke(gpu) ?? Shapes)
             {
                 using var h = new OpHarness(gpu, seed: 7 + (int)format);
                 var (w, deq) = h.QuantWeight("w", format, m, k);
@@ -134,13 +135,18 @@ public sealed class QuantizedOpTests
         RunProducts(device, type, [1, 4], "qgemv ring", new QuantGemvShape(Stages: 3),
             formats: [TensorFormat.Q8_0, TensorFormat.Q4_0, TensorFormat.Q4_K, TensorFormat.Q6_K, TensorFormat.Q5_K, TensorFormat.Q2_K, TensorFormat.MXFP4]);
 
-    /// <summary>The kernel lab's other launch shapes (warps per block, tile size, warps per row) compute the same products.</summary>
+    /// <summary>
+    /// The kernel lab's other launch shapes (warps per block, tile size, warps per row, rows per warp) compute the same
+    /// products. Rows per warp apply only where the grid keeps two blocks per multiprocessor, so a second matrix has rows
+    /// enough for 8 rows per warp of 8 warps (plus a partial block), with rows of 2 K-quant blocks.
+    /// </summary>
     [Theory, MemberData(nameof(Targets))]
     public void Decode_products_in_other_launch_shapes_read_the_blocks_alike(int device, DType type)
     {
         TensorFormat[] formats = [TensorFormat.Q8_0, TensorFormat.Q4_K, TensorFormat.Q6_K, TensorFormat.IQ4_XS];
-        RunProducts(device, type, [1, 2], "qgemv 4 warps, tile ×2, split 2, 4 rows per warp", new QuantGemvShape(Warps: 4, TileScale: 2, Split: 2, RowStep: 4), formats);
-        RunProducts(device, type, [1, 4], "qgemv 8 warps, 2 stages, 8 rows per warp", new QuantGemvShape(Stages: 2, RowStep: 8), formats);
+        (int, int)[] Many(CudaBackend gpu) => [(300, 768), (2 * gpu.Info.Multiprocessors * 8 * 8 + 37, 512)];
+        RunProducts(device, type, [1, 2], "qgemv 4 warps, tile ×2, split 2, 4 rows per warp", new QuantGemvShape(Warps: 4, TileScale: 2, Split: 2, RowStep: 4), formats, Many);
+        RunProducts(device, type, [1, 4], "qgemv 8 warps, 2 stages, 8 rows per warp", new QuantGemvShape(Stages: 2, RowStep: 8), formats, Many);
         RunProducts(device, type, [1], "qgemv 16 warps, 3 stages, tile ×4, split 4", new QuantGemvShape(Warps: 16, Stages: 3, TileScale: 4, Split: 4), formats);
     }
 

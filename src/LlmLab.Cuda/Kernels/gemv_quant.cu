@@ -4,7 +4,7 @@
 // device: row r of W [m, k] is k/QK blocks as ggml stores them (RowBytes), rows at a stride rounded up to 16 bytes
 // (0..15 zero bytes after rows whose length is not a multiple of 16), so every row starts 16-byte aligned.
 // FP8 (QF_FP8) rows are k E4M3 codes (read as blocks of 32 codes with no block scale) followed by the row's fp32
-// scale (QROW_SCALE): dequant_rows multiplies each element by it, and fp8_prefill_operands feeds the FP8 tensor cores;
+// scale (QROW_SCALE): dequant_rows multiplies each element by it, and fp8_prefill.cu feeds the FP8 tensor cores;
 // FP8 decode products run in gemv.cu (GEMV_FP8), whose 16-byte loads fit rows of one-byte codes directly.
 //
 //  - qgemv<N>_act / _f32: y[n, m] = x[n, k] · Wᵀ (+ bias) for decode rows (n ≤ 4), up to three products sharing x
@@ -46,9 +46,6 @@
 #endif
 #ifndef QG_STAGES
 #define QG_STAGES 1     // 1: the next tile is held in registers; ≥ 2 (sm_80+): a ring of QG_STAGES tiles per warp filled by cp.async
-#endif
-#ifndef QG_ROW_STEP
-#define QG_ROW_STEP 1   // rows (sets of rows: gate and up) each warp takes in turn, its tiles one stream
 #endif
 #ifndef QG_TILE_SCALE
 #define QG_TILE_SCALE 1 // a warp tile is QG_TILE_SCALE times the format's base tile (QTILE_BASE blocks)
@@ -714,13 +711,13 @@ __device__ __forceinline__ void tile_dot_q8(unsigned char (*tiles)[QTILE_BYTES +
 }
 #endif
 
-// Dot products of QG_ROW_STEP sets of R weight rows with the N rows of x, one set after another; every thread of the
+// Dot products of `sets` sets of R weight rows with the N rows of x, one set after another; every thread of the
 // block must call it. rows(i, r) gives set i's row r (16-byte aligned byte pointer). A warp's tiles form one stream over
 // its sets (tile t of set i, the next tile of the same set or the first of set i + 1), so the next tile is in flight
 // across set boundaries and x is rounded once for all sets. After set i, done(i, acc) runs on every lane of the row's
 // first warp (warp % QG_SPLIT == 0) with the sums on lane 0.
 template <int N, int R, typename Rows, typename Done>
-__device__ __forceinline__ void qdot_rows(Rows rows, const act_t* __restrict__ x, int k, Done done)
+__device__ __forceinline__ void qdot_rows(Rows rows, int sets, const act_t* __restrict__ x, int k, Done done)
 {
     typedef unsigned char Tile[QTILE_BYTES + QSLACK];
     extern __shared__ __align__(16) unsigned char qsmem[];   // dynamic: each warp's QG_STAGES·R tiles, then (QG_Q8X) x
@@ -728,7 +725,7 @@ __device__ __forceinline__ void qdot_rows(Rows rows, const act_t* __restrict__ x
     const int part = warp % QG_SPLIT;
     const int nb = k / QK, tiles_in_row = (nb + QTILE - 1) / QTILE;
     const int per_row = max(0, (tiles_in_row - part + QG_SPLIT - 1) / QG_SPLIT);   // tiles of each row this warp takes
-    const int total = QG_ROW_STEP * per_row;
+    const int total = sets * per_row;
     // Flat tile f of this warp's stream: set f / per_row, tile part + (f % per_row)·QG_SPLIT of its rows; past the
     // stream, a tile index past every row (nothing is read).
 #define QG_TILE_OF(f, i, t)                                                             \
@@ -769,7 +766,7 @@ __device__ __forceinline__ void qdot_rows(Rows rows, const act_t* __restrict__ x
     __shared__ float partial[QG_WARPS][R][N];
 #endif
     int f = 0;
-    for (int set = 0; set < QG_ROW_STEP; set++)
+    for (int set = 0; set < sets; set++)
     {
         float acc[R][N];
 #pragma unroll
@@ -843,15 +840,15 @@ __device__ __forceinline__ void qdot_rows(Rows rows, const act_t* __restrict__ x
 }
 
 // Up to three products sharing x: rows [0, m0) of W0, then [0, m1) of W1, then [0, m2) of W2; `stride`: bytes between
-// rows (the same for the three: one format, one k). Each warp (or QG_SPLIT warps) takes QG_ROW_STEP consecutive rows.
+// rows (the same for the three: one format, one k). Each warp (or QG_SPLIT warps) takes `step` consecutive rows.
 template <int N, typename Y>
-__device__ __forceinline__ void qgemv(const act_t* __restrict__ x, int k, size_t stride,
+__device__ __forceinline__ void qgemv(const act_t* __restrict__ x, int k, size_t stride, int step,
                                       const unsigned char* w0, const float* b0, Y* y0, int m0,
                                       const unsigned char* w1, const float* b1, Y* y1, int m1,
                                       const unsigned char* w2, const float* b2, Y* y2, int m2)
 {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    const int first = (blockIdx.x * QG_ROWS + warp / QG_SPLIT) * QG_ROW_STEP;
+    const int first = (blockIdx.x * QG_ROWS + warp / QG_SPLIT) * step;
     const int total = m0 + m1 + m2;
     // Row `first + i` of the three products: idle rows (past the last) read row 0 of W0.
     auto rows = [&](int i, int) -> const unsigned char* {
@@ -862,7 +859,7 @@ __device__ __forceinline__ void qgemv(const act_t* __restrict__ x, int k, size_t
         if (r < m1) return w1 + (size_t)r * stride;
         return w2 + (size_t)(r - m1) * stride;
     };
-    qdot_rows<N, 1>(rows, x, k, [&](int i, const float (&acc)[1][N]) {
+    qdot_rows<N, 1>(rows, step, x, k, [&](int i, const float (&acc)[1][N]) {
         int r = first + i;
         if (lane != 0 || r >= total) return;
         const float* b = b0; Y* y = y0; int m = m0;
@@ -875,17 +872,17 @@ __device__ __forceinline__ void qgemv(const act_t* __restrict__ x, int k, size_t
 
 // MLP gate and up rows together (one format): up = x·Wuᵀ, gate = silu(x·Wgᵀ)·up, rounded as the separate ops round.
 template <int N>
-__device__ __forceinline__ void qgemv_gate_up(const act_t* __restrict__ x, int k, size_t stride,
+__device__ __forceinline__ void qgemv_gate_up(const act_t* __restrict__ x, int k, size_t stride, int step,
                                               const unsigned char* wg, const float* bg, act_t* gate,
                                               const unsigned char* wu, const float* bu, act_t* up, int m)
 {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    const int first = (blockIdx.x * QG_ROWS + warp / QG_SPLIT) * QG_ROW_STEP;
+    const int first = (blockIdx.x * QG_ROWS + warp / QG_SPLIT) * step;
     auto rows = [&](int i, int which) -> const unsigned char* {
         const size_t offset = (size_t)(first + i < m ? first + i : 0) * stride;
         return (which == 0 ? wg : wu) + offset;
     };
-    qdot_rows<N, 2>(rows, x, k, [&](int i, const float (&acc)[2][N]) {
+    qdot_rows<N, 2>(rows, step, x, k, [&](int i, const float (&acc)[2][N]) {
         const int r = first + i;
         if (lane != 0 || r >= m) return;
 #pragma unroll
@@ -900,20 +897,21 @@ __device__ __forceinline__ void qgemv_gate_up(const act_t* __restrict__ x, int k
     });
 }
 
-// qgemv<N>_act / qgemv<N>_f32 / qgemv_gate_up<N>. Block: QG_WARPS·32 threads; grid: ceil(total rows / (QG_ROWS·QG_ROW_STEP)).
+// qgemv<N>_act / qgemv<N>_f32 / qgemv_gate_up<N>. Block: QG_WARPS·32 threads; grid: ceil(total rows / (QG_ROWS·step)); each warp
+// (QG_SPLIT warps) takes `step` consecutive output rows.
 #define QGEMV_PRODUCT_ARGS(Y)                                                                                                 \
-    const act_t* __restrict__ x, int k, unsigned long long stride,                                                            \
+    const act_t* __restrict__ x, int k, unsigned long long stride, int step,                                                  \
     const unsigned char* w0, const float* b0, Y* y0, int m0, const unsigned char* w1, const float* b1, Y* y1, int m1,        \
     const unsigned char* w2, const float* b2, Y* y2, int m2
 #define QGEMV_KERNELS(N)                                                                                                      \
     extern "C" __global__ void __launch_bounds__(QG_WARPS * 32) qgemv##N##_act(QGEMV_PRODUCT_ARGS(act_t))                     \
-    { qgemv<N, act_t>(x, k, (size_t)stride, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2); }                               \
+    { qgemv<N, act_t>(x, k, (size_t)stride, step, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2); }                               \
     extern "C" __global__ void __launch_bounds__(QG_WARPS * 32) qgemv##N##_f32(QGEMV_PRODUCT_ARGS(float))                     \
-    { qgemv<N, float>(x, k, (size_t)stride, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2); }                               \
+    { qgemv<N, float>(x, k, (size_t)stride, step, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2); }                               \
     extern "C" __global__ void __launch_bounds__(QG_WARPS * 32) qgemv_gate_up##N(const act_t* __restrict__ x, int k,          \
-        unsigned long long stride, const unsigned char* wg, const float* bg, act_t* gate,                                     \
+        unsigned long long stride, int step, const unsigned char* wg, const float* bg, act_t* gate,                                     \
         const unsigned char* wu, const float* bu, act_t* up, int m)                                                           \
-    { qgemv_gate_up<N>(x, k, (size_t)stride, wg, bg, gate, wu, bu, up, m); }
+    { qgemv_gate_up<N>(x, k, (size_t)stride, step, wg, bg, gate, wu, bu, up, m); }
 
 QGEMV_KERNELS(1)
 QGEMV_KERNELS(2)
@@ -961,67 +959,3 @@ extern "C" __global__ void dequant_rows(const unsigned char* __restrict__ w, uns
         for (int e = 0; e < QPART; e += Vec16<act_t>::N) store16(o + e, v + e);
     }
 }
-
-#if QFORMAT == QF_FP8
-// ---- FP8 prefill on tensor cores (sm_89+; the host runs cuBLASLt's E4M3 product with one scale per row of each side) ----
-
-// v rounded to E4M3 ("fn": nearest, ties to even, saturating at ±448, NaN to 0x7F), bit for bit as LlmLab's
-// Fp8E4M3.FromSingle (the tests' reference), in integer steps rather than a conversion instruction sm_80 lacks.
-__device__ __forceinline__ unsigned e4m3_code(float v)
-{
-    const unsigned bits = __float_as_uint(v), sign = (bits >> 24) & 0x80u, magnitude = bits & 0x7FFFFFFFu;
-    if (magnitude > 0x7F800000u) return 0x7Fu;
-    const float a = __uint_as_float(magnitude);
-    if (a >= 448.0f) return sign | 0x7Eu;
-    if (a < 0.015625f) return sign | (unsigned)rintf(a * 512.0f);   // subnormals: multiples of 2⁻⁹ (2⁻⁶ itself is code 8)
-    int exponent = (int)(magnitude >> 23) - 127;
-    const unsigned fraction = magnitude & 0x7FFFFFu, rest = fraction & 0xFFFFFu;
-    unsigned kept = fraction >> 20;
-    if (rest > 0x80000u || (rest == 0x80000u && (kept & 1u))) kept++;
-    if (kept == 8u) { kept = 0u; exponent++; }
-    return sign | min((unsigned)((exponent + 7) << 3) | kept, 0x7Eu);
-}
-
-// The operands of an FP8 prefill product: blocks [0, n) round row b of x [n, k] to E4M3 codes xq[b, :] with the scale
-// xs[b] = amax / 448 (Fp8E4M3.EncodeScaled: x ≈ xs·e4m3(code)); blocks from n on gather the m weight-row scales (each
-// row's fp32 after its k codes) into ws[m], 256 per block. Block: 256 threads.
-extern "C" __global__ void __launch_bounds__(256) fp8_prefill_operands(const act_t* __restrict__ x, int n, int k,
-    unsigned char* __restrict__ xq, float* __restrict__ xs, const unsigned char* __restrict__ w, unsigned long long stride, int m,
-    float* __restrict__ ws)
-{
-    GRID_DEPENDENCY_WAIT();
-    GRID_DEPENDENTS_LAUNCH();
-    if ((int)blockIdx.x >= n)
-    {
-        const int r = ((int)blockIdx.x - n) * blockDim.x + threadIdx.x;
-        if (r < m) ws[r] = *reinterpret_cast<const float*>(w + (size_t)r * stride + k);
-        return;
-    }
-    const act_t* row = x + (size_t)blockIdx.x * k;
-    float amax = 0.0f;
-    for (int i = threadIdx.x; i < k; i += blockDim.x) amax = fmaxf(amax, fabsf(to_float(row[i])));
-    __shared__ float warpMax[8];
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) amax = fmaxf(amax, __shfl_xor_sync(FULL_MASK, amax, o));
-    if ((threadIdx.x & 31) == 0) warpMax[threadIdx.x >> 5] = amax;
-    __syncthreads();
-    amax = 0.0f;
-#pragma unroll
-    for (int i = 0; i < 8; i++) amax = fmaxf(amax, warpMax[i]);
-    const float scale = amax / 448.0f;
-    if (threadIdx.x == 0) xs[blockIdx.x] = scale;
-    unsigned char* q = xq + (size_t)blockIdx.x * k;
-    for (int i = threadIdx.x; i < k; i += blockDim.x) q[i] = scale == 0.0f ? 0 : (unsigned char)e4m3_code(to_float(row[i]) / scale);
-}
-
-// y[i, j] ·= xs[i] · ws[j] for the unscaled E4M3 product of x [n, k] and W [m, k] (y [n, m] in the compute type): where
-// cuBLASLt does not apply per-row scales itself. Grid-stride over n·m elements.
-extern "C" __global__ void fp8_rescale(act_t* __restrict__ y, int n, int m, const float* __restrict__ xs, const float* __restrict__ ws)
-{
-    GRID_DEPENDENCY_WAIT();
-    GRID_DEPENDENTS_LAUNCH();
-    const size_t total = (size_t)n * m;
-    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x)
-        y[i] = from_float<act_t>(to_float(y[i]) * (xs[i / m] * ws[i % m]));
-}
-#endif
