@@ -20,14 +20,14 @@ if go tests; then
   echo "finished: $(sed 's/\x1b\[[0-9;]*m//g' $OUT/cuda-tests-kv.log | grep -a -c 'FINISHED\]')"
 fi
 $CLI make-random --preset llama-3.1-8b --dtype bf16 --out /tmp/ck/8b > /dev/null 2>&1; echo "8b made at $(el)"
-for kv in bf16 q8_0; do
+for kv in ${KVS:-bf16 q8_0}; do
   go kv16k || break
   timeout ${KV_LIMIT:-60} $CLI bench --device cuda --model /tmp/ck/8b --kv-type $kv --prompt-tokens 16384 --new-tokens 128 --repetitions 2 > $OUT/bench-8b-16k-$kv.log 2>&1
   echo "== 8b 16k kv $kv rc=$? at $(el)"; grep -a -E "^TTFT|roofline|rror" $OUT/bench-8b-16k-$kv.log | head -3
 done
 for q in ${LABQ:-Q4_K_M Q8_0}; do
   go lab8 || break
-  timeout $(( ${BUDGET:-400} + 90 - ( $(date +%s) - t0 ) )) $TESTS quant-lab --dir /tmp/ck/8b --quant $q --steps 128 --slices ${SLICES:-128,24} --batch 64 \
+  timeout $(( ${BUDGET:-400} + 90 - ( $(date +%s) - t0 ) )) $TESTS quant-lab --dir /tmp/ck/8b --quant $q --steps 128 --slices ${SLICES:-128,24} --batch ${BATCH:-64} \
     --shapes ${SHAPES:-8/1/1/0,8/1/1/0/2,8/1/1/0/4,4/1/1/0/4,16/1/1/0/4,8/2/1/0/4,8/1/1/0} > $OUT/lab-8b-$q.log 2>&1
   echo "== lab 8b $q rc=$? at $(el)"; grep -a -E "roofline|shape|slices|rror|xception" $OUT/lab-8b-$q.log | head -16
 done

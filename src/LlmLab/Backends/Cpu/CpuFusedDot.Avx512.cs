@@ -393,4 +393,57 @@ internal static unsafe partial class CpuFusedDot
     /// <summary>int16 permute indices giving each 8-lane quarter of a product (16 elements) the scale of its group: groups g … g + 3.</summary>
     private static Vector512<short> GroupQuad(int g) => Vector512.Create(
         Vector256.Create(Vector128.Create((short)g), Vector128.Create((short)(g + 1))), Vector256.Create(Vector128.Create((short)(g + 2)), Vector128.Create((short)(g + 3))));
+
+    // IQ4_XS: per 256-element super-block d, scales_h (u16: the top 2 bits of each sub-block's 6-bit scale), scales_l
+    // (4 bytes: the low nibbles), then eight 16-byte runs; run j holds sub-block j's elements l (low nibble) and l + 16
+    // (high nibble), each nibble an index into the non-linear code book (kvalues_iq4nl, −127 … 113). Two runs (64
+    // elements) are one 512-bit product: the 32 bytes spread as Q4_0's pairs are (low nibbles, high nibbles per run),
+    // looked up with one byte shuffle per 128-bit lane. The values are signed, so as for Q8_0 the product is |w| times
+    // x carrying w's sign (|w| ≤ 127 keeps pmaddubsw's pairs exact); the sub-block scales (6-bit − 32) multiply in
+    // integers (pmaddwd) and each super-block's int32 sums meet d·dx once, as in the Q4_K kernel. No minimum.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void IQ4_XSWide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y)
+    {
+        const int bytes = 136;
+        var spread = Vector512.Create(0ul, 1, 0, 1, 2, 3, 2, 3);
+        var half = Vector256.Create(Vector128<ushort>.Zero, Vector128.Create((ushort)4));
+        var shift = Vector512.Create(half, half);
+        var nibble = Vector512.Create((byte)0x0F);
+        var table = Vector512.Create(CpuBlockUnpack.Iq4Table);
+        Vector512<short> c0 = SubBlockPair(0), c1 = SubBlockPair(2), c2 = SubBlockPair(4), c3 = SubBlockPair(6);
+        for (int r = 0; r < count; r++)
+        {
+            byte* row = first + r * rowBytes;
+            var acc = Vector512<float>.Zero;
+            for (int sb = 0; sb < k / 256; sb++)
+            {
+                byte* b = row + sb * bytes, qs = b + 8;
+                sbyte* x = xq + 256 * sb;
+                var sc = IQ4_XSScales(b).ToVector256Unsafe().ToVector512Unsafe();
+                var sum = SignedScaledProducts(Avx512BW.Shuffle(table, Q4_0Pair(qs, qs + 16, spread, shift, nibble).AsSByte()), Vector512.Load(x), sc, c0)
+                        + SignedScaledProducts(Avx512BW.Shuffle(table, Q4_0Pair(qs + 32, qs + 48, spread, shift, nibble).AsSByte()), Vector512.Load(x + 64), sc, c1)
+                        + SignedScaledProducts(Avx512BW.Shuffle(table, Q4_0Pair(qs + 64, qs + 80, spread, shift, nibble).AsSByte()), Vector512.Load(x + 128), sc, c2)
+                        + SignedScaledProducts(Avx512BW.Shuffle(table, Q4_0Pair(qs + 96, qs + 112, spread, shift, nibble).AsSByte()), Vector512.Load(x + 192), sc, c3);
+                acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sum), Vector512.Create(CpuBlockUnpack.Half(b) * dx[8 * sb]), acc);
+            }
+            y[r] = Vector512.Sum(acc);
+        }
+    }
+
+    /// <summary>IQ4_XS's eight sub-block scales as int16 (lanes 0–7): the low nibble from scales_l, the top two bits from scales_h, minus 32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<short> IQ4_XSScales(byte* b)
+    {
+        uint high = *(ushort*)(b + 2), low = *(uint*)(b + 4);
+        short Scale(int j) => (short)((((low >> (4 * j)) & 0xF) | (((high >> (2 * j)) & 3) << 4)) - 32);
+        return Vector128.Create(Scale(0), Scale(1), Scale(2), Scale(3), Scale(4), Scale(5), Scale(6), Scale(7));
+    }
+
+    /// <summary><see cref="ScaledProducts"/> for signed weights w (|w| ≤ 127): |w| times x with w's sign.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> SignedScaledProducts(Vector512<sbyte> w, Vector512<sbyte> x, Vector512<short> scales, Vector512<short> index)
+    {
+        var signed = Vector512.ConditionalSelect(Vector512.LessThan(w, Vector512<sbyte>.Zero), Vector512<sbyte>.Zero - x, x);
+        return ScaledProducts(Avx512BW.Abs(w), signed, scales, index);
+    }
 }

@@ -10,7 +10,7 @@ namespace LlmLab.Backends.Cpu;
 /// in registers and multiplying it at once (as llama.cpp's ggml_vec_dot_*_q8_* do) instead of unpacking the row
 /// to scratch first: for one activation row nothing is reused, so the unpacked copy would only cost stores and
 /// loads. Same numerics as <see cref="CpuQuantMatMul"/> (exact int32 block sums, fp32 scales, activation scale per
-/// 32). AVX2, with AVX-512BW kernels for Q8_0/Q4_0/Q4_K/Q5_K/Q6_K (CpuFusedDot.Avx512.cs) that take a run of rows per call;
+/// 32). AVX2, with AVX-512BW kernels for Q8_0/Q4_0/Q4_K/Q5_K/Q6_K/Q3_K/Q2_K/IQ4_XS (CpuFusedDot.Avx512.cs) that take a run of rows per call;
 /// <see cref="CpuQuantMatMul"/> falls back to its unpacking path elsewhere and for other formats.
 /// </summary>
 internal static unsafe partial class CpuFusedDot
@@ -18,7 +18,7 @@ internal static unsafe partial class CpuFusedDot
     /// <summary>True for the formats with a fused kernel on this machine.</summary>
     public static bool Supports(TensorFormat f) => Avx2.IsSupported && Ssse3.IsSupported && f is TensorFormat.Q8_0 or TensorFormat.Q4_0
         or TensorFormat.Q4_1 or TensorFormat.Q5_0 or TensorFormat.Q5_1 or TensorFormat.IQ4_NL or TensorFormat.MXFP4
-        or TensorFormat.Q4_K or TensorFormat.Q5_K or TensorFormat.Q6_K || Wide && f is TensorFormat.Q3_K or TensorFormat.Q2_K;
+        or TensorFormat.Q4_K or TensorFormat.Q5_K or TensorFormat.Q6_K || Wide && f is TensorFormat.Q3_K or TensorFormat.Q2_K or TensorFormat.IQ4_XS;
 
     /// <summary>
     /// y[r] = <see cref="Row"/> of W rows first + r·rowBytes, r &lt; count: a run of rows in one call, so a kernel sets up its
@@ -33,6 +33,7 @@ internal static unsafe partial class CpuFusedDot
         else if (Wide && f == TensorFormat.Q3_K) Q3_KWide(first, rowBytes, count, k, xq, dx, sums, y);
         else if (Wide && f == TensorFormat.Q2_K) Q2_KWide(first, rowBytes, count, k, xq, dx, sums, y);
         else if (Wide && f == TensorFormat.Q6_K) Q6_KWide(first, rowBytes, count, k, xq, dx, sums, y);
+        else if (Wide && f == TensorFormat.IQ4_XS) IQ4_XSWide(first, rowBytes, count, k, xq, dx, sums, y);
         else for (int r = 0; r < count; r++) y[r] = Row(f, first + r * rowBytes, k, xq, dx, sums);
     }
 
