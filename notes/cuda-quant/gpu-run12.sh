@@ -1,5 +1,5 @@
-# Device check, eighth session: where the 8B quantized decode stands against issue 10's targets, and which launch shape
-# of gemv_quant.cu serves it best. Phases (first argument, default "lab8 ncu8 batch kv16k"), each skipped once the call
+# Device check, eighth session (run 12; ran with the QuantGemvShape lab build that is now on branch cuda-rowstep): where
+# the 8B quantized decode stands against issue 10's targets, and which launch shape of gemv_quant.cu serves it best. Phases (first argument, default "lab8 ncu8 batch kv16k"), each skipped once the call
 # has run $BUDGET s (default 480):
 #   lab8   quant-lab on llama-3.1-8b, each mix of $LABQ (default Q4_K_M Q8_0): decode per QuantGemv shape
 #          (WARPS/STAGES/TILE/SPLIT, $SHAPES), TTFT with whole-weight dequantization

@@ -1,5 +1,6 @@
-# Device check, eighth session, second call: rows streamed per warp in gemv_quant.cu (QuantGemvShape.RowStep) and twice
-# the key rounds for quantized KV caches in attention_decode.cu. Phases (first argument, default "tests kv16k lab8"),
+# Device check for branch cuda-rowstep (eighth session; no machine could be started for it): rows streamed per warp in
+# gemv_quant.cu (QuantGemvShape.RowStep) and twice the key rounds for quantized KV caches in attention_decode.cu. Run it
+# from a checkout of that branch; merge the branch into main once its tests pass. Phases (first argument, default "tests kv16k lab8"),
 # each skipped once the call has run $BUDGET s (default 400):
 #   tests  the op tests of both changes (other launch shapes, grouped q/k/v and gate/up), FP8 prefill (fp8_prefill.cu,
 #          split out of gemv_quant.cu) and the KV cache classes

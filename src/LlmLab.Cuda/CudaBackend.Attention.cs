@@ -123,17 +123,16 @@ public sealed unsafe partial class CudaBackend
 
     /// <summary>
     /// Keys one decode block loads at once, as attention_decode.cu derives it (HeadLayout, ROUNDS): warps × keys per warp
-    /// (32 lanes over the lanes one head row needs) × key rounds in flight (4, or 2 for 8-head tiles; twice that for a
-    /// quantized cache, <paramref name="kernelFormat"/> ≠ KV_ACT).
+    /// (32 lanes over the lanes one head row needs) × key rounds in flight (4, or 2 for 8-head tiles).
     /// </summary>
-    private int DecodeChunk(int headDim, int tile, int kernelFormat, int threads = AttentionThreads)
+    private int DecodeChunk(int headDim, int tile, int threads = AttentionThreads)
     {
         int vector = 16 / ActivationType.SizeOf();
         int perLane = ((headDim + 31) / 32 + vector - 1) / vector * vector;
         int lanes = (headDim + perLane - 1) / perLane;
         int team = 1;
         while (team < lanes) team *= 2;
-        return threads / 32 * (32 / team) * (tile <= 4 ? 4 : 2) * (kernelFormat == 0 ? 1 : 2);
+        return threads / 32 * (32 / team) * (tile <= 4 ? 4 : 2);
     }
 
     /// <summary>
@@ -143,10 +142,10 @@ public sealed unsafe partial class CudaBackend
     /// splits costs a write and a read of every partial result), and at most <see cref="MaxSplits"/>. The kernel uses
     /// only as many as the row's position needs, so the grid depends only on shapes: a captured step stays valid.
     /// </summary>
-    private int DecodeSplits(KvCacheShape shape, int kernelFormat, int tile, int rows, int blocksPerSplit)
+    private int DecodeSplits(KvCacheShape shape, int tile, int rows, int blocksPerSplit)
     {
         int keys = shape.SlidingWindow is int w && w > 0 ? Math.Min(w, shape.MaxSequence) : shape.MaxSequence;
-        int chunk = DecodeChunk(shape.HeadDim, tile, kernelFormat);
+        int chunk = DecodeChunk(shape.HeadDim, tile);
         int fill = (_tuning.DecodeBlocksPerMultiprocessor * Info.Multiprocessors + rows * blocksPerSplit - 1) / (rows * blocksPerSplit);
         return Math.Clamp(Math.Min((keys + chunk - 1) / chunk, fill), 1, MaxSplits);
     }
@@ -172,11 +171,11 @@ public sealed unsafe partial class CudaBackend
     // (clusters of 16) +1.4% at 768; clusters of 16 for the 1B −3%, of 8 for the 8B −1.6%.
 
     /// <summary>Blocks per decode-attention cluster for heads of this width (0: no clusters: before sm_90, or a cluster of 16 still short of <see cref="ClusterKeys"/>).</summary>
-    private int AttentionCluster(int headDim, int kernelFormat)
+    private int AttentionCluster(int headDim)
     {
         if (Info.ComputeMajor < 9) return 0;
         if (_tuning.AttentionClusterSize > 0) return _tuning.AttentionClusterSize;
-        int chunk = DecodeChunk(headDim, 4, kernelFormat, ClusterAttentionThreads);
+        int chunk = DecodeChunk(headDim, 4, ClusterAttentionThreads);
         return 8 * chunk >= ClusterKeys ? 8 : 16 * chunk >= ClusterKeys ? 16 : 0;
     }
 
@@ -186,15 +185,15 @@ public sealed unsafe partial class CudaBackend
     /// <summary>Compiles the clustered kernels the heads of this width may use (at cache allocation, never under a graph capture).</summary>
     private void LoadClusterAttention(int headDim, int kernelFormat)
     {
-        foreach (int cluster in new[] { AttentionCluster(headDim, kernelFormat), _tuning.AttentionClusterSize }.Where(c => c > 0).Distinct())
+        foreach (int cluster in new[] { AttentionCluster(headDim), _tuning.AttentionClusterSize }.Where(c => c > 0).Distinct())
             LoadModules([DecodeAttentionFile], ClusterAttentionDefines(headDim, kernelFormat, cluster));
     }
 
     /// <summary>Cluster splits (a multiple of <paramref name="cluster"/>): whole clusters for the longest context, at most <see cref="MaxSplits"/>.</summary>
-    private int ClusterSplits(KvCacheShape shape, int kernelFormat, int tile, int cluster)
+    private int ClusterSplits(KvCacheShape shape, int tile, int cluster)
     {
         int keys = shape.SlidingWindow is int w && w > 0 ? Math.Min(w, shape.MaxSequence) : shape.MaxSequence;
-        int span = cluster * DecodeChunk(shape.HeadDim, tile, kernelFormat, ClusterAttentionThreads);
+        int span = cluster * DecodeChunk(shape.HeadDim, tile, ClusterAttentionThreads);
         return Math.Min((keys + span - 1) / span, MaxSplits / cluster) * cluster;
     }
 
@@ -203,10 +202,10 @@ public sealed unsafe partial class CudaBackend
         var shape = kv.Shape;
         int group = heads / shape.KvHeads, tile = GroupTile(group), chunks = (group + tile - 1) / tile;
         int blocksPerSplit = shape.KvHeads * chunks;
-        int clusterSize = _tuning.ClusterAttention && step.Rows <= 4 ? AttentionCluster(shape.HeadDim, kv.KernelFormat) : 0;
-        if (clusterSize > 0 && ClusterSplits(shape, kv.KernelFormat, tile, clusterSize) > ClusterSplitLimit) clusterSize = 0;
+        int clusterSize = _tuning.ClusterAttention && step.Rows <= 4 ? AttentionCluster(shape.HeadDim) : 0;
+        if (clusterSize > 0 && ClusterSplits(shape, tile, clusterSize) > ClusterSplitLimit) clusterSize = 0;
         bool cluster = clusterSize > 0;
-        int splits = cluster ? ClusterSplits(shape, kv.KernelFormat, tile, clusterSize) : DecodeSplits(shape, kv.KernelFormat, tile, step.Rows, blocksPerSplit);
+        int splits = cluster ? ClusterSplits(shape, tile, clusterSize) : DecodeSplits(shape, tile, step.Rows, blocksPerSplit);
         ulong partial = 0, counters = 0;
         if (splits > 1)
         {
@@ -214,7 +213,7 @@ public sealed unsafe partial class CudaBackend
             // Sized once for the largest need over every row count the cache allows, so it is never reallocated under a graph.
             long most = cluster ? Math.Min(4, shape.Batch) * splits / clusterSize : 0;
             for (int rows = 1; rows <= shape.Batch; rows++)
-                most = Math.Max(most, (long)rows * DecodeSplits(shape, kv.KernelFormat, tile, rows, blocksPerSplit));
+                most = Math.Max(most, (long)rows * DecodeSplits(shape, tile, rows, blocksPerSplit));
             partial = kv.Partials(most * heads * PartialStride(shape.HeadDim) * sizeof(float));
         }
         string[] defines = cluster ? ClusterAttentionDefines(shape.HeadDim, kv.KernelFormat, clusterSize) : AttentionDefines(shape.HeadDim, kv.KernelFormat);

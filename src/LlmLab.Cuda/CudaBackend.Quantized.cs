@@ -32,6 +32,9 @@ public sealed unsafe partial class CudaBackend
     /// <summary>Bytes after a block weight's last row that gemv_quant.cu's unaligned word loads may touch (QSLACK).</summary>
     private const int QuantSlackBytes = CudaMemoryRule.QuantSlackBytes;
 
+    /// <summary>Warps per block of the quantized GEMV (QG_WARPS); one row per warp unless split.</summary>
+    private const int QuantGemvWarps = 8;
+
     /// <summary>
     /// Largest dequantized slice of a weight a prefill product multiplies at once (bytes of the compute-type workspace):
     /// an 8B model's largest layer matrix (14336 × 4096 BF16, 112 MiB) fits whole; a 128k-token output head runs in slices.
@@ -80,53 +83,49 @@ public sealed unsafe partial class CudaBackend
             if (QuantRowStride(format, cols) != cols + Fp8RowPadding)
                 throw new InvalidOperationException($"FP8 rows of {cols} codes: gemv.cu reads them at a stride of {cols + Fp8RowPadding} bytes");
             PrepareFp8Gemv();
-            LoadModules(["fp8_prefill.cu"], []);
         }
         _quantPrepared.Add((format, cols));
         PrepareQuantModules(format, cols);
         _dequantWorkspaceNeeded = Math.Max(_dequantWorkspaceNeeded, CudaMemoryRule.DequantWorkspaceBytes(rows, cols, ActivationType));
     }
 
-    /// <summary>Compiles the gemv_quant.cu variants products of rows of <paramref name="cols"/> may use with the current <see cref="CudaTuning.QuantGemv"/>.</summary>
+    /// <summary>Compiles the gemv_quant.cu variants products of rows of <paramref name="cols"/> may use with the current <see cref="CudaTuning.QuantGemvStages"/>.</summary>
     private void PrepareQuantModules(TensorFormat format, int cols)
     {
         bool q8 = Q8Activations(format);
-        // One stage and the default shape too: a shape whose tiles do not fit the GPU's shared memory falls back to them.
-        foreach (var shape in new[] { _quantShape, _quantShape with { Stages = 1 }, DefaultQuantShape }.Distinct())
-            foreach (int split in new[] { 1, shape.Split == 0 ? 2 : shape.Split }.Distinct())   // 1: dequant_rows, FP8 prefill
+        // Stages 1 too when a ring is asked for: a ring that does not fit the GPU's shared memory falls back to it.
+        foreach (int stages in new[] { _quantStages, 1 }.Distinct())
+            foreach (int split in new[] { 1, 2 })
             {
-                LoadModules(["gemv_quant.cu"], QuantDefines(format, split, q8, shape));
+                LoadModules(["gemv_quant.cu"], QuantDefines(format, split, q8, stages));
                 // Decode rows whose 8-bit x would not fit the shared memory the q8 kernels take run the float path.
-                if (q8 && !Q8ActivationsFit(CudaTuning.MaxGemvRows, cols)) LoadModules(["gemv_quant.cu"], QuantDefines(format, split, q8: false, shape));
+                if (q8 && !Q8ActivationsFit(CudaTuning.MaxGemvRows, cols)) LoadModules(["gemv_quant.cu"], QuantDefines(format, split, q8: false, stages));
             }
     }
 
     private readonly HashSet<(TensorFormat Format, int Cols)> _quantPrepared = [];
 
-    /// <summary>The tuning's <see cref="CudaTuning.QuantGemv"/> (kept apart so a tuning change can compile what it needs).</summary>
-    private QuantGemvShape _quantShape = DefaultQuantShape;
+    /// <summary>The tuning's <see cref="CudaTuning.QuantGemvStages"/> (kept apart so a tuning change can compile what it needs).</summary>
+    private int _quantStages = 1;
 
-    private static readonly QuantGemvShape DefaultQuantShape = CudaTuning.Default.QuantGemv;
-
-    /// <summary>Takes on the tuning's quantized-GEMV shape: compiles its kernels for every block weight loaded so far.</summary>
+    /// <summary>Takes on the tuning's quantized-GEMV stages: compiles their kernels for every block weight loaded so far.</summary>
     private void ApplyQuantTuning(CudaTuning tuning)
     {
-        if (tuning.QuantGemv == _quantShape) return;
-        _quantShape = tuning.QuantGemv;
+        if (tuning.QuantGemvStages == _quantStages) return;
+        _quantStages = tuning.QuantGemvStages;
         foreach (var (format, cols) in _quantPrepared) PrepareQuantModules(format, cols);
     }
 
-    private static string[] QuantDefines(TensorFormat format, int split, bool q8, QuantGemvShape shape)
+    private static string[] QuantDefines(TensorFormat format, int split, bool q8, int stages)
     {
-        var defines = new List<string> { QuantFormatDefine(format), $"QG_WARPS={shape.Warps}", $"QG_SPLIT={split}" };
+        var defines = new List<string> { QuantFormatDefine(format), $"QG_WARPS={QuantGemvWarps}", $"QG_SPLIT={split}" };
         if (q8) defines.Add("QG_Q8X");
-        if (shape.Stages > 1) defines.Add($"QG_STAGES={shape.Stages}");
-        if (shape.TileScale > 1) defines.Add($"QG_TILE_SCALE={shape.TileScale}");
+        if (stages > 1) defines.Add($"QG_STAGES={stages}");
         return [.. defines];
     }
 
     /// <summary>Bytes of one warp tile of <paramref name="format"/> in shared memory (QTILE_BYTES + QSLACK of gemv_quant.cu).</summary>
-    private static int QuantTileBytes(TensorFormat format, int tileScale) => QuantTileBlocks(format) * tileScale * KernelBlock(format).Bytes + QuantSlackBytes;
+    private static int QuantTileBytes(TensorFormat format) => QuantTileBlocks(format) * KernelBlock(format).Bytes + QuantSlackBytes;
 
     /// <summary>
     /// QK and QBYTES of gemv_quant.cu: the format's blocks, and for FP8 (one scale per row, after the row) 32 codes of
@@ -176,26 +175,17 @@ public sealed unsafe partial class CudaBackend
     private static bool Q8ActivationsFit(int n, int k) => Q8ActivationBytes(n, k) <= Q8ActivationSharedBytesMax;
 
     /// <summary>
-    /// The launch of a decode GEMV of <paramref name="n"/> rows of length <paramref name="k"/> reading
-    /// <paramref name="weightRows"/> weight rows per output (1, or 2 for gate/up) over <paramref name="outputs"/> output
-    /// rows: module defines, warps per block, output rows per block, rows each warp (or split of warps) takes in turn,
-    /// and dynamic shared bytes (each warp's tiles, then the 8-bit x). The rows per warp are the shape's
-    /// <see cref="QuantGemvShape.RowStep"/> or fewer, so the grid keeps at least two blocks per multiprocessor.
-    /// The tuning's shape; with one stage where its ring does not fit the GPU's shared memory (or before sm_80, which
-    /// lacks cp.async); the default shape where even that does not fit.
+    /// Module defines and dynamic shared bytes of a decode GEMV of <paramref name="n"/> rows of length <paramref name="k"/>
+    /// reading <paramref name="weightRows"/> weight rows per output (1, or 2 for gate/up).
     /// </summary>
-    private (string[] Defines, int Warps, int RowsPerBlock, int Step, int SharedBytes) QuantGemvVariant(TensorFormat format, int n, int k, int weightRows, int outputs)
+    private (string[] Defines, int SharedBytes) QuantGemvVariant(TensorFormat format, int split, int n, int k, int weightRows)
     {
         bool q8 = Q8Activations(format) && Q8ActivationsFit(n, k);
         int xBytes = q8 ? Q8ActivationBytes(n, k) : 0;
-        var shape = Info.ComputeMajor >= 8 ? _quantShape : _quantShape with { Stages = 1 };
-        long Bytes(QuantGemvShape s) => (long)s.Warps * s.Stages * weightRows * QuantTileBytes(format, s.TileScale) + xBytes;
-        if (Bytes(shape) > SharedOptinBytes) shape = shape with { Stages = 1 };
-        if (Bytes(shape) > SharedOptinBytes) shape = DefaultQuantShape;
-        int split = shape.Split != 0 ? shape.Split : QuantSplit(format, shape, outputs, k);
-        int warpRows = shape.Warps / split, step = shape.RowStep;
-        while (step > 1 && (outputs + warpRows * step - 1) / (warpRows * step) < 2 * Info.Multiprocessors) step /= 2;
-        return (QuantDefines(format, split, q8, shape), shape.Warps, warpRows * step, step, checked((int)Bytes(shape)));
+        int stages = Info.ComputeMajor >= 8 ? _quantStages : 1;   // cp.async is sm_80+
+        long ringBytes = stages > 1 ? (long)QuantGemvWarps * stages * weightRows * QuantTileBytes(format) : 0;
+        if (stages > 1 && ringBytes + xBytes > SharedOptinBytes) (stages, ringBytes) = (1, 0);
+        return (QuantDefines(format, split, q8, stages), checked((int)(ringBytes + xBytes)));
     }
 
     private readonly Dictionary<nint, int> _dynamicSharedSet = [];
@@ -263,18 +253,18 @@ public sealed unsafe partial class CudaBackend
         }
     }
 
-    /// <summary>Warps per row (1 or 2) the automatic split gives a quantized GEMV of <paramref name="rows"/> rows of length <paramref name="k"/>.</summary>
-    private int QuantSplit(TensorFormat format, QuantGemvShape shape, int rows, int k)
+    /// <summary>Whether a quantized GEMV of <paramref name="rows"/> rows of length <paramref name="k"/> splits rows over 2 warps.</summary>
+    private int QuantSplit(TensorFormat format, int rows, int k)
     {
         // A row is split when it spans several tiles and the rows alone leave the GPU's warps short (fewer than
         // 2 blocks of 8 rows per multiprocessor): the 1B's down projection (2048 rows of 8192).
         const int MinTilesPerWarp = 2, BlocksPerSm = 2;
-        int tileElements = QuantTileBlocks(format) * shape.TileScale * KernelBlock(format).Length;
+        int tileElements = QuantTileBlocks(format) * KernelBlock(format).Length;
         int tiles = (k + tileElements - 1) / tileElements;
-        return tiles >= 2 * MinTilesPerWarp && (long)rows / shape.RowStep < (long)BlocksPerSm * Info.Multiprocessors * shape.Warps ? 2 : 1;
+        return tiles >= 2 * MinTilesPerWarp && (long)rows < (long)BlocksPerSm * Info.Multiprocessors * QuantGemvWarps ? 2 : 1;
     }
 
-    /// <summary>QTILE_BASE of gemv_quant.cu: blocks a warp loads per tile at tile scale 1.</summary>
+    /// <summary>QTILE of gemv_quant.cu: blocks a warp loads per tile.</summary>
     private static int QuantTileBlocks(TensorFormat f) => f switch
     {
         TensorFormat.MXFP4 => 128,
@@ -289,27 +279,30 @@ public sealed unsafe partial class CudaBackend
         var w = products[0].W;
         bool f32Out = products[0].Y.DType == DType.F32;
         int rows = products.Sum(p => p.W.Rows);
-        var (defines, warps, rowsPerBlock, step, shared) = QuantGemvVariant(w.Format, x.Rows, x.Cols, weightRows: 1, rows);
-        var args = new KernelArg[4 + 4 * MaxFusedProducts];
+        int split = QuantSplit(w.Format, rows, x.Cols);
+        int rowsPerBlock = QuantGemvWarps / split;
+        var args = new KernelArg[3 + 4 * MaxFusedProducts];
         args[0] = x.Pointer;
         args[1] = x.Cols;
         args[2] = (ulong)w.RowStride;
-        args[3] = step;
-        PutProducts(args, 4, products);
+        PutProducts(args, 3, products);
+        var (defines, shared) = QuantGemvVariant(w.Format, split, x.Rows, x.Cols, weightRows: 1);
         var kernel = Kernel("gemv_quant.cu", $"qgemv{x.Rows}_{(f32Out ? "f32" : "act")}", defines);
         AllowDynamicShared(kernel, shared);
-        Launch(kernel, ((rows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), warps * 32, shared, args);
+        Launch(kernel, ((rows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), QuantGemvWarps * 32, shared, args);
     }
 
     /// <summary>Gate and up (one block format) with SwiGLU in one quantized GEMV launch.</summary>
     private void LaunchQuantGateUp(Product gate, Product up)
     {
         var x = gate.X;
-        var (defines, warps, rowsPerBlock, step, shared) = QuantGemvVariant(gate.W.Format, x.Rows, x.Cols, weightRows: 2, gate.W.Rows);
+        int split = QuantSplit(gate.W.Format, gate.W.Rows, x.Cols);
+        int rowsPerBlock = QuantGemvWarps / split;
+        var (defines, shared) = QuantGemvVariant(gate.W.Format, split, x.Rows, x.Cols, weightRows: 2);
         var kernel = Kernel("gemv_quant.cu", $"qgemv_gate_up{x.Rows}", defines);
         AllowDynamicShared(kernel, shared);
-        Launch(kernel, ((gate.W.Rows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), warps * 32, shared,
-            x.Pointer, x.Cols, (ulong)gate.W.RowStride, step, gate.W.Pointer, gate.Bias?.Pointer ?? 0UL, gate.Y.Pointer,
+        Launch(kernel, ((gate.W.Rows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), QuantGemvWarps * 32, shared,
+            x.Pointer, x.Cols, (ulong)gate.W.RowStride, gate.W.Pointer, gate.Bias?.Pointer ?? 0UL, gate.Y.Pointer,
             up.W.Pointer, up.Bias?.Pointer ?? 0UL, up.Y.Pointer, gate.W.Rows);
     }
 
@@ -400,12 +393,13 @@ public sealed unsafe partial class CudaBackend
         bool scaledInProduct = _gemm.Offers(shape);
         if (!scaledInProduct && !_gemm.Offers(shape = shape with { RowScaled = false })) return false;
         const int threads = 256;
+        string[] defines = QuantDefines(w.Format, split: 1, q8: false, _quantStages);
         ulong xs = workspace.Pointer + (ulong)scalesX, ws = workspace.Pointer + (ulong)scalesW;
-        Launch(Kernel("fp8_prefill.cu", "fp8_prefill_operands"), (n + (m + threads - 1) / threads, 1, 1), threads, 0,
+        Launch(Kernel("gemv_quant.cu", "fp8_prefill_operands", defines), (n + (m + threads - 1) / threads, 1, 1), threads, 0,
             x.Pointer, n, k, xq, xs, w.Pointer, (ulong)w.RowStride, m, ws);
         _gemm.Run(shape, xq, w.Pointer, p.Y.Pointer, _stream, scalesA: xs, scalesB: ws);
         if (!scaledInProduct)
-            Launch(Kernel("fp8_prefill.cu", "fp8_rescale"), (GridStride((long)n * m), 1, 1), ElementwiseThreads, 0, p.Y.Pointer, n, m, xs, ws);
+            Launch(Kernel("gemv_quant.cu", "fp8_rescale", defines), (GridStride((long)n * m), 1, 1), ElementwiseThreads, 0, p.Y.Pointer, n, m, xs, ws);
         Fp8TensorCoreProducts++;
         Fp8ScalesInProduct = scaledInProduct;
         return true;
@@ -419,7 +413,7 @@ public sealed unsafe partial class CudaBackend
     {
         long parts = (long)rows * (w.Cols / QuantPart);
         int blocks = (int)Math.Clamp((parts + DequantThreads - 1) / DequantThreads, 1, MaxGridStrideBlocks);
-        Launch(Kernel("gemv_quant.cu", "dequant_rows", QuantDefines(w.Format, split: 1, Q8Activations(w.Format), _quantShape)), (blocks, 1, 1), DequantThreads, 0,
+        Launch(Kernel("gemv_quant.cu", "dequant_rows", QuantDefines(w.Format, split: 1, Q8Activations(w.Format), _quantStages)), (blocks, 1, 1), DequantThreads, 0,
             w.Pointer, (ulong)w.RowStride, ids, first, rows, w.Cols, vocab, output, _status.Pointer, statsPointer, statsCount);
     }
 }

@@ -89,16 +89,18 @@ public sealed record CudaTuning
     public bool QueuedReadsInKernel { get; init; } = true;
 
     /// <summary>
-    /// The quantized decode GEMV's launch shape (gemv_quant.cu's QG_WARPS, QG_STAGES, QG_TILE_SCALE, QG_SPLIT; quant-lab
-    /// compares them). A ring that does not fit the GPU's shared memory runs with one stage.
+    /// Tiles of a row each warp of the quantized decode GEMV keeps in flight (gemv_quant.cu's QG_STAGES): 1 holds the
+    /// next tile in registers; 2–4 fill a ring of tiles in shared memory by cp.async, QG_STAGES − 1 ahead (fewer
+    /// registers, more bytes in flight; quant-lab compares them). A ring that does not fit the GPU's shared memory runs as 1.
     /// </summary>
-    public QuantGemvShape QuantGemv
+    public int QuantGemvStages
     {
-        get => _quantGemv;
-        init => _quantGemv = value.Check();
+        get => _quantGemvStages;
+        init => _quantGemvStages = value is >= 1 and <= 4 ? value
+            : throw new ArgumentOutOfRangeException(nameof(QuantGemvStages), value, "the quantized GEMV keeps 1 to 4 tiles per warp in flight");
     }
 
-    private readonly QuantGemvShape _quantGemv = new();
+    private readonly int _quantGemvStages = 1;
 
     /// <summary>
     /// Most bytes of dequantized weight one quantized prefill product dequantizes before its cuBLASLt product (≥ 1 MiB;

@@ -94,13 +94,12 @@ public sealed class QuantizedOpTests
         return values;
     }
 
-    private static void RunProducts(int device, DType type, int[] rowCounts, string what, QuantGemvShape? shape = null, TensorFormat[]? formats = null,
-        Func<CudaBackend, (int Rows, int K)[]>? shapes = null)
+    private static void RunProducts(int device, DType type, int[] rowCounts, string what, int stages = 1, TensorFormat[]? formats = null)
     {
         using var gpu = Gpu.Open(device, type);
-        gpu.Tuning = gpu.Tuning with { GemvRowLimit = CudaTuning.MaxGemvRows, QuantGemv = shape ?? new() };   // n = 3, 4 run as the GEMV too (the default stops at 2)
+        gpu.Tuning = gpu.Tuning with { GemvRowLimit = CudaTuning.MaxGemvRows, QuantGemvStages = stages };   // n = 3, 4 run as the GEMV too (the default stops at 2)
         foreach (var format in formats ?? Formats)
-            foreach (var (m, k) in shapes?.Invoke(gpu) ?? Shapes)
+            foreach (var (m, k) in Shapes)
             {
                 using var h = new OpHarness(gpu, seed: 7 + (int)format);
                 var (w, deq) = h.QuantWeight("w", format, m, k);
@@ -129,26 +128,11 @@ public sealed class QuantizedOpTests
     public void Decode_products_read_every_block_format_directly(int device, DType type) =>
         RunProducts(device, type, [1, 2, 4], "qgemv");
 
-    /// <summary>The kernel lab's cp.async ring (QuantGemv stages 3: two tiles ahead in shared memory) computes the same products.</summary>
+    /// <summary>The kernel lab's cp.async ring (QuantGemvStages 3: two tiles ahead in shared memory) computes the same products.</summary>
     [Theory, MemberData(nameof(Targets))]
     public void Decode_products_through_a_ring_of_tiles_read_the_blocks_alike(int device, DType type) =>
-        RunProducts(device, type, [1, 4], "qgemv ring", new QuantGemvShape(Stages: 3),
+        RunProducts(device, type, [1, 4], "qgemv ring", stages: 3,
             formats: [TensorFormat.Q8_0, TensorFormat.Q4_0, TensorFormat.Q4_K, TensorFormat.Q6_K, TensorFormat.Q5_K, TensorFormat.Q2_K, TensorFormat.MXFP4]);
-
-    /// <summary>
-    /// The kernel lab's other launch shapes (warps per block, tile size, warps per row, rows per warp) compute the same
-    /// products. Rows per warp apply only where the grid keeps two blocks per multiprocessor, so a second matrix has rows
-    /// enough for 8 rows per warp of 8 warps (plus a partial block), with rows of 2 K-quant blocks.
-    /// </summary>
-    [Theory, MemberData(nameof(Targets))]
-    public void Decode_products_in_other_launch_shapes_read_the_blocks_alike(int device, DType type)
-    {
-        TensorFormat[] formats = [TensorFormat.Q8_0, TensorFormat.Q4_K, TensorFormat.Q6_K, TensorFormat.IQ4_XS];
-        (int, int)[] Many(CudaBackend gpu) => [(300, 768), (2 * gpu.Info.Multiprocessors * 8 * 8 + 37, 512)];
-        RunProducts(device, type, [1, 2], "qgemv 4 warps, tile ×2, split 2, 4 rows per warp", new QuantGemvShape(Warps: 4, TileScale: 2, Split: 2, RowStep: 4), formats, Many);
-        RunProducts(device, type, [1, 4], "qgemv 8 warps, 2 stages, 8 rows per warp", new QuantGemvShape(Stages: 2, RowStep: 8), formats, Many);
-        RunProducts(device, type, [1], "qgemv 16 warps, 3 stages, tile ×4, split 4", new QuantGemvShape(Warps: 16, Stages: 3, TileScale: 4, Split: 4), formats);
-    }
 
     [Theory, MemberData(nameof(Targets))]
     public void Prefill_products_dequantize_each_block_format_into_the_workspace(int device, DType type) =>
@@ -159,13 +143,12 @@ public sealed class QuantizedOpTests
     {
         using var gpu = Gpu.Open(device, type);
         const int k = 512, q = 256, kv = 128, inter = 344;
-        // The kernel lab's cp.async ring (stages 3) and rows streamed per warp (344 gate rows: the last warp's rows run idle),
-        // for one and two weight rows per output (q/k/v; gate/up).
-        foreach (var (n, shape) in new (int, QuantGemvShape)[] { (1, new()), (2, new()), (1, new(Stages: 3)), (2, new(Stages: 3)), (1, new(RowStep: 4)), (2, new(Stages: 2, RowStep: 8)) })
+        // Stages 3: the kernel lab's cp.async ring, for one and two weight rows per warp (q/k/v; gate/up).
+        foreach (var (n, stages) in new[] { (1, 1), (2, 1), (1, 3), (2, 3) })
             foreach (var (qf, kf, vf) in new[] { (TensorFormat.Q4_K, TensorFormat.Q4_K, TensorFormat.Q4_K), (TensorFormat.Q8_0, TensorFormat.Q8_0, TensorFormat.Q8_0),
                          (TensorFormat.Q4_K, TensorFormat.Q4_K, TensorFormat.Q6_K), (TensorFormat.FP8, TensorFormat.FP8, TensorFormat.FP8) })
             {
-                gpu.Tuning = gpu.Tuning with { QuantGemv = shape };
+                gpu.Tuning = gpu.Tuning with { QuantGemvStages = stages };
                 using var h = new OpHarness(gpu, seed: 90 + n);
                 var xValues = h.Random((long)n * k);
                 var x = h.Activation(xValues, n, k);
@@ -175,7 +158,7 @@ public sealed class QuantizedOpTests
                 for (int i = 0; i < 3; i++)
                 {
                     var reference = Product(AsMultiplied(gpu, qkv[i].Gpu.Format, xValues, n, k), qkv[i].Dequantized, null, n, qkv[i].Gpu.Rows, k).Select(h.Round).ToArray();
-                    Check($"qkv group {qf}/{kf}/{vf} n={n} ({shape}) product {i}", device, type, reference, ReadGpu(h, outs[i].Gpu));
+                    Check($"qkv group {qf}/{kf}/{vf} n={n} stages {stages} product {i}", device, type, reference, ReadGpu(h, outs[i].Gpu));
                 }
 
                 var gateUp = h.QuantWeightGroup(k, ("gate", qf, inter), ("up", vf, inter));
@@ -184,8 +167,8 @@ public sealed class QuantizedOpTests
                 var gateRef = Product(AsMultiplied(gpu, gateUp[0].Gpu.Format, xValues, n, k), gateUp[0].Dequantized, null, n, inter, k).Select(h.Round).ToArray();
                 var upRef = Product(AsMultiplied(gpu, gateUp[1].Gpu.Format, xValues, n, k), gateUp[1].Dequantized, null, n, inter, k).Select(h.Round).ToArray();
                 var swiglu = gateRef.Zip(upRef, (a, c) => h.Round(a / (1 + MathF.Exp(-a)) * c)).ToArray();
-                Check($"gate/up+SwiGLU {qf}/{vf} n={n} ({shape}) up", device, type, upRef, ReadGpu(h, u.Gpu));
-                Check($"gate/up+SwiGLU {qf}/{vf} n={n} ({shape}) silu(gate)·up", device, type, swiglu, ReadGpu(h, g.Gpu));
+                Check($"gate/up+SwiGLU {qf}/{vf} n={n} stages {stages} up", device, type, upRef, ReadGpu(h, u.Gpu));
+                Check($"gate/up+SwiGLU {qf}/{vf} n={n} stages {stages} silu(gate)·up", device, type, swiglu, ReadGpu(h, g.Gpu));
             }
     }
 

@@ -156,10 +156,8 @@ __device__ __forceinline__ void decode_attention(const act_t* __restrict__ q, co
                                                  int heads, int kvHeads, int tokensPerSeq, int maxSeq, int window, float scaleLog2)
 {
     const int EPT = HeadLayout::EPT, VEC = HeadLayout::VEC, TEAM = HeadLayout::TEAM, TPW = HeadLayout::TEAMS_PER_WARP;
-    // ROUNDS key rounds are loaded before any is used (memory-level parallelism: a round is one key per team); twice as
-    // many for a quantized cache, whose rows are about half the bytes (the same bytes in flight; 8B at a 16k context,
-    // q8_0 KV: H100 run 12 decoded at 0.91× bf16 KV's speed with the bf16 rounds).
-    const int ROUNDS = (G <= 4 ? 4 : 2) * (KV_FORMAT == KV_ACT ? 1 : 2);
+    // ROUNDS key rounds are loaded before any is used (memory-level parallelism: a round is one key per team).
+    const int ROUNDS = G <= 4 ? 4 : 2;
     const int SUBS = EPT / VEC;
     const int blockRound = ATTN_WARPS * TPW;
     const int chunk = blockRound * ROUNDS;   // keys one block loads at once (DecodeChunk on the host)

@@ -4,7 +4,7 @@
 // device: row r of W [m, k] is k/QK blocks as ggml stores them (RowBytes), rows at a stride rounded up to 16 bytes
 // (0..15 zero bytes after rows whose length is not a multiple of 16), so every row starts 16-byte aligned.
 // FP8 (QF_FP8) rows are k E4M3 codes (read as blocks of 32 codes with no block scale) followed by the row's fp32
-// scale (QROW_SCALE): dequant_rows multiplies each element by it, and fp8_prefill.cu feeds the FP8 tensor cores;
+// scale (QROW_SCALE): dequant_rows multiplies each element by it, and fp8_prefill_operands feeds the FP8 tensor cores;
 // FP8 decode products run in gemv.cu (GEMV_FP8), whose 16-byte loads fit rows of one-byte codes directly.
 //
 //  - qgemv<N>_act / _f32: y[n, m] = x[n, k] · Wᵀ (+ bias) for decode rows (n ≤ 4), up to three products sharing x
@@ -46,9 +46,6 @@
 #endif
 #ifndef QG_STAGES
 #define QG_STAGES 1     // 1: the next tile is held in registers; ≥ 2 (sm_80+): a ring of QG_STAGES tiles per warp filled by cp.async
-#endif
-#ifndef QG_TILE_SCALE
-#define QG_TILE_SCALE 1 // a warp tile is QG_TILE_SCALE times the format's base tile (QTILE_BASE blocks)
 #endif
 #define QG_ROWS (QG_WARPS / QG_SPLIT)
 
@@ -152,14 +149,14 @@ __device__ __forceinline__ void scale_min_k4(int j, const unsigned char* q, floa
 }
 
 // ---- Formats: block geometry and the dequantization of part p (elements [32p, 32p + 32) of the block) ----
-// QK: elements per block; QBYTES: bytes per block; QPARTS: QK / 32; QTILE_BASE: blocks per warp tile at QG_TILE_SCALE 1
-// (QTILE·QBYTES is a whole number of 16-byte chunks, QTILE·QPARTS a multiple of 32 so every lane has the same number of parts).
+// QK: elements per block; QBYTES: bytes per block; QPARTS: QK / 32; QTILE: blocks per warp tile (QTILE·QBYTES is a
+// whole number of 16-byte chunks, QTILE·QPARTS a multiple of 32 so every lane has the same number of parts).
 
 #if QFORMAT == QF_Q8_0
 // d:f16, qs:i8[32]; w = d·q.
 #define QK 32
 #define QBYTES 34
-#define QTILE_BASE 64
+#define QTILE 64
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
     const float d = ld_half(b);
@@ -172,7 +169,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 // d:f16, qs:u8[16]; element j is the low nibble of qs[j], element j+16 the high one; w = d·(q − 8).
 #define QK 32
 #define QBYTES 18
-#define QTILE_BASE 64
+#define QTILE 64
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
     const float d = ld_half(b);
@@ -182,7 +179,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 // d:f16, m:f16, qs:u8[16] (nibbles as Q4_0); w = d·q + m.
 #define QK 32
 #define QBYTES 20
-#define QTILE_BASE 64
+#define QTILE 64
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
     const float d = ld_half(b), m = ld_half(b + 2);
@@ -192,7 +189,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 // d:f16, qh:u32 (bit j: 5th bit of element j), qs:u8[16] (nibbles as Q4_0); w = d·(q − 16).
 #define QK 32
 #define QBYTES 22
-#define QTILE_BASE 64
+#define QTILE 64
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
     const float d = ld_half(b);
@@ -203,7 +200,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 // d:f16, m:f16, qh:u32, qs:u8[16]; w = d·q + m.
 #define QK 32
 #define QBYTES 24
-#define QTILE_BASE 64
+#define QTILE 64
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
     const float d = ld_half(b), m = ld_half(b + 2);
@@ -214,7 +211,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 // d:f16, qs:u8[16] (nibbles as Q4_0) indexing the non-linear table; w = d·table[q].
 #define QK 32
 #define QBYTES 18
-#define QTILE_BASE 64
+#define QTILE 64
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
     const float d = ld_half(b);
@@ -225,7 +222,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 // halves so the scale is 2^(e − 128) (ggml's ggml_e8m0_to_fp32_half).
 #define QK 32
 #define QBYTES 17
-#define QTILE_BASE 128
+#define QTILE 128
 __device__ __forceinline__ float e8m0_half(unsigned e)
 {
     // 2^(e − 128) as an fp32 bit pattern; e < 2 needs a subnormal.
@@ -242,7 +239,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float 
 // sub-block 2i in the low nibbles and 2i+1 in the high ones; w = d·sc·q − dmin·mn.
 #define QK 256
 #define QBYTES 144
-#define QTILE_BASE 8
+#define QTILE 8
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, float (&w)[QPART])
 {
     float sc, mn;
@@ -258,7 +255,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
 // d:f16, dmin:f16, scales:u8[12], qh:u8[32] (bit p of qh[l]: 5th bit of element 32p + l), qs:u8[128] as Q4_K.
 #define QK 256
 #define QBYTES 176
-#define QTILE_BASE 8
+#define QTILE 8
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, float (&w)[QPART])
 {
     float sc, mn;
@@ -281,7 +278,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
 // 2i, 2i+1 of qh[l]; 16 elements share a scale; w = d·sc·(q − 32).
 #define QK 256
 #define QBYTES 210
-#define QTILE_BASE 8
+#define QTILE 8
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, float (&w)[QPART])
 {
     const int half = p >> 2, i = p & 3;
@@ -304,7 +301,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
 // (128 elements, 32 bytes of qs), run i (elements 32i .. 32i+31) is bits 2i, 2i+1 of qs[l]; w = d·sc·q − dmin·mn.
 #define QK 256
 #define QBYTES 84
-#define QTILE_BASE 8
+#define QTILE 8
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, float (&w)[QPART])
 {
     const int half = p >> 2, i = p & 3;
@@ -327,7 +324,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
 // w = d·(sc − 32)·q.
 #define QK 256
 #define QBYTES 110
-#define QTILE_BASE 8
+#define QTILE 8
 __device__ __forceinline__ int q3k_scale(const unsigned char* s, int j)
 {
     // ggml's kmask unpacking: scale j's low 4 bits are nibble (j/8) of byte j%8, its top 2 bits are bits 2·(j/4) of byte 8 + j%4.
@@ -358,7 +355,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
 // p's 16 bytes hold elements l (low nibble) and l + 16 (high); w = d·(scale − 32)·table[q].
 #define QK 256
 #define QBYTES 136
-#define QTILE_BASE 8
+#define QTILE 8
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, float (&w)[QPART])
 {
     const unsigned hi = ld_u16(b + 2);
@@ -378,7 +375,7 @@ __device__ __forceinline__ void dequant_part(const unsigned char* b, int p, floa
 // codes:e4m3[32] (the row's scale follows the row's last block); w = e4m3(code)·2⁻⁸ (e4m3x4), the row scale applied by the caller.
 #define QK 32
 #define QBYTES 32
-#define QTILE_BASE 64
+#define QTILE 64
 #define QROW_SCALE 1
 __device__ __forceinline__ void dequant_part(const unsigned char* b, int, float (&w)[QPART])
 {
@@ -497,7 +494,6 @@ __device__ __forceinline__ void q8_part(const unsigned char* b, int p, int (&q)[
 #endif
 
 #define QPARTS (QK / QPART)
-#define QTILE (QTILE_BASE * QG_TILE_SCALE)
 #define QTILE_BYTES (QTILE * QBYTES)
 #define QTILE_CHUNKS (QTILE_BYTES / 16)
 #define QLOADS ((QTILE_CHUNKS + 31) / 32)          // 16-byte loads per lane per tile
@@ -711,26 +707,20 @@ __device__ __forceinline__ void tile_dot_q8(unsigned char (*tiles)[QTILE_BYTES +
 }
 #endif
 
-// Dot products of `sets` sets of R weight rows with the N rows of x, one set after another; every thread of the
-// block must call it. rows(i, r) gives set i's row r (16-byte aligned byte pointer). A warp's tiles form one stream over
-// its sets (tile t of set i, the next tile of the same set or the first of set i + 1), so the next tile is in flight
-// across set boundaries and x is rounded once for all sets. After set i, done(i, acc) runs on every lane of the row's
-// first warp (warp % QG_SPLIT == 0) with the sums on lane 0.
-template <int N, int R, typename Rows, typename Done>
-__device__ __forceinline__ void qdot_rows(Rows rows, int sets, const act_t* __restrict__ x, int k, Done done)
+// Dot products of R weight rows (row byte pointers, 16-byte aligned) with the N rows of x; every thread of the block
+// must call it. The result is in acc on lane 0 of the row's first warp (warp % QG_SPLIT == 0).
+template <int N, int R>
+__device__ __forceinline__ void qdot_rows(const unsigned char* const (&rows)[R], const act_t* __restrict__ x, int k, float (&acc)[R][N])
 {
     typedef unsigned char Tile[QTILE_BYTES + QSLACK];
-    extern __shared__ __align__(16) unsigned char qsmem[];   // dynamic: each warp's QG_STAGES·R tiles, then (QG_Q8X) x
+    extern __shared__ __align__(16) unsigned char qsmem[];   // dynamic: (QG_STAGES > 1) the tile rings, then (QG_Q8X) x
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int part = warp % QG_SPLIT;
     const int nb = k / QK, tiles_in_row = (nb + QTILE - 1) / QTILE;
-    const int per_row = max(0, (tiles_in_row - part + QG_SPLIT - 1) / QG_SPLIT);   // tiles of each row this warp takes
-    const int total = sets * per_row;
-    // Flat tile f of this warp's stream: set f / per_row, tile part + (f % per_row)·QG_SPLIT of its rows; past the
-    // stream, a tile index past every row (nothing is read).
-#define QG_TILE_OF(f, i, t)                                                             \
-    const int i = (f) < total ? (f) / per_row : 0;                                      \
-    const int t = (f) < total ? part + ((f) % per_row) * QG_SPLIT : tiles_in_row;
+#pragma unroll
+    for (int r = 0; r < R; r++)
+#pragma unroll
+        for (int n = 0; n < N; n++) acc[r][n] = 0.0f;
 
 #if QG_STAGES > 1
     // Each warp's ring of QG_STAGES tiles per row, filled by cp.async QG_STAGES − 1 tiles ahead of the one in use.
@@ -738,153 +728,123 @@ __device__ __forceinline__ void qdot_rows(Rows rows, int sets, const act_t* __re
 #pragma unroll
     for (int s = 0; s < QG_STAGES - 1; s++)
     {
-        QG_TILE_OF(s, i, t)
 #pragma unroll
-        for (int r = 0; r < R; r++) async_tile(ring[s * R + r], rows(i, r), t, nb, lane);
+        for (int r = 0; r < R; r++) async_tile(ring[s * R + r], rows[r], part + s * QG_SPLIT, nb, lane);
         cp_async_commit();
     }
-    int stage = 0;
 #else
-    Tile* tiles = reinterpret_cast<Tile*>(qsmem) + (size_t)warp * R;   // [r]
+    __shared__ __align__(16) Tile tiles[QG_WARPS][R];
     uint4 next[R][QLOADS];
-    {
-        QG_TILE_OF(0, i, t)
 #pragma unroll
-        for (int r = 0; r < R; r++) load_tile(rows(i, r), t, nb, lane, next[r]);
-    }
+    for (int r = 0; r < R; r++) load_tile(rows[r], part, nb, lane, next[r]);
 #endif
     GRID_DEPENDENCY_WAIT();
     GRID_DEPENDENTS_LAUNCH();
 #ifdef QG_Q8X
-    unsigned char* x8 = qsmem + (size_t)QG_WARPS * QG_STAGES * R * sizeof(Tile);
+    unsigned char* x8 = qsmem + (QG_STAGES > 1 ? (size_t)QG_WARPS * QG_STAGES * R * sizeof(Tile) : 0);
     signed char* xq = reinterpret_cast<signed char*>(x8);
     float* xd = reinterpret_cast<float*>(x8 + N * k);
     float* xs = xd + N * k / QPART;
     quantize_x<N>(x, k, xq, xd, xs);
 #endif
-#if QG_SPLIT > 1
-    __shared__ float partial[QG_WARPS][R][N];
+#if QG_STAGES > 1
+    int stage = 0;
 #endif
-    int f = 0;
-    for (int set = 0; set < sets; set++)
+    for (int t = part; t < tiles_in_row; t += QG_SPLIT)
     {
-        float acc[R][N];
+#if QG_STAGES > 1
+        // Refill the stage used last iteration with tile t + (QG_STAGES − 1)·split, then wait for tile t: groups
+        // committed after it (QG_STAGES − 1 of them) may still be in flight.
+        const int ahead = (stage + QG_STAGES - 1) % QG_STAGES;
+#pragma unroll
+        for (int r = 0; r < R; r++) async_tile(ring[ahead * R + r], rows[r], t + (QG_STAGES - 1) * QG_SPLIT, nb, lane);
+        cp_async_commit();
+        cp_async_wait<QG_STAGES - 1>();
+        __syncwarp();
+        Tile* current = ring + stage * R;
+        stage = (stage + 1) % QG_STAGES;
+#else
 #pragma unroll
         for (int r = 0; r < R; r++)
-#pragma unroll
-            for (int n = 0; n < N; n++) acc[r][n] = 0.0f;
-        for (int j = 0; j < per_row; j++, f++)
         {
-            const int t = part + j * QG_SPLIT;
-#if QG_STAGES > 1
-            // Refill the stage used last iteration with flat tile f + QG_STAGES − 1, then wait for tile f: groups
-            // committed after it (QG_STAGES − 1 of them) may still be in flight.
-            {
-                const int ahead = (stage + QG_STAGES - 1) % QG_STAGES;
-                QG_TILE_OF(f + QG_STAGES - 1, ia, ta)
-#pragma unroll
-                for (int r = 0; r < R; r++) async_tile(ring[ahead * R + r], rows(ia, r), ta, nb, lane);
-            }
-            cp_async_commit();
-            cp_async_wait<QG_STAGES - 1>();
-            __syncwarp();
-            Tile* current = ring + stage * R;
-            stage = (stage + 1) % QG_STAGES;
-#else
-            {
-                QG_TILE_OF(f + 1, ia, ta)
-#pragma unroll
-                for (int r = 0; r < R; r++)
-                {
-                    store_tile(tiles[r], lane, next[r]);
-                    load_tile(rows(ia, r), ta, nb, lane, next[r]);
-                }
-            }
-            __syncwarp();
-            Tile* current = tiles;
+            store_tile(tiles[warp][r], lane, next[r]);
+            load_tile(rows[r], t + QG_SPLIT, nb, lane, next[r]);
+        }
+        __syncwarp();
+        Tile* current = tiles[warp];
 #endif
 #ifdef QG_Q8X
-            tile_dot_q8<N, R>(current, t, nb, lane, xq, xd, xs, k, acc);
+        tile_dot_q8<N, R>(current, t, nb, lane, xq, xd, xs, k, acc);
 #else
-            tile_dot<N, R>(current, t, nb, lane, x, k, acc);
+        tile_dot<N, R>(current, t, nb, lane, x, k, acc);
 #endif
-            __syncwarp();
-        }
+        __syncwarp();
+    }
+#pragma unroll
+    for (int r = 0; r < R; r++)
+#pragma unroll
+        for (int n = 0; n < N; n++) acc[r][n] = warp_sum(acc[r][n]);
+#if QG_SPLIT > 1
+    __shared__ float partial[QG_WARPS][R][N];
+    if (lane == 0)
 #pragma unroll
         for (int r = 0; r < R; r++)
 #pragma unroll
-            for (int n = 0; n < N; n++) acc[r][n] = warp_sum(acc[r][n]);
-#if QG_SPLIT > 1
-        if (lane == 0)
+            for (int n = 0; n < N; n++) partial[warp][r][n] = acc[r][n];
+    __syncthreads();
+    if (part == 0)
 #pragma unroll
-            for (int r = 0; r < R; r++)
+        for (int r = 0; r < R; r++)
 #pragma unroll
-                for (int n = 0; n < N; n++) partial[warp][r][n] = acc[r][n];
-        __syncthreads();
-        if (part == 0)
+            for (int n = 0; n < N; n++)
+            {
+                float s = 0.0f;
 #pragma unroll
-            for (int r = 0; r < R; r++)
-#pragma unroll
-                for (int n = 0; n < N; n++)
-                {
-                    float s = 0.0f;
-#pragma unroll
-                    for (int q = 0; q < QG_SPLIT; q++) s += partial[warp + q][r][n];
-                    acc[r][n] = s;
-                }
-        __syncthreads();   // the next set writes partial again
+                for (int q = 0; q < QG_SPLIT; q++) s += partial[warp + q][r][n];
+                acc[r][n] = s;
+            }
 #endif
-        if (part == 0) done(set, acc);
-    }
-#undef QG_TILE_OF
 }
 
 // Up to three products sharing x: rows [0, m0) of W0, then [0, m1) of W1, then [0, m2) of W2; `stride`: bytes between
-// rows (the same for the three: one format, one k). Each warp (or QG_SPLIT warps) takes `step` consecutive rows.
+// rows (the same for the three: one format, one k).
 template <int N, typename Y>
-__device__ __forceinline__ void qgemv(const act_t* __restrict__ x, int k, size_t stride, int step,
+__device__ __forceinline__ void qgemv(const act_t* __restrict__ x, int k, size_t stride,
                                       const unsigned char* w0, const float* b0, Y* y0, int m0,
                                       const unsigned char* w1, const float* b1, Y* y1, int m1,
                                       const unsigned char* w2, const float* b2, Y* y2, int m2)
 {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    const int first = (blockIdx.x * QG_ROWS + warp / QG_SPLIT) * step;
-    const int total = m0 + m1 + m2;
-    // Row `first + i` of the three products: idle rows (past the last) read row 0 of W0.
-    auto rows = [&](int i, int) -> const unsigned char* {
-        int r = first + i;
-        if (r >= total) return w0;
-        if (r < m0) return w0 + (size_t)r * stride;
-        r -= m0;
-        if (r < m1) return w1 + (size_t)r * stride;
-        return w2 + (size_t)(r - m1) * stride;
-    };
-    qdot_rows<N, 1>(rows, step, x, k, [&](int i, const float (&acc)[1][N]) {
-        int r = first + i;
-        if (lane != 0 || r >= total) return;
-        const float* b = b0; Y* y = y0; int m = m0;
-        if (r >= m0) { r -= m0; b = b1; y = y1; m = m1; if (r >= m1) { r -= m1; b = b2; y = y2; m = m2; } }
+    int r = blockIdx.x * QG_ROWS + warp / QG_SPLIT;
+    const unsigned char* w = w0; const float* b = b0; Y* y = y0; int m = m0;
+    if (r >= m0) { r -= m0; w = w1; b = b1; y = y1; m = m1; if (r >= m1) { r -= m1; w = w2; b = b2; y = y2; m = m2; } }
+    const bool valid = r < m;
+    const unsigned char* rows[1] = { valid ? w + (size_t)r * stride : w0 };   // idle warps read row 0 of W0
+    float acc[1][N];
+    qdot_rows<N, 1>(rows, x, k, acc);
+    if (valid && lane == 0 && warp % QG_SPLIT == 0)
+    {
         const float bias = b != 0 ? b[r] : 0.0f;
 #pragma unroll
         for (int n = 0; n < N; n++) y[(size_t)n * m + r] = from_float<Y>(acc[0][n] + bias);
-    });
+    }
 }
 
 // MLP gate and up rows together (one format): up = x·Wuᵀ, gate = silu(x·Wgᵀ)·up, rounded as the separate ops round.
 template <int N>
-__device__ __forceinline__ void qgemv_gate_up(const act_t* __restrict__ x, int k, size_t stride, int step,
+__device__ __forceinline__ void qgemv_gate_up(const act_t* __restrict__ x, int k, size_t stride,
                                               const unsigned char* wg, const float* bg, act_t* gate,
                                               const unsigned char* wu, const float* bu, act_t* up, int m)
 {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    const int first = (blockIdx.x * QG_ROWS + warp / QG_SPLIT) * step;
-    auto rows = [&](int i, int which) -> const unsigned char* {
-        const size_t offset = (size_t)(first + i < m ? first + i : 0) * stride;
-        return (which == 0 ? wg : wu) + offset;
-    };
-    qdot_rows<N, 2>(rows, step, x, k, [&](int i, const float (&acc)[2][N]) {
-        const int r = first + i;
-        if (lane != 0 || r >= m) return;
+    const int r = blockIdx.x * QG_ROWS + warp / QG_SPLIT;
+    const bool valid = r < m;
+    const size_t offset = (size_t)(valid ? r : 0) * stride;
+    const unsigned char* rows[2] = { wg + offset, wu + offset };
+    float acc[2][N];
+    qdot_rows<N, 2>(rows, x, k, acc);
+    if (valid && lane == 0 && warp % QG_SPLIT == 0)
+    {
 #pragma unroll
         for (int n = 0; n < N; n++)
         {
@@ -894,24 +854,23 @@ __device__ __forceinline__ void qgemv_gate_up(const act_t* __restrict__ x, int k
             up[(size_t)n * m + r] = u;
             gate[(size_t)n * m + r] = from_float<act_t>(sig * g * to_float(u));
         }
-    });
+    }
 }
 
-// qgemv<N>_act / qgemv<N>_f32 / qgemv_gate_up<N>. Block: QG_WARPS·32 threads; grid: ceil(total rows / (QG_ROWS·step)); each warp
-// (QG_SPLIT warps) takes `step` consecutive output rows.
+// qgemv<N>_act / qgemv<N>_f32 / qgemv_gate_up<N>. Block: QG_WARPS·32 threads; grid: ceil(total rows / QG_ROWS).
 #define QGEMV_PRODUCT_ARGS(Y)                                                                                                 \
-    const act_t* __restrict__ x, int k, unsigned long long stride, int step,                                                  \
+    const act_t* __restrict__ x, int k, unsigned long long stride,                                                            \
     const unsigned char* w0, const float* b0, Y* y0, int m0, const unsigned char* w1, const float* b1, Y* y1, int m1,        \
     const unsigned char* w2, const float* b2, Y* y2, int m2
 #define QGEMV_KERNELS(N)                                                                                                      \
     extern "C" __global__ void __launch_bounds__(QG_WARPS * 32) qgemv##N##_act(QGEMV_PRODUCT_ARGS(act_t))                     \
-    { qgemv<N, act_t>(x, k, (size_t)stride, step, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2); }                               \
+    { qgemv<N, act_t>(x, k, (size_t)stride, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2); }                               \
     extern "C" __global__ void __launch_bounds__(QG_WARPS * 32) qgemv##N##_f32(QGEMV_PRODUCT_ARGS(float))                     \
-    { qgemv<N, float>(x, k, (size_t)stride, step, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2); }                               \
+    { qgemv<N, float>(x, k, (size_t)stride, w0, b0, y0, m0, w1, b1, y1, m1, w2, b2, y2, m2); }                               \
     extern "C" __global__ void __launch_bounds__(QG_WARPS * 32) qgemv_gate_up##N(const act_t* __restrict__ x, int k,          \
-        unsigned long long stride, int step, const unsigned char* wg, const float* bg, act_t* gate,                                     \
+        unsigned long long stride, const unsigned char* wg, const float* bg, act_t* gate,                                     \
         const unsigned char* wu, const float* bu, act_t* up, int m)                                                           \
-    { qgemv_gate_up<N>(x, k, (size_t)stride, step, wg, bg, gate, wu, bu, up, m); }
+    { qgemv_gate_up<N>(x, k, (size_t)stride, wg, bg, gate, wu, bu, up, m); }
 
 QGEMV_KERNELS(1)
 QGEMV_KERNELS(2)
@@ -959,3 +918,67 @@ extern "C" __global__ void dequant_rows(const unsigned char* __restrict__ w, uns
         for (int e = 0; e < QPART; e += Vec16<act_t>::N) store16(o + e, v + e);
     }
 }
+
+#if QFORMAT == QF_FP8
+// ---- FP8 prefill on tensor cores (sm_89+; the host runs cuBLASLt's E4M3 product with one scale per row of each side) ----
+
+// v rounded to E4M3 ("fn": nearest, ties to even, saturating at ±448, NaN to 0x7F), bit for bit as LlmLab's
+// Fp8E4M3.FromSingle (the tests' reference), in integer steps rather than a conversion instruction sm_80 lacks.
+__device__ __forceinline__ unsigned e4m3_code(float v)
+{
+    const unsigned bits = __float_as_uint(v), sign = (bits >> 24) & 0x80u, magnitude = bits & 0x7FFFFFFFu;
+    if (magnitude > 0x7F800000u) return 0x7Fu;
+    const float a = __uint_as_float(magnitude);
+    if (a >= 448.0f) return sign | 0x7Eu;
+    if (a < 0.015625f) return sign | (unsigned)rintf(a * 512.0f);   // subnormals: multiples of 2⁻⁹ (2⁻⁶ itself is code 8)
+    int exponent = (int)(magnitude >> 23) - 127;
+    const unsigned fraction = magnitude & 0x7FFFFFu, rest = fraction & 0xFFFFFu;
+    unsigned kept = fraction >> 20;
+    if (rest > 0x80000u || (rest == 0x80000u && (kept & 1u))) kept++;
+    if (kept == 8u) { kept = 0u; exponent++; }
+    return sign | min((unsigned)((exponent + 7) << 3) | kept, 0x7Eu);
+}
+
+// The operands of an FP8 prefill product: blocks [0, n) round row b of x [n, k] to E4M3 codes xq[b, :] with the scale
+// xs[b] = amax / 448 (Fp8E4M3.EncodeScaled: x ≈ xs·e4m3(code)); blocks from n on gather the m weight-row scales (each
+// row's fp32 after its k codes) into ws[m], 256 per block. Block: 256 threads.
+extern "C" __global__ void __launch_bounds__(256) fp8_prefill_operands(const act_t* __restrict__ x, int n, int k,
+    unsigned char* __restrict__ xq, float* __restrict__ xs, const unsigned char* __restrict__ w, unsigned long long stride, int m,
+    float* __restrict__ ws)
+{
+    GRID_DEPENDENCY_WAIT();
+    GRID_DEPENDENTS_LAUNCH();
+    if ((int)blockIdx.x >= n)
+    {
+        const int r = ((int)blockIdx.x - n) * blockDim.x + threadIdx.x;
+        if (r < m) ws[r] = *reinterpret_cast<const float*>(w + (size_t)r * stride + k);
+        return;
+    }
+    const act_t* row = x + (size_t)blockIdx.x * k;
+    float amax = 0.0f;
+    for (int i = threadIdx.x; i < k; i += blockDim.x) amax = fmaxf(amax, fabsf(to_float(row[i])));
+    __shared__ float warpMax[8];
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) amax = fmaxf(amax, __shfl_xor_sync(FULL_MASK, amax, o));
+    if ((threadIdx.x & 31) == 0) warpMax[threadIdx.x >> 5] = amax;
+    __syncthreads();
+    amax = 0.0f;
+#pragma unroll
+    for (int i = 0; i < 8; i++) amax = fmaxf(amax, warpMax[i]);
+    const float scale = amax / 448.0f;
+    if (threadIdx.x == 0) xs[blockIdx.x] = scale;
+    unsigned char* q = xq + (size_t)blockIdx.x * k;
+    for (int i = threadIdx.x; i < k; i += blockDim.x) q[i] = scale == 0.0f ? 0 : (unsigned char)e4m3_code(to_float(row[i]) / scale);
+}
+
+// y[i, j] ·= xs[i] · ws[j] for the unscaled E4M3 product of x [n, k] and W [m, k] (y [n, m] in the compute type): where
+// cuBLASLt does not apply per-row scales itself. Grid-stride over n·m elements.
+extern "C" __global__ void fp8_rescale(act_t* __restrict__ y, int n, int m, const float* __restrict__ xs, const float* __restrict__ ws)
+{
+    GRID_DEPENDENCY_WAIT();
+    GRID_DEPENDENTS_LAUNCH();
+    const size_t total = (size_t)n * m;
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x)
+        y[i] = from_float<act_t>(to_float(y[i]) * (xs[i / m] * ws[i % m]));
+}
+#endif

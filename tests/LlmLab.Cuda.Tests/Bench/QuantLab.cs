@@ -8,15 +8,14 @@ namespace LlmLab.Cuda.Tests.Bench;
 
 /// <summary>
 /// Kernel lab for the quantized decode GEMV: one model (a checkpoint folder quantized at load with --quant), decode
-/// tok/s with each <see cref="CudaTuning.QuantGemv"/> launch shape in turn (--shapes WARPS/STAGES/TILE/SPLIT[/ROWSTEP],…: each
-/// after a fresh session, so graphs are captured with that shape's kernels), alternating so clock drift shows. Prints ms per step and the ratio to the
+/// tok/s with each <see cref="CudaTuning.QuantGemvStages"/> setting in turn (each after a fresh session, so graphs are
+/// captured with that setting's kernels), alternating so clock drift shows. Prints ms per step and the ratio to the
 /// first setting; `llmlab bench` gives the roofline arithmetic of the default.
 /// Then time to first token (a P-token prompt, median of 5) with each prefill slice size (--slices, MiB of dequantized
-/// weight per cuBLASLt product), and with --batch B the aggregate decode tok/s of B sequences (those products too) per slice size.
 /// weight per cuBLASLt product; the default dequantizes most weights whole).
 /// With FP8 weights, TTFT with prefill on the FP8 tensor cores and dequantized (--fp8-prefill on,off; the products each ran
 /// on the tensor cores are counted).
-/// usage: quant-lab --dir FOLDER --quant MIX [--shapes 8/1/1/0,8/3/1/0,8/1/1/0] [--steps N] [--prompt P] [--slices 128,32,16,128] [--batch B] [--fp8-prefill on,off,on]
+/// usage: quant-lab --dir FOLDER --quant MIX [--stages 1,3,2,1,3] [--steps N] [--prompt P] [--slices 128,32,16,128] [--fp8-prefill on,off,on]
 /// </summary>
 internal static class QuantLab
 {
@@ -24,10 +23,9 @@ internal static class QuantLab
     {
         string? dir = null;
         QuantizationMix? quant = null;
-        QuantGemvShape[] shapes = [new(), new(Stages: 3), new()];
+        int[] stages = [1, 3, 2, 1, 3];
         int steps = 256, prompt = 512;
         long[] slices = [128, 32, 16, 128];
-        int batch = 0;
         bool[] fp8Prefill = [true, false, true];
         for (int i = 0; i < args.Length; i++)
         {
@@ -35,10 +33,9 @@ internal static class QuantLab
             {
                 case "--dir": dir = args[++i]; break;
                 case "--quant": quant = QuantizationMix.Parse(args[++i]); break;
-                case "--shapes": shapes = args[++i].Split(',').Select(ParseShape).ToArray(); break;
+                case "--stages": stages = args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--steps": steps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--prompt": prompt = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--batch": batch = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--slices": slices = args[++i].Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--fp8-prefill": fp8Prefill = args[++i].Split(',').Select(s => s == "on").ToArray(); break;
                 default: Console.Error.WriteLine($"quant-lab: unknown option {args[i]}"); return 2;
@@ -54,9 +51,9 @@ internal static class QuantLab
         double roofline = bandwidth / bytesPerToken;
         Console.WriteLine($"roofline = {bandwidth / 1e9:F1} GB/s ÷ {bytesPerToken / 1e6:F2} MB = {roofline:F1} tok/s");
         double? first = null;
-        foreach (var shape in shapes)
+        foreach (int s in stages)
         {
-            gpu.Tuning = gpu.Tuning with { QuantGemv = shape };
+            gpu.Tuning = gpu.Tuning with { QuantGemvStages = s };
             using var session = model.CreateSession(1, prompt + steps + 32, InferenceSession.DefaultChunk);
             var random = new Random(7);
             session.Step(Enumerable.Range(0, prompt).Select(_ => random.Next(1000, 100000)).ToArray());
@@ -66,14 +63,14 @@ internal static class QuantLab
             int decoded = session.Decode([1234], steps, SamplingOptions.Greedy).Count();
             double rate = decoded / sw.Elapsed.TotalSeconds;
             first ??= rate;
-            Console.WriteLine($"shape {shape}: {rate:F1} tok/s = {100 * rate / roofline:F1} % of roofline, {1e3 / rate:F3} ms/step, {rate / first.Value:F3}× the first setting");
+            Console.WriteLine($"stages {s}: {rate:F1} tok/s = {100 * rate / roofline:F1} % of roofline, {1e3 / rate:F3} ms/step, {rate / first.Value:F3}× the first setting");
         }
-        gpu.Tuning = gpu.Tuning with { QuantGemv = new() };
+        gpu.Tuning = gpu.Tuning with { QuantGemvStages = 1 };
         var tokens = Enumerable.Range(0, prompt).Select(i => 1000 + i * 37 % 90000).ToArray();
         foreach (long mib in slices)
         {
             gpu.Tuning = gpu.Tuning with { DequantSliceBytes = mib << 20 };
-            Console.WriteLine($"prefill slices of {mib} MiB: {Ttft(gpu, model, tokens)}{(batch > 0 ? "; " + BatchDecode(model, batch, steps) : "")}");
+            Console.WriteLine($"prefill slices of {mib} MiB: {Ttft(gpu, model, tokens)}");
         }
         if (model.Manifest.Weights.Any(w => w.Format == LlmLab.Tensors.TensorFormat.FP8))
             foreach (bool on in fp8Prefill)
@@ -103,35 +100,5 @@ internal static class QuantLab
         }
         times.Sort();
         return $"TTFT {times[times.Count / 2]:F2} ms (median of {times.Count}; {string.Join(", ", times.Select(t => t.ToString("F1", CultureInfo.InvariantCulture)))})";
-    }
-
-    /// <summary>Aggregate decode tok/s of <paramref name="batch"/> sequences (64-token random prompts), <paramref name="steps"/> tokens each, after one warm-up pass.</summary>
-    private static string BatchDecode(Transformer model, int batch, int steps)
-    {
-        const int Prompt = 64;
-        var random = new Random(11);
-        var prompt = Enumerable.Range(0, batch * Prompt).Select(_ => random.Next(1000, 100000)).ToArray();
-        using var session = model.CreateSession(batch, Prompt + steps + 8);
-        double rate = 0;
-        for (int pass = 0; pass < 2; pass++)
-        {
-            session.Reset();
-            double first = 0, last = 0;
-            foreach (var step in session.Decode(prompt, steps, SamplingOptions.Greedy))
-            {
-                if (step.Index == 0) first = step.ElapsedMs;
-                last = step.ElapsedMs;
-            }
-            rate = batch * (steps - 1) / ((last - first) / 1000);
-        }
-        return $"batch {batch} decode {rate:F1} tok/s aggregate ({1e3 * batch / rate:F2} ms/step)";
-    }
-
-    /// <summary>WARPS/STAGES/TILE/SPLIT[/ROWSTEP] (e.g. 8/3/1/0 or 8/1/1/0/4) as a <see cref="QuantGemvShape"/>.</summary>
-    private static QuantGemvShape ParseShape(string text)
-    {
-        var v = text.Split('/').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
-        if (v.Length is not (4 or 5)) throw new FormatException($"quant-lab: shape '{text}' is not WARPS/STAGES/TILE/SPLIT[/ROWSTEP]");
-        return new QuantGemvShape(v[0], v[1], v[2], v[3], v.Length == 5 ? v[4] : 1);
     }
 }
