@@ -45,30 +45,28 @@ internal static unsafe partial class CpuFusedDot
 
     /// <summary>
     /// Two 16-byte nibble runs (Q4_0's blocks j and j + 1, IQ4_XS's sub-blocks) as 64 unsigned nibbles in element order:
-    /// the runs, each copied into two 128-bit lanes (one permute, no partial-register merges), odd lanes shifted by 4
-    /// for the high nibbles. The constants are set up once per kernel.
+    /// the runs, each copied into two 128-bit lanes (one permute by <see cref="PairSpread"/>, no partial-register merges),
+    /// odd lanes shifted by 4 (<see cref="PairShift"/>) for the high nibbles. The kernels hold the constants in locals
+    /// (a struct holding them stayed on the stack: every use became a load).
     /// </summary>
-    private readonly struct NibblePairs
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> NibblePair(byte* qa, byte* qb, Vector512<ulong> spread, Vector512<ushort> shift, Vector512<byte> nibble)
     {
-        private readonly Vector512<ulong> _spread = Vector512.Create(0ul, 1, 0, 1, 2, 3, 2, 3);
-        private readonly Vector512<ushort> _shift = Vector512.Create(Vector256.Create(Vector128<ushort>.Zero, Vector128.Create((ushort)4)), Vector256.Create(Vector128<ushort>.Zero, Vector128.Create((ushort)4)));
-        private readonly Vector512<byte> _nibble = Vector512.Create((byte)0x0F);
-
-        public NibblePairs() { }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector512<byte> Load(byte* qa, byte* qb)
-        {
-            var both = Vector256.Create(Vector128.Load(qa), Vector128.Load(qb)).ToVector512Unsafe().AsUInt64();
-            return Avx512BW.ShiftRightLogicalVariable(Avx512F.PermuteVar8x64(both, _spread).AsUInt16(), _shift).AsByte() & _nibble;
-        }
+        var both = Vector256.Create(Vector128.Load(qa), Vector128.Load(qb)).ToVector512Unsafe().AsUInt64();
+        return Avx512BW.ShiftRightLogicalVariable(Avx512F.PermuteVar8x64(both, spread).AsUInt16(), shift).AsByte() & nibble;
     }
+
+    private static Vector512<ulong> PairSpread => Vector512.Create(0ul, 1, 0, 1, 2, 3, 2, 3);
+
+    private static Vector512<ushort> PairShift => Vector512.Create(Vector256.Create(Vector128<ushort>.Zero, Vector128.Create((ushort)4)), Vector256.Create(Vector128<ushort>.Zero, Vector128.Create((ushort)4)));
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q4_0Wide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y)
     {
         const int bytes = 18;
-        var nibbles = new NibblePairs();
+        Vector512<ulong> spread = PairSpread;
+        Vector512<ushort> shift = PairShift;
+        var nibble = Vector512.Create((byte)0x0F);
         var duplicate = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
         Vector512<int> s01 = PairIndex(0), s23 = PairIndex(2), s45 = PairIndex(4), s67 = PairIndex(6);
         for (int r = 0; r < count; r++)
@@ -84,10 +82,10 @@ internal static unsafe partial class CpuFusedDot
             sbyte* x = xq + 32 * b;
             var d = Halves(p, bytes);
             var scales = (d * Vector256.Load(dx + b)).ToVector512Unsafe();
-            acc0 = Vector512.FusedMultiplyAdd(Products(nibbles.Load(q, q + bytes), Vector512.Load(x)), Avx512F.PermuteVar16x32(scales, s01), acc0);
-            acc1 = Vector512.FusedMultiplyAdd(Products(nibbles.Load(q + 2 * bytes, q + 3 * bytes), Vector512.Load(x + 64)), Avx512F.PermuteVar16x32(scales, s23), acc1);
-            acc0 = Vector512.FusedMultiplyAdd(Products(nibbles.Load(q + 4 * bytes, q + 5 * bytes), Vector512.Load(x + 128)), Avx512F.PermuteVar16x32(scales, s45), acc0);
-            acc1 = Vector512.FusedMultiplyAdd(Products(nibbles.Load(q + 6 * bytes, q + 7 * bytes), Vector512.Load(x + 192)), Avx512F.PermuteVar16x32(scales, s67), acc1);
+            acc0 = Vector512.FusedMultiplyAdd(Products(NibblePair(q, q + bytes, spread, shift, nibble), Vector512.Load(x)), Avx512F.PermuteVar16x32(scales, s01), acc0);
+            acc1 = Vector512.FusedMultiplyAdd(Products(NibblePair(q + 2 * bytes, q + 3 * bytes, spread, shift, nibble), Vector512.Load(x + 64)), Avx512F.PermuteVar16x32(scales, s23), acc1);
+            acc0 = Vector512.FusedMultiplyAdd(Products(NibblePair(q + 4 * bytes, q + 5 * bytes, spread, shift, nibble), Vector512.Load(x + 128)), Avx512F.PermuteVar16x32(scales, s45), acc0);
+            acc1 = Vector512.FusedMultiplyAdd(Products(NibblePair(q + 6 * bytes, q + 7 * bytes, spread, shift, nibble), Vector512.Load(x + 192)), Avx512F.PermuteVar16x32(scales, s67), acc1);
             // The −8 of every nibble: d_w times the block's two group sums (which carry dx already).
             offset = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d.ToVector512Unsafe(), duplicate), Vector512.Load(sums + 2 * b), offset);
         }
@@ -404,7 +402,7 @@ internal static unsafe partial class CpuFusedDot
     // IQ4_XS: per 256-element super-block d, scales_h (u16: the top 2 bits of each sub-block's 6-bit scale), scales_l
     // (4 bytes: the low nibbles), then eight 16-byte runs; run j holds sub-block j's elements l (low nibble) and l + 16
     // (high nibble), each nibble an index into the non-linear code book (kvalues_iq4nl, −127 … 113). Two runs (64
-    // elements) are one 512-bit product: the 32 bytes spread as Q4_0's block pairs are (NibblePairs: low nibbles, then
+    // elements) are one 512-bit product: the 32 bytes spread as Q4_0's block pairs are (NibblePair: low nibbles, then
     // high nibbles, per run), looked up with one byte shuffle per 128-bit lane. The values are signed, so as for Q8_0 the product is |w| times
     // x carrying w's sign (|w| ≤ 127 keeps pmaddubsw's pairs exact); the sub-block scales (6-bit − 32) multiply in
     // integers (pmaddwd) and each super-block's int32 sums meet d·dx once, as in the Q4_K kernel. No minimum.
@@ -412,7 +410,9 @@ internal static unsafe partial class CpuFusedDot
     private static void IQ4_XSWide(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y)
     {
         const int bytes = 136;
-        var pairs = new NibblePairs();
+        Vector512<ulong> spread = PairSpread;
+        Vector512<ushort> shift = PairShift;
+        var nibble = Vector512.Create((byte)0x0F);
         var table = Vector512.Create(CpuBlockUnpack.Iq4Table);
         Vector512<short> c0 = SubBlockPair(0), c1 = SubBlockPair(2), c2 = SubBlockPair(4), c3 = SubBlockPair(6);
         for (int r = 0; r < count; r++)
@@ -424,10 +424,10 @@ internal static unsafe partial class CpuFusedDot
                 byte* b = row + sb * bytes, qs = b + 8;
                 sbyte* x = xq + 256 * sb;
                 var sc = IQ4_XSScales(b).ToVector256Unsafe().ToVector512Unsafe();
-                var sum = SignedScaledProducts(Avx512BW.Shuffle(table, pairs.Load(qs, qs + 16).AsSByte()), Vector512.Load(x), sc, c0)
-                        + SignedScaledProducts(Avx512BW.Shuffle(table, pairs.Load(qs + 32, qs + 48).AsSByte()), Vector512.Load(x + 64), sc, c1)
-                        + SignedScaledProducts(Avx512BW.Shuffle(table, pairs.Load(qs + 64, qs + 80).AsSByte()), Vector512.Load(x + 128), sc, c2)
-                        + SignedScaledProducts(Avx512BW.Shuffle(table, pairs.Load(qs + 96, qs + 112).AsSByte()), Vector512.Load(x + 192), sc, c3);
+                var sum = SignedScaledProducts(Avx512BW.Shuffle(table, NibblePair(qs, qs + 16, spread, shift, nibble).AsSByte()), Vector512.Load(x), sc, c0)
+                        + SignedScaledProducts(Avx512BW.Shuffle(table, NibblePair(qs + 32, qs + 48, spread, shift, nibble).AsSByte()), Vector512.Load(x + 64), sc, c1)
+                        + SignedScaledProducts(Avx512BW.Shuffle(table, NibblePair(qs + 64, qs + 80, spread, shift, nibble).AsSByte()), Vector512.Load(x + 128), sc, c2)
+                        + SignedScaledProducts(Avx512BW.Shuffle(table, NibblePair(qs + 96, qs + 112, spread, shift, nibble).AsSByte()), Vector512.Load(x + 192), sc, c3);
                 acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sum), Vector512.Create(CpuBlockUnpack.Half(b) * dx[8 * sb]), acc);
             }
             y[r] = Vector512.Sum(acc);
