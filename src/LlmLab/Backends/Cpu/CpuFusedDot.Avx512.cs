@@ -434,13 +434,17 @@ internal static unsafe partial class CpuFusedDot
         }
     }
 
-    /// <summary>IQ4_XS's eight sub-block scales as int16 (lanes 0–7): the low nibble from scales_l, the top two bits from scales_h, minus 32.</summary>
+    /// <summary>
+    /// IQ4_XS's eight sub-block scales as int16 (lanes 0–7), all at once: sub-block j's low nibble is bits 4j … 4j + 3 of
+    /// scales_l, its top two bits bits 2j, 2j + 1 of scales_h; minus 32.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<short> IQ4_XSScales(byte* b)
     {
-        uint high = *(ushort*)(b + 2), low = *(uint*)(b + 4);
-        short Scale(int j) => (short)((((low >> (4 * j)) & 0xF) | (((high >> (2 * j)) & 3) << 4)) - 32);
-        return Vector128.Create(Scale(0), Scale(1), Scale(2), Scale(3), Scale(4), Scale(5), Scale(6), Scale(7));
+        var low = Avx2.ShiftRightLogicalVariable(Vector256.Create(*(uint*)(b + 4)), Vector256.Create(0u, 4, 8, 12, 16, 20, 24, 28)) & Vector256.Create(0xFu);
+        var high = Avx2.ShiftRightLogicalVariable(Vector256.Create((uint)*(ushort*)(b + 2)), Vector256.Create(0u, 2, 4, 6, 8, 10, 12, 14)) & Vector256.Create(3u);
+        var scales = (low | Vector256.ShiftLeft(high, 4)).AsInt32() - Vector256.Create(32);
+        return Avx512F.VL.ConvertToVector128Int16(scales);
     }
 
     /// <summary><see cref="ScaledProducts"/> for signed weights w (|w| ≤ 127): |w| times x with w's sign.</summary>
