@@ -6,7 +6,7 @@
 #          split out of gemv_quant.cu) and the KV cache classes
 #   kv16k  llmlab bench 8B BF16 weights, a 16k prompt, bf16 KV then q8_0 KV
 #   lab8   quant-lab on llama-3.1-8b, each mix of $LABQ: decode per shape, TTFT and batch-64 decode per prefill slice size
-# Pack as gpu-run4.sh says; carry .device (with kernels.tar.xz from the last call's $OUT).
+# Pack with notes/cuda-quant/pack-device.sh; carry .device (with kernels.tar.xz from the last call's $OUT).
 source notes/cuda-quant/gpu-common.sh
 phases="${1:-tests kv16k lab8}"
 go() { [[ " $phases " == *" $1 "* ]] && [ $(( $(date +%s) - t0 )) -lt ${BUDGET:-400} ]; }
