@@ -185,12 +185,19 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
                         u[64 * c + i] = (byte)(v & 0x0F);
                         u[64 * c + 32 + i] = (byte)(v >> 4);
                     }
-                byte* nibbles = dst + Q4_KQuants;
-                for (int j = 0; j < 8; j++)
-                    for (int t = 0; t < 4; t++)
-                        for (int i = 0; i < 4; i++)
-                            nibbles[NibbleBlockBytes * j + VectorBytes * t + 4 * r + i] = (byte)(u[32 * j + 4 * t + i] | u[32 * j + 16 + 4 * t + i] << 4);
+                for (int j = 0; j < 8; j++) PackNibbles(u, j, r, dst + Q4_KQuants + NibbleBlockBytes * j);
             }
+    }
+
+    /// <summary>
+    /// Row r's part of 32-element block j of the unpacked values <paramref name="u"/> (their low 4 bits) in the group's
+    /// nibble block: step t's 4-byte lane r holds elements 4t … 4t + 3 in its low nibbles and 16 + 4t … in its high ones.
+    /// </summary>
+    private static void PackNibbles(byte* u, int j, int r, byte* nibbles)
+    {
+        for (int t = 0; t < 4; t++)
+            for (int i = 0; i < 4; i++)
+                nibbles[VectorBytes * t + 4 * r + i] = (byte)((u[32 * j + 4 * t + i] & 0x0F) | (u[32 * j + 16 + 4 * t + i] & 0x0F) << 4);
     }
 
     /// <summary>Row r's d, dmin and 6-bit scales and mins of one Q4_K/Q5_K super-block (the same 16-byte header) into the group's.</summary>
@@ -227,11 +234,11 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
                 for (int j = 0; j < 8; j++)
                 {
                     byte* nibbles = dst + Q4_KQuants + Q5_KBlockBytes * j, fifth = nibbles + NibbleBlockBytes;
+                    PackNibbles(u, j, r, nibbles);
                     for (int t = 0; t < 4; t++)
                         for (int i = 0; i < 4; i++)
                         {
                             byte lo = u[32 * j + 4 * t + i], hi = u[32 * j + 16 + 4 * t + i];
-                            nibbles[VectorBytes * t + 4 * r + i] = (byte)((lo & 0x0F) | (hi & 0x0F) << 4);
                             if (t == 0) fifth[4 * r + i] = 0;
                             fifth[4 * r + i] |= (byte)((lo >> 4) << t | (hi >> 4) << (4 + t));
                         }
@@ -264,11 +271,11 @@ internal sealed unsafe class CpuRepackedWeight : IDisposable
                 for (int j = 0; j < 8; j++)
                 {
                     byte* nibbles = dst + Q6_KBlocks + Q6_KBlockBytes * j, top = nibbles + Q6_KTopBits;
+                    PackNibbles(u, j, r, nibbles);
                     for (int t = 0; t < 4; t++)
                         for (int i = 0; i < 4; i++)
                         {
                             byte lo = u[32 * j + 4 * t + i], hi = u[32 * j + 16 + 4 * t + i];
-                            nibbles[VectorBytes * t + 4 * r + i] = (byte)((lo & 0x0F) | (hi & 0x0F) << 4);
                             if (t == 0) { top[4 * r + i] = 0; top[VectorBytes + 4 * r + i] = 0; }
                             top[4 * r + i] |= (byte)((lo >> 4) << (2 * t));
                             top[VectorBytes + 4 * r + i] |= (byte)((hi >> 4) << (2 * t));
