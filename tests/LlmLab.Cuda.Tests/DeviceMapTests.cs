@@ -10,7 +10,7 @@ namespace LlmLab.Cuda.Tests;
 
 /// <summary>
 /// Device maps on one GPU (issue 11, item 7): cuda + cpu splits (llama.cpp's <c>--n-gpu-layers</c> shape, and the
-/// reverse) and a split over two CUDA backends on the same GPU (the device-to-device copy) against the single-GPU model.
+/// reverse; with every KV cache on the CPU, llama.cpp's -nkvo) and a split over two CUDA backends on the same GPU (the device-to-device copy) against the single-GPU model.
 /// Bounds are ModelTests' GPU-vs-CPU ones (F32 NMSE ≤ 1e-8; BF16 NMSE ≤ 1e-3, top-1 ≥ 95 %): a split differs from one
 /// GPU by where the layers computed (fp32 CPU layers) and by an unfused add + norm at each boundary.
 /// </summary>
@@ -56,6 +56,9 @@ public sealed class DeviceMapTests
         {
             ("n-gpu-layers half (cpu first)", DeviceMap.GpuLayers(g, layers / 2 + 1, layers)),
             ("gpu first, cpu head", new DeviceMap(g, Enumerable.Range(0, layers).Select(l => l < layers / 2 ? g : "cpu").ToArray(), "cpu")),
+            // --kv-offload none: the GPU layers' q, k, v cross to the CPU, which holds every cache and attends (uncaptured decode).
+            ("all on the gpu, kv caches on the cpu", DeviceMap.OnDevice(g, layers) with { KvCacheOnCpu = true }),
+            ("n-gpu-layers half, kv caches on the cpu", DeviceMap.GpuLayers(g, layers / 2 + 1, layers) with { KvCacheOnCpu = true }),
         };
         foreach (var (name, map) in splits)
         {

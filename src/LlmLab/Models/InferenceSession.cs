@@ -37,8 +37,9 @@ public sealed partial class InferenceSession : IDisposable
         {
             foreach (var backend in model.Backends)
             {
+                // The layers whose KV cache this backend holds: those of its stages, or every one on the KV backend.
                 var here = Enumerable.Range(0, c.NumLayers)
-                    .Select(l => _stages.Any(s => ReferenceEquals(s.Backend, backend) && l >= s.FirstLayer && l < s.EndLayer)).ToArray();
+                    .Select(l => _stages.Any(s => ReferenceEquals(model.KvBackendOf(s), backend) && l >= s.FirstLayer && l < s.EndLayer)).ToArray();
                 _devices[backend] = new DeviceBuffers(backend, c, batch, maxSequence, MaxTokensPerStep, here, kvType);
             }
         }
@@ -73,9 +74,10 @@ public sealed partial class InferenceSession : IDisposable
     public DeviceTensor NextTokens => _last.NextTokens;
 
     /// <summary>
-    /// The residual stream's moves between devices so far (zero for a model on one device): how many, their bytes, and the
-    /// time from the sending device having finished its stage to the copy being done (through the host) or queued (a peer
-    /// copy). A decode step of a map with S stages makes S − 1 of them.
+    /// Activations moved between devices so far (zero for a model on one device): how many, their bytes, and the time from
+    /// the sending device having finished its work to the copy being done (through the host) or queued (a peer copy). A
+    /// decode step of a map with S stages moves the residual stream S − 1 times; with the KV caches on the CPU
+    /// (<c>--kv-offload none</c>) each layer on another device also moves q, k and v there and the attention output back.
     /// </summary>
     public ResidualCrossings Crossings => new(_crossings, _crossingBytes, _crossingTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency);
 
@@ -166,19 +168,27 @@ public sealed partial class InferenceSession : IDisposable
             if (i > 0) MoveResidual(_stages[i - 1].Backend, stage.Backend, rows);
             var step = new StepLayout(Batch, chunk, Position, _devices[stage.Backend].For(rows).Positions);
             var stageMode = stage.HasOutput ? mode : LogitsFor.None;
-            if (chunk == 1 && stage.Backend is IGraphCapture capture) ForwardCaptured(capture, i, step, stageMode);
+            // A stage whose attention runs on another backend crosses to it inside every layer: no graph holds that.
+            bool capturable = stage.Backend is IGraphCapture && (!stage.HasLayers || ReferenceEquals(_model.KvBackendOf(stage), stage.Backend));
+            if (chunk == 1 && capturable) ForwardCaptured((IGraphCapture)stage.Backend, i, step, stageMode);
             else _model.Forward(this, stage, step, stageMode);
         }
     }
 
-    /// <summary>
-    /// Copies the residual stream ([rows, hidden]) from one stage's device to the next: device to device where the
-    /// receiving backend can (<see cref="IPeerCopy"/>), otherwise through the host, converted to fp32 and back.
-    /// </summary>
+    /// <summary>Copies the residual stream ([rows, hidden]) from one stage's device to the next (<see cref="Cross"/>).</summary>
     private void MoveResidual(IBackend from, IBackend to, int rows)
     {
         var (source, destination) = (_devices[from].For(rows).Residual, _devices[to].For(rows).Residual);
-        if (ReferenceEquals(source, destination)) return;
+        if (!ReferenceEquals(source, destination)) Cross(from, source, to, destination);
+    }
+
+    /// <summary>
+    /// Copies <paramref name="source"/> on <paramref name="from"/> to <paramref name="destination"/> (same shape) on
+    /// <paramref name="to"/>: device to device where the receiving backend can (<see cref="IPeerCopy"/>), otherwise
+    /// through the host, converted to fp32 and back. Counted in <see cref="Crossings"/>.
+    /// </summary>
+    internal void Cross(IBackend from, DeviceTensor source, IBackend to, DeviceTensor destination)
+    {
         from.Synchronize();   // the sending stage's work is done: what follows is the crossing alone
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         if (to is not IPeerCopy peer || !peer.TryCopyFrom(from, source, destination))

@@ -22,10 +22,11 @@ public static class ModelLoading
     /// <c>--n-gpu-layers</c> split of <paramref name="device"/>, a strategy sized over this machine's GPUs and their free
     /// memory, a tensor split, a JSON map): a backend per device of the map (<paramref name="computeType"/> is the GPUs';
     /// the CPU computes in fp32), each planning backend checked against the planner's bytes for its device before any
-    /// weight is read. The model owns the backends. Its sessions store the KV cache as <paramref name="kvType"/> unless told
-    /// otherwise (<see cref="Transformer.KvType"/>), and the plan sizes it so.
+    /// weight is read (with <c>--kv-offload none</c> a CPU backend holds every KV cache). The model owns the backends. Its
+    /// sessions store the KV cache as <paramref name="kvType"/> unless told otherwise (<see cref="Transformer.KvType"/>),
+    /// and the plan sizes it so.
     /// </summary>
-    /// <exception cref="InvalidOptionException">A malformed or conflicting placement, or <c>--kv-offload none</c> (planned, not run yet).</exception>
+    /// <exception cref="InvalidOptionException">A malformed or conflicting placement.</exception>
     public static Transformer Load(this DeviceCatalog catalog, string path, Placement placement, string? device = null, DType? computeType = null, int batch = 1,
         int? context = null, QuantizationMix? quant = null, KvCacheType kvType = KvCacheType.Default)
     {
@@ -53,15 +54,13 @@ public static class ModelLoading
                 }
             }
             var map = placement.Resolve(model, DeviceMap.CheckDevice(device ?? "cpu"), gpus, tokens, batch, gpuType);
-            if (map.KvCacheOnCpu)
-                throw new InvalidOptionException("--kv-offload none is planned by llmlab plan but the forward pass does not run it yet; leave it out to keep each layer's KV cache with the layer");
-            foreach (string unused in backends.Keys.Except(map.Devices).ToArray())
+            foreach (string unused in backends.Keys.Except(map.BackendDevices).ToArray())
             {
                 backends[unused].Dispose();
                 backends.Remove(unused);
             }
-            bool several = map.Devices.Count > 1;
-            foreach (string d in map.Devices.Where(d => !backends.ContainsKey(d)))
+            bool several = map.BackendDevices.Count > 1;
+            foreach (string d in map.BackendDevices.Where(d => !backends.ContainsKey(d)))
                 backends[d] = catalog.CreateBackend(d, several && d == "cpu" ? null : computeType);
             CheckFits(files, map, backends, batch, context, quant, kvType);
             var loaded = Transformer.Load(files, map, backends, owned: backends.Values.ToArray());

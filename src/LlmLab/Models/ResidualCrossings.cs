@@ -1,6 +1,9 @@
 namespace LlmLab.Models;
 
-/// <summary>The residual stream's moves between the devices of a map, counted by <see cref="InferenceSession.Crossings"/>.</summary>
+/// <summary>
+/// Activations' moves between the devices of a map (the residual stream between stages; with the KV caches on the CPU
+/// also q, k, v and the attention output of every layer elsewhere), counted by <see cref="InferenceSession.Crossings"/>.
+/// </summary>
 /// <param name="Count">Moves so far.</param>
 /// <param name="Bytes">Bytes moved (in the sending device's activation type).</param>
 /// <param name="Milliseconds">Time spent moving, ms.</param>

@@ -16,13 +16,14 @@ public sealed class Transformer : IDisposable
     private readonly ModelFiles _files;
     private readonly IReadOnlyList<IBackend> _owned;
 
-    private Transformer(ModelFiles files, ModelWeights weights, DeviceMap map, IReadOnlyList<ModelStage> stages, IReadOnlyList<IBackend> owned)
+    private Transformer(ModelFiles files, ModelWeights weights, DeviceMap map, IReadOnlyList<ModelStage> stages, IBackend? kvBackend, IReadOnlyList<IBackend> owned)
     {
         _files = files;
         Weights = weights;
         Map = map;
         Stages = stages;
-        Backends = stages.Select(s => s.Backend).Distinct(ReferenceEqualityComparer.Instance).Cast<IBackend>().ToArray();
+        KvBackend = kvBackend;
+        Backends = stages.Select(s => s.Backend).Append(kvBackend).OfType<IBackend>().Distinct(ReferenceEqualityComparer.Instance).Cast<IBackend>().ToArray();
         _owned = owned;
     }
 
@@ -45,8 +46,17 @@ public sealed class Transformer : IDisposable
     /// <see cref="DeviceMap"/> spreads it over several.
     /// </summary>
     public IBackend Backend => Stages[^1].Backend;
-    /// <summary>Every backend the model runs on, in the order a token meets them.</summary>
+    /// <summary>Every backend the model runs on, in the order a token meets them (then the KV caches' CPU backend, with <see cref="DeviceMap.KvCacheOnCpu"/>).</summary>
     public IReadOnlyList<IBackend> Backends { get; }
+
+    /// <summary>
+    /// The CPU backend holding every layer's KV cache when <see cref="DeviceMap.KvCacheOnCpu"/> (<c>--kv-offload none</c>):
+    /// RoPE, the cache write and attention of layers on other backends run there. Null: each KV cache is with its layer.
+    /// </summary>
+    internal IBackend? KvBackend { get; }
+
+    /// <summary>The backend that holds <paramref name="stage"/>'s KV caches and runs its attention.</summary>
+    internal IBackend KvBackendOf(ModelStage stage) => KvBackend ?? stage.Backend;
     /// <summary>Which device holds each part (one device for everything unless loaded with a map).</summary>
     public DeviceMap Map { get; }
     /// <summary>The map's runs of parts on one backend, in order.</summary>
@@ -120,10 +130,13 @@ public sealed class Transformer : IDisposable
             CheckFormats(files.Manifest.Weights.Where(w => OnStage(w, stage, files.Config.TieWordEmbeddings)), stage.Backend.Device, stage.Backend.Supports);
         // Every load goes through here (CLI, magics, C# cells), so a study's report can hash each model it used.
         Reproducibility.LoadedCheckpoints.Record(files.Path);
+        IBackend? kvBackend = null;
+        if (map.KvCacheOnCpu && !backends.TryGetValue("cpu", out kvBackend))
+            throw new InvalidOptionException("the device map keeps every KV cache on the CPU (--kv-offload none), which has no backend here");
         var weights = ModelWeights.Load(files.Config, files.Names, files.Checkpoint,
             part => (part.Layer is int l ? stages.First(s => l >= s.FirstLayer && l < s.EndLayer)
                 : part.IsOutput ? stages[^1] : stages[0]).Backend);
-        return new(files, weights, map, stages, owned);
+        return new(files, weights, map, stages, kvBackend, owned);
     }
 
     // Whether a stage holds the weight: its layer's, the embedding table on the first stage, the norm and head on the last
@@ -205,14 +218,20 @@ public sealed class Transformer : IDisposable
         var (x, h) = (t.Residual, t.Normed);         // (rows, hidden): residual stream, normed block input
         if (stage.HasEmbedding) be.Embedding(t.Ids, Weights.Embedding, x);
         if (stage.HasLayers) be.RmsNorm(x, Weights.Layers[stage.FirstLayer].AttentionNorm, c.RmsNormEps, h);
+        var kvBe = KvBackendOf(stage);
         for (int l = stage.FirstLayer; l < stage.EndLayer; l++)
         {
             var w = Weights.Layers[l];
-            var (cache, cacheLayer) = (d.Cache!, d.CacheLayer(l));
-            // Attention: q,k,v = h·Wqᵀ, h·Wkᵀ, h·Wvᵀ (+ bias); per-head q/k norm (Qwen3); RoPE; cache k,v.
-            be.QkvRopeAndCache(h, w.Qkv, c.RmsNormEps, d.Rope!, step, cache, cacheLayer, t.Q, t.K, t.V);
-            // softmax(q·kᵀ/√d + causal mask)·v over the cache, then the output projection.
-            be.Attention(t.Q, cache, cacheLayer, step, t.AttentionOut);
+            if (ReferenceEquals(kvBe, be))
+            {
+                var (cache, cacheLayer) = (d.Cache!, d.CacheLayer(l));
+                // Attention: q,k,v = h·Wqᵀ, h·Wkᵀ, h·Wvᵀ (+ bias); per-head q/k norm (Qwen3); RoPE; cache k,v.
+                be.QkvRopeAndCache(h, w.Qkv, c.RmsNormEps, d.Rope!, step, cache, cacheLayer, t.Q, t.K, t.V);
+                // softmax(q·kᵀ/√d + causal mask)·v over the cache.
+                be.Attention(t.Q, cache, cacheLayer, step, t.AttentionOut);
+            }
+            else
+                OffloadedAttention(s, be, kvBe, w.Qkv, l, step, t);
             be.MatMul(t.AttentionOut, w.Output, w.OutputBias, t.Projected);
             // x += attention; h = RMSNorm(x) for the MLP.
             be.AddRmsNorm(x, t.Projected, w.MlpNorm, c.RmsNormEps, h);
@@ -235,6 +254,28 @@ public sealed class Transformer : IDisposable
             be.LastRows(h, step, d.LastHidden);
             be.MatMul(d.LastHidden, Weights.OutputHead, null, d.LastLogits);
         }
+    }
+
+    /// <summary>
+    /// Layer <paramref name="layer"/>'s attention with its KV cache on <paramref name="kvBe"/> (<c>--kv-offload none</c>):
+    /// the same ops as <see cref="IBackend.QkvRopeAndCache"/> and <see cref="IBackend.Attention"/>, split where
+    /// llama.cpp's -nkvo splits them: the projections and the q/k norm on the layer's backend, then q, k, v cross to
+    /// the cache's backend, which applies RoPE, writes the cache and attends; the attention output crosses back.
+    /// </summary>
+    private void OffloadedAttention(InferenceSession s, IBackend be, IBackend kvBe, QkvWeights w, int layer, StepLayout step, StepBuffers t)
+    {
+        be.QkvProjection(t.Normed, w, t.Q, t.K, t.V);
+        ComposedOps.QkNorm(be, w, Config.RmsNormEps, t.Q, t.K);
+        var kd = s.Buffers(kvBe);
+        var kt = kd.For(step.Rows);
+        s.Cross(be, t.Q, kvBe, kt.Q);
+        s.Cross(be, t.K, kvBe, kt.K);
+        s.Cross(be, t.V, kvBe, kt.V);
+        var kvStep = step with { Positions = kt.Positions };
+        int cacheLayer = kd.CacheLayer(layer);
+        kvBe.RopeAndCache(kt.Q, kt.K, kt.V, kd.Rope!, kvStep, kd.Cache!, cacheLayer);
+        kvBe.Attention(kt.Q, kd.Cache!, cacheLayer, kvStep, kt.AttentionOut);
+        s.Cross(kvBe, kt.AttentionOut, be, t.AttentionOut);
     }
 
     /// <inheritdoc />

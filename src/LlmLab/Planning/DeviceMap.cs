@@ -16,12 +16,15 @@ public sealed partial record DeviceMap(string Embedding, IReadOnlyList<string> L
 {
     /// <summary>
     /// Every layer's KV cache in host memory, whatever device holds the layer's weights (llama.cpp's <c>-nkvo</c>,
-    /// <c>--kv-offload none</c>): the planner moves all KV bytes to <c>cpu</c>, in the CPU backend's KV type (fp32),
-    /// since attention over a host-side cache runs on the CPU as llama.cpp's does. <see cref="Devices"/> does not list the
-    /// CPU for it (it names where the parts are); the planner adds it. Planned only: the forward pass keeps each KV cache
-    /// with its layer today.
+    /// <c>--kv-offload none</c>): the planner moves all KV bytes to <c>cpu</c>, in the CPU backend's KV type (fp32, or
+    /// the <c>--kv-type</c>), and the forward pass runs RoPE, the cache write and attention of a GPU layer on the CPU, as
+    /// llama.cpp's does (q, k, v cross to the host, the attention output back). <see cref="Devices"/> does not list the
+    /// CPU for it (it names where the parts are); <see cref="BackendDevices"/> does.
     /// </summary>
     public bool KvCacheOnCpu { get; init; }
+
+    /// <summary>Every device the model needs a backend (and a plan) on: <see cref="Devices"/>, and the CPU when it holds every KV cache.</summary>
+    public IReadOnlyList<string> BackendDevices => KvCacheOnCpu && !Devices.Contains("cpu") ? [.. Devices, "cpu"] : Devices;
 
     /// <summary>Most <c>--n-gpu-layers</c> accepted as a number; larger values mean "all" as in llama.cpp (<c>-ngl 999</c>).</summary>
     private const int MaxGpuLayersOption = 100_000;

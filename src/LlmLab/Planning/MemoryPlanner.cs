@@ -66,7 +66,7 @@ public static class MemoryPlanner
         if (promptTokens is { } prompt && (prompt < 1 || prompt > context))
             throw new InvalidOptionException($"--prompt-tokens {prompt} must be between 1 and the context ({context})");
 
-        var plans = PlannedDevices(map).Select(d => PlanDevice(model, map, d, context, batch, devices.GetValueOrDefault(d), gpuComputeType)).ToArray();
+        var plans = map.BackendDevices.Select(d => PlanDevice(model, map, d, context, batch, devices.GetValueOrDefault(d), gpuComputeType)).ToArray();
         return new ModelPlan(model.Name, model.Quantization, model.Manifest.BitsPerWeight, context, batch, map.Describe(), plans,
             Speed(model, map, plans, context, batch, promptTokens, devices, gpuComputeType)) { PromptTokens = promptTokens };
     }
@@ -183,10 +183,6 @@ public static class MemoryPlanner
         return 2 * layerWeights + 4.0 * model.Config.NumLayers * model.Config.QueryDim * (context / 2.0);
     }
 
-    // The devices a plan sizes: those the map names, and the CPU when it holds every layer's KV cache.
-    private static IReadOnlyList<string> PlannedDevices(DeviceMap map) =>
-        map.KvCacheOnCpu && !map.Devices.Contains("cpu") ? [.. map.Devices, "cpu"] : map.Devices;
-
     private static DevicePlan PlanDevice(PlanModel model, DeviceMap map, string device, int context, int batch, PlanDevice? info, DType gpuComputeType)
     {
         bool gpu = device != "cpu";
@@ -300,7 +296,7 @@ public static class MemoryPlanner
         if (plans.Any(p => p.Predicted is null)) return null;
         double decode = 1e3 / plans.Sum(p => p.Predicted!.MsPerToken);
         double flops = PrefillFlopsPerToken(model, context);
-        var gpus = PlannedDevices(map).Select(d => devices[d].Gpu).ToArray();
+        var gpus = map.BackendDevices.Select(d => devices[d].Gpu).ToArray();
         bool allGpu = gpus.All(g => g is not null);
         double? prefill = null, ttft = null;
         string? prefillBasis = null;

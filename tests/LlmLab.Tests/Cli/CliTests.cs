@@ -49,6 +49,17 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Generate_runs_with_every_kv_cache_on_the_cpu_and_continues_alike()
+    {
+        // On the CPU the caches are where they were; with a GPU the layers there attend on the CPU (DeviceMapForwardTests
+        // checks the crossing path over two CPU backends, the CUDA suite over a GPU).
+        var r = CliRunner.Run(null, "generate", "--prompt", "The jury said that", "--max-new-tokens", "40", "--kv-offload", "none");
+
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal("The jury said that the first day was a good one.", r.Stdout.Trim());
+    }
+
+    [Fact]
     public void Bench_json_has_the_documented_fields()
     {
         var r = CliRunner.Run(null, "bench", "--prompt-tokens", "16", "--new-tokens", "8", "--repetitions", "2", "--json");

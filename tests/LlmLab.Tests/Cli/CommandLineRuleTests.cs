@@ -23,7 +23,6 @@ public sealed class CommandLineRuleTests
     [InlineData("bench", "--n-gpu-layers 'half' must be a whole number of layers from 0 to 7 (6 layers + the output head), or all", "--device", "cuda:0", "--n-gpu-layers", "half")]
     [InlineData("generate", "--device-map and --n-gpu-layers both place the layers; give one", "--prompt", "x", "--device-map", "auto", "--n-gpu-layers", "3")]
     [InlineData("bench", "--max-memory sets the budgets of --device-map auto|balanced|balanced_low_0|sequential; give one of those with it", "--max-memory", "cpu=1GiB")]
-    [InlineData("generate", "--kv-offload none is planned by llmlab plan but the forward pass does not run it yet", "--prompt", "x", "--kv-offload", "none")]
     [InlineData("make-random", "--dtype must be one of bf16, f16, f32 (got 'int8')", "--preset", "tiny-llama", "--dtype", "int8", "--out", "/tmp/never")]
     public void Out_of_range_and_malformed_values_exit_2_with_one_line_naming_the_option(string command, string message, params string[] args)
     {

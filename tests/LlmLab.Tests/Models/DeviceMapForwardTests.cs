@@ -103,6 +103,57 @@ public sealed class DeviceMapForwardTests
         Assert.Equal(2, split.Backends.Count);
     }
 
+    public static TheoryData<string, string> KvOffloadSplits => new()
+    {
+        { "brown", "B|BB|B" },          // every layer elsewhere: all RoPE, cache writes and attention on the CPU backend
+        { "brown", "A|AB|B" },          // layers on the CPU backend attend there as before; the others cross to it
+        { "qwen2-tiny", "A|BB|B" },     // q/k/v biases added before the crossing; tied head away from the table
+    };
+
+    /// <summary>
+    /// <c>--kv-offload none</c> (llama.cpp's -nkvo): with every KV cache on the CPU backend (the map's <c>cpu</c>, A here),
+    /// a layer on B projects q, k, v, they cross to A, which applies RoPE, writes the cache and attends, and the output
+    /// crosses back. The same ops in the same order on fp32 CPUs: the logits of one device, bit for bit, in prefill and
+    /// decode; every KV byte is on A; a decode step crosses four tensors per layer on B besides the residual stream.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(KvOffloadSplits))]
+    public void With_every_kv_cache_on_the_cpu_backend_a_split_gives_the_logits_of_one_device_bit_for_bit(string model, string pattern)
+    {
+        int[] prompt = [1, 5, 9, 2, 7, 3, 11, 4];
+        using var one = new CpuBackend();
+        using var single = Transformer.Load(PathOf(model), one);
+        using var a = new CpuBackend();
+        using var b = new CpuBackend();
+        int layers = single.Config.NumLayers;
+        var map = MapOf(pattern, layers) with { KvCacheOnCpu = true };
+        using var split = Transformer.Load(PathOf(model), map, new Dictionary<string, IBackend> { [A] = a, [B] = b });
+        Assert.Same(a, split.KvBackend);
+        using var s1 = single.CreateSession(1, 32, maxTokensPerStep: 4);
+        using var s2 = split.CreateSession(1, 32, maxTokensPerStep: 4);
+        Assert.Equal(one.Memory[MemoryCategory.KvCache], a.Memory[MemoryCategory.KvCache]);
+        Assert.Equal(0, b.Memory[MemoryCategory.KvCache]);
+        Assert.Equal(s1.StepToHost(prompt, LogitsFor.LastPosition), s2.StepToHost(prompt, LogitsFor.LastPosition));
+        var before = s2.Crossings;
+        Assert.Equal(s1.StepToHost([6]), s2.StepToHost([6]));
+        int stageMoves = split.Stages.Count - 1, layersOnB = map.Layers.Count(d => d == B);
+        Assert.Equal(stageMoves + 4 * layersOnB, s2.Crossings.Since(before).Count);
+        using var all1 = single.CreateSession(1, 32);
+        using var all2 = split.CreateSession(1, 32);
+        Assert.Equal(all1.StepToHost(prompt, LogitsFor.AllPositions), all2.StepToHost(prompt, LogitsFor.AllPositions));
+    }
+
+    [Fact]
+    public void A_map_that_keeps_the_kv_caches_on_the_cpu_without_a_cpu_backend_is_refused_naming_it()
+    {
+        using var b = new CpuBackend();
+        using var probe = Transformer.Load(Fixtures.BrownModel, b);
+        var map = DeviceMap.OnDevice(B, probe.Config.NumLayers) with { KvCacheOnCpu = true };
+        var e = Assert.Throws<InvalidOptionException>(() => Transformer.Load(Fixtures.BrownModel, map, new Dictionary<string, IBackend> { [B] = b }));
+        Assert.Contains("--kv-offload none", e.Message);
+        Assert.Contains("no backend", e.Message);
+    }
+
     [Fact]
     public void A_map_that_does_not_cover_the_layers_or_names_a_device_without_a_backend_is_refused_before_loading()
     {
