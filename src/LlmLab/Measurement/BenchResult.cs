@@ -130,11 +130,14 @@ public sealed record BenchResult
     /// then the bound 1 / (Σ device times + crossings), and <see cref="BandwidthGBps"/> the bytes per token over that time.
     /// </summary>
     public IReadOnlyList<BenchDevice>? Devices { get; init; }
-    /// <summary>Moves of the residual stream between devices per decode step (stages − 1); null on one device.</summary>
+    /// <summary>
+    /// Moves of activations between devices per decode step: the residual stream (stages − 1), and with
+    /// <c>--kv-offload none</c> four per layer off the CPU (q, k, v out, the attention output back); null on one device.
+    /// </summary>
     public int? CrossingsPerToken { get; init; }
     /// <summary>Mean time of one move during decode, ms (measured: the sending device finished, then the copy); null on one device.</summary>
     public double? CrossingMs { get; init; }
-    /// <summary>Bytes one move carries at the headline batch ([batch, hidden] in the activation type).</summary>
+    /// <summary>Mean bytes one move carried at the headline batch (measured; [batch, hidden] in the activation type for the residual stream alone).</summary>
     public long? CrossingBytes { get; init; }
     /// <summary>All sweep points when several batch sizes were asked for.</summary>
     public IReadOnlyList<BatchPoint>? BatchSweep { get; init; }
@@ -167,7 +170,7 @@ public sealed record BenchResult
                 lines.Add($"  {d.Device}{(d.DeviceName is null ? "" : $" ({d.DeviceName})")}: {d.Planned.Layers} layers, reads {d.BytesPerToken / 1e6:F2} MB per token at {d.BandwidthGBps:F1} GB/s = {d.BoundMsPerToken:F3} ms; " +
                     (d.Memory is not null ? d.Memory.Describe() : $"peak {ByteCount.Format(d.PeakMemoryBytes)} held"));
             if (CrossingMs is { } crossing)
-                lines.Add($"residual stream crossings: {CrossingsPerToken} per token × {crossing * 1e3:F1} µs ({ByteCount.Format(CrossingBytes ?? 0)} each) = {CrossingsPerToken * crossing:F3} ms per token");
+                lines.Add($"{(DeviceMap?.EndsWith("; KV cache on cpu", StringComparison.Ordinal) == true ? "crossings (residual stream; q, k, v and attention output)" : "residual stream crossings")}: {CrossingsPerToken} per token × {crossing * 1e3:F1} µs ({ByteCount.Format(CrossingBytes ?? 0)} each) = {CrossingsPerToken * crossing:F3} ms per token");
             lines.Add($"bound = 1 / ({string.Join(" + ", devices.Select(d => $"{d.BoundMsPerToken:F3}"))}{(CrossingMs is { } c ? $" + {CrossingsPerToken * c:F3}" : "")} ms) = {RooflineTokensPerSecond:F2} tok/s; achieved {RooflineFraction:P1} of it");
         }
         // One peak: the memory line carries it; without one, the ledger's peak on its own.

@@ -39,9 +39,10 @@ public static class Benchmark
         var peaks = model.Backends.Select(b => b.Memory.Peak).ToArray();
         progress?.Report(new BenchProgress("bandwidth", 0, 0, options.Repetitions, 0, 0));
         var bandwidths = model.Backends.Select(b => b is IBandwidthProbe probe ? probe.MeasureCopyBandwidth(CopyTestBytes, CopyTestRepetitions) : double.NaN).ToArray();
-        double bandwidth = bandwidths[model.Backends.Count - 1];
-        var memoryReport = memoryReports![model.Backends.Count - 1];
-        long peak = peaks[^1];
+        int headIndex = IndexOf(model.Backends, backend);   // not the last backend when a CPU backend holds the KV caches
+        double bandwidth = bandwidths[headIndex];
+        var memoryReport = memoryReports![headIndex];
+        long peak = peaks[headIndex];
 
         var head = points[0];
         long bytesPerToken = BytesPerToken(model, options.PromptTokens + options.NewTokens / 2);
@@ -63,6 +64,7 @@ public static class Benchmark
         var ttft = model.Backends.Count == 1 ? PredictTtft(model, planModel, options, head.Point.Batch, bandwidth * deviceFraction, deviceName, progress) : null;
         IReadOnlyList<BenchDevice>? devices = null;
         double? crossingMs = null;
+        long? crossingBytes = null;
         if (model.Backends.Count > 1)
         {
             // A map: each device reads its part at its own copy bandwidth, one after the other, and the residual stream
@@ -70,7 +72,7 @@ public static class Benchmark
             var known = new Dictionary<string, PlanDevice>();
             string? NameOf(IBackend b) => (b as ITelemetrySource)?.DeviceName ?? (b.Device == "cpu" ? $"{Environment.ProcessorCount} logical cores" : null);
             double BandwidthOf(IBackend b) => bandwidths[IndexOf(model.Backends, b)];
-            foreach (string d in model.Map.Devices)
+            foreach (string d in model.Map.BackendDevices)
             {
                 var b = model.BackendOf(d);
                 known[d] = new PlanDevice(d, NameOf(b), null, null, BandwidthOf(b), 1.0, $"copy test {BandwidthOf(b) / 1e9:F1} GB/s in this run");
@@ -85,8 +87,9 @@ public static class Benchmark
                 long bytes = p.Predicted!.BytesPerToken - p.KvBytesPerToken * (context / 2) + p.KvBytesPerToken * kvTokens;
                 return new BenchDevice(p.Device, NameOf(b), bandwidths[i] / 1e9, bytes, bytes / bandwidths[i] * 1e3, peaks[i], memoryReports[i], p);
             }).ToArray();
-            int perToken = model.Stages.Count - 1;
+            int perToken = model.CrossingsPerStep;
             crossingMs = crossings is { Count: > 0 } c ? c.Milliseconds / c.Count : null;
+            crossingBytes = crossings is { Count: > 0 } m ? m.Bytes / m.Count : (long)head.Point.Batch * model.Config.HiddenSize * gpuType.SizeOf();
             double boundMs = devices.Sum(d => d.BoundMsPerToken) + perToken * (crossingMs ?? 0);
             bytesPerToken = devices.Sum(d => d.BytesPerToken);
             roofline = 1e3 / boundMs;
@@ -100,9 +103,9 @@ public static class Benchmark
             DeviceName = devices is null ? deviceName ?? (backend.Device == "cpu" ? $"{Environment.ProcessorCount} logical cores" : null) : null,
             DeviceMap = devices is null ? null : model.Map.Describe(),
             Devices = devices,
-            CrossingsPerToken = devices is null ? null : model.Stages.Count - 1,
+            CrossingsPerToken = devices is null ? null : model.CrossingsPerStep,
             CrossingMs = crossingMs,
-            CrossingBytes = devices is null ? null : (long)head.Point.Batch * model.Config.HiddenSize * gpuType.SizeOf(),
+            CrossingBytes = devices is null ? null : crossingBytes,
             Model = Path.GetFileName(model.ModelPath),
             PromptTokens = options.PromptTokens,
             NewTokens = options.NewTokens,

@@ -55,6 +55,13 @@ public sealed class Transformer : IDisposable
     /// </summary>
     internal IBackend? KvBackend { get; }
 
+    /// <summary>
+    /// Activations a decode step moves between devices: the residual stream at each stage boundary, and with the KV caches
+    /// on the CPU q, k, v and the attention output of every layer on another backend.
+    /// </summary>
+    internal int CrossingsPerStep => Stages.Count - 1 +
+        (KvBackend is null ? 0 : 4 * Stages.Where(s => !ReferenceEquals(s.Backend, KvBackend)).Sum(s => s.EndLayer - s.FirstLayer));
+
     /// <summary>The backend that holds <paramref name="stage"/>'s KV caches and runs its attention.</summary>
     internal IBackend KvBackendOf(ModelStage stage) => KvBackend ?? stage.Backend;
     /// <summary>Which device holds each part (one device for everything unless loaded with a map).</summary>
@@ -62,9 +69,10 @@ public sealed class Transformer : IDisposable
     /// <summary>The map's runs of parts on one backend, in order.</summary>
     internal IReadOnlyList<ModelStage> Stages { get; }
 
-    /// <summary>The backend holding the parts <see cref="Map"/> places on <paramref name="device"/>.</summary>
+    /// <summary>The backend holding the parts <see cref="Map"/> places on <paramref name="device"/> (or, for <c>cpu</c>, the KV caches).</summary>
     /// <exception cref="ArgumentException">The map places nothing on <paramref name="device"/>.</exception>
     public IBackend BackendOf(string device) => Stages.FirstOrDefault(s => s.Device == device)?.Backend
+        ?? (device == "cpu" ? KvBackend : null)
         ?? throw new ArgumentException($"the model's device map ({Map.Describe()}) places nothing on {device}", nameof(device));
 
     /// <summary>End-of-sequence ids from config.json and generation_config.json.</summary>
