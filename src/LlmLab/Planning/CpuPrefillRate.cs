@@ -4,17 +4,17 @@ using LlmLab.Models;
 namespace LlmLab.Planning;
 
 /// <summary>
-/// This CPU's prefill compute rate for a model: the CPU backend's own matrix product timed on each weight format the
-/// model's layers use (<see cref="CpuMatMulProbe"/>), combined by each format's share of the FLOPs, × the fraction of
+/// This CPU's prefill compute rate for a model: the CPU backend's own matrix product timed on each weight format and
+/// shape the model's layers use (<see cref="CpuMatMulProbe"/>), combined by each one's share of the FLOPs, × the fraction of
 /// it that LlmLab's whole prefill reaches (<see cref="PlanDevice.CpuPrefillFractionOfProbe"/>: attention, norms, RoPE,
 /// activation quantization and the hand-offs between ops, which the probe leaves out).
 /// </summary>
-/// <param name="Probes">One probe per format of the layers' matrices, largest share first.</param>
+/// <param name="Probes">One probe per format and shape of the layers' matrices, largest share first.</param>
 /// <param name="ProbeFlopsPerSecond">The layers' matrix FLOPs ÷ the time the probes' rates give them, FLOP/s.</param>
 public sealed record CpuPrefillRate(IReadOnlyList<CpuFormatProbe> Probes, double ProbeFlopsPerSecond)
 {
-    /// <summary>Time each format's probe runs for after its untimed product (the whole probe is this × the formats, plus one product each).</summary>
-    public static readonly TimeSpan DefaultBudgetPerFormat = TimeSpan.FromMilliseconds(250);
+    /// <summary>Time each shape's probe runs for after its untimed product (the whole probe is this × the distinct shapes, plus one product each).</summary>
+    public static readonly TimeSpan DefaultBudgetPerShape = TimeSpan.FromMilliseconds(200);
 
     /// <summary>The rate prefill is predicted at: <see cref="ProbeFlopsPerSecond"/> × <see cref="PlanDevice.CpuPrefillFractionOfProbe"/>, FLOP/s.</summary>
     public double FlopsPerSecond => ProbeFlopsPerSecond * PlanDevice.CpuPrefillFractionOfProbe;
@@ -25,33 +25,33 @@ public sealed record CpuPrefillRate(IReadOnlyList<CpuFormatProbe> Probes, double
         $" = {ProbeFlopsPerSecond / 1e9:F1} GFLOP/s × {PlanDevice.CpuPrefillFractionOfProbe:P0} (LlmLab's CPU prefill fraction)";
 
     /// <summary>
-    /// Probes the formats of <paramref name="model"/>'s layer matrices with <paramref name="xRows"/> activation rows
-    /// (batch × the prompt, at most one 512-token chunk: the rows a prefill step multiplies), each for
-    /// <paramref name="budgetPerFormat"/> (default <see cref="DefaultBudgetPerFormat"/>).
+    /// Probes each distinct (format, shape) of <paramref name="model"/>'s layer matrices with <paramref name="xRows"/>
+    /// activation rows (batch × the prompt, at most one 512-token chunk: the rows a prefill step multiplies), each for
+    /// <paramref name="budgetPerShape"/> (default <see cref="DefaultBudgetPerShape"/>).
     /// </summary>
     /// <exception cref="InvalidOptionException">The model has no layer matrices, or one in a format the CPU backend cannot multiply.</exception>
-    public static CpuPrefillRate Measure(PlanModel model, int xRows, TimeSpan? budgetPerFormat = null)
+    public static CpuPrefillRate Measure(PlanModel model, int xRows, TimeSpan? budgetPerShape = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var matrices = model.Manifest.Weights.Where(w => w.Layer is not null && w.Shape.Length == 2).ToArray();
         double total = matrices.Sum(w => (double)w.Elements);
         if (total == 0) throw new InvalidOptionException($"{model.Name} has no layer matrices to predict a prefill from");
         var probes = new List<CpuFormatProbe>();
-        foreach (var group in matrices.GroupBy(w => w.Format).OrderByDescending(g => g.Sum(w => w.Elements)))
+        // Every distinct matrix shape of each format, by its share of the FLOPs: a prefill product's rate depends on its
+        // shape too (with 512 rows, the MLP's down projection sweeps k = 8192 columns of activations per weight row).
+        foreach (var group in matrices.GroupBy(w => (w.Format, Rows: w.Shape[0], Cols: w.Shape[1])).OrderByDescending(g => g.Sum(w => w.Elements)))
         {
-            // The format's largest matrix is the shape most of its FLOPs run in (the MLP's gate and up in a Llama).
-            var largest = group.MaxBy(w => w.Elements)!;
-            int rows = checked((int)largest.Shape[0]), cols = checked((int)largest.Shape[1]);
+            var (format, rows, cols) = (group.Key.Format, checked((int)group.Key.Rows), checked((int)group.Key.Cols));
             double rate;
             try
             {
-                rate = CpuMatMulProbe.MeasureFlopsPerSecond(group.Key, rows, cols, xRows, budgetPerFormat ?? DefaultBudgetPerFormat);
+                rate = CpuMatMulProbe.MeasureFlopsPerSecond(format, rows, cols, xRows, budgetPerShape ?? DefaultBudgetPerShape);
             }
             catch (ArgumentException e)
             {
-                throw new InvalidOptionException($"{model.Name}: cannot predict the CPU prefill of '{largest.Name}': {e.Message}");
+                throw new InvalidOptionException($"{model.Name}: cannot predict the CPU prefill of '{group.First().Name}': {e.Message}");
             }
-            probes.Add(new CpuFormatProbe(group.Key, CpuMatMulProbe.ProbedRows(group.Key, rows, cols), cols, Math.Min(xRows, CpuMatMulProbe.MaxXRows),
+            probes.Add(new CpuFormatProbe(format, CpuMatMulProbe.ProbedRows(format, rows, cols), cols, Math.Min(xRows, CpuMatMulProbe.MaxXRows),
                 group.Sum(w => (double)w.Elements) / total, rate));
         }
         return new CpuPrefillRate(probes, Combine(probes));

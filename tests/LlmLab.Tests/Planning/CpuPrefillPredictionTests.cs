@@ -59,6 +59,23 @@ public sealed class CpuPrefillPredictionTests
     }
 
     [Fact]
+    public void The_probe_times_each_distinct_layer_matrix_shape_at_its_share_of_the_flops()
+    {
+        // The 1B's four shapes: gate/up [8192, 2048] 2 × 8192 × 2048 of the layer's weights, down [2048, 8192] one,
+        // q/o [2048, 2048] two, k/v [512, 2048] two (a rate per shape: a product's speed depends on its k and rows).
+        var rate = CpuPrefillRate.Measure(Model, xRows: 4, budgetPerShape: TimeSpan.FromMilliseconds(1));
+
+        var shapes = rate.Probes.Select(p => (p.Format, p.Cols, p.FlopShare)).ToArray();
+        Assert.Equal(
+            [(TensorFormat.BF16, 2048, 2.0 * 8192 * 2048 / LayerWeights), (TensorFormat.BF16, 8192, 8192.0 * 2048 / LayerWeights),
+             (TensorFormat.BF16, 2048, 2.0 * 2048 * 2048 / LayerWeights), (TensorFormat.BF16, 2048, 2.0 * 512 * 2048 / LayerWeights)],
+            shapes);
+        Assert.All(rate.Probes, p => Assert.True(p.FlopsPerSecond > 0 && p.XRows == 4));
+        Assert.Equal(CpuPrefillRate.Combine(rate.Probes), rate.ProbeFlopsPerSecond);
+        Assert.Contains("W [2048, 8192] × 4 rows", rate.Basis);
+    }
+
+    [Fact]
     public void A_cpu_plan_predicts_prefill_and_ttft_from_the_probe_times_the_stated_fraction_and_the_head_at_decode_bandwidth()
     {
         var cpu = PlanDevice.ForCpu(64L << 30, 64L << 30, copyBytesPerSecond: 20e9, Rate(80e9));
