@@ -58,8 +58,8 @@ public static class Benchmark
         double deviceFraction = backend.Device == "cpu" ? PlanDevice.CpuDecodeFractionOfCopy
             : GpuCatalog.FindByDriverName(deviceName)?.DecodeFractionOfCopy ?? GpuSpec.DefaultDecodeFractionOfCopy;
         // Decode: each weight format at its measured share of the device's (BF16) efficiency, as the planner predicts it.
-        double decodeFraction = backend.Device == "cpu" ? deviceFraction
-            : deviceFraction * MemoryPlanner.GpuDecodeMix(planModel, DeviceMap.OnDevice(backend.Device, model.Config.NumLayers), backend.Device, context, backend.ActivationType).Multiplier;
+        double decodeFraction = deviceFraction *
+            MemoryPlanner.DecodeMix(planModel, DeviceMap.OnDevice(backend.Device, model.Config.NumLayers), backend.Device, context, backend.ActivationType).Multiplier;
         // The TTFT's head read at the device's own fraction, as the planner's TTFT takes it.
         var ttft = model.Backends.Count == 1 ? PredictTtft(model, planModel, options, head.Point.Batch, bandwidth * deviceFraction, deviceName, progress) : null;
         IReadOnlyList<BenchDevice>? devices = null;

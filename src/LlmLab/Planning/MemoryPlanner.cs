@@ -208,9 +208,9 @@ public static class MemoryPlanner
         {
             // Batch-1 decode at the middle of the context: weights once, K and V of context/2 positions per layer here.
             long bytes = read + kvPerToken * (context / 2);
-            // On a GPU each weight format decodes at its own measured share of BF16's efficiency (GpuFormatEfficiency).
-            double multiplier = gpu ? GpuFormatEfficiency.Multiplier(readByFormat, kvPerToken * (context / 2)) : 1.0;
-            string? note = gpu ? GpuFormatEfficiency.Note(readByFormat.Select(f => f.Item1)) : null;
+            // Each weight format decodes at its own measured share of BF16's efficiency on this kind of device (FormatEfficiency).
+            double multiplier = FormatEfficiency.Multiplier(readByFormat, kvPerToken * (context / 2), gpu);
+            string? note = FormatEfficiency.Note(readByFormat.Select(f => f.Item1), gpu);
             double effective = bandwidth * info.DecodeFraction * multiplier;
             speed = new DeviceSpeed(bytes, effective / 1e9, bytes / effective * 1e3, note is null ? info.Basis : $"{info.Basis}; {note}");
         }
@@ -218,14 +218,15 @@ public static class MemoryPlanner
     }
 
     /// <summary>
-    /// The factor a GPU's BF16 decode fraction takes for the weights <paramref name="device"/> reads under
-    /// <paramref name="map"/> and half the context's KV cache (<see cref="GpuFormatEfficiency.Multiplier"/>), with its note.
+    /// The factor a device's BF16 decode fraction takes for the weights <paramref name="device"/> reads under
+    /// <paramref name="map"/> and half the context's KV cache (<see cref="FormatEfficiency.Multiplier"/>), with its note.
     /// </summary>
-    internal static (double Multiplier, string? Note) GpuDecodeMix(PlanModel model, DeviceMap map, string device, int context, DType gpuComputeType)
+    internal static (double Multiplier, string? Note) DecodeMix(PlanModel model, DeviceMap map, string device, int context, DType gpuComputeType)
     {
-        var reads = Held(model, map, device).Select(h => (h.Entry.Format, h.ReadWhole ? HeldBytes(h.Entry, true, gpuComputeType) : HeldBytes(h.Entry, true, gpuComputeType) / h.Entry.Shape[0])).ToList();
-        long kv = map.Layers.Count(d => d == device) * LayerKvBytesPerToken(model, true, gpuComputeType) * (context / 2);
-        return (GpuFormatEfficiency.Multiplier(reads, kv), GpuFormatEfficiency.Note(reads.Select(r => r.Format)));
+        bool gpu = device != "cpu";
+        var reads = Held(model, map, device).Select(h => (h.Entry.Format, h.ReadWhole ? HeldBytes(h.Entry, gpu, gpuComputeType) : HeldBytes(h.Entry, gpu, gpuComputeType) / h.Entry.Shape[0])).ToList();
+        long kv = map.Layers.Count(d => d == device) * LayerKvBytesPerToken(model, gpu, gpuComputeType) * (context / 2);
+        return (FormatEfficiency.Multiplier(reads, kv, gpu), FormatEfficiency.Note(reads.Select(r => r.Format), gpu));
     }
 
     /// <summary>Bytes a device holds for one weight: on a GPU as <see cref="CudaMemoryRule"/> sizes it, on the CPU as stored.</summary>

@@ -1,3 +1,4 @@
+using LlmLab.Models;
 using LlmLab.Planning;
 using LlmLab.Tensors;
 
@@ -90,6 +91,29 @@ public sealed class CpuPrefillPredictionTests
         Assert.Equal(512 * FlopsPerToken(512) / rate * 1e3 + headMs, p.TtftMs!.Value, 6);
         Assert.Contains("LlmLab's CPU prefill fraction", p.PrefillBasis);
         Assert.Contains("predicted TTFT", plan.Describe());
+    }
+
+    /// <summary>
+    /// CPU decode: Q8_0, Q4_K and Q6_K bytes at their measured share of BF16's efficiency on this repository's CPU
+    /// (<see cref="FormatEfficiency"/>: 0.99, 0.85, 0.85), the KV cache and float weights at BF16's.
+    /// </summary>
+    [Fact]
+    public void On_the_cpu_k_quant_weights_decode_at_their_measured_share_of_the_bf16_efficiency()
+    {
+        // 850 bytes of Q4_K, 100 of BF16 and 50 of KV read in the time BF16 kernels read 850 / 0.85 + 150.
+        Assert.Equal(1000.0 / 1150.0, FormatEfficiency.Multiplier([(TensorFormat.Q4_K, 850), (TensorFormat.BF16, 100)], 50, gpu: false), 12);
+        Assert.Equal(1.0, FormatEfficiency.Multiplier([(TensorFormat.BF16, 100)], 50, gpu: false));
+        Assert.Equal(0.99, FormatEfficiency.Relative(TensorFormat.Q8_0, gpu: false));
+
+        var cpu = PlanDevice.ForCpu(64L << 30, 64L << 30, copyBytesPerSecond: 20e9, Rate(80e9));
+        var devices = new Dictionary<string, PlanDevice> { ["cpu"] = cpu };
+        var q4km = MemoryPlanner.Plan(PlanModel.Resolve("llama-3.2-1b", QuantizationMix.Parse("Q4_K_M")), DeviceMap.OnDevice("cpu", 16), 4096, 1, devices);
+        var speed = q4km.Devices[0].Predicted!;
+        Assert.Contains("Q4_K ×0.85", speed.Basis, StringComparison.Ordinal);
+        Assert.Contains("Q6_K ×0.85", speed.Basis, StringComparison.Ordinal);
+        // Below the copy roofline × the CPU's BF16 fraction for the same bytes, above it × 0.85 (the KV and float bytes).
+        double roofline = 20e9 * PlanDevice.CpuDecodeFractionOfCopy / speed.BytesPerToken;
+        Assert.InRange(q4km.Predicted!.DecodeTokensPerSecond, 0.85 * roofline, 0.999 * roofline);
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class GpuPredictionTests
 
     /// <summary>
     /// FP8 weights (<c>--quant fp8</c>: linear layers FP8 rows at a 16-byte stride, embedding and head BF16): each weight's
-    /// bytes are read at its format's measured share of BF16's efficiency (<see cref="GpuFormatEfficiency"/>, FP8 0.736 / 0.937),
+    /// bytes are read at its format's measured share of BF16's efficiency (<see cref="FormatEfficiency"/>, FP8 0.736 / 0.937),
     /// the KV cache at BF16's, by hand from the same figures.
     /// </summary>
     [Fact]
