@@ -262,8 +262,14 @@ internal static unsafe partial class CpuFusedDot
         /// <summary>Each group's coefficient of its Σx in the offset that comes off times <see cref="Bias"/> (d·s_g; Q2_K: dmin·m_g).</summary>
         static abstract Vector512<float> Offsets(byte* b, Vector128<sbyte> scales, float d);
 
-        /// <summary>Half h's u for elements 128h + 0 … 63 and 128h + 64 … 127.</summary>
-        static abstract (Vector512<byte> First, Vector512<byte> Second) Half(byte* b, int h);
+        /// <summary>
+        /// The per-lane shift counts <see cref="Half"/> takes for half <paramref name="h"/> (up to four; unused ones zero),
+        /// made once per call of the kernel: built inside the loop, the JIT rebuilt them for every super-block.
+        /// </summary>
+        static abstract (Vector512<ushort>, Vector512<ushort>, Vector512<ushort>, Vector512<ushort>) Shifts(int h);
+
+        /// <summary>Half h's u for elements 128h + 0 … 63 and 128h + 64 … 127, with <see cref="Shifts"/>(h).</summary>
+        static abstract (Vector512<byte> First, Vector512<byte> Second) Half(byte* b, int h, Vector512<ushort> s0, Vector512<ushort> s1, Vector512<ushort> s2, Vector512<ushort> s3);
     }
 
     /// <summary>
@@ -274,6 +280,8 @@ internal static unsafe partial class CpuFusedDot
     private static void GroupScaledWide<T>(byte* first, long rowBytes, int count, int k, sbyte* xq, float* dx, float* sums, float* y) where T : struct, IGroupScaled
     {
         Vector512<short> g0 = GroupQuad(0), g1 = GroupQuad(4), g2 = GroupQuad(8), g3 = GroupQuad(12);
+        var (a0, a1, a2, a3) = T.Shifts(0);
+        var (b0, b1, b2, b3) = T.Shifts(1);
         for (int r = 0; r < count; r++)
         {
             byte* row = first + r * rowBytes;
@@ -288,9 +296,9 @@ internal static unsafe partial class CpuFusedDot
                 var sc = Avx2.ConvertToVector256Int16(s8).ToVector512Unsafe();
                 float d = T.D(b);
                 offset = Vector512.FusedMultiplyAdd(T.Offsets(b, s8, d), Vector512.Load(sums + 16 * sb), offset);
-                var (u01, u23) = T.Half(b, 0);
+                var (u01, u23) = T.Half(b, 0, a0, a1, a2, a3);
                 var sum = ScaledProducts(u01, Vector512.Load(x), sc, g0) + ScaledProducts(u23, Vector512.Load(x + 64), sc, g1);
-                (u01, u23) = T.Half(b, 1);
+                (u01, u23) = T.Half(b, 1, b0, b1, b2, b3);
                 sum += ScaledProducts(u01, Vector512.Load(x + 128), sc, g2) + ScaledProducts(u23, Vector512.Load(x + 192), sc, g3);
                 acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sum), Vector512.Create(d * dx[8 * sb]), acc);
             }
@@ -310,14 +318,16 @@ internal static unsafe partial class CpuFusedDot
         public static float D(byte* b) => CpuBlockUnpack.Half(b + 208);
         public static Vector512<float> Offsets(byte* b, Vector128<sbyte> scales, float d) => ScaledBy(scales, d);
 
+        // Bits 2t, 2t + 1 of hb moved to bits 4–5: t = 0 left by 4, t = 1 left by 2 (first pair); t = 2 as is, t = 3 right by 2.
+        public static (Vector512<ushort>, Vector512<ushort>, Vector512<ushort>, Vector512<ushort>) Shifts(int h) =>
+            (Vector512.Create(Vector256.Create((ushort)4), Vector256.Create((ushort)2)), Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2)),
+             Vector512<ushort>.Zero, Vector512<ushort>.Zero);
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static (Vector512<byte> First, Vector512<byte> Second) Half(byte* b, int h)
+        public static (Vector512<byte> First, Vector512<byte> Second) Half(byte* b, int h, Vector512<ushort> leftFirst, Vector512<ushort> rightSecond, Vector512<ushort> s2, Vector512<ushort> s3)
         {
             var nibble = Vector512.Create((byte)0x0F);
             var top = Vector512.Create((byte)0x30);
-            // Bits 2t, 2t + 1 of hb moved to bits 4–5: t = 0 left by 4, t = 1 left by 2 (first pair); t = 2 as is, t = 3 right by 2.
-            var leftFirst = Vector512.Create(Vector256.Create((ushort)4), Vector256.Create((ushort)2));
-            var rightSecond = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2));
             var ac = Vector512.Load(b + 64 * h);
             var hb = Avx512F.PermuteVar8x64(Vector256.Load(b + 128 + 32 * h).ToVector512Unsafe().AsUInt64(), Vector512.Create(0ul, 1, 2, 3, 0, 1, 2, 3)).AsUInt16();
             return ((ac & nibble) | (Avx512BW.ShiftLeftLogicalVariable(hb, leftFirst).AsByte() & top),
@@ -333,19 +343,20 @@ internal static unsafe partial class CpuFusedDot
         public static float D(byte* b) => CpuBlockUnpack.Half(b + 108);
         public static Vector512<float> Offsets(byte* b, Vector128<sbyte> scales, float d) => ScaledBy(scales, d);
 
+        // qs bits 2j, 2j + 1 and hmask bit 4h + j: j = 0, 1 for the first product, 2, 3 for the second.
+        public static (Vector512<ushort>, Vector512<ushort>, Vector512<ushort>, Vector512<ushort>) Shifts(int h) =>
+            (Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2)), Vector512.Create(Vector256.Create((ushort)4), Vector256.Create((ushort)6)),
+             Vector512.Create(Vector256.Create((ushort)(4 * h)), Vector256.Create((ushort)(4 * h + 1))),
+             Vector512.Create(Vector256.Create((ushort)(4 * h + 2)), Vector256.Create((ushort)(4 * h + 3))));
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static (Vector512<byte> First, Vector512<byte> Second) Half(byte* b, int h)
+        public static (Vector512<byte> First, Vector512<byte> Second) Half(byte* b, int h, Vector512<ushort> lowFirst, Vector512<ushort> lowSecond, Vector512<ushort> highFirst, Vector512<ushort> highSecond)
         {
             var spread = Vector512.Create(0ul, 1, 2, 3, 0, 1, 2, 3);
             var three = Vector512.Create((byte)3);
             var one = Vector512.Create((byte)1);
             var hm = Avx512F.PermuteVar8x64(Vector256.Load(b).ToVector512Unsafe().AsUInt64(), spread).AsUInt16();
             var q = Avx512F.PermuteVar8x64(Vector256.Load(b + 32 + 32 * h).ToVector512Unsafe().AsUInt64(), spread).AsUInt16();
-            // qs bits 2j, 2j + 1 and hmask bit 4h + j: j = 0, 1 for the first product, 2, 3 for the second.
-            var lowFirst = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2));
-            var lowSecond = Vector512.Create(Vector256.Create((ushort)4), Vector256.Create((ushort)6));
-            var highFirst = Vector512.Create(Vector256.Create((ushort)(4 * h)), Vector256.Create((ushort)(4 * h + 1)));
-            var highSecond = Vector512.Create(Vector256.Create((ushort)(4 * h + 2)), Vector256.Create((ushort)(4 * h + 3)));
             return ((Avx512BW.ShiftRightLogicalVariable(q, lowFirst).AsByte() & three)
                         | Vector512.ShiftLeft((Avx512BW.ShiftRightLogicalVariable(hm, highFirst).AsByte() & one).AsUInt16(), 2).AsByte(),
                     (Avx512BW.ShiftRightLogicalVariable(q, lowSecond).AsByte() & three)
@@ -370,13 +381,16 @@ internal static unsafe partial class CpuFusedDot
             Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.ShiftRightLogical(Vector128.Load(b).AsUInt16(), 4).AsByte() & Vector128.Create((byte)0x0F)))
             * CpuBlockUnpack.Half(b + 82);
 
+        // qs bits 2j, 2j + 1: j = 0, 1 for the first product, 2, 3 for the second.
+        public static (Vector512<ushort>, Vector512<ushort>, Vector512<ushort>, Vector512<ushort>) Shifts(int h) =>
+            (Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2)), Vector512.Create(Vector256.Create((ushort)4), Vector256.Create((ushort)6)),
+             Vector512<ushort>.Zero, Vector512<ushort>.Zero);
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static (Vector512<byte> First, Vector512<byte> Second) Half(byte* b, int h)
+        public static (Vector512<byte> First, Vector512<byte> Second) Half(byte* b, int h, Vector512<ushort> lowFirst, Vector512<ushort> lowSecond, Vector512<ushort> s2, Vector512<ushort> s3)
         {
             var three = Vector512.Create((byte)3);
             var q = Avx512F.PermuteVar8x64(Vector256.Load(b + 16 + 32 * h).ToVector512Unsafe().AsUInt64(), Vector512.Create(0ul, 1, 2, 3, 0, 1, 2, 3)).AsUInt16();
-            var lowFirst = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2));
-            var lowSecond = Vector512.Create(Vector256.Create((ushort)4), Vector256.Create((ushort)6));
             return (Avx512BW.ShiftRightLogicalVariable(q, lowFirst).AsByte() & three, Avx512BW.ShiftRightLogicalVariable(q, lowSecond).AsByte() & three);
         }
     }
