@@ -176,6 +176,8 @@ internal static unsafe partial class CpuFusedDot
         var nibble = Vector512.Create((byte)0x0F);
         var duplicate = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
         Vector512<short> c0 = SubBlockPair(0), c1 = SubBlockPair(2), c2 = SubBlockPair(4), c3 = SubBlockPair(6);
+        // Q5_K's shift counts, made here: inside the loop the JIT rebuilt them for every super-block.
+        Vector512<ushort> h0 = FifthBitShifts(0), h1 = FifthBitShifts(2), h2 = FifthBitShifts(4), h3 = FifthBitShifts(6);
         for (int r = 0; r < count; r++)
         {
             byte* row = first + r * rowBytes;
@@ -194,10 +196,10 @@ internal static unsafe partial class CpuFusedDot
                 if (T.Present)
                 {
                     var qh = Vector512.Create(Vector256.Load(b + 16), Vector256.Load(b + 16)).AsUInt16();
-                    u0 |= FifthBits(qh, 0);
-                    u1 |= FifthBits(qh, 2);
-                    u2 |= FifthBits(qh, 4);
-                    u3 |= FifthBits(qh, 6);
+                    u0 |= FifthBits(qh, h0);
+                    u1 |= FifthBits(qh, h1);
+                    u2 |= FifthBits(qh, h2);
+                    u3 |= FifthBits(qh, h3);
                 }
                 var sum = ScaledProducts(u0, Vector512.Load(x), sc, c0)
                         + ScaledProducts(u1, Vector512.Load(x + 64), sc, c1)
@@ -210,10 +212,13 @@ internal static unsafe partial class CpuFusedDot
         }
     }
 
-    /// <summary>Q5_K's fifth bits of chunk <paramref name="j"/>/2 as bit 4 of each byte: bit j of qh[l] (low half), bit j + 1 (high half).</summary>
+    /// <summary>The shift counts of <see cref="FifthBits(Vector512{ushort}, Vector512{ushort})"/> for chunk <paramref name="j"/>/2: j in the low half, j + 1 in the high half.</summary>
+    private static Vector512<ushort> FifthBitShifts(int j) => Vector512.Create(Vector256.Create((ushort)j), Vector256.Create((ushort)(j + 1)));
+
+    /// <summary>Q5_K's fifth bits of chunk j/2 as bit 4 of each byte: bit j of qh[l] (low half), bit j + 1 (high half); <paramref name="shifts"/> from <see cref="FifthBitShifts"/>(j).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<byte> FifthBits(Vector512<ushort> qh, int j) =>
-        Vector512.ShiftLeft(Avx512BW.ShiftRightLogicalVariable(qh, Vector512.Create(Vector256.Create((ushort)j), Vector256.Create((ushort)(j + 1)))) & Vector512.Create((ushort)0x0101), 4).AsByte();
+    private static Vector512<byte> FifthBits(Vector512<ushort> qh, Vector512<ushort> shifts) =>
+        Vector512.ShiftLeft(Avx512BW.ShiftRightLogicalVariable(qh, shifts) & Vector512.Create((ushort)0x0101), 4).AsByte();
 
     /// <summary>int16 permute indices: lanes 0–15 take scale j, lanes 16–31 scale j + 1 (the two 32-element halves of a product).</summary>
     private static Vector512<short> SubBlockPair(int j) => Vector512.Create(Vector256.Create((short)j), Vector256.Create((short)(j + 1)));
