@@ -170,7 +170,7 @@ public sealed record BenchResult
                 lines.Add($"  {d.Device}{(d.DeviceName is null ? "" : $" ({d.DeviceName})")}: {d.Planned.Layers} layers, reads {d.BytesPerToken / 1e6:F2} MB per token at {d.BandwidthGBps:F1} GB/s = {d.BoundMsPerToken:F3} ms; " +
                     (d.Memory is not null ? d.Memory.Describe() : $"peak {ByteCount.Format(d.PeakMemoryBytes)} held"));
             if (CrossingMs is { } crossing)
-                lines.Add($"{(DeviceMap?.EndsWith("; KV cache on cpu", StringComparison.Ordinal) == true ? "crossings (residual stream; q, k, v and attention output)" : "residual stream crossings")}: {CrossingsPerToken} per token × {crossing * 1e3:F1} µs ({ByteCount.Format(CrossingBytes ?? 0)} each) = {CrossingsPerToken * crossing:F3} ms per token");
+                lines.Add($"{(DeviceMap?.EndsWith(Planning.DeviceMap.KvCacheOnCpuSuffix, StringComparison.Ordinal) == true ? "crossings (residual stream; q, k, v and attention output)" : "residual stream crossings")}: {CrossingsPerToken} per token × {crossing * 1e3:F1} µs ({ByteCount.Format(CrossingBytes ?? 0)} each) = {CrossingsPerToken * crossing:F3} ms per token");
             lines.Add($"bound = 1 / ({string.Join(" + ", devices.Select(d => $"{d.BoundMsPerToken:F3}"))}{(CrossingMs is { } c ? $" + {CrossingsPerToken * c:F3}" : "")} ms) = {RooflineTokensPerSecond:F2} tok/s; achieved {RooflineFraction:P1} of it");
         }
         // One peak: the memory line carries it; without one, the ledger's peak on its own.

@@ -110,9 +110,12 @@ public sealed partial record DeviceMap(string Embedding, IReadOnlyList<string> L
 
     /// <summary>
     /// One line: "all on cuda:0", or "embedding on cpu, layers 0-15 on cpu, 16-31 on cuda:0, output on cuda:0"; with
-    /// "; KV cache on cpu" appended under <see cref="KvCacheOnCpu"/>.
+    /// <see cref="KvCacheOnCpuSuffix"/> appended under <see cref="KvCacheOnCpu"/>.
     /// </summary>
-    public string Describe() => Placement() + (KvCacheOnCpu ? "; KV cache on cpu" : "");
+    public string Describe() => Placement() + (KvCacheOnCpu ? KvCacheOnCpuSuffix : "");
+
+    /// <summary>What <see cref="Describe"/> appends under <see cref="KvCacheOnCpu"/> (readers of a described map test for it).</summary>
+    public const string KvCacheOnCpuSuffix = "; KV cache on cpu";
 
     private string Placement()
     {
